@@ -1,0 +1,170 @@
+/**
+ * The reference `cpu` backend: a plain interpreter over TypedArrays for every primitive,
+ * the oracle the other backends are tested against. Obviously right rather than fast.
+ */
+import type { ShapedArray } from "../../ir/aval.js";
+import { castScalar } from "../../ir/dtype.js";
+import { type Atom, type Jaxpr, Literal, type Var } from "../../ir/jaxpr.js";
+import { type Params, type Primitive, binaryKinds, comparisonKinds, unaryKinds } from "../../ir/primitives.js";
+import { tableOf } from "../../ir/util.js";
+import { convGeneralDilatedImpl, dotGeneralImpl } from "./contraction.js";
+import {
+  binaryImpl,
+  bitcastConvertTypeImpl,
+  clampImpl,
+  comparisonImpl,
+  convertElementTypeImpl,
+  identityImpl,
+  integerPowImpl,
+  roundImpl,
+  selectNImpl,
+  unaryImpl,
+} from "./elementwise.js";
+import { gatherImpl, scatterAddImpl, scatterMaxImpl, scatterMinImpl, scatterMulImpl, scatterReplaceImpl } from "./indexing.js";
+import {
+  argmaxImpl,
+  argminImpl,
+  cummaxImpl,
+  cumminImpl,
+  cumprodImpl,
+  cumsumImpl,
+  reduceAndImpl,
+  reduceMaxImpl,
+  reduceMinImpl,
+  reduceOrImpl,
+  reduceProdImpl,
+  reduceSumImpl,
+} from "./reductions.js";
+import { sortImpl } from "./sort.js";
+import {
+  broadcastInDimImpl,
+  concatenateImpl,
+  dynamicSliceImpl,
+  dynamicUpdateSliceImpl,
+  iotaImpl,
+  padImpl,
+  reshapeImpl,
+  revImpl,
+  sliceImpl,
+  transposeImpl,
+} from "./structural.js";
+import { threefry2x32Impl } from "./threefry.js";
+import { type RefBuffer, type RefImpl, at } from "./util.js";
+import { reduceWindowMaxImpl, reduceWindowMinImpl, reduceWindowSumImpl } from "./windows.js";
+
+export type { RefBuffer, RefImpl } from "./util.js";
+
+const jitImpl: RefImpl<"jit"> = (inputs, _inAvals, { jaxpr }) => evalJaxprRef(jaxpr, [], inputs);
+
+const refImpls: { [P in Primitive]: RefImpl<P> } = {
+  ...tableOf(unaryKinds, unaryImpl),
+  ...tableOf(binaryKinds, binaryImpl),
+  ...tableOf(comparisonKinds, comparisonImpl),
+  round: roundImpl,
+  integerPow: integerPowImpl,
+  selectN: selectNImpl,
+  clamp: clampImpl,
+  convertElementType: convertElementTypeImpl,
+  bitcastConvertType: bitcastConvertTypeImpl,
+  stopGradient: identityImpl,
+  copy: identityImpl,
+  iota: iotaImpl,
+  reduceSum: reduceSumImpl,
+  reduceProd: reduceProdImpl,
+  reduceMax: reduceMaxImpl,
+  reduceMin: reduceMinImpl,
+  reduceAnd: reduceAndImpl,
+  reduceOr: reduceOrImpl,
+  argmax: argmaxImpl,
+  argmin: argminImpl,
+  cumsum: cumsumImpl,
+  cumprod: cumprodImpl,
+  cummax: cummaxImpl,
+  cummin: cumminImpl,
+  broadcastInDim: broadcastInDimImpl,
+  reshape: reshapeImpl,
+  transpose: transposeImpl,
+  squeeze: reshapeImpl,
+  rev: revImpl,
+  slice: sliceImpl,
+  pad: padImpl,
+  concatenate: concatenateImpl,
+  dynamicSlice: dynamicSliceImpl,
+  dynamicUpdateSlice: dynamicUpdateSliceImpl,
+  gather: gatherImpl,
+  scatter: scatterReplaceImpl,
+  scatterAdd: scatterAddImpl,
+  scatterMul: scatterMulImpl,
+  scatterMin: scatterMinImpl,
+  scatterMax: scatterMaxImpl,
+  dotGeneral: dotGeneralImpl,
+  convGeneralDilated: convGeneralDilatedImpl,
+  reduceWindowSum: reduceWindowSumImpl,
+  reduceWindowMax: reduceWindowMaxImpl,
+  reduceWindowMin: reduceWindowMinImpl,
+  sort: sortImpl,
+  threefry2x32: threefry2x32Impl,
+  jit: jitImpl,
+};
+
+/** Runs one primitive. outAvals are already computed by the caller with inferShapes. */
+export function evalPrimitiveRef<P extends Primitive>(
+  prim: P,
+  inputs: readonly RefBuffer[],
+  inAvals: readonly ShapedArray[],
+  params: Params<P>,
+  outAvals: readonly ShapedArray[],
+): RefBuffer[] {
+  const impl = refImpls[prim] as RefImpl<P>;
+  return impl(inputs, inAvals, params, outAvals);
+}
+
+/** A 1-element buffer holding a literal, in its aval's dtype. */
+function literalBuffer(lit: Literal): RefBuffer {
+  const buf = new (bufferConstructor(lit.aval.dtype))(1);
+  buf[0] = castScalar(lit.value, lit.aval.dtype);
+  return buf;
+}
+
+function bufferConstructor(dtype: ShapedArray["dtype"]) {
+  switch (dtype) {
+    case "float32":
+      return Float32Array;
+    case "float64":
+      return Float64Array;
+    case "int32":
+      return Int32Array;
+    case "uint32":
+      return Uint32Array;
+    case "bool":
+      return Uint8Array;
+  }
+}
+
+/** Runs a whole jaxpr (for the nested `jit` primitive and for jit on cpu). Outputs are fresh buffers. */
+export function evalJaxprRef(jaxpr: Jaxpr, consts: readonly RefBuffer[], args: readonly RefBuffer[]): RefBuffer[] {
+  if (consts.length !== jaxpr.constvars.length || args.length !== jaxpr.invars.length)
+    throw new Error(
+      `evalJaxprRef: the jaxpr takes ${jaxpr.constvars.length} consts and ${jaxpr.invars.length} args, got ${consts.length} and ${args.length}`,
+    );
+  const env = new Map<Var, RefBuffer>();
+  jaxpr.constvars.forEach((v, i) => env.set(v, at(consts, i)));
+  jaxpr.invars.forEach((v, i) => env.set(v, at(args, i)));
+  const read = (a: Atom): RefBuffer => {
+    if (a instanceof Literal) return literalBuffer(a);
+    const buf = env.get(a);
+    if (buf === undefined) throw new Error("evalJaxprRef: a variable is used before it is defined");
+    return buf;
+  };
+  for (const e of jaxpr.eqns) {
+    const outs = evalPrimitiveRef(
+      e.primitive,
+      e.inputs.map(read),
+      e.inputs.map((a) => a.aval),
+      e.params,
+      e.outVars.map((v) => v.aval),
+    );
+    e.outVars.forEach((v, i) => env.set(v, at(outs, i)));
+  }
+  return jaxpr.outs.map((a) => read(a).slice());
+}

@@ -1,0 +1,136 @@
+/**
+ * gather and the scatter family, with XLA's general dimension numbers (batched forms
+ * included). The index vector is always the last dim of the indices.
+ *
+ * gather: output dims are the batch dims (indices.shape[:-1], at the positions not in
+ *   offsetDims) and the window (offset) dims. For an output index, the batch part picks
+ *   an index vector whose entry k is the start in operand dim startIndexMap[k]; operand
+ *   batching dims start at the matching indices batch coordinate; the window part is
+ *   added to the non-collapsed, non-batching operand dims in order.
+ * scatter: the same map from an updates index to an operand index, with updateWindowDims
+ *   in the role of offsetDims and insertedWindowDims in that of collapsedSliceDims.
+ *
+ * Modes (JAX's): "clip" clamps each start so the whole window is in bounds; "fill" makes
+ * gather return the fill value for a window that is not wholly in bounds, and makes
+ * scatter drop such an update window.
+ */
+import type { ShapedArray } from "../../ir/aval.js";
+import type { DType } from "../../ir/dtype.js";
+import type { IndexMode } from "../../ir/primitives.js";
+import { range } from "../../ir/util.js";
+import { type DTypeOps, type RefBuffer, type RefImpl, alloc, at, clampInt, flatIndex, forEachIndex, opsFor, stridesOf } from "./util.js";
+
+/** JAX's default gather fill: NaN for floats, the minimum of signed ints, the maximum of unsigned ints, true for bool. */
+export function defaultFillValue(dtype: DType): number {
+  switch (dtype) {
+    case "float32":
+    case "float64":
+      return NaN;
+    case "int32":
+      return -0x80000000;
+    case "uint32":
+      return 0xffffffff;
+    case "bool":
+      return 1;
+  }
+}
+
+interface IndexMapping {
+  /** Dims of the windowed array (gather output / updates) that are window dims. */
+  windowDims: readonly number[];
+  /** Operand dims with no window extent (collapsed / inserted). */
+  collapsedDims: readonly number[];
+  /** Operand dim addressed by each entry of the index vector. */
+  startIndexMap: readonly number[];
+  operandBatchingDims: readonly number[];
+  indicesBatchingDims: readonly number[];
+}
+
+/**
+ * Calls `fn(windowedFlat, operandFlat)` for every element of the windowed array (the gather
+ * output, or the scatter updates) with the operand element it corresponds to, or with
+ * `null` when mode is "fill" and its window is not wholly in bounds.
+ */
+function forEachWindowedElement(
+  m: IndexMapping,
+  operand: ShapedArray,
+  indices: RefBuffer,
+  indicesAval: ShapedArray,
+  windowed: ShapedArray,
+  windowSizes: readonly number[],
+  mode: IndexMode,
+  fn: (windowedFlat: number, operandFlat: number | null) => void,
+): void {
+  const opStrides = stridesOf(operand.shape);
+  const idxStrides = stridesOf(indicesAval.shape);
+  const vecStride = idxStrides[indicesAval.ndim - 1]!;
+  const batchDims = range(windowed.ndim).filter((d) => !m.windowDims.includes(d));
+  const operandWindowDims = range(operand.ndim).filter((d) => !m.collapsedDims.includes(d) && !m.operandBatchingDims.includes(d));
+  forEachIndex(windowed.shape, (idx, flat) => {
+    const batch = batchDims.map((d) => idx[d]!);
+    const vecBase = batch.reduce((f, v, k) => f + v * idxStrides[k]!, 0);
+    const start = new Array<number>(operand.ndim).fill(0);
+    let inBounds = true;
+    m.startIndexMap.forEach((d, k) => {
+      const s = indices[vecBase + k * vecStride]!;
+      const hi = operand.shape[d]! - windowSizes[d]!;
+      if (s < 0 || s > hi) inBounds = false;
+      start[d] = clampInt(s, 0, hi);
+    });
+    m.operandBatchingDims.forEach((d, k) => (start[d] = batch[m.indicesBatchingDims[k]!]!));
+    if (mode === "fill" && !inBounds) return fn(flat, null);
+    m.windowDims.forEach((wd, k) => (start[operandWindowDims[k]!]! += idx[wd]!));
+    fn(flat, flatIndex(start, opStrides));
+  });
+}
+
+export const gatherImpl: RefImpl<"gather"> = (inputs, inAvals, { dimensionNumbers: dn, sliceSizes, mode, fillValue }, outAvals) => {
+  const [operand, indices] = [at(inputs, 0), at(inputs, 1)];
+  const [operandAval, indicesAval] = [at(inAvals, 0), at(inAvals, 1)];
+  const outAval = at(outAvals, 0);
+  const out = alloc(outAval);
+  const fill = fillValue ?? defaultFillValue(operandAval.dtype);
+  const mapping: IndexMapping = {
+    windowDims: dn.offsetDims,
+    collapsedDims: dn.collapsedSliceDims,
+    startIndexMap: dn.startIndexMap,
+    operandBatchingDims: dn.operandBatchingDims,
+    indicesBatchingDims: dn.startIndicesBatchingDims,
+  };
+  forEachWindowedElement(mapping, operandAval, indices, indicesAval, outAval, sliceSizes, mode, (o, src) => {
+    out[o] = src === null ? fill : operand[src]!;
+  });
+  return [out];
+};
+
+function scatterImpl(combine: (ops: DTypeOps) => (old: number, update: number) => number): RefImpl<"scatter" | "scatterAdd" | "scatterMul" | "scatterMin" | "scatterMax"> {
+  return (inputs, inAvals, { dimensionNumbers: dn, mode }) => {
+    const [operand, indices, updates] = [at(inputs, 0), at(inputs, 1), at(inputs, 2)];
+    const [operandAval, indicesAval, updatesAval] = [at(inAvals, 0), at(inAvals, 1), at(inAvals, 2)];
+    const f = combine(opsFor(operandAval.dtype));
+    // The window extent in each operand dim: 1 for inserted and batching dims, else the updates' window size.
+    const windowOperandDims = range(operandAval.ndim).filter((d) => !dn.insertedWindowDims.includes(d) && !dn.operandBatchingDims.includes(d));
+    const windowSizes = range(operandAval.ndim).map((d) => {
+      const k = windowOperandDims.indexOf(d);
+      return k < 0 ? 1 : updatesAval.shape[dn.updateWindowDims[k]!]!;
+    });
+    const mapping: IndexMapping = {
+      windowDims: dn.updateWindowDims,
+      collapsedDims: dn.insertedWindowDims,
+      startIndexMap: dn.scatterDimsToOperandDims,
+      operandBatchingDims: dn.operandBatchingDims,
+      indicesBatchingDims: dn.scatterIndicesBatchingDims,
+    };
+    const out = operand.slice();
+    forEachWindowedElement(mapping, operandAval, indices, indicesAval, updatesAval, windowSizes, mode, (u, dst) => {
+      if (dst !== null) out[dst] = f(out[dst]!, updates[u]!);
+    });
+    return [out];
+  };
+}
+
+export const scatterReplaceImpl = scatterImpl(() => (_old, update) => update);
+export const scatterAddImpl = scatterImpl((o) => o.add);
+export const scatterMulImpl = scatterImpl((o) => o.mul);
+export const scatterMinImpl = scatterImpl((o) => o.min);
+export const scatterMaxImpl = scatterImpl((o) => o.max);

@@ -1,0 +1,123 @@
+/**
+ * Forward mode: the Jvp interpreter. Its tracers carry a primal and a tangent; a `null`
+ * tangent is a symbolic zero, so rules skip work for inputs that do not vary.
+ *
+ * Rules run with the parent interpreter current: the primal and tangent computations they
+ * bind belong to whatever encloses this transform (eval, a jit trace, partial evaluation
+ * for linearize, another jvp for higher derivatives).
+ */
+import { ShapedArray } from "../../ir/aval.js";
+import { isFloat } from "../../ir/dtype.js";
+import { Jaxpr } from "../../ir/jaxpr.js";
+import type { Params, Primitive } from "../../ir/primitives.js";
+import { type ConcreteArray, type JArray, Tracer } from "../core/array.js";
+import { evalJaxpr, traceFlat } from "../core/evalJaxpr.js";
+import { type Interpreter, checkNotLeaked, currentInterpreter, withInterpreter } from "../core/interpreter.js";
+import { jvpRules } from "./jvpRules.js";
+
+/** A tangent, or `null` for a symbolic zero. */
+export type Tangent = JArray | null;
+
+export class JvpTracer extends Tracer {
+  constructor(
+    readonly interpreter: JvpInterpreter,
+    readonly primal: JArray,
+    readonly tangent: Tangent,
+  ) {
+    super();
+  }
+  get aval(): ShapedArray {
+    return this.primal.aval;
+  }
+  /** Under plain jvp/grad the primal is known, so `if (x > 0)` works as in JAX. */
+  override toConcrete(what: string): ConcreteArray {
+    return this.primal.toConcrete(what);
+  }
+}
+
+export class JvpInterpreter implements Interpreter {
+  readonly transformName: string;
+  constructor(
+    readonly parent: Interpreter,
+    /** Set by linearize/vjp: custom_vjp functions are differentiable only in this mode. */
+    readonly forReverse: boolean,
+  ) {
+    this.transformName = forReverse ? "grad/vjp" : "jvp";
+  }
+
+  lift(x: JArray): [JArray, Tangent] {
+    checkNotLeaked(x, this);
+    if (x instanceof JvpTracer && x.interpreter === this) return [x.primal, x.tangent];
+    return [x, null];
+  }
+
+  process<P extends Primitive>(prim: P, args: readonly JArray[], params: Params<P>): JArray[] {
+    const lifted = args.map((x) => this.lift(x));
+    const primals = lifted.map(([p]) => p);
+    const tangents = lifted.map(([, t]) => t);
+    if (tangents.every((t) => t === null)) {
+      // Nothing varies: the result is a constant to this interpreter.
+      return withInterpreter(this.parent, () => this.parent.process(prim, primals, params));
+    }
+    const [primalsOut, tangentsOut] = withInterpreter(this.parent, () => jvpRules[prim](primals, tangents, params as never, this));
+    return primalsOut.map((p, i) => {
+      const t = tangentsOut[i] ?? null;
+      return t === null ? p : new JvpTracer(this, p, t);
+    });
+  }
+}
+
+/** The aval of tangents for a primal aval: the same for floats; non-floats have no tangent. */
+export function tangentAval(aval: ShapedArray): ShapedArray {
+  return new ShapedArray(aval.shape, aval.dtype, aval.weakType);
+}
+
+export const hasTangentSpace = (aval: ShapedArray): boolean => isFloat(aval.dtype);
+
+/** Runs `f` on JvpTracers of primals and tangents; returns primal and tangent outputs. */
+export function jvpFlat(
+  f: (...xs: JArray[]) => JArray[],
+  primals: readonly JArray[],
+  tangents: readonly Tangent[],
+  parent: Interpreter,
+  forReverse: boolean,
+): [JArray[], Tangent[], JvpInterpreter] {
+  const interp = new JvpInterpreter(parent, forReverse);
+  const ins = primals.map((p, i) => {
+    const t = tangents[i] ?? null;
+    return t === null ? p : new JvpTracer(interp, p, t);
+  });
+  const outs = withInterpreter(interp, () => f(...ins));
+  const lifted = outs.map((o) => interp.lift(o));
+  return [lifted.map(([p]) => p), lifted.map(([, t]) => t), interp];
+}
+
+/**
+ * The jvp of a jaxpr as a jaxpr: inputs are its primals then the tangents of the inputs in
+ * `nonzero`; outputs are its primal outputs then the tangents that are not symbolically zero
+ * (which ones is returned as `outNonzero`).
+ */
+export function jvpJaxpr(
+  jaxpr: Jaxpr,
+  nonzero: readonly boolean[],
+  forReverse: boolean,
+): { jaxpr: Jaxpr; consts: JArray[]; outNonzero: boolean[] } {
+  const inAvals = jaxpr.inAvals;
+  const tangentAvals = inAvals.filter((_, i) => nonzero[i]).map(tangentAval);
+  let outNonzero: boolean[] = [];
+  const traced = traceFlat(
+    (...args) => {
+      const primals = args.slice(0, inAvals.length);
+      const ts = args.slice(inAvals.length);
+      let k = 0;
+      const tangents = inAvals.map((_, i) => (nonzero[i] ? ts[k++]! : null));
+      const [po, to] = jvpFlat((...xs) => evalJaxpr(jaxpr, [], xs), primals, tangents, currentInterpreter(), forReverse);
+      outNonzero = to.map((t) => t !== null);
+      return [...po, ...(to.filter((t) => t !== null) as JArray[])];
+    },
+    [...inAvals, ...tangentAvals],
+    "jvp",
+  );
+  const hoisted = new Jaxpr([], [...traced.jaxpr.constvars, ...traced.jaxpr.invars], traced.jaxpr.eqns, traced.jaxpr.outs);
+  return { jaxpr: hoisted, consts: traced.consts, outNonzero };
+}

@@ -1,0 +1,94 @@
+/** Small helpers shared by the jvp and transpose rule tables. */
+import type { ShapedArray } from "../../ir/aval.js";
+import type { GatherDimensionNumbers, Params, ScatterDimensionNumbers } from "../../ir/primitives.js";
+import { range } from "../../ir/util.js";
+import type { JArray } from "../core/array.js";
+import * as lax from "../lax.js";
+import { zerosOf } from "./transpose.js";
+
+export { zerosOf };
+
+/** Sums `x` down to `shape` (the transpose of a rank-0 operand broadcasting in a binary op). */
+export function unbroadcast(x: JArray, aval: ShapedArray): JArray {
+  if (x.ndim === aval.ndim) return x;
+  if (aval.ndim !== 0) throw new Error(`internal: unbroadcast from [${x.shape}] to [${aval.shape}]`);
+  return lax.reduceSum(x, range(x.ndim));
+}
+
+/** `x` broadcast to `shape` if it is a rank-0 operand of a wider elementwise op. */
+export function broadcastTo(x: JArray, shape: readonly number[]): JArray {
+  if (x.ndim === shape.length) return x;
+  return lax.broadcastInDim(x, shape, []);
+}
+
+/** The gather that reads back what a scatter with these dimension numbers writes. */
+export function gatherParamsForScatter(dn: ScatterDimensionNumbers, operand: ShapedArray, updates: ShapedArray): Params<"gather"> {
+  const windowSizes = dn.updateWindowDims.map((d) => updates.shape[d]!);
+  let w = 0;
+  const sliceSizes = operand.shape.map((_, i) =>
+    dn.insertedWindowDims.includes(i) || dn.operandBatchingDims.includes(i) ? 1 : windowSizes[w++]!,
+  );
+  const gdn: GatherDimensionNumbers = {
+    offsetDims: dn.updateWindowDims,
+    collapsedSliceDims: dn.insertedWindowDims,
+    startIndexMap: dn.scatterDimsToOperandDims,
+    operandBatchingDims: dn.operandBatchingDims,
+    startIndicesBatchingDims: dn.scatterIndicesBatchingDims,
+  };
+  return { dimensionNumbers: gdn, sliceSizes, mode: "clip", fillValue: null };
+}
+
+/** The scatter dimension numbers that write where a gather with these numbers reads. */
+export function scatterDnForGather(dn: GatherDimensionNumbers): ScatterDimensionNumbers {
+  return {
+    updateWindowDims: dn.offsetDims,
+    insertedWindowDims: dn.collapsedSliceDims,
+    scatterDimsToOperandDims: dn.startIndexMap,
+    operandBatchingDims: dn.operandBatchingDims,
+    scatterIndicesBatchingDims: dn.startIndicesBatchingDims,
+  };
+}
+
+/** `out[..., i, ...] = x[..., idx[..., i, ...], ...]` along `axis` (idx has x's shape off-axis). */
+export function takeAlongAxis(x: JArray, idx: JArray, axis: number): JArray {
+  const others = range(x.ndim).filter((d) => d !== axis);
+  return lax.gather(
+    x,
+    lax.reshape(idx, [...idx.shape, 1]),
+    { offsetDims: [], collapsedSliceDims: [axis], startIndexMap: [axis], operandBatchingDims: others, startIndicesBatchingDims: others },
+    x.shape.map(() => 1),
+    { mode: "clip" },
+  );
+}
+
+/**
+ * An inclusive scan of an associative binary op along `axis`, in log depth from slices, pads
+ * and elementwise ops (the Blelloch-style scheme JAX's associative_scan uses), so that its
+ * jvp is exact where cumprod/cummax have no simple closed form.
+ */
+export function associativeScan(op: (a: JArray, b: JArray) => JArray, x: JArray, axis: number, reverse: boolean): JArray {
+  if (reverse) return lax.rev(associativeScan(op, lax.rev(x, [axis]), axis, false), [axis]);
+  const n = x.shape[axis]!;
+  if (n < 2) return x;
+  const slice = (a: JArray, start: number, stop: number, step: number) => lax.sliceInDim(a, start, stop, step, axis);
+  // Combine adjacent pairs, scan the half-size array, then fill in the even positions.
+  const evens = slice(x, 0, n - 1, 2);
+  const odds = slice(x, 1, n, 2);
+  const reducedOdds = associativeScan(op, op(evens, odds), axis, false);
+  const m = reducedOdds.shape[axis]!;
+  const restEvens = n % 2 === 0 ? slice(reducedOdds, 0, m - 1, 1) : reducedOdds;
+  const evenTail = slice(x, 2, n, 2);
+  const scannedEvens = lax.concatenate([slice(x, 0, 1, 1), op(restEvens, evenTail)], axis);
+  return interleave(scannedEvens, reducedOdds, axis);
+}
+
+/** `[a0, b0, a1, b1, ...]` along `axis` (a may have one more element than b). */
+function interleave(a: JArray, b: JArray, axis: number): JArray {
+  const na = a.shape[axis]!;
+  const nb = b.shape[axis]!;
+  const cfg = (lo: number, hi: number) => a.shape.map((_, i) => (i === axis ? ([lo, hi, 1] as const) : ([0, 0, 0] as const)));
+  const zero = lax.convertElementType(0, a.dtype);
+  const pa = lax.pad(a, zero, cfg(0, nb === na ? 1 : 0));
+  const pb = lax.pad(b, zero, cfg(1, nb === na ? 0 : 1));
+  return lax.add(pa, pb);
+}

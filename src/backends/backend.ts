@@ -1,0 +1,31 @@
+/**
+ * A backend holds array memory and runs primitives and jaxprs on it. The `cpu` backend is
+ * the reference interpreter; compiled backends (wasm, webgpu) implement the same interface.
+ */
+import type { ShapedArray } from "../../ir/aval.js";
+import type { AnyTypedArray } from "../../ir/dtype.js";
+import type { Jaxpr } from "../../ir/jaxpr.js";
+import type { Params, Primitive } from "../../ir/primitives.js";
+
+export type DeviceName = "cpu" | "wasm" | "webgpu";
+
+export interface Backend<B = unknown> {
+  readonly name: DeviceName;
+  /** Whether buffers must be freed explicitly (the FinalizationRegistry does it for dropped arrays). */
+  readonly manualMemory: boolean;
+  /** Copies host data (already of the aval's dtype) into a new buffer. */
+  fromHost(data: AnyTypedArray, aval: ShapedArray): B;
+  /** A host copy of a buffer's contents, or throws if this backend can only read asynchronously. */
+  readSync(buffer: B, aval: ShapedArray): AnyTypedArray;
+  read(buffer: B, aval: ShapedArray): Promise<AnyTypedArray>;
+  dispose(buffer: B): void;
+  executePrimitive<P extends Primitive>(
+    prim: P,
+    inputs: readonly B[],
+    inAvals: readonly ShapedArray[],
+    params: Params<P>,
+    outAvals: readonly ShapedArray[],
+  ): B[];
+  /** Runs a whole jaxpr without constvars (a jit call). */
+  executeJaxpr(jaxpr: Jaxpr, inputs: readonly B[]): B[];
+}

@@ -1,0 +1,34 @@
+/** The registry of backends, the default device, and moving arrays between devices. */
+import { ValueError } from "../errors.js";
+import type { Backend, DeviceName } from "./backend.js";
+import { cpuBackend } from "./cpu.js";
+
+export type { Backend, DeviceName } from "./backend.js";
+
+const backends = new Map<DeviceName, Backend>([["cpu", cpuBackend as Backend]]);
+
+let defaultName: DeviceName = "cpu";
+
+/** The names of the backends available here. */
+export function devices(): DeviceName[] {
+  return [...backends.keys()];
+}
+
+export function getBackend(name: DeviceName = defaultName): Backend {
+  const b = backends.get(name);
+  if (!b) throw new ValueError(`device "${name}" is not available here; available: ${devices().join(", ")}`);
+  return b;
+}
+
+export function registerBackend(b: Backend): void {
+  backends.set(b.name, b);
+}
+
+/** Sets the default device (and returns it); with no argument, returns the current default. */
+export function defaultDevice(name?: DeviceName): DeviceName {
+  if (name !== undefined) {
+    getBackend(name);
+    defaultName = name;
+  }
+  return defaultName;
+}

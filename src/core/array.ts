@@ -1,0 +1,309 @@
+/**
+ * `np.Array`: the one type users see, both for concrete arrays and for tracers.
+ *
+ * `JArray` is the abstract base with every method (each one calls the numpy function of the
+ * same name); `ConcreteArray` holds a buffer on a backend; each interpreter has its own
+ * `Tracer` subclass. Methods reach numpy through `installNumpy`, which numpy calls when it
+ * loads, so this file has no runtime import of numpy (and no import cycle).
+ */
+import { ShapedArray, shapeSize } from "../../ir/aval.js";
+import type { AnyTypedArray, DType } from "../../ir/dtype.js";
+import { type Backend, type DeviceName } from "../backends/index.js";
+import { TracerBoolConversionError } from "../errors.js";
+import type * as NP from "../numpy/index.js";
+import type { Interpreter } from "./interpreter.js";
+
+let np: typeof NP;
+
+/** Called once by the numpy module so that array methods can reach it. */
+export function installNumpy(m: typeof NP): void {
+  np = m;
+}
+
+/** What numpy functions accept where they take an array. */
+export type ArrayLike = JArray | number | boolean;
+
+/** One entry of an index: an integer, a `[start, stop, step?]` slice, `null` (newaxis), `"..."`, or an integer array. */
+export type Index = number | readonly [number | null, (number | null)?, (number | null)?] | null | "..." | JArray;
+
+/** Nested JS arrays of numbers/booleans, as `tolist()` returns. */
+export type NestedList = number | boolean | NestedList[];
+
+export abstract class JArray {
+  abstract readonly aval: ShapedArray;
+
+  get shape(): readonly number[] {
+    return this.aval.shape;
+  }
+  get dtype(): DType {
+    return this.aval.dtype;
+  }
+  get ndim(): number {
+    return this.aval.ndim;
+  }
+  get size(): number {
+    return this.aval.size;
+  }
+  /** Whether this array is weakly typed (came from a JS number), as in JAX. */
+  get weakType(): boolean {
+    return this.aval.weakType;
+  }
+  abstract get device(): DeviceName;
+
+  /** The concrete value behind this array, or a ConcretizationTypeError if there is none. */
+  abstract toConcrete(what: string): ConcreteArray;
+
+  // --- reading -----------------------------------------------------------------------
+  async data(): Promise<AnyTypedArray> {
+    return this.toConcrete("data()").readAsync();
+  }
+  dataSync(): AnyTypedArray {
+    return this.toConcrete("dataSync()").readHost();
+  }
+  tolist(): NestedList {
+    const c = this.toConcrete("tolist()");
+    const flat = c.readHost();
+    const isBool = c.dtype === "bool";
+    const build = (dim: number, offset: number, stride: number): NestedList => {
+      if (dim === c.ndim) return isBool ? flat[offset] !== 0 : flat[offset]!;
+      const n = c.shape[dim]!;
+      const inner = stride / Math.max(n, 1);
+      const out: NestedList[] = [];
+      for (let i = 0; i < n; i++) out.push(build(dim + 1, offset + i * inner, inner));
+      return out;
+    };
+    return build(0, 0, this.size);
+  }
+  item(): number | boolean {
+    const c = this.toConcrete("item()");
+    if (c.size !== 1) throw new TypeError(`item(): only an array of size 1 converts to a scalar, got shape [${c.shape}]`);
+    const v = c.readHost()[0]!;
+    return c.dtype === "bool" ? v !== 0 : v;
+  }
+  valueOf(): number {
+    const c = this.toConcrete("conversion to a number");
+    if (c.size !== 1) throw new TypeError(`only an array of size 1 converts to a number, got shape [${c.shape}]`);
+    return c.readHost()[0]!;
+  }
+  [Symbol.toPrimitive](hint: string): number | string {
+    if (hint === "string") return this.toString();
+    return this.valueOf();
+  }
+  toString(): string {
+    return `Array(${this.aval})`;
+  }
+
+  // --- memory ------------------------------------------------------------------------
+  dispose(): void {}
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  // --- methods, each the numpy function of the same name -----------------------------
+  add(y: ArrayLike): JArray {
+    return np.add(this, y);
+  }
+  sub(y: ArrayLike): JArray {
+    return np.subtract(this, y);
+  }
+  mul(y: ArrayLike): JArray {
+    return np.multiply(this, y);
+  }
+  div(y: ArrayLike): JArray {
+    return np.divide(this, y);
+  }
+  pow(y: ArrayLike): JArray {
+    return np.power(this, y);
+  }
+  neg(): JArray {
+    return np.negative(this);
+  }
+  abs(): JArray {
+    return np.abs(this);
+  }
+  exp(): JArray {
+    return np.exp(this);
+  }
+  log(): JArray {
+    return np.log(this);
+  }
+  sqrt(): JArray {
+    return np.sqrt(this);
+  }
+  sin(): JArray {
+    return np.sin(this);
+  }
+  cos(): JArray {
+    return np.cos(this);
+  }
+  tanh(): JArray {
+    return np.tanh(this);
+  }
+  square(): JArray {
+    return np.square(this);
+  }
+  sum(axis?: number | readonly number[] | null, opts?: { keepdims?: boolean }): JArray {
+    return np.sum(this, axis, opts);
+  }
+  mean(axis?: number | readonly number[] | null, opts?: { keepdims?: boolean }): JArray {
+    return np.mean(this, axis, opts);
+  }
+  max(axis?: number | readonly number[] | null, opts?: { keepdims?: boolean }): JArray {
+    return np.max(this, axis, opts);
+  }
+  min(axis?: number | readonly number[] | null, opts?: { keepdims?: boolean }): JArray {
+    return np.min(this, axis, opts);
+  }
+  prod(axis?: number | readonly number[] | null, opts?: { keepdims?: boolean }): JArray {
+    return np.prod(this, axis, opts);
+  }
+  argmax(axis?: number | null, opts?: { keepdims?: boolean }): JArray {
+    return np.argmax(this, axis, opts);
+  }
+  argmin(axis?: number | null, opts?: { keepdims?: boolean }): JArray {
+    return np.argmin(this, axis, opts);
+  }
+  reshape(shape: readonly number[]): JArray {
+    return np.reshape(this, shape);
+  }
+  transpose(axes?: readonly number[]): JArray {
+    return np.transpose(this, axes);
+  }
+  get T(): JArray {
+    return np.transpose(this);
+  }
+  astype(dtype: DType): JArray {
+    return np.astype(this, dtype);
+  }
+  matmul(y: ArrayLike): JArray {
+    return np.matmul(this, y);
+  }
+  dot(y: ArrayLike): JArray {
+    return np.dot(this, y);
+  }
+  lt(y: ArrayLike): JArray {
+    return np.less(this, y);
+  }
+  le(y: ArrayLike): JArray {
+    return np.lessEqual(this, y);
+  }
+  gt(y: ArrayLike): JArray {
+    return np.greater(this, y);
+  }
+  ge(y: ArrayLike): JArray {
+    return np.greaterEqual(this, y);
+  }
+  eq(y: ArrayLike): JArray {
+    return np.equal(this, y);
+  }
+  ne(y: ArrayLike): JArray {
+    return np.notEqual(this, y);
+  }
+  squeeze(axis?: number | readonly number[] | null): JArray {
+    return np.squeeze(this, axis);
+  }
+  flatten(): JArray {
+    return np.ravel(this);
+  }
+  ravel(): JArray {
+    return np.ravel(this);
+  }
+  /** NumPy basic and advanced indexing: `x.slice(0, [1, null], null, idxArray)`. */
+  slice(...index: Index[]): JArray {
+    return np.getIndex(this, index);
+  }
+  /** Functional updates: `x.at(0, [1, 3]).set(v)`. */
+  at(...index: Index[]): NP.IndexUpdateRef {
+    return np.indexUpdateRef(this, index);
+  }
+}
+
+/** An array with data on a backend. */
+export class ConcreteArray extends JArray {
+  #buffer: unknown;
+  #disposed = false;
+
+  constructor(
+    readonly aval: ShapedArray,
+    readonly backend: Backend,
+    buffer: unknown,
+  ) {
+    super();
+    this.#buffer = buffer;
+    if (backend.manualMemory) finalizer.register(this, { backend, buffer }, this);
+  }
+
+  get device(): DeviceName {
+    return this.backend.name;
+  }
+
+  get buffer(): unknown {
+    if (this.#disposed) throw new ReferenceError(`this ${this.aval} array was disposed and can no longer be used`);
+    return this.#buffer;
+  }
+
+  get isDisposed(): boolean {
+    return this.#disposed;
+  }
+
+  toConcrete(): ConcreteArray {
+    return this;
+  }
+
+  readHost(): AnyTypedArray {
+    return this.backend.readSync(this.buffer, this.aval);
+  }
+
+  readAsync(): Promise<AnyTypedArray> {
+    return this.backend.read(this.buffer, this.aval);
+  }
+
+  override dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    if (this.backend.manualMemory) {
+      finalizer.unregister(this);
+      this.backend.dispose(this.#buffer);
+    }
+    this.#buffer = undefined;
+  }
+
+  override toString(): string {
+    if (this.#disposed) return `Array(${this.aval}, disposed)`;
+    try {
+      return `Array(${JSON.stringify(this.tolist())}, dtype=${this.dtype})`;
+    } catch {
+      return `Array(${this.aval})`;
+    }
+  }
+
+  static fromHost(data: AnyTypedArray, shape: readonly number[], dtype: DType, backend: Backend, weakType = false): ConcreteArray {
+    if (data.length !== shapeSize(shape)) throw new Error(`internal: ${data.length} values for shape [${shape}]`);
+    const aval = new ShapedArray(shape, dtype, weakType);
+    return new ConcreteArray(aval, backend, backend.fromHost(data, aval));
+  }
+}
+
+const finalizer = new FinalizationRegistry<{ backend: Backend; buffer: unknown }>(({ backend, buffer }) => backend.dispose(buffer));
+
+/** A value an interpreter is tracing; each interpreter has its own subclass. */
+export abstract class Tracer extends JArray {
+  abstract readonly interpreter: Interpreter;
+
+  get device(): DeviceName {
+    return this.interpreter.device ?? "cpu";
+  }
+
+  /** Most tracers have no concrete value; Jvp tracers defer to their primal. */
+  toConcrete(what: string): ConcreteArray {
+    throw new TracerBoolConversionError(
+      `Attempted ${what} on an abstract tracer ${this.aval} inside ${this.interpreter.transformName}. ` +
+        "The value is not known while tracing: use lax.cond / np.where instead of a JS branch, " +
+        "or mark the argument static (jit's staticArgnums).",
+    );
+  }
+
+  override toString(): string {
+    return `Traced<${this.aval}> (${this.interpreter.transformName})`;
+  }
+}

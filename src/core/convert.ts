@@ -1,0 +1,41 @@
+/** Turning JS values into arrays at the API boundary. */
+import { ShapedArray } from "../../ir/aval.js";
+import { type DType, castScalar, typedArrayFor } from "../../ir/dtype.js";
+import { getBackend } from "../backends/index.js";
+import { ConcreteArray, JArray } from "./array.js";
+
+/** The dtype and weakness a JS scalar gets: integer-valued numbers are weak int32, others weak float32. */
+export function scalarAval(x: number | boolean): ShapedArray {
+  if (typeof x === "boolean") return new ShapedArray([], "bool", false);
+  return new ShapedArray([], Number.isInteger(x) ? "int32" : "float32", true);
+}
+
+/** A concrete rank-0 array on the default device. */
+export function scalar(x: number | boolean, dtype?: DType, weakType?: boolean): ConcreteArray {
+  const aval = scalarAval(x);
+  const d = dtype ?? aval.dtype;
+  const data = typedArrayFor(d, 1);
+  data[0] = castScalar(x, d);
+  return ConcreteArray.fromHost(data, [], d, getBackend(), weakType ?? (dtype === undefined && aval.weakType));
+}
+
+/** An array for an argument that may be a JS scalar. */
+export function asJArray(x: JArray | number | boolean, what = "argument"): JArray {
+  if (x instanceof JArray) return x;
+  if (typeof x === "number" || typeof x === "boolean") return scalar(x);
+  throw new TypeError(`${what}: expected an array or a number, got ${describe(x)}`);
+}
+
+/** The abstract value of an argument (arrays and JS scalars). */
+export function avalOf(x: unknown, what = "argument"): ShapedArray {
+  if (x instanceof JArray) return x.aval;
+  if (typeof x === "number" || typeof x === "boolean") return scalarAval(x);
+  throw new TypeError(`${what}: expected an array or a number, got ${describe(x)}`);
+}
+
+export function describe(x: unknown): string {
+  if (x === null) return "null";
+  if (x instanceof JArray) return `an array ${x.aval}`;
+  if (typeof x === "object") return `an object of type ${(x as object).constructor?.name ?? "Object"}`;
+  return `${typeof x} ${String(x)}`;
+}

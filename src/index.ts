@@ -1,0 +1,15 @@
+/**
+ * jaxts: JAX for TypeScript. Everything users import comes from here (see API.md).
+ */
+export * as numpy from "./numpy/index.js";
+export * as lax from "./lax.js";
+export * as tree from "./tree.js";
+export { JArray as Array } from "./core/array.js";
+export type { ArrayLike } from "./core/array.js";
+export { makeJaxpr, evalShape } from "./transforms/makeJaxpr.js";
+export { jit } from "./transforms/jit.js";
+export { devices, defaultDevice, devicePut } from "./devices.js";
+export { ValueError, ConcretizationTypeError, TracerBoolConversionError, UnexpectedTracerError } from "./errors.js";
+export { stopGradient } from "./lax.js";
+export { grad, valueAndGrad, jvp, vjp, linearize, linearTranspose } from "./autodiff/api.js";
+export * as testing from "./testing/index.js";
