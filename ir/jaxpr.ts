@@ -113,6 +113,7 @@ function formatParam(value: unknown, namer: Namer, indent: string): string {
   if (typeof value === "boolean") return value ? "True" : "False";
   if (typeof value === "string") return value;
   if (typeof value === "number") return String(value);
+  if (typeof value === "function") return (value as { ruleName?: string }).ruleName ?? (value.name || "<function>");
   if (value instanceof Jaxpr) return printJaxprWith(value, namer, indent + "  ");
   if (Array.isArray(value)) {
     const items = value.map((v) => formatParam(v, namer, indent));

@@ -240,7 +240,24 @@ export type PrimitiveParams = { [P in UnaryPrimitive | BinaryPrimitive | Compari
   threefry2x32: NoParams;
   /** A nested jit call: `jaxpr` has no constvars (constants are passed as leading inputs). */
   jit: { jaxpr: Jaxpr; name: string };
+  /**
+   * A function with a custom jvp rule. `jaxpr` computes it (its first `numConsts` inputs are
+   * captured constants); `jvp` is the user's rule, opaque to the IR, called by the jvp transform.
+   */
+  customJvpCall: { jaxpr: Jaxpr; jvp: OpaqueRule; numConsts: number; name: string };
+  /** A function with a custom vjp: `fwd` and `bwd` are the user's rules, opaque to the IR. */
+  customVjpCall: { jaxpr: Jaxpr; fwd: OpaqueRule; bwd: OpaqueRule; numConsts: number; name: string };
+  /**
+   * The linear map of a custom_vjp function inside linearize: inputs are the residuals then
+   * the tangents; it is only ever transposed (its transpose calls `bwd`).
+   */
+  customLin: { bwd: OpaqueRule; numResiduals: number; outAvals: readonly ShapedArray[]; name: string };
+  /** `checkpoint` (remat): like jit, but reverse mode recomputes it instead of saving residuals. */
+  checkpoint: { jaxpr: Jaxpr; name: string; policy: OpaqueRule | null };
 };
+
+/** A user-supplied function carried in params (custom rules); printed by name. */
+export type OpaqueRule = ((...args: any[]) => any) & { readonly ruleName?: string };
 
 export type Primitive = keyof PrimitiveParams;
 export type Params<P extends Primitive> = PrimitiveParams[P];
@@ -670,14 +687,22 @@ export const shapeRules: { [P in Primitive]: ShapeRule<P> } = {
     if (!shapesEqual(x1.shape, x2.shape)) return fail(`threefry2x32: counts must share a shape, got ${fmt([x1, x2])}`);
     return ok(x1.strongly(), x2.strongly());
   },
-  jit: (inputs, { jaxpr }) => {
-    if (inputs.length !== jaxpr.invars.length) return fail(`jit: expected ${jaxpr.invars.length} operands, got ${inputs.length}`);
-    for (let i = 0; i < inputs.length; i++)
-      if (!inputs[i]!.sameType(jaxpr.invars[i]!.aval))
-        return fail(`jit: operand ${i} is ${inputs[i]} but the jaxpr expects ${jaxpr.invars[i]!.aval}`);
-    return ok(...jaxpr.outs.map((o) => o.aval));
-  },
+  jit: (inputs, { jaxpr }) => callRule("jit", inputs, jaxpr),
+  customJvpCall: (inputs, { jaxpr }) => callRule("custom_jvp_call", inputs, jaxpr),
+  customVjpCall: (inputs, { jaxpr }) => callRule("custom_vjp_call", inputs, jaxpr),
+  customLin: (inputs, { numResiduals, outAvals }) =>
+    inputs.length < numResiduals ? fail(`custom_lin: expected at least ${numResiduals} residuals`) : ok(...outAvals),
+  checkpoint: (inputs, { jaxpr }) => callRule("checkpoint", inputs, jaxpr),
 };
+
+/** Shape rule of primitives that call a sub-jaxpr on their operands. */
+function callRule(name: string, inputs: readonly ShapedArray[], jaxpr: Jaxpr): Either<ShapedArray[]> {
+  if (inputs.length !== jaxpr.invars.length) return fail(`${name}: expected ${jaxpr.invars.length} operands, got ${inputs.length}`);
+  for (let i = 0; i < inputs.length; i++)
+    if (!inputs[i]!.sameType(jaxpr.invars[i]!.aval))
+      return fail(`${name}: operand ${i} is ${inputs[i]} but the jaxpr expects ${jaxpr.invars[i]!.aval}`);
+  return ok(...jaxpr.outs.map((o) => o.aval));
+}
 
 /** The output avals of a primitive, or a message saying what is wrong with its inputs. */
 export function inferShapes<P extends Primitive>(prim: P, inputs: readonly ShapedArray[], params: Params<P>): Either<ShapedArray[]> {

@@ -105,6 +105,12 @@ const refImpls: { [P in Primitive]: RefImpl<P> } = {
   sort: sortImpl,
   threefry2x32: threefry2x32Impl,
   jit: jitImpl,
+  customJvpCall: (inputs, _inAvals, { jaxpr }) => evalJaxprRef(jaxpr, [], inputs),
+  customVjpCall: (inputs, _inAvals, { jaxpr }) => evalJaxprRef(jaxpr, [], inputs),
+  checkpoint: (inputs, _inAvals, { jaxpr }) => evalJaxprRef(jaxpr, [], inputs),
+  customLin: () => {
+    throw new Error("custom_lin is the linear part of a custom_vjp function and can only be transposed, not evaluated");
+  },
 };
 
 /** Runs one primitive. outAvals are already computed by the caller with inferShapes. */

@@ -141,6 +141,22 @@ const reduceChooser =
     return [[out], [lax.div(lax.reduceSum(lax.mul(t!, locations), params.axes), counts)]];
   };
 
+/** The jvp of a call of a sub-jaxpr (jit, checkpoint): transform the jaxpr, bind it the same way. */
+function jvpOfCall(
+  primals: JArray[],
+  tangents: Tangent[],
+  jaxpr: Params<"jit">["jaxpr"],
+  interp: JvpInterpreter,
+  call: (jaxpr: Params<"jit">["jaxpr"], operands: JArray[]) => JArray[],
+): [JArray[], Tangent[]] {
+  const j = jvpJaxpr(jaxpr, tangents.map((t) => t !== null), interp.forReverse);
+  const outs = call(j.jaxpr, [...j.consts, ...primals, ...(tangents.filter((t) => t !== null) as JArray[])]);
+  const n = jaxpr.outs.length;
+  const ts = outs.slice(n);
+  let k = 0;
+  return [outs.slice(0, n), j.outNonzero.map((nz) => (nz ? ts[k++]! : null))];
+}
+
 /** The product over `axes` as the last element of an associative scan. */
 function productByScan(x: JArray, axes: readonly number[], outShape: readonly number[]): JArray {
   const kept = range(x.ndim).filter((d) => !axes.includes(d));
@@ -379,13 +395,27 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
     return [outs, ts];
   },
   threefry2x32: zeroJvp("threefry2x32"),
-  jit: (primals, tangents, { jaxpr, name }, interp) => {
-    const nonzero = tangents.map((t) => t !== null);
-    const j = jvpJaxpr(jaxpr, nonzero, interp.forReverse);
-    const outs = bind("jit", [...j.consts, ...primals, ...(tangents.filter((t) => t !== null) as JArray[])], { jaxpr: j.jaxpr, name: `jvp(${name})` });
-    const n = jaxpr.outs.length;
-    const ts = outs.slice(n);
-    let k = 0;
-    return [outs.slice(0, n), j.outNonzero.map((nz) => (nz ? ts[k++]! : null))];
+  jit: (primals, tangents, params, interp) =>
+    jvpOfCall(primals, tangents, params.jaxpr, interp, (jaxpr, operands) => bind("jit", operands, { jaxpr, name: `jvp(${params.name})` })),
+  checkpoint: (primals, tangents, params, interp) =>
+    jvpOfCall(primals, tangents, params.jaxpr, interp, (jaxpr, operands) => bind("checkpoint", operands, { ...params, jaxpr })),
+  customJvpCall: (primals, tangents, { jvp, numConsts, name }) => {
+    if (tangents.slice(0, numConsts).some((t) => t !== null))
+      throw new TypeError(`customJvp(${name}): the function closes over a value that is being differentiated; pass it as an argument instead`);
+    const [po, to] = jvp(primals, tangents.map((t, i) => t ?? zerosOf(primals[i]!.aval))) as [JArray[], JArray[]];
+    return [po, to.map((t, i) => (isFloat(po[i]!.dtype) ? t : null))];
+  },
+  customVjpCall: (primals, tangents, { fwd, bwd, numConsts, name }, interp) => {
+    if (!interp.forReverse)
+      throw new TypeError(`can't apply forward-mode autodiff (jvp) to a custom_vjp function (customVjp(${name})); use customJvp, or reverse mode`);
+    if (tangents.slice(0, numConsts).some((t) => t !== null))
+      throw new TypeError(`customVjp(${name}): the function closes over a value that is being differentiated; pass it as an argument instead`);
+    const [outs, residuals] = fwd(primals) as [JArray[], JArray[]];
+    const ts = tangents.slice(numConsts).map((t, i) => t ?? zerosOf(primals[numConsts + i]!.aval));
+    const tOut = bind("customLin", [...residuals, ...ts], { bwd, numResiduals: residuals.length, outAvals: outs.map((o) => o.aval), name });
+    return [outs, tOut];
+  },
+  customLin: (_p, _t, { name }) => {
+    throw new TypeError(`customVjp(${name}): its linearized part cannot be differentiated in forward mode`);
   },
 };

@@ -4,7 +4,8 @@
  * interpreter on top of it with tangents unknown, so the recorded jaxpr is exactly the
  * linear tangent map and the values it captures are the residuals.
  */
-import { Jaxpr } from "../../ir/jaxpr.js";
+import { type Eqn, Jaxpr, Literal, type Var } from "../../ir/jaxpr.js";
+import { dce } from "../../ir/passes.js";
 import type { Params, Primitive } from "../../ir/primitives.js";
 import type { JArray } from "../core/array.js";
 import { BuilderTracer, JaxprBuilder } from "../core/builder.js";
@@ -24,6 +25,7 @@ export class PartialEvalBuilder extends JaxprBuilder {
     for (const x of args) checkNotLeaked(x, this);
     if (!args.some((x) => this.isUnknown(x))) return withInterpreter(this.parent, () => this.parent.process(prim, args, params));
     if (prim === "jit") return partialEvalJit(this, args, params as Params<"jit">);
+    if (prim === "checkpoint") return partialEvalCheckpoint(this, args, params as Params<"checkpoint">);
     return super.process(prim, args, params);
   }
 
@@ -76,4 +78,39 @@ function partialEvalJit(pe: PartialEvalBuilder, args: readonly JArray[], { jaxpr
   let k = 0;
   let u = 0;
   return split.outUnknowns.map((isU) => (isU ? unknownOuts[u++]! : knownOuts[k++]!));
+}
+
+/**
+ * A checkpoint call with some unknown inputs. The known half computes only the known outputs
+ * (and what the policy saves); the recorded unknown half takes the known inputs themselves
+ * and recomputes everything else, so the backward pass reruns the forward computation.
+ */
+function partialEvalCheckpoint(pe: PartialEvalBuilder, args: readonly JArray[], { jaxpr, name, policy }: Params<"checkpoint">): JArray[] {
+  const unknowns = args.map((x) => pe.isUnknown(x));
+  const known = new Set<Var>(jaxpr.invars.filter((_, i) => !unknowns[i]));
+  const isKnown = (a: Jaxpr["outs"][number]) => a instanceof Literal || known.has(a);
+  const knownEqns: Eqn[] = [];
+  for (const e of jaxpr.eqns) {
+    if (e.inputs.every(isKnown)) {
+      knownEqns.push(e);
+      e.outVars.forEach((v) => known.add(v));
+    }
+  }
+  const savedEqns = new Set(policy ? knownEqns.filter((e) => policy(e.primitive)) : []);
+  const saved = [...savedEqns].flatMap((e) => e.outVars);
+  const outUnknowns = jaxpr.outs.map((o) => !isKnown(o));
+  const knownJaxpr = dce(
+    new Jaxpr([], jaxpr.invars.filter((_, i) => !unknowns[i]), knownEqns, [...jaxpr.outs.filter((_, i) => !outUnknowns[i]), ...saved]),
+  );
+  const unknownJaxpr = dce(
+    new Jaxpr([], [...saved, ...jaxpr.invars], jaxpr.eqns.filter((e) => !savedEqns.has(e)), jaxpr.outs.filter((_, i) => outUnknowns[i])),
+  );
+  const knownResults = withInterpreter(pe.parent, () =>
+    bind("checkpoint", args.filter((_, i) => !unknowns[i]), { jaxpr: knownJaxpr, name, policy }),
+  );
+  const numKnownOuts = knownResults.length - saved.length;
+  const unknownOuts = pe.record("checkpoint", [...knownResults.slice(numKnownOuts), ...args], { jaxpr: unknownJaxpr, name, policy });
+  let k = 0;
+  let u = 0;
+  return outUnknowns.map((isU) => (isU ? unknownOuts[u++]! : knownResults[k++]!));
 }

@@ -201,6 +201,17 @@ function reduceWindowSumTranspose(ct: JArray, x: ShapedArray, p: Params<"reduceW
   return lax.slice(unpadded, range(n).map(() => 0), unpadded.shape, p.baseDilation);
 }
 
+/** Transpose of a call of a sub-jaxpr: transpose the jaxpr, bind it the same way. */
+function transposeCall(cts: Cotangent[], inputs: Input[], jaxpr: Params<"jit">["jaxpr"], call: (jaxpr: Params<"jit">["jaxpr"], operands: JArray[]) => JArray[]): Cotangent[] {
+  const linear = inputs.map(isLinear);
+  const t = transposeJaxpr(jaxpr, linear);
+  const nonlinear = inputs.filter((x): x is JArray => !isLinear(x));
+  const ctsIn = cts.map((c, i) => c ?? zerosOf(jaxpr.outs[i]!.aval));
+  const outs = call(t.jaxpr, [...t.consts, ...nonlinear, ...ctsIn]);
+  let k = 0;
+  return inputs.map((x) => (isLinear(x) ? outs[k++]! : null));
+}
+
 const nonLinearUnary = tableOf(unaryKinds, (p) => notLinear(p as UnaryPrimitive));
 
 export const transposeRules: { [P in Primitive]: TransposeRule<P> } = {
@@ -361,13 +372,14 @@ export const transposeRules: { [P in Primitive]: TransposeRule<P> } = {
   reduceWindowMin: notLinear("reduceWindowMin"),
   sort: notLinear("sort"),
   threefry2x32: notLinear("threefry2x32"),
-  jit: (cts, inputs, { jaxpr, name }) => {
-    const linear = inputs.map(isLinear);
-    const t = transposeJaxpr(jaxpr, linear);
-    const nonlinear = inputs.filter((x): x is JArray => !isLinear(x));
-    const ctsIn = cts.map((c, i) => c ?? zerosOf(jaxpr.outs[i]!.aval));
-    const outs = bind("jit", [...t.consts, ...nonlinear, ...ctsIn], { jaxpr: t.jaxpr, name: `transpose(${name})` });
-    let k = 0;
-    return inputs.map((x) => (isLinear(x) ? outs[k++]! : null));
+  jit: (cts, inputs, params) =>
+    transposeCall(cts, inputs, params.jaxpr, (jaxpr, operands) => bind("jit", operands, { jaxpr, name: `transpose(${params.name})` })),
+  checkpoint: (cts, inputs, params) => transposeCall(cts, inputs, params.jaxpr, (jaxpr, operands) => bind("checkpoint", operands, { ...params, jaxpr })),
+  customJvpCall: notLinear("customJvpCall"),
+  customVjpCall: notLinear("customVjpCall"),
+  customLin: (cts, inputs, { bwd, numResiduals, outAvals }) => {
+    const residuals = inputs.slice(0, numResiduals).map((r) => known(r, "custom_lin"));
+    const grads = bwd(residuals, cts.map((c, i) => c ?? zerosOf(outAvals[i]!))) as JArray[];
+    return [...residuals.map(() => null), ...grads];
   },
 };

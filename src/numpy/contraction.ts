@@ -257,8 +257,9 @@ function contractPair(l0: Labeled, r0: Labeled, keep: ReadonlySet<string>, targe
   const contracted = shared.filter((l) => !keep.has(l));
   const idx = (op: Labeled, ls: readonly string[]) => ls.map((l) => op.labels.indexOf(l));
   const free = (op: Labeled) => op.labels.filter((l) => !shared.includes(l));
-  const swapped = [...batch, ...free(rhs), ...free(lhs)];
-  const [p, q] = target !== undefined && swapped.every((l, i) => l === target[i]) && !swapped.every((l, i) => l === [...batch, ...free(lhs), ...free(rhs)][i]) ? [rhs, lhs] : [lhs, rhs];
+  const matches = (ls: readonly string[]) => target !== undefined && ls.every((l, i) => l === target[i]);
+  const swap = !matches([...batch, ...free(lhs), ...free(rhs)]) && matches([...batch, ...free(rhs), ...free(lhs)]);
+  const [p, q] = swap ? [rhs, lhs] : [lhs, rhs];
   const x = lax.dotGeneral(p.x, q.x, [
     [idx(p, contracted), idx(q, contracted)],
     [idx(p, batch), idx(q, batch)],

@@ -361,17 +361,15 @@ export function logsumexp(x: ArrayLike, axis?: Axis, opts: { keepdims?: boolean;
   }
   const axes = normalizeAxes("logsumexp", axis, a.ndim);
   const keepdims = opts.keepdims ?? false;
-  const rawMax = max(a, axes, { keepdims: true, initial: -Infinity });
+  // The maximum (JAX's max with initial=-inf: an empty reduction shifts by 0 and gives -inf).
+  const rawMax = reducedCount(a.shape, axes) > 0 ? max(a, axes, { keepdims: true }) : filled(-Infinity, a.dtype, keptShape(a.shape, axes));
   const shift = lax.stopGradient(lax.select(lax.isFinite(rawMax), rawMax, filled(0, a.dtype, rawMax.shape)));
   let e = lax.exp(lax.sub(a, broadcastToShape(shift, a.shape)));
   if (b !== null) e = lax.mul(e, b);
-  let s = sum(e, axes, { keepdims });
+  const s = sum(e, axes, { keepdims });
   const shiftOut = keepdims ? shift : lax.reshape(shift, shift.shape.filter((_, i) => !axes.includes(i)));
-  if (b === null) return lax.add(lax.log(s), shiftOut);
-  const negative = lax.lt(s, 0);
-  s = lax.abs(s);
-  const out = lax.add(lax.log(s), shiftOut);
-  return lax.select(negative, filled(NaN, out.dtype, out.shape), out);
+  // A negative weighted sum gives NaN: for real inputs the log of it already is.
+  return lax.add(lax.log(s), shiftOut);
 }
 
 // --- cumulative ------------------------------------------------------------------------------------

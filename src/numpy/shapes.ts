@@ -409,6 +409,7 @@ function perAxisPairs<T>(fn: string, arg: string, v: unknown, ndim: number, isLe
   if (isLeaf(v)) return range(ndim).map(() => [v, v]);
   if (!Array.isArray(v)) throw bad();
   const rows: unknown[] = v as unknown[];
+  if (rows.length === 0 && ndim === 0) return [];
   // A flat list: shape (k,) broadcasts against (ndim, 2) as a row.
   if (rows.every((r) => isLeaf(r))) {
     if (rows.length === 1) return range(ndim).map(() => [rows[0] as T, rows[0] as T]);

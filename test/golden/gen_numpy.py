@@ -169,6 +169,63 @@ REDUCE = set("""sum mean prod var std cumsum cumprod matmul dot vdot inner outer
 logsumexp""".split())
 
 
+NUMPY_REF = {
+    "exp": np.exp, "exp2": np.exp2, "expm1": np.expm1, "log": np.log, "log2": np.log2, "log10": np.log10,
+    "log1p": np.log1p, "sqrt": np.sqrt, "cbrt": np.cbrt, "reciprocal": lambda x: 1 / x, "sin": np.sin,
+    "cos": np.cos, "tan": np.tan, "arcsin": np.arcsin, "arccos": np.arccos, "arctan": np.arctan,
+    "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh, "arcsinh": np.arcsinh, "arccosh": np.arccosh,
+    "arctanh": np.arctanh, "arctan2": np.arctan2, "power": np.power, "logaddexp": np.logaddexp,
+}
+# Default tolerances per (dtype, tol class); test/golden.test.ts has the same table.
+DEFAULT_RTOL = {("float32", "transcendental"): 2e-6, ("float64", "transcendental"): 1e-13}
+
+
+def calibrate(c, fn, args, out):
+    """Widens a transcendental case's tolerance to cover JAX's own error against a float64 (for
+    float32) reference, so the test asks jaxts to be as close to JAX as JAX is to the exact value."""
+    base = fn.split(".")[-1]
+    base = {"pow": "power"}.get(base, base)
+    a = np.asarray(out)
+    if base not in NUMPY_REF or a.dtype.kind != "f":
+        return
+    ins = [x.np.astype(np.float64) if isinstance(x, Arr) else np.float64(x) for x in args]
+    if a.dtype == np.float64:
+        ins = [np.longdouble(x) for x in ins]
+    with np.errstate(all="ignore"):
+        ref = np.asarray(NUMPY_REF[base](*ins))
+        got = a.astype(ref.dtype)
+        # Elements that overflow or underflow in the output dtype are left to the exact comparison.
+        fin = np.isfinite(ref) & np.isfinite(got) & (np.abs(ref) >= np.finfo(a.dtype).tiny) & (np.abs(ref) <= np.finfo(a.dtype).max)
+        err = np.where(fin, np.abs(got - ref), 0)
+        rel = np.where(fin, err / np.maximum(np.abs(ref), 1e-300), 0)
+    if not fin.any():
+        return
+    rtol = DEFAULT_RTOL[(str(a.dtype), "transcendental")]
+    need = float(rel.max()) * 1.5
+    if need <= rtol:
+        return
+    cap = 1e-5 if a.dtype == np.float32 else 1e-11
+    c["rtol"] = float("%.2g" % min(need, cap))
+    if need > cap:  # cancellation: the error is absolute, not relative
+        c["atol"] = float("%.2g" % (float(err.max()) * 1.5))
+    print(f"note: {c['name']}: JAX's own error {rel.max():.3g} (rel), {err.max():.3g} (abs): "
+          f"rtol={c['rtol']}" + (f" atol={c['atol']}" if "atol" in c else ""), file=sys.stderr)
+
+
+def check_subnormals(c, out):
+    """XLA on CPU flushes float32 subnormals to zero; golden values must not depend on that."""
+    def walk(o):
+        if isinstance(o, (list, tuple)):
+            return any(walk(x) for x in o)
+        a = np.asarray(o)
+        if a.dtype != np.float32:
+            return False
+        with np.errstate(all="ignore"):
+            return bool(np.any((a != 0) & (np.abs(a) < np.finfo(np.float32).tiny)))
+    if walk(out):
+        print(f"WARNING: {c['name']}: subnormal float32 output", file=sys.stderr)
+
+
 def jax_fn(fn):
     if fn in SPECIAL:
         return SPECIAL[fn]
@@ -186,7 +243,7 @@ def tol_of(fn):
     if base == "pow":
         base = "power"
     if base in ("logsumexp",):
-        return "transcendental"
+        return "reduce"
     if base in TRANSCENDENTAL:
         return "transcendental"
     if base in REDUCE:
@@ -226,6 +283,9 @@ def case(name, fn, *args, opts=None, jfn=None, tol=None, raises=False):
     out = f(*pyargs, **kw)
     c["tol"] = tol or tol_of(fn)
     c["out"] = out if isinstance(out, bool) else enc_out(out)
+    check_subnormals(c, out)
+    if c["tol"] == "transcendental":
+        calibrate(c, fn, args, out)
     cases.append(c)
 
 
@@ -381,7 +441,7 @@ def gen_elementwise():
     }
     for fn, x in unary_in.items():
         case(f"{fn}/f32", fn, x)
-    edge = F("nan", "inf", "-inf", 0, -0.0, 1, -1, 1e-30, 1e30, 88.8, -104, 3.4e38)
+    edge = F("nan", "inf", "-inf", 0, -0.0, 1, -1, 1e-30, 1e30, 88.8, -87, 1e37)
     for fn in ["negative", "abs", "sign", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "cbrt",
                "square", "reciprocal", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
                "arcsinh", "arccosh", "arctanh", "floor", "ceil", "round", "isnan", "isinf", "isfinite", "logicalNot"]:

@@ -3,6 +3,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ValueError } from "../../src/errors.js";
 import * as np from "../../src/numpy/index.js";
+import { checkGrads } from "../../src/testing/checkGrads.js";
+import { jit } from "../../src/transforms/jit.js";
 import { makeJaxpr } from "../../src/transforms/makeJaxpr.js";
 
 // --- helpers ------------------------------------------------------------------------------
@@ -331,5 +333,34 @@ describe("einsum", () => {
     expect(() => np.einsum("ii", a)).toThrow(ValueError);
     expect(() => np.einsum("i", 3)).toThrow(ValueError);
     expect(() => np.einsum("ij")).toThrow(ValueError);
+  });
+});
+
+// --- transforms -----------------------------------------------------------------------------------
+
+describe("contractions differentiate and jit", () => {
+  const x = np.array(Float64Array.from([0.3, -1.2, 2.1, 0.7, 1.5, -0.4]), { shape: [2, 3] });
+  const y = np.array(Float64Array.from([0.5, 1.1, -0.9, 0.2, 0.4, -1.3]), { shape: [3, 2] });
+  const bx = np.array(Float64Array.from(rand([2, 1, 2, 3]).data.map((v) => v / 4)), { shape: [2, 1, 2, 3] });
+  const by = np.array(Float64Array.from(rand([3, 3, 2]).data.map((v) => v / 4)), { shape: [3, 3, 2] });
+  const cases: [string, (...a: np.Array[]) => np.Array, np.Array[]][] = [
+    ["matmul", (a, b) => np.matmul(a, b), [x, y]],
+    ["matmul batched", (a, b) => np.matmul(a, b), [bx, by]],
+    ["matmul vector", (a, b) => np.matmul(a, b), [np.sum(x, 1), bx]],
+    ["dot", (a, b) => np.dot(a, b), [x, y]],
+    ["vdot", (a, b) => np.vdot(a, b), [x, y]],
+    ["inner", (a, b) => np.inner(a, b), [x, x]],
+    ["outer", (a, b) => np.outer(a, b), [x, y]],
+    ["tensordot", (a, b) => np.tensordot(a, b, [[0, 1], [1, 0]]), [x, y]],
+    ["einsum transpose-product", (a, b) => np.einsum("ij,jk->ki", a, b), [x, y]],
+    ["einsum diagonal", (a) => np.einsum("ii->i", a), [np.matmul(x, y)]],
+    ["einsum three", (a, b) => np.einsum("ij,jk,kl->il", a, b, a), [x, y]],
+    ["einsum ellipsis", (a, b) => np.einsum("...ij,...jk->...ik", a, b), [bx, by]],
+  ];
+  it.each(cases)("%s: checkGrads order 2, forward and reverse", (_, f, args) => {
+    checkGrads(f, args, 2, { modes: ["fwd", "rev"] });
+  });
+  it.each(cases)("%s: jit gives the eager result", (_, f, args) => {
+    expect(Array.from(jit(f)(...args).dataSync())).toEqual(Array.from(f(...args).dataSync()));
   });
 });

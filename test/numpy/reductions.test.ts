@@ -3,6 +3,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ConcretizationTypeError, ValueError } from "../../src/errors.js";
 import * as np from "../../src/numpy/index.js";
+import { checkGrads } from "../../src/testing/checkGrads.js";
+import { jit } from "../../src/transforms/jit.js";
 import { makeJaxpr } from "../../src/transforms/makeJaxpr.js";
 
 // --- models ---------------------------------------------------------------------------------
@@ -422,5 +424,33 @@ describe("isclose, allclose, arrayEqual", () => {
 
   it("allclose on a tracer is a ConcretizationTypeError", () => {
     expect(() => makeJaxpr((a: np.Array) => (np.allclose(a, a) ? a : a))(f([1, 2]))).toThrow(ConcretizationTypeError);
+  });
+});
+
+// --- transforms -----------------------------------------------------------------------------------
+
+describe("reductions differentiate and jit", () => {
+  const x = np.array(Float64Array.from([0.3, -1.2, 2.1, 0.7, 1.5, -0.4]), { shape: [2, 3] });
+  const w = np.array(Float64Array.from([0.5, 1.1, 0.9, 0.2, 0.4, 1.3]), { shape: [2, 3] });
+  const cases: [string, (...a: np.Array[]) => np.Array, np.Array[]][] = [
+    ["sum", (a) => np.sum(a, 1), [x]],
+    ["mean keepdims", (a) => np.mean(a, 0, { keepdims: true }), [x]],
+    ["var ddof", (a) => np.var(a, 1, { ddof: 1 }), [x]],
+    ["std", (a) => np.std(a), [x]],
+    ["max", (a) => np.max(a, 0), [x]],
+    ["min", (a) => np.min(a), [x]],
+    ["prod", (a) => np.prod(a, 1), [x]],
+    ["logsumexp axis", (a) => np.logsumexp(a, 1), [x]],
+    ["logsumexp all", (a) => np.logsumexp(a), [x]],
+    ["logsumexp b", (a, b) => np.logsumexp(a, 0, { b }), [x, w]],
+    ["cumsum", (a) => np.cumsum(a, 0), [x]],
+    ["cumprod", (a) => np.cumprod(a, 1), [x]],
+    ["average", (a, b) => np.average(a, 1, { weights: b }), [x, w]],
+  ];
+  it.each(cases)("%s: checkGrads order 2, forward and reverse", (_, f, args) => {
+    checkGrads(f, args, 2, { modes: ["fwd", "rev"] });
+  });
+  it.each(cases)("%s: jit gives the eager result", (_, f, args) => {
+    expect(Array.from(jit(f)(...args).dataSync())).toEqual(Array.from(f(...args).dataSync()));
   });
 });

@@ -3,6 +3,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ValueError } from "../../src/errors.js";
 import * as np from "../../src/numpy/index.js";
+import { checkGrads } from "../../src/testing/checkGrads.js";
+import { jit } from "../../src/transforms/jit.js";
 import { makeJaxpr } from "../../src/transforms/makeJaxpr.js";
 
 interface Flat {
@@ -128,5 +130,19 @@ describe("sort and argsort match JS sorting", () => {
     const text = makeJaxpr((a: np.Array) => np.argsort(a))(np.zeros([4])).toString();
     expect(text).toContain("sort");
     expect(text).toContain("iota");
+  });
+});
+
+describe("sort differentiates and jits", () => {
+  const x = np.array(Float64Array.from([0.3, -1.2, 2.1, 0.7, 1.5, -0.4]), { shape: [2, 3] });
+  it("checkGrads order 2 through sort along each axis and flattened", () => {
+    for (const axis of [0, 1, null]) checkGrads((a: np.Array) => np.sort(a, axis), [x], 2, { modes: ["fwd", "rev"] });
+    checkGrads((a: np.Array) => np.sort(a, 1, { descending: true }), [x], 1, { modes: ["fwd", "rev"] });
+  });
+  it("jit gives the eager result", () => {
+    expect(Array.from(jit((a: np.Array) => np.argsort(a, 0, { descending: true }))(x).dataSync())).toEqual(
+      Array.from(np.argsort(x, 0, { descending: true }).dataSync()),
+    );
+    expect(Array.from(jit((a: np.Array) => np.sort(a, null))(x).dataSync())).toEqual(Array.from(np.sort(x, null).dataSync()));
   });
 });
