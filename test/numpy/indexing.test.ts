@@ -349,7 +349,10 @@ describe("getIndex: integer arrays (gather)", () => {
       [1, 2],
       [4, 5],
     ]);
-    expect(() => x.slice(np.array([true, false]))).toThrow(/boolean index did not match indexed array along axis 0; size of axis is 2 but size of corresponding boolean axis is 2|boolean index did not match/);
+    expect(() => x.slice(np.array([true, false, true]))).toThrow(ValueError);
+    expect(() => x.slice(np.array([true, false, true]))).toThrow(
+      /boolean index did not match indexed array along axis 0; size of axis is 2 but size of corresponding boolean axis is 3/,
+    );
     expect(() => makeJaxpr((a: np.Array, m: np.Array) => a.slice(m))(x, mask)).toThrow(TypeError);
   });
 
@@ -382,7 +385,8 @@ function modelUpdate(x: Nd, index: readonly MEntry[], values: Nd, op: Op): { out
       values.shape.map((d, j) => (d === 1 ? 0 : o[lead + j]!)),
     );
     const old = out.data[f]!;
-    out.data[f] = op === "set" ? v : op === "add" ? old + v : op === "mul" ? old * v : op === "min" ? Math.min(old, v) : Math.max(old, v);
+    // (+ 0 turns the -0 of 0 * -2 into the 0 an int32 holds.)
+    out.data[f] = (op === "set" ? v : op === "add" ? old + v : op === "mul" ? old * v : op === "min" ? Math.min(old, v) : Math.max(old, v)) + 0;
     candidates.set(f, [...(candidates.get(f) ?? []), v]);
   });
   return { out, candidates };
