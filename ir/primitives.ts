@@ -682,10 +682,11 @@ export const shapeRules: { [P in Primitive]: ShapeRule<P> } = {
     const chk = expectArity("threefry2x32", inputs, 4);
     if (E.isLeft(chk)) return chk;
     if (inputs.some((x) => x.dtype !== "uint32")) return fail(`threefry2x32 takes uint32 operands, got ${fmt(inputs)}`);
-    const [k1, k2, x1, x2] = inputs as [ShapedArray, ShapedArray, ShapedArray, ShapedArray];
-    if (k1.ndim !== 0 || k2.ndim !== 0) return fail(`threefry2x32: key words must be scalars, got ${fmt([k1, k2])}`);
-    if (!shapesEqual(x1.shape, x2.shape)) return fail(`threefry2x32: counts must share a shape, got ${fmt([x1, x2])}`);
-    return ok(x1.strongly(), x2.strongly());
+    // Elementwise over key words and counts (rank-0 operands broadcast), so it batches like any elementwise op.
+    const r = elementwiseResult("threefry2x32", inputs);
+    if (E.isLeft(r)) return r;
+    const out = r.right.strongly();
+    return ok(out, out);
   },
   jit: (inputs, { jaxpr }) => callRule("jit", inputs, jaxpr),
   customJvpCall: (inputs, { jaxpr }) => callRule("custom_jvp_call", inputs, jaxpr),

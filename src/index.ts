@@ -15,3 +15,4 @@ export * as nn from "./nn/index.js";
 export { grad, valueAndGrad, jvp, vjp, linearize, linearTranspose } from "./autodiff/api.js";
 export * as testing from "./testing/index.js";
 export { customJvp, customVjp, checkpoint, checkpointPolicies, remat } from "./autodiff/custom.js";
+export { vmap, jacfwd, jacrev, hessian } from "./vmap/api.js";

@@ -32,9 +32,11 @@ export function threefry2x32Block(k0: number, k1: number, x0: number, x1: number
 }
 
 export const threefry2x32Impl: RefImpl<"threefry2x32"> = (inputs, _inAvals, _params, outAvals) => {
-  const [k0, k1, x0, x1] = [at(inputs, 0)[0]!, at(inputs, 1)[0]!, at(inputs, 2), at(inputs, 3)];
+  // Elementwise over the four operands; rank-0 operands broadcast.
+  const [k0, k1, x0, x1] = [at(inputs, 0), at(inputs, 1), at(inputs, 2), at(inputs, 3)];
   const y0 = alloc(at(outAvals, 0));
   const y1 = alloc(at(outAvals, 1));
-  for (let i = 0; i < x0.length; i++) [y0[i], y1[i]] = threefry2x32Block(k0, k1, x0[i]!, x1[i]!);
+  const get = (a: ArrayLike<number>, i: number) => (a.length === 1 ? a[0]! : a[i]!);
+  for (let i = 0; i < y0.length; i++) [y0[i], y1[i]] = threefry2x32Block(get(k0, i), get(k1, i), get(x0, i), get(x1, i));
   return [y0, y1];
 };

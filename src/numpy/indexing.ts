@@ -376,7 +376,8 @@ function gatherPlan(x: JArray, p: ParsedIndex): GatherPlan {
     columnDims.push(d);
     if (e.kind === "int") columns.push(constant(e.value));
     else if (e.kind === "slice") {
-      const v = lax.add(lax.mul(lax.iota("int32", e.len), e.step), e.start);
+      const scaled = lax.mul(lax.iota("int32", e.len), e.step);
+      const v = e.start === 0 ? scaled : lax.add(scaled, e.start);
       columns.push(lax.broadcastInDim(v, batchShape, [stridedBatchPos.get(d)!]));
     } else {
       const i = broadcastToShape(normalizeIndexArray(e.array, x.shape[d]!), p.advShape);

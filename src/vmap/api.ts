@@ -1,0 +1,223 @@
+/**
+ * `vmap(f, {inAxes, outAxes, axisSize})` and the Jacobians built on it: `jacfwd`, `jacrev`,
+ * `hessian`.
+ */
+import { isFloat } from "../../ir/dtype.js";
+import { jvp, vjp } from "../autodiff/api.js";
+import { JArray } from "../core/array.js";
+import { asJArray, describe, scalar } from "../core/convert.js";
+import { ValueError } from "../errors.js";
+import * as lax from "../lax.js";
+import * as tree from "../tree.js";
+import { type BDim, batchFlat, moveBdim } from "./batching.js";
+
+type Fn = (...args: any[]) => any;
+
+/** An axis spec: a number, null, or (as a tree prefix) arrays/objects of those. */
+export type AxisSpec = number | null | readonly AxisSpec[] | { readonly [key: string]: AxisSpec };
+
+export interface VmapOptions {
+  inAxes?: AxisSpec;
+  outAxes?: AxisSpec;
+  axisSize?: number;
+}
+
+/**
+ * The axis of every leaf of `t`, from a prefix `spec` of it (a number or null applies to a
+ * whole subtree). Unlike tree.flatten, null here is a value, not an empty node.
+ */
+function axesForLeaves(spec: AxisSpec | undefined, t: unknown, what: string): (number | null)[] {
+  if (spec === undefined || spec === null || typeof spec === "number") return tree.leaves(t).map(() => spec ?? null);
+  if (Array.isArray(spec)) {
+    if (!Array.isArray(t) || t.length !== spec.length)
+      throw new ValueError(`${what}: the axis spec ${JSON.stringify(spec)} is not a tree prefix of the value's structure ${tree.treeDefString(tree.structure(t))}`);
+    return spec.flatMap((s, i) => axesForLeaves(s, (t as unknown[])[i], what));
+  }
+  const obj = spec as Record<string, AxisSpec>;
+  if (t === null || typeof t !== "object" || Array.isArray(t))
+    throw new ValueError(`${what}: the axis spec ${JSON.stringify(spec)} is not a tree prefix of the value's structure ${tree.treeDefString(tree.structure(t))}`);
+  const keys = Object.keys(t as object).sort();
+  const specKeys = Object.keys(obj).sort();
+  if (keys.length !== specKeys.length || keys.some((k, i) => k !== specKeys[i]))
+    throw new ValueError(`${what}: the axis spec has keys ${JSON.stringify(specKeys)} but the value has ${JSON.stringify(keys)}`);
+  return keys.flatMap((k) => axesForLeaves(obj[k], (t as Record<string, unknown>)[k], what));
+}
+
+const leafArray = (x: unknown, what: string): JArray => {
+  if (x instanceof JArray) return x;
+  if (typeof x === "number" || typeof x === "boolean") return scalar(x);
+  throw new TypeError(`${what}: expected arrays or numbers as leaves, got ${describe(x)}`);
+};
+
+/** `vmap(f, {inAxes, outAxes, axisSize})`, or `vmap(f, inAxes)`: `f` mapped over an array axis. */
+export function vmap<F extends Fn>(f: F, opts: VmapOptions | AxisSpec = {}): F {
+  const o: VmapOptions =
+    opts === null || typeof opts === "number" || Array.isArray(opts) ? { inAxes: opts as AxisSpec } : (opts as VmapOptions);
+  const inAxes = o.inAxes === undefined ? 0 : o.inAxes;
+  const outAxes = o.outAxes === undefined ? 0 : o.outAxes;
+  const name = f.name || "fn";
+  const mapped = (...args: unknown[]) => {
+    if (Array.isArray(inAxes) && inAxes.length !== args.length)
+      throw new ValueError(
+        `vmap(${name}): inAxes has ${inAxes.length} entries but the function was called with ${args.length} positional arguments`,
+      );
+    const perArg = Array.isArray(inAxes) ? inAxes : args.map(() => inAxes);
+    const [leaves, inTree] = tree.flatten(args);
+    const axes = args.flatMap((a, i) => axesForLeaves(perArg[i] as AxisSpec, a, `vmap(${name}) inAxes`));
+    const values = leaves.map((x, i) => leafArray(x, `vmap(${name}): argument leaf ${i}`));
+    // Normalize axes and find the mapped size.
+    let size: number | undefined = o.axisSize;
+    const sizes: string[] = [];
+    const dims: BDim[] = values.map((v, i) => {
+      const a = axes[i] ?? null;
+      if (a === null) return null;
+      if (!Number.isInteger(a) || a < -v.ndim || a >= v.ndim)
+        throw new ValueError(
+          `vmap(${name}) was requested to map its argument along axis ${a}, which implies that its rank should be at least ${a < 0 ? -a : a + 1}, but it is only ${v.ndim} (its shape is [${v.shape}])`,
+        );
+      const d = a < 0 ? a + v.ndim : a;
+      sizes.push(`leaf ${i} of shape [${v.shape}] mapped along axis ${a} has size ${v.shape[d]}`);
+      if (size === undefined) size = v.shape[d]!;
+      else if (v.shape[d] !== size) throw new ValueError(`vmap(${name}) got inconsistent sizes for the array axes to be mapped: ${sizes.join("; ")}${o.axisSize !== undefined ? ` (axisSize is ${o.axisSize})` : ""}`);
+      return d;
+    });
+    if (size === undefined)
+      throw new ValueError(`vmap(${name}) must have at least one non-null value in inAxes, or be given axisSize`);
+    const n = size;
+    let outTree: tree.TreeDef | undefined;
+    const [outs, outDims] = batchFlat(
+      (...xs: JArray[]) => {
+        const [ls, t] = tree.flatten(f(...tree.unflatten<unknown[]>(inTree, xs)));
+        outTree = t;
+        return ls.map((x, i) => asJArray(leafArray(x, `vmap(${name}): output leaf ${i}`)));
+      },
+      values,
+      dims,
+      n,
+    );
+    const outStructure = tree.unflatten(outTree!, outs.map(() => 0));
+    const wanted = axesForLeaves(outAxes, outStructure, `vmap(${name}) outAxes`);
+    const results = outs.map((v, i) => {
+      const want = wanted[i] ?? null;
+      const have = outDims[i] ?? null;
+      if (want === null) {
+        if (have !== null)
+          throw new ValueError(`vmap(${name}) has mapped output (leaf ${i}) but outAxes is null for it; an output can only be unmapped if it does not depend on the mapped inputs`);
+        return v;
+      }
+      const rank = v.ndim + (have === null ? 1 : 0);
+      if (want < -rank || want >= rank) throw new ValueError(`vmap(${name}): outAxes ${want} is out of range for output leaf ${i} of rank ${rank - 1}`);
+      return moveBdim(v, have, want < 0 ? want + rank : want, n);
+    });
+    return tree.unflatten(outTree!, results);
+  };
+  Object.defineProperty(mapped, "name", { value: `vmap(${name})` });
+  return mapped as F;
+}
+
+// ---------------------------------------------------------------------------------------
+// Jacobians.
+
+export interface JacOptions {
+  argnums?: number | readonly number[];
+  hasAux?: boolean;
+}
+
+function argnumsOf(opts: JacOptions, nargs: number, fname: string): number[] {
+  const a = opts.argnums ?? 0;
+  return (typeof a === "number" ? [a] : [...a]).map((k) => {
+    const i = k < 0 ? k + nargs : k;
+    if (!Number.isInteger(k) || i < 0 || i >= nargs) throw new ValueError(`${fname}: argnums ${JSON.stringify(a)} out of range for ${nargs} arguments`);
+    return i;
+  });
+}
+
+/** The standard basis of a flat list of leaves: `[N, ...leafShape]` per leaf, N the total size. */
+function stdBasis(leaves: readonly JArray[]): JArray[] {
+  const total = leaves.reduce((s, l) => s + l.size, 0);
+  const dtype = leaves.find((l) => isFloat(l.dtype))?.dtype ?? "float32";
+  const eye = lax.convertElementType(lax.eq(lax.broadcastedIota("int32", [total, total], 0), lax.broadcastedIota("int32", [total, total], 1)), dtype);
+  let offset = 0;
+  return leaves.map((l) => {
+    const part = lax.sliceInDim(eye, offset, offset + l.size, 1, 1);
+    offset += l.size;
+    return lax.reshape(lax.convertElementType(part, l.dtype), [total, ...l.shape]);
+  });
+}
+
+/** Splits the flat basis axis `axis` of `x` (size N) into the leaves' shapes, in place. */
+function splitAxis(x: JArray, axis: number, leaves: readonly JArray[]): JArray[] {
+  let offset = 0;
+  return leaves.map((l) => {
+    const part = lax.sliceInDim(x, offset, offset + l.size, 1, axis);
+    offset += l.size;
+    const shape = [...x.shape.slice(0, axis), ...l.shape, ...x.shape.slice(axis + 1)];
+    return lax.reshape(part, shape);
+  });
+}
+
+function selectArgs(args: unknown[], idx: number[]) {
+  const dyn = idx.map((k) => args[k]);
+  const g = (f: Fn) => (...d: unknown[]) => {
+    const full = [...args];
+    idx.forEach((k, j) => (full[k] = d[j]));
+    return f(...full);
+  };
+  return { dyn, g };
+}
+
+/** `jacfwd(f, {argnums})`: the Jacobian by forward mode, output dims first, then input dims. */
+export function jacfwd(f: Fn, opts: JacOptions = {}): Fn {
+  return (...args: unknown[]) => {
+    const idx = argnumsOf(opts, args.length, "jacfwd");
+    const { dyn, g } = selectArgs(args, idx);
+    const [inLeaves, inTree] = tree.flatten(dyn);
+    const ins = inLeaves.map((x, i) => (x instanceof JArray ? x : scalar(x as number, "float32", true)) as JArray);
+    for (const [i, l] of ins.entries())
+      if (!isFloat(l.dtype)) throw new TypeError(`jacfwd requires float inputs, but input leaf ${i} has dtype ${l.dtype}`);
+    const basis = stdBasis(ins);
+    const push = (...ts: JArray[]) => {
+      const [y, t] = jvp(g(f), tree.unflatten<unknown[]>(inTree, ins), tree.unflatten<unknown[]>(inTree, ts));
+      return [y, t];
+    };
+    const [y, jac] = vmap(push, { inAxes: 0, outAxes: [null, -1] })(...basis) as [unknown, unknown];
+    const [outLeaves, outTree] = tree.flatten(y);
+    const jacLeaves = tree.leaves<JArray>(jac);
+    const perOut = jacLeaves.map((j, k) => {
+      const o = outLeaves[k] as JArray;
+      const blocks = splitAxis(j, o.ndim, ins);
+      const inStructured = tree.unflatten(inTree, blocks) as unknown[];
+      return typeof opts.argnums === "number" || opts.argnums === undefined ? inStructured[0] : inStructured;
+    });
+    return tree.unflatten(outTree, perOut);
+  };
+}
+
+/** `jacrev(f, {argnums})`: the Jacobian by reverse mode, output dims first, then input dims. */
+export function jacrev(f: Fn, opts: JacOptions = {}): Fn {
+  return (...args: unknown[]) => {
+    const idx = argnumsOf(opts, args.length, "jacrev");
+    const { dyn, g } = selectArgs(args, idx);
+    const [inLeaves, inTree] = tree.flatten(dyn);
+    const ins = inLeaves.map((x) => (x instanceof JArray ? x : scalar(x as number, "float32", true)) as JArray);
+    for (const [i, l] of ins.entries())
+      if (!isFloat(l.dtype)) throw new TypeError(`jacrev requires float inputs, but input leaf ${i} has dtype ${l.dtype}`);
+    const [y, pullback] = vjp(g(f), tree.unflatten<unknown[]>(inTree, ins));
+    const [outLeaves, outTree] = tree.flatten(y);
+    const outs = outLeaves.map((o) => o as JArray);
+    const basis = stdBasis(outs);
+    const pulled = vmap((...cts: JArray[]) => tree.leaves(pullback(tree.unflatten(outTree, cts))), 0)(...basis) as JArray[];
+    // pulled[i]: [M, ...inShape_i]; split M into the outputs' shapes.
+    const blocksPerIn = pulled.map((p) => splitAxis(p, 0, outs));
+    const perOut = outs.map((_, k) => {
+      const inStructured = tree.unflatten(inTree, blocksPerIn.map((b) => b[k]!)) as unknown[];
+      return typeof opts.argnums === "number" || opts.argnums === undefined ? inStructured[0] : inStructured;
+    });
+    return tree.unflatten(outTree, perOut);
+  };
+}
+
+/** `hessian(f, {argnums})` = `jacfwd(jacrev(f))`. */
+export function hessian(f: Fn, opts: JacOptions = {}): Fn {
+  return jacfwd(jacrev(f, opts), opts);
+}
