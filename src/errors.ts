@@ -19,3 +19,8 @@ export class TracerBoolConversionError extends ConcretizationTypeError {
 export class UnexpectedTracerError extends Error {
   override name = "UnexpectedTracerError";
 }
+
+/** An index out of range for its axis (a static integer index, as NumPy raises). */
+export class IndexError extends ValueError {
+  override name = "IndexError";
+}

@@ -93,7 +93,11 @@ export function convertElementType(x: ArrayLike, newDtype: DType, weakType = fal
   if (typeof x === "number" || typeof x === "boolean") return scalar(x, newDtype, weakType);
   const [a] = laxOperands("convert_element_type", [x]);
   if (a!.dtype === newDtype && a!.weakType === weakType) return a!;
-  if (a instanceof ConcreteArray && a.ndim === 0 && a.device !== "webgpu") return scalar(a.readHost()[0]!, newDtype, weakType);
+  if (a instanceof ConcreteArray && a.ndim === 0 && a.device !== "webgpu") {
+    // A weak scalar converts from the JS number it came from, so 0.1 becomes float64 0.1 exactly.
+    const v = a.weakType && a.jsValue !== undefined ? a.jsValue : a.readHost()[0]!;
+    return scalar(v, newDtype, weakType);
+  }
   return bind1("convertElementType", [a!], { newDtype, weakType });
 }
 

@@ -12,7 +12,7 @@ import { bind, bind1, currentInterpreter } from "../core/interpreter.js";
 import * as lax from "../lax.js";
 import type { JvpInterpreter, Tangent } from "./jvp.js";
 import { jvpFlat, jvpJaxpr } from "./jvp.js";
-import { associativeScan, broadcastTo, gatherParamsForScatter, takeAlongAxis, zerosOf } from "./ruleUtils.js";
+import { associativeScan, broadcastTo, full, gatherParamsForScatter, takeAlongAxis, zerosOf } from "./ruleUtils.js";
 
 export type JvpRule<P extends Primitive> = (
   primals: JArray[],
@@ -31,7 +31,8 @@ function addT(a: Tangent, b: Tangent): Tangent {
 
 /** Tangent `t` scaled by `s` (and broadcast to the output shape when t was a rank-0 operand). */
 function scale(t: Tangent, s: JArray | number, outShape: readonly number[]): Tangent {
-  return t === null ? null : broadcastTo(lax.mul(t, s), outShape);
+  if (t === null) return null;
+  return broadcastTo(s === 1 ? t : lax.mul(t, s), outShape);
 }
 
 /** A primitive with zero derivative (or non-float outputs). */
@@ -77,7 +78,8 @@ const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 const unaryDerivatives: { [P in UnaryPrimitive]: ((x: JArray, y: JArray) => JArray) | null } = {
   neg: (x) => lax.convertElementType(-1, x.dtype),
   sign: null,
-  abs: (x) => lax.select(lax.ge(x, 0), lax.convertElementType(1, x.dtype), lax.convertElementType(-1, x.dtype)),
+  // select_n's cases must have the predicate's shape: constants are filled to x's shape.
+  abs: (x) => lax.select(lax.ge(x, 0), full(1, x), full(-1, x)),
   square: (x) => lax.mul(x, 2),
   floor: null,
   ceil: null,
@@ -109,12 +111,9 @@ const unaryDerivatives: { [P in UnaryPrimitive]: ((x: JArray, y: JArray) => JArr
   not: null,
 };
 
-/** Where ties of max/min split the gradient evenly: weight of `a` in max(a, b). */
+/** Where ties of max/min split the gradient evenly: weight of `a` in max(a, b) (same shapes). */
 function chooserWeight(a: JArray, b: JArray, pick: (a: JArray, b: JArray) => JArray): JArray {
-  const one = lax.convertElementType(1, a.dtype);
-  const zero = lax.convertElementType(0, a.dtype);
-  const half = lax.convertElementType(0.5, a.dtype);
-  return lax.select(lax.eq(a, b), half, lax.select(pick(a, b), one, zero));
+  return lax.select(lax.eq(a, b), full(0.5, a), lax.select(pick(a, b), full(1, a), full(0, a)));
 }
 
 const binaryChooser =
@@ -261,11 +260,13 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   },
   pow: ([x, y], [tx, ty]) => {
     const out = lax.pow(x!, y!);
-    const zero = lax.convertElementType(0, out.dtype);
-    // d/dx = y * x^(y-1), defined as 0 where y == 0; d/dy = log(x) * x^y, with log(0) taken as 0 where x == 0.
-    const dx = tx ? lax.select(lax.eq(y!, 0), zero, lax.mul(y!, lax.pow(x!, lax.sub(y!, 1)))) : null;
-    const safeX = ty ? lax.select(lax.eq(x!, 0), lax.convertElementType(1, out.dtype), x!) : null;
-    const dy = ty && safeX ? lax.mul(lax.log(safeX), out) : null;
+    const bx = broadcastTo(x!, out.shape);
+    const by = broadcastTo(y!, out.shape);
+    // d/dx = y * x^(y-1), taken as 0 where x == y == 0 (JAX's value), without a select on y alone so that
+    // its own derivative in y is right at y == 0 (1/x); d/dy = log(x) * x^y, with log(0) taken as 0.
+    const base = lax.select(lax.and(lax.eq(by, 0), lax.eq(bx, 0)), full(1, out), bx);
+    const dx = tx ? lax.mul(by, lax.pow(base, lax.sub(by, 1))) : null;
+    const dy = ty ? lax.mul(lax.log(lax.select(lax.eq(bx, 0), full(1, out), bx)), out) : null;
     return [[out], [addT(dx && scale(tx ?? null, dx, out.shape), dy && scale(ty ?? null, dy, out.shape))]];
   },
   max: binaryChooser("max"),
@@ -307,13 +308,12 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   clamp: ([lo, x, hi], [tlo, tx, thi]) => {
     const out = bind1("clamp", [lo!, x!, hi!], {});
     if (!isFloat(out.dtype)) return [[out], [null]];
-    const zero = lax.convertElementType(0, out.dtype);
-    const pick = (t: Tangent, cond: JArray): Tangent =>
-      t === null ? null : lax.select(cond, broadcastTo(t, out.shape), lax.broadcastInDim(zero, out.shape, []));
+    // As JAX: the tangent of lo where lo > x (and lo < hi), of x strictly inside, of hi where hi < x.
+    const pick = (t: Tangent, cond: JArray): Tangent => (t === null ? null : lax.select(cond, broadcastTo(t, out.shape), full(0, out)));
     const blo = broadcastTo(lo!, out.shape);
     const bhi = broadcastTo(hi!, out.shape);
     const t = addT(
-      addT(pick(tlo ?? null, lax.gt(blo, x!)), pick(tx ?? null, lax.and(lax.gt(x!, blo), lax.lt(x!, bhi)))),
+      addT(pick(tlo ?? null, lax.and(lax.gt(blo, x!), lax.lt(blo, bhi))), pick(tx ?? null, lax.and(lax.gt(x!, blo), lax.lt(x!, bhi)))),
       pick(thi ?? null, lax.lt(bhi, x!)),
     );
     return [[out], [t]];

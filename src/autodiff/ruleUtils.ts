@@ -15,6 +15,12 @@ export function unbroadcast(x: JArray, aval: ShapedArray): JArray {
   return lax.reduceSum(x, range(x.ndim));
 }
 
+/** An array of `shape` and `dtype` filled with `value` (a rank-0 constant when shape is `[]`). */
+export function full(value: number, like: { readonly shape: readonly number[]; readonly dtype: ShapedArray["dtype"] }): JArray {
+  const s = lax.convertElementType(value, like.dtype);
+  return like.shape.length === 0 ? s : lax.broadcastInDim(s, like.shape, []);
+}
+
 /** `x` broadcast to `shape` if it is a rank-0 operand of a wider elementwise op. */
 export function broadcastTo(x: JArray, shape: readonly number[]): JArray {
   if (x.ndim === shape.length) return x;

@@ -222,6 +222,11 @@ export abstract class JArray {
 export class ConcreteArray extends JArray {
   #buffer: unknown;
   #disposed = false;
+  /**
+   * For a scalar made from a JS number: that number, exactly. A weak float is stored as
+   * float32, but converting it to float64 later must not round through float32.
+   */
+  jsValue?: number;
 
   constructor(
     readonly aval: ShapedArray,

@@ -16,7 +16,9 @@ export function scalar(x: number | boolean, dtype?: DType, weakType?: boolean): 
   const d = dtype ?? aval.dtype;
   const data = typedArrayFor(d, 1);
   data[0] = castScalar(x, d);
-  return ConcreteArray.fromHost(data, [], d, getBackend(), weakType ?? (dtype === undefined && aval.weakType));
+  const out = ConcreteArray.fromHost(data, [], d, getBackend(), weakType ?? (dtype === undefined && aval.weakType));
+  if (typeof x === "number") out.jsValue = x;
+  return out;
 }
 
 /** An array for an argument that may be a JS scalar. */

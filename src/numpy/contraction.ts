@@ -49,8 +49,9 @@ export function matmul(x: ArrayLike, y: ArrayLike, opts: DotOptions = {}): JArra
   const bIsMat = b.ndim > 1;
   const k = a.shape[a.ndim - 1]!;
   const bk = b.shape[bIsMat ? b.ndim - 2 : 0]!;
+  // JAX raises TypeError here (from dot_general), so do we.
   if (k !== bk)
-    throw new ValueError(
+    throw new TypeError(
       `matmul: input operand 1 has a mismatch in its core dimension 0, with gufunc signature (n?,k),(k,m?)->(n?,m?) ` +
         `(size ${bk} is different from ${k}), shapes ${s(a)} and ${s(b)}`,
     );
@@ -112,7 +113,7 @@ export function dot(x: ArrayLike, y: ArrayLike, opts: DotOptions = {}): JArray {
   const ad = a.ndim - 1;
   const bd = b.ndim === 1 ? 0 : b.ndim - 2;
   if (a.shape[ad] !== b.shape[bd])
-    throw new ValueError(`dot: shapes ${s(a)} and ${s(b)} not aligned: ${a.shape[ad]} (dim ${ad}) != ${b.shape[bd]} (dim ${bd})`);
+    throw new TypeError(`dot: shapes ${s(a)} and ${s(b)} not aligned: ${a.shape[ad]} (dim ${ad}) != ${b.shape[bd]} (dim ${bd})`);
   return dotGeneral(a, b, [[ad], [bd]], [[], []], opts);
 }
 
@@ -131,7 +132,7 @@ export function inner(x: ArrayLike, y: ArrayLike, opts: DotOptions = {}): JArray
   const ad = a.ndim - 1;
   const bd = b.ndim - 1;
   if (a.shape[ad] !== b.shape[bd])
-    throw new ValueError(`inner: shapes ${s(a)} and ${s(b)} not aligned: ${a.shape[ad]} (dim ${ad}) != ${b.shape[bd]} (dim ${bd})`);
+    throw new TypeError(`inner: shapes ${s(a)} and ${s(b)} not aligned: ${a.shape[ad]} (dim ${ad}) != ${b.shape[bd]} (dim ${bd})`);
   return dotGeneral(a, b, [[ad], [bd]], [[], []], opts);
 }
 

@@ -45,7 +45,8 @@ export const floorDivide: Binary = binary("floorDivide", (a, b) => {
     const q = lax.div(a, b);
     if (a.dtype === "uint32") return q;
     const r = lax.rem(a, b);
-    const signsDiffer = lax.ne(lax.lt(a, 0), lax.lt(b, 0));
+    // JAX compares signs (sign(0) = 0), so an integer division by zero gives -2 for x != 0, as JAX does.
+    const signsDiffer = lax.ne(lax.sign(a), lax.sign(b));
     return lax.select(lax.and(signsDiffer, lax.ne(r, 0)), lax.sub(q, 1), q);
   }
   return floatDivmod(a, b)[0];
@@ -67,10 +68,12 @@ function floatDivmod(a: JArray, b: JArray): [JArray, JArray] {
 /** Python/NumPy modulo: the result has the divisor's sign. */
 export const mod: Binary = binary("mod", (a, b) => {
   if (a.dtype === "bool") throw new TypeError("mod: not supported for bool");
-  const r = lax.rem(a, b);
+  // JAX replaces an integer divisor of 0 by 1, so x % 0 == 0.
+  const divisor = isInt(a.dtype) ? lax.select(lax.eq(b, 0), lax.add(lax.mul(b, 0), 1), b) : b;
+  const r = lax.rem(a, divisor);
   if (a.dtype === "uint32") return r;
-  const fix = lax.and(lax.ne(r, 0), lax.ne(lax.lt(r, 0), lax.lt(b, 0)));
-  const out = lax.select(fix, lax.add(r, b), r);
+  const fix = lax.and(lax.ne(r, 0), lax.ne(lax.lt(r, 0), lax.lt(divisor, 0)));
+  const out = lax.select(fix, lax.add(r, divisor), r);
   if (isFloat(a.dtype)) {
     // NumPy gives a zero remainder the divisor's sign.
     return lax.select(lax.eq(out, 0), lax.mul(lax.abs(out), lax.sign(lax.add(b, lax.mul(out, 0)))), out);
@@ -125,8 +128,12 @@ export const negative: Unary = sameUnary("negative", (a) => {
 export const positive: Unary = sameUnary("positive", (a) => a);
 export const abs: Unary = sameUnary("abs", (a) => (a.dtype === "bool" || a.dtype === "uint32" ? a : lax.abs(a)));
 export const absolute = abs;
-export const sign: Unary = sameUnary("sign", (a) => (a.dtype === "bool" ? a : lax.sign(a)));
-export const square: Unary = sameUnary("square", (a) => (a.dtype === "bool" ? a : lax.square(a)));
+export const sign: Unary = sameUnary("sign", (a) => {
+  if (a.dtype === "bool") throw new TypeError("sign: not supported for bool (as JAX)");
+  return lax.sign(a);
+});
+/** Bools square as int32, as JAX promotes them first. */
+export const square: Unary = sameUnary("square", (a) => lax.square(a.dtype === "bool" ? lax.convertElementType(a, "int32") : a));
 export const reciprocal: Unary = inexactUnary("reciprocal", (a) => lax.integerPow(a, -1));
 
 export const exp: Unary = inexactUnary("exp", lax.exp);
@@ -264,7 +271,8 @@ export function where(condition: ArrayLike, x: ArrayLike, y: ArrayLike): JArray 
   const [a, b] = promoteArgs("where", [x, y]) as [JArray, JArray];
   const c = toBool(asArray(condition, "where: condition"));
   const [cb, ab, bb] = broadcastArgs("where", [c, a, b]) as [JArray, JArray, JArray];
-  const shape = [cb, ab, bb].find((t) => t.ndim > 0)?.shape ?? [];
-  const full = (t: JArray) => (t.ndim === 0 && shape.length > 0 ? lax.broadcastInDim(t, shape, []) : t);
-  return lax.select(full(cb), ab, bb);
+  // select_n takes a scalar predicate or one of the cases' shape: give rank-0 cases the full shape.
+  if (cb.ndim === 0) return lax.select(cb, ab, bb);
+  const full = (t: JArray) => (t.ndim === 0 ? lax.broadcastInDim(t, cb.shape, []) : t);
+  return lax.select(cb, full(ab), full(bb));
 }

@@ -25,19 +25,12 @@ import type { IndexMode } from "../../ir/primitives.js";
 import { range } from "../../ir/util.js";
 import { type ArrayLike, type Index, JArray } from "../core/array.js";
 import { describe, scalar } from "../core/convert.js";
-import { ValueError } from "../errors.js";
+import { IndexError, ValueError } from "../errors.js";
 import * as lax from "../lax.js";
 import { array } from "./creation.js";
 import { divide, power } from "./elementwise.js";
 import { asArray, broadcastShapes, broadcastToShape, normalizeAxis } from "./util.js";
 
-/**
- * An index out of range, or an index that does not fit the array: JAX's IndexError. It is a
- * ValueError here so that code catching this package's errors by class sees it.
- */
-class IndexError extends ValueError {
-  override name = "IndexError";
-}
 
 // ---------------------------------------------------------------------------------------
 // Parsing an index against an array's shape.

@@ -273,9 +273,14 @@ function variance(x: ArrayLike, axis?: Axis, opts: VarOptions = {}): JArray {
   const m = mean(c, axes, { dtype, keepdims: true, where: opts.where });
   const centered = lax.square(lax.sub(c, broadcastToShape(m, c.shape)));
   const total = sum(centered, axes, { dtype, keepdims: opts.keepdims, where: opts.where });
-  if (opts.where === undefined) return lax.div(total, reducedCount(a.shape, axes) - ddof);
+  // As JAX: no degrees of freedom left (N - ddof <= 0) gives NaN, not a division by zero or a negative.
+  if (opts.where === undefined) {
+    const dof = reducedCount(a.shape, axes) - ddof;
+    return dof > 0 ? lax.div(total, dof) : lax.mul(total, NaN);
+  }
   const n = sum(whereMask("var", opts.where, a.shape), axes, { dtype, keepdims: opts.keepdims });
-  return lax.div(total, lax.sub(n, ddof));
+  const dof = lax.sub(n, ddof);
+  return lax.select(lax.gt(dof, 0), lax.div(total, dof), lax.mul(total, NaN));
 }
 export { variance as var };
 

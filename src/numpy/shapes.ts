@@ -77,12 +77,12 @@ export function reshape(x: ArrayLike, shape: number | readonly number[]): JArray
   if (unknown === 1) {
     const known = s.reduce((p, d) => (d === -1 ? p : p * d), 1);
     if (known === 0 || a.size % known !== 0)
-      throw new ValueError(`reshape: cannot reshape array of shape ${showShape(a.shape)} (size ${a.size}) into shape ${showShape(s)}`);
+      throw new TypeError(`reshape: cannot reshape array of shape ${showShape(a.shape)} (size ${a.size}) into shape ${showShape(s)}`);
     resolved = s.map((d) => (d === -1 ? a.size / known : d));
   }
   const size = resolved.reduce((p, d) => p * d, 1);
   if (size !== a.size)
-    throw new ValueError(`reshape: cannot reshape array of shape ${showShape(a.shape)} (size ${a.size}) into shape ${showShape(s)} (size ${size})`);
+    throw new TypeError(`reshape: cannot reshape array of shape ${showShape(a.shape)} (size ${a.size}) into shape ${showShape(s)} (size ${size})`);
   return lax.reshape(a, resolved);
 }
 
@@ -98,9 +98,9 @@ export function transpose(x: ArrayLike, axes?: readonly number[] | null): JArray
   if (axes === undefined || axes === null) return lax.transpose(a, range(a.ndim).reverse());
   const list = intList("transpose", "axes", axes);
   if (list.length !== a.ndim)
-    throw new ValueError(`transpose: axes ${showShape(list)} don't match array of shape ${showShape(a.shape)}`);
+    throw new TypeError(`transpose: axes ${showShape(list)} don't match array of shape ${showShape(a.shape)}`);
   const perm = list.map((ax) => normalizeAxis("transpose", ax, a.ndim, "axes entry"));
-  if (new Set(perm).size !== perm.length) throw new ValueError(`transpose: repeated axis in axes ${showShape(list)} for array of shape ${showShape(a.shape)}`);
+  if (new Set(perm).size !== perm.length) throw new TypeError(`transpose: repeated axis in axes ${showShape(list)} for array of shape ${showShape(a.shape)}`);
   return lax.transpose(a, perm);
 }
 
@@ -210,9 +210,9 @@ export function concatenate(xs: readonly ArrayLike[], axis: number | null = 0): 
   const ax = normalizeAxis("concatenate", axis, first.ndim);
   for (const a of arrays) {
     if (a.ndim !== first.ndim)
-      throw new ValueError(`concatenate: all the input arrays must have the same number of dimensions, got shapes ${shapesList(arrays)}`);
+      throw new TypeError(`concatenate: all the input arrays must have the same number of dimensions, got shapes ${shapesList(arrays)}`);
     if (a.shape.some((d, i) => i !== ax && d !== first.shape[i]))
-      throw new ValueError(
+      throw new TypeError(
         `concatenate: all the input array dimensions except for the concatenation axis must match exactly, got shapes ${shapesList(arrays)} along axis ${ax}`,
       );
   }

@@ -55,6 +55,47 @@ function elementwiseBatch<P extends Primitive>(prim: P, batchedOnly?: (i: number
   };
 }
 
+/** `x` (unbatched shape `[]` or `shape`) as a full `[n, ...shape]` batch at dim 0. */
+function toFull(x: JArray, d: BDim, shape: readonly number[], n: number): JArray {
+  const moved = atZero(x, d, n);
+  return moved.ndim === shape.length + 1 ? moved : lax.broadcastInDim(moved, [n, ...shape], [0]);
+}
+
+/** The per-example shape of a batched operand. */
+const unbatchedShape = (x: JArray, d: BDim) => (d === null ? x.shape : x.shape.filter((_, k) => k !== d));
+
+/**
+ * select_n: the predicate is rank 0 or has the cases' shape; cases are full or rank 0 (at least
+ * one full when the predicate is not rank 0). A batched predicate becomes full, and so does
+ * every case when no case would be full otherwise.
+ */
+const selectNBatch: BatchRule<"selectN"> = (values, dims, params, n) => {
+  const [w, ...cases] = values as [JArray, ...JArray[]];
+  const [dw, ...dc] = dims.map((d) => d ?? null) as [BDim, ...BDim[]];
+  const shape = [unbatchedShape(w, dw), ...cases.map((c, i) => unbatchedShape(c, dc[i]!))].reduce((a, s) => (s.length > a.length ? s : a));
+  const d0 = dims.find((d) => d !== null) ?? 0;
+  const fullAt = (x: JArray, d: BDim) => d === d0 && x.ndim === shape.length + 1;
+  const scalarUnbatched = (x: JArray, d: BDim) => d === null && x.ndim === 0;
+  // Fast path: every operand is batched in place at one dim with the full shape, or an unbatched scalar.
+  if ([w, ...cases].every((x, i) => fullAt(x, i === 0 ? dw : dc[i - 1]!) || scalarUnbatched(x, i === 0 ? dw : dc[i - 1]!)) && cases.some((c, i) => fullAt(c, dc[i]!)))
+    return [[bind1("selectN", values, params)], [d0]];
+  const anyCaseFull = cases.some((c, i) => dc[i] !== null || c.ndim > 0);
+  const cs = cases.map((c, i) => (anyCaseFull && scalarUnbatched(c, dc[i]!) ? c : toFull(c, dc[i]!, shape, n)));
+  const pred = scalarUnbatched(w, dw) ? w : toFull(w, dw, shape, n);
+  return [[bind1("selectN", [pred, ...cs], params)], [0]];
+};
+
+/** clamp: `x` is always full; each bound is rank 0 or x's shape. */
+const clampBatch: BatchRule<"clamp"> = (values, dims, params, n) => {
+  const [lo, x, hi] = values as [JArray, JArray, JArray];
+  const [dl, dx, dh] = dims.map((d) => d ?? null) as [BDim, BDim, BDim];
+  const shape = unbatchedShape(x, dx);
+  const bound = (b: JArray, d: BDim) => (d === null && b.ndim === 0 ? b : toFull(b, d, shape, n));
+  if (dx !== null && [lo, hi].every((b, i) => { const d = i === 0 ? dl : dh; return (d === null && b.ndim === 0) || (d === dx && b.ndim === x.ndim); }))
+    return [[bind1("clamp", values, params)], [dx]];
+  return [[bind1("clamp", [bound(lo, dl), toFull(x, dx, shape, n), bound(hi, dh)], params)], [0]];
+};
+
 /** Primitives acting on one operand without caring where its batch dim is. */
 const sameDim =
   <P extends Primitive>(prim: P): BatchRule<P> =>
@@ -245,8 +286,8 @@ export const batchRules: { [P in Primitive]: BatchRule<P> } = {
   ...comparisonBatch,
   round: sameDim("round"),
   integerPow: sameDim("integerPow"),
-  selectN: elementwiseBatch("selectN"),
-  clamp: elementwiseBatch("clamp"),
+  selectN: selectNBatch,
+  clamp: clampBatch,
   convertElementType: sameDim("convertElementType"),
   bitcastConvertType: sameDim("bitcastConvertType"),
   stopGradient: sameDim("stopGradient"),

@@ -172,14 +172,15 @@ describe("matmul", () => {
     expect(i.matmul(i).tolist()).toEqual(r.tolist());
   });
 
-  it("rejects mismatched core dims, batch dims and scalars with ValueErrors naming the shapes", () => {
+  it("rejects mismatched core dims (TypeError, as JAX), batch dims and scalars (ValueError) naming the shapes", () => {
     const a = np.zeros([2, 3]);
     const b = np.zeros([4, 5]);
-    expect(() => np.matmul(a, b)).toThrow(ValueError);
+    expect(() => np.matmul(a, b)).toThrow(TypeError);
     expect(() => np.matmul(a, b)).toThrow(/matmul: input operand 1 has a mismatch in its core dimension 0.*\(size 4 is different from 3\), shapes \(2, 3\) and \(4, 5\)/);
     expect(() => np.matmul(np.zeros([2, 2, 3]), np.zeros([3, 3, 4]))).toThrow(/matmul.*\(2, 2, 3\) and \(3, 3, 4\)/);
     expect(() => np.matmul(np.zeros([3]), 2)).toThrow(/matmul: input operand 1 must have ndim at least 1/);
-    expect(() => np.matmul(np.zeros([3]), np.zeros([4]))).toThrow(ValueError);
+    expect(() => np.matmul(np.zeros([3]), np.zeros([4]))).toThrow(TypeError);
+    expect(() => np.matmul(np.zeros([2, 2, 3]), np.zeros([3, 3, 4]))).toThrow(ValueError);
   });
 });
 

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ValueError } from "../../src/errors.js";
 import * as np from "../../src/numpy/index.js";
+import { jit, testing, vmap } from "../../src/index.js";
 import { makeJaxpr } from "../../src/transforms/makeJaxpr.js";
 
 // --- a tiny n-d model -------------------------------------------------------------------------
@@ -604,4 +605,41 @@ describe("nonzero / argwhere / flatnonzero", () => {
     expect(np.nonzero(x, { size: 4, fillValue: -1 })[1]!.tolist()).toEqual([1, 0, 2, -1]);
     expect(() => makeJaxpr((a: np.Array) => np.nonzero(a))(x)).toThrow(TypeError);
   });
+});
+
+// --- transforms -----------------------------------------------------------------------------
+
+describe("indexing and shape functions under grad, jit and vmap", () => {
+  const i32 = (v: number[] | number[][]) => np.array(v, { dtype: "int32" });
+  const fns: [string, (x: np.Array, i: np.Array) => np.Array][] = [
+    ["basic slicing", (x) => x.slice([1, null], [null, null, -2], null)],
+    ["dynamic index", (x, i) => x.slice(np.take(i, 0))],
+    ["gather", (x, i) => x.slice(i, [null, null, 2])],
+    ["at.set", (x, i) => x.at(i, [1, null]).set(x.slice(0, 0).mul(3))],
+    ["at.add", (x, i) => x.at(i).add(x.slice(0))],
+    ["at.max", (x, i) => x.at(i).max(x.slice(0).mul(1.5))],
+    ["take", (x, i) => np.take(x, i, 1)],
+    ["takeAlongAxis", (x, i) => np.takeAlongAxis(x, np.broadcastTo(i.reshape([2, 1]), [2, 4]), 0)],
+    ["pad", (x) => np.pad(x, [[1, 0], [2, 3]], "symmetric")],
+    ["roll", (x) => np.roll(x, [1, -5], [0, 1])],
+    ["repeat", (x) => np.repeat(x, [2, 0, 1], 0)],
+    ["tile/concatenate", (x) => np.concatenate([np.tile(x, [1, 2]), np.flip(x, 1)], 1)],
+  ];
+  const x = np.arange(12).reshape([3, 4]).astype("float64").add(0.5);
+  const i = i32([0, -1]);
+  for (const [name, f] of fns) {
+    it(name, () => {
+      // Weighted sums so that every element's gradient is distinct.
+      const loss = (a: np.Array) => {
+        const y = f(a, i);
+        return np.sum(np.sin(y).mul(np.arange(y.size).reshape(y.shape as number[]).add(1)));
+      };
+      testing.checkGrads(loss, [x], 1, { modes: ["fwd", "rev"] });
+      expect(jit((a: np.Array, k: np.Array) => f(a, k))(x, i).tolist()).toEqual(f(x, i).tolist());
+      const xs = np.stack([x, x.mul(2)]);
+      const is = np.stack([i, i32([2, 1])]);
+      const batched = vmap(f)(xs, is) as np.Array;
+      expect(batched.tolist()).toEqual(np.stack([f(x, i), f(x.mul(2), i32([2, 1]))]).tolist());
+    });
+  }
 });

@@ -96,7 +96,7 @@ describe("reshape / ravel", () => {
 
   it("errors name the function and both shapes", () => {
     const x = np.zeros([2, 3]);
-    expect(() => np.reshape(x, [4, 2])).toThrow(ValueError);
+    expect(() => np.reshape(x, [4, 2])).toThrow(TypeError); // as JAX
     expect(() => np.reshape(x, [4, 2])).toThrow("reshape: cannot reshape array of shape (2, 3) (size 6) into shape (4, 2)");
     expect(() => np.reshape(x, [-1, 4])).toThrow(/reshape: cannot reshape array of shape \(2, 3\)/);
     expect(() => np.reshape(x, [-1, -1])).toThrow(/one unknown dimension/);
@@ -131,7 +131,7 @@ describe("transpose / swapaxes / moveaxis", () => {
     const x = toNp(m);
     expectNd(x.T, fromNp(np.transpose(x, [2, 1, 0])));
     expect(np.transpose(x, [-1, 0, 1]).shape).toEqual([4, 2, 3]);
-    expect(() => np.transpose(x, [0, 1])).toThrow(ValueError);
+    expect(() => np.transpose(x, [0, 1])).toThrow(TypeError); // as JAX
     expect(() => np.transpose(x, [0, 1])).toThrow(/transpose: axes \(0, 1\) don't match array of shape \(2, 3, 4\)/);
     expect(() => np.transpose(x, [0, 0, 1])).toThrow(/repeated axis/);
   });
@@ -355,7 +355,7 @@ describe("concatenate / stack / split", () => {
     expect(c.dtype).toBe("float32");
     expect(c.tolist()).toEqual([1, 2, 0.5]);
     expect(np.concatenate([np.zeros([2, 2]), np.ones([3])], null).shape).toEqual([7]);
-    expect(() => np.concatenate([np.zeros([2, 3]), np.zeros([3, 4])])).toThrow(ValueError);
+    expect(() => np.concatenate([np.zeros([2, 3]), np.zeros([3, 4])])).toThrow(TypeError); // as JAX
     expect(() => np.concatenate([np.zeros([2, 3]), np.zeros([3, 4])])).toThrow(/concatenate: .*\(2, 3\), \(3, 4\) along axis 0/);
     expect(() => np.concatenate([np.zeros([2, 3]), np.zeros([3])])).toThrow(/concatenate: .*same number of dimensions.*\(2, 3\), \(3,\)/);
     expect(() => np.concatenate([])).toThrow(ValueError);
