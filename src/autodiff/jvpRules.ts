@@ -230,6 +230,59 @@ const scatterChooser =
     return [[out], [lax.div(num, counts)]];
   };
 
+/** Which update "lands" where (scatter is last-writer-wins on overlaps): JAX's scheme with update ids. */
+function scatterJvp(primals: JArray[], tangents: Tangent[], params: Params<"scatter">): [JArray[], Tangent[]] {
+  const [x, idx, u] = primals as [JArray, JArray, JArray];
+  const out = bind1("scatter", primals, params);
+  const [tx, , tu] = tangents;
+  if (!isFloat(out.dtype) || (!tx && !tu)) return [[out], [null]];
+  // a) a positive id per scattered window (ids are constant across a window), scattered like the updates;
+  const dn = params.dimensionNumbers;
+  const idsShape = u.shape.map((d, i) => (dn.updateWindowDims.includes(i) ? 1 : d));
+  const n = idsShape.reduce((a, b) => a * b, 1);
+  const ids = lax.broadcastInDim(lax.reshape(lax.add(lax.iota("int32", n), 1), idsShape), u.shape, range(u.ndim));
+  const scatteredIds = bind1("scatter", [full(0, { shape: x.shape, dtype: "int32" }), idx, ids], params);
+  // b) read them back where each update would land (0 where a window is dropped);
+  const g = { ...gatherParamsForScatter(dn, x.aval, u.aval), mode: params.mode, fillValue: 0 };
+  const landed = lax.eq(bind1("gather", [scatteredIds, idx], g), ids);
+  const untouched = lax.eq(scatteredIds, full(0, scatteredIds));
+  // c) the tangent is the scatter-add of the operand tangent where nothing landed and the tangents of the updates that did.
+  const mtx = lax.select(untouched, instantiate(tx ?? null, x), full(0, x));
+  const mtu = lax.select(landed, instantiate(tu ?? null, u), full(0, u));
+  return [[out], [bind1("scatterAdd", [mtx, idx, mtu], params as Params<"scatterAdd">)]];
+}
+
+/**
+ * d(x[p] * prod_k u_k) over the updates k landing on p: the tangent of u_j is weighted by
+ * x[p] * prod_{k != j} u_k, computed without dividing by a zero u_j (so it is exact at zero
+ * updates; JAX supports only unique indices here, where the weight is x[p]).
+ */
+function scatterMulJvp(primals: JArray[], tangents: Tangent[], params: Params<"scatterMul">): [JArray[], Tangent[]] {
+  const [x, idx, u] = primals as [JArray, JArray, JArray];
+  const out = bind1("scatterMul", primals, params);
+  const [tx, , tu] = tangents;
+  if (!isFloat(out.dtype) || (!tx && !tu)) return [[out], [null]];
+  const fromX = tx ? bind1("scatterMul", [tx, idx, u], params) : null;
+  if (!tu) return [[out], [fromX]];
+  const scatterAdd = (base: JArray, upd: JArray) => bind1("scatterAdd", [base, idx, upd], params as Params<"scatterAdd">);
+  const g = { ...gatherParamsForScatter(params.dimensionNumbers, x.aval, u.aval), mode: params.mode, fillValue: 0 };
+  const isZero = lax.eq(u, full(0, u));
+  const one = full(1, u);
+  const safeU = lax.select(isZero, one, u);
+  // Per operand element: x times the non-zero updates, the product of the zero ones (0, or 1 if none; it
+  // carries their tangents), and how many are zero; each read back at every update.
+  const nonzeroProd = bind1("gather", [bind1("scatterMul", [x, idx, safeU], params), idx], g);
+  const zeroProd = bind1("gather", [bind1("scatterMul", [full(1, x), idx, lax.select(isZero, u, one)], params), idx], g);
+  const zeros = bind1("gather", [scatterAdd(full(0, x), lax.convertElementType(isZero, u.dtype)), idx], g);
+  // u_j != 0: x * prod_{k != j} u_k = nonzeroProd / u_j * zeroProd; u_j == 0: nonzeroProd if it is the only zero, else 0.
+  const weight = lax.select(
+    isZero,
+    lax.select(lax.eq(zeros, one), nonzeroProd, full(0, u)),
+    lax.mul(lax.div(nonzeroProd, safeU), zeroProd),
+  );
+  return [[out], [addT(fromX, scatterAdd(zerosOf(x.aval), lax.mul(tu, weight)))]];
+}
+
 export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   ...tableOf(unaryKinds, (p) => unaryJvp(p, unaryDerivatives[p])),
   add: ([x, y], [tx, ty]) => {
@@ -355,17 +408,16 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   concatenate: linearJvp("concatenate"),
   dynamicSlice: linearInJvp("dynamicSlice", (i) => i === 0),
   dynamicUpdateSlice: linearInJvp("dynamicUpdateSlice", (i) => i < 2),
-  gather: linearInJvp("gather", (i) => i === 0),
-  scatter: linearInJvp("scatter", (i) => i !== 1),
-  scatterAdd: linearInJvp("scatterAdd", (i) => i !== 1),
-  scatterMul: ([x, idx, u], [tx, , tu], params) => {
-    const out = bind1("scatterMul", [x!, idx!, u!], params);
-    if (!isFloat(out.dtype)) return [[out], [null]];
-    // d(x * prod u) = tx * prod u + out * scatter_add(tu / u): exact away from zero updates.
-    const fromX = tx ? bind1("scatterMul", [tx, idx!, u!], params) : null;
-    const fromU = tu ? lax.mul(out, bind1("scatterAdd", [zerosOf(x!.aval), idx!, lax.div(tu, u!)], params)) : null;
-    return [[out], [addT(fromX, fromU)]];
+  gather: (primals, tangents, params) => {
+    const out = bind1("gather", primals, params);
+    const t = tangents[0] ?? null;
+    if (t === null || !isFloat(out.dtype)) return [[out], [null]];
+    // As JAX: a filled (out-of-bounds) window has a zero tangent, whatever the fill value.
+    return [[out], [bind1("gather", [t, primals[1]!], { ...params, fillValue: 0 })]];
   },
+  scatter: scatterJvp,
+  scatterAdd: linearInJvp("scatterAdd", (i) => i !== 1),
+  scatterMul: scatterMulJvp,
   scatterMin: scatterChooser("scatterMin"),
   scatterMax: scatterChooser("scatterMax"),
   dotGeneral: ([x, y], [tx, ty], params) => {

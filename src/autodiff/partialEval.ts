@@ -9,7 +9,7 @@ import { dce } from "../../ir/passes.js";
 import type { Params, Primitive } from "../../ir/primitives.js";
 import type { JArray } from "../core/array.js";
 import { BuilderTracer, JaxprBuilder } from "../core/builder.js";
-import { evalJaxpr } from "../core/evalJaxpr.js";
+import { evalJaxpr, traceFlat } from "../core/evalJaxpr.js";
 import { type Interpreter, bind, checkNotLeaked, currentInterpreter, withInterpreter } from "../core/interpreter.js";
 
 export class PartialEvalBuilder extends JaxprBuilder {
@@ -82,35 +82,56 @@ function partialEvalJit(pe: PartialEvalBuilder, args: readonly JArray[], { jaxpr
 
 /**
  * A checkpoint call with some unknown inputs. The known half computes only the known outputs
- * (and what the policy saves); the recorded unknown half takes the known inputs themselves
- * and recomputes everything else, so the backward pass reruns the forward computation.
+ * (and the residuals the policy saves); the recorded unknown half takes the known inputs
+ * themselves and recomputes the other residuals before its linear part, so the backward
+ * pass reruns the forward computation. Nested calls are split like any other (through
+ * partialEvalJaxpr), so the recomputation never mixes primal and tangent work in one equation.
  */
 function partialEvalCheckpoint(pe: PartialEvalBuilder, args: readonly JArray[], { jaxpr, name, policy }: Params<"checkpoint">): JArray[] {
   const unknowns = args.map((x) => pe.isUnknown(x));
-  const known = new Set<Var>(jaxpr.invars.filter((_, i) => !unknowns[i]));
-  const isKnown = (a: Jaxpr["outs"][number]) => a instanceof Literal || known.has(a);
-  const knownEqns: Eqn[] = [];
-  for (const e of jaxpr.eqns) {
-    if (e.inputs.every(isKnown)) {
-      knownEqns.push(e);
-      e.outVars.forEach((v) => known.add(v));
-    }
-  }
-  const savedEqns = new Set(policy ? knownEqns.filter((e) => policy(e.primitive)) : []);
-  const saved = [...savedEqns].flatMap((e) => e.outVars);
-  const outUnknowns = jaxpr.outs.map((o) => !isKnown(o));
-  const knownJaxpr = dce(
-    new Jaxpr([], jaxpr.invars.filter((_, i) => !unknowns[i]), knownEqns, [...jaxpr.outs.filter((_, i) => !outUnknowns[i]), ...saved]),
+  const split = partialEvalJaxpr(jaxpr, unknowns);
+  const known = split.known;
+  const numKnownOuts = known.outs.length - split.numResiduals;
+  const residualAtoms = known.outs.slice(numKnownOuts);
+  const producer = new Map<Var, Eqn>();
+  for (const e of known.eqns) for (const v of e.outVars) producer.set(v, e);
+  const saved = residualAtoms.map((a) => {
+    if (a instanceof Literal) return false;
+    const e = producer.get(a);
+    return e !== undefined && policy !== null && policy(e.primitive) === true;
+  });
+  const knownForward = dce(new Jaxpr([], known.invars, known.eqns, [...known.outs.slice(0, numKnownOuts), ...residualAtoms.filter((_, i) => saved[i])]));
+  const recompute = dce(new Jaxpr([], known.invars, known.eqns, residualAtoms.filter((_, i) => !saved[i])));
+  const knownArgs = args.filter((_, i) => !unknowns[i]);
+  const unknownArgs = args.filter((_, i) => unknowns[i]);
+  const forward = withInterpreter(pe.parent, () => bind("checkpoint", [...split.knownConsts, ...knownArgs], { jaxpr: knownForward, name, policy }));
+  const savedValues = forward.slice(numKnownOuts);
+  // The unknown half: [saved residuals, known consts, known args, unknown args] -> unknown outputs.
+  const numSaved = savedValues.length;
+  const numConsts = split.knownConsts.length;
+  const inAvals = [...savedValues, ...split.knownConsts, ...knownArgs, ...unknownArgs].map((x) => x.aval);
+  const traced = traceFlat(
+    (...xs) => {
+      const savedIn = xs.slice(0, numSaved);
+      const knownIn = xs.slice(numSaved, numSaved + numConsts + knownArgs.length);
+      const unknownIn = xs.slice(numSaved + numConsts + knownArgs.length);
+      const recomputed = evalJaxpr(recompute, [], knownIn);
+      let r = 0;
+      let s = 0;
+      const residuals = saved.map((isSaved) => (isSaved ? savedIn[s++]! : recomputed[r++]!));
+      return evalJaxpr(split.unknown, [], [...residuals, ...unknownIn]);
+    },
+    inAvals,
+    "checkpoint",
   );
-  const unknownJaxpr = dce(
-    new Jaxpr([], [...saved, ...jaxpr.invars], jaxpr.eqns.filter((e) => !savedEqns.has(e)), jaxpr.outs.filter((_, i) => outUnknowns[i])),
-  );
-  const knownResults = withInterpreter(pe.parent, () =>
-    bind("checkpoint", args.filter((_, i) => !unknowns[i]), { jaxpr: knownJaxpr, name, policy }),
-  );
-  const numKnownOuts = knownResults.length - saved.length;
-  const unknownOuts = pe.record("checkpoint", [...knownResults.slice(numKnownOuts), ...args], { jaxpr: unknownJaxpr, name, policy });
+  const tj = traced.jaxpr;
+  const unknownJaxpr = new Jaxpr([], [...tj.constvars, ...tj.invars], tj.eqns, tj.outs);
+  const unknownOuts = pe.record("checkpoint", [...traced.consts, ...savedValues, ...split.knownConsts, ...knownArgs, ...unknownArgs], {
+    jaxpr: unknownJaxpr,
+    name,
+    policy,
+  });
   let k = 0;
   let u = 0;
-  return outUnknowns.map((isU) => (isU ? unknownOuts[u++]! : knownResults[k++]!));
+  return split.outUnknowns.map((isU) => (isU ? unknownOuts[u++]! : forward[k++]!));
 }

@@ -3,6 +3,7 @@
  */
 import { isFloat, isInt } from "../../ir/dtype.js";
 import type { ArrayLike, JArray } from "../core/array.js";
+import { customJvp } from "../autodiff/custom.js";
 import * as lax from "../lax.js";
 import { asArray, broadcastArgs, promoteArgs, promoteArgsInexact } from "./util.js";
 
@@ -197,16 +198,30 @@ export function clip(x: ArrayLike, min?: ArrayLike | null, max?: ArrayLike | nul
 }
 
 /** `log(exp(x) + exp(y))` without overflow. */
-export const logaddexp: Binary = binary(
-  "logaddexp",
-  (a, b) => {
-    const amax = lax.max(a, b);
-    const delta = lax.sub(a, b);
-    const finite = lax.add(amax, lax.log1p(lax.exp(lax.neg(lax.abs(delta)))));
-    return lax.select(lax.ne(delta, delta), lax.add(a, b), finite);
-  },
-  true,
-);
+function logaddexpImpl(a: JArray, b: JArray): JArray {
+  const amax = lax.max(a, b);
+  const delta = lax.sub(a, b);
+  const finite = lax.add(amax, lax.log1p(lax.exp(lax.neg(lax.abs(delta)))));
+  return lax.select(lax.ne(delta, delta), lax.add(a, b), finite);
+}
+
+/** +inf replaced by 0, so exp(x - out) is 1 rather than NaN where both are +inf. */
+const replacePosInf = (x: JArray) => lax.select(lax.eq(x, Infinity), lax.mul(x, 0), x);
+
+/**
+ * With JAX's custom jvp: t1 * exp(x - out) + t2 * exp(y - out), which splits the gradient
+ * evenly at ties (differentiating max and abs would give (1, 0) there).
+ */
+const logaddexpCustom = customJvp(function logaddexp(a: JArray, b: JArray): JArray {
+  return logaddexpImpl(a, b);
+}).defjvp(([a, b], [ta, tb]) => {
+  const out = logaddexpImpl(a, b);
+  const wa = lax.exp(lax.sub(replacePosInf(a), replacePosInf(out)));
+  const wb = lax.exp(lax.sub(replacePosInf(b), replacePosInf(out)));
+  return [out, lax.add(lax.mul(ta, wa), lax.mul(tb, wb))];
+});
+
+export const logaddexp: Binary = binary("logaddexp", (a, b) => logaddexpCustom(a, b), true);
 
 // --- predicates ---------------------------------------------------------------------------
 

@@ -170,33 +170,59 @@ function reshapeAxisInto(src: number, dst: number, x: JArray): JArray {
   return lax.reshape(lax.transpose(x, perm), shape);
 }
 
+/**
+ * convGeneralDilated, as JAX's rule: the vmapped batch is folded into the convolution's batch
+ * dimension (lhs batched), its output features (rhs batched), or extra feature/batch groups
+ * (both batched). One convolution, never a loop.
+ */
 function convBatch([lhs, rhs]: JArray[], [dlIn, drIn]: BDim[], p: Params<"convGeneralDilated">, n: number): [JArray[], BDim[]] {
   const dl = dlIn ?? null;
   const dr = drIn ?? null;
   const { lhsSpec, rhsSpec, outSpec } = p.dimensionNumbers;
   const conv = (l: JArray, r: JArray, changes: Partial<Params<"convGeneralDilated">>) => bind1("convGeneralDilated", [l, r], { ...p, ...changes });
-  if (p.batchGroupCount === 1 && dl !== null && dr !== null) {
-    // Both batched: the batch becomes extra feature groups.
-    const l = reshapeAxisInto(dl, lhsSpec[1]!, lhs!);
+  if (dl !== null && dr !== null) {
+    // Both batched: the batch becomes extra feature groups (or batch groups).
+    const l =
+      p.batchGroupCount > 1 ? reshapeAxisInto(dl, lhsSpec[0]!, lhs!) : reshapeAxisInto(dl, lhsSpec[1]!, lhs!);
     const r = reshapeAxisInto(dr, rhsSpec[0]!, rhs!);
-    const out = conv(l, r, { featureGroupCount: n * p.featureGroupCount });
+    const out =
+      p.batchGroupCount > 1
+        ? conv(l, r, { batchGroupCount: n * p.batchGroupCount })
+        : conv(l, r, { featureGroupCount: n * p.featureGroupCount });
     return [[reshapeAxisOutOf(outSpec[1]!, n, out)], [outSpec[1]!]];
   }
-  if (p.batchGroupCount === 1 && dl !== null && dr === null) {
-    // Only the input batched: fold the batch into the convolution's own batch dimension.
-    const out = conv(reshapeAxisInto(dl, lhsSpec[0]!, lhs!), rhs!, {});
+  if (dl !== null) {
+    if (p.batchGroupCount === 1) {
+      // Only the input batched: fold the batch into the convolution's own batch dimension.
+      const out = conv(reshapeAxisInto(dl, lhsSpec[0]!, lhs!), rhs!, {});
+      return [[reshapeAxisOutOf(outSpec[0]!, n, out)], [outSpec[0]!]];
+    }
+    // Batch groups must stay outermost in the batch dimension: split them out, fold the vmapped
+    // batch in after them, and merge back.
+    let l = reshapeAxisOutOf(lhsSpec[0]! + (dl <= lhsSpec[0]! ? 1 : 0), p.batchGroupCount, lhs!);
+    l = reshapeAxisInto(dl + (lhsSpec[0]! < dl ? 1 : 0), lhsSpec[0]! + 1, l);
+    l = reshapeAxisInto(lhsSpec[0]!, lhsSpec[0]!, l);
+    const out = conv(l, rhs!, {});
     return [[reshapeAxisOutOf(outSpec[0]!, n, out)], [outSpec[0]!]];
   }
-  if (p.batchGroupCount === 1 && p.featureGroupCount === 1 && dl === null && dr !== null) {
+  const b = dr!;
+  if (p.featureGroupCount === 1 && p.batchGroupCount === 1) {
     // Only the kernel batched: fold the batch into the output features.
-    const out = conv(lhs!, reshapeAxisInto(dr, rhsSpec[0]!, rhs!), {});
+    const out = conv(lhs!, reshapeAxisInto(b, rhsSpec[0]!, rhs!), {});
     return [[reshapeAxisOutOf(outSpec[1]!, n, out)], [outSpec[1]!]];
   }
-  // Grouped kernels with a batched kernel, or batch groups: one convolution per element.
-  const ls = range(n).map((i) => (dl === null ? lhs! : lax.squeeze(lax.sliceInDim(lhs!, i, i + 1, 1, dl), [dl])));
-  const rs = range(n).map((i) => (dr === null ? rhs! : lax.squeeze(lax.sliceInDim(rhs!, i, i + 1, 1, dr), [dr])));
-  const outs = range(n).map((i) => conv(ls[i]!, rs[i]!, {}));
-  return [[lax.concatenate(outs.map((o) => lax.expandDims(o, [0])), 0)], [0]];
+  // Grouped kernel: groups must stay outermost in the output features, so factor them out of the
+  // kernel's output-feature dim, fold the batch into what remains, and put the groups back; the
+  // output is unscrambled the same way.
+  const groups = p.featureGroupCount > 1 ? p.featureGroupCount : p.batchGroupCount;
+  let r = reshapeAxisOutOf(rhsSpec[0]! + (b <= rhsSpec[0]! ? 1 : 0), groups, rhs!);
+  r = reshapeAxisInto(b + (rhsSpec[0]! < b ? 1 : 0), rhsSpec[0]! + 1, r);
+  r = reshapeAxisInto(rhsSpec[0]!, rhsSpec[0]!, r);
+  let out = conv(lhs!, r, {});
+  out = reshapeAxisOutOf(outSpec[1]!, groups, out);
+  out = reshapeAxisOutOf(outSpec[1]! + 1, n, out);
+  out = reshapeAxisInto(outSpec[1]!, outSpec[1]! + 1, out);
+  return [[out], [outSpec[1]!]];
 }
 
 function dotGeneralBatch([x, y]: JArray[], [dxIn, dyIn]: BDim[], params: Params<"dotGeneral">, n: number): [JArray[], BDim[]] {

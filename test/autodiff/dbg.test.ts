@@ -1,0 +1,23 @@
+import { it } from "vitest";
+import { lax, vjp, jvp, numpy as np } from "../../src/index.js";
+import { f64, flat, type Arr } from "./checkgrads.helpers.js";
+it("x", () => {
+  const sq = (a: Arr) => lax.mul(a, lax.sin(a));
+  const cfg = [[0,0,0],[1,1,1],[0,2,1]] as const;
+  const f = (a: Arr, pv: Arr) => sq(lax.pad(sq(a), lax.sin(pv), cfg));
+  const x = f64(new Array(24).fill(0), [4,3,2]);
+  const v = f64([0], []);
+  const out = f(x, v);
+  console.log(out.shape, flat(out).slice(0,10));
+  const g = (a: Arr, pv: Arr) => { const [o, fn] = vjp(f, [a, pv]); return fn(o); };
+  const e = 1e-4;
+  const tv = f64([1], []);
+  const tx = f64(new Array(24).fill(0), [4,3,2]);
+  const gp = g(lax.add(x, lax.mul(tx, e)), lax.add(v, lax.mul(tv, e)));
+  const gm = g(lax.sub(x, lax.mul(tx, e)), lax.sub(v, lax.mul(tv, e)));
+  console.log("num", (gp[1].item() - gm[1].item()) / (2*e), gp[1].item(), gm[1].item());
+  const [, tg] = jvp(g, [x, v], [tx, tv]);
+  console.log("jvp", tg[1].item());
+  const f1 = (pv: Arr) => np.sum(f(x, pv));
+  console.log("f(v)", f1(f64([1e-2],[])).item(), f1(f64([2e-2],[])).item());
+});
