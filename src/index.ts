@@ -12,6 +12,7 @@ export { devices, defaultDevice, devicePut } from "./devices.js";
 export { ValueError, IndexError, ConcretizationTypeError, TracerBoolConversionError, UnexpectedTracerError } from "./errors.js";
 export { stopGradient } from "./autodiff/stopGradient.js";
 export * as nn from "./nn/index.js";
+export * as data from "./data/index.js";
 export { grad, valueAndGrad, jvp, vjp, linearize, linearTranspose } from "./autodiff/api.js";
 export * as testing from "./testing/index.js";
 export { customJvp, customVjp, checkpoint, checkpointPolicies, remat } from "./autodiff/custom.js";

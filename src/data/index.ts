@@ -1,0 +1,3 @@
+/** `data`: reading IDX datasets (MNIST, Fashion-MNIST), batching, and classification metrics. */
+export * from "./idx.js";
+export * as metrics from "./metrics.js";
