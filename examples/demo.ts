@@ -2,7 +2,11 @@
  * A tour of what jaxts does today: arrays, numpy, pytrees, makeJaxpr and jit.
  * Run with `npm run demo`.
  */
-import { jit, makeJaxpr, numpy as np, tree } from "../src/index.js";
+import { writeFileSync } from "node:fs";
+import { grad, jit, makeJaxpr, numpy as np, tree, vmap } from "../src/index.js";
+import { argValue, trainLeNet } from "./lenet.js";
+import { trainLinearRegression } from "./linear-regression.js";
+import { lossCurveSvg } from "./plot.js";
 
 const section = (title: string) => console.log(`\n=== ${title} ===`);
 
@@ -37,3 +41,23 @@ section("jit");
 const g = jit(f);
 console.log("jit(f)(params, ones) =", g(params, np.ones([1, 2])).tolist());
 console.log(g.lower(params, np.ones([1, 2])).asText());
+
+section("grad and vmap");
+const loss = (w: np.Array, x: np.Array) => np.sum(np.square(np.tanh(np.matmul(x, w))));
+const w = np.ones([2, 1]);
+console.log("grad(loss)(w, x) =", grad(loss)(w, np.ones([3, 2])).tolist());
+const perExample = vmap(grad(loss), { inAxes: [null, 0] });
+console.log("per-example gradients, shape", perExample(w, np.ones([4, 1, 2])).shape);
+console.log(makeJaxpr(grad(loss))(w, np.ones([3, 2])).toString());
+
+section("Linear regression (Keras' hello world: y = 2x)");
+const lr = trainLinearRegression();
+console.log(`after 500 epochs: loss ${lr.losses[lr.losses.length - 1]!.toExponential(3)}, prediction for x = 5: ${lr.prediction.toFixed(4)}`);
+
+section("LeNet on Fashion-MNIST");
+const epochs = argValue("epochs");
+// One short epoch by default (a slice of the training set); --epochs N trains on all of it.
+const lenet = await trainLeNet({ epochs: epochs ?? 1, trainSize: epochs === undefined ? 1024 : undefined, testSize: epochs === undefined ? 1000 : undefined });
+const svg = lossCurveSvg([{ name: `LeNet on ${lenet.dataset}`, values: lenet.losses }], { title: "LeNet training loss (cross-entropy)" });
+writeFileSync("loss-curve.svg", svg);
+console.log("wrote loss-curve.svg");

@@ -17,3 +17,6 @@ export { grad, valueAndGrad, jvp, vjp, linearize, linearTranspose } from "./auto
 export * as testing from "./testing/index.js";
 export { customJvp, customVjp, checkpoint, checkpointPolicies, remat } from "./autodiff/custom.js";
 export { vmap, jacfwd, jacrev, hessian } from "./vmap/api.js";
+export * as random from "./random/index.js";
+export * as optax from "./optax/index.js";
+export * as stax from "./stax/index.js";

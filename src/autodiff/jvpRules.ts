@@ -5,14 +5,15 @@
  * the gradient evenly, floor/round/sign have zero gradient).
  */
 import { isFloat } from "../../ir/dtype.js";
-import { type Params, type Primitive, type UnaryPrimitive, unaryKinds } from "../../ir/primitives.js";
+import * as E from "fp-ts/lib/Either.js";
+import { type Params, type Primitive, type UnaryPrimitive, inferShapes, unaryKinds } from "../../ir/primitives.js";
 import { range, tableOf } from "../../ir/util.js";
 import type { JArray } from "../core/array.js";
 import { bind, bind1, currentInterpreter } from "../core/interpreter.js";
 import * as lax from "../lax.js";
 import type { JvpInterpreter, Tangent } from "./jvp.js";
 import { jvpFlat, jvpJaxpr } from "./jvp.js";
-import { associativeScan, broadcastTo, full, gatherParamsForScatter, takeAlongAxis, zerosOf } from "./ruleUtils.js";
+import { associativeScan, broadcastTo, full, gatherParamsForScatter, scatterWinners, takeAlongAxis, zerosOf } from "./ruleUtils.js";
 
 export type JvpRule<P extends Primitive> = (
   primals: JArray[],
@@ -179,6 +180,13 @@ const cumulative =
     return jvpOfComposite((x) => [associativeScan(op, x, params.axis, params.reverse)], primals, tangents, interp);
   };
 
+/** The output shape of a reduce-window, from its shape rule. */
+function windowOutShape(x: JArray, prim: "reduceWindowMax" | "reduceWindowMin", p: Params<"reduceWindowMax">): readonly number[] {
+  const r = inferShapes(prim, [x.aval], p);
+  if (E.isLeft(r)) throw new Error(`internal: ${r.left}`);
+  return r.right[0]!.shape;
+}
+
 /** reduceWindowMax/Min as the elementwise max over the window's strided slices (exact jvp). */
 function reduceWindowAsSlices(prim: "reduceWindowMax" | "reduceWindowMin", p: Params<"reduceWindowMax">): (x: JArray) => JArray[] {
   return (x) => {
@@ -190,7 +198,8 @@ function reduceWindowAsSlices(prim: "reduceWindowMax" | "reduceWindowMin", p: Pa
       padValue,
       range(n).map((i) => [p.padding[i]![0], p.padding[i]![1], p.baseDilation[i]! - 1] as const),
     );
-    const outShape = bind1(prim, [x], p).shape;
+    // From the shape rule: binding `prim` on x (a tracer of the jvp below) would recurse into this rule.
+    const outShape = windowOutShape(x, prim, p);
     const offsets = p.windowDimensions.reduce<number[][]>((acc, w) => acc.flatMap((o) => range(w).map((k) => [...o, k])), [[]]);
     let acc: JArray | null = null;
     for (const off of offsets) {
@@ -230,23 +239,14 @@ const scatterChooser =
     return [[out], [lax.div(num, counts)]];
   };
 
-/** Which update "lands" where (scatter is last-writer-wins on overlaps): JAX's scheme with update ids. */
+/** scatter (last writer wins on overlaps): only the updates that land, and the operand where none did, carry tangents. */
 function scatterJvp(primals: JArray[], tangents: Tangent[], params: Params<"scatter">): [JArray[], Tangent[]] {
   const [x, idx, u] = primals as [JArray, JArray, JArray];
   const out = bind1("scatter", primals, params);
   const [tx, , tu] = tangents;
   if (!isFloat(out.dtype) || (!tx && !tu)) return [[out], [null]];
-  // a) a positive id per scattered window (ids are constant across a window), scattered like the updates;
-  const dn = params.dimensionNumbers;
-  const idsShape = u.shape.map((d, i) => (dn.updateWindowDims.includes(i) ? 1 : d));
-  const n = idsShape.reduce((a, b) => a * b, 1);
-  const ids = lax.broadcastInDim(lax.reshape(lax.add(lax.iota("int32", n), 1), idsShape), u.shape, range(u.ndim));
-  const scatteredIds = bind1("scatter", [full(0, { shape: x.shape, dtype: "int32" }), idx, ids], params);
-  // b) read them back where each update would land (0 where a window is dropped);
-  const g = { ...gatherParamsForScatter(dn, x.aval, u.aval), mode: params.mode, fillValue: 0 };
-  const landed = lax.eq(bind1("gather", [scatteredIds, idx], g), ids);
-  const untouched = lax.eq(scatteredIds, full(0, scatteredIds));
-  // c) the tangent is the scatter-add of the operand tangent where nothing landed and the tangents of the updates that did.
+  // As JAX's _scatter_jvp: the tangent is a scatter-add of masked tangents (so it is transposable).
+  const { landed, untouched } = scatterWinners(x.aval, idx, u.aval, params);
   const mtx = lax.select(untouched, instantiate(tx ?? null, x), full(0, x));
   const mtu = lax.select(landed, instantiate(tu ?? null, u), full(0, u));
   return [[out], [bind1("scatterAdd", [mtx, idx, mtu], params as Params<"scatterAdd">)]];

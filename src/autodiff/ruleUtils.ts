@@ -44,6 +44,22 @@ export function gatherParamsForScatter(dn: ScatterDimensionNumbers, operand: Sha
   return { dimensionNumbers: gdn, sliceSizes, mode: "clip", fillValue: null };
 }
 
+/**
+ * Which writes of a `scatter` (last writer wins on overlaps) land: JAX's scheme of scattering a
+ * positive id per update window and reading the ids back. Depends on the indices only.
+ * `landed` has the updates' shape; `untouched` (the operand's shape) is where no update landed.
+ */
+export function scatterWinners(operand: ShapedArray, idx: JArray, updates: ShapedArray, params: Params<"scatter">): { landed: JArray; untouched: JArray } {
+  const dn = params.dimensionNumbers;
+  const idsShape = updates.shape.map((d, i) => (dn.updateWindowDims.includes(i) ? 1 : d));
+  const n = idsShape.reduce((a, b) => a * b, 1);
+  const ids = lax.broadcastInDim(lax.reshape(lax.add(lax.iota("int32", n), 1), idsShape), updates.shape, range(updates.ndim));
+  const scattered = lax.scatter(full(0, { shape: operand.shape, dtype: "int32" }), idx, ids, dn, { mode: params.mode });
+  const g = { ...gatherParamsForScatter(dn, operand, updates), mode: params.mode, fillValue: 0 };
+  const landed = lax.eq(lax.gather(scattered, idx, g.dimensionNumbers, g.sliceSizes, { mode: g.mode, fillValue: 0 }), ids);
+  return { landed, untouched: lax.eq(scattered, full(0, scattered)) };
+}
+
 /** The scatter dimension numbers that write where a gather with these numbers reads. */
 export function scatterDnForGather(dn: GatherDimensionNumbers): ScatterDimensionNumbers {
   return {

@@ -9,7 +9,7 @@ import { range, tableOf } from "../../ir/util.js";
 import type { JArray } from "../core/array.js";
 import { bind, bind1 } from "../core/interpreter.js";
 import * as lax from "../lax.js";
-import { gatherParamsForScatter, scatterDnForGather, unbroadcast, zerosOf } from "./ruleUtils.js";
+import { gatherParamsForScatter, scatterDnForGather, scatterWinners, unbroadcast, zerosOf } from "./ruleUtils.js";
 import { type Cotangent, UndefinedPrimal, transposeJaxpr } from "./transpose.js";
 
 type Input = JArray | UndefinedPrimal;
@@ -342,7 +342,8 @@ export const transposeRules: { [P in Primitive]: TransposeRule<P> } = {
     const xAval = isLinear(x) ? x.aval : avalOf(x);
     const ctX = isLinear(x) ? bind1("scatter", [ct, i, zerosOf(uAval)], params) : null;
     const g = { ...gatherParamsForScatter(params.dimensionNumbers, xAval, uAval), mode: params.mode, fillValue: 0 };
-    const ctU = isLinear(u) ? bind1("gather", [ct, i], g) : null;
+    // Only the updates that land (the last writer where several overlap) receive a cotangent.
+    const ctU = isLinear(u) ? lax.select(scatterWinners(xAval, i, uAval, params).landed, bind1("gather", [ct, i], g), zerosOf(uAval)) : null;
     return [ctX, null, ctU];
   },
   scatterAdd: ([ct], [x, idx, u], params) => {

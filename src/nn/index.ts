@@ -1,2 +1,3 @@
-/** `nn`: activations and friends (initializers arrive with the libraries issue). */
+/** `nn`: activations, softmax family, oneHot, and `nn.initializers`. */
 export * from "./activations.js";
+export * as initializers from "./initializers.js";

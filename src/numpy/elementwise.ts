@@ -212,10 +212,11 @@ const replacePosInf = (x: JArray) => lax.select(lax.eq(x, Infinity), lax.mul(x, 
  * With JAX's custom jvp: t1 * exp(x - out) + t2 * exp(y - out), which splits the gradient
  * evenly at ties (differentiating max and abs would give (1, 0) there).
  */
-const logaddexpCustom = customJvp(function logaddexp(a: JArray, b: JArray): JArray {
+const logaddexpCustom: (a: JArray, b: JArray) => JArray = customJvp(function logaddexp(a: JArray, b: JArray): JArray {
   return logaddexpImpl(a, b);
 }).defjvp(([a, b], [ta, tb]) => {
-  const out = logaddexpImpl(a, b);
+  // The output through the custom function itself, so higher derivatives use this rule too.
+  const out = logaddexpCustom(a, b);
   const wa = lax.exp(lax.sub(replacePosInf(a), replacePosInf(out)));
   const wb = lax.exp(lax.sub(replacePosInf(b), replacePosInf(out)));
   return [out, lax.add(lax.mul(ta, wa), lax.mul(tb, wb))];

@@ -49,40 +49,81 @@ const leafArray = (x: unknown, what: string): JArray => {
   throw new TypeError(`${what}: expected arrays or numbers as leaves, got ${describe(x)}`);
 };
 
+/** Checks that every leaf of an axis spec is an integer or null (JAX's TypeError at vmap time). */
+function checkAxisSpec(spec: unknown, what: string, name: string): void {
+  const bad = (x: unknown): boolean => {
+    if (x === null || x === undefined) return false;
+    if (typeof x === "number") return !Number.isInteger(x);
+    if (Array.isArray(x)) return x.some(bad);
+    if (typeof x === "object") return Object.values(x as object).some(bad);
+    return true;
+  };
+  if (bad(spec)) throw new TypeError(`vmap(${name}) ${what} must be an int, null, or (nested) container with those types as leaves, but got ${JSON.stringify(spec)}`);
+}
+
+const shapeStr = (v: JArray) => `${v.dtype}[${v.shape.join(",")}]`;
+
 /** `vmap(f, {inAxes, outAxes, axisSize})`, or `vmap(f, inAxes)`: `f` mapped over an array axis. */
 export function vmap<F extends Fn>(f: F, opts: VmapOptions | AxisSpec = {}): F {
-  const o: VmapOptions =
-    opts === null || typeof opts === "number" || Array.isArray(opts) ? { inAxes: opts as AxisSpec } : (opts as VmapOptions);
+  const name = f.name || "fn";
+  const shorthand = opts === null || typeof opts === "number" || Array.isArray(opts);
+  if (!shorthand) {
+    if (typeof opts !== "object") throw new TypeError(`vmap(${name}): expected an options object or inAxes, got ${describe(opts)}`);
+    const unknown = Object.keys(opts).filter((k) => k !== "inAxes" && k !== "outAxes" && k !== "axisSize");
+    if (unknown.length > 0)
+      throw new TypeError(
+        `vmap(${name}): unknown option(s) ${unknown.join(", ")}; the options are inAxes, outAxes and axisSize (inAxes must be an int, null, or an array with one entry per positional argument)`,
+      );
+  }
+  const o: VmapOptions = shorthand ? { inAxes: opts as AxisSpec } : (opts as VmapOptions);
   const inAxes = o.inAxes === undefined ? 0 : o.inAxes;
   const outAxes = o.outAxes === undefined ? 0 : o.outAxes;
-  const name = f.name || "fn";
+  if (!(inAxes === null || typeof inAxes === "number" || Array.isArray(inAxes)))
+    throw new TypeError(
+      `vmap(${name}) inAxes must be an int, null, or an array with one entry per positional argument passed to the function, but got ${JSON.stringify(inAxes)}`,
+    );
+  checkAxisSpec(inAxes, "inAxes", name);
+  checkAxisSpec(outAxes, "outAxes", name);
+  if (o.axisSize !== undefined && !(Number.isInteger(o.axisSize) && o.axisSize >= 0))
+    throw new TypeError(`vmap(${name}): axisSize must be a non-negative integer, got ${o.axisSize}`);
   const mapped = (...args: unknown[]) => {
     if (Array.isArray(inAxes) && inAxes.length !== args.length)
       throw new ValueError(
-        `vmap(${name}): inAxes has ${inAxes.length} entries but the function was called with ${args.length} positional arguments`,
+        `vmap(${name}) inAxes must be an int, null, or an array with one entry per positional argument passed to the function, but got inAxes.length=${inAxes.length}, args.length=${args.length}`,
       );
     const perArg = Array.isArray(inAxes) ? inAxes : args.map(() => inAxes);
     const [leaves, inTree] = tree.flatten(args);
     const axes = args.flatMap((a, i) => axesForLeaves(perArg[i] as AxisSpec, a, `vmap(${name}) inAxes`));
     const values = leaves.map((x, i) => leafArray(x, `vmap(${name}): argument leaf ${i}`));
-    // Normalize axes and find the mapped size.
-    let size: number | undefined = o.axisSize;
-    const sizes: string[] = [];
+    // Normalize axes and find the mapped size (as JAX's _mapped_axis_size).
     const dims: BDim[] = values.map((v, i) => {
       const a = axes[i] ?? null;
       if (a === null) return null;
-      if (!Number.isInteger(a) || a < -v.ndim || a >= v.ndim)
+      if (a < -v.ndim || a >= v.ndim)
         throw new ValueError(
-          `vmap(${name}) was requested to map its argument along axis ${a}, which implies that its rank should be at least ${a < 0 ? -a : a + 1}, but it is only ${v.ndim} (its shape is [${v.shape}])`,
+          `vmap(${name}) was requested to map its argument along axis ${a}, which implies that its rank should be at least ${a < 0 ? -a : a + 1}, but is only ${v.ndim} (its shape is [${v.shape.join(", ")}])`,
         );
-      const d = a < 0 ? a + v.ndim : a;
-      sizes.push(`leaf ${i} of shape [${v.shape}] mapped along axis ${a} has size ${v.shape[d]}`);
-      if (size === undefined) size = v.shape[d]!;
-      else if (v.shape[d] !== size) throw new ValueError(`vmap(${name}) got inconsistent sizes for the array axes to be mapped: ${sizes.join("; ")}${o.axisSize !== undefined ? ` (axisSize is ${o.axisSize})` : ""}`);
-      return d;
+      return a < 0 ? a + v.ndim : a;
     });
-    if (size === undefined)
-      throw new ValueError(`vmap(${name}) must have at least one non-null value in inAxes, or be given axisSize`);
+    const sizes = new Set<number>();
+    if (o.axisSize !== undefined) sizes.add(o.axisSize);
+    values.forEach((v, i) => dims[i] !== null && sizes.add(v.shape[dims[i]!]!));
+    if (sizes.size === 0)
+      throw new ValueError(
+        leaves.length === 0
+          ? `vmap(${name}) wrapped function must be passed at least one argument containing an array or axisSize must be specified`
+          : `vmap(${name}) must have at least one non-null value in inAxes or axisSize must be specified`,
+      );
+    if (sizes.size > 1) {
+      const lines: string[] = [];
+      if (o.axisSize !== undefined) lines.push(`the \`axisSize\` argument was ${o.axisSize}`);
+      values.forEach((v, i) => {
+        const d = dims[i];
+        if (d !== null && d !== undefined) lines.push(`one axis had size ${v.shape[d]}: axis ${axes[i]} of argument leaf ${i} of type ${shapeStr(v)}`);
+      });
+      throw new ValueError(`vmap(${name}) got inconsistent sizes for array axes to be mapped:\n${lines.map((l) => `  * ${l}`).join(";\n")}`);
+    }
+    const size = [...sizes][0]!;
     const n = size;
     let outTree: tree.TreeDef | undefined;
     const [outs, outDims] = batchFlat(
@@ -102,11 +143,14 @@ export function vmap<F extends Fn>(f: F, opts: VmapOptions | AxisSpec = {}): F {
       const have = outDims[i] ?? null;
       if (want === null) {
         if (have !== null)
-          throw new ValueError(`vmap(${name}) has mapped output (leaf ${i}) but outAxes is null for it; an output can only be unmapped if it does not depend on the mapped inputs`);
+          throw new ValueError(
+            `vmap(${name}) has mapped output but outAxes is null for it (output leaf ${i}, batched on axis ${have}); an output can only be unmapped if it does not depend on the mapped inputs`,
+          );
         return v;
       }
       const rank = v.ndim + (have === null ? 1 : 0);
-      if (want < -rank || want >= rank) throw new ValueError(`vmap(${name}): outAxes ${want} is out of range for output leaf ${i} of rank ${rank - 1}`);
+      if (want < -rank || want >= rank)
+        throw new ValueError(`vmap(${name}) outAxes: axis ${want} is out of bounds for output leaf ${i} of dimension ${rank} (its unbatched shape is [${have === null ? v.shape : v.shape.filter((_, k) => k !== have)}])`);
       return moveBdim(v, have, want < 0 ? want + rank : want, n);
     });
     return tree.unflatten(outTree!, results);

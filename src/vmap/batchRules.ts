@@ -12,8 +12,12 @@ import {
   type UnaryPrimitive,
   binaryKinds,
   comparisonKinds,
+  inferShapes,
   unaryKinds,
 } from "../../ir/primitives.js";
+import * as E from "fp-ts/lib/Either.js";
+import { ShapedArray } from "../../ir/aval.js";
+import { ValueError } from "../errors.js";
 import { range, tableOf } from "../../ir/util.js";
 import type { JArray } from "../core/array.js";
 import { bind, bind1 } from "../core/interpreter.js";
@@ -180,6 +184,14 @@ function convBatch([lhs, rhs]: JArray[], [dlIn, drIn]: BDim[], p: Params<"convGe
   const dr = drIn ?? null;
   const { lhsSpec, rhsSpec, outSpec } = p.dimensionNumbers;
   const conv = (l: JArray, r: JArray, changes: Partial<Params<"convGeneralDilated">>) => bind1("convGeneralDilated", [l, r], { ...p, ...changes });
+  if (n === 0) {
+    // Folding a size-0 batch into a dimension loses the other sizes: build the empty result directly.
+    const aval = (x: JArray, d: BDim) => new ShapedArray(unbatchedShape(x, d), x.dtype);
+    const out = inferShapes("convGeneralDilated", [aval(lhs!, dl), aval(rhs!, dr)], p);
+    if (E.isLeft(out)) throw new ValueError(`conv_general_dilated: ${out.left}`);
+    const o = out.right[0]!;
+    return [[lax.broadcastInDim(lax.convertElementType(0, o.dtype), [0, ...o.shape], [])], [0]];
+  }
   if (dl !== null && dr !== null) {
     // Both batched: the batch becomes extra feature groups (or batch groups).
     const l =

@@ -14,6 +14,12 @@ export function check(f: Fn, args: readonly unknown[], order = 2, opts: { atol?:
   testing.checkGrads(f, args, order, { modes: ["fwd", "rev"], ...opts });
 }
 
+/**
+ * A property's number of runs, scaled by the CHECKGRADS_RUNS environment variable (default 1;
+ * e.g. CHECKGRADS_RUNS=20 for a long hunt for counterexamples).
+ */
+export const runs = (n: number): number => Math.max(1, Math.round(n * Number(globalThis.process?.env?.CHECKGRADS_RUNS ?? 1)));
+
 export const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 export const f64 = (data: readonly number[] | Float64Array, shape: readonly number[]): Arr =>

@@ -5,9 +5,9 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { grad, jvp, lax, numpy as np, vjp } from "../../src/index.js";
+import { grad, jvp, lax, linearTranspose, numpy as np, vjp } from "../../src/index.js";
 import type { GatherDimensionNumbers, IndexMode, ScatterDimensionNumbers } from "../../ir/primitives.js";
-import { type Arr, arr, arrOf, awayFromZero, axesOf, check, distinct, f64, flat, permutationOf, shapes, sizeOf } from "./checkgrads.helpers.js";
+import { type Arr, arr, arrOf, awayFromZero, axesOf, check, distinct, f64, flat, permutationOf, shapes, sizeOf, runs } from "./checkgrads.helpers.js";
 
 const RUNS = 10;
 const sq = (a: Arr) => lax.sin(a);
@@ -29,7 +29,7 @@ describe("checkGrads: dynamicSlice and dynamicUpdateSlice", () => {
     const arb = sliceCase.chain(([s, sizes, starts]) => fc.tuple(arr(s), fc.constant(sizes), fc.constant(starts)));
     fc.assert(
       fc.property(arb, ([x, sizes, starts]) => check((a: Arr) => sq(lax.dynamicSlice(sq(a), starts.map((v) => i32([v], [])), sizes)), [x])),
-      { numRuns: RUNS },
+      { numRuns: runs(RUNS) },
     );
   });
 
@@ -39,7 +39,7 @@ describe("checkGrads: dynamicSlice and dynamicUpdateSlice", () => {
       fc.property(arb, ([x, u, starts]) =>
         check((a: Arr, b: Arr) => sq(lax.dynamicUpdateSlice(sq(a), lax.mul(b, b), starts.map((v) => i32([v], [])))), [x, u]),
       ),
-      { numRuns: RUNS },
+      { numRuns: runs(RUNS) },
     );
   });
 });
@@ -138,7 +138,7 @@ describe("checkGrads: gather", () => {
       fc.property(arb, ([c, x]) =>
         check((a: Arr) => sq(lax.gather(sq(a), c.indices, c.dn, c.sliceSizes, { mode: c.mode, fillValue: 0 })), [x]),
       ),
-      { numRuns: RUNS * 2 },
+      { numRuns: runs(RUNS * 2) },
     );
   });
 
@@ -162,7 +162,7 @@ describe("checkGrads: scatter family", () => {
       fc.property(arb, ([c, x, u]) =>
         check((a: Arr, b: Arr) => sq(lax.scatterAdd(sq(a), c.indices, lax.mul(b, b), scatterDn(c.dn), { mode: c.mode })), [x, u]),
       ),
-      { numRuns: RUNS * 2 },
+      { numRuns: runs(RUNS * 2) },
     );
   });
 
@@ -174,7 +174,7 @@ describe("checkGrads: scatter family", () => {
       fc.property(arb, ([c, x, u]) =>
         check((a: Arr, b: Arr) => sq(lax.scatter(sq(a), c.indices, lax.mul(b, b), scatterDn(c.dn), { mode: c.mode })), [x, u]),
       ),
-      { numRuns: RUNS },
+      { numRuns: runs(RUNS) },
     );
   });
 
@@ -183,7 +183,25 @@ describe("checkGrads: scatter family", () => {
       fc.property(indexCase({ maxWindow: 2 }).chain((c) => fc.tuple(fc.constant(c), arr(c.operandShape), arr(c.windowedShape))), ([c, x, u]) =>
         check((a: Arr, b: Arr) => sq(lax.scatter(sq(a), c.indices, lax.mul(b, b), scatterDn(c.dn), { mode: c.mode })), [x, u]),
       ),
-      { numRuns: RUNS },
+      { numRuns: runs(RUNS) },
+    );
+    // Many rows written into few: duplicates are the rule here (rows of width 2, windows of 1 or 2 columns).
+    const dense = fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 3, max: 6 }), fc.constantFrom<IndexMode>("clip", "fill")).chain(([w, k, mode]) =>
+      fc.tuple(
+        fc.constant(w),
+        fc.constant(mode),
+        fc.array(fc.integer({ min: -1, max: 3 }), { minLength: 2 * k, maxLength: 2 * k }).map((v) => i32(v, [k, 2])),
+        arr([3, 2]),
+        arr([k, w]),
+      ),
+    );
+    fc.assert(
+      fc.property(dense, ([w, mode, idx, x, u]) => {
+        const dn = { updateWindowDims: [1], insertedWindowDims: [0], scatterDimsToOperandDims: [0, 1] };
+        check((a: Arr, b: Arr) => sq(lax.scatter(sq(a), idx, lax.mul(b, b), dn, { mode })), [x, u]);
+        void w;
+      }),
+      { numRuns: runs(RUNS) },
     );
     const x = f64([1, 2, 3], [3]);
     const u = f64([10, 20, 30], [3]);
@@ -193,13 +211,18 @@ describe("checkGrads: scatter family", () => {
     expect(flat(gx)).toEqual([1, 0, 0]);
     // The reference backend applies updates in order, so the second write to index 1 lands.
     expect(flat(gu)).toEqual([0, 2, 3]);
+    // The transpose rule of scatter itself (a linear function of operand and updates) agrees.
+    const fT = linearTranspose((a: Arr, b: Arr) => lax.scatter(a, idx, b, dn), [x, u]);
+    const [tx, tu] = fT(f64([1, 2, 3], [3])) as [Arr, Arr];
+    expect(flat(tx)).toEqual([1, 0, 0]);
+    expect(flat(tu)).toEqual([0, 2, 3]);
   });
 
   it("scatterMul (updates away from zero; duplicates allowed)", () => {
     const arb = indexCase({ maxWindow: 2 }).chain((c) => fc.tuple(fc.constant(c), arr(c.operandShape), arrOf(c.windowedShape, awayFromZero(0.5, 1.5))));
     fc.assert(
       fc.property(arb, ([c, x, u]) => check((a: Arr, b: Arr) => sq(lax.scatterMul(sq(a), c.indices, b, scatterDn(c.dn), { mode: c.mode })), [x, u])),
-      { numRuns: RUNS },
+      { numRuns: runs(RUNS) },
     );
   });
 
@@ -230,7 +253,7 @@ describe("checkGrads: scatter family", () => {
     );
     fc.assert(
       fc.property(arb, ([c, x, u]) => check((a: Arr, b: Arr) => sq(f(a, c.indices, b, scatterDn(c.dn), { mode: c.mode })), [x, u])),
-      { numRuns: RUNS },
+      { numRuns: runs(RUNS) },
     );
   });
 
@@ -277,7 +300,7 @@ describe("numpy indexing", () => {
         check((p: Arr, q: Arr) => p.at([null, null], [null, null], 1).min(q), [a, v]);
         check((p: Arr, q: Arr) => p.at([null, null], [null, null], 2).max(q), [a, v]);
       }),
-      { numRuns: 4 },
+      { numRuns: runs(4) },
     );
   });
 

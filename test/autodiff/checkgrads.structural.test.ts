@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { describe, it } from "vitest";
 import { lax } from "../../src/index.js";
 import { bind1 } from "../../src/core/interpreter.js";
-import { type Arr, arr, axesOf, check, distinct, permutationOf, shapes, sizeOf } from "./checkgrads.helpers.js";
+import { type Arr, arr, axesOf, check, distinct, permutationOf, shapes, sizeOf, runs } from "./checkgrads.helpers.js";
 
 const RUNS = 8;
 const sq = (a: Arr) => lax.sin(a);
@@ -25,7 +25,7 @@ describe("checkGrads: shape-changing primitives", () => {
           return fc.tuple(fc.constant(target), fc.constant(dims), arr(operand));
         }),
     );
-    fc.assert(fc.property(arb, ([target, dims, x]) => check((a: Arr) => sq(lax.broadcastInDim(sq(a), target, dims)), [x])), { numRuns: RUNS });
+    fc.assert(fc.property(arb, ([target, dims, x]) => check((a: Arr) => sq(lax.broadcastInDim(sq(a), target, dims)), [x])), { numRuns: runs(RUNS) });
   });
 
   it("reshape (to a flat, a split or a reversed shape), and expandDims", () => {
@@ -42,29 +42,29 @@ describe("checkGrads: shape-changing primitives", () => {
         check((a: Arr) => sq(lax.reshape(sq(a), newShape)), [x]);
         check((a: Arr) => lax.expandDims(sq(a), [0, -1]), [x], 1);
       }),
-      { numRuns: RUNS },
+      { numRuns: runs(RUNS) },
     );
   });
 
   it("transpose by a random permutation", () => {
     const arb = shapes({ minRank: 1, maxRank: 4, maxSide: 3 }).chain((s) => fc.tuple(arr(s), permutationOf(s.length)));
-    fc.assert(fc.property(arb, ([x, perm]) => check((a: Arr) => sq(lax.transpose(sq(a), perm)), [x])), { numRuns: RUNS });
+    fc.assert(fc.property(arb, ([x, perm]) => check((a: Arr) => sq(lax.transpose(sq(a), perm)), [x])), { numRuns: runs(RUNS) });
   });
 
   it("squeeze of random size-1 dims", () => {
     const arb = shapes({ minRank: 1, maxRank: 4, minSide: 1, maxSide: 2 }).chain((s) =>
       fc.tuple(arr(s), axesOf(s.length).map((axes) => axes.filter((d) => s[d] === 1))),
     );
-    fc.assert(fc.property(arb, ([x, dims]) => check((a: Arr) => sq(lax.squeeze(sq(a), dims)), [x])), { numRuns: RUNS });
+    fc.assert(fc.property(arb, ([x, dims]) => check((a: Arr) => sq(lax.squeeze(sq(a), dims)), [x])), { numRuns: runs(RUNS) });
   });
 
   it("rev along random dims", () => {
     const arb = shapes({ minRank: 1, maxRank: 3 }).chain((s) => fc.tuple(arr(s), axesOf(s.length)));
-    fc.assert(fc.property(arb, ([x, dims]) => check((a: Arr) => lax.mul(lax.rev(sq(a), dims), a), [x])), { numRuns: RUNS });
+    fc.assert(fc.property(arb, ([x, dims]) => check((a: Arr) => lax.mul(lax.rev(sq(a), dims), a), [x])), { numRuns: runs(RUNS) });
   });
 
   it("copy", () => {
-    fc.assert(fc.property(arr(shapes()), (x) => check((a: Arr) => sq(bind1("copy", [sq(a)], {})), [x])), { numRuns: 4 });
+    fc.assert(fc.property(arr(shapes()), (x) => check((a: Arr) => sq(bind1("copy", [sq(a)], {})), [x])), { numRuns: runs(4) });
   });
 });
 
@@ -87,7 +87,7 @@ describe("checkGrads: slice, pad, concatenate", () => {
         const strides = cfg.map(([, , st]) => st);
         check((a: Arr) => sq(lax.slice(sq(a), starts, limits, strides)), [x]);
       }),
-      { numRuns: RUNS * 2 },
+      { numRuns: runs(RUNS * 2) },
     );
   });
 
@@ -99,7 +99,7 @@ describe("checkGrads: slice, pad, concatenate", () => {
     const arb = shapes({ minRank: 1, maxRank: 3, maxSide: 4 }).chain((s) => fc.tuple(arr(s), arr([]), fc.tuple(...s.map(dimCfg))));
     fc.assert(
       fc.property(arb, ([x, v, cfg]) => check((a: Arr, pv: Arr) => sq(lax.pad(sq(a), pv, cfg)), [x, v])),
-      { numRuns: RUNS * 2 },
+      { numRuns: runs(RUNS * 2) },
     );
   });
 
@@ -113,7 +113,7 @@ describe("checkGrads: slice, pad, concatenate", () => {
     );
     fc.assert(
       fc.property(arb, ([axis, xs]) => check((...as: Arr[]) => sq(lax.concatenate(as.map(sq), axis)), xs)),
-      { numRuns: RUNS },
+      { numRuns: runs(RUNS) },
     );
   });
 });
@@ -121,7 +121,7 @@ describe("checkGrads: slice, pad, concatenate", () => {
 describe("checkGrads: sort", () => {
   it("sort of distinct values along a random dimension", () => {
     const arb = shapes({ minRank: 1, maxRank: 3, maxSide: 4 }).chain((s) => fc.tuple(distinct(s), fc.integer({ min: 0, max: s.length - 1 })));
-    fc.assert(fc.property(arb, ([x, dim]) => check((a: Arr) => sq(lax.sort(a, { dimension: dim })), [x])), { numRuns: RUNS });
+    fc.assert(fc.property(arb, ([x, dim]) => check((a: Arr) => sq(lax.sort(a, { dimension: dim })), [x])), { numRuns: runs(RUNS) });
   });
 
   it("sort of two operands by the first (the second is permuted with it)", () => {
@@ -138,7 +138,7 @@ describe("checkGrads: sort", () => {
           [keys, vals],
         ),
       ),
-      { numRuns: RUNS },
+      { numRuns: runs(RUNS) },
     );
   });
 });

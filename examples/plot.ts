@@ -1,0 +1,41 @@
+/** A minimal SVG line chart for loss curves (no dependencies). */
+export function lossCurveSvg(series: { name: string; values: number[] }[], opts: { width?: number; height?: number; title?: string } = {}): string {
+  const width = opts.width ?? 640;
+  const height = opts.height ?? 360;
+  const pad = { left: 56, right: 16, top: 32, bottom: 40 };
+  const all = series.flatMap((s) => s.values).filter(Number.isFinite);
+  const lo = Math.min(...all, 0);
+  const hi = Math.max(...all, 1e-12);
+  const colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"];
+  const lines = series.map((s, k) => {
+    const n = Math.max(s.values.length - 1, 1);
+    const pts = s.values
+      .map((v, i) => {
+        const x = pad.left + (i / n) * (width - pad.left - pad.right);
+        const y = pad.top + (1 - (v - lo) / (hi - lo)) * (height - pad.top - pad.bottom);
+        return `${x.toFixed(1)},${y.toFixed(1)}`;
+      })
+      .join(" ");
+    const legendY = pad.top + 14 * k;
+    return (
+      `<polyline fill="none" stroke="${colors[k % colors.length]}" stroke-width="1.5" points="${pts}"/>` +
+      `<text x="${width - pad.right - 150}" y="${legendY + 10}" font-size="12" fill="${colors[k % colors.length]}">${s.name}</text>`
+    );
+  });
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => {
+    const v = lo + f * (hi - lo);
+    const y = pad.top + (1 - f) * (height - pad.top - pad.bottom);
+    return `<line x1="${pad.left - 4}" x2="${pad.left}" y1="${y}" y2="${y}" stroke="#333"/><text x="${pad.left - 8}" y="${y + 4}" font-size="11" text-anchor="end">${v.toPrecision(3)}</text>`;
+  });
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${width / 2}" y="20" font-size="14" text-anchor="middle">${opts.title ?? "training loss"}</text>`,
+    `<line x1="${pad.left}" x2="${pad.left}" y1="${pad.top}" y2="${height - pad.bottom}" stroke="#333"/>`,
+    `<line x1="${pad.left}" x2="${width - pad.right}" y1="${height - pad.bottom}" y2="${height - pad.bottom}" stroke="#333"/>`,
+    `<text x="${width / 2}" y="${height - 8}" font-size="12" text-anchor="middle">step</text>`,
+    ...ticks,
+    ...lines,
+    `</svg>`,
+  ].join("\n");
+}

@@ -1,0 +1,105 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { grad, numpy as np, random, stax, testing } from "../../src/index.js";
+
+// Golden outputs from JAX's example_libraries.stax for given params (test/golden/gen_stax.py).
+const golden = JSON.parse(readFileSync(new URL("../golden/stax.json", import.meta.url), "utf8")).layers as Record<
+  string,
+  { inputShape: number[]; outputShape: unknown; paramShapes: unknown; params: unknown; input: Enc; output: Enc }
+>;
+type Enc = { shape: number[]; data: number[] };
+
+const decode = (x: unknown): unknown => {
+  if (Array.isArray(x)) return x.map(decode);
+  const e = x as Enc;
+  return np.array(Float64Array.from(e.data), { dtype: "float64", shape: e.shape });
+};
+const shapesOf = (p: unknown): unknown => (Array.isArray(p) ? p.map(shapesOf) : [...(p as np.Array).shape]);
+
+const layers: Record<string, stax.Layer> = {
+  Dense: stax.Dense(5),
+  Conv_valid: stax.Conv(3, [3, 3]),
+  Conv_same_strided: stax.Conv(4, [3, 2], { strides: [2, 1], padding: "SAME" }),
+  ConvTranspose_same: stax.ConvTranspose(3, [3, 3], { strides: [2, 2], padding: "SAME" }),
+  ConvTranspose_valid: stax.ConvTranspose(2, [2, 3], { strides: [2, 1], padding: "VALID" }),
+  BatchNorm: stax.BatchNorm(),
+  BatchNorm_axis0: stax.BatchNorm({ axis: [0] }),
+  MaxPool: stax.MaxPool([2, 2], { strides: [2, 2] }),
+  MaxPool_same: stax.MaxPool([3, 3], { strides: [2, 2], padding: "SAME" }),
+  AvgPool_same: stax.AvgPool([3, 3], { strides: [2, 2], padding: "SAME" }),
+  SumPool: stax.SumPool([2, 3]),
+  Flatten: stax.Flatten,
+  Relu: stax.Relu,
+  Tanh: stax.Tanh,
+  Sigmoid: stax.Sigmoid,
+  Elu: stax.Elu,
+  LeakyRelu: stax.LeakyRelu,
+  Gelu: stax.Gelu,
+  Softplus: stax.Softplus,
+  LogSoftmax: stax.LogSoftmax,
+  Softmax: stax.Softmax,
+  Identity: stax.Identity,
+  serial_mlp: stax.serial(stax.Dense(6), stax.Relu, stax.Dense(3), stax.LogSoftmax),
+  serial_fanout_parallel: stax.serial(stax.FanOut(2), stax.parallel(stax.Dense(3), stax.Identity), stax.FanInConcat()),
+  serial_fanout_sum: stax.serial(stax.FanOut(2), stax.parallel(stax.Dense(3), stax.Dense(3)), stax.FanInSum),
+  Dropout_eval: stax.Dropout(0.3, "eval"),
+};
+
+describe("stax layers agree with JAX's stax", () => {
+  it("covers every golden layer", () => {
+    expect(Object.keys(layers).sort()).toEqual(Object.keys(golden).sort());
+  });
+  for (const [name, g] of Object.entries(golden)) {
+    it(name, () => {
+      const [init, apply] = layers[name]!;
+      const [outShape, params] = init(random.key(0), g.inputShape);
+      expect(outShape).toEqual(g.outputShape);
+      expect(shapesOf(params)).toEqual(g.paramShapes);
+      const y = apply(decode(g.params), decode(g.input) as np.Array) as np.Array;
+      expect(y.shape).toEqual(g.output.shape);
+      const got = y.dataSync();
+      g.output.data.forEach((v, i) => expect(Math.abs(got[i]! - v)).toBeLessThanOrEqual(1e-12 + 1e-10 * Math.abs(v)));
+    });
+  }
+});
+
+describe("stax behaviour beyond the golden cases", () => {
+  it("Dropout takes the drop rate: about that fraction is zeroed, the rest scaled by 1/(1 - rate)", () => {
+    const [, apply] = stax.Dropout(0.25);
+    const x = np.ones([200, 50]);
+    const y = apply([], x, { rng: random.key(3) }) as np.Array;
+    const data = Array.from(y.dataSync());
+    const dropped = data.filter((v) => v === 0).length / data.length;
+    expect(dropped).toBeGreaterThan(0.22);
+    expect(dropped).toBeLessThan(0.28);
+    expect(new Set(data.filter((v) => v !== 0).map((v) => v.toFixed(5)))).toEqual(new Set([(1 / 0.75).toFixed(5)]));
+    expect(() => apply([], x)).toThrow(/rng/);
+    expect((apply([], x, { mode: "eval" }) as np.Array).tolist()).toEqual(x.tolist());
+  });
+
+  it("recurrent layers map [batch, time, features] to [batch, time, hidden] and have correct gradients", () => {
+    for (const layer of [stax.RNN(3), stax.LSTM(3), stax.GRU(3)]) {
+      const [init, apply] = layer;
+      const [outShape, params] = init(random.key(1), [2, 4, 5]);
+      expect(outShape).toEqual([2, 4, 3]);
+      const x = random.normal(random.key(2), [2, 4, 5]);
+      const y = apply(params, x) as np.Array;
+      expect(y.shape).toEqual([2, 4, 3]);
+      // The output at step t depends only on inputs up to t (causality).
+      const x2 = x.at([null, null], 3).set(100);
+      const y2 = apply(params, x2) as np.Array;
+      expect(np.allclose(y.slice([null, null], [0, 3]), y2.slice([null, null], [0, 3]))).toBe(true);
+      const f64 = (t: unknown): unknown => (Array.isArray(t) ? t.map(f64) : t && typeof t === "object" && !(t instanceof np.Array) ? Object.fromEntries(Object.entries(t).map(([k, v]) => [k, f64(v)])) : (t as np.Array).astype("float64"));
+      testing.checkGrads((p: unknown) => np.sum(np.tanh(apply(p, x.astype("float64")) as np.Array)), [f64(params)], 1, { modes: ["rev"] });
+    }
+  });
+
+  it("a serial network's loss can be differentiated with respect to its params", () => {
+    const [init, apply] = stax.serial(stax.Conv(2, [3, 3], { padding: "SAME" }), stax.Relu, stax.MaxPool([2, 2], { strides: [2, 2] }), stax.Flatten, stax.Dense(3), stax.LogSoftmax);
+    const [, params] = init(random.key(0), [2, 4, 4, 1]);
+    const x = random.normal(random.key(1), [2, 4, 4, 1]);
+    const loss = (p: unknown) => np.negative(np.mean(np.sum(apply(p, x) as np.Array, -1)));
+    const g = grad(loss)(params) as unknown[];
+    expect(g.length).toBe(6);
+  });
+});
