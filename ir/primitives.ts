@@ -523,7 +523,7 @@ export const shapeRules: { [P in Primitive]: ShapeRule<P> } = {
     if (pred.dtype === "bool" && cases.length > 2) return fail("select_n: a bool predicate selects between at most 2 cases");
     const r = elementwiseResult("select_n", cases);
     if (E.isLeft(r)) return r;
-    if (pred.ndim !== 0 && !shapesEqual(pred.shape, r.right.shape))
+    if (pred.ndim !== 0 && r.right.ndim !== 0 && !shapesEqual(pred.shape, r.right.shape))
       return fail(`select_n: predicate ${pred} must be scalar or match the cases ${fmt(cases)}`);
     const shape = r.right.ndim === 0 ? pred.shape : r.right.shape;
     return ok(r.right.update({ shape }));

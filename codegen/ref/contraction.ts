@@ -4,9 +4,24 @@
  * accumulate in double and round once at the store, ints wrap at every step.
  */
 import { range } from "../../ir/util.js";
-import { type RefImpl, alloc, at, convertScalar, flatIndex, forEachIndex, opsFor, stridesOf } from "./util.js";
+import { type RefImpl, alloc, at, convertScalar, forEachIndex, opsFor, stridesOf } from "./util.js";
 
-/** Output dims: batch dims, then lhs free dims, then rhs free dims (each in operand order). */
+/** Flat offsets of every index of `shape` (row-major order) along `dims` of an operand with `strides`. */
+function offsetsOver(shape: readonly number[], dims: readonly number[], strides: readonly number[]): Int32Array {
+  const offs = new Int32Array(shape.reduce((a, b) => a * b, 1));
+  forEachIndex(shape, (idx, flat) => {
+    let o = 0;
+    for (let k = 0; k < dims.length; k++) o += idx[k]! * strides[dims[k]!]!;
+    offs[flat] = o;
+  });
+  return offs;
+}
+
+/**
+ * Output dims: batch dims, then lhs free dims, then rhs free dims (each in operand order).
+ * out[b, i, j] = sum over contraction indices c of lhs[b, i, c] * rhs[b, j, c], with the flat
+ * offsets of each index group precomputed once.
+ */
 export const dotGeneralImpl: RefImpl<"dotGeneral"> = (inputs, inAvals, { dimensionNumbers }, outAvals) => {
   const [lhs, rhs] = [at(inputs, 0), at(inputs, 1)];
   const [lhsAval, rhsAval] = [at(inAvals, 0), at(inAvals, 1)];
@@ -15,25 +30,31 @@ export const dotGeneralImpl: RefImpl<"dotGeneral"> = (inputs, inAvals, { dimensi
   const lfree = range(lhsAval.ndim).filter((d) => !lc.includes(d) && !lb.includes(d));
   const rfree = range(rhsAval.ndim).filter((d) => !rc.includes(d) && !rb.includes(d));
   const [lStrides, rStrides] = [stridesOf(lhsAval.shape), stridesOf(rhsAval.shape)];
+  const batchShape = lb.map((d) => lhsAval.shape[d]!);
   const contractShape = lc.map((d) => lhsAval.shape[d]!);
+  const lBatch = offsetsOver(batchShape, lb, lStrides);
+  const rBatch = offsetsOver(batchShape, rb, rStrides);
+  const lFree = offsetsOver(lfree.map((d) => lhsAval.shape[d]!), lfree, lStrides);
+  const rFree = offsetsOver(rfree.map((d) => rhsAval.shape[d]!), rfree, rStrides);
+  const lC = offsetsOver(contractShape, lc, lStrides);
+  const rC = offsetsOver(contractShape, rc, rStrides);
   const ops = opsFor(outAval.dtype);
   const cvt = (v: number) => convertScalar(v, lhsAval.dtype, outAval.dtype);
+  const plainFloat = (outAval.dtype === "float32" || outAval.dtype === "float64") && lhsAval.dtype === outAval.dtype;
   const out = alloc(outAval);
-  const li = new Array<number>(lhsAval.ndim).fill(0);
-  const ri = new Array<number>(rhsAval.ndim).fill(0);
-  forEachIndex(outAval.shape, (oi, flat) => {
-    lb.forEach((d, k) => (li[d] = oi[k]!));
-    rb.forEach((d, k) => (ri[d] = oi[k]!));
-    lfree.forEach((d, k) => (li[d] = oi[lb.length + k]!));
-    rfree.forEach((d, k) => (ri[d] = oi[lb.length + lfree.length + k]!));
-    let acc = 0;
-    forEachIndex(contractShape, (ci) => {
-      lc.forEach((d, k) => (li[d] = ci[k]!));
-      rc.forEach((d, k) => (ri[d] = ci[k]!));
-      acc = ops.add(acc, ops.mul(cvt(lhs[flatIndex(li, lStrides)]!), cvt(rhs[flatIndex(ri, rStrides)]!)));
-    });
-    out[flat] = acc;
-  });
+  let flat = 0;
+  for (let b = 0; b < lBatch.length; b++) {
+    for (let i = 0; i < lFree.length; i++) {
+      const lBase = lBatch[b]! + lFree[i]!;
+      for (let j = 0; j < rFree.length; j++) {
+        const rBase = rBatch[b]! + rFree[j]!;
+        let acc = 0;
+        if (plainFloat) for (let c = 0; c < lC.length; c++) acc += lhs[lBase + lC[c]!]! * rhs[rBase + rC[c]!]!;
+        else for (let c = 0; c < lC.length; c++) acc = ops.add(acc, ops.mul(cvt(lhs[lBase + lC[c]!]!), cvt(rhs[rBase + rC[c]!]!)));
+        out[flat++] = acc;
+      }
+    }
+  }
   return [out];
 };
 
@@ -66,31 +87,47 @@ export const convGeneralDilatedImpl: RefImpl<"convGeneralDilated"> = (inputs, in
   const [lStrides, rStrides] = [stridesOf(lhsAval.shape), stridesOf(rhsAval.shape)];
   const ops = opsFor(outAval.dtype);
   const cvt = (v: number) => convertScalar(v, lhsAval.dtype, outAval.dtype);
+  const plainFloat = (outAval.dtype === "float32" || outAval.dtype === "float64") && lhsAval.dtype === outAval.dtype;
+  // Every kernel position once: its spatial offsets k (times rhsDilation) and its rhs offset.
+  const kernelPositions: { k: number[]; rhsOffset: number }[] = [];
+  forEachIndex(kernelShape, (ki) => {
+    let off = 0;
+    for (let s = 0; s < nsp; s++) off += ki[s]! * rStrides[rhsSpec[s + 2]!]!;
+    kernelPositions.push({ k: ki.map((v, s) => v * p.rhsDilation[s]!), rhsOffset: off });
+  });
   const out = alloc(outAval);
-  const li = new Array<number>(lhsAval.ndim).fill(0);
-  const ri = new Array<number>(rhsAval.ndim).fill(0);
   forEachIndex(outAval.shape, (oi, flat) => {
     const n = oi[outSpec[0]!]!;
     const o = oi[outSpec[1]!]!;
     const g = Math.floor(o / outPerFeatureGroup);
     const bg = Math.floor(o / outPerBatchGroup);
-    li[lhsSpec[0]!] = bg * batchPerGroup + n;
-    ri[rhsSpec[0]!] = o;
+    const lhsBatch = (bg * batchPerGroup + n) * lStrides[lhsSpec[0]!]!;
+    const rhsOut = o * rStrides[rhsSpec[0]!]!;
     let acc = 0;
-    for (let i = 0; i < I; i++) {
-      li[lhsSpec[1]!] = g * I + i;
-      ri[rhsSpec[1]!] = i;
-      forEachIndex(kernelShape, (ki) => {
-        for (let s = 0; s < nsp; s++) {
-          const x = oi[outSpec[s + 2]!]! * p.windowStrides[s]! + ki[s]! * p.rhsDilation[s]! - p.padding[s]![0];
-          if (x < 0 || x % p.lhsDilation[s]! !== 0) return;
-          const xi = x / p.lhsDilation[s]!;
-          if (xi >= inSpatial[s]!) return;
-          li[lhsSpec[s + 2]!] = xi;
-          ri[rhsSpec[s + 2]!] = ki[s]!;
+    for (const { k, rhsOffset } of kernelPositions) {
+      // The lhs position this kernel tap reads, in undilated coordinates, or none (padding).
+      let lhsSpatial = 0;
+      let inside = true;
+      for (let s = 0; s < nsp; s++) {
+        const x = oi[outSpec[s + 2]!]! * p.windowStrides[s]! + k[s]! - p.padding[s]![0];
+        if (x < 0 || x % p.lhsDilation[s]! !== 0) {
+          inside = false;
+          break;
         }
-        acc = ops.add(acc, ops.mul(cvt(lhs[flatIndex(li, lStrides)]!), cvt(rhs[flatIndex(ri, rStrides)]!)));
-      });
+        const xi = x / p.lhsDilation[s]!;
+        if (xi >= inSpatial[s]!) {
+          inside = false;
+          break;
+        }
+        lhsSpatial += xi * lStrides[lhsSpec[s + 2]!]!;
+      }
+      if (!inside) continue;
+      const lBase = lhsBatch + lhsSpatial + g * I * lStrides[lhsSpec[1]!]!;
+      const rBase = rhsOut + rhsOffset;
+      const lStep = lStrides[lhsSpec[1]!]!;
+      const rStep = rStrides[rhsSpec[1]!]!;
+      if (plainFloat) for (let i = 0; i < I; i++) acc += lhs[lBase + i * lStep]! * rhs[rBase + i * rStep]!;
+      else for (let i = 0; i < I; i++) acc = ops.add(acc, ops.mul(cvt(lhs[lBase + i * lStep]!), cvt(rhs[rBase + i * rStep]!)));
     }
     out[flat] = acc;
   });

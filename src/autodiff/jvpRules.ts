@@ -187,7 +187,7 @@ function windowOutShape(x: JArray, prim: "reduceWindowMax" | "reduceWindowMin", 
   return r.right[0]!.shape;
 }
 
-/** reduceWindowMax/Min as the elementwise max over the window's strided slices (exact jvp). */
+/** reduceWindowMax/Min as a running choice over the window's strided slices (exact jvp). */
 function reduceWindowAsSlices(prim: "reduceWindowMax" | "reduceWindowMin", p: Params<"reduceWindowMax">): (x: JArray) => JArray[] {
   return (x) => {
     const n = x.ndim;
@@ -206,7 +206,10 @@ function reduceWindowAsSlices(prim: "reduceWindowMax" | "reduceWindowMin", p: Pa
       const start = off.map((k, i) => k * p.windowDilation[i]!);
       const limit = start.map((s, i) => s + (outShape[i]! - 1) * p.windowStrides[i]! + 1);
       const piece = outShape.some((d) => d === 0) ? lax.broadcastInDim(padValue, outShape, []) : lax.slice(padded, start, limit, p.windowStrides);
-      acc = acc === null ? piece : prim === "reduceWindowMax" ? lax.max(acc, piece) : lax.min(acc, piece);
+      // A later element replaces the running choice only if strictly better, so at ties the tangent
+      // is that of the first maximum in window order, as JAX's select_and_gather_add gives.
+      if (acc === null) acc = piece;
+      else acc = lax.select(prim === "reduceWindowMax" ? lax.gt(piece, acc) : lax.lt(piece, acc), piece, acc);
     }
     return [acc ?? lax.broadcastInDim(padValue, outShape, [])];
   };
@@ -315,10 +318,9 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
     const out = lax.pow(x!, y!);
     const bx = broadcastTo(x!, out.shape);
     const by = broadcastTo(y!, out.shape);
-    // d/dx = y * x^(y-1), taken as 0 where x == y == 0 (JAX's value), without a select on y alone so that
-    // its own derivative in y is right at y == 0 (1/x); d/dy = log(x) * x^y, with log(0) taken as 0.
-    const base = lax.select(lax.and(lax.eq(by, 0), lax.eq(bx, 0)), full(1, out), bx);
-    const dx = tx ? lax.mul(by, lax.pow(base, lax.sub(by, 1))) : null;
+    // As JAX for a float exponent: d/dx = y * x^(y-1) (nan at x == y == 0, as in JAX; a select on
+    // y == 0 would also make its derivative in y wrong there), d/dy = log(x) * x^y with log(0) taken as 0.
+    const dx = tx ? lax.mul(by, lax.pow(bx, lax.sub(by, 1))) : null;
     const dy = ty ? lax.mul(lax.log(lax.select(lax.eq(bx, 0), full(1, out), bx)), out) : null;
     return [[out], [addT(dx && scale(tx ?? null, dx, out.shape), dy && scale(ty ?? null, dy, out.shape))]];
   },

@@ -73,6 +73,8 @@ export function scatterDnForGather(dn: GatherDimensionNumbers): ScatterDimension
 
 /** `out[..., i, ...] = x[..., idx[..., i, ...], ...]` along `axis` (idx has x's shape off-axis). */
 export function takeAlongAxis(x: JArray, idx: JArray, axis: number): JArray {
+  // A gather's slice sizes of 1 do not fit a zero-size operand; then the result is empty too.
+  if (x.size === 0) return full(0, { shape: idx.shape, dtype: x.dtype });
   const others = range(x.ndim).filter((d) => d !== axis);
   return lax.gather(
     x,

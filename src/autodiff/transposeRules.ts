@@ -58,17 +58,21 @@ function dotTransposeLhs(ct: JArray, x: ShapedArray, y: JArray, dn: Params<"dotG
   return lax.transpose(prod, outAxes);
 }
 
+/** `r` as `aval`'s dtype (a contraction with preferredElementType computes in a wider one). */
+const cast = (r: JArray, aval: ShapedArray): JArray => (r.dtype === aval.dtype ? r : lax.convertElementType(r, aval.dtype, aval.weakType));
+/** The non-linear operand in the cotangent's dtype, so the transposed contraction's operands agree. */
+const like = (x: JArray, ct: JArray): JArray => (x.dtype === ct.dtype ? x : lax.convertElementType(x, ct.dtype));
+
 function dotGeneralTranspose(cts: Cotangent[], [x, y]: Input[], params: Params<"dotGeneral">): Cotangent[] {
   const ct = cts[0];
   if (!ct) return [null, null];
   const dn = params.dimensionNumbers;
-  const cast = (r: JArray, aval: ShapedArray) => (r.dtype === aval.dtype ? r : lax.convertElementType(r, aval.dtype));
-  const ctLhs = isLinear(x) ? cast(dotTransposeLhs(ct, x.aval, known(y, "dot_general"), dn, false), x.aval) : null;
+  const ctLhs = isLinear(x) ? cast(dotTransposeLhs(ct, x.aval, like(known(y, "dot_general"), ct), dn, false), x.aval) : null;
   const swapped: Params<"dotGeneral">["dimensionNumbers"] = [
     [dn[0][1], dn[0][0]],
     [dn[1][1], dn[1][0]],
   ];
-  const ctRhs = isLinear(y) ? cast(dotTransposeLhs(ct, y.aval, known(x, "dot_general"), swapped, true), y.aval) : null;
+  const ctRhs = isLinear(y) ? cast(dotTransposeLhs(ct, y.aval, like(known(x, "dot_general"), ct), swapped, true), y.aval) : null;
   return [ctLhs, ctRhs];
 }
 
@@ -364,8 +368,8 @@ export const transposeRules: { [P in Primitive]: TransposeRule<P> } = {
   convGeneralDilated: ([ct], [lhs, rhs], params) => {
     if (!ct) return [null, null];
     return [
-      isLinear(lhs) ? convTransposeLhs(ct, lhs.aval, known(rhs, "conv"), params) : null,
-      isLinear(rhs) ? convTransposeRhs(ct, known(lhs, "conv"), rhs.aval, params) : null,
+      isLinear(lhs) ? cast(convTransposeLhs(ct, lhs.aval, like(known(rhs, "conv"), ct), params), lhs.aval) : null,
+      isLinear(rhs) ? cast(convTransposeRhs(ct, like(known(lhs, "conv"), ct), rhs.aval, params), rhs.aval) : null,
     ];
   },
   reduceWindowSum: onOperand((ct, x, params) => reduceWindowSumTranspose(ct, x.aval, params)),

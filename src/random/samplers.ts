@@ -15,7 +15,7 @@ import * as lax from "../lax.js";
 import * as np from "../numpy/index.js";
 import { asArray, broadcastShapes, normalizeAxis } from "../numpy/util.js";
 import { type Shape, canonicalShape, checkKey, isConcrete, randomBits32, split as splitKey, threefryWords } from "./prng.js";
-import { erf32, erfInv32, fma32, fma64, log1p32, log32 } from "./xlaMath.js";
+import { erfF32, erfInvF32, fma32, fma64, log1pF32, logF32 } from "./xlaMath.js";
 
 export type FloatDType = "float32" | "float64";
 
@@ -69,8 +69,8 @@ const isPowerOfTwo = (v: number) => v > 0 && Number.isFinite(v) && 2 ** Math.flo
  */
 function scaleShift(floats: JArray, minval: JArray, maxval: JArray, dtype: FloatDType): JArray {
   const shape = floats.shape;
-  const scale = np.subtract(maxval, minval);
   const concreteScalar = (x: JArray) => isConcrete(x) && x.ndim === 0 && x.device !== "webgpu";
+  const scale = concreteScalar(minval) && concreteScalar(maxval) ? constantDifference(maxval, minval, dtype) : np.subtract(maxval, minval);
   let u: JArray;
   const exact =
     (concreteScalar(scale) && (isPowerOfTwo(Number(scale.item())) || Number(scale.item()) === 0)) ||
@@ -80,6 +80,20 @@ function scaleShift(floats: JArray, minval: JArray, maxval: JArray, dtype: Float
   if (exact) u = lax.add(lax.mul(floats, s), m);
   else u = dtype === "float32" ? fma32(floats, s, m) : fma64(floats, s, m);
   return lax.max(m, u);
+}
+
+/**
+ * `hi - lo` of two concrete scalars as a constant (so traces of samplers with constant bounds
+ * stay constant-folded), rounded as the dtype's subtraction rounds it.
+ */
+function constantDifference(hi: JArray, lo: JArray, dtype: FloatDType): JArray {
+  const h = Number(hi.item());
+  const l = Number(lo.item());
+  const d = h - l;
+  // float32: the double difference of two floats is exact unless their exponents are far apart;
+  // then fround would round twice, so let the subtraction primitive do it.
+  if (dtype === "float32" && !(Number.isFinite(d) && d + l === h && h - d === l)) return np.subtract(hi, lo);
+  return lax.convertElementType(d, dtype);
 }
 
 /** `uniform(key, shape=[], {dtype, minval=0, maxval=1})`: floats in [minval, maxval). */
@@ -106,16 +120,16 @@ export function normal(k: JArray, shape: Shape = [], opts: { dtype?: FloatDType 
 }
 
 function normalReal(key: JArray, shape: readonly number[], dtype: FloatDType): JArray {
-  // The largest float below... above -1: nextafter(-1, 0).
+  // nextafter(-1, 0): the float just above -1, so that erfInv(u) stays finite.
   const lo = dtype === "float32" ? Math.fround(-1 + 2 ** -24) : -1 + 2 ** -53;
   const u = scaleShift(unitFloats(key, shape, dtype), lax.convertElementType(lo, dtype), lax.convertElementType(1, dtype), dtype);
   return lax.mul(erfInvOf(u), Math.SQRT2);
 }
 
-const erfInvOf = (u: JArray): JArray => (u.dtype === "float32" ? erfInv32(u) : lax.erfInv(u));
-const erfOf = (x: JArray): JArray => (x.dtype === "float32" ? erf32(x) : lax.erf(x));
-const logOf = (x: JArray): JArray => (x.dtype === "float32" ? log32(x) : lax.log(x));
-const log1pOf = (x: JArray): JArray => (x.dtype === "float32" ? log1p32(x) : lax.log1p(x));
+const erfInvOf = (u: JArray): JArray => (u.dtype === "float32" ? erfInvF32(u) : lax.erfInv(u));
+const erfOf = (x: JArray): JArray => (x.dtype === "float32" ? erfF32(x) : lax.erf(x));
+const logOf = (x: JArray): JArray => (x.dtype === "float32" ? logF32(x) : lax.log(x));
+const log1pOf = (x: JArray): JArray => (x.dtype === "float32" ? log1pF32(x) : lax.log1p(x));
 
 /**
  * `truncatedNormal(key, lower, upper, shape?, {dtype})`: standard normal samples conditioned on

@@ -24,7 +24,8 @@
  * `lax.erf_inv` and `lax.erf` do in JAX.
  */
 import { customJvp } from "../autodiff/custom.js";
-import type { JArray } from "../core/array.js";
+import { getBackend } from "../backends/index.js";
+import { ConcreteArray, type JArray } from "../core/array.js";
 import * as lax from "../lax.js";
 
 const f = Math.fround;
@@ -184,3 +185,94 @@ function erf32Impl(x: JArray): JArray {
 export const erf32 = customJvp(function erf32(x: JArray): JArray {
   return erf32Impl(x);
 }).defjvp(([x], [t]) => [erf32Impl(x), lax.mul(lax.mul(t, 2 / Math.sqrt(Math.PI)), lax.exp(lax.neg(lax.square(x))))]);
+
+// --- eager evaluation -----------------------------------------------------------------------
+//
+// The functions above are 60-100 primitives each. Under jit a backend fuses them, but the
+// reference interpreter runs every primitive as its own pass, which made an eager
+// `normal(key, [1e6])` take most of a minute. So on concrete arrays on a CPU backend the same
+// float32 op sequences run here over the values (each step rounded with Math.fround, each
+// fused multiply-add formed in double and rounded once, exactly as the lax version does);
+// tracers (jit, vmap, grad) always take the lax version. test/random/xlaMath.test.ts checks
+// that the two agree bit for bit.
+
+const fma = (a: number, b: number, c: number) => f(a * b + c);
+const scratch = new DataView(new ArrayBuffer(4));
+const bitsOf = (x: number) => (scratch.setFloat32(0, x), scratch.getUint32(0));
+const fromBits = (b: number) => (scratch.setUint32(0, b >>> 0), scratch.getFloat32(0));
+
+export function log32Scalar(x: number): number {
+  const b = bitsOf(x > FLT_MIN ? x : FLT_MIN);
+  let e = f(f((b >>> 23) - 127) + 1);
+  const m = fromBits((b & 0x807fffff) | 0x3f000000);
+  const small = m < SQRT_HALF;
+  let xx = f(f(m - 1) + (small ? m : 0));
+  e = f(e - (small ? 1 : 0));
+  const z = f(xx * xx);
+  const x3 = f(z * xx);
+  const P = LOG_P as readonly number[] as number[];
+  let y = fma(xx, P[0]!, P[1]!);
+  let y1 = fma(xx, P[2]!, P[3]!);
+  let y2 = fma(xx, P[4]!, P[5]!);
+  y = fma(y, xx, P[6]!);
+  y1 = fma(y1, xx, P[7]!);
+  y2 = fma(y2, xx, P[8]!);
+  y = fma(y, x3, y1);
+  y = fma(y, x3, y2);
+  y = fma(y, x3, f(e * LOG_Q1));
+  xx = f(xx - f(z * 0.5));
+  xx = f(xx + y);
+  xx = f(xx + f(e * LOG_Q2));
+  if (x === 0) return -Infinity;
+  if (x === Infinity) return Infinity;
+  return x >= 0 ? xx : NaN;
+}
+
+export function log1p32Scalar(x: number): number {
+  const big = log32Scalar(f(x + 1));
+  const x2 = f(x * x);
+  let q = f(x + LOG1P_Q[0]!);
+  for (const c of LOG1P_Q.slice(1)) q = fma(q, x, c);
+  let p = f(f(x * 0) + LOG1P_P0);
+  for (const c of LOG1P_P) p = fma(p, x, c);
+  const r = f(p / q);
+  const x3 = f(x * x2);
+  const small = f(x + f(f(x3 * r) + f(x2 * -0.5)));
+  return Math.abs(x) < LOG1P_SMALL ? small : big;
+}
+
+export function erfInv32Scalar(x: number): number {
+  const l = log1p32Scalar(f(x * -x));
+  const lt = l > -5;
+  const ww = lt ? f(-l - 2.5) : f(f(Math.sqrt(-l)) - 3);
+  const C = lt ? ERFINV_LT5 : ERFINV_GE5;
+  let p = C[0]!;
+  for (let i = 1; i < 9; i++) p = fma(p, ww, C[i]!);
+  if (Math.abs(x) === 1) p = Infinity;
+  return f(x * p);
+}
+
+export function erf32Scalar(x: number): number {
+  const x2 = f(x * x);
+  let p = fma(x2, ERF_ALPHA[0]!, ERF_ALPHA[1]!);
+  for (const c of ERF_ALPHA.slice(2)) p = fma(x2, p, c);
+  const num = f(x * p);
+  let q = fma(x2, ERF_BETA[0]!, ERF_BETA[1]!);
+  for (const c of ERF_BETA.slice(2)) q = fma(x2, q, c);
+  return Math.abs(x) >= ERF_CLAMP ? (x < 0 ? -1 : 1) : f(num / q);
+}
+
+/** `fn` over the values of a concrete float32 array on a CPU backend; null for anything else. */
+function onHost(x: JArray, fn: (v: number) => number): JArray | null {
+  if (!(x instanceof ConcreteArray) || x.dtype !== "float32" || x.device === "webgpu") return null;
+  const v = x.readHost();
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = fn(v[i]!);
+  return ConcreteArray.fromHost(out, [...x.shape], "float32", getBackend(x.device));
+}
+
+/** XLA-exact float32 log, erf, erfInv and log1p: on the host for concrete arrays, else as lax operations. */
+export const logF32 = (x: JArray): JArray => onHost(x, log32Scalar) ?? log32(x);
+export const log1pF32 = (x: JArray): JArray => onHost(x, log1p32Scalar) ?? log1p32(x);
+export const erfF32 = (x: JArray): JArray => onHost(x, erf32Scalar) ?? erf32(x);
+export const erfInvF32 = (x: JArray): JArray => onHost(x, erfInv32Scalar) ?? erfInv32(x);

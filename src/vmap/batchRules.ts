@@ -380,7 +380,8 @@ export const batchRules: { [P in Primitive]: BatchRule<P> } = {
     if (di.every((d) => d === null)) {
       const b = dx!;
       const starts = [...idx.slice(0, b), lax.convertElementType(0, idx[0]?.dtype ?? "int32"), ...idx.slice(b)];
-      return [[lax.dynamicSlice(x!, starts, [...sliceSizes.slice(0, b), n, ...sliceSizes.slice(b)])], [b]];
+      // The primitive itself, not lax.dynamicSlice: starts are already as the primitive takes them.
+      return [[bind1("dynamicSlice", [x!, ...starts], { sliceSizes: [...sliceSizes.slice(0, b), n, ...sliceSizes.slice(b)] })], [b]];
     }
     // Batched start indices: a gather with the batch as a batching dimension (clamped like dynamic_slice).
     const operand = atZero(x!, dx ?? null, n);
@@ -403,7 +404,7 @@ export const batchRules: { [P in Primitive]: BatchRule<P> } = {
     if (di.every((d) => d === null)) {
       const xb = atZero(x!, dx ?? null, n);
       const ub = atZero(u!, du ?? null, n);
-      return [[lax.dynamicUpdateSlice(xb, ub, [lax.convertElementType(0, idx[0]?.dtype ?? "int32"), ...idx])], [0]];
+      return [[bind1("dynamicUpdateSlice", [xb, ub, lax.convertElementType(0, idx[0]?.dtype ?? "int32"), ...idx], {})], [0]];
     }
     const xb = atZero(x!, dx ?? null, n);
     const ub = atZero(u!, du ?? null, n);

@@ -6,10 +6,10 @@
  * contractions.
  */
 import fc from "fast-check";
-import { describe, it } from "vitest";
-import { lax, numpy as np } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { grad, jvp, lax, numpy as np } from "../../src/index.js";
 import type { ConvDimensionNumbers } from "../../ir/primitives.js";
-import { type Arr, arr, check, distinct, flat, permutationOf, sizeOf, runs } from "./checkgrads.helpers.js";
+import { type Arr, arr, check, distinct, f64, flat, permutationOf, sizeOf, runs } from "./checkgrads.helpers.js";
 
 const RUNS = 8;
 const side = fc.integer({ min: 1, max: 3 });
@@ -222,6 +222,18 @@ const reduceWindow = (c: WindowCase, op: typeof lax.add, init: number) => (a: Ar
   lax.reduceWindow(a, init, op, c.window, c.strides, c.padding, { baseDilation: c.baseDilation, windowDilation: c.windowDilation });
 
 describe("checkGrads: reduceWindow", () => {
+  it("max pooling ties: the first maximum in each window gets the gradient (JAX's values)", () => {
+    // jax.grad(lambda x: sum(reduce_window(x, -inf, max, (3,), (1,), "VALID")))([1, 3, 3, 2, 3]) = [0, 2, 1, 0, 0]
+    const f = (a: Arr) => lax.reduceWindow(a, -Infinity, lax.max, [3], [1], "VALID");
+    const x = f64([1, 3, 3, 2, 3], [5]);
+    expect(flat(grad((a: Arr) => np.sum(f(a)))(x))).toEqual([0, 2, 1, 0, 0]);
+    const [, t] = jvp(f, [x], [f64([1, 10, 100, 1000, 10000], [5])]);
+    expect(flat(t)).toEqual([10, 10, 100]);
+    const g = (a: Arr) => lax.reduceWindow(a, Infinity, lax.min, [2, 2], [1, 1], "VALID");
+    expect(flat(grad((a: Arr) => np.sum(g(a)))(f64([0, 0, 0, 0, 1, 0], [2, 3])))).toEqual([1, 1, 0, 0, 0, 0]);
+    expect(flat(grad((a: Arr) => np.sum(g(a)))(f64([1, 0, 0, 0, 0, 0], [2, 3])))).toEqual([0, 2, 0, 0, 0, 0]);
+  });
+
   it("reduceWindowSum with strides, padding, base and window dilation", () => {
     const arb = windowCase.chain((c) => fc.tuple(fc.constant(c), arr(c.shape)));
     fc.assert(

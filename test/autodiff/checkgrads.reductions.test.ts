@@ -81,9 +81,12 @@ describe("checkGrads: cumulative reductions along an axis, forward and reverse",
 
   it("cummax ties split as in JAX (the jvp of an associative scan of max)", () => {
     // JAX's cummax jvp (via associative_scan of max) splits ties evenly at each step.
+    // Values from JAX 0.10.
     const x = f64([1, 1, 0.5, 2], [4]);
     const [, t] = jvp((a: Arr) => lax.cummax(a, 0), [x], [f64([1, 3, 5, 7], [4])]);
     expect(flat(t)).toEqual([1, 2, 2, 7]);
+    const [, t4] = jvp((a: Arr) => lax.cummax(a, 0), [f64([1, 1, 1, 1], [4])], [f64([1, 10, 100, 1000], [4])]);
+    expect(flat(t4)).toEqual([1, 5.5, 52.75, 277.75]);
   });
 });
 

@@ -7,9 +7,9 @@
  */
 import fc from "fast-check";
 import { describe, it } from "vitest";
-import { lax } from "../../src/index.js";
+import { lax, numpy as np } from "../../src/index.js";
 import { bind1 } from "../../src/core/interpreter.js";
-import { type Arr, arr, axesOf, check, distinct, permutationOf, shapes, sizeOf, runs } from "./checkgrads.helpers.js";
+import { type Arr, arr, axesOf, check, distinct, f64, permutationOf, shapes, sizeOf, runs } from "./checkgrads.helpers.js";
 
 const RUNS = 8;
 const sq = (a: Arr) => lax.sin(a);
@@ -140,5 +140,36 @@ describe("checkGrads: sort", () => {
       ),
       { numRuns: runs(RUNS) },
     );
+  });
+});
+
+describe("checkGrads: zero-size arrays", () => {
+  const empty = f64([], [0, 3]);
+  const x = f64([0.5, -1.2, 0.3], [1, 3]);
+  it.each([
+    ["reduceSum over the empty axis", (a: Arr) => lax.reduceSum(a, [0]), [empty]],
+    ["reduceProd over the empty axis", (a: Arr) => lax.reduceProd(a, [0]), [empty]],
+    ["reduceProd keeping the empty axis", (a: Arr) => lax.reduceProd(a, [1]), [empty]],
+    ["cumsum / cumprod", (a: Arr) => lax.add(lax.cumsum(a, 0), lax.cumprod(a, 1)), [empty]],
+    ["transpose and reshape", (a: Arr) => lax.reshape(lax.transpose(lax.sin(a), [1, 0]), [0]), [empty]],
+    ["concatenate with an empty operand", (a: Arr, b: Arr) => lax.concatenate([lax.sin(a), b], 0), [empty, x]],
+    ["pad of an empty array", (a: Arr) => lax.pad(a, 1.5, [[1, 1, 0], [0, 1, 2]]), [empty]],
+    ["slice to an empty array", (a: Arr) => lax.slice(lax.sin(a), [0, 1], [1, 1]), [x]],
+    ["dotGeneral contracting an empty dim", (a: Arr, b: Arr) => lax.dotGeneral(a, b, [[[0], [0]], [[], []]]), [empty, f64([], [0, 2])]],
+    ["sort of an empty axis", (a: Arr) => lax.sort(a, { dimension: 0 }), [empty]],
+    [
+      "gather with no indices",
+      (a: Arr) => lax.gather(a, np.array(new Int32Array(0), { shape: [0, 1] }), { offsetDims: [1], collapsedSliceDims: [0], startIndexMap: [0] }, [1, 3]),
+      [x],
+    ],
+    [
+      "scatterAdd of no updates",
+      (a: Arr, u: Arr) => lax.scatterAdd(a, np.array(new Int32Array(0), { shape: [0, 1] }), u, { updateWindowDims: [1], insertedWindowDims: [0], scatterDimsToOperandDims: [0] }),
+      [x, f64([], [0, 3])],
+    ],
+    ["conv with an empty batch", (a: Arr, w: Arr) => lax.convGeneralDilated(a, w, [1], "SAME"), [f64([], [0, 1, 3]), f64([0.5, -1], [1, 1, 2])]],
+    ["reduceWindowSum of an empty array", (a: Arr) => lax.reduceWindow(a, 0, lax.add, [1, 2], [1, 1], "VALID"), [empty]],
+  ] as const)("%s", (_, f, args) => {
+    check(f, [...args]);
   });
 });
