@@ -1,0 +1,104 @@
+// Shared by the orchestrator (bench.mjs) and the workers (worker.mjs): the benchmark cells
+// and deterministic input data, so every system computes on exactly the same numbers.
+
+/** mulberry32: a small seeded PRNG; returns floats in [0, 1). */
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `n` floats uniform in [lo, hi). */
+export function uniform(seed, n, lo = -1, hi = 1) {
+  const r = rng(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * r();
+  return out;
+}
+
+/** `n` standard normal floats times `scale` (Box-Muller). */
+export function normal(seed, n, scale = 1) {
+  const r = rng(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const u = 1 - r();
+    const v = r();
+    const m = Math.sqrt(-2 * Math.log(u)) * scale;
+    out[i] = m * Math.cos(2 * Math.PI * v);
+    if (i + 1 < n) out[i + 1] = m * Math.sin(2 * Math.PI * v);
+  }
+  return out;
+}
+
+export const MLP = { sizes: [784, 512, 512, 10], batch: 128, lr: 0.01 };
+
+/**
+ * The MLP's parameters (He-normal weights, zero biases), a random batch, and one-hot labels.
+ * Weights are `[in, out]`, applied as `x @ w + b`.
+ */
+export function mlpData() {
+  const [d0, d1, d2, d3] = MLP.sizes;
+  const B = MLP.batch;
+  const params = {
+    w1: { shape: [d0, d1], data: normal(11, d0 * d1, Math.sqrt(2 / d0)) },
+    b1: { shape: [d1], data: new Float32Array(d1) },
+    w2: { shape: [d1, d2], data: normal(12, d1 * d2, Math.sqrt(2 / d1)) },
+    b2: { shape: [d2], data: new Float32Array(d2) },
+    w3: { shape: [d2, d3], data: normal(13, d2 * d3, Math.sqrt(2 / d2)) },
+    b3: { shape: [d3], data: new Float32Array(d3) },
+  };
+  const x = { shape: [B, d0], data: uniform(14, B * d0, 0, 1) };
+  const labels = rng(15);
+  const y = new Float32Array(B * d3);
+  for (let i = 0; i < B; i++) y[i * d3 + Math.floor(labels() * d3)] = 1;
+  return { params, x, y: { shape: [B, d3], data: y } };
+}
+
+/** Inputs for each cell, by name. */
+export function cellData(cell) {
+  switch (cell) {
+    case "matmul512":
+    case "matmul1024": {
+      const n = cell === "matmul512" ? 512 : 1024;
+      return { a: { shape: [n, n], data: uniform(1, n * n) }, b: { shape: [n, n], data: uniform(2, n * n) } };
+    }
+    case "expsin":
+      return { x: { shape: [1_000_000], data: uniform(3, 1_000_000) } };
+    case "mlpStep":
+    case "mlpFirst":
+      return mlpData();
+    case "tinyJit":
+      return { x: { shape: [16], data: uniform(4, 16) } };
+    case "eagerOp":
+      return { a: { shape: [16], data: uniform(5, 16) }, b: { shape: [16], data: uniform(6, 16) } };
+    default:
+      throw new Error(`unknown cell ${cell}`);
+  }
+}
+
+/** A few fixed positions of a flat output, plus its mean absolute value, to compare systems. */
+export function summarize(flat) {
+  const n = flat.length;
+  const picks = [0, 1, Math.floor(n / 3), Math.floor(n / 2), n - 1].map((i) => flat[i]);
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += Math.abs(flat[i]);
+  return [...picks, sum / n];
+}
+
+/** The largest difference between two summaries, relative to the reference's scale. */
+export function summaryError(got, ref) {
+  const scale = Math.abs(ref[ref.length - 1]) || 1;
+  let err = 0;
+  for (let i = 0; i < ref.length; i++) err = Math.max(err, Math.abs(got[i] - ref[i]) / (Math.abs(ref[i]) + scale));
+  return err;
+}
+
+/** `{k: f(v)}` for a flat object. */
+export function mapObject(obj, f) {
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, f(v)]));
+}

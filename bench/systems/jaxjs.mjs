@@ -1,0 +1,98 @@
+// jax-js (npm @jax-js/jax, github.com/ekzhang/jax-js) on its "wasm" device.
+// jax-js starts worker threads only where a global `Worker` exists (browsers); Node has none,
+// so here it runs on one thread. jax-js arrays are reference counted: every function consumes
+// its array arguments, `x.ref` adds a reference, `dispose()` drops one. The code below follows
+// those rules so nothing leaks and nothing is freed early.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { MLP, mapObject, summarize } from "../common.mjs";
+
+const require = createRequire(import.meta.url);
+let jax;
+
+export async function init() {
+  jax = await import("@jax-js/jax");
+  const got = await jax.init("wasm"); // "webgpu" probes `navigator`, which Node lacks
+  if (!got.includes("wasm")) throw new Error(`jax-js: no wasm device (got ${got.join(", ")})`);
+  jax.defaultDevice("wasm");
+  const pkg = path.join(path.dirname(require.resolve("@jax-js/jax")), "..", "package.json");
+  const version = JSON.parse(readFileSync(pkg, "utf8")).version;
+  const threads = typeof globalThis.Worker === "undefined" ? 1 : "multi";
+  return { name: "jax-js", version, device: "wasm", threads };
+}
+
+const arr = ({ shape, data }) => jax.numpy.array(data).reshape(shape);
+/** Reads and consumes `x`. */
+const read = async (x) => Array.from(await x.data());
+
+/** A cell that calls `f` and waits for its result; `run(true)` keeps the result for `check`. */
+function op(f) {
+  return {
+    async run(keep) {
+      const y = f();
+      await y.blockUntilReady();
+      if (keep) return y;
+      y.dispose();
+    },
+    check: async (y) => summarize(await read(y)),
+  };
+}
+
+export async function setup(cell, d) {
+  const { numpy: np, nn, jit, valueAndGrad, tree } = jax;
+  switch (cell) {
+    case "matmul512":
+    case "matmul1024": {
+      const a = arr(d.a);
+      const b = arr(d.b);
+      const f = jit((a, b) => np.matmul(a, b));
+      return op(() => f(a.ref, b.ref));
+    }
+    case "expsin": {
+      const x = arr(d.x);
+      const f = jit((x) => np.exp(np.sin(x).mul(2).add(1)));
+      return op(() => f(x.ref));
+    }
+    case "mlpStep":
+    case "mlpFirst": {
+      let params = mapObject(d.params, arr);
+      const x = arr(d.x);
+      const y = arr(d.y);
+      function loss(p, x, y) {
+        const h1 = nn.relu(np.matmul(x, p.w1).add(p.b1));
+        const h2 = nn.relu(np.matmul(h1, p.w2).add(p.b2));
+        const logits = np.matmul(h2, p.w3).add(p.b3);
+        return np.mean(np.sum(nn.logSoftmax(logits, -1).mul(y), -1)).mul(-1);
+      }
+      // One jitted training step: value-and-grad of the loss, then SGD over the parameter tree.
+      // `p` is used twice, so its first use takes a new reference.
+      const step = jit((p, x, y) => {
+        const [l, g] = valueAndGrad(loss)(tree.ref(p), x, y);
+        return [l, tree.map((w, gw) => w.sub(gw.mul(MLP.lr)), p, g)];
+      });
+      return {
+        async run(keep) {
+          const [l, next] = step(params, x.ref, y.ref); // consumes the old params
+          params = next;
+          await jax.blockUntilReady([l, params]);
+          if (keep) return l;
+          l.dispose();
+        },
+        check: async (l) => [(await read(l))[0]],
+      };
+    }
+    case "tinyJit": {
+      const x = arr(d.x);
+      const f = jit((x) => x.mul(2).add(1));
+      return op(() => f(x.ref));
+    }
+    case "eagerOp": {
+      const a = arr(d.a);
+      const b = arr(d.b);
+      return op(() => np.add(a.ref, b.ref));
+    }
+    default:
+      throw new Error(`jax-js: unknown cell ${cell}`);
+  }
+}

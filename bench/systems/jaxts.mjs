@@ -1,0 +1,113 @@
+// jaxts, imported from the repository's build output (`npm run build` at the root writes dist/).
+// Runs on the "wasm" device when it is registered, else on "cpu" (the reference interpreter);
+// JAXTS_DEVICE=cpu|wasm|webgpu forces one.
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { MLP, mapObject, summarize } from "../common.mjs";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const entry = process.env.JAXTS_ENTRY ?? `${root}dist/src/index.js`;
+
+let jx;
+let device;
+
+export async function init() {
+  if (!existsSync(entry)) throw new Error(`jaxts build output not found at ${entry}: run \`npm run build\` at the repository root`);
+  jx = await import(pathToFileURL(entry).href);
+  if (typeof jx.init === "function") await jx.init();
+  const available = jx.devices();
+  device = process.env.JAXTS_DEVICE ?? (available.includes("wasm") ? "wasm" : "cpu");
+  jx.defaultDevice(device);
+  const version = JSON.parse(readFileSync(`${root}package.json`, "utf8")).version;
+  const from = process.env.JAXTS_ENTRY ? entry : "the repository's dist/";
+  return { name: "jaxts", version, device, devices: available, threads: 1, from };
+}
+
+function arr({ shape, data }) {
+  return jx.numpy.array(data).reshape(shape);
+}
+
+/** Waits until `x` is computed. cpu and wasm execute synchronously; async backends are read. */
+async function block(x) {
+  if (typeof x.blockUntilReady === "function") await x.blockUntilReady();
+  else if (device !== "cpu" && device !== "wasm") await x.data();
+}
+
+async function read(x) {
+  return Array.from(await x.data());
+}
+
+/** A cell that calls `f` and waits for its result; `run(true)` keeps the result for `check`. */
+function op(f) {
+  return {
+    async run(keep) {
+      const y = f();
+      await block(y);
+      if (keep) return y;
+      y.dispose();
+    },
+    check: async (y) => summarize(await read(y)),
+  };
+}
+
+export async function setup(cell, d) {
+  const { numpy: np, nn, jit, valueAndGrad, tree } = jx;
+  switch (cell) {
+    case "matmul512":
+    case "matmul1024": {
+      const a = arr(d.a);
+      const b = arr(d.b);
+      const f = jit((a, b) => np.matmul(a, b), { device });
+      return op(() => f(a, b));
+    }
+    case "expsin": {
+      const x = arr(d.x);
+      const f = jit((x) => np.exp(np.sin(x).mul(2).add(1)), { device });
+      return op(() => f(x));
+    }
+    case "mlpStep":
+    case "mlpFirst": {
+      let params = mapObject(d.params, arr);
+      const x = arr(d.x);
+      const y = arr(d.y);
+      function loss(p, x, y) {
+        const h1 = nn.relu(np.matmul(x, p.w1).add(p.b1));
+        const h2 = nn.relu(np.matmul(h1, p.w2).add(p.b2));
+        const logits = np.matmul(h2, p.w3).add(p.b3);
+        return np.mean(np.sum(nn.logSoftmax(logits, -1).mul(y), -1)).neg();
+      }
+      // One jitted training step: value-and-grad of the loss, then SGD over the parameter tree.
+      const step = jit(
+        (p, x, y) => {
+          const [l, g] = valueAndGrad(loss)(p, x, y);
+          return [l, tree.map((w, gw) => w.sub(gw.mul(MLP.lr)), p, g)];
+        },
+        { device },
+      );
+      return {
+        async run(keep) {
+          const [l, next] = step(params, x, y);
+          await block(l);
+          for (const w of tree.leaves(next)) await block(w);
+          for (const w of tree.leaves(params)) w.dispose();
+          params = next;
+          if (keep) return l;
+          l.dispose();
+        },
+        check: async (l) => [(await read(l))[0]],
+      };
+    }
+    case "tinyJit": {
+      const x = arr(d.x);
+      const f = jit((x) => x.mul(2).add(1), { device });
+      return op(() => f(x));
+    }
+    case "eagerOp": {
+      const a = arr(d.a);
+      const b = arr(d.b);
+      return op(() => np.add(a, b));
+    }
+    default:
+      throw new Error(`jaxts: unknown cell ${cell}`);
+  }
+}

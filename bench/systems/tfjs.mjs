@@ -1,0 +1,97 @@
+// TensorFlow.js on its wasm backend (XNNPACK), single-threaded. The union package
+// @tensorflow/tfjs is imported as its docs say: tfjs-core's own bundles register neither the
+// gradients (needed by the training step) nor the chained tensor methods.
+// In Node the wasm binaries are loaded from the package's dist/ folder; tfjs-backend-wasm
+// never uses its threaded build under Node, and setThreadsCount(1) pins XNNPACK to one thread.
+import { createRequire } from "node:module";
+import path from "node:path";
+import { MLP, mapObject, summarize } from "../common.mjs";
+
+const require = createRequire(import.meta.url);
+let tf;
+let wasm;
+
+export async function init() {
+  tf = await import("@tensorflow/tfjs");
+  wasm = await import("@tensorflow/tfjs-backend-wasm");
+  const dist = path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"));
+  const names = ["tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm-threaded-simd.wasm"];
+  wasm.setWasmPaths(Object.fromEntries(names.map((n) => [n, path.join(dist, n)])));
+  if (typeof wasm.setThreadsCount === "function") wasm.setThreadsCount(1);
+  if (!(await tf.setBackend("wasm"))) throw new Error("tfjs: the wasm backend failed to initialize");
+  await tf.ready();
+  const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+  const mt = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
+  const threads = typeof wasm.getThreadsCount === "function" ? wasm.getThreadsCount() : mt ? "?" : 1;
+  return { name: "tfjs", version: tf.version.tfjs, device: `wasm${simd ? "+simd" : ""}`, threads };
+}
+
+const tensor = ({ shape, data }) => tf.tensor(data, shape, "float32");
+const read = async (t) => {
+  const d = Array.from(await t.data());
+  t.dispose();
+  return d;
+};
+
+// tfjs-wasm executes each op synchronously when it is called, so a returned tensor is complete.
+/** A cell that calls `f`; `run(true)` keeps the result for `check`. */
+function op(f) {
+  return {
+    run(keep) {
+      const y = f();
+      if (keep) return y;
+      y.dispose();
+    },
+    check: async (y) => summarize(await read(y)),
+  };
+}
+
+export async function setup(cell, d) {
+  switch (cell) {
+    case "matmul512":
+    case "matmul1024": {
+      const a = tensor(d.a);
+      const b = tensor(d.b);
+      return op(() => tf.matMul(a, b));
+    }
+    case "expsin": {
+      const x = tensor(d.x);
+      return op(() => tf.tidy(() => x.sin().mul(2).add(1).exp()));
+    }
+    case "mlpStep":
+    case "mlpFirst": {
+      const p = mapObject(d.params, (v) => tf.variable(tensor(v)));
+      const x = tensor(d.x);
+      const y = tensor(d.y);
+      const loss = () => {
+        const h1 = tf.relu(tf.add(tf.matMul(x, p.w1), p.b1));
+        const h2 = tf.relu(tf.add(tf.matMul(h1, p.w2), p.b2));
+        const logits = tf.add(tf.matMul(h2, p.w3), p.b3);
+        return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits, -1), y), -1)));
+      };
+      const opt = tf.train.sgd(MLP.lr);
+      const vars = Object.values(p);
+      return {
+        run(keep) {
+          // minimize = variableGrads (value and gradients) + the SGD update of the variables.
+          const l = opt.minimize(loss, true, vars);
+          if (keep) return l;
+          l.dispose();
+        },
+        check: async (l) => [(await read(l))[0]],
+      };
+    }
+    case "tinyJit": {
+      // tfjs has no jit: the same two ops, eagerly, under tidy.
+      const x = tensor(d.x);
+      return op(() => tf.tidy(() => x.mul(2).add(1)));
+    }
+    case "eagerOp": {
+      const a = tensor(d.a);
+      const b = tensor(d.b);
+      return op(() => tf.add(a, b));
+    }
+    default:
+      throw new Error(`tfjs: unknown cell ${cell}`);
+  }
+}
