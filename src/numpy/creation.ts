@@ -71,13 +71,17 @@ export function array(
     return ConcreteArray.fromHost(buf, shape, d, backend);
   }
   const nested = data as Nested;
-  const shape = nestedShape("np.array", nested);
+  const given = opts.shape ? checkShape("np.array", opts.shape) : undefined;
+  const natural = nestedShape("np.array", nested);
+  if (given && shapeSize(given) !== shapeSize(natural))
+    throw new ValueError(`np.array: ${shapeSize(natural)} values (shape ${JSON.stringify(natural)}) do not fill shape ${JSON.stringify(given)}`);
+  const shape = given ?? natural;
   const flat: (number | boolean | JArray)[] = globalThis.Array.isArray(nested) ? (nested as any[]).flat(Infinity) : [nested];
   if (flat.some((x) => x instanceof JArray)) {
     // A list of arrays: stack them (this traces if they are tracers).
     const parts = flat.map((x) => asArray(x as ArrayLike, "np.array"));
     const stacked = lax.concatenate(parts.map((p) => lax.reshape(p, [1, ...p.shape])), 0);
-    return lax.reshape(dtype ? lax.convertElementType(stacked, dtype) : stacked, [...shape, ...parts[0]!.shape]);
+    return lax.reshape(dtype ? lax.convertElementType(stacked, dtype) : stacked, given ?? [...natural, ...parts[0]!.shape]);
   }
   const allBool = flat.length > 0 && flat.every((x) => typeof x === "boolean");
   const d: DType = dtype ?? (allBool ? "bool" : "float32");

@@ -220,11 +220,10 @@ export function jacfwd(f: Fn, opts: JacOptions = {}): Fn {
     for (const [i, l] of ins.entries())
       if (!isFloat(l.dtype)) throw new TypeError(`jacfwd requires float inputs, but input leaf ${i} has dtype ${l.dtype}`);
     const basis = stdBasis(ins);
-    const push = (...ts: JArray[]) => {
-      const [y, t] = jvp(g(f), tree.unflatten<unknown[]>(inTree, ins), tree.unflatten<unknown[]>(inTree, ts));
-      return [y, t];
-    };
-    const [y, jac] = vmap(push, { inAxes: 0, outAxes: [null, -1] })(...basis) as [unknown, unknown];
+    const hasAux = opts.hasAux ?? false;
+    const push = (...ts: JArray[]) => jvp(g(f), tree.unflatten<unknown[]>(inTree, ins), tree.unflatten<unknown[]>(inTree, ts), { hasAux });
+    // The primal output (and aux) do not depend on the tangent basis: unmapped.
+    const [y, jac, aux] = vmap(push, { inAxes: 0, outAxes: hasAux ? [null, -1, null] : [null, -1] })(...basis) as [unknown, unknown, unknown];
     const [outLeaves, outTree] = tree.flatten(y);
     const jacLeaves = tree.leaves<JArray>(jac);
     const perOut = jacLeaves.map((j, k) => {
@@ -233,7 +232,8 @@ export function jacfwd(f: Fn, opts: JacOptions = {}): Fn {
       const inStructured = tree.unflatten(inTree, blocks) as unknown[];
       return typeof opts.argnums === "number" || opts.argnums === undefined ? inStructured[0] : inStructured;
     });
-    return tree.unflatten(outTree, perOut);
+    const result = tree.unflatten(outTree, perOut);
+    return hasAux ? [result, aux] : result;
   };
 }
 
@@ -246,7 +246,8 @@ export function jacrev(f: Fn, opts: JacOptions = {}): Fn {
     const ins = inLeaves.map((x) => (x instanceof JArray ? x : scalar(x as number, "float32", true)) as JArray);
     for (const [i, l] of ins.entries())
       if (!isFloat(l.dtype)) throw new TypeError(`jacrev requires float inputs, but input leaf ${i} has dtype ${l.dtype}`);
-    const [y, pullback] = vjp(g(f), tree.unflatten<unknown[]>(inTree, ins));
+    const hasAux = opts.hasAux ?? false;
+    const [y, pullback, aux] = vjp(g(f), tree.unflatten<unknown[]>(inTree, ins), { hasAux });
     const [outLeaves, outTree] = tree.flatten(y);
     const outs = outLeaves.map((o) => o as JArray);
     const basis = stdBasis(outs);
@@ -257,11 +258,12 @@ export function jacrev(f: Fn, opts: JacOptions = {}): Fn {
       const inStructured = tree.unflatten(inTree, blocksPerIn.map((b) => b[k]!)) as unknown[];
       return typeof opts.argnums === "number" || opts.argnums === undefined ? inStructured[0] : inStructured;
     });
-    return tree.unflatten(outTree, perOut);
+    const result = tree.unflatten(outTree, perOut);
+    return hasAux ? [result, aux] : result;
   };
 }
 
-/** `hessian(f, {argnums})` = `jacfwd(jacrev(f))`. */
+/** `hessian(f, {argnums, hasAux})` = `jacfwd(jacrev(f))`. */
 export function hessian(f: Fn, opts: JacOptions = {}): Fn {
   return jacfwd(jacrev(f, opts), opts);
 }

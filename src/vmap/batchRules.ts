@@ -4,6 +4,8 @@
  * shift, dotGeneral gains a batch dimension, convolution folds it into its batch or feature
  * dimension, gather/scatter use their batching dimensions) rather than looping.
  */
+import * as E from "fp-ts/lib/Either.js";
+import { ShapedArray } from "../../ir/aval.js";
 import {
   type BinaryPrimitive,
   type ComparisonPrimitive,
@@ -15,12 +17,10 @@ import {
   inferShapes,
   unaryKinds,
 } from "../../ir/primitives.js";
-import * as E from "fp-ts/lib/Either.js";
-import { ShapedArray } from "../../ir/aval.js";
-import { ValueError } from "../errors.js";
 import { range, tableOf } from "../../ir/util.js";
 import type { JArray } from "../core/array.js";
 import { bind, bind1 } from "../core/interpreter.js";
+import { ValueError } from "../errors.js";
 import * as lax from "../lax.js";
 import { type BDim, batchFlat, batchJaxpr, moveBdim } from "./batching.js";
 

@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { grad, jvp, lax, numpy as np } from "../../src/index.js";
 import type { ConvDimensionNumbers } from "../../ir/primitives.js";
-import { type Arr, arr, check, distinct, f64, flat, permutationOf, sizeOf, runs } from "./checkgrads.helpers.js";
+import { type Arr, arr, check, distinct, f64, flat, permutationOf, runs } from "./checkgrads.helpers.js";
 
 const RUNS = 8;
 const side = fc.integer({ min: 1, max: 3 });
@@ -42,12 +42,10 @@ const dotCase: fc.Arbitrary<DotCase> = fc
         lhsLogical.forEach((d, k) => (lhsShape[pl[k]!] = d));
         rhsLogical.forEach((d, k) => (rhsShape[pr[k]!] = d));
         const nb = batch.length;
-        const nc = contract.length;
         const dn: lax.DotDimensionNumbers = [
           [contract.map((_, k) => pl[nb + k]!), contract.map((_, k) => pr[nb + k]!)],
           [batch.map((_, k) => pl[k]!), batch.map((_, k) => pr[k]!)],
         ];
-        void nc;
         return { lhsShape, rhsShape, dn };
       }),
   );
@@ -59,6 +57,21 @@ describe("checkGrads: dotGeneral", () => {
       fc.property(arb, ([c, x, y]) => check((a: Arr, b: Arr) => lax.sin(lax.dotGeneral(lax.sin(a), b, c.dn)), [x, y])),
       { numRuns: runs(RUNS * 2) },
     );
+  });
+
+  it("preferredElementType wider than the operands (dotGeneral and conv): reverse mode casts back", () => {
+    const x32 = np.array(Float32Array.from([1, 2, -3, 0.5, 0.25, -1]), { shape: [2, 3] });
+    const y32 = np.array(Float32Array.from([0.5, 1, -1, 2, 1.5, -0.5]), { shape: [3, 2] });
+    const dot = (p: lax.DotDimensionNumbers) => (a: Arr, b: Arr) => np.sum(np.sin(lax.dotGeneral(a, b, p, { preferredElementType: "float64" })));
+    const conv1 = (a: Arr, b: Arr) =>
+      np.sum(np.sin(lax.convGeneralDilated(a.reshape([1, 2, 3]), b.reshape([3, 2, 1]), [1], "SAME", { preferredElementType: "float64" })));
+    for (const f of [dot([[[1], [0]], [[], []]]), conv1]) {
+      const [gx, gy] = grad(f, { argnums: [0, 1] })(x32, y32) as [Arr, Arr];
+      const [ex, ey] = grad(f, { argnums: [0, 1] })(x32.astype("float64"), y32.astype("float64")) as [Arr, Arr];
+      expect([gx.dtype, gy.dtype]).toEqual(["float32", "float32"]);
+      flat(gx).forEach((v, i) => expect(v).toBeCloseTo(flat(ex)[i]!, 5));
+      flat(gy).forEach((v, i) => expect(v).toBeCloseTo(flat(ey)[i]!, 5));
+    }
   });
 
   it("the same operand on both sides (x^T x)", () => {
@@ -119,11 +132,10 @@ const convCase = (opts: { nhwc?: boolean } = {}): fc.Arbitrary<ConvCase> =>
         .tuple(fc.tuple(...Array.from({ length: nsp }, () => perSpatial)), permutationOf(nsp + 2), permutationOf(nsp + 2), permutationOf(nsp + 2))
         .map(([sp, pl, pr, po]): ConvCase | null => {
           // Output size must be positive in every spatial dim.
-          for (const [d, k, s, lo, hi, ld, rd] of sp) {
+          for (const [d, k, , lo, hi, ld, rd] of sp) {
             const padded = (d - 1) * ld + 1 + lo + hi;
             const win = (k - 1) * rd + 1;
             if (padded < win) return null;
-            void s;
           }
           const lhsLogical = [n * B, ci * G, ...sp.map(([d]) => d)];
           const rhsLogical = [co * G * B, ci, ...sp.map(([, k]) => k)];
@@ -292,5 +304,3 @@ describe("checkGrads: numpy contractions", () => {
     );
   });
 });
-
-void sizeOf;

@@ -337,5 +337,3 @@ it("jvp tangent of a broadcast rank-0 operand has the output's shape", () => {
     return f64([v], []);
   }
 });
-
-void distinct;

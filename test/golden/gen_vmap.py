@@ -178,6 +178,16 @@ def _(x, i):
     return jax.vmap(lambda a, j: lax.dynamic_slice(a, (j, jnp.int32(1)), (2, 3)))(x, i)
 
 
+@case("dynamic_slice_negative_starts", U(3, 5, 4), np.array([-1, -7, 2], dtype=np.int32))
+def _(x, i):  # lax.dynamic_slice counts negative starts from the end (then clamps), batched or not
+    return jax.vmap(lambda a, j: lax.dynamic_slice(a, (j, jnp.int32(-2)), (2, 3)))(x, i)
+
+
+@case("dynamic_slice_unbatched_starts", U(5, 3, 4))
+def _(x):
+    return jax.vmap(lambda a: (lax.dynamic_slice(a, (1, -1), (2, 2)), lax.dynamic_update_slice(a, jnp.ones((2, 2)), (-2, 7))), in_axes=1)(x)
+
+
 @case("dynamic_update_slice_batched_start", U(3, 5, 4), U(2, 2), I(3, lo=-1, hi=6))
 def _(x, u, i):
     return jax.vmap(lambda a, b, j: lax.dynamic_update_slice(a, b, (j, j)), in_axes=(0, None, 0))(x, u, i)
