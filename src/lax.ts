@@ -212,15 +212,27 @@ export function concatenate(operands: readonly ArrayLike[], dimension: number): 
   return bind1("concatenate", xs, { dimension });
 }
 
+/** Start indices as JAX's wrappers take them: negative ones count from the end (the primitive then clamps). */
+function startIndicesOf(x: JArray, startIndices: readonly ArrayLike[]): JArray[] {
+  return startIndices.map((i, d) => {
+    const dim = x.shape[d] ?? 0;
+    if (!(i instanceof JArray)) {
+      const v = Number(i);
+      return scalar(v < 0 ? v + dim : v, "int32");
+    }
+    return i.dtype === "uint32" ? i : selectN(lt(i, 0), i, add(i, dim));
+  });
+}
+
 export function dynamicSlice(x: ArrayLike, startIndices: readonly ArrayLike[], sliceSizes: readonly number[]): JArray {
   const [a] = laxOperands("dynamic_slice", [x]);
-  const idx = startIndices.map((i) => (i instanceof JArray ? i : scalar(i, "int32")));
+  const idx = startIndicesOf(a!, startIndices);
   return bind1("dynamicSlice", [a!, ...idx], { sliceSizes: [...sliceSizes] });
 }
 
 export function dynamicUpdateSlice(x: ArrayLike, update: ArrayLike, startIndices: readonly ArrayLike[]): JArray {
   const xs = laxOperands("dynamic_update_slice", [x, update]);
-  const idx = startIndices.map((i) => (i instanceof JArray ? i : scalar(i, "int32")));
+  const idx = startIndicesOf(xs[0]!, startIndices);
   return bind1("dynamicUpdateSlice", [...xs, ...idx], {});
 }
 

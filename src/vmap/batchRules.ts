@@ -69,24 +69,19 @@ function toFull(x: JArray, d: BDim, shape: readonly number[], n: number): JArray
 const unbatchedShape = (x: JArray, d: BDim) => (d === null ? x.shape : x.shape.filter((_, k) => k !== d));
 
 /**
- * select_n: the predicate is rank 0 or has the cases' shape; cases are full or rank 0 (at least
- * one full when the predicate is not rank 0). A batched predicate becomes full, and so does
- * every case when no case would be full otherwise.
+ * select_n: the predicate and each case are rank 0 or the full shape. Batched operands become
+ * full `[n, ...shape]` at dim 0; unbatched rank-0 ones stay scalars.
  */
 const selectNBatch: BatchRule<"selectN"> = (values, dims, params, n) => {
-  const [w, ...cases] = values as [JArray, ...JArray[]];
-  const [dw, ...dc] = dims.map((d) => d ?? null) as [BDim, ...BDim[]];
-  const shape = [unbatchedShape(w, dw), ...cases.map((c, i) => unbatchedShape(c, dc[i]!))].reduce((a, s) => (s.length > a.length ? s : a));
-  const d0 = dims.find((d) => d !== null) ?? 0;
-  const fullAt = (x: JArray, d: BDim) => d === d0 && x.ndim === shape.length + 1;
+  const ds = dims.map((d) => d ?? null);
+  const shape = values.map((x, i) => unbatchedShape(x, ds[i]!)).reduce((a, s) => (s.length > a.length ? s : a));
+  const d0 = ds.find((d) => d !== null) ?? 0;
   const scalarUnbatched = (x: JArray, d: BDim) => d === null && x.ndim === 0;
   // Fast path: every operand is batched in place at one dim with the full shape, or an unbatched scalar.
-  if ([w, ...cases].every((x, i) => fullAt(x, i === 0 ? dw : dc[i - 1]!) || scalarUnbatched(x, i === 0 ? dw : dc[i - 1]!)) && cases.some((c, i) => fullAt(c, dc[i]!)))
+  if (values.every((x, i) => (ds[i] === d0 && x.ndim === shape.length + 1) || scalarUnbatched(x, ds[i]!)))
     return [[bind1("selectN", values, params)], [d0]];
-  const anyCaseFull = cases.some((c, i) => dc[i] !== null || c.ndim > 0);
-  const cs = cases.map((c, i) => (anyCaseFull && scalarUnbatched(c, dc[i]!) ? c : toFull(c, dc[i]!, shape, n)));
-  const pred = scalarUnbatched(w, dw) ? w : toFull(w, dw, shape, n);
-  return [[bind1("selectN", [pred, ...cs], params)], [0]];
+  const args = values.map((x, i) => (scalarUnbatched(x, ds[i]!) ? x : toFull(x, ds[i]!, shape, n)));
+  return [[bind1("selectN", args, params)], [0]];
 };
 
 /** clamp: `x` is always full; each bound is rank 0 or x's shape. */
