@@ -286,6 +286,22 @@ export const scatterMul = scatterer("scatterMul");
 export const scatterMin = scatterer("scatterMin");
 export const scatterMax = scatterer("scatterMax");
 
+/** Splits axis `src` into `[size1, rest]` (used to move batches in and out of conv groups). */
+export function reshapeAxisOutOf(src: number, size1: number, x: JArray): JArray {
+  const shape = [...x.shape];
+  shape.splice(src, 1, size1, shape[src]! / size1);
+  return reshape(x, shape);
+}
+
+/** Merges axis `src` into axis `dst` (numbered without `src`), as its major part. */
+export function reshapeAxisInto(src: number, dst: number, x: JArray): JArray {
+  const perm = range(x.ndim).filter((i) => i !== src);
+  perm.splice(dst, 0, src);
+  const shape = x.shape.filter((_, i) => i !== src);
+  shape[dst] = shape[dst]! * x.shape[src]!;
+  return reshape(transpose(x, perm), shape);
+}
+
 // --- contraction ---------------------------------------------------------------------------
 export type DotDimensionNumbers = Params<"dotGeneral">["dimensionNumbers"];
 

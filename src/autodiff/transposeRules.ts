@@ -81,33 +81,17 @@ function dotGeneralTranspose(cts: Cotangent[], [x, y]: Input[], params: Params<"
 const dilateShape = (shape: readonly number[], dilation: readonly number[]) => shape.map((d, i) => (d === 0 ? 0 : 1 + dilation[i]! * (d - 1)));
 const specTranspose = (spec: readonly number[]) => [spec[1]!, spec[0]!, ...spec.slice(2)];
 
-/** Splits axis `src` into `[size1, rest]`. */
-function reshapeAxisOutOf(src: number, size1: number, x: JArray): JArray {
-  const shape = [...x.shape];
-  shape.splice(src, 1, size1, shape[src]! / size1);
-  return lax.reshape(x, shape);
-}
-
-/** Merges axis `src` into axis `dst` (of the array without `src`), as the major part. */
-function reshapeAxisInto(src: number, dst: number, x: JArray): JArray {
-  const perm = range(x.ndim).filter((i) => i !== src);
-  perm.splice(dst, 0, src);
-  const shape = x.shape.filter((_, i) => i !== src);
-  shape[dst] = shape[dst]! * x.shape[src]!;
-  return lax.reshape(lax.transpose(x, perm), shape);
-}
-
 function convTransposeLhs(ct: JArray, lhs: ShapedArray, rhsIn: JArray, p: Params<"convGeneralDilated">): JArray {
   const { lhsSpec, rhsSpec, outSpec } = p.dimensionNumbers;
   let rhs = rhsIn;
   let featureGroupCount = p.featureGroupCount;
   const batchGroupCount = p.batchGroupCount;
   if (featureGroupCount > 1) {
-    rhs = reshapeAxisOutOf(rhsSpec[0]!, featureGroupCount, rhs);
-    rhs = reshapeAxisInto(rhsSpec[0]!, rhsSpec[1]!, rhs);
+    rhs = lax.reshapeAxisOutOf(rhsSpec[0]!, featureGroupCount, rhs);
+    rhs = lax.reshapeAxisInto(rhsSpec[0]!, rhsSpec[1]!, rhs);
   } else if (batchGroupCount > 1) {
-    rhs = reshapeAxisOutOf(rhsSpec[0]!, batchGroupCount, rhs);
-    rhs = reshapeAxisInto(rhsSpec[0]!, rhsSpec[1]!, rhs);
+    rhs = lax.reshapeAxisOutOf(rhsSpec[0]!, batchGroupCount, rhs);
+    rhs = lax.reshapeAxisInto(rhsSpec[0]!, rhsSpec[1]!, rhs);
     featureGroupCount = batchGroupCount;
   }
   const sdims = (spec: readonly number[], shape: readonly number[]) => spec.slice(2).map((d) => shape[d]!);
@@ -131,8 +115,8 @@ function convTransposeLhs(ct: JArray, lhs: ShapedArray, rhsIn: JArray, p: Params
     batchGroupCount: 1,
   });
   if (batchGroupCount > 1) {
-    out = reshapeAxisOutOf(lhsSpec[1]!, batchGroupCount, out);
-    out = reshapeAxisInto(lhsSpec[1]!, lhsSpec[0]!, out);
+    out = lax.reshapeAxisOutOf(lhsSpec[1]!, batchGroupCount, out);
+    out = lax.reshapeAxisInto(lhsSpec[1]!, lhsSpec[0]!, out);
   }
   return out;
 }

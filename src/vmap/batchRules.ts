@@ -153,22 +153,6 @@ function scatterBatch<P extends ScatterPrimitive>(prim: P): BatchRule<P> {
   };
 }
 
-/** Splits axis `src` into `[size1, rest]`. */
-function reshapeAxisOutOf(src: number, size1: number, x: JArray): JArray {
-  const shape = [...x.shape];
-  shape.splice(src, 1, size1, shape[src]! / size1);
-  return lax.reshape(x, shape);
-}
-
-/** Merges axis `src` into axis `dst` (numbered without `src`), as its major part. */
-function reshapeAxisInto(src: number, dst: number, x: JArray): JArray {
-  const perm = range(x.ndim).filter((i) => i !== src);
-  perm.splice(dst, 0, src);
-  const shape = x.shape.filter((_, i) => i !== src);
-  shape[dst] = shape[dst]! * x.shape[src]!;
-  return lax.reshape(lax.transpose(x, perm), shape);
-}
-
 /**
  * convGeneralDilated, as JAX's rule: the vmapped batch is folded into the convolution's batch
  * dimension (lhs batched), its output features (rhs batched), or extra feature/batch groups
@@ -190,45 +174,45 @@ function convBatch([lhs, rhs]: JArray[], [dlIn, drIn]: BDim[], p: Params<"convGe
   if (dl !== null && dr !== null) {
     // Both batched: the batch becomes extra feature groups (or batch groups).
     const l =
-      p.batchGroupCount > 1 ? reshapeAxisInto(dl, lhsSpec[0]!, lhs!) : reshapeAxisInto(dl, lhsSpec[1]!, lhs!);
-    const r = reshapeAxisInto(dr, rhsSpec[0]!, rhs!);
+      p.batchGroupCount > 1 ? lax.reshapeAxisInto(dl, lhsSpec[0]!, lhs!) : lax.reshapeAxisInto(dl, lhsSpec[1]!, lhs!);
+    const r = lax.reshapeAxisInto(dr, rhsSpec[0]!, rhs!);
     const out =
       p.batchGroupCount > 1
         ? conv(l, r, { batchGroupCount: n * p.batchGroupCount })
         : conv(l, r, { featureGroupCount: n * p.featureGroupCount });
-    return [[reshapeAxisOutOf(outSpec[1]!, n, out)], [outSpec[1]!]];
+    return [[lax.reshapeAxisOutOf(outSpec[1]!, n, out)], [outSpec[1]!]];
   }
   if (dl !== null) {
     if (p.batchGroupCount === 1) {
       // Only the input batched: fold the batch into the convolution's own batch dimension.
-      const out = conv(reshapeAxisInto(dl, lhsSpec[0]!, lhs!), rhs!, {});
-      return [[reshapeAxisOutOf(outSpec[0]!, n, out)], [outSpec[0]!]];
+      const out = conv(lax.reshapeAxisInto(dl, lhsSpec[0]!, lhs!), rhs!, {});
+      return [[lax.reshapeAxisOutOf(outSpec[0]!, n, out)], [outSpec[0]!]];
     }
     // Batch groups must stay outermost in the batch dimension: split them out, fold the vmapped
     // batch in after them, and merge back.
-    let l = reshapeAxisOutOf(lhsSpec[0]! + (dl <= lhsSpec[0]! ? 1 : 0), p.batchGroupCount, lhs!);
-    l = reshapeAxisInto(dl + (lhsSpec[0]! < dl ? 1 : 0), lhsSpec[0]! + 1, l);
-    l = reshapeAxisInto(lhsSpec[0]!, lhsSpec[0]!, l);
+    let l = lax.reshapeAxisOutOf(lhsSpec[0]! + (dl <= lhsSpec[0]! ? 1 : 0), p.batchGroupCount, lhs!);
+    l = lax.reshapeAxisInto(dl + (lhsSpec[0]! < dl ? 1 : 0), lhsSpec[0]! + 1, l);
+    l = lax.reshapeAxisInto(lhsSpec[0]!, lhsSpec[0]!, l);
     const out = conv(l, rhs!, {});
-    return [[reshapeAxisOutOf(outSpec[0]!, n, out)], [outSpec[0]!]];
+    return [[lax.reshapeAxisOutOf(outSpec[0]!, n, out)], [outSpec[0]!]];
   }
   const b = dr!;
   if (p.featureGroupCount === 1 && p.batchGroupCount === 1) {
     // Only the kernel batched: fold the batch into the output features.
-    const out = conv(lhs!, reshapeAxisInto(b, rhsSpec[0]!, rhs!), {});
-    return [[reshapeAxisOutOf(outSpec[1]!, n, out)], [outSpec[1]!]];
+    const out = conv(lhs!, lax.reshapeAxisInto(b, rhsSpec[0]!, rhs!), {});
+    return [[lax.reshapeAxisOutOf(outSpec[1]!, n, out)], [outSpec[1]!]];
   }
   // Grouped kernel: groups must stay outermost in the output features, so factor them out of the
   // kernel's output-feature dim, fold the batch into what remains, and put the groups back; the
   // output is unscrambled the same way.
   const groups = p.featureGroupCount > 1 ? p.featureGroupCount : p.batchGroupCount;
-  let r = reshapeAxisOutOf(rhsSpec[0]! + (b <= rhsSpec[0]! ? 1 : 0), groups, rhs!);
-  r = reshapeAxisInto(b + (rhsSpec[0]! < b ? 1 : 0), rhsSpec[0]! + 1, r);
-  r = reshapeAxisInto(rhsSpec[0]!, rhsSpec[0]!, r);
+  let r = lax.reshapeAxisOutOf(rhsSpec[0]! + (b <= rhsSpec[0]! ? 1 : 0), groups, rhs!);
+  r = lax.reshapeAxisInto(b + (rhsSpec[0]! < b ? 1 : 0), rhsSpec[0]! + 1, r);
+  r = lax.reshapeAxisInto(rhsSpec[0]!, rhsSpec[0]!, r);
   let out = conv(lhs!, r, {});
-  out = reshapeAxisOutOf(outSpec[1]!, groups, out);
-  out = reshapeAxisOutOf(outSpec[1]! + 1, n, out);
-  out = reshapeAxisInto(outSpec[1]!, outSpec[1]! + 1, out);
+  out = lax.reshapeAxisOutOf(outSpec[1]!, groups, out);
+  out = lax.reshapeAxisOutOf(outSpec[1]! + 1, n, out);
+  out = lax.reshapeAxisInto(outSpec[1]!, outSpec[1]! + 1, out);
   return [[out], [outSpec[1]!]];
 }
 
