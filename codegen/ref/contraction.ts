@@ -4,17 +4,14 @@
  * accumulate in double and round once at the store, ints wrap at every step.
  */
 import { range } from "../../ir/util.js";
-import { type RefImpl, alloc, at, convertScalar, forEachIndex, opsFor, stridesOf } from "./util.js";
+import { type RefBuffer, type RefImpl, alloc, at, convertScalar, forEachIndex, opsFor, stridedOffsets, stridesOf } from "./util.js";
 
 /** Flat offsets of every index of `shape` (row-major order) along `dims` of an operand with `strides`. */
 function offsetsOver(shape: readonly number[], dims: readonly number[], strides: readonly number[]): Int32Array {
-  const offs = new Int32Array(shape.reduce((a, b) => a * b, 1));
-  forEachIndex(shape, (idx, flat) => {
-    let o = 0;
-    for (let k = 0; k < dims.length; k++) o += idx[k]! * strides[dims[k]!]!;
-    offs[flat] = o;
-  });
-  return offs;
+  return stridedOffsets(
+    shape,
+    dims.map((d) => strides[d]!),
+  );
 }
 
 /**
@@ -38,10 +35,14 @@ export const dotGeneralImpl: RefImpl<"dotGeneral"> = (inputs, inAvals, { dimensi
   const rFree = offsetsOver(rfree.map((d) => rhsAval.shape[d]!), rfree, rStrides);
   const lC = offsetsOver(contractShape, lc, lStrides);
   const rC = offsetsOver(contractShape, rc, rStrides);
+  const out = alloc(outAval);
+  const plainFloat = (outAval.dtype === "float32" || outAval.dtype === "float64") && lhsAval.dtype === outAval.dtype;
+  if (plainFloat) {
+    dotFloat(lhs, rhs, out, lBatch, rBatch, lFree, rFree, lC, rC);
+    return [out];
+  }
   const ops = opsFor(outAval.dtype);
   const cvt = (v: number) => convertScalar(v, lhsAval.dtype, outAval.dtype);
-  const plainFloat = (outAval.dtype === "float32" || outAval.dtype === "float64") && lhsAval.dtype === outAval.dtype;
-  const out = alloc(outAval);
   let flat = 0;
   for (let b = 0; b < lBatch.length; b++) {
     for (let i = 0; i < lFree.length; i++) {
@@ -49,14 +50,46 @@ export const dotGeneralImpl: RefImpl<"dotGeneral"> = (inputs, inAvals, { dimensi
       for (let j = 0; j < rFree.length; j++) {
         const rBase = rBatch[b]! + rFree[j]!;
         let acc = 0;
-        if (plainFloat) for (let c = 0; c < lC.length; c++) acc += lhs[lBase + lC[c]!]! * rhs[rBase + rC[c]!]!;
-        else for (let c = 0; c < lC.length; c++) acc = ops.add(acc, ops.mul(cvt(lhs[lBase + lC[c]!]!), cvt(rhs[rBase + rC[c]!]!)));
+        for (let c = 0; c < lC.length; c++) acc = ops.add(acc, ops.mul(cvt(lhs[lBase + lC[c]!]!), cvt(rhs[rBase + rC[c]!]!)));
         out[flat++] = acc;
       }
     }
   }
   return [out];
 };
+
+/**
+ * The same sums for float operands in the output dtype: double multiply-adds, rounded at
+ * the store. The j and c loops are swapped so that the innermost loop runs along a row of
+ * outputs; each out[b, i, j] still has its own double accumulator acc[j] and adds its
+ * products in order of c, so the results are exactly those of the loops above.
+ */
+function dotFloat(
+  lhs: RefBuffer,
+  rhs: RefBuffer,
+  out: RefBuffer,
+  lBatch: Int32Array,
+  rBatch: Int32Array,
+  lFree: Int32Array,
+  rFree: Int32Array,
+  lC: Int32Array,
+  rC: Int32Array,
+): void {
+  const acc = new Float64Array(rFree.length);
+  let flat = 0;
+  for (let b = 0; b < lBatch.length; b++) {
+    for (let i = 0; i < lFree.length; i++) {
+      const lBase = lBatch[b]! + lFree[i]!;
+      acc.fill(0);
+      for (let c = 0; c < lC.length; c++) {
+        const v = lhs[lBase + lC[c]!]!;
+        const r = rBatch[b]! + rC[c]!;
+        for (let j = 0; j < rFree.length; j++) acc[j] = acc[j]! + v * rhs[r + rFree[j]!]!;
+      }
+      for (let j = 0; j < rFree.length; j++) out[flat++] = acc[j]!;
+    }
+  }
+}
 
 /**
  * XLA's convolution (cross-correlation, no kernel flip). For output (n, o, p...):
@@ -84,52 +117,101 @@ export const convGeneralDilatedImpl: RefImpl<"convGeneralDilated"> = (inputs, in
   const batchPerGroup = N / p.batchGroupCount;
   const kernelShape = range(nsp).map((s) => rhsAval.shape[rhsSpec[s + 2]!]!);
   const inSpatial = range(nsp).map((s) => lhsAval.shape[lhsSpec[s + 2]!]!);
-  const [lStrides, rStrides] = [stridesOf(lhsAval.shape), stridesOf(rhsAval.shape)];
+  const outSpatial = range(nsp).map((s) => outAval.shape[outSpec[s + 2]!]!);
+  const [lStrides, rStrides, outStrides] = [stridesOf(lhsAval.shape), stridesOf(rhsAval.shape), stridesOf(outAval.shape)];
+  const lStep = lStrides[lhsSpec[1]!]!; // to the next input feature, in lhs and in rhs
+  const rStep = rStrides[rhsSpec[1]!]!;
   const ops = opsFor(outAval.dtype);
   const cvt = (v: number) => convertScalar(v, lhsAval.dtype, outAval.dtype);
   const plainFloat = (outAval.dtype === "float32" || outAval.dtype === "float64") && lhsAval.dtype === outAval.dtype;
-  // Every kernel position once: its spatial offsets k (times rhsDilation) and its rhs offset.
-  const kernelPositions: { k: number[]; rhsOffset: number }[] = [];
-  forEachIndex(kernelShape, (ki) => {
-    let off = 0;
-    for (let s = 0; s < nsp; s++) off += ki[s]! * rStrides[rhsSpec[s + 2]!]!;
-    kernelPositions.push({ k: ki.map((v, s) => v * p.rhsDilation[s]!), rhsOffset: off });
-  });
+  // Every kernel position once (row-major): its index in each spatial dim, and its rhs offset.
+  const K = kernelShape.reduce((a, b) => a * b, 1);
+  const kernelIndex = range(nsp).map((s) => stridedOffsets(kernelShape, range(nsp).map((t) => (t === s ? 1 : 0))));
+  const kernelRhsOffset = stridedOffsets(
+    kernelShape,
+    range(nsp).map((s) => rStrides[rhsSpec[s + 2]!]!),
+  );
+  // For one output spatial position: the kernel taps that land on an lhs element (not on
+  // padding or a dilation hole), with that element's spatial offset and the tap's rhs offset.
+  const tapLhs = new Int32Array(K);
+  const tapRhs = new Int32Array(K);
+  const [outBatchStride, outFeatureStride] = [outStrides[outSpec[0]!]!, outStrides[outSpec[1]!]!];
+  const [lBatchStride, rOutStride] = [lStrides[lhsSpec[0]!]!, rStrides[rhsSpec[0]!]!];
+  const acc = new Float64Array(O);
   const out = alloc(outAval);
-  forEachIndex(outAval.shape, (oi, flat) => {
-    const n = oi[outSpec[0]!]!;
-    const o = oi[outSpec[1]!]!;
-    const g = Math.floor(o / outPerFeatureGroup);
-    const bg = Math.floor(o / outPerBatchGroup);
-    const lhsBatch = (bg * batchPerGroup + n) * lStrides[lhsSpec[0]!]!;
-    const rhsOut = o * rStrides[rhsSpec[0]!]!;
-    let acc = 0;
-    for (const { k, rhsOffset } of kernelPositions) {
-      // The lhs position this kernel tap reads, in undilated coordinates, or none (padding).
+  forEachIndex(outSpatial, (q) => {
+    let taps = 0;
+    for (let t = 0; t < K; t++) {
       let lhsSpatial = 0;
       let inside = true;
       for (let s = 0; s < nsp; s++) {
-        const x = oi[outSpec[s + 2]!]! * p.windowStrides[s]! + k[s]! - p.padding[s]![0];
-        if (x < 0 || x % p.lhsDilation[s]! !== 0) {
-          inside = false;
-          break;
-        }
+        const x = q[s]! * p.windowStrides[s]! + kernelIndex[s]![t]! * p.rhsDilation[s]! - p.padding[s]![0];
         const xi = x / p.lhsDilation[s]!;
-        if (xi >= inSpatial[s]!) {
+        if (x < 0 || x % p.lhsDilation[s]! !== 0 || xi >= inSpatial[s]!) {
           inside = false;
           break;
         }
         lhsSpatial += xi * lStrides[lhsSpec[s + 2]!]!;
       }
       if (!inside) continue;
-      const lBase = lhsBatch + lhsSpatial + g * I * lStrides[lhsSpec[1]!]!;
-      const rBase = rhsOut + rhsOffset;
-      const lStep = lStrides[lhsSpec[1]!]!;
-      const rStep = rStrides[rhsSpec[1]!]!;
-      if (plainFloat) for (let i = 0; i < I; i++) acc += lhs[lBase + i * lStep]! * rhs[rBase + i * rStep]!;
-      else for (let i = 0; i < I; i++) acc = ops.add(acc, ops.mul(cvt(lhs[lBase + i * lStep]!), cvt(rhs[rBase + i * rStep]!)));
+      tapLhs[taps] = lhsSpatial;
+      tapRhs[taps] = kernelRhsOffset[t]!;
+      taps++;
     }
-    out[flat] = acc;
+    let outSpatialOffset = 0;
+    for (let s = 0; s < nsp; s++) outSpatialOffset += q[s]! * outStrides[outSpec[s + 2]!]!;
+    // Every output (n, o) at this position: the sum over the taps, then the group's input features.
+    for (let n = 0; n < N / p.batchGroupCount; n++) {
+      const outBase = n * outBatchStride + outSpatialOffset;
+      acc.fill(0);
+      // Output features o0 .. o1 - 1 share their feature group g and batch group bg, so they read the same lhs elements.
+      for (let o0 = 0; o0 < O; ) {
+        const g = Math.floor(o0 / outPerFeatureGroup);
+        const bg = Math.floor(o0 / outPerBatchGroup);
+        const o1 = Math.min((g + 1) * outPerFeatureGroup, (bg + 1) * outPerBatchGroup);
+        const lBase = (bg * batchPerGroup + n) * lBatchStride + g * I * lStep;
+        if (plainFloat) convRunFloat(lhs, rhs, acc, lBase, o0, o1, rOutStride, tapLhs, tapRhs, taps, I, lStep, rStep);
+        else
+          for (let o = o0; o < o1; o++)
+            for (let t = 0; t < taps; t++)
+              for (let i = 0; i < I; i++) {
+                const l = cvt(lhs[lBase + tapLhs[t]! + i * lStep]!);
+                acc[o] = ops.add(acc[o]!, ops.mul(l, cvt(rhs[o * rOutStride + tapRhs[t]! + i * rStep]!)));
+              }
+        o0 = o1;
+      }
+      for (let o = 0; o < O; o++) out[outBase + o * outFeatureStride] = acc[o]!;
+    }
   });
   return [out];
 };
+
+/**
+ * The float case of the sums for outputs o0 .. o1 - 1 at one position: double multiply-adds.
+ * The o loop is innermost (in HWIO kernels it runs along contiguous rhs elements); each
+ * output still has its own accumulator acc[o] and adds its products in the order of the
+ * generic loop above (taps, then features i), so the results are exactly the same.
+ */
+function convRunFloat(
+  lhs: RefBuffer,
+  rhs: RefBuffer,
+  acc: Float64Array,
+  lBase: number,
+  o0: number,
+  o1: number,
+  rOutStride: number,
+  tapLhs: Int32Array,
+  tapRhs: Int32Array,
+  taps: number,
+  I: number,
+  lStep: number,
+  rStep: number,
+): void {
+  for (let t = 0; t < taps; t++) {
+    for (let i = 0; i < I; i++) {
+      const v = lhs[lBase + tapLhs[t]! + i * lStep]!;
+      const r = tapRhs[t]! + i * rStep;
+      for (let o = o0; o < o1; o++) acc[o] = acc[o]! + v * rhs[r + o * rOutStride]!;
+    }
+  }
+}

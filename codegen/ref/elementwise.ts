@@ -11,9 +11,12 @@ import type { ShapedArray } from "../../ir/aval.js";
 import type { DType } from "../../ir/dtype.js";
 import type { BinaryPrimitive, ComparisonPrimitive, UnaryPrimitive } from "../../ir/primitives.js";
 import { erf, erfc, erfInv, nextafter, powC, roundAwayFromZero, roundToNearestEven } from "./special.js";
-import { type RefBuffer, type RefImpl, alloc, at, convertScalar, opsFor } from "./util.js";
+import { type RefBuffer, type RefImpl, alloc, at, bitsView, convertScalar, opsFor } from "./util.js";
 
-/** Applies `f` elementwise; rank-0 operands broadcast against the others. */
+/** How far each operand advances per output element: 1, or 0 for a rank-0 operand broadcast against the others. */
+const stepOf = (aval: ShapedArray): number => (aval.ndim === 0 ? 0 : 1);
+
+/** Applies `f` elementwise; rank-0 operands broadcast against the others. The generic path, for any arity. */
 export function mapElementwise(
   inputs: readonly RefBuffer[],
   inAvals: readonly ShapedArray[],
@@ -21,14 +24,29 @@ export function mapElementwise(
   f: (args: readonly number[]) => number,
 ): RefBuffer {
   const out = alloc(outAval);
-  const steps = inAvals.map((a) => (a.ndim === 0 ? 0 : 1));
+  const steps = inAvals.map(stepOf);
   const args = new Array<number>(inputs.length).fill(0);
   for (let i = 0; i < out.length; i++) {
-    for (let k = 0; k < inputs.length; k++) args[k] = at(inputs, k)[i * steps[k]!]!;
+    for (let k = 0; k < inputs.length; k++) args[k] = inputs[k]![i * steps[k]!]!;
     out[i] = f(args);
   }
   return out;
 }
+
+/** out[i] = f(x[i]): mapElementwise for one operand, without the argument array. */
+function mapUnary(x: RefBuffer, out: RefBuffer, f: (x: number) => number): RefBuffer {
+  for (let i = 0; i < out.length; i++) out[i] = f(x[i]!);
+  return out;
+}
+
+/** out[i] = f(a[i], b[i]) with rank-0 broadcasting: mapElementwise for two operands, without the argument array. */
+function mapBinary(a: RefBuffer, sa: number, b: RefBuffer, sb: number, out: RefBuffer, f: (a: number, b: number) => number): RefBuffer {
+  for (let i = 0, j = 0, k = 0; i < out.length; i++, j += sa, k += sb) out[i] = f(a[j]!, b[k]!);
+  return out;
+}
+
+type FloatBuffer = Float32Array | Float64Array;
+const isFloatBuffer = (b: RefBuffer): b is FloatBuffer => b instanceof Float32Array || b instanceof Float64Array;
 
 // ---------------------------------------------------------------------------------------
 // Unary.
@@ -75,9 +93,35 @@ export const unaryScalar: { [P in UnaryPrimitive]: (dtype: DType) => Unary } = {
 export const unaryImpl =
   (p: UnaryPrimitive): RefImpl<UnaryPrimitive> =>
   (inputs, inAvals, _params, outAvals) => {
-    const f = unaryScalar[p](at(inAvals, 0).dtype);
-    return [mapElementwise(inputs, inAvals, at(outAvals, 0), (a) => f(a[0]!))];
+    const x = at(inputs, 0);
+    const out = alloc(at(outAvals, 0));
+    const floatLoop = unaryFloatLoops[p];
+    if (floatLoop && isFloatBuffer(x) && isFloatBuffer(out)) floatLoop(x, out);
+    else mapUnary(x, out, unaryScalar[p](at(inAvals, 0).dtype));
+    return [out];
   };
+
+/**
+ * The float cases of the common unary ops, as loops with unaryScalar's definition written
+ * in, so that it inlines instead of being a call per element. One function per op, so
+ * that V8 optimizes each on its own.
+ */
+// prettier-ignore
+const unaryFloatLoops: { [P in UnaryPrimitive]?: (x: FloatBuffer, out: FloatBuffer) => void } = {
+  neg: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = -x[i]!; },
+  abs: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.abs(x[i]!); },
+  square: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = x[i]! * x[i]!; },
+  exp: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.exp(x[i]!); },
+  log: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.log(x[i]!); },
+  expm1: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.expm1(x[i]!); },
+  log1p: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.log1p(x[i]!); },
+  tanh: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.tanh(x[i]!); },
+  logistic: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = 1 / (1 + Math.exp(-x[i]!)); },
+  sqrt: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(x[i]!); },
+  rsqrt: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = 1 / Math.sqrt(x[i]!); },
+  sin: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.sin(x[i]!); },
+  cos: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.cos(x[i]!); },
+};
 
 // ---------------------------------------------------------------------------------------
 // Binary.
@@ -122,9 +166,30 @@ export const binaryScalar: { [P in BinaryPrimitive]: (dtype: DType) => Binary } 
 export const binaryImpl =
   (p: BinaryPrimitive): RefImpl<BinaryPrimitive> =>
   (inputs, inAvals, _params, outAvals) => {
-    const f = binaryScalar[p](at(inAvals, 0).dtype);
-    return [mapElementwise(inputs, inAvals, at(outAvals, 0), (a) => f(a[0]!, a[1]!))];
+    const [a, b] = [at(inputs, 0), at(inputs, 1)];
+    const [sa, sb] = [stepOf(at(inAvals, 0)), stepOf(at(inAvals, 1))];
+    const out = alloc(at(outAvals, 0));
+    const floatLoop = binaryFloatLoops[p];
+    if (floatLoop && isFloatBuffer(a) && isFloatBuffer(b) && isFloatBuffer(out)) floatLoop(a, sa, b, sb, out);
+    else mapBinary(a, sa, b, sb, out, binaryScalar[p](at(inAvals, 0).dtype));
+    return [out];
   };
+
+type FloatBinaryLoop = (a: FloatBuffer, sa: number, b: FloatBuffer, sb: number, out: FloatBuffer | Uint8Array) => void;
+
+/**
+ * The float cases of the arithmetic binary ops, as loops with binaryScalar's definition
+ * written in (a rank-0 operand has step 0). One function per op.
+ */
+// prettier-ignore
+const binaryFloatLoops: { [P in BinaryPrimitive]?: FloatBinaryLoop } = {
+  add: (a, sa, b, sb, out) => { for (let i = 0, j = 0, k = 0; i < out.length; i++, j += sa, k += sb) out[i] = a[j]! + b[k]!; },
+  sub: (a, sa, b, sb, out) => { for (let i = 0, j = 0, k = 0; i < out.length; i++, j += sa, k += sb) out[i] = a[j]! - b[k]!; },
+  mul: (a, sa, b, sb, out) => { for (let i = 0, j = 0, k = 0; i < out.length; i++, j += sa, k += sb) out[i] = a[j]! * b[k]!; },
+  div: (a, sa, b, sb, out) => { for (let i = 0, j = 0, k = 0; i < out.length; i++, j += sa, k += sb) out[i] = a[j]! / b[k]!; },
+  max: (a, sa, b, sb, out) => { for (let i = 0, j = 0, k = 0; i < out.length; i++, j += sa, k += sb) out[i] = Math.max(a[j]!, b[k]!); },
+  min: (a, sa, b, sb, out) => { for (let i = 0, j = 0, k = 0; i < out.length; i++, j += sa, k += sb) out[i] = Math.min(a[j]!, b[k]!); },
+};
 
 export const comparisonScalar: { [P in ComparisonPrimitive]: (a: number, b: number) => boolean } = {
   eq: (a, b) => a === b,
@@ -138,16 +203,34 @@ export const comparisonScalar: { [P in ComparisonPrimitive]: (a: number, b: numb
 export const comparisonImpl =
   (p: ComparisonPrimitive): RefImpl<ComparisonPrimitive> =>
   (inputs, inAvals, _params, outAvals) => {
-    const f = comparisonScalar[p];
-    return [mapElementwise(inputs, inAvals, at(outAvals, 0), (a) => (f(a[0]!, a[1]!) ? 1 : 0))];
+    const [a, b] = [at(inputs, 0), at(inputs, 1)];
+    const [sa, sb] = [stepOf(at(inAvals, 0)), stepOf(at(inAvals, 1))];
+    const out = alloc(at(outAvals, 0)) as Uint8Array;
+    if (isFloatBuffer(a) && isFloatBuffer(b)) compareFloatLoops[p](a, sa, b, sb, out);
+    else {
+      const f = comparisonScalar[p];
+      mapBinary(a, sa, b, sb, out, (u, v) => (f(u, v) ? 1 : 0));
+    }
+    return [out];
   };
+
+/** The float cases of the comparisons, as loops with comparisonScalar's definition written in (true is 1). */
+// prettier-ignore
+const compareFloatLoops: { [P in ComparisonPrimitive]: FloatBinaryLoop } = {
+  eq: (a, sa, b, sb, out) => { for (let i = 0, j = 0, k = 0; i < out.length; i++, j += sa, k += sb) out[i] = a[j]! === b[k]! ? 1 : 0; },
+  ne: (a, sa, b, sb, out) => { for (let i = 0, j = 0, k = 0; i < out.length; i++, j += sa, k += sb) out[i] = a[j]! !== b[k]! ? 1 : 0; },
+  lt: (a, sa, b, sb, out) => { for (let i = 0, j = 0, k = 0; i < out.length; i++, j += sa, k += sb) out[i] = a[j]! < b[k]! ? 1 : 0; },
+  le: (a, sa, b, sb, out) => { for (let i = 0, j = 0, k = 0; i < out.length; i++, j += sa, k += sb) out[i] = a[j]! <= b[k]! ? 1 : 0; },
+  gt: (a, sa, b, sb, out) => { for (let i = 0, j = 0, k = 0; i < out.length; i++, j += sa, k += sb) out[i] = a[j]! > b[k]! ? 1 : 0; },
+  ge: (a, sa, b, sb, out) => { for (let i = 0, j = 0, k = 0; i < out.length; i++, j += sa, k += sb) out[i] = a[j]! >= b[k]! ? 1 : 0; },
+};
 
 // ---------------------------------------------------------------------------------------
 // The rest.
 
 export const roundImpl: RefImpl<"round"> = (inputs, inAvals, { roundingMethod }, outAvals) => {
   const f = roundingMethod === "awayFromZero" ? roundAwayFromZero : roundToNearestEven;
-  return [mapElementwise(inputs, inAvals, at(outAvals, 0), (a) => f(a[0]!))];
+  return [mapUnary(at(inputs, 0), alloc(at(outAvals, 0)), f)];
 };
 
 /**
@@ -155,8 +238,14 @@ export const roundImpl: RefImpl<"round"> = (inputs, inAvals, { roundingMethod },
  * JAX expands integer_pow; a negative y takes the reciprocal at the end.
  */
 export function integerPowScalar(x: number, y: number, dtype: DType): number {
-  const round = (v: number) => convertScalar(v, "float64", dtype);
-  const mul = (a: number, b: number) => (dtype === "float32" ? Math.fround(a * b) : opsFor(dtype).mul(a, b));
+  return integerPowBy(x, y, productIn(dtype), (v) => convertScalar(v, "float64", dtype));
+}
+
+/** a * b rounded to the dtype: float32 rounds every product, ints wrap. */
+const productIn = (dtype: DType): ((a: number, b: number) => number) =>
+  dtype === "float32" ? (a, b) => Math.fround(a * b) : opsFor(dtype).mul;
+
+function integerPowBy(x: number, y: number, mul: (a: number, b: number) => number, round: (v: number) => number): number {
   if (y === 0) return 1;
   const reciprocal = y < 0;
   let n = Math.abs(y);
@@ -172,14 +261,31 @@ export function integerPowScalar(x: number, y: number, dtype: DType): number {
 
 export const integerPowImpl: RefImpl<"integerPow"> = (inputs, inAvals, { y }, outAvals) => {
   const dtype = at(inAvals, 0).dtype;
-  return [mapElementwise(inputs, inAvals, at(outAvals, 0), (a) => integerPowScalar(a[0]!, y, dtype))];
+  const mul = productIn(dtype);
+  const round = (v: number) => convertScalar(v, "float64", dtype);
+  return [mapUnary(at(inputs, 0), alloc(at(outAvals, 0)), (x) => integerPowBy(x, y, mul, round))];
 };
 
 /** selectN(which, ...cases): cases[which]; a bool `which` picks case 0 for false. */
 export const selectNImpl: RefImpl<"selectN"> = (inputs, inAvals, _params, outAvals) => {
   const last = inputs.length - 2;
+  if (last === 1) {
+    // Two cases: `which` (bool or int) picks case 1 when it is >= 1, that is > 0, else case 0.
+    // The cases' elements are moved, not computed on, so the loop works on their bits.
+    const out = alloc(at(outAvals, 0));
+    const [sw, s0, s1] = [stepOf(at(inAvals, 0)), stepOf(at(inAvals, 1)), stepOf(at(inAvals, 2))];
+    select2(at(inputs, 0), sw, bitsView(at(inputs, 1)), s0, bitsView(at(inputs, 2)), s1, bitsView(out));
+    return [out];
+  }
   return [mapElementwise(inputs, inAvals, at(outAvals, 0), (a) => a[1 + Math.min(Math.max(a[0]!, 0), last)]!)];
 };
+
+type Bits = Uint8Array | Int32Array | Float64Array;
+
+/** out[i] = which[i] > 0 ? c1[i] : c0[i], with rank-0 operands at step 0. */
+function select2(which: RefBuffer, sw: number, c0: Bits, s0: number, c1: Bits, s1: number, out: Bits): void {
+  for (let i = 0; i < out.length; i++) out[i] = which[i * sw]! > 0 ? c1[i * s1]! : c0[i * s0]!;
+}
 
 /** clamp(lo, x, hi) = min(max(x, lo), hi), NaN-propagating. */
 export const clampImpl: RefImpl<"clamp"> = (inputs, inAvals, _params, outAvals) => {
@@ -189,7 +295,12 @@ export const clampImpl: RefImpl<"clamp"> = (inputs, inAvals, _params, outAvals) 
 
 export const convertElementTypeImpl: RefImpl<"convertElementType"> = (inputs, inAvals, { newDtype }, outAvals) => {
   const from = at(inAvals, 0).dtype;
-  return [mapElementwise(inputs, inAvals, at(outAvals, 0), (a) => convertScalar(a[0]!, from, newDtype))];
+  const x = at(inputs, 0);
+  const out = alloc(at(outAvals, 0));
+  // To a float, convertScalar is the rounding that storing into the Float32Array / Float64Array does anyway.
+  if (newDtype === "float32" || newDtype === "float64") out.set(x);
+  else mapUnary(x, out, (v) => convertScalar(v, from, newDtype));
+  return [out];
 };
 
 /** Reinterprets the bytes (the shape rule makes the widths equal). */

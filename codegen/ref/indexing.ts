@@ -18,7 +18,7 @@ import type { ShapedArray } from "../../ir/aval.js";
 import type { DType } from "../../ir/dtype.js";
 import type { IndexMode } from "../../ir/primitives.js";
 import { range } from "../../ir/util.js";
-import { type DTypeOps, type RefBuffer, type RefImpl, alloc, at, clampInt, flatIndex, forEachIndex, opsFor, stridesOf } from "./util.js";
+import { type DTypeOps, type RefBuffer, type RefImpl, alloc, at, clampInt, opsFor, stridedOffsets, stridesOf } from "./util.js";
 
 /** JAX's default gather fill: NaN for floats, the minimum of signed ints, the maximum of unsigned ints, true for bool. */
 export function defaultFillValue(dtype: DType): number {
@@ -47,11 +47,15 @@ interface IndexMapping {
 }
 
 /**
- * Calls `fn(windowedFlat, operandFlat)` for every element of the windowed array (the gather
- * output, or the scatter updates) with the operand element it corresponds to, or with
- * `null` when mode is "fill" and its window is not wholly in bounds.
+ * For every element of the windowed array (the gather output, or the scatter updates), in
+ * row-major order, the flat offset of the operand element it corresponds to, or -1 when
+ * mode is "fill" and its window is not wholly in bounds.
+ *
+ * A windowed index splits into its batch part (which picks an index vector, hence a window
+ * start in the operand) and its window part (added to the start in the window dims), so the
+ * offset is start(batch part) + window offset(window part), each computed once.
  */
-function forEachWindowedElement(
+function operandOffsets(
   m: IndexMapping,
   operand: ShapedArray,
   indices: RefBuffer,
@@ -59,29 +63,44 @@ function forEachWindowedElement(
   windowed: ShapedArray,
   windowSizes: readonly number[],
   mode: IndexMode,
-  fn: (windowedFlat: number, operandFlat: number | null) => void,
-): void {
+): Int32Array {
   const opStrides = stridesOf(operand.shape);
-  const idxStrides = stridesOf(indicesAval.shape);
-  const vecStride = idxStrides[indicesAval.ndim - 1]!;
+  const batchShape = indicesAval.shape.slice(0, -1);
+  const vecLength = indicesAval.shape[indicesAval.ndim - 1]!;
   const batchDims = range(windowed.ndim).filter((d) => !m.windowDims.includes(d));
   const operandWindowDims = range(operand.ndim).filter((d) => !m.collapsedDims.includes(d) && !m.operandBatchingDims.includes(d));
-  forEachIndex(windowed.shape, (idx, flat) => {
-    const batch = batchDims.map((d) => idx[d]!);
-    const vecBase = batch.reduce((f, v, k) => f + v * idxStrides[k]!, 0);
-    const start = new Array<number>(operand.ndim).fill(0);
+  // The window start of each batch element: its index vector, clamped, in the startIndexMap
+  // dims, plus its own batch coordinates in the operand batching dims; or -1 for "fill" out of bounds.
+  const batchingStrides = batchShape.map((_, j) => {
+    const k = m.indicesBatchingDims.indexOf(j);
+    return k < 0 ? 0 : opStrides[m.operandBatchingDims[k]!]!;
+  });
+  const startOffset = stridedOffsets(batchShape, batchingStrides);
+  for (let b = 0; b < startOffset.length; b++) {
+    let offset = startOffset[b]!;
     let inBounds = true;
-    m.startIndexMap.forEach((d, k) => {
-      const s = indices[vecBase + k * vecStride]!;
+    for (let k = 0; k < m.startIndexMap.length; k++) {
+      const d = m.startIndexMap[k]!;
+      const s = indices[b * vecLength + k]!;
       const hi = operand.shape[d]! - windowSizes[d]!;
       if (s < 0 || s > hi) inBounds = false;
-      start[d] = clampInt(s, 0, hi);
-    });
-    m.operandBatchingDims.forEach((d, k) => (start[d] = batch[m.indicesBatchingDims[k]!]!));
-    if (mode === "fill" && !inBounds) return fn(flat, null);
-    m.windowDims.forEach((wd, k) => (start[operandWindowDims[k]!]! += idx[wd]!));
-    fn(flat, flatIndex(start, opStrides));
-  });
+      offset += clampInt(s, 0, hi) * opStrides[d]!;
+    }
+    startOffset[b] = mode === "fill" && !inBounds ? -1 : offset;
+  }
+  // For every windowed element: which batch element (row-major over the batch dims), and its offset within the window.
+  const batchStrides = stridesOf(batchShape);
+  const toBatch = new Array<number>(windowed.ndim).fill(0);
+  batchDims.forEach((d, j) => (toBatch[d] = batchStrides[j]!));
+  const toWindow = new Array<number>(windowed.ndim).fill(0);
+  m.windowDims.forEach((wd, k) => (toWindow[wd] = opStrides[operandWindowDims[k]!]!));
+  const batchOf = stridedOffsets(windowed.shape, toBatch);
+  const offsets = stridedOffsets(windowed.shape, toWindow);
+  for (let e = 0; e < offsets.length; e++) {
+    const start = startOffset[batchOf[e]!]!;
+    offsets[e] = start < 0 ? -1 : start + offsets[e]!;
+  }
+  return offsets;
 }
 
 export const gatherImpl: RefImpl<"gather"> = (inputs, inAvals, { dimensionNumbers: dn, sliceSizes, mode, fillValue }, outAvals) => {
@@ -97,9 +116,8 @@ export const gatherImpl: RefImpl<"gather"> = (inputs, inAvals, { dimensionNumber
     operandBatchingDims: dn.operandBatchingDims,
     indicesBatchingDims: dn.startIndicesBatchingDims,
   };
-  forEachWindowedElement(mapping, operandAval, indices, indicesAval, outAval, sliceSizes, mode, (o, src) => {
-    out[o] = src === null ? fill : operand[src]!;
-  });
+  const src = operandOffsets(mapping, operandAval, indices, indicesAval, outAval, sliceSizes, mode);
+  for (let o = 0; o < out.length; o++) out[o] = src[o]! < 0 ? fill : operand[src[o]!]!;
   return [out];
 };
 
@@ -122,9 +140,8 @@ function scatterImpl(combine: (ops: DTypeOps) => (old: number, update: number) =
       indicesBatchingDims: dn.scatterIndicesBatchingDims,
     };
     const out = operand.slice();
-    forEachWindowedElement(mapping, operandAval, indices, indicesAval, updatesAval, windowSizes, mode, (u, dst) => {
-      if (dst !== null) out[dst] = f(out[dst]!, updates[u]!);
-    });
+    const dst = operandOffsets(mapping, operandAval, indices, indicesAval, updatesAval, windowSizes, mode);
+    for (let u = 0; u < dst.length; u++) if (dst[u]! >= 0) out[dst[u]!] = f(out[dst[u]!]!, updates[u]!);
     return [out];
   };
 }

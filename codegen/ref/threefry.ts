@@ -16,27 +16,42 @@ const add = (a: number, b: number) => (a + b) >>> 0;
 
 /** Encrypts one block (x0, x1) under key (k0, k1). */
 export function threefry2x32Block(k0: number, k1: number, x0: number, x1: number): [number, number] {
-  const ks = [k0 >>> 0, k1 >>> 0, (k0 ^ k1 ^ 0x1bd11bda) >>> 0];
-  let a = add(x0, ks[0]!);
-  let b = add(x1, ks[1]!);
+  const y = new Uint32Array(2);
+  threefry2x32Into(k0, k1, x0, x1, y, y, 0, 1);
+  return [y[0]!, y[1]!];
+}
+
+/** threefry2x32Block, storing the two output words at y0[i0] and y1[i1] (so that a loop over blocks allocates nothing). */
+function threefry2x32Into(k0: number, k1: number, x0: number, x1: number, y0: Uint32Array, y1: Uint32Array, i0: number, i1: number): void {
+  // The key schedule (k0, k1, k0 ^ k1 ^ 0x1BD11BDA) as (p, q, r), rotated left once per block,
+  // so that after block j the injection adds p and q: schedule words j + 1 and j + 2 (mod 3).
+  let p = k0 >>> 0;
+  let q = k1 >>> 0;
+  let r = (k0 ^ k1 ^ 0x1bd11bda) >>> 0;
+  let a = add(x0, p);
+  let b = add(x1, q);
   for (let block = 0; block < 5; block++) {
-    for (const r of ROTATIONS[block % 2]!) {
+    const rotations = ROTATIONS[block % 2]!;
+    for (let k = 0; k < 4; k++) {
       a = add(a, b);
-      b = rotl(b, r) ^ a;
+      b = rotl(b, rotations[k]!) ^ a;
       b >>>= 0;
     }
-    a = add(a, ks[(block + 1) % 3]!);
-    b = add(add(b, ks[(block + 2) % 3]!), block + 1);
+    [p, q, r] = [q, r, p];
+    a = add(a, p);
+    b = add(add(b, q), block + 1);
   }
-  return [a, b];
+  y0[i0] = a;
+  y1[i1] = b;
 }
 
 export const threefry2x32Impl: RefImpl<"threefry2x32"> = (inputs, _inAvals, _params, outAvals) => {
   // Elementwise over the four operands; rank-0 operands broadcast.
   const [k0, k1, x0, x1] = [at(inputs, 0), at(inputs, 1), at(inputs, 2), at(inputs, 3)];
-  const y0 = alloc(at(outAvals, 0));
-  const y1 = alloc(at(outAvals, 1));
-  const get = (a: ArrayLike<number>, i: number) => (a.length === 1 ? a[0]! : a[i]!);
-  for (let i = 0; i < y0.length; i++) [y0[i], y1[i]] = threefry2x32Block(get(k0, i), get(k1, i), get(x0, i), get(x1, i));
+  const y0 = alloc(at(outAvals, 0)) as Uint32Array;
+  const y1 = alloc(at(outAvals, 1)) as Uint32Array;
+  const step = (a: ArrayLike<number>) => (a.length === 1 ? 0 : 1);
+  const [s0, s1, t0, t1] = [step(k0), step(k1), step(x0), step(x1)];
+  for (let i = 0; i < y0.length; i++) threefry2x32Into(k0[i * s0]!, k1[i * s1]!, x0[i * t0]!, x1[i * t1]!, y0, y1, i, i);
   return [y0, y1];
 };

@@ -1,6 +1,7 @@
 /**
  * Shared pieces of the reference interpreter: the buffer and implementation types, and
- * the few helpers every file uses (allocation, row-major multi-index iteration).
+ * the few helpers every file uses (allocation, row-major multi-index iteration, and the
+ * strided offsets and copies that index arithmetic comes down to).
  */
 import { type ShapedArray, shapeSize, stridesOf } from "../../ir/aval.js";
 import { type AnyTypedArray, type DType, isFloat, typedArrayFor } from "../../ir/dtype.js";
@@ -42,6 +43,123 @@ export function forEachIndex(shape: readonly number[], fn: (idx: number[], flat:
       idx[d] = 0;
     }
   }
+}
+
+/**
+ * The flat offset `base + sum over d of idx[d] * strides[d]` of every multi-index `idx` of
+ * `shape`, in row-major order. Precomputing these once turns "for every index, which
+ * element" into a plain loop over an Int32Array (strides may be 0, to broadcast, or negative).
+ */
+export function stridedOffsets(shape: readonly number[], strides: readonly number[], base = 0): Int32Array {
+  const offsets = new Int32Array(shapeSize(shape));
+  if (offsets.length === 0) return offsets;
+  const { dims, strides: merged } = mergeDims(shape, [strides]);
+  const st = merged[0]!;
+  const rank = dims.length;
+  const [n, step] = [dims[rank - 1]!, st[rank - 1]!]; // rows along the last dim
+  const idx = new Int32Array(rank);
+  let off = base;
+  for (let flat = 0; flat < offsets.length; flat += n) {
+    for (let j = 0; j < n; j++) offsets[flat + j] = off + j * step;
+    // Advance the multi-index of the dims before the last like an odometer, keeping `off` in step with it.
+    for (let d = rank - 2; d >= 0; d--) {
+      off += st[d]!;
+      if (++idx[d]! < dims[d]!) break;
+      off -= dims[d]! * st[d]!;
+      idx[d] = 0;
+    }
+  }
+  return offsets;
+}
+
+/**
+ * dst[dstBase + sum of idx[d] * dstStrides[d]] = src[srcBase + sum of idx[d] * srcStrides[d]]
+ * for every multi-index idx of `shape`: the one loop behind every primitive that moves
+ * elements (with dstStrides = stridesOf(shape) it fills dst in order; with srcStrides =
+ * stridesOf(shape) it places all of src). dst and src have the same dtype. The same pairs
+ * of offsets are visited after `mergeDims`, in rows along the last dim, so the inner loop
+ * is long and plain.
+ */
+export function copyStrided(
+  shape: readonly number[],
+  dst: RefBuffer,
+  dstBase: number,
+  dstStrides: readonly number[],
+  src: RefBuffer,
+  srcBase: number,
+  srcStrides: readonly number[],
+): void {
+  if (shape.includes(0)) return;
+  const { dims, strides } = mergeDims(shape, [dstStrides, srcStrides]);
+  copyRows(dims, bitsView(dst), dstBase, strides[0]!, bitsView(src), srcBase, strides[1]!);
+}
+
+/** copyStrided's loop, over merged dims (at least one). */
+function copyRows(
+  dims: Int32Array,
+  to: Uint8Array | Int32Array | Float64Array,
+  dstBase: number,
+  ds: Int32Array,
+  from: Uint8Array | Int32Array | Float64Array,
+  srcBase: number,
+  ss: Int32Array,
+): void {
+  const rank = dims.length;
+  const [n, dStep, sStep] = [dims[rank - 1]!, ds[rank - 1]!, ss[rank - 1]!];
+  const rows = dims.reduce((a, b) => a * b, 1) / n;
+  const idx = new Int32Array(rank);
+  let [d0, s0] = [dstBase, srcBase];
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < n; j++) to[d0 + j * dStep] = from[s0 + j * sStep]!;
+    // Advance the multi-index of the dims before the last like an odometer, moving both offsets with it.
+    for (let d = rank - 2; d >= 0; d--) {
+      d0 += ds[d]!;
+      s0 += ss[d]!;
+      if (++idx[d]! < dims[d]!) break;
+      d0 -= dims[d]! * ds[d]!;
+      s0 -= dims[d]! * ss[d]!;
+      idx[d] = 0;
+    }
+  }
+}
+
+/**
+ * The same memory as an array of elements of the same width (bool as bytes, float32 /
+ * int32 / uint32 as Int32Array, float64 as itself), for the loops that only move elements:
+ * they then move the exact bits, and see three array types rather than five, which keeps
+ * V8's element accesses in them fast.
+ */
+export function bitsView(b: RefBuffer): Uint8Array | Int32Array | Float64Array {
+  if (b instanceof Float32Array || b instanceof Uint32Array) return new Int32Array(b.buffer, b.byteOffset, b.length);
+  return b;
+}
+
+/**
+ * The same index space with fewer dims, for loops that visit `base + sum of idx[d] * strides[d]`
+ * for several stride lists at once: size-1 dims are dropped (their index is always 0), and
+ * a dim is merged into the one before it when, in every stride list, the outer stride is
+ * exactly the inner dim's size times its stride (then the two indices together step like
+ * one index of the combined size). The offsets visited, and their order, are unchanged.
+ */
+export function mergeDims(shape: readonly number[], stridesList: readonly (readonly number[])[]): { dims: Int32Array; strides: Int32Array[] } {
+  const dims: number[] = [];
+  const strides: number[][] = stridesList.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const n = shape[d]!;
+    if (n === 1) continue;
+    const last = dims.length - 1;
+    let nests = last >= 0;
+    for (let k = 0; k < strides.length && nests; k++) nests = strides[k]![last] === n * stridesList[k]![d]!;
+    if (nests) dims[last]! *= n;
+    else dims.push(n);
+    for (let k = 0; k < strides.length; k++) strides[k]![dims.length - 1] = stridesList[k]![d]!;
+  }
+  // A single element (rank 0, or all dims 1) is one dim of size 1, so that callers always have a last dim.
+  if (dims.length === 0) {
+    dims.push(1);
+    strides.forEach((s) => s.push(0));
+  }
+  return { dims: new Int32Array(dims), strides: strides.map((s) => new Int32Array(s)) };
 }
 
 /** The flat position of a multi-index under the given strides. */

@@ -3,39 +3,86 @@
  * each dim is at x = o * stride + w * windowDilation - padLo of the operand dilated by
  * baseDilation; positions outside the operand, and the holes that base dilation makes,
  * hold the reduction's identity (0, -inf / the int minimum, +inf / the int maximum).
+ *
+ * That is what this computes, literally: it builds the padded, base-dilated operand (the
+ * identity everywhere but where operand elements land), in which every window lies wholly
+ * inside, and then folds each window. Combining with the identity changes nothing, so
+ * this equals skipping those positions.
  */
-import { range } from "../../ir/util.js";
-import { type DTypeOps, type RefImpl, alloc, at, flatIndex, forEachIndex, opsFor, stridesOf } from "./util.js";
+import type { RefImpl } from "./util.js";
+import { type DTypeOps, alloc, at, opsFor, stridedOffsets, stridesOf } from "./util.js";
+import { padInto } from "./structural.js";
 
-function reduceWindowImpl(combine: (ops: DTypeOps) => (a: number, b: number) => number, identity: (ops: DTypeOps) => number): RefImpl<"reduceWindowSum" | "reduceWindowMax" | "reduceWindowMin"> {
+type FloatBuffer = Float32Array | Float64Array;
+
+/** The float case of the fold, with the combine written in so that it inlines: out[o] = fold of padded[starts[o] + taps[t]] over t. */
+type FloatWindowLoop = (padded: FloatBuffer, starts: Int32Array, taps: Int32Array, out: FloatBuffer) => void;
+
+function reduceWindowImpl(
+  combine: (ops: DTypeOps) => (a: number, b: number) => number,
+  identity: (ops: DTypeOps) => number,
+  floatLoop: FloatWindowLoop,
+): RefImpl<"reduceWindowSum" | "reduceWindowMax" | "reduceWindowMin"> {
   return (inputs, inAvals, p, outAvals) => {
     const x = at(inputs, 0);
     const inAval = at(inAvals, 0);
     const outAval = at(outAvals, 0);
     const ops = opsFor(inAval.dtype);
-    const f = combine(ops);
     const id = identity(ops);
-    const strides = stridesOf(inAval.shape);
-    const src = new Array<number>(inAval.ndim).fill(0);
     const out = alloc(outAval);
-    forEachIndex(outAval.shape, (oi, flat) => {
+    if (out.length === 0) return [out];
+    // The operand dilated by baseDilation and padded, as pad does it: interior = baseDilation - 1.
+    const config = p.padding.map(([lo, hi], d) => [lo, hi, p.baseDilation[d]! - 1] as const);
+    const paddedShape = inAval.shape.map((n, d) => Math.max(0, config[d]![0] + config[d]![1] + n + Math.max(0, n - 1) * config[d]![2]));
+    const padded = padInto(alloc(inAval.update({ shape: paddedShape })).fill(id), paddedShape, x, inAval.shape, config);
+    const strides = stridesOf(paddedShape);
+    // Where each window starts (o * stride), and where each of its elements is relative to that (w * windowDilation).
+    const starts = stridedOffsets(outAval.shape, strides.map((s, d) => s * p.windowStrides[d]!));
+    const taps = stridedOffsets(p.windowDimensions, strides.map((s, d) => s * p.windowDilation[d]!));
+    if (padded instanceof Float32Array || padded instanceof Float64Array) {
+      floatLoop(padded, starts, taps, out as FloatBuffer);
+      return [out];
+    }
+    const f = combine(ops);
+    for (let o = 0; o < out.length; o++) {
       let acc = id;
-      forEachIndex(p.windowDimensions, (wi) => {
-        for (const d of range(inAval.ndim)) {
-          const pos = oi[d]! * p.windowStrides[d]! + wi[d]! * p.windowDilation[d]! - p.padding[d]![0];
-          if (pos < 0 || pos % p.baseDilation[d]! !== 0) return; // padding or a dilation hole: the identity
-          const i = pos / p.baseDilation[d]!;
-          if (i >= inAval.shape[d]!) return;
-          src[d] = i;
-        }
-        acc = f(acc, x[flatIndex(src, strides)]!);
-      });
-      out[flat] = acc;
-    });
+      for (let t = 0; t < taps.length; t++) acc = f(acc, padded[starts[o]! + taps[t]!]!);
+      out[o] = acc;
+    }
     return [out];
   };
 }
 
-export const reduceWindowSumImpl = reduceWindowImpl((o) => o.add, () => 0);
-export const reduceWindowMaxImpl = reduceWindowImpl((o) => o.max, (o) => o.lowest);
-export const reduceWindowMinImpl = reduceWindowImpl((o) => o.min, (o) => o.highest);
+export const reduceWindowSumImpl = reduceWindowImpl(
+  (o) => o.add,
+  () => 0,
+  (padded, starts, taps, out) => {
+    for (let o = 0; o < out.length; o++) {
+      let acc = 0;
+      for (let t = 0; t < taps.length; t++) acc += padded[starts[o]! + taps[t]!]!;
+      out[o] = acc;
+    }
+  },
+);
+export const reduceWindowMaxImpl = reduceWindowImpl(
+  (o) => o.max,
+  (o) => o.lowest,
+  (padded, starts, taps, out) => {
+    for (let o = 0; o < out.length; o++) {
+      let acc = -Infinity;
+      for (let t = 0; t < taps.length; t++) acc = Math.max(acc, padded[starts[o]! + taps[t]!]!);
+      out[o] = acc;
+    }
+  },
+);
+export const reduceWindowMinImpl = reduceWindowImpl(
+  (o) => o.min,
+  (o) => o.highest,
+  (padded, starts, taps, out) => {
+    for (let o = 0; o < out.length; o++) {
+      let acc = Infinity;
+      for (let t = 0; t < taps.length; t++) acc = Math.min(acc, padded[starts[o]! + taps[t]!]!);
+      out[o] = acc;
+    }
+  },
+);
