@@ -22,7 +22,7 @@ import {
 import { range, tableOf } from "../ir/util.js";
 import { type ArrayLike, ConcreteArray, JArray } from "./core/array.js";
 import { scalar } from "./core/convert.js";
-import { bind, bind1 } from "./core/interpreter.js";
+import { bind, bind1, moveTo } from "./core/interpreter.js";
 import { ValueError } from "./errors.js";
 
 /** Arrays for lax operands: JS scalars take the dtype of the first array among them. */
@@ -96,7 +96,7 @@ export function convertElementType(x: ArrayLike, newDtype: DType, weakType = fal
   if (a instanceof ConcreteArray && a.ndim === 0 && a.device !== "webgpu") {
     // A weak scalar converts from the JS number it came from, so 0.1 becomes float64 0.1 exactly.
     const v = a.weakType && a.jsValue !== undefined ? a.jsValue : a.readHost()[0]!;
-    return scalar(v, newDtype, weakType);
+    return moveTo(scalar(v, newDtype, weakType), a.device);
   }
   return bind1("convertElementType", [a!], { newDtype, weakType });
 }

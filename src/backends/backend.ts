@@ -28,4 +28,6 @@ export interface Backend<B = unknown> {
   ): B[];
   /** Runs a whole jaxpr without constvars (a jit call). */
   executeJaxpr(jaxpr: Jaxpr, inputs: readonly B[]): B[];
+  /** Generated code for a jaxpr (jit(f).lower().compile().asText()), on compiling backends. */
+  lowerText?(jaxpr: Jaxpr): string;
 }

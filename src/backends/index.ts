@@ -2,12 +2,17 @@
 import { ValueError } from "../errors.js";
 import type { Backend, DeviceName } from "./backend.js";
 import { cpuBackend } from "./cpu.js";
+import { wasmBackend } from "./wasm.js";
 
 export type { Backend, DeviceName } from "./backend.js";
 
-const backends = new Map<DeviceName, Backend>([["cpu", cpuBackend as Backend]]);
+const backends = new Map<DeviceName, Backend>([
+  ["cpu", cpuBackend as Backend],
+  ["wasm", wasmBackend as Backend],
+]);
 
-let defaultName: DeviceName = "cpu";
+/** Compiled WebAssembly is the default; `cpu` is the reference interpreter. */
+let defaultName: DeviceName = "wasm";
 
 /** The names of the backends available here. */
 export function devices(): DeviceName[] {

@@ -9,7 +9,8 @@ import { ConcreteArray, type JArray, Tracer } from "../core/array.js";
 import { type TracedFunction, flattenArgs, traceToJaxpr } from "../core/builder.js";
 import { asJArray } from "../core/convert.js";
 import { bind, moveTo } from "../core/interpreter.js";
-import type { DeviceName } from "../backends/index.js";
+import { optimizeJaxpr } from "../../codegen/kernel/passes.js";
+import { type DeviceName, defaultDevice, getBackend } from "../backends/index.js";
 import * as tree from "../tree.js";
 
 export interface JitOptions {
@@ -69,7 +70,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
 
   const jitted = ((...args: unknown[]) => {
     const { traced, leaves } = trace(args);
-    const jaxpr = hoistConsts(traced.closed.jaxpr);
+    const jaxpr = hoistedOf(traced);
     let operands = [...traced.closed.consts, ...leaves.map((x) => asJArray(x as JArray | number))];
     const device = opts.device;
     if (device !== undefined) operands = operands.map((x) => (x instanceof ConcreteArray ? moveTo(x, device) : x));
@@ -79,14 +80,27 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
 
   jitted.lower = (...args: Parameters<F>): Lowered => {
     const { traced } = trace(args);
-    const text = traced.closed.jaxpr.toString();
+    const backend = getBackend(opts.device ?? defaultDevice());
     return {
-      asText: () => text,
-      compile: () => ({ asText: () => `// cpu reference backend: the jaxpr is interpreted directly\n${text}` }),
+      asText: () => optimizeJaxpr(traced.closed.jaxpr).toString(),
+      compile: () => {
+        const text =
+          backend.lowerText?.(hoistedOf(traced)) ??
+          `// ${backend.name} reference backend: the jaxpr is interpreted directly\n${traced.closed.jaxpr}`;
+        return { asText: () => text };
+      },
     };
   };
   Object.defineProperty(jitted, "name", { value: `jit(${name})` });
   return jitted;
+}
+
+/** One hoisted jaxpr per trace, so the backend's compiled-program cache (keyed by jaxpr identity) hits. */
+const hoisted = new WeakMap<TracedFunction, Jaxpr>();
+function hoistedOf(t: TracedFunction): Jaxpr {
+  let j = hoisted.get(t);
+  if (j === undefined) hoisted.set(t, (j = hoistConsts(t.closed.jaxpr)));
+  return j;
 }
 
 const avalKey = (a: ShapedArray) => `${a}${a.weakType ? "w" : ""}`;

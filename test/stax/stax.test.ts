@@ -103,3 +103,20 @@ describe("stax behaviour beyond the golden cases", () => {
     expect(g.length).toBe(6);
   });
 });
+
+describe("stax layers have correct gradients (checkGrads, float64)", () => {
+  const toF64 = (t: unknown): unknown => (Array.isArray(t) ? t.map(toF64) : (t as np.Array).astype("float64"));
+  for (const [name, g] of Object.entries(golden)) {
+    // Pooling ties and relu kinks are avoided by the random (tie-free) golden inputs.
+    it(name, () => {
+      const [, apply] = layers[name]!;
+      const params = decode(g.params);
+      const x = decode(g.input) as np.Array;
+      const f = (p: unknown, input: np.Array) => {
+        const y = apply(p, input) as np.Array;
+        return np.sum(np.multiply(np.sin(y), y));
+      };
+      testing.checkGrads(f, [toF64(params), x], 1, { modes: ["fwd", "rev"] });
+    });
+  }
+});

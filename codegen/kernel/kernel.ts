@@ -1,0 +1,208 @@
+/**
+ * A lowered program: buffers with a static memory plan, and the steps that run in order.
+ * Kernels are loop nests over an index space computing scalar expressions (map kernels, which
+ * may hold one reduction), contractions with packed operands and a fused epilogue (matmul), or
+ * host steps that run a primitive through the reference interpreter on views of the buffers.
+ * Target-neutral: the wasm renderer (and later WGSL) turns each kernel into code.
+ */
+import type { DType } from "../../ir/dtype.js";
+import { itemSize } from "../../ir/dtype.js";
+import type { Eqn, Jaxpr } from "../../ir/jaxpr.js";
+import { primitiveName } from "../../ir/primitives.js";
+import { type IExpr, type IVar, showIExpr } from "./iexpr.js";
+import { type SExpr, showSExpr } from "./sexpr.js";
+
+export type BufferKind = "input" | "output" | "temp" | "scratch";
+
+export interface BufferDecl {
+  readonly id: number;
+  readonly kind: BufferKind;
+  /** Position among the program's inputs or outputs; -1 for temps and scratch. */
+  readonly index: number;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly size: number;
+  /** Byte offset in the call's arena (temps and scratch), set by the memory plan. */
+  offset: number;
+}
+
+export const bufferBytes = (b: BufferDecl): number => b.size * itemSize[b.dtype];
+
+export interface MapOutput {
+  readonly buf: number;
+  readonly value: SExpr;
+  /** Flat store position, over the kernel's vars. */
+  readonly index: IExpr;
+}
+
+/** `for vars: out[index] = value` (values may hold one reduction over further variables). */
+export interface MapKernel {
+  readonly kind: "map";
+  readonly name: string;
+  /** Loop nest, outermost first. */
+  readonly vars: readonly IVar[];
+  readonly outs: readonly MapOutput[];
+}
+
+/**
+ * A float32 contraction over packed operands, `acc[b, m, n] = sum_k A[b, m, k] * B[b, k, n]`,
+ * then `out[index] = epilogue(acc)`. The operands were packed beforehand by map kernels (which
+ * fuse the operands' producers): panels of `mr` rows of A, `packA[((b*MB + ip)*K + k)*mr + r]`
+ * for m = ip*mr + r, and panels of `nr` columns of B, `packB[((b*NB + jp)*K + k)*nr + c]` for
+ * n = jp*nr + c, zero beyond M and N. A renderer runs a register-tiled microkernel per
+ * (ip, jp) panel pair.
+ */
+export interface MatmulKernel {
+  readonly kind: "matmul";
+  readonly name: string;
+  readonly bVar: IVar;
+  readonly mVar: IVar;
+  readonly nVar: IVar;
+  readonly K: number;
+  /** Over bVar, mVar, nVar and the `acc` leaf. */
+  readonly epilogue: SExpr;
+  readonly out: { readonly buf: number; readonly index: IExpr };
+  readonly packA: number;
+  readonly packB: number;
+  /** Scratch for one mr x nr tile of accumulators (edge tiles). */
+  readonly tile: number;
+  readonly mr: number;
+  readonly nr: number;
+}
+
+export type HostInput = { readonly buf: number } | { readonly literal: number; readonly dtype: DType };
+
+/** A primitive with no native kernel yet: the reference implementation on buffer views. */
+export interface HostStep {
+  readonly kind: "host";
+  readonly name: string;
+  readonly eqn: Eqn;
+  readonly inputs: readonly HostInput[];
+  readonly outputs: readonly number[];
+}
+
+export type Step = MapKernel | MatmulKernel | HostStep;
+
+export interface Program {
+  /** The optimized jaxpr this program computes. */
+  readonly jaxpr: Jaxpr;
+  readonly buffers: readonly BufferDecl[];
+  /** Buffer id of each jaxpr input / output. */
+  readonly inputs: readonly number[];
+  readonly outputs: readonly number[];
+  readonly steps: readonly Step[];
+  /** Bytes of the per-call arena that holds temps and scratch (after planning). */
+  arenaBytes: number;
+}
+
+/** Buffers a step reads. */
+export function stepReads(step: Step): number[] {
+  const out = new Set<number>();
+  const visit = (roots: readonly SExpr[]) => {
+    const seen = new Set<number>();
+    const go = (e: SExpr) => {
+      if (seen.has(e.id)) return;
+      seen.add(e.id);
+      if (e.k === "load") out.add(e.buf);
+      switch (e.k) {
+        case "unary":
+        case "convert":
+        case "bitcast":
+        case "round":
+        case "ipow":
+          go(e.a);
+          break;
+        case "binary":
+        case "compare":
+          go(e.a);
+          go(e.b);
+          break;
+        case "select":
+          go(e.which);
+          e.cases.forEach(go);
+          break;
+        case "clamp":
+          go(e.lo);
+          go(e.x);
+          go(e.hi);
+          break;
+        case "reduce":
+          go(e.body);
+          break;
+        default:
+          break;
+      }
+    };
+    roots.forEach(go);
+  };
+  switch (step.kind) {
+    case "map":
+      visit(step.outs.map((o) => o.value));
+      break;
+    case "matmul":
+      visit([step.epilogue]);
+      out.add(step.packA);
+      out.add(step.packB);
+      out.add(step.tile);
+      break;
+    case "host":
+      for (const i of step.inputs) if ("buf" in i) out.add(i.buf);
+      break;
+  }
+  return [...out];
+}
+
+/** Buffers a step writes. */
+export function stepWrites(step: Step): number[] {
+  switch (step.kind) {
+    case "map":
+      return step.outs.map((o) => o.buf);
+    case "matmul":
+      return [step.out.buf, step.tile];
+    case "host":
+      return [...step.outputs];
+  }
+}
+
+/** A readable listing of a program: buffers, then one block per step. */
+export function showProgram(p: Program): string {
+  const bufName = (id: number) => {
+    const b = p.buffers[id]!;
+    return b.kind === "input" ? `in${b.index}` : b.kind === "output" ? `out${b.index}` : `t${id}`;
+  };
+  const lines: string[] = [];
+  const temps = p.buffers.filter((b) => b.kind === "temp" || b.kind === "scratch");
+  lines.push(`program: ${p.inputs.length} inputs, ${p.outputs.length} outputs, ${temps.length} temps in a ${p.arenaBytes}-byte arena`);
+  for (const b of temps) lines.push(`  ${bufName(b.id)}: ${b.dtype}[${b.shape.join(",")}] ${b.kind} @${b.offset}`);
+  for (const s of p.steps) {
+    switch (s.kind) {
+      case "map": {
+        const names = new Map<number, string>();
+        s.vars.forEach((v, i) => names.set(v.id, `i${i}`));
+        const name = (v: IVar) => {
+          let n = names.get(v.id);
+          if (n === undefined) names.set(v.id, (n = `${v.name}${names.size - s.vars.length}`));
+          return n;
+        };
+        const loops = s.vars.map((v) => `${name(v)}<${v.extent}`).join(", ");
+        lines.push(`${s.name}: map [${loops}]`);
+        for (const o of s.outs) lines.push(`  ${bufName(o.buf)}[${showIExpr(o.index, name)}] = ${showSExpr(o.value, name, bufName)}`);
+        break;
+      }
+      case "matmul": {
+        const name = (v: IVar) => (v === s.bVar ? "b" : v === s.mVar ? "m" : v === s.nVar ? "n" : `${v.name}${v.id}`);
+        lines.push(
+          `${s.name}: matmul [b<${s.bVar.extent}, m<${s.mVar.extent}, n<${s.nVar.extent}, k<${s.K}] tile ${s.mr}x${s.nr} over ${bufName(s.packA)}, ${bufName(s.packB)}`,
+        );
+        lines.push(`  ${bufName(s.out.buf)}[${showIExpr(s.out.index, name)}] = ${showSExpr(s.epilogue, name, bufName)}`);
+        break;
+      }
+      case "host": {
+        const ins = s.inputs.map((i) => ("buf" in i ? bufName(i.buf) : `${i.literal}:${i.dtype}`)).join(", ");
+        lines.push(`${s.name}: host ${primitiveName(s.eqn.primitive)}(${ins}) -> ${s.outputs.map(bufName).join(", ")}`);
+        break;
+      }
+    }
+  }
+  return lines.join("\n");
+}

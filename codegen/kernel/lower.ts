@@ -1,0 +1,774 @@
+/**
+ * Lowering a jaxpr to a Program of kernels, with fusion.
+ *
+ * 1. Optimize the jaxpr (inline calls, fold, CSE, DCE).
+ * 2. Group equations, walking backwards: an elementwise equation joins the kernel of its
+ *    consumers when they are all in one kernel; views and conversions (broadcastInDim,
+ *    reshape, transpose, squeeze, rev, slice, pad, concatenate, convertElementType, iota) are
+ *    index arithmetic and join every consumer kernel; a reduction or contraction starts a
+ *    kernel that absorbs its producers, and becomes the core of its consumer's kernel (an
+ *    epilogue) when that consumer is elementwise over the same index space. Everything else is
+ *    a host step. What a kernel computes is materialized in a buffer; the rest is never stored.
+ * 3. Build each kernel's scalar expressions by walking from its root back to materialized
+ *    values, translating views into index expressions.
+ * 4. Canonicalize loop nests (drop unit dims, merge dims every access walks contiguously) and
+ *    plan the memory of temporaries.
+ */
+import { shapeSize, shapesEqual } from "../../ir/aval.js";
+import { type DType, castScalar } from "../../ir/dtype.js";
+import { type Atom, type Eqn, type Jaxpr, Literal, Var } from "../../ir/jaxpr.js";
+import { type Params, type Primitive, isBinary, isComparison, isUnary } from "../../ir/primitives.js";
+import {
+  type IExpr,
+  type IVar,
+  coefOf,
+  flatten,
+  iadd,
+  iclamp,
+  iconst,
+  idiv,
+  imod,
+  inAtoms,
+  iscale,
+  isubst,
+  ivar,
+  newVar,
+  unravel,
+} from "./iexpr.js";
+import type { BufferDecl, BufferKind, HostInput, MapKernel, MapOutput, MatmulKernel, Program, Step } from "./kernel.js";
+import { optimizeJaxpr } from "./passes.js";
+import { planMemory } from "./plan.js";
+import { NodeFactory, type ReduceOp, type SExpr, children as childrenOf, indexExprs } from "./sexpr.js";
+
+export interface LowerOptions {
+  /** Float32 contractions with at least this many multiply-adds (and M >= 4, N >= 8) use the packed matmul kernel. */
+  matmulMinFlops?: number;
+  /**
+   * Register tile of the matmul microkernel: rows (MR) and columns (NR, a multiple of 4).
+   * Default 4x8 (8 accumulators + 3 operand registers fit x64's 16 SIMD registers; measured
+   * fastest on AMD EPYC and Intel Xeon, with and without relaxed-SIMD fma).
+   */
+  matmulTile?: readonly [number, number];
+}
+
+type Kind = "ew" | "dup" | "reduce" | "dot" | "multi" | "host";
+
+const viewPrims = new Set<Primitive>([
+  "broadcastInDim",
+  "reshape",
+  "transpose",
+  "squeeze",
+  "rev",
+  "slice",
+  "pad",
+  "concatenate",
+  "convertElementType",
+  "copy",
+  "stopGradient",
+  "iota",
+]);
+const ewPrims = new Set<Primitive>(["round", "integerPow", "selectN", "clamp", "bitcastConvertType"]);
+const reducePrims: Partial<Record<Primitive, ReduceOp>> = {
+  reduceSum: "sum",
+  reduceProd: "prod",
+  reduceMax: "max",
+  reduceMin: "min",
+  reduceAnd: "and",
+  reduceOr: "or",
+  argmax: "argmax",
+  argmin: "argmin",
+};
+
+export function kindOf(p: Primitive): Kind {
+  if (isUnary(p) || isBinary(p) || isComparison(p) || ewPrims.has(p)) return "ew";
+  if (viewPrims.has(p)) return "dup";
+  if (p in reducePrims) return "reduce";
+  if (p === "dotGeneral") return "dot";
+  if (p === "threefry2x32") return "multi"; // elementwise with several outputs: a kernel root
+  return "host";
+}
+
+/** The kind of an equation: float32 convolutions (without batch groups) are contractions. */
+function kindOfEqn(e: Eqn): Kind {
+  if (e.primitive === "convGeneralDilated") {
+    const p = e.params as Params<"convGeneralDilated">;
+    return e.inputs[0]!.aval.dtype === "float32" && e.outVars[0]!.aval.dtype === "float32" && p.batchGroupCount === 1 ? "dot" : "host";
+  }
+  return kindOf(e.primitive);
+}
+
+/** Whether an equation reads `operand` at exactly its own output index (so a core's value can stay in a register). */
+function indexPreserving(e: Eqn, operand: Var): boolean {
+  const k = kindOf(e.primitive);
+  const out = e.outVars[0]!.aval;
+  const sameShape = shapesEqual(out.shape, operand.aval.shape);
+  if (k === "ew") return sameShape;
+  if (e.primitive === "convertElementType" || e.primitive === "copy" || e.primitive === "stopGradient") return sameShape;
+  // Adding or removing unit dims (keepdims) keeps every element at its flat position.
+  if (e.primitive === "reshape" || e.primitive === "squeeze" || e.primitive === "broadcastInDim")
+    return out.size === operand.aval.size && shapesEqual(out.shape.filter((n) => n !== 1), operand.aval.shape.filter((n) => n !== 1));
+  return false;
+}
+
+interface Group {
+  readonly id: number;
+  kind: "map" | "reduce" | "dot" | "host";
+  readonly root: number;
+  core: number | null;
+  dotStyle?: "matmul" | "reduce";
+  readonly members: Set<number>;
+  /** Members whose values feed a reduce-style contraction's operands (evaluated many times). */
+  readonly operandCtx: Set<number>;
+}
+
+interface DotDims {
+  batch: number[];
+  lfree: number[];
+  rfree: number[];
+  contract: number[];
+  lc: readonly number[];
+  rc: readonly number[];
+  lb: readonly number[];
+  rb: readonly number[];
+}
+
+function dotDims(e: Eqn): DotDims {
+  const [lhs, rhs] = e.inputs as [Atom, Atom];
+  const [[lc, rc], [lb, rb]] = (e.params as Params<"dotGeneral">).dimensionNumbers;
+  const lfree = lhs.aval.shape.map((_, i) => i).filter((i) => !lc.includes(i) && !lb.includes(i));
+  const rfree = rhs.aval.shape.map((_, i) => i).filter((i) => !rc.includes(i) && !rb.includes(i));
+  return {
+    batch: lb.map((d) => lhs.aval.shape[d]!),
+    lfree: lfree.map((d) => lhs.aval.shape[d]!),
+    rfree: rfree.map((d) => rhs.aval.shape[d]!),
+    contract: lc.map((d) => lhs.aval.shape[d]!),
+    lc,
+    rc,
+    lb,
+    rb,
+  };
+}
+
+export function lowerJaxpr(input: Jaxpr, opts: LowerOptions = {}): Program {
+  const jaxpr = optimizeJaxpr(input);
+  const eqns = jaxpr.eqns;
+  const minFlops = opts.matmulMinFlops ?? 16384;
+  const [MR, NR] = opts.matmulTile ?? [4, 8];
+
+  const producer = new Map<Var, number>();
+  const consumers = new Map<Var, number[]>();
+  eqns.forEach((e, i) => {
+    e.outVars.forEach((v) => producer.set(v, i));
+    for (const a of e.inputs) {
+      if (!(a instanceof Var)) continue;
+      const list = consumers.get(a);
+      if (list === undefined) consumers.set(a, [i]);
+      else if (list[list.length - 1] !== i) list.push(i);
+    }
+  });
+  const outputSet = new Set<Var>(jaxpr.outs.filter((a): a is Var => a instanceof Var));
+
+  const dotStyleOf = (e: Eqn): "matmul" | "reduce" => {
+    if (e.primitive === "convGeneralDilated") return "matmul";
+    const out = e.outVars[0]!.aval;
+    const lhs = e.inputs[0]!.aval;
+    if (out.dtype !== "float32" || lhs.dtype !== "float32") return "reduce";
+    const d = dotDims(e);
+    const M = shapeSize(d.lfree);
+    const N = shapeSize(d.rfree);
+    const K = shapeSize(d.contract);
+    return M >= MR && N >= NR && K >= 1 && M * N * K * shapeSize(d.batch) >= minFlops ? "matmul" : "reduce";
+  };
+
+  // ---- grouping, backwards ----
+  const groupsOf: Set<Group>[] = eqns.map(() => new Set());
+  const groups: Group[] = [];
+  const newGroup = (i: number, kind: Group["kind"]): Group => {
+    const g: Group = { id: groups.length, kind, root: i, core: null, members: new Set([i]), operandCtx: new Set() };
+    groups.push(g);
+    groupsOf[i]!.add(g);
+    return g;
+  };
+  const inOperandCtx = (g: Group, v: Var): boolean =>
+    (consumers.get(v) ?? []).some(
+      (j) =>
+        g.members.has(j) &&
+        // reduce-style dots and convolutions (im2col) read each operand element many times
+        ((j === g.core && (g.dotStyle === "reduce" || eqns[j]!.primitive === "convGeneralDilated")) || g.operandCtx.has(j)),
+    );
+  /** Whether every use of v inside g (transitively) reads it at its own index, and nothing outside g does. */
+  const flowsIndexPreserving = (g: Group, v: Var): boolean => {
+    const stack = [v];
+    const seen = new Set<Var>();
+    while (stack.length) {
+      const u = stack.pop()!;
+      if (seen.has(u)) continue;
+      seen.add(u);
+      for (const j of consumers.get(u) ?? []) {
+        if (!g.members.has(j) || groupsOf[j]!.size !== 1) return false;
+        const e = eqns[j]!;
+        if (!indexPreserving(e, u)) return false;
+        if (j !== g.root) stack.push(e.outVars[0]!);
+      }
+    }
+    return true;
+  };
+
+  for (let i = eqns.length - 1; i >= 0; i--) {
+    const e = eqns[i]!;
+    const kind = kindOfEqn(e);
+    if (kind === "host") {
+      newGroup(i, "host");
+      continue;
+    }
+    if (kind === "multi") {
+      newGroup(i, "map");
+      continue;
+    }
+    const v = e.outVars[0]!;
+    const cons = consumers.get(v) ?? [];
+    const isOut = outputSet.has(v);
+    const consGroups = new Set<Group>();
+    for (const j of cons) for (const g of groupsOf[j]!) consGroups.add(g);
+
+    if (kind === "ew" || kind === "dup") {
+      if (!isOut && cons.length > 0) {
+        const expands =
+          kind === "ew" &&
+          cons.some((j) => {
+            const c = eqns[j]!;
+            return c.primitive === "broadcastInDim" && c.outVars[0]!.aval.size > v.aval.size;
+          });
+        const canJoin = (g: Group) => g.kind !== "host" && !expands && (kind === "dup" || !inOperandCtx(g, v));
+        const join = (g: Group) => {
+          if (inOperandCtx(g, v)) g.operandCtx.add(i);
+          g.members.add(i);
+          groupsOf[i]!.add(g);
+        };
+        if (kind === "ew" && consGroups.size === 1) {
+          const g = [...consGroups][0]!;
+          if (canJoin(g)) {
+            join(g);
+            continue;
+          }
+        }
+        if (kind === "dup" && [...consGroups].every(canJoin)) {
+          consGroups.forEach(join);
+          continue;
+        }
+      }
+      newGroup(i, "map");
+      continue;
+    }
+
+    // reduce / dot
+    const style = kind === "dot" ? dotStyleOf(e) : undefined;
+    if (!isOut && cons.length > 0 && consGroups.size === 1) {
+      const g = [...consGroups][0]!;
+      if (g.kind === "map" && g.core === null && flowsIndexPreserving(g, v)) {
+        g.core = i;
+        g.kind = kind === "dot" ? "dot" : "reduce";
+        if (style) g.dotStyle = style;
+        g.members.add(i);
+        groupsOf[i]!.add(g);
+        continue;
+      }
+    }
+    const g = newGroup(i, kind === "dot" ? "dot" : "reduce");
+    g.core = i;
+    if (style) g.dotStyle = style;
+  }
+
+  // ---- buffers ----
+  const buffers: BufferDecl[] = [];
+  const addBuffer = (kind: BufferKind, index: number, dtype: DType, shape: readonly number[]): number => {
+    const id = buffers.length;
+    buffers.push({ id, kind, index, dtype, shape, size: shapeSize(shape), offset: -1 });
+    return id;
+  };
+  const bufOf = new Map<Var, number>();
+  const allInvars = [...jaxpr.constvars, ...jaxpr.invars];
+  const inputs = allInvars.map((v, k) => {
+    const id = addBuffer("input", k, v.aval.dtype, v.aval.shape);
+    bufOf.set(v, id);
+    return id;
+  });
+  const rootVars = new Set<Var>();
+  for (const g of groups) for (const v of eqns[g.root]!.outVars) rootVars.add(v);
+  const outputs = jaxpr.outs.map((a, k) => {
+    const id = addBuffer("output", k, a.aval.dtype, a.aval.shape);
+    if (a instanceof Var && !bufOf.has(a) && rootVars.has(a)) bufOf.set(a, id);
+    return id;
+  });
+  const ordered = [...groups].sort((a, b) => a.root - b.root);
+  for (const g of ordered)
+    for (const v of eqns[g.root]!.outVars) if (!bufOf.has(v)) bufOf.set(v, addBuffer("temp", -1, v.aval.dtype, v.aval.shape));
+
+  // ---- expressions ----
+  const f = new NodeFactory();
+  const steps: Step[] = [];
+  let kernelCount = 0;
+
+  const buildExprs = (g: Group) => {
+    const memo = new Map<string, SExpr>();
+    const rootOuts = new Set(eqns[g.root]!.outVars);
+    const exprOf = (a: Atom, idx: readonly IExpr[]): SExpr => {
+      if (a instanceof Literal) return f.const(castScalar(a.value, a.aval.dtype), a.aval.dtype);
+      const buf = bufOf.get(a);
+      if (buf !== undefined && !rootOuts.has(a)) return f.load(buf, flatten(idx, a.aval.shape), a.aval.dtype);
+      const key = `${a.id}|${idx.map((x) => x.key).join(";")}`;
+      const hit = memo.get(key);
+      if (hit) return hit;
+      const p = producer.get(a);
+      if (p === undefined || !g.members.has(p)) throw new Error(`internal: lowering reached a value outside its kernel (${a.aval})`);
+      const r = compute(eqns[p]!, idx);
+      memo.set(key, r);
+      return r;
+    };
+    const operand = (e: Eqn, k: number, idx: readonly IExpr[]) => {
+      const a = e.inputs[k]!;
+      return exprOf(a, a.aval.ndim === 0 ? [] : idx);
+    };
+    const compute = (e: Eqn, idx: readonly IExpr[]): SExpr => {
+      const out = e.outVars[0]!.aval;
+      const prim = e.primitive;
+      if (isUnary(prim)) return f.unary(prim, operand(e, 0, idx), out.dtype);
+      if (isBinary(prim)) return f.binary(prim, operand(e, 0, idx), operand(e, 1, idx), out.dtype);
+      if (isComparison(prim)) return f.compare(prim, operand(e, 0, idx), operand(e, 1, idx));
+      const inShape = (k: number) => e.inputs[k]!.aval.shape;
+      switch (prim) {
+        case "round":
+          return f.round(operand(e, 0, idx), (e.params as Params<"round">).roundingMethod);
+        case "integerPow":
+          return f.ipow(operand(e, 0, idx), (e.params as Params<"integerPow">).y);
+        case "selectN":
+          return f.select(
+            operand(e, 0, idx),
+            e.inputs.slice(1).map((_, k) => operand(e, k + 1, idx)),
+            out.dtype,
+          );
+        case "clamp":
+          return f.clamp(operand(e, 0, idx), operand(e, 1, idx), operand(e, 2, idx), out.dtype);
+        case "bitcastConvertType":
+          return f.bitcast(operand(e, 0, idx), out.dtype);
+        case "convertElementType":
+          return f.convert(operand(e, 0, idx), out.dtype);
+        case "copy":
+        case "stopGradient":
+          return operand(e, 0, idx);
+        case "iota": {
+          const p = e.params as Params<"iota">;
+          return f.iota(idx[p.dimension]!, out.dtype);
+        }
+        case "broadcastInDim": {
+          const p = e.params as Params<"broadcastInDim">;
+          const s = inShape(0);
+          return exprOf(e.inputs[0]!, s.map((n, i) => (n === 1 ? iconst(0) : idx[p.broadcastDimensions[i]!]!)));
+        }
+        case "reshape":
+          return exprOf(e.inputs[0]!, unravel(flatten(idx, out.shape), inShape(0)));
+        case "squeeze": {
+          const p = e.params as Params<"squeeze">;
+          let j = 0;
+          return exprOf(e.inputs[0]!, inShape(0).map((_, d) => (p.dimensions.includes(d) ? iconst(0) : idx[j++]!)));
+        }
+        case "transpose": {
+          const p = e.params as Params<"transpose">;
+          const inIdx = new Array<IExpr>(idx.length);
+          p.permutation.forEach((src, k) => (inIdx[src] = idx[k]!));
+          return exprOf(e.inputs[0]!, inIdx);
+        }
+        case "rev": {
+          const p = e.params as Params<"rev">;
+          const s = inShape(0);
+          return exprOf(e.inputs[0]!, idx.map((x, d) => (p.dimensions.includes(d) ? iadd(s[d]! - 1, iscale(x, -1)) : x)));
+        }
+        case "slice": {
+          const p = e.params as Params<"slice">;
+          return exprOf(e.inputs[0]!, idx.map((x, d) => iadd(p.startIndices[d]!, iscale(x, p.strides?.[d] ?? 1))));
+        }
+        case "pad": {
+          const p = e.params as Params<"pad">;
+          const s = inShape(0);
+          const padValue = exprOf(e.inputs[1]!, []);
+          if (s.some((n) => n === 0)) return padValue;
+          let valid = f.const(1, "bool");
+          const inIdx = idx.map((o, d) => {
+            const [lo, , interior] = p.paddingConfig[d]!;
+            const step = interior + 1;
+            const n = s[d]!;
+            const q = iadd(o, -lo);
+            const conds = [f.icond(q, "ge", 0), f.icond(q, "lt", (n - 1) * step + 1)];
+            if (step > 1) conds.push(f.icond(imod(q, step), "eq", 0));
+            for (const c of conds) valid = and(valid, c);
+            return iclamp(idiv(q, step), 0, n - 1);
+          });
+          if (valid.k === "const") return valid.value ? exprOf(e.inputs[0]!, inIdx) : padValue;
+          return f.select(valid, [padValue, exprOf(e.inputs[0]!, inIdx)], out.dtype);
+        }
+        case "concatenate": {
+          const p = e.params as Params<"concatenate">;
+          const d = p.dimension;
+          const parts: { k: number; off: number; n: number }[] = [];
+          let off = 0;
+          e.inputs.forEach((a, k) => {
+            const n = a.aval.shape[d]!;
+            if (n > 0) parts.push({ k, off, n });
+            off += n;
+          });
+          const partExpr = (part: { k: number; off: number; n: number }) =>
+            exprOf(
+              e.inputs[part.k]!,
+              idx.map((x, i) => (i === d ? iclamp(iadd(x, -part.off), 0, part.n - 1) : x)),
+            );
+          if (parts.length === 0) return f.const(0, out.dtype); // an empty result: never evaluated
+          let value = partExpr(parts[parts.length - 1]!);
+          for (let q = parts.length - 2; q >= 0; q--) {
+            const next = parts[q + 1]!;
+            value = f.select(f.icond(idx[d]!, "lt", next.off), [value, partExpr(parts[q]!)], out.dtype);
+          }
+          return value;
+        }
+        case "dotGeneral":
+          return computeDot(e, idx);
+        case "convGeneralDilated":
+          if (g.dotStyle === "matmul" && g.core === producer.get(e.outVars[0]!)) return f.acc(out.dtype);
+          throw new Error("internal: a convolution outside its contraction kernel");
+        default: {
+          const op = reducePrims[prim];
+          if (op === undefined) throw new Error(`internal: ${prim} has no kernel lowering`);
+          const axes = (e.params as Params<"reduceSum">).axes;
+          const s = inShape(0);
+          const rvars: IVar[] = [];
+          let j = 0;
+          const inIdx = s.map((n, dim) => {
+            if (axes.includes(dim)) {
+              const v = newVar(n, "r");
+              rvars.push(v);
+              return ivar(v);
+            }
+            return idx[j++]!;
+          });
+          const body = exprOf(e.inputs[0]!, inIdx);
+          return f.reduce(op, body, rvars, out.dtype);
+        }
+      }
+    };
+    /** Threefry-2x32 (20 rounds), as codegen/ref/threefry.ts: both words from one shared DAG. */
+    const threefry = (e: Eqn, idx: readonly IExpr[]): SExpr[] => {
+      const [k0, k1, x0, x1] = [0, 1, 2, 3].map((k) => operand(e, k, idx)) as [SExpr, SExpr, SExpr, SExpr];
+      const u = "uint32";
+      const add = (a: SExpr, b: SExpr) => f.binary("add", a, b, u);
+      const xor = (a: SExpr, b: SExpr) => f.binary("xor", a, b, u);
+      const c = (v: number) => f.const(v >>> 0, u);
+      const rotl = (v: SExpr, r: number) => f.binary("or", f.binary("shiftLeft", v, c(r), u), f.binary("shiftRightLogical", v, c(32 - r), u), u);
+      const ks = [k0, k1, xor(xor(k0, k1), c(0x1bd11bda))];
+      const rotations = [
+        [13, 15, 26, 6],
+        [17, 29, 16, 24],
+      ];
+      let a = add(x0, ks[0]!);
+      let b = add(x1, ks[1]!);
+      for (let block = 0; block < 5; block++) {
+        for (const r of rotations[block % 2]!) {
+          a = add(a, b);
+          b = xor(rotl(b, r), a);
+        }
+        a = add(a, ks[(block + 1) % 3]!);
+        b = add(add(b, ks[(block + 2) % 3]!), c(block + 1));
+      }
+      return [a, b];
+    };
+    const computeAll = (e: Eqn, idx: readonly IExpr[]): SExpr[] => (e.primitive === "threefry2x32" ? threefry(e, idx) : [compute(e, idx)]);
+    const and = (a: SExpr, b: SExpr): SExpr => {
+      if (a.k === "const") return a.value ? b : a;
+      if (b.k === "const") return b.value ? a : b;
+      return f.binary("and", a, b, "bool");
+    };
+    const computeDot = (e: Eqn, idx: readonly IExpr[]): SExpr => {
+      const out = e.outVars[0]!.aval;
+      if (g.dotStyle === "matmul" && g.core === producer.get(e.outVars[0]!)) return f.acc(out.dtype);
+      // Reduce style: a sum over the contracting dims of the converted product.
+      const d = dotDims(e);
+      const [lhs, rhs] = e.inputs as [Atom, Atom];
+      const rvars = d.contract.map((n) => newVar(n, "k"));
+      const nb = d.batch.length;
+      const nl = d.lfree.length;
+      const operandIdx = (a: Atom, c: readonly number[], b: readonly number[], freeOffset: number) => {
+        let free = 0;
+        return a.aval.shape.map((_, dim) => {
+          const ci = c.indexOf(dim);
+          if (ci >= 0) return ivar(rvars[ci]!);
+          const bi = b.indexOf(dim);
+          if (bi >= 0) return idx[bi]!;
+          return idx[freeOffset + free++]!;
+        });
+      };
+      const A = f.convert(exprOf(lhs, operandIdx(lhs, d.lc, d.lb, nb)), out.dtype);
+      const B = f.convert(exprOf(rhs, operandIdx(rhs, d.rc, d.rb, nb + nl)), out.dtype);
+      return f.reduce("sum", f.binary("mul", A, B, out.dtype), rvars, out.dtype);
+    };
+    return { exprOf, compute, computeAll };
+  };
+
+  for (const g of ordered) {
+    const root = eqns[g.root]!;
+    const name = `k${kernelCount++}_${g.kind === "host" ? root.primitive : g.core !== null ? eqns[g.core]!.primitive : root.primitive}`;
+    if (g.kind === "host") {
+      const ins: HostInput[] = root.inputs.map((a) =>
+        a instanceof Literal ? { literal: castScalar(a.value, a.aval.dtype), dtype: a.aval.dtype } : { buf: bufOf.get(a)! },
+      );
+      steps.push({ kind: "host", name, eqn: root, inputs: ins, outputs: root.outVars.map((v) => bufOf.get(v)!) });
+      continue;
+    }
+    const outVar = root.outVars[0]!;
+    const outBuf = bufOf.get(outVar)!;
+    const { compute, exprOf, computeAll } = buildExprs(g);
+    if (g.kind === "dot" && g.dotStyle === "matmul") {
+      const core = eqns[g.core!]!;
+      const coreOut = core.outVars[0]!.aval;
+      const c = contraction(core, (a, idx) => exprOf(a, idx), f);
+      const { Bt, M, N, K } = c;
+      if (Bt * M * N === 0) continue;
+      const MB = Math.ceil(M / MR);
+      const NB = Math.ceil(N / NR);
+      const packA = addBuffer("scratch", -1, "float32", [Bt * MB * MR * K]);
+      const packB = addBuffer("scratch", -1, "float32", [Bt * NB * NR * K]);
+      const tile = addBuffer("scratch", -1, "float32", [MR * NR]);
+      // Pack kernels (which fuse the operands' producers): one over full panels, one for the
+      // partial last panel (zero-padded).
+      const pack = (which: "A" | "B", full: boolean) => {
+        const R = which === "A" ? MR : NR;
+        const total = which === "A" ? M : N;
+        const nPanels = which === "A" ? MB : NB;
+        const nFull = Math.floor(total / R);
+        if (K === 0 || (full ? nFull === 0 : nFull === nPanels)) return;
+        const bv = newVar(Bt, "b");
+        const pv = full ? newVar(nFull, "p") : null;
+        const kv = newVar(K, "k");
+        const rv = newVar(R, "r");
+        const panel = pv ? ivar(pv) : iconst(nFull);
+        const pos = iadd(iscale(panel, R), ivar(rv));
+        const at = full ? pos : iclamp(pos, 0, total - 1);
+        let value = which === "A" ? c.a(ivar(bv), at, ivar(kv)) : c.b(ivar(bv), ivar(kv), at);
+        if (!full) value = f.select(f.icond(pos, "lt", total), [f.const(0, "float32"), value], "float32");
+        const index = iadd(iscale(iadd(iscale(iadd(iscale(ivar(bv), nPanels), panel), K), ivar(kv)), R), ivar(rv));
+        const vars = pv ? [bv, pv, kv, rv] : [bv, kv, rv];
+        steps.push(canonicalize(f, { kind: "map", name: `${name}_pack${which}${full ? "" : "_edge"}`, vars, outs: [{ buf: which === "A" ? packA : packB, value, index }] }));
+      };
+      pack("A", true);
+      pack("A", false);
+      pack("B", true);
+      pack("B", false);
+      const bVar = newVar(Bt, "b");
+      const mVar = newVar(M, "m");
+      const nVar = newVar(N, "n");
+      // The epilogue runs over the root's index space; it differs from the core's at most by unit dims.
+      const flat = flatten(c.outIdx(ivar(bVar), ivar(mVar), ivar(nVar)), coreOut.shape);
+      const epilogue = g.root === g.core ? f.acc(coreOut.dtype) : compute(root, unravel(flat, outVar.aval.shape));
+      const k: MatmulKernel = { kind: "matmul", name, bVar, mVar, nVar, K, epilogue, out: { buf: outBuf, index: flat }, packA, packB, tile, mr: MR, nr: NR };
+      steps.push(k);
+      continue;
+    }
+    const vars = outVar.aval.shape.map((n) => newVar(n, "i"));
+    const idx = vars.map(ivar);
+    const values = computeAll(root, idx);
+    if (outVar.aval.size === 0) continue;
+    const index = flatten(idx, outVar.aval.shape);
+    steps.push(canonicalize(f, { kind: "map", name, vars, outs: values.map((value, k) => ({ buf: bufOf.get(root.outVars[k]!)!, value, index })) }));
+  }
+
+  // ---- outputs not computed in place: literals, inputs, repeats ----
+  jaxpr.outs.forEach((a, k) => {
+    const outBuf = outputs[k]!;
+    if (a instanceof Var && bufOf.get(a) === outBuf) return;
+    if (a.aval.size === 0) return;
+    const vars = a.aval.shape.map((n) => newVar(n, "i"));
+    const idx = vars.map(ivar);
+    const value =
+      a instanceof Literal ? f.const(castScalar(a.value, a.aval.dtype), a.aval.dtype) : f.load(bufOf.get(a)!, flatten(idx, a.aval.shape), a.aval.dtype);
+    steps.push(canonicalize(f, { kind: "map", name: `k${kernelCount++}_output${k}`, vars, outs: [{ buf: outBuf, value, index: flatten(idx, a.aval.shape) }] }));
+  });
+
+  const program: Program = { jaxpr, buffers, inputs, outputs, steps, arenaBytes: 0 };
+  planMemory(program);
+  return program;
+}
+
+/**
+ * A contraction as a batched matrix product: `out[outIdx(b, m, n)] = sum_k a(b, m, k) * b(b, k, n)`.
+ * dotGeneral: batch dims, lhs free dims, rhs free dims, contracting dims (each group flattened).
+ * convGeneralDilated (feature groups as the batch): m runs over (batch, output positions), k
+ * over (input feature, kernel positions) — an implicit im2col, where positions that fall in the
+ * padding or in lhs-dilation holes read as zero.
+ */
+interface Contraction {
+  readonly Bt: number;
+  readonly M: number;
+  readonly N: number;
+  readonly K: number;
+  a(b: IExpr, m: IExpr, k: IExpr): SExpr;
+  b(b: IExpr, k: IExpr, n: IExpr): SExpr;
+  outIdx(b: IExpr, m: IExpr, n: IExpr): IExpr[];
+}
+
+function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, f: NodeFactory): Contraction {
+  const [lhs, rhs] = e.inputs as [Atom, Atom];
+  const out = e.outVars[0]!.aval;
+  const cvt = (x: SExpr) => f.convert(x, "float32");
+  if (e.primitive === "dotGeneral") {
+    const d = dotDims(e);
+    const operandIdx = (a: Atom, c: readonly number[], bd: readonly number[], bIdx: readonly IExpr[], freeIdx: readonly IExpr[], kIdx: readonly IExpr[]) => {
+      let free = 0;
+      return a.aval.shape.map((_, dim) => {
+        const ci = c.indexOf(dim);
+        if (ci >= 0) return kIdx[ci]!;
+        const bi = bd.indexOf(dim);
+        if (bi >= 0) return bIdx[bi]!;
+        return freeIdx[free++]!;
+      });
+    };
+    return {
+      Bt: shapeSize(d.batch),
+      M: shapeSize(d.lfree),
+      N: shapeSize(d.rfree),
+      K: shapeSize(d.contract),
+      a: (b, m, k) => cvt(exprOf(lhs, operandIdx(lhs, d.lc, d.lb, unravel(b, d.batch), unravel(m, d.lfree), unravel(k, d.contract)))),
+      b: (b, k, n) => cvt(exprOf(rhs, operandIdx(rhs, d.rc, d.rb, unravel(b, d.batch), unravel(n, d.rfree), unravel(k, d.contract)))),
+      outIdx: (b, m, n) => [...unravel(b, d.batch), ...unravel(m, d.lfree), ...unravel(n, d.rfree)],
+    };
+  }
+  const p = e.params as Params<"convGeneralDilated">;
+  const { lhsSpec, rhsSpec, outSpec } = p.dimensionNumbers;
+  const nsp = lhs.aval.ndim - 2;
+  const G = p.featureGroupCount;
+  const Nb = lhs.aval.shape[lhsSpec[0]!]!;
+  const O = rhs.aval.shape[rhsSpec[0]!]!;
+  const I = rhs.aval.shape[rhsSpec[1]!]!;
+  const OG = O / G;
+  const sp = (shape: readonly number[], spec: readonly number[]) => spec.slice(2).map((d) => shape[d]!);
+  const outSp = sp(out.shape, outSpec);
+  const ksz = sp(rhs.aval.shape, rhsSpec);
+  const insz = sp(lhs.aval.shape, lhsSpec);
+  return {
+    Bt: G,
+    M: Nb * shapeSize(outSp),
+    N: OG,
+    K: I * shapeSize(ksz),
+    a: (g, m, k) => {
+      if (insz.some((n) => n === 0)) return f.const(0, "float32");
+      const [n, ...pos] = unravel(m, [Nb, ...outSp]);
+      const [i, ...kk] = unravel(k, [I, ...ksz]);
+      const idx = new Array<IExpr>(lhs.aval.ndim);
+      idx[lhsSpec[0]!] = n!;
+      idx[lhsSpec[1]!] = iadd(iscale(g, I), i!);
+      const conds: SExpr[] = [];
+      for (let s = 0; s < nsp; s++) {
+        const dil = p.lhsDilation[s]!;
+        const x = iadd(iscale(pos[s]!, p.windowStrides[s]!), iscale(kk[s]!, p.rhsDilation[s]!), -p.padding[s]![0]);
+        conds.push(f.icond(x, "ge", 0), f.icond(x, "lt", (insz[s]! - 1) * dil + 1));
+        if (dil > 1) conds.push(f.icond(imod(x, dil), "eq", 0));
+        idx[lhsSpec[s + 2]!] = iclamp(idiv(x, dil), 0, insz[s]! - 1);
+      }
+      const v = cvt(exprOf(lhs, idx));
+      let valid: SExpr = f.const(1, "bool");
+      for (const c of conds) valid = valid.k === "const" ? (valid.value ? c : valid) : c.k === "const" ? (c.value ? valid : c) : f.binary("and", valid, c, "bool");
+      if (valid.k === "const") return valid.value ? v : f.const(0, "float32");
+      return f.select(valid, [f.const(0, "float32"), v], "float32");
+    },
+    b: (g, k, j) => {
+      const [i, ...kk] = unravel(k, [I, ...ksz]);
+      const idx = new Array<IExpr>(rhs.aval.ndim);
+      idx[rhsSpec[0]!] = iadd(iscale(g, OG), j);
+      idx[rhsSpec[1]!] = i!;
+      for (let s = 0; s < nsp; s++) idx[rhsSpec[s + 2]!] = kk[s]!;
+      return cvt(exprOf(rhs, idx));
+    },
+    outIdx: (g, m, j) => {
+      const [n, ...pos] = unravel(m, [Nb, ...outSp]);
+      const idx = new Array<IExpr>(out.ndim);
+      idx[outSpec[0]!] = n!;
+      idx[outSpec[1]!] = iadd(iscale(g, OG), j);
+      for (let s = 0; s < nsp; s++) idx[outSpec[s + 2]!] = pos[s]!;
+      return idx;
+    },
+  };
+}
+
+/**
+ * Loop-nest canonicalization: unit variables are gone already (ivar of an extent-1 var is 0);
+ * adjacent variables merge when every index expression walks them as one (coef(a) = coef(b) *
+ * extent(b), neither inside a non-affine atom). The same for the reduced variables of a
+ * reduction. The result has the fewest, longest loops, so contiguous data is one flat loop.
+ */
+export function canonicalize(f: NodeFactory, k: MapKernel): MapKernel {
+  let vars = k.vars.filter((v) => v.extent !== 1);
+  let outs: MapOutput[] = [...k.outs];
+  const allIndex = () => [...outs.map((o) => o.index), ...indexExprs(outs.map((o) => o.value))];
+  const mergeable = (a: IVar, b: IVar, exprs: readonly IExpr[]) =>
+    exprs.every((e) => !inAtoms(e, a) && !inAtoms(e, b) && coefOf(e, a) === coefOf(e, b) * b.extent);
+  const substAll = (map: (v: IVar) => IExpr | undefined) => {
+    const memo = new Map<number, SExpr>();
+    outs = outs.map((o) => ({
+      buf: o.buf,
+      value: f.mapIndices(o.value, (x) => substIdx(x, map), memo),
+      index: substIdx(o.index, map),
+    }));
+  };
+  for (let p = 0; p + 1 < vars.length; ) {
+    const a = vars[p]!;
+    const b = vars[p + 1]!;
+    if (mergeable(a, b, allIndex())) {
+      const w = newVar(a.extent * b.extent, b.name);
+      substAll((v) => (v.id === a.id ? iconst(0) : v.id === b.id ? ivar(w) : undefined));
+      vars = [...vars.slice(0, p), w, ...vars.slice(p + 2)];
+    } else p++;
+  }
+  // Reductions: merge adjacent reduced variables the same way.
+  const reduceMemo = new Map<number, SExpr>();
+  const fixReduces = (e: SExpr): SExpr => {
+    const hit = reduceMemo.get(e.id);
+    if (hit) return hit;
+    let out = e;
+    if (e.k === "reduce" && e.op !== "argmax" && e.op !== "argmin") {
+      let rvars = e.rvars.filter((v) => v.extent !== 1);
+      let body = e.body;
+      for (let p = 0; p + 1 < rvars.length; ) {
+        const a = rvars[p]!;
+        const b = rvars[p + 1]!;
+        if (mergeable(a, b, indexExprs([body]))) {
+          const w = newVar(a.extent * b.extent, b.name);
+          body = f.substVars(body, (v) => (v.id === a.id ? iconst(0) : v.id === b.id ? ivar(w) : undefined));
+          rvars = [...rvars.slice(0, p), w, ...rvars.slice(p + 2)];
+        } else p++;
+      }
+      out = f.reduce(e.op, body, rvars, e.dtype);
+    } else if (e.k !== "reduce") {
+      // rebuild parents whose reduce child changed
+      out = f.mapIndices(e, (x) => x, new Map([...reduceChildren(e)].map((c) => [c.id, fixReduces(c)])));
+    }
+    reduceMemo.set(e.id, out);
+    return out;
+  };
+  outs = outs.map((o) => ({ ...o, value: fixReduces(o.value) }));
+  return { kind: "map", name: k.name, vars, outs };
+}
+
+const substIdx = (x: IExpr, map: (v: IVar) => IExpr | undefined) => isubst(x, map);
+
+/** Reduce nodes reachable from e without crossing another reduce. */
+function reduceChildren(e: SExpr): Set<SExpr> {
+  const out = new Set<SExpr>();
+  const seen = new Set<number>();
+  const go = (x: SExpr) => {
+    if (seen.has(x.id)) return;
+    seen.add(x.id);
+    if (x.k === "reduce") {
+      out.add(x);
+      return;
+    }
+    for (const c of childrenOf(x)) go(c);
+  };
+  for (const c of childrenOf(e)) go(c);
+  return out;
+}

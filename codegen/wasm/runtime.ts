@@ -1,0 +1,377 @@
+/**
+ * The wasm runtime: one growable linear memory with a JS-side allocator, compilation of
+ * Programs to instantiated modules (WAT assembled by wabt), and calls.
+ *
+ * Memory layout: bytes [0, 64) are reserved; every array and every call's arena is a block
+ * aligned to 64 bytes handed out by a first-fit free-list allocator with coalescing. Nothing
+ * lives in module globals, so workers sharing the memory could run the same module.
+ */
+import type { ShapedArray } from "../../ir/aval.js";
+import { type AnyTypedArray, type DType, itemSize } from "../../ir/dtype.js";
+import type { Params, Primitive } from "../../ir/primitives.js";
+import { DYNAMIC_EXTENT } from "../kernel/iexpr.js";
+import type { Program } from "../kernel/kernel.js";
+import { evalPrimitiveRef } from "../ref/index.js";
+import { erf, erfInv, erfc, nextafter, powC } from "../ref/special.js";
+import { type RenderedModule, renderProgram } from "./module.js";
+
+/** The part of wabt's API used here (`(await import("wabt")).default()`). */
+export interface Wabt {
+  parseWat(
+    filename: string,
+    text: string,
+    features?: Record<string, boolean>,
+  ): { validate(features?: Record<string, boolean>): void; toBinary(o: object): { buffer: Uint8Array }; destroy(): void };
+}
+
+export const WASM_PAGE = 65536;
+export const ALIGN = 64;
+
+export class WasmOutOfMemoryError extends Error {
+  override readonly name = "WasmOutOfMemoryError";
+}
+
+/** A first-fit free-list allocator over a WebAssembly.Memory. */
+export class Allocator {
+  /** Free blocks, sorted by offset, never adjacent (coalesced). */
+  private free: { off: number; size: number }[] = [];
+  private brk = ALIGN;
+  /** Bytes in live blocks. */
+  allocatedBytes = 0;
+  /** Live blocks. */
+  liveBlocks = 0;
+
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    readonly maxBytes: number,
+  ) {}
+
+  alloc(bytes: number): number {
+    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    for (let i = 0; i < this.free.length; i++) {
+      const b = this.free[i]!;
+      if (b.size >= size) {
+        const off = b.off;
+        if (b.size === size) this.free.splice(i, 1);
+        else this.free[i] = { off: b.off + size, size: b.size - size };
+        this.allocatedBytes += size;
+        this.liveBlocks++;
+        return off;
+      }
+    }
+    const off = this.brk;
+    const end = off + size;
+    if (end > this.memory.buffer.byteLength) this.grow(end);
+    this.brk = end;
+    this.allocatedBytes += size;
+    this.liveBlocks++;
+    return off;
+  }
+
+  /** Frees a block from `alloc` (same requested size). */
+  release(off: number, bytes: number): void {
+    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    this.allocatedBytes -= size;
+    this.liveBlocks--;
+    // binary search for the insertion point
+    let lo = 0;
+    let hi = this.free.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.free[mid]!.off < off) lo = mid + 1;
+      else hi = mid;
+    }
+    let start = off;
+    let end = off + size;
+    const prev = this.free[lo - 1];
+    const next = this.free[lo];
+    let removeFrom = lo;
+    let removeCount = 0;
+    if (prev && prev.off + prev.size === start) {
+      start = prev.off;
+      removeFrom = lo - 1;
+      removeCount++;
+    }
+    if (next && next.off === end) {
+      end = next.off + next.size;
+      removeCount++;
+    }
+    if (end === this.brk) {
+      this.free.splice(removeFrom, removeCount);
+      this.brk = start;
+      return;
+    }
+    this.free.splice(removeFrom, removeCount, { off: start, size: end - start });
+  }
+
+  private grow(end: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (end > this.maxBytes)
+      throw new WasmOutOfMemoryError(
+        `wasm backend: out of memory: cannot allocate ${end - this.brk} bytes (${this.allocatedBytes} bytes in ${this.liveBlocks} live blocks, limit ${this.maxBytes} bytes)`,
+      );
+    const want = Math.min(this.maxBytes, Math.max(end, have * 2));
+    const pages = Math.ceil((want - have) / WASM_PAGE);
+    try {
+      this.memory.grow(pages);
+    } catch (e) {
+      throw new WasmOutOfMemoryError(
+        `wasm backend: out of memory: growing the wasm memory from ${have} to ${have + pages * WASM_PAGE} bytes failed (${this.allocatedBytes} bytes in use): ${(e as Error).message}`,
+      );
+    }
+  }
+
+  /** Heap top (for tests of the allocator). */
+  get top(): number {
+    return this.brk;
+  }
+}
+
+/** A block of wasm memory holding one array. */
+export class WasmBuffer {
+  freed = false;
+  constructor(
+    readonly ptr: number,
+    readonly bytes: number,
+  ) {}
+}
+
+export interface Compiled {
+  readonly program: Program;
+  readonly rendered: RenderedModule;
+  /** Runs the program; size-generic programs take the run-time length `n`. */
+  readonly run: (inputs: readonly WasmBuffer[], n?: number) => WasmBuffer[];
+}
+
+export interface RuntimeOptions {
+  /** Use relaxed-SIMD fused multiply-add (when the engine accepts it). */
+  relaxedSimd?: boolean;
+  /** Memory limit in bytes (default 4 GiB, the wasm32 maximum). */
+  maxBytes?: number;
+  initialBytes?: number;
+  /**
+   * A shared memory (SharedArrayBuffer-backed, modules import it as `shared`): the layout that
+   * lets the same modules run in workers later. Off by default.
+   */
+  sharedMemory?: boolean;
+}
+
+const bytesOf = (dtype: DType, size: number) => size * itemSize[dtype];
+
+function typedView(buffer: ArrayBuffer, dtype: DType, ptr: number, size: number): AnyTypedArray {
+  switch (dtype) {
+    case "float32":
+      return new Float32Array(buffer, ptr, size);
+    case "float64":
+      return new Float64Array(buffer, ptr, size);
+    case "int32":
+      return new Int32Array(buffer, ptr, size);
+    case "uint32":
+      return new Uint32Array(buffer, ptr, size);
+    case "bool":
+      return new Uint8Array(buffer, ptr, size);
+  }
+}
+
+/** Host math the modules may import: Math's double functions and the reference special functions. */
+const hostMath: Record<string, (...x: number[]) => number> = {
+  exp: Math.exp,
+  exp2: (x) => Math.pow(2, x),
+  log: Math.log,
+  expm1: Math.expm1,
+  log1p: Math.log1p,
+  tanh: Math.tanh,
+  logistic: (x) => 1 / (1 + Math.exp(-x)),
+  sin: Math.sin,
+  cos: Math.cos,
+  tan: Math.tan,
+  asin: Math.asin,
+  acos: Math.acos,
+  atan: Math.atan,
+  sinh: Math.sinh,
+  cosh: Math.cosh,
+  asinh: Math.asinh,
+  acosh: Math.acosh,
+  atanh: Math.atanh,
+  cbrt: Math.cbrt,
+  erf,
+  erfc,
+  erfInv,
+  pow: powC,
+  atan2: Math.atan2,
+  fmod: (a, b) => a % b,
+  nextafter32: (a, b) => nextafter(a, b, 32),
+  nextafter64: (a, b) => nextafter(a, b, 64),
+};
+
+export class WasmRuntime {
+  readonly memory: WebAssembly.Memory;
+  readonly allocator: Allocator;
+  readonly relaxedSimd: boolean;
+  readonly sharedMemory: boolean;
+
+  constructor(
+    private readonly wabt: Wabt,
+    opts: RuntimeOptions = {},
+  ) {
+    const maxBytes = opts.maxBytes ?? 65536 * WASM_PAGE;
+    const initial = Math.ceil((opts.initialBytes ?? 16 * WASM_PAGE) / WASM_PAGE);
+    this.sharedMemory = opts.sharedMemory ?? false;
+    this.memory = new WebAssembly.Memory({ initial, maximum: Math.ceil(maxBytes / WASM_PAGE), shared: this.sharedMemory });
+    this.allocator = new Allocator(this.memory, maxBytes);
+    this.relaxedSimd = opts.relaxedSimd ?? false;
+  }
+
+  /** Whether this engine validates a module using relaxed-SIMD fma (Node 20 needs --experimental-wasm-relaxed-simd). */
+  static detectRelaxedSimd(wabt: Wabt): boolean {
+    const wat = `(module (func (param v128) (result v128) (f32x4.relaxed_madd (local.get 0) (local.get 0) (local.get 0))))`;
+    let m;
+    try {
+      m = wabt.parseWat("probe.wat", wat, { simd: true, relaxed_simd: true });
+      const { buffer } = m.toBinary({});
+      return WebAssembly.validate(buffer as Uint8Array<ArrayBuffer>);
+    } catch {
+      return false;
+    } finally {
+      m?.destroy();
+    }
+  }
+
+  get features(): Record<string, boolean> {
+    return {
+      simd: true,
+      relaxed_simd: this.relaxedSimd,
+      threads: this.sharedMemory,
+      sat_float_to_int: true,
+      sign_extension: true,
+      bulk_memory: true,
+      mutable_globals: true,
+    };
+  }
+
+  /** WAT text to wasm bytes (validated with the same features). */
+  assemble(wat: string): Uint8Array<ArrayBuffer> {
+    const features = this.features;
+    const m = this.wabt.parseWat("program.wat", wat, features);
+    try {
+      m.validate(features); // wabt's validate takes the features too (its .d.ts omits the argument)
+      return m.toBinary({}).buffer as Uint8Array<ArrayBuffer>;
+    } finally {
+      m.destroy();
+    }
+  }
+
+  // ---- arrays ----
+
+  allocBuffer(bytes: number): WasmBuffer {
+    return new WasmBuffer(this.allocator.alloc(bytes), bytes);
+  }
+
+  free(b: WasmBuffer): void {
+    if (b.freed) return;
+    b.freed = true;
+    this.allocator.release(b.ptr, b.bytes);
+  }
+
+  fromHost(data: AnyTypedArray, dtype: DType): WasmBuffer {
+    const b = this.allocBuffer(bytesOf(dtype, data.length));
+    typedView(this.memory.buffer, dtype, b.ptr, data.length).set(data);
+    return b;
+  }
+
+  read(b: WasmBuffer, dtype: DType, size: number): AnyTypedArray {
+    if (b.freed) throw new ReferenceError("wasm backend: reading an array whose memory was freed");
+    return typedView(this.memory.buffer, dtype, b.ptr, size).slice();
+  }
+
+  /** One primitive through the reference implementation on views of wasm memory (no module). */
+  runReference<P extends Primitive>(prim: P, inputs: readonly WasmBuffer[], inAvals: readonly ShapedArray[], params: Params<P>, outAvals: readonly ShapedArray[]): WasmBuffer[] {
+    const mem = this.memory.buffer;
+    const views = inputs.map((b, i) => {
+      if (b.freed) throw new ReferenceError("wasm backend: an input array was disposed");
+      return typedView(mem, inAvals[i]!.dtype, b.ptr, inAvals[i]!.size);
+    });
+    const results = evalPrimitiveRef(prim, views, inAvals, params, outAvals);
+    return results.map((r, k) => this.fromHost(r, outAvals[k]!.dtype));
+  }
+
+  // ---- programs ----
+
+  compile(program: Program): Compiled {
+    const rendered = renderProgram(program, { relaxedSimd: this.relaxedSimd }, { shared: this.sharedMemory, maxPages: Math.ceil(this.allocator.maxBytes / WASM_PAGE) });
+    const bytes = this.assemble(rendered.wat);
+    const module = new WebAssembly.Module(bytes);
+    let ctx: { arena: number; ins: readonly number[]; outs: readonly number[] } | null = null;
+    const ptrOf = (buf: number): number => {
+      const d = program.buffers[buf]!;
+      switch (d.kind) {
+        case "input":
+          return ctx!.ins[d.index]!;
+        case "output":
+          return ctx!.outs[d.index]!;
+        default:
+          return ctx!.arena + d.offset;
+      }
+    };
+    const host = (i: number) => {
+      const step = program.steps[i]!;
+      if (step.kind !== "host") throw new Error(`internal: step ${i} is not a host step`);
+      const mem = this.memory.buffer;
+      const ins = step.inputs.map((inp) => {
+        if ("buf" in inp) {
+          const d = program.buffers[inp.buf]!;
+          return typedView(mem, d.dtype, ptrOf(inp.buf), d.size);
+        }
+        const t = typedView(new ArrayBuffer(8), inp.dtype, 0, 1);
+        t[0] = inp.literal;
+        return t;
+      });
+      const e = step.eqn;
+      const outs = evalPrimitiveRef(
+        e.primitive,
+        ins,
+        e.inputs.map((a) => a.aval),
+        e.params,
+        e.outVars.map((v) => v.aval),
+      );
+      const mem2 = this.memory.buffer;
+      step.outputs.forEach((buf, k) => {
+        const d = program.buffers[buf]!;
+        typedView(mem2, d.dtype, ptrOf(buf), d.size).set(outs[k]!);
+      });
+    };
+    const m: Record<string, (...x: number[]) => number> = {};
+    for (const { name } of rendered.hostMath) m[name] = hostMath[name]!;
+    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory, host }, m });
+    const entry = instance.exports.run as (...ptrs: number[]) => void;
+    const outBytes = program.outputs.map((id) => {
+      const d = program.buffers[id]!;
+      return bytesOf(d.dtype, d.size);
+    });
+    const dynamicOut = program.outputs.map((id) => program.buffers[id]!.size === DYNAMIC_EXTENT);
+    const run = (inputs: readonly WasmBuffer[], n = 0): WasmBuffer[] => {
+      if (inputs.length !== program.inputs.length) throw new Error(`internal: program takes ${program.inputs.length} inputs, got ${inputs.length}`);
+      for (const b of inputs) if (b.freed) throw new ReferenceError("wasm backend: an input array was disposed");
+      const outs: WasmBuffer[] = [];
+      let arena = 0;
+      try {
+        outBytes.forEach((bytes, k) => outs.push(this.allocBuffer(dynamicOut[k] ? (bytes / DYNAMIC_EXTENT) * n : bytes)));
+        if (program.arenaBytes > 0) arena = this.allocator.alloc(program.arenaBytes);
+        const insP = inputs.map((b) => b.ptr);
+        const outsP = outs.map((b) => b.ptr);
+        ctx = { arena, ins: insP, outs: outsP };
+        if (rendered.dynamic) entry(arena, n, ...insP, ...outsP);
+        else entry(arena, ...insP, ...outsP);
+      } catch (err) {
+        for (const o of outs) this.free(o);
+        throw err;
+      } finally {
+        ctx = null;
+        if (arena !== 0) this.allocator.release(arena, program.arenaBytes);
+      }
+      return outs;
+    };
+    return { program, rendered, run };
+  }
+}
+

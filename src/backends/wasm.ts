@@ -1,0 +1,188 @@
+/**
+ * The `wasm` backend: arrays live in one WebAssembly linear memory; every jaxpr (a jit call)
+ * compiles to one wasm module of fused SIMD kernels (codegen/kernel + codegen/wasm), and every
+ * eager primitive runs as a cached single-equation program through the same path.
+ *
+ * Creating the backend is async (wabt initializes asynchronously); this module awaits it at
+ * top level, after which compiling and running are synchronous.
+ */
+import { ShapedArray, shapesEqual } from "../../ir/aval.js";
+import type { AnyTypedArray } from "../../ir/dtype.js";
+import { Jaxpr, Var, eqn } from "../../ir/jaxpr.js";
+import { type Params, type Primitive, binaryKinds, comparisonKinds, unaryKinds } from "../../ir/primitives.js";
+import { DYNAMIC_EXTENT } from "../../codegen/kernel/iexpr.js";
+import { showProgram } from "../../codegen/kernel/kernel.js";
+import { avalKey, jaxprKey, paramsKey } from "../../codegen/kernel/key.js";
+import { type LowerOptions, lowerJaxpr } from "../../codegen/kernel/lower.js";
+import { type Compiled, type RuntimeOptions, type Wabt, WasmBuffer, WasmRuntime } from "../../codegen/wasm/runtime.js";
+import type { Backend } from "./backend.js";
+
+export type { WasmBuffer };
+
+export interface WasmBackendOptions extends RuntimeOptions, LowerOptions {
+  /** Most compiled programs kept (least recently used are dropped). */
+  cacheSize?: number;
+  /**
+   * Eager primitives that are not size-generic (reductions, views, contractions, ...) and touch
+   * at most this many elements in all run the reference implementation on views of wasm
+   * memory instead of compiling a module for their shape (compiling costs about a millisecond,
+   * more than such an op). 0 compiles everything. Default 2048.
+   */
+  eagerHostMaxElements?: number;
+}
+
+const callPrims = new Set<Primitive>(["jit", "customJvpCall", "customVjpCall", "checkpoint"]);
+
+/** Primitives whose eager programs are size-generic (elementwise, one output). */
+const sizeGeneric = new Set<Primitive>([
+  ...(Object.keys(unaryKinds) as Primitive[]),
+  ...(Object.keys(binaryKinds) as Primitive[]),
+  ...(Object.keys(comparisonKinds) as Primitive[]),
+  "round",
+  "integerPow",
+  "selectN",
+  "clamp",
+  "convertElementType",
+  "bitcastConvertType",
+  "copy",
+  "stopGradient",
+]);
+
+export class WasmBackend implements Backend<WasmBuffer> {
+  readonly name = "wasm" as const;
+  readonly manualMemory = true;
+  private readonly byJaxpr = new WeakMap<Jaxpr, Compiled>();
+  private readonly byKey = new Map<string, Compiled>();
+  /** Counters, for tests and benchmarks. */
+  readonly stats = { compiles: 0, cacheHits: 0, calls: 0, hostOps: 0 };
+
+  constructor(
+    readonly runtime: WasmRuntime,
+    private readonly opts: WasmBackendOptions = {},
+  ) {}
+
+  fromHost(data: AnyTypedArray, aval: ShapedArray): WasmBuffer {
+    return this.runtime.fromHost(data, aval.dtype);
+  }
+
+  readSync(buffer: WasmBuffer, aval: ShapedArray): AnyTypedArray {
+    return this.runtime.read(buffer, aval.dtype, aval.size);
+  }
+
+  async read(buffer: WasmBuffer, aval: ShapedArray): Promise<AnyTypedArray> {
+    return this.readSync(buffer, aval);
+  }
+
+  dispose(buffer: WasmBuffer): void {
+    this.runtime.free(buffer);
+  }
+
+  /** Bytes of wasm memory held by live arrays (and in-flight arenas). */
+  get allocatedBytes(): number {
+    return this.runtime.allocator.allocatedBytes;
+  }
+
+  executePrimitive<P extends Primitive>(
+    prim: P,
+    inputs: readonly WasmBuffer[],
+    inAvals: readonly ShapedArray[],
+    params: Params<P>,
+    outAvals: readonly ShapedArray[],
+  ): WasmBuffer[] {
+    if (callPrims.has(prim)) return this.executeJaxpr((params as { jaxpr: Jaxpr }).jaxpr, inputs);
+    if (prim === "customLin")
+      throw new Error("custom_lin is the linear part of a custom_vjp function and can only be transposed, not evaluated");
+    // Elementwise primitives over same-shaped operands (rank-0 ones broadcast) compile once per
+    // dtype pattern, whatever the shape: the length is a run-time argument.
+    const out = outAvals[0]!;
+    const generic =
+      sizeGeneric.has(prim) && outAvals.length === 1 && out.size > 0 && out.ndim > 0 && inAvals.every((a) => a.ndim === 0 || shapesEqual(a.shape, out.shape));
+    const flat = (a: ShapedArray) => (generic && a.ndim > 0 ? new ShapedArray([DYNAMIC_EXTENT], a.dtype, a.weakType) : a);
+    const key = `${prim}${paramsKey(params)}(${inAvals.map((a) => (generic && a.ndim > 0 ? `${a.dtype}[*]` : avalKey(a))).join(",")})`;
+    let c = this.lookup(key);
+    if (c === undefined && !generic) {
+      const total = [...inAvals, ...outAvals].reduce((n, a) => n + a.size, 0);
+      if (total <= (this.opts.eagerHostMaxElements ?? 2048)) {
+        this.stats.hostOps++;
+        return this.runtime.runReference(prim, inputs, inAvals, params, outAvals);
+      }
+    }
+    if (c === undefined) {
+      const invars = inAvals.map((a) => new Var(flat(a)));
+      const outVars = outAvals.map((a) => new Var(flat(a)));
+      const jaxpr = new Jaxpr([], invars, [eqn(prim, invars, params, outVars)], outVars);
+      c = this.compile(jaxpr, key);
+    }
+    this.stats.calls++;
+    return c.run(inputs, generic ? out.size : 0);
+  }
+
+  executeJaxpr(jaxpr: Jaxpr, inputs: readonly WasmBuffer[]): WasmBuffer[] {
+    return this.call(this.compiled(jaxpr), inputs);
+  }
+
+  /** The compiled program for a jaxpr (cached by identity, then by structure). */
+  compiled(jaxpr: Jaxpr): Compiled {
+    let c = this.byJaxpr.get(jaxpr);
+    if (c === undefined) {
+      const key = jaxprKey(jaxpr);
+      c = this.lookup(key) ?? this.compile(jaxpr, key);
+      this.byJaxpr.set(jaxpr, c);
+    } else this.stats.cacheHits++;
+    return c;
+  }
+
+  /** The generated code for a jaxpr: the kernel listing and the WAT module. */
+  lowerText(jaxpr: Jaxpr): string {
+    const c = this.compiled(jaxpr);
+    return `;; kernels\n${showProgram(c.program)
+      .split("\n")
+      .map((l) => `;; ${l}`)
+      .join("\n")}\n${c.rendered.wat}`;
+  }
+
+  private lookup(key: string): Compiled | undefined {
+    const c = this.byKey.get(key);
+    if (c !== undefined) {
+      this.stats.cacheHits++;
+      // refresh its place in the LRU order
+      this.byKey.delete(key);
+      this.byKey.set(key, c);
+    }
+    return c;
+  }
+
+  private compile(jaxpr: Jaxpr, key: string): Compiled {
+    const program = lowerJaxpr(jaxpr, this.opts);
+    const c = this.runtime.compile(program);
+    this.stats.compiles++;
+    this.byKey.set(key, c);
+    const max = this.opts.cacheSize ?? 2000;
+    if (this.byKey.size > max) this.byKey.delete(this.byKey.keys().next().value!);
+    return c;
+  }
+
+  private call(c: Compiled, inputs: readonly WasmBuffer[]): WasmBuffer[] {
+    this.stats.calls++;
+    return c.run(inputs);
+  }
+}
+
+let wabtPromise: Promise<Wabt> | null = null;
+
+/** wabt, initialized once per process. */
+export function loadWabt(): Promise<Wabt> {
+  wabtPromise ??= import("wabt").then((m) => (m.default as unknown as () => Promise<Wabt>)());
+  return wabtPromise;
+}
+
+/** A new wasm backend with its own memory (relaxed SIMD when the engine accepts it, unless opted out). */
+export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
+  const wabt = await loadWabt();
+  const relaxedSimd = opts.relaxedSimd ?? WasmRuntime.detectRelaxedSimd(wabt);
+  return new WasmBackend(new WasmRuntime(wabt, { ...opts, relaxedSimd }), opts);
+}
+
+/** The process-wide wasm backend. */
+export const wasmBackend: WasmBackend = await createWasmBackend();
+
