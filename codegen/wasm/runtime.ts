@@ -128,13 +128,25 @@ export class Allocator {
 }
 
 /** A block of wasm memory holding one array. */
+/**
+ * An array's memory. While resident it is a block of wasm memory at `ptr`; under memory
+ * pressure the runtime may evict it to `host` (a plain JS copy) and bring it back when next
+ * used. Its `token` is what the FinalizationRegistry holds, so a dropped array's host copy is
+ * reachable only from the array itself and the JS garbage collector frees it directly, even in
+ * a synchronous loop (where finalization callbacks cannot run).
+ */
 export class WasmBuffer {
   freed = false;
+  host: Uint8Array | undefined = undefined;
+  readonly token: BufferToken = {};
   constructor(
-    readonly ptr: number,
+    public ptr: number,
     readonly bytes: number,
   ) {}
 }
+
+/** What a finalizer keeps of a buffer: an identity the runtime can look up while it is resident. */
+export type BufferToken = Record<string, never>;
 
 export interface Compiled {
   readonly program: Program;
@@ -154,6 +166,8 @@ export interface RuntimeOptions {
    * lets the same modules run in workers later. Off by default.
    */
   sharedMemory?: boolean;
+  /** Resident bytes above which buffers are evicted to host memory (default 256 MiB). */
+  evictAboveBytes?: number;
 }
 
 const bytesOf = (dtype: DType, size: number) => size * itemSize[dtype];
@@ -219,6 +233,8 @@ export class WasmRuntime {
     this.sharedMemory = opts.sharedMemory ?? false;
     this.memory = new WebAssembly.Memory({ initial, maximum: Math.ceil(maxBytes / WASM_PAGE), shared: this.sharedMemory });
     this.allocator = new Allocator(this.memory, maxBytes);
+    this.evictFloor = opts.evictAboveBytes ?? Math.min(256 * 2 ** 20, maxBytes / 2);
+    this.evictAbove = this.evictFloor;
     this.relaxedSimd = opts.relaxedSimd ?? false;
   }
 
@@ -263,14 +279,96 @@ export class WasmRuntime {
 
   // ---- arrays ----
 
+  /** Buffers in wasm memory, by token: the only strong references the runtime keeps. */
+  private readonly resident = new Map<BufferToken, WasmBuffer>();
+  /** Buffers that must stay in wasm memory during the current call. */
+  private pinned = new Set<WasmBuffer>();
+  /**
+   * Resident bytes above which the runtime evicts buffers to host memory before allocating
+   * more. Buffers whose arrays were dropped can only be freed by finalizers, which never run
+   * inside a synchronous loop; eviction moves them where the JS garbage collector reclaims them.
+   */
+  private evictAbove: number;
+  private readonly evictFloor: number;
+  /** Counters, for tests. */
+  readonly evictions = { runs: 0, buffers: 0, restores: 0 };
+
   allocBuffer(bytes: number): WasmBuffer {
-    return new WasmBuffer(this.allocator.alloc(bytes), bytes);
+    const b = new WasmBuffer(this.allocate(bytes), bytes);
+    this.resident.set(b.token, b);
+    return b;
+  }
+
+  /** A block of wasm memory, evicting unpinned buffers first when resident memory is high. */
+  private allocate(bytes: number): number {
+    if (this.allocator.allocatedBytes + bytes > this.evictAbove) {
+      this.evictAll();
+      this.evictAbove = Math.max(this.evictFloor, 2 * (this.allocator.allocatedBytes + bytes));
+    }
+    return this.allocator.alloc(bytes);
+  }
+
+  /** Moves every resident, unpinned buffer to host memory. */
+  evictAll(): void {
+    this.evictions.runs++;
+    const mem = new Uint8Array(this.memory.buffer);
+    for (const [token, b] of this.resident) {
+      if (this.pinned.has(b)) continue;
+      b.host = mem.slice(b.ptr, b.ptr + b.bytes);
+      this.allocator.release(b.ptr, b.bytes);
+      b.ptr = -1;
+      this.resident.delete(token);
+      this.evictions.buffers++;
+    }
+  }
+
+  /** Brings an evicted buffer back into wasm memory (its pointer is valid until the next eviction). */
+  ensureResident(b: WasmBuffer): void {
+    if (b.freed) throw new ReferenceError("wasm backend: an array whose memory was freed was used");
+    if (b.host === undefined) return;
+    const host = b.host;
+    this.pinned.add(b);
+    try {
+      b.ptr = this.allocate(b.bytes);
+    } finally {
+      this.pinned.delete(b);
+    }
+    new Uint8Array(this.memory.buffer).set(host, b.ptr);
+    b.host = undefined;
+    this.resident.set(b.token, b);
+    this.evictions.restores++;
+  }
+
+  /** Runs `f` with `buffers` resident and pinned (so allocations inside cannot evict them). */
+  withPinned<T>(buffers: readonly WasmBuffer[], f: () => T): T {
+    const saved = this.pinned;
+    this.pinned = new Set([...saved, ...buffers]);
+    try {
+      for (const b of buffers) {
+        this.ensureResident(b);
+        this.pinned.add(b);
+      }
+      return f();
+    } finally {
+      this.pinned = saved;
+    }
   }
 
   free(b: WasmBuffer): void {
     if (b.freed) return;
     b.freed = true;
+    if (b.host !== undefined) {
+      b.host = undefined;
+      return;
+    }
+    this.resident.delete(b.token);
     this.allocator.release(b.ptr, b.bytes);
+  }
+
+  /** Frees the buffer behind a finalizer's token, if it is still in wasm memory (evicted ones are the GC's). */
+  freeToken(token: BufferToken): void {
+    const b = this.resident.get(token);
+    if (b !== undefined) this.free(b);
   }
 
   fromHost(data: AnyTypedArray, dtype: DType): WasmBuffer {
@@ -281,11 +379,16 @@ export class WasmRuntime {
 
   read(b: WasmBuffer, dtype: DType, size: number): AnyTypedArray {
     if (b.freed) throw new ReferenceError("wasm backend: reading an array whose memory was freed");
+    if (b.host !== undefined) return typedView(b.host.buffer as ArrayBuffer, dtype, b.host.byteOffset, size).slice();
     return typedView(this.memory.buffer, dtype, b.ptr, size).slice();
   }
 
   /** One primitive through the reference implementation on views of wasm memory (no module). */
   runReference<P extends Primitive>(prim: P, inputs: readonly WasmBuffer[], inAvals: readonly ShapedArray[], params: Params<P>, outAvals: readonly ShapedArray[]): WasmBuffer[] {
+    return this.withPinned(inputs, () => this.runReferencePinned(prim, inputs, inAvals, params, outAvals));
+  }
+
+  private runReferencePinned<P extends Primitive>(prim: P, inputs: readonly WasmBuffer[], inAvals: readonly ShapedArray[], params: Params<P>, outAvals: readonly ShapedArray[]): WasmBuffer[] {
     const mem = this.memory.buffer;
     const views = inputs.map((b, i) => {
       if (b.freed) throw new ReferenceError("wasm backend: an input array was disposed");
@@ -352,11 +455,18 @@ export class WasmRuntime {
     const run = (inputs: readonly WasmBuffer[], n = 0): WasmBuffer[] => {
       if (inputs.length !== program.inputs.length) throw new Error(`internal: program takes ${program.inputs.length} inputs, got ${inputs.length}`);
       for (const b of inputs) if (b.freed) throw new ReferenceError("wasm backend: an input array was disposed");
+      return this.withPinned(inputs, () => runPinned(inputs, n));
+    };
+    const runPinned = (inputs: readonly WasmBuffer[], n: number): WasmBuffer[] => {
       const outs: WasmBuffer[] = [];
       let arena = 0;
       try {
-        outBytes.forEach((bytes, k) => outs.push(this.allocBuffer(dynamicOut[k] ? (bytes / DYNAMIC_EXTENT) * n : bytes)));
-        if (program.arenaBytes > 0) arena = this.allocator.alloc(program.arenaBytes);
+        outBytes.forEach((bytes, k) => {
+          const o = this.allocBuffer(dynamicOut[k] ? (bytes / DYNAMIC_EXTENT) * n : bytes);
+          this.pinned.add(o);
+          outs.push(o);
+        });
+        if (program.arenaBytes > 0) arena = this.allocate(program.arenaBytes);
         const insP = inputs.map((b) => b.ptr);
         const outsP = outs.map((b) => b.ptr);
         ctx = { arena, ins: insP, outs: outsP };

@@ -19,6 +19,13 @@ export interface Backend<B = unknown> {
   readSync(buffer: B, aval: ShapedArray): AnyTypedArray;
   read(buffer: B, aval: ShapedArray): Promise<AnyTypedArray>;
   dispose(buffer: B): void;
+  /**
+   * What the FinalizationRegistry keeps for a buffer (default: the buffer itself), and how it
+   * frees by it: a backend that can move buffers out of device memory gives a token that does
+   * not keep the moved data alive.
+   */
+  finalizerToken?(buffer: B): object;
+  disposeToken?(token: object): void;
   executePrimitive<P extends Primitive>(
     prim: P,
     inputs: readonly B[],

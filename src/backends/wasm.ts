@@ -77,6 +77,14 @@ export class WasmBackend implements Backend<WasmBuffer> {
     this.runtime.free(buffer);
   }
 
+  finalizerToken(buffer: WasmBuffer): object {
+    return buffer.token;
+  }
+
+  disposeToken(token: object): void {
+    this.runtime.freeToken(token as WasmBuffer["token"]);
+  }
+
   /** Bytes of wasm memory held by live arrays (and in-flight arenas). */
   get allocatedBytes(): number {
     return this.runtime.allocator.allocatedBytes;

@@ -235,7 +235,7 @@ export class ConcreteArray extends JArray {
   ) {
     super();
     this.#buffer = buffer;
-    if (backend.manualMemory) finalizer.register(this, { backend, buffer }, this);
+    if (backend.manualMemory) finalizer.register(this, { backend, token: backend.finalizerToken?.(buffer) ?? buffer }, this);
   }
 
   get device(): DeviceName {
@@ -289,7 +289,9 @@ export class ConcreteArray extends JArray {
   }
 }
 
-const finalizer = new FinalizationRegistry<{ backend: Backend; buffer: unknown }>(({ backend, buffer }) => backend.dispose(buffer));
+const finalizer = new FinalizationRegistry<{ backend: Backend; token: unknown }>(({ backend, token }) =>
+  backend.disposeToken ? backend.disposeToken(token as object) : backend.dispose(token),
+);
 
 /** A value an interpreter is tracing; each interpreter has its own subclass. */
 export abstract class Tracer extends JArray {
