@@ -198,6 +198,56 @@ export class KernelEmitter {
     }
   }
 
+  /**
+   * The vector loop `for (v = 0; v < full; v += 4) body()` (full a positive multiple of 8),
+   * unrolled twice: each trip emits the body for v = j and for v = j + 4 (its own local for v)
+   * and interleaves the two copies' statements, so that the engine, which keeps their order,
+   * hands the core two independent dependency chains side by side (long transcendental chains
+   * are latency-bound). Copies that contain nested blocks (loops, branches) stay one after the
+   * other. The stores of the two copies go to different elements, and a map kernel's outputs never
+   * overlap its inputs, so the reordering keeps the result.
+   */
+  vectorLoopX2(v: IVar, full: number, body: () => void): void {
+    const localA = this.localOfVar(v);
+    const localB = this.fn.local("i32", v.name);
+    this.loop(
+      null,
+      0,
+      full,
+      8,
+      (j) => {
+        const a = new Block();
+        const b = new Block();
+        this.scope([{ v, value: get(j) }], body, { vector: v, block: a });
+        this.varLocal.set(v.id, localB);
+        try {
+          this.scope([{ v, value: `(i32.add ${get(j)} (i32.const 4))` }], body, { vector: v, block: b });
+        } finally {
+          this.varLocal.set(v.id, localA);
+        }
+        const flat = (blk: Block, out: string[]): boolean => {
+          for (const l of blk.lines) {
+            if (typeof l === "string") out.push(l);
+            else if (l.indent || !flat(l, out)) return false;
+          }
+          return true;
+        };
+        const fa: string[] = [];
+        const fb: string[] = [];
+        if (flat(a, fa) && flat(b, fb)) {
+          for (let i = 0; i < Math.max(fa.length, fb.length); i++) {
+            if (i < fa.length) this.emit(fa[i]!);
+            if (i < fb.length) this.emit(fb[i]!);
+          }
+        } else {
+          this.cur.body.push(a);
+          this.cur.body.push(b);
+        }
+      },
+      { hint: "u" },
+    );
+  }
+
   private pseudoIds = new Map<string, number>();
   private pseudoId(local: string): number {
     let id = this.pseudoIds.get(local);
@@ -715,6 +765,7 @@ export class KernelEmitter {
       emit: (s) => this.emit(s),
       hostUnary: (name) => this.imports.hostMath(name, 1),
       trigFlag: this.trig.mode === "flag" ? this.trig.flag : undefined,
+      fma: this.opts.relaxedSimd,
     };
   }
 

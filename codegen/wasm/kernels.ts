@@ -9,6 +9,7 @@ import type { BufferDecl, MapKernel, MatmulKernel } from "../kernel/kernel.js";
 import { stepReads, stepWrites } from "../kernel/kernel.js";
 import { type SExpr, topoNodes } from "../kernel/sexpr.js";
 import { type EmitOptions, type ImportSink, KernelEmitter } from "./emitter.js";
+import { nativeF32x4 } from "./simdmath.js";
 import { Block, Fn, get, i32c } from "./wat.js";
 
 function kernelFn(name: string, bufs: readonly number[]): { fn: Fn; ptr: Map<number, string> } {
@@ -76,6 +77,9 @@ function emitMapLoops(k: MapKernel, buffers: readonly BufferDecl[], em: KernelEm
     } else vecOut = outCand;
   } else vecOut = outCand;
 
+  // Bodies with a vectorized transcendental (long, latency-bound dependency chains, no reductions
+  // or nested loops) are unrolled twice; cheap bodies are memory-bound and stay as they are.
+  const unroll = !red && topoNodes(roots).some((n) => n.k === "unary" && nativeF32x4[n.op] !== undefined && n.dtype === "float32");
   const body = (vector: boolean) => {
     for (const o of k.outs) {
       const value = em.value(o.value, vector);
@@ -100,7 +104,12 @@ function emitMapLoops(k: MapKernel, buffers: readonly BufferDecl[], em: KernelEm
     }
     if (i === k.vars.length - 1 && vecOut) {
       const full = Math.floor(v.extent / 4) * 4;
-      em.loop(v, 0, full, 4, () => body(true), { vector: true });
+      const full8 = Math.floor(v.extent / 8) * 8;
+      if (unroll && full8 > 0) {
+        // transcendental bodies: two interleaved vectors per trip, then at most one more vector
+        em.vectorLoopX2(v, full8, () => body(true));
+        if (full > full8) em.scope([{ v, value: i32c(full8) }], () => body(true), { vector: v });
+      } else em.loop(v, 0, full, 4, () => body(true), { vector: true });
       em.loop(v, full, v.extent, 1, () => body(false));
       return;
     }

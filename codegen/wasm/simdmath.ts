@@ -7,9 +7,14 @@
  *   J. Pommier's sse_mathfun (the same constants appear in Eigen and ncnn).
  * - erf: the float erff of FreeBSD msun s_erff.c (Sun Microsystems 1993, float version by
  *   I. L. Taylor), as also used by musl: four intervals, computed for all lanes and blended.
+ * - sin: reduction by pi with Cephes/SLEEF's float PI_A/PI_B split and SLEEF's degree-9 sinf
+ *   polynomial (sleefsp.c, xsinf): one polynomial and the quadrant sign trick, no select.
+ * With relaxed SIMD, multiply-adds use f32x4.relaxed_madd (fused or not: the splits keep the
+ * products that must be exact exact either way), and long polynomials go by Estrin's scheme:
+ * these kernels are latency-bound, so the shorter dependency chain is what counts.
  * Accuracy, measured against Math's double results rounded to float32 (test/wasm/math.test.ts):
- * a few ulp over the tested ranges. sin/cos reduce with Cephes' three-part pi/4; beyond
- * |x| > 8192 lanes fall back to the host's Math.sin/Math.cos.
+ * a few ulp over the tested ranges (exp 1, sin 2 near |r| = pi/2, cos 1). cos reduces with
+ * Cephes' three-part pi/4; beyond |x| > 8192 lanes fall back to the host's Math.sin/Math.cos.
  */
 import { vf32, vi32 } from "./wat.js";
 
@@ -26,6 +31,8 @@ export interface Asm {
    * branch; with a flag local, the kernel only records that it saw one (and reruns exactly).
    */
   trigFlag?: string;
+  /** Whether `f32x4.relaxed_madd` may be used (fused or not: the code below is correct either way). */
+  fma?: boolean;
 }
 
 const add = (a: string, b: string) => `(f32x4.add ${a} ${b})`;
@@ -33,12 +40,43 @@ const sub = (a: string, b: string) => `(f32x4.sub ${a} ${b})`;
 const mul = (a: string, b: string) => `(f32x4.mul ${a} ${b})`;
 const div = (a: string, b: string) => `(f32x4.div ${a} ${b})`;
 
+/** a*b + c: relaxed fused multiply-add when allowed, else a rounded multiply and add. */
+const madd = (m: Asm, a: string, b: string, c: string) => (m.fma ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : add(mul(a, b), c));
+
+const k = (v: number | string) => (typeof v === "number" ? vf32(v) : v);
+
 /** c[0]*x^(n-1) + ... + c[n-1], by Horner (c[0] the highest power). */
 function horner(m: Asm, x: string, c: readonly (number | string)[]): string {
-  const k = (v: number | string) => (typeof v === "number" ? vf32(v) : v);
   let acc = k(c[0]!);
-  for (let i = 1; i < c.length; i++) acc = m.tmp(add(mul(acc, x), k(c[i]!)));
+  for (let i = 1; i < c.length; i++) acc = m.tmp(madd(m, acc, x, k(c[i]!)));
   return acc;
+}
+
+/**
+ * The same polynomial by Estrin's scheme (pairs a*x + b in parallel, then in x^2, x^4...): the
+ * same value up to rounding, with a dependency chain of log2(n) multiply-adds instead of n - 1.
+ */
+function estrin(m: Asm, x: string, c: readonly (number | string)[], x2?: string): string {
+  let terms: string[] = [];
+  // pair from the low end: [.., c[n-2], c[n-1]] -> c[n-2]*x + c[n-1]
+  const r = [...c];
+  while (r.length > 0) {
+    const lo = r.pop()!;
+    const hi = r.pop();
+    terms.unshift(hi === undefined ? k(lo) : m.tmp(madd(m, k(hi), x, k(lo))));
+  }
+  let p = x;
+  while (terms.length > 1) {
+    p = p === x && x2 ? x2 : m.tmp(mul(p, p));
+    const next: string[] = [];
+    while (terms.length > 0) {
+      const lo = terms.pop()!;
+      const hi = terms.pop();
+      next.unshift(hi === undefined ? lo : m.tmp(madd(m, hi, p, lo)));
+    }
+    terms = next;
+  }
+  return terms[0]!;
 }
 
 const SIGN = vi32(0x80000000);
@@ -48,12 +86,14 @@ export function expF32x4(m: Asm, x: string): string {
   // pmax/pmin with x first keep a NaN x (and compile to single instructions, unlike max/min).
   const t = m.tmp(`(f32x4.pmin (f32x4.pmax ${x} ${vf32(-104)}) ${vf32(89)})`);
   // n = round(t / ln 2) via the 1.5 * 2^23 shifter: its low bits hold n as an integer.
-  const sh = m.tmp(add(mul(t, vf32(1.44269504088896341)), vf32(12582912)));
+  const sh = m.tmp(madd(m, t, vf32(1.44269504088896341), vf32(12582912)));
   const n = m.tmp(sub(sh, vf32(12582912)));
-  const r = m.tmp(sub(sub(t, mul(n, vf32(0.693359375))), mul(n, vf32(-2.1219444e-4))));
+  // r = t - n ln2 in two parts (Cephes C1 = 0.693359375 has 9 bits, so n * C1 is exact, fused or not).
+  const r = m.tmp(madd(m, n, vf32(2.1219444005469058277e-4), madd(m, n, vf32(-0.693359375), t)));
   const z = m.tmp(mul(r, r));
-  const p = horner(m, r, [1.98756915e-4, 1.39819995e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]);
-  const y = m.tmp(add(add(mul(p, z), r), vf32(1)));
+  // Cephes expf's polynomial, evaluated by Estrin's scheme for a shorter dependency chain.
+  const p = estrin(m, r, [1.98756915e-4, 1.39819995e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1], z);
+  const y = m.tmp(add(madd(m, p, z, r), vf32(1)));
   // 2^n as two factors so that subnormal results round once.
   const ni = m.tmp(`(i32x4.sub ${sh} ${vi32(0x4b400000)})`);
   const n1 = m.tmp(`(i32x4.shr_s ${ni} (i32.const 1))`);
@@ -92,6 +132,45 @@ export function logF32x4(m: Asm, x0: string): string {
   return m.tmp(`(v128.bitselect ${x} ${r} (f32x4.ne ${x} ${x}))`);
 }
 
+/** Large trig arguments (|x| > 8192, and infinities): the reductions lose accuracy; ask the host per lane. */
+function trigFallback(m: Asm, x: string, ax: string, res: string, fnName: "sin" | "cos"): void {
+  const fn = m.hostUnary(fnName);
+  const lanes = [0, 1, 2, 3]
+    .map(
+      (l) =>
+        `(local.set ${res} (f32x4.replace_lane ${l} (local.get ${res}) (f32.demote_f64 (call ${fn} (f64.promote_f32 (f32x4.extract_lane ${l} ${x}))))))`,
+    )
+    .join(" ");
+  const big = `(f32x4.gt ${ax} ${vf32(8192)})`;
+  if (m.trigFlag) m.emit(`(local.set ${m.trigFlag} (v128.or (local.get ${m.trigFlag}) ${big}))`);
+  else m.emit(`(if (v128.any_true ${big}) (then ${lanes}))`);
+}
+
+/**
+ * sin, reduced by pi: x = k pi + r with |r| <= pi/2, sin x = (-1)^k sin r, one odd polynomial.
+ * k = round(x / pi) from the 1.5 * 2^23 shifter (its low bit is k's parity, for either sign of x).
+ * pi in three parts: 3.140625 (8 bits) and 0x1.fbp-11 (8 bits) have products with k <= 2^12
+ * (|x| <= 8192) that are exact, fused or not, and the third is the float nearest the rest of pi
+ * (the first two are Cephes/SLEEF's PI_A and PI_B for float). Polynomial: SLEEF's sinf
+ * (xsinf, sleefsp.c, the u35 variant), sin r = r + r^3 (c0 + c1 r^2 + c2 r^4 + c3 r^6).
+ */
+export function sinF32x4(m: Asm, x0: string): string {
+  const x = m.tmp(x0);
+  const sh = m.tmp(madd(m, x, vf32(0.318309886183790671538), vf32(12582912)));
+  const kf = m.tmp(sub(sh, vf32(12582912)));
+  let r = m.tmp(madd(m, kf, vf32(-3.140625), x));
+  r = m.tmp(madd(m, kf, vf32(-0.0009670257568359375), r));
+  r = m.tmp(madd(m, kf, vf32(-6.278329465203569e-7), r));
+  const s = m.tmp(mul(r, r));
+  const u = estrin(m, s, [2.6083159809786593541503e-6, -1.981069071916863322258e-4, 8.33307858556509017944336e-3, -1.66666597127914428710938e-1]);
+  const r3 = m.tmp(mul(s, r)); // r^3, alongside u (not after it)
+  const res = m.local();
+  // the sign: k odd flips it (k's low bit, moved to bit 31)
+  m.emit(`(local.set ${res} (v128.xor ${madd(m, u, r3, r)} (i32x4.shl ${sh} (i32.const 31))))`);
+  trigFallback(m, x, `(f32x4.abs ${x})`, res, "sin");
+  return `(local.get ${res})`;
+}
+
 /** sin (cos = false) or cos (cos = true). */
 export function sinCosF32x4(m: Asm, x0: string, cos: boolean): string {
   const x = m.tmp(x0);
@@ -112,17 +191,7 @@ export function sinCosF32x4(m: Asm, x0: string, cos: boolean): string {
   const cosp = m.tmp(add(sub(mul(mul(pc, z), z), mul(z, vf32(0.5))), vf32(1)));
   const res = m.local();
   m.emit(`(local.set ${res} (v128.xor (v128.bitselect ${cosp} ${sinp} ${useCos}) ${sign}))`);
-  // Large arguments (and infinities): the reduction above loses accuracy; ask the host per lane.
-  const fn = m.hostUnary(cos ? "cos" : "sin");
-  const lanes = [0, 1, 2, 3]
-    .map(
-      (l) =>
-        `(local.set ${res} (f32x4.replace_lane ${l} (local.get ${res}) (f32.demote_f64 (call ${fn} (f64.promote_f32 (f32x4.extract_lane ${l} ${x}))))))`,
-    )
-    .join(" ");
-  const big = `(f32x4.gt ${ax} ${vf32(8192)})`;
-  if (m.trigFlag) m.emit(`(local.set ${m.trigFlag} (v128.or (local.get ${m.trigFlag}) ${big}))`);
-  else m.emit(`(if (v128.any_true ${big}) (then ${lanes}))`);
+  trigFallback(m, x, ax, res, cos ? "cos" : "sin");
   return `(local.get ${res})`;
 }
 
@@ -200,7 +269,7 @@ export function erfF32x4(m: Asm, x0: string): string {
 export const nativeF32x4: Partial<Record<string, (m: Asm, x: string) => string>> = {
   exp: expF32x4,
   log: logF32x4,
-  sin: (m, x) => sinCosF32x4(m, x, false),
+  sin: sinF32x4,
   cos: (m, x) => sinCosF32x4(m, x, true),
   tanh: tanhF32x4,
   logistic: logisticF32x4,

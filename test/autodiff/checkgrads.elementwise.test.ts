@@ -60,7 +60,9 @@ const unaryCases: [string, (x: Arr) => Arr, fc.Arbitrary<number>][] = [
   ["cbrt", lax.cbrt, awayFromZero(0.5, 4)],
   ["erf", lax.erf, uniform(-2, 2)],
   ["erfc", lax.erfc, uniform(-2, 2)],
-  ["erfInv", lax.erfInv, uniform(-0.85, 0.85)],
+  // erfInv's higher derivatives blow up towards +-1, where central differences (the oracle)
+  // lose accuracy before the rule does (a shrunk counterexample at 0.83 was 1.5e-5 off at order 2).
+  ["erfInv", lax.erfInv, uniform(-0.7, 0.7)],
 ];
 
 describe("checkGrads: unary elementwise primitives", () => {
@@ -154,7 +156,12 @@ describe("checkGrads: binary elementwise primitives", () => {
 describe("checkGrads: integerPow, selectN, clamp, convertElementType", () => {
   it("integerPow for exponents -3..5", () => {
     fc.assert(
-      fc.property(fc.integer({ min: -3, max: 5 }), arrOfShape(shape, awayFromZero(0.6, 2)), (y, x) => check((a: Arr) => lax.integerPow(a, y), [x])),
+      // Negative powers have large high derivatives near 0, where central differences (the
+      // oracle) lose accuracy: keep |x| >= 1 for them (a shrunk counterexample: x^-3 at 0.74).
+      fc.property(
+        fc.integer({ min: -3, max: 5 }).chain((y) => fc.tuple(fc.constant(y), arrOfShape(shape, awayFromZero(y < 0 ? 1 : 0.6, 2)))),
+        ([y, x]) => check((a: Arr) => lax.integerPow(a, y), [x]),
+      ),
       { numRuns: runs(12) },
     );
   });

@@ -613,9 +613,11 @@ describe("checkGrads of jitted functions (float64)", () => {
     ["rsqrt", lax.rsqrt, uniform(0.5, 4)],
     ["cbrt", lax.cbrt, awayFromZero(0.5, 4)],
     ["erf", lax.erf, uniform(-2, 2)],
-    ["erfInv", lax.erfInv, uniform(-0.85, 0.85)],
+    // Away from +-1, where central differences lose accuracy before the rule does.
+    ["erfInv", lax.erfInv, uniform(-0.7, 0.7)],
     ["abs", lax.abs, awayFromZero(0.1, 3)],
-    ["integerPow -3", (x) => lax.integerPow(x, -3), awayFromZero(0.6, 2)],
+    // |x| >= 1: near 0 the high derivatives of x^-3 defeat central differences (the oracle).
+    ["integerPow -3", (x) => lax.integerPow(x, -3), awayFromZero(1, 2)],
   ];
   it.each(unary)("unary %s", (_, f, value) => prop(arrOfShape(shape, value), (x) => checkJit(f, [x])));
 
