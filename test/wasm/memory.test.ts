@@ -149,3 +149,49 @@ describe("wasm memory without dispose, in a synchronous loop", () => {
     }
   });
 });
+
+describe("10,000 jitted training steps with no dispose at all", () => {
+  it("leave wasm memory and the JS heap flat (the GC and eviction reclaim everything dropped)", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const { registerBackend, getBackend } = await import("../../src/backends/index.js");
+    const saved = getBackend("wasm");
+    const small = await createWasmBackend({ evictAboveBytes: 2 * 2 ** 20 });
+    registerBackend(small);
+    try {
+      const put = (shape: number[], seed: number) => devicePut(np.array(randomData("float32", shape.reduce((a, b) => a * b, 1), seed, { range: 0.5 }), { shape }), "wasm");
+      let params: Params = { w1: put([8, 16], 1), b1: put([16], 2), w2: put([16, 4], 3), b2: put([4], 4) };
+      const x = put([32, 8], 5);
+      const y = put([32, 4], 6);
+      const loss = (p: Params) => {
+        const h = nn.relu(np.add(np.matmul(x, p.w1), p.b1));
+        return np.mean(np.square(np.subtract(np.add(np.matmul(h, p.w2), p.b2), y)));
+      };
+      const step = jit((p: Params) => tree.map((w: np.Array, g: np.Array) => np.subtract(w, np.multiply(g, 0.05)), p, grad(loss)(p)) as Params, { device: "wasm" });
+      const settle = async () => {
+        for (let k = 0; k < 3; k++) {
+          gc();
+          await new Promise((r) => setTimeout(r, 0));
+        }
+      };
+      for (let i = 0; i < 200; i++) params = step(params); // warm up: compile, caches
+      await settle();
+      const wasmBase = small.allocatedBytes;
+      const heapBase = process.memoryUsage().heapUsed;
+      let peak = 0;
+      for (let i = 0; i < 10_000; i++) {
+        params = step(params); // a synchronous loop, nothing disposed: finalizers cannot run here
+        peak = Math.max(peak, small.allocatedBytes);
+      }
+      // Without eviction the dropped parameters would pile up (about 1.1 KB a step, 11 MB in all).
+      expect(peak).toBeLessThan(6 * 2 ** 20);
+      await settle();
+      expect(small.allocatedBytes).toBeLessThanOrEqual(wasmBase + 4096);
+      // Flat heap: what 10,000 steps leave behind is far less than one step's garbage per step.
+      expect(process.memoryUsage().heapUsed - heapBase).toBeLessThan(4 * 2 ** 20);
+      expect(Number(loss(params))).toBeLessThan(Number(loss({ w1: put([8, 16], 1), b1: put([16], 2), w2: put([16, 4], 3), b2: put([4], 4) })));
+    } finally {
+      registerBackend(saved);
+    }
+  }, 120_000);
+});
