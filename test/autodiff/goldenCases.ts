@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { expect } from "vitest";
+import { type EncArray, type GoldenCase, compareTree, decodeInput as decodeArray } from "../goldenTree.js";
 import {
   checkpoint as checkpoint0,
   checkpointPolicies,
@@ -29,80 +30,18 @@ export type Fn = (...xs: A[]) => unknown;
 
 // --- golden file -----------------------------------------------------------------------------
 
-export type EncNum = number | "nan" | "inf" | "-inf";
-export interface EncArray {
-  dtype: string;
-  shape: number[];
-  data: EncNum[];
-}
-export type EncTree = EncArray | EncTree[] | { dict: Record<string, EncTree> } | null;
-export interface GoldenCase {
-  name: string;
-  inputs: EncArray[];
-  out: EncTree;
-  rtol: number;
-  atol: number;
-  note?: string;
-}
-
 export const golden = JSON.parse(readFileSync(new URL("../golden/autodiff.json", import.meta.url), "utf8")) as {
   source: string;
   cases: GoldenCase[];
 };
 
-export const decNum = (v: EncNum): number => (v === "nan" ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity : v);
-
 /** A float64 input, built as users would: `np.array(data, {dtype: "float64"})`. */
 export function decodeInput(e: EncArray): A {
   expect(e.dtype).toBe("float64");
-  const flat = e.data.map(decNum);
-  return np.reshape(np.array(flat, { dtype: "float64" }), e.shape);
+  return decodeArray(e);
 }
 
-/** Compares a jaxts result tree with an encoded JAX result; returns a list of mismatches. */
-export function compareTree(got: unknown, exp: EncTree, rtol: number, atol: number, path: string, errs: string[]): void {
-  if (exp === null) {
-    if (got !== null && got !== undefined) errs.push(`${path}: expected null, got ${String(got)}`);
-    return;
-  }
-  if (Array.isArray(exp)) {
-    if (!Array.isArray(got) || got.length !== exp.length) {
-      errs.push(`${path}: expected a list of ${exp.length}, got ${Array.isArray(got) ? `a list of ${got.length}` : String(got)}`);
-      return;
-    }
-    exp.forEach((e, i) => compareTree(got[i], e, rtol, atol, `${path}[${i}]`, errs));
-    return;
-  }
-  if ("dict" in exp) {
-    const keys = Object.keys(exp.dict).sort();
-    if (got === null || typeof got !== "object" || Array.isArray(got) || got instanceof np.Array) {
-      errs.push(`${path}: expected an object with keys ${keys}, got ${String(got)}`);
-      return;
-    }
-    const gotKeys = Object.keys(got).sort();
-    if (JSON.stringify(gotKeys) !== JSON.stringify(keys)) errs.push(`${path}: keys ${gotKeys} != ${keys}`);
-    for (const k of keys) compareTree((got as Record<string, unknown>)[k], exp.dict[k]!, rtol, atol, `${path}.${k}`, errs);
-    return;
-  }
-  if (!(got instanceof np.Array)) {
-    errs.push(`${path}: expected an array, got ${String(got)}`);
-    return;
-  }
-  if (got.dtype !== exp.dtype) errs.push(`${path}: dtype ${got.dtype} != ${exp.dtype}`);
-  if (JSON.stringify(got.shape) !== JSON.stringify(exp.shape)) {
-    errs.push(`${path}: shape [${got.shape}] != [${exp.shape}]`);
-    return;
-  }
-  const data = Array.from(got.dataSync() as Float64Array, Number);
-  let bad = 0;
-  exp.data.forEach((ev, i) => {
-    const e = decNum(ev);
-    const g = data[i]!;
-    const ok = Number.isNaN(e) ? Number.isNaN(g) : !Number.isFinite(e) ? g === e : Math.abs(g - e) <= atol + rtol * Math.abs(e);
-    if (!ok && bad++ < 6) errs.push(`${path}[${i}] (flat): got ${g}, JAX ${e} (diff ${Math.abs(g - e)})`);
-  });
-  if (bad > 6) errs.push(`${path}: ... ${bad} mismatches in all`);
-}
+export { compareTree };
 
 // --- the registry, over a given set of transforms ---------------------------------------------
 

@@ -10,7 +10,7 @@
  *   a jit call and the outer transforms go through jit's jvp / partial-eval / transpose rules
  *   (`grad(grad(f))` becomes `grad(jit(grad(jit(f))))`).
  *
- * The registry below is the golden file's, verbatim, inside `makeCases(T)`, which takes the
+ * The registry is goldenCases.ts's `makeCases(T)`, shared with golden.test.ts, which takes the
  * transforms as a parameter. Plus a sample of the checkGrads properties on jitted functions
  * (float64: the scalar code of the wasm backend).
  */
@@ -45,7 +45,8 @@ import {
   uniform,
 } from "./checkgrads.helpers.js";
 
-import { type A, type Fn, type GoldenCase, compareTree, decodeInput, golden, makeCases, ofJit, plain } from "./goldenCases.js";
+import type { GoldenCase } from "../goldenTree.js";
+import { type A, type Fn, compareTree, decodeInput, golden, makeCases, ofJit, plain } from "./goldenCases.js";
 
 // --- golden comparison under jit ----------------------------------------------------------------
 
