@@ -5,11 +5,10 @@
  * subexpression elimination, and dead-code elimination.
  */
 import type { ShapedArray } from "../../ir/aval.js";
-import { castScalar } from "../../ir/dtype.js";
 import { type Atom, type Eqn, Jaxpr, Literal, Var } from "../../ir/jaxpr.js";
 import { dce } from "../../ir/passes.js";
 import { isBinary, isComparison, isUnary } from "../../ir/primitives.js";
-import { evalPrimitiveRef } from "../ref/index.js";
+import { evalPrimitiveRef, literalBuffer } from "../ref/index.js";
 import { paramsKey } from "./key.js";
 
 const callPrimitives = new Set(["jit", "customJvpCall", "customVjpCall", "checkpoint"]);
@@ -86,12 +85,7 @@ export function simplify(jaxpr: Jaxpr): Jaxpr {
     }
     // Scalar equations over literals fold.
     if (foldable(e.primitive) && inputs.every((a) => a instanceof Literal) && e.outVars.every((v) => v.aval.ndim === 0)) {
-      const bufs = inputs.map((a) => {
-        const lit = a as Literal;
-        const b = new (ctorOf(lit.aval.dtype))(1);
-        b[0] = castScalar(lit.value, lit.aval.dtype);
-        return b;
-      });
+      const bufs = inputs.map((a) => literalBuffer(a as Literal));
       try {
         const outs = evalPrimitiveRef(e.primitive, bufs, inputs.map((a) => a.aval), e.params, e.outVars.map((v) => v.aval));
         e.outVars.forEach((v, i) => env.set(v, new Literal(outs[i]![0]!, v.aval)));
@@ -155,21 +149,6 @@ function identity(e: Eqn): Atom | undefined {
       return undefined;
   }
   return undefined;
-}
-
-function ctorOf(dtype: ShapedArray["dtype"]) {
-  switch (dtype) {
-    case "float32":
-      return Float32Array;
-    case "float64":
-      return Float64Array;
-    case "int32":
-      return Int32Array;
-    case "uint32":
-      return Uint32Array;
-    case "bool":
-      return Uint8Array;
-  }
 }
 
 /** The pipeline the compiler runs: inline, then simplify to a fixed point (at most a few rounds). */

@@ -3,7 +3,7 @@
  * the oracle the other backends are tested against. Obviously right rather than fast.
  */
 import type { ShapedArray } from "../../ir/aval.js";
-import { castScalar } from "../../ir/dtype.js";
+import { castScalar, typedArrayFor } from "../../ir/dtype.js";
 import { type Atom, type Jaxpr, Literal, type Var } from "../../ir/jaxpr.js";
 import { type Params, type Primitive, binaryKinds, comparisonKinds, unaryKinds } from "../../ir/primitives.js";
 import { tableOf } from "../../ir/util.js";
@@ -126,25 +126,10 @@ export function evalPrimitiveRef<P extends Primitive>(
 }
 
 /** A 1-element buffer holding a literal, in its aval's dtype. */
-function literalBuffer(lit: Literal): RefBuffer {
-  const buf = new (bufferConstructor(lit.aval.dtype))(1);
+export function literalBuffer(lit: Literal): RefBuffer {
+  const buf = typedArrayFor(lit.aval.dtype, 1);
   buf[0] = castScalar(lit.value, lit.aval.dtype);
   return buf;
-}
-
-function bufferConstructor(dtype: ShapedArray["dtype"]) {
-  switch (dtype) {
-    case "float32":
-      return Float32Array;
-    case "float64":
-      return Float64Array;
-    case "int32":
-      return Int32Array;
-    case "uint32":
-      return Uint32Array;
-    case "bool":
-      return Uint8Array;
-  }
 }
 
 /** Runs a whole jaxpr (for the nested `jit` primitive and for jit on cpu). Outputs are fresh buffers. */

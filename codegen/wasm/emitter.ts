@@ -11,7 +11,7 @@
 import { type DType, itemSize } from "../../ir/dtype.js";
 import type { BinaryPrimitive, ComparisonPrimitive, UnaryPrimitive } from "../../ir/primitives.js";
 import { type IAtom, type IExpr, type IVar, coefOf, iadd, iconst, inAtoms, irange, isubst, ivar, varsOf } from "../kernel/iexpr.js";
-import type { ReduceOp, SExpr } from "../kernel/sexpr.js";
+import { type ReduceOp, type SExpr, children } from "../kernel/sexpr.js";
 import { type Asm, nativeF32x4 } from "./simdmath.js";
 import { Block, type Fn, type WasmType, get, i32c, scalarConst, scalarType, vectorConst, vf32, vi32, vi32x4 } from "./wat.js";
 
@@ -367,7 +367,7 @@ export class KernelEmitter {
         break;
       }
       default:
-        for (const c of kids(e)) for (const id of this.depsOf(c)) s.add(id);
+        for (const c of children(e)) for (const id of this.depsOf(c)) s.add(id);
     }
     this.depsCache.set(e.id, s);
     return s;
@@ -1080,28 +1080,6 @@ export class KernelEmitter {
 
 // ---------------------------------------------------------------------------------------
 // Pure helpers.
-
-function kids(e: SExpr): SExpr[] {
-  switch (e.k) {
-    case "unary":
-    case "convert":
-    case "bitcast":
-    case "round":
-    case "ipow":
-      return [e.a];
-    case "binary":
-    case "compare":
-      return [e.a, e.b];
-    case "select":
-      return [e.which, ...e.cases];
-    case "clamp":
-      return [e.lo, e.x, e.hi];
-    case "reduce":
-      return [e.body];
-    default:
-      return [];
-  }
-}
 
 function atomVars(a: IAtom): number[] {
   if (a.k === "var") return [a.id];
