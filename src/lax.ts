@@ -472,3 +472,14 @@ export function threefry2x32(k1: JArray, k2: JArray, x1: JArray, x2: JArray): [J
   const [a, b] = bind("threefry2x32", [k1, k2, x1, x2], {});
   return [a!, b!];
 }
+
+// ---------------------------------------------------------------------------------------
+// Structured control flow (src/controlFlow/), each a primitive with closed sub-jaxprs.
+
+export { cond, switch_ as switch } from "./controlFlow/cond.js";
+export { whileLoop, foriLoop } from "./controlFlow/loops.js";
+export { scan, map } from "./controlFlow/scan.js";
+export { associativeScan } from "./controlFlow/associativeScan.js";
+export type { ForiLoopOptions } from "./controlFlow/loops.js";
+export type { ScanOptions, MapOptions } from "./controlFlow/scan.js";
+export type { AssociativeScanOptions } from "./controlFlow/associativeScan.js";

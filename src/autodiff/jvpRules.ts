@@ -11,6 +11,7 @@ import { range, tableOf } from "../../ir/util.js";
 import type { JArray } from "../core/array.js";
 import { bind, bind1, currentInterpreter } from "../core/interpreter.js";
 import * as lax from "../lax.js";
+import { condJvp, scanJvp, whileJvp } from "./controlFlowJvp.js";
 import type { JvpInterpreter, Tangent } from "./jvp.js";
 import { jvpFlat, jvpJaxpr } from "./jvp.js";
 import { associativeScan, broadcastTo, full, gatherParamsForScatter, scatterWinners, takeAlongAxis, zerosOf } from "./ruleUtils.js";
@@ -472,4 +473,7 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   customLin: (_p, _t, { name }) => {
     throw new TypeError(`customVjp(${name}): its linearized part cannot be differentiated in forward mode`);
   },
+  cond: condJvp,
+  while: whileJvp,
+  scan: scanJvp,
 };
