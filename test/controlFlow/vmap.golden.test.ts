@@ -8,7 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { jit, lax, makeJaxpr, numpy as np, vmap as vmap0 } from "../../src/index.js";
+import { grad, jit, lax, makeJaxpr, numpy as np, vmap as vmap0 } from "../../src/index.js";
 import { type GoldenCase, compareTree, decodeInput } from "../goldenTree.js";
 
 type A = np.Array;
@@ -210,6 +210,10 @@ function makeCases(vmap: typeof vmap0): Record<string, Fn> {
         x,
         { batchSize: 3 },
       ),
+
+    // --- reverse mode through a batched predicate
+    grad_of_vmap_cond_batched_pred_untaken_nan: (x) =>
+      grad((v: A) => np.sum(vmap((a: A) => lax.cond(np.greaterEqual(a, 0), (b: A) => np.sqrt(b), (b: A) => np.negative(b), a))(v)))(x),
   };
 }
 

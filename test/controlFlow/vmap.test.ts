@@ -67,19 +67,21 @@ const condOnValue: Gen = shapeArb(0, 2).map((shape) => ({
   ],
 }));
 
-/** Three branches; the index goes out of range on both sides (switch clamps it). */
+/** Three branches; the index goes out of range on both sides (switch clamps it); an int32 operand too. */
 const switchClamped: Gen = shapeArb(0, 2).map((shape) => ({
   name: "switch(i, [3 branches], ...)",
-  f: (i: Arr, x: Arr, c: Arr) =>
+  f: (i: Arr, x: Arr, c: Arr, k: Arr) =>
     lax.switch(
       i,
-      [(a: Arr) => a, (a: Arr) => np.add(np.sin(a), c), (a: Arr) => np.multiply(np.negative(a), c)],
+      [(a: Arr, j: Arr) => [a, j], (a: Arr, j: Arr) => [np.add(np.sin(a), c), np.add(j, 1)], (a: Arr, j: Arr) => [np.multiply(np.negative(a), c), np.multiply(j, 2)]],
       x,
+      k,
     ),
   args: [
     { shape: [], kind: { idx: [-2, 4] } },
     { shape, kind: "f" },
     { shape: [], kind: "f" },
+    { shape: [], kind: "i32" },
   ],
 }));
 
@@ -323,6 +325,22 @@ describe("the batched programs have JAX's shape", () => {
       [1, 3, 0],
       [11, 6, 0],
     ]);
+  });
+
+  it("empty loops: a scan of length 0 and a while loop that never runs keep their batched inits", () => {
+    const f = (c0: Arr, xs: Arr) => lax.scan((c: Arr, t: Arr) => [np.add(c, t), np.multiply(c, t)], c0, xs);
+    const [carry, ys] = vmap(f, { inAxes: [0, 1] })(np.array([1, 2], { dtype: "float64" }), np.zeros([0, 2], { dtype: "float64" })) as [Arr, Arr];
+    expect(carry.tolist()).toEqual([1, 2]);
+    expect(ys.shape).toEqual([2, 0]);
+    const w = (n: Arr, v: Arr) =>
+      lax.whileLoop(
+        (c: Arr[]) => np.less(c[0]!, n),
+        (c: Arr[]) => [np.add(c[0]!, 1), np.multiply(c[1]!, 2)],
+        [i32(0), v],
+      );
+    const [i, v] = vmap(w)(np.array([0, 0], { dtype: "int32" }), np.array([3, 4], { dtype: "float64" })) as Arr[];
+    expect(i!.tolist()).toEqual([0, 0]);
+    expect(v!.tolist()).toEqual([3, 4]);
   });
 
   it("a carry that is batched only through the body is found by fixpoint and the result is right", () => {

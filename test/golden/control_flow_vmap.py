@@ -287,6 +287,17 @@ def _(x):
     return lax.map(lambda r: lax.cond(jnp.sum(r) > 0, jnp.sin, jnp.cos, r), x, batch_size=3)
 
 
+# ============================================================================================
+# reverse mode through a batched predicate (the branches are inlined and selected, so no cond
+# rule is involved): lanes that take -a must get -1, not NaN from the untaken sqrt branch.
+
+
+@case("grad_of_vmap_cond_batched_pred_untaken_nan", U(6))
+def _(x):
+    f = lambda v: jnp.sum(jax.vmap(lambda a: lax.cond(a >= 0, jnp.sqrt, lambda b: -b, a))(v))
+    return jax.grad(f)(x)
+
+
 def main():
     out = []
     for name, (fn, inputs, rtol, atol) in CASES.items():
