@@ -72,10 +72,12 @@ function selectBranches(branches: readonly Jaxpr[], index: JArray, ops: readonly
   const i = lax.clamp(scalar(0, "int32"), index, scalar(branches.length - 1, "int32"));
   const outs = branches.map((b, k) => {
     const taken = lax.eq(i, scalar(k, "int32"));
+    // Only operands the branch reads need the guard (a branch ignores the other branches' consts).
+    const used = new Set<unknown>([...b.eqns.flatMap((e) => e.inputs), ...b.outs]);
     return evalJaxpr(
       b,
       [],
-      ops.map((x) => (isFloat(x.dtype) ? lax.select(taken, x, lax.stopGradient(x)) : x)),
+      ops.map((x, j) => (isFloat(x.dtype) && used.has(b.invars[j]) ? lax.select(taken, x, lax.stopGradient(x)) : x)),
     );
   });
   return outs[0]!.map((_, j) => (branches.length === 1 ? outs[0]![j]! : lax.selectN(i, ...outs.map((o) => o[j]!))));
