@@ -15,6 +15,7 @@ import { ShapedArray, shapeSize, shapesEqual } from "./aval.js";
 import { type DType, isFloat, isInt } from "./dtype.js";
 import { type CondParams, type ScanParams, type WhileParams, condRule, scanRule, whileRule } from "./controlFlow.js";
 import type { Jaxpr } from "./jaxpr.js";
+import { type LinalgPrimitiveParams, choleskyRule, eighRule, luRule, qrRule, svdRule, triangularSolveRule } from "./linalg.js";
 import { tableOf } from "./util.js";
 
 type Either<A> = E.Either<string, A>;
@@ -259,7 +260,7 @@ export type PrimitiveParams = { [P in UnaryPrimitive | BinaryPrimitive | Compari
   cond: CondParams;
   while: WhileParams;
   scan: ScanParams;
-};
+} & LinalgPrimitiveParams; // the factorizations (ir/linalg.ts)
 
 /** A user-supplied function carried in params (custom rules); printed by name. */
 export type OpaqueRule = ((...args: any[]) => any) & { readonly ruleName?: string };
@@ -702,6 +703,12 @@ export const shapeRules: { [P in Primitive]: ShapeRule<P> } = {
   cond: condRule,
   while: whileRule,
   scan: scanRule,
+  cholesky: choleskyRule,
+  triangularSolve: triangularSolveRule,
+  lu: luRule,
+  qr: qrRule,
+  eigh: eighRule,
+  svd: svdRule,
 };
 
 /** Shape rule of primitives that call a sub-jaxpr on their operands. */

@@ -36,6 +36,7 @@ import {
   reduceProdImpl,
   reduceSumImpl,
 } from "./reductions.js";
+import { choleskyImpl, eighImpl, luImpl, qrImpl, svdImpl, triangularSolveImpl } from "./linalg.js";
 import { sortImpl } from "./sort.js";
 import {
   broadcastInDimImpl,
@@ -115,6 +116,12 @@ const refImpls: { [P in Primitive]: RefImpl<P> } = {
   cond: condImpl,
   while: whileImpl,
   scan: scanImpl,
+  cholesky: choleskyImpl,
+  triangularSolve: triangularSolveImpl,
+  lu: luImpl,
+  qr: qrImpl,
+  eigh: eighImpl,
+  svd: svdImpl,
 };
 
 /** Runs one primitive. outAvals are already computed by the caller with inferShapes. */

@@ -11,6 +11,7 @@ import { bind, bind1 } from "../core/interpreter.js";
 import * as lax from "../lax.js";
 import { gatherParamsForScatter, scatterDnForGather, scatterWinners, unbroadcast, zerosOf } from "./ruleUtils.js";
 import { condTranspose, scanTranspose, whileTranspose } from "./controlFlowTranspose.js";
+import { triangularSolveTranspose } from "./linalgTranspose.js";
 import { type Cotangent, UndefinedPrimal, transposeJaxpr } from "./transpose.js";
 
 type Input = JArray | UndefinedPrimal;
@@ -375,4 +376,10 @@ export const transposeRules: { [P in Primitive]: TransposeRule<P> } = {
   cond: condTranspose,
   while: whileTranspose,
   scan: scanTranspose,
+  cholesky: notLinear("cholesky"),
+  triangularSolve: triangularSolveTranspose,
+  lu: notLinear("lu"),
+  qr: notLinear("qr"),
+  eigh: notLinear("eigh"),
+  svd: notLinear("svd"),
 };

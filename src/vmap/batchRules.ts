@@ -24,6 +24,7 @@ import { ValueError } from "../errors.js";
 import * as lax from "../lax.js";
 import { type BDim, batchFlat, batchJaxpr, moveBdim } from "./batching.js";
 import { condBatch, scanBatch, whileBatch } from "./controlFlowBatch.js";
+import { leadingBatch } from "./linalgBatch.js";
 
 export type BatchRule<P extends Primitive> = (values: JArray[], dims: BDim[], params: Params<P>, axisSize: number) => [JArray[], BDim[]];
 
@@ -512,4 +513,10 @@ export const batchRules: { [P in Primitive]: BatchRule<P> } = {
   cond: condBatch,
   while: whileBatch,
   scan: scanBatch,
+  cholesky: leadingBatch("cholesky"),
+  triangularSolve: leadingBatch("triangularSolve"),
+  lu: leadingBatch("lu"),
+  qr: leadingBatch("qr"),
+  eigh: leadingBatch("eigh"),
+  svd: leadingBatch("svd"),
 };

@@ -1,0 +1,79 @@
+/**
+ * Batched-matrix building blocks over the last two dims, written with lax primitives only, so
+ * the linear-algebra rules (jvp, batching) and the numpy/scipy layers share them and every
+ * transform sees ordinary primitives: matmul with batch dims, transposes, triangles, identity,
+ * diagonals.
+ */
+import { range } from "../../ir/util.js";
+import type { JArray } from "../core/array.js";
+import { full } from "../autodiff/ruleUtils.js";
+import * as lax from "../lax.js";
+
+/** The batch dims of a stack of matrices. */
+const batchAxes = (x: JArray) => range(x.ndim - 2);
+
+/** a @ b over the last two dims; a and b have the same batch dims. */
+export function mm(a: JArray, b: JArray): JArray {
+  const bd = batchAxes(a);
+  return lax.dotGeneral(a, b, [
+    [[a.ndim - 1], [b.ndim - 2]],
+    [bd, bd],
+  ]);
+}
+
+/** The last two dims swapped. */
+export function mT(x: JArray): JArray {
+  const perm = range(x.ndim);
+  perm[x.ndim - 2] = x.ndim - 1;
+  perm[x.ndim - 1] = x.ndim - 2;
+  return lax.transpose(x, perm);
+}
+
+/** A boolean mask of x's shape: true where col - row <= k (lower) or col - row >= k (upper). */
+function triMask(shape: readonly number[], k: number, lower: boolean): JArray {
+  const nd = shape.length;
+  const rows = lax.broadcastedIota("int32", shape, nd - 2);
+  const cols = lax.broadcastedIota("int32", shape, nd - 1);
+  const diff = lax.sub(cols, rows);
+  return lower ? lax.le(diff, k) : lax.ge(diff, k);
+}
+
+/** Zeros above the k-th diagonal (numpy's tril over the last two dims). */
+export function tril(x: JArray, k = 0): JArray {
+  return lax.select(triMask(x.shape, k, true), x, full(0, x));
+}
+
+/** Zeros below the k-th diagonal. */
+export function triu(x: JArray, k = 0): JArray {
+  return lax.select(triMask(x.shape, k, false), x, full(0, x));
+}
+
+/** Identity matrices shaped [...batch, n, n] (or [n, m] rectangles) in `dtype`. */
+export function eye(shape: readonly number[], dtype: JArray["dtype"]): JArray {
+  const nd = shape.length;
+  const eq = lax.eq(lax.broadcastedIota("int32", shape, nd - 2), lax.broadcastedIota("int32", shape, nd - 1));
+  return lax.convertElementType(eq, dtype);
+}
+
+/** The main diagonal of each matrix: [..., m, n] -> [..., min(m, n)]. Exact (no products with 0). */
+export function diagonalOf(x: JArray): JArray {
+  const [m, n] = [x.shape[x.ndim - 2]!, x.shape[x.ndim - 1]!];
+  const k = Math.min(m, n);
+  const sq = m === k && n === k ? x : lax.slice(x, x.shape.map(() => 0), [...x.shape.slice(0, -2), k, k]);
+  const mask = lax.eq(lax.broadcastedIota("int32", sq.shape, sq.ndim - 2), lax.broadcastedIota("int32", sq.shape, sq.ndim - 1));
+  return lax.reduceSum(lax.select(mask, sq, full(0, sq)), [sq.ndim - 1]);
+}
+
+/** Diagonal matrices from vectors: [..., k] -> [..., k, k]. */
+export function diagMatrix(v: JArray): JArray {
+  const k = v.shape[v.ndim - 1]!;
+  const shape = [...v.shape, k];
+  const b = lax.broadcastInDim(v, shape, [...range(v.ndim - 1), v.ndim]);
+  const mask = lax.eq(lax.broadcastedIota("int32", shape, v.ndim - 1), lax.broadcastedIota("int32", shape, v.ndim));
+  return lax.select(mask, b, full(0, { shape, dtype: v.dtype }));
+}
+
+/** (x + x^T) / 2, the symmetric part, as JAX symmetrizes inputs of cholesky and eigh. */
+export function symmetrize(x: JArray): JArray {
+  return lax.div(lax.add(x, mT(x)), 2);
+}
