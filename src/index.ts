@@ -3,6 +3,7 @@
  */
 export * as numpy from "./numpy/index.js";
 export * as lax from "./lax.js";
+export * as scipy from "./scipy/index.js";
 export * as tree from "./tree.js";
 export { JArray as Array } from "./core/array.js";
 export type { ArrayLike } from "./core/array.js";

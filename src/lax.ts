@@ -483,3 +483,4 @@ export { associativeScan } from "./controlFlow/associativeScan.js";
 export type { ForiLoopOptions } from "./controlFlow/loops.js";
 export type { ScanOptions, MapOptions } from "./controlFlow/scan.js";
 export type { AssociativeScanOptions } from "./controlFlow/associativeScan.js";
+export * as linalg from "./linalg/laxLinalg.js";

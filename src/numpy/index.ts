@@ -16,6 +16,8 @@ export * from "./shapes.js";
 export * from "./contraction.js";
 export * from "./indexing.js";
 export * from "./sorting.js";
+export { diag, diagonal, trace, tril, triu } from "./diagonal.js";
+export * as linalg from "./linalg.js";
 
 export const float32 = "float32" as const;
 export const float64 = "float64" as const;

@@ -1,0 +1,2 @@
+/** `scipy`: SciPy's names with JAX's semantics (jax.scipy). */
+export * as linalg from "./linalg.js";
