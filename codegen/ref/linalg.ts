@@ -2,8 +2,8 @@
  * Reference implementations of the factorizations (ir/linalg.ts): plain, obviously right
  * loops in float64 arithmetic whatever the dtype (a float32 result is the float64 one rounded),
  * one matrix of the batch at a time. They follow LAPACK's conventions as JAX returns them:
- * - cholesky: potrf's lower factor (upper triangle zero); NaN everywhere when the input is not
- *   positive definite (JAX replaces a failed factorization by NaNs).
+ * - cholesky: potrf's lower factor (upper triangle zero); NaN in the whole lower triangle when
+ *   the input is not positive definite (JAX fills a failed factorization with NaN, then tril).
  * - lu: getrf's partial pivoting (the first largest |pivot|; a zero pivot column is skipped,
  *   so singular input gives a zero on U's diagonal, not NaN), pivots as 0-based row swaps, and
  *   the permutation those swaps make of 0..m-1.
@@ -87,8 +87,9 @@ export const choleskyImpl: RefImpl<"cholesky"> = (inputs, inAvals, _params, outA
   for (let b = 0; b < batch; b++) {
     const l = choleskyLower(readMat(at(inputs, 0), b, n, n));
     if (l === null) {
+      // JAX fills a failed factorization with NaN and then takes the lower triangle.
       const nan = mat(n, n);
-      fillNaN(nan);
+      for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) set(nan, i, j, NaN);
       writeMat(out, b, nan);
     } else writeMat(out, b, l);
   }

@@ -1,0 +1,171 @@
+/**
+ * Properties of the factorizations and what is built on them, on fast-check-generated
+ * well-conditioned matrices (SPD: B B^T + n I; general: B + n I; entries of B in [-1, 1]):
+ * checkGrads (orders 1 and 2, forward and reverse, central differences in float64), vmap
+ * against stacking per-example results, jit against eager, and errors that name the function,
+ * the argument and the shapes.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { jit, lax, numpy as np, scipy, vmap } from "../../src/index.js";
+import { checkGrads } from "../../src/testing/checkGrads.js";
+
+type A = np.Array;
+
+const entries = (n: number) => fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: n, maxLength: n });
+
+/** A general matrix B + shift I (float64), shape [...batch, m, n]. */
+const generalArb = (m: number, n: number, batch: number[] = [], shift = Math.min(m, n)) =>
+  entries(batch.reduce((a, b) => a * b, 1) * m * n).map((d) => {
+    const b = np.reshape(np.array(Float64Array.from(d)), [...batch, m, n]);
+    return shift === 0 ? b : np.add(b, np.multiply(np.eye(m, n, { dtype: "float64" }), shift));
+  });
+
+const spdArb = (n: number, batch: number[] = []) =>
+  generalArb(n, n, batch, 0).map((b) => np.add(np.matmul(b, np.swapaxes(b, -1, -2)), np.multiply(np.eye(n, null, { dtype: "float64" }), n)));
+
+const sizeArb = fc.integer({ min: 1, max: 4 });
+const runs = { numRuns: 4 };
+
+/** Squares: eigen/singular vectors enter losses sign-invariantly. */
+const sq = (x: A) => np.multiply(x, x);
+
+describe("checkGrads of the factorizations (float64, orders 1 and 2, fwd and rev)", () => {
+  const cases: [string, (n: number) => fc.Arbitrary<A[]>, (...xs: A[]) => A | A[]][] = [
+    ["cholesky", (n) => spdArb(n).map((a) => [a]), (a) => np.linalg.cholesky(a)],
+    ["triangularSolve left lower", (n) => fc.tuple(generalArb(n, n), generalArb(n, 2, [], 0)), (a, b) => lax.linalg.triangularSolve(a, b, { leftSide: true, lower: true })],
+    ["triangularSolve right upper transposed unit", (n) => fc.tuple(generalArb(n, n), generalArb(2, n, [], 0)), (a, b) => lax.linalg.triangularSolve(a, b, { transposeA: true, unitDiagonal: true })],
+    ["lu", (n) => generalArb(n, n).map((a) => [a]), (a) => lax.linalg.lu(a)[0]],
+    ["lu wide", (n) => generalArb(n, n + 1).map((a) => [a]), (a) => lax.linalg.lu(a)[0]],
+    ["lu tall", (n) => generalArb(n + 1, n).map((a) => [a]), (a) => lax.linalg.lu(a)[0]],
+    ["qr reduced tall", (n) => generalArb(n + 2, n).map((a) => [a]), (a) => np.linalg.qr(a)],
+    ["qr complete tall", (n) => generalArb(n + 1, n).map((a) => [a]), (a) => np.linalg.qr(a, { mode: "complete" })],
+    ["qr wide", (n) => generalArb(n, n + 2).map((a) => [a]), (a) => np.linalg.qr(a)],
+    ["eigh", (n) => spdArb(n).map((a) => [a]), (a) => {
+      const [w, v] = np.linalg.eigh(a);
+      return [w, sq(v)];
+    }],
+    ["svd tall", (n) => generalArb(n + 1, n).map((a) => [a]), (a) => {
+      const [u, s, vh] = np.linalg.svd(a, { fullMatrices: false });
+      return [sq(u), s, sq(vh)];
+    }],
+    ["svd wide (values)", (n) => generalArb(n, n + 2).map((a) => [a]), (a) => np.linalg.svd(a, { computeUv: false })],
+    ["solve", (n) => fc.tuple(generalArb(n, n), generalArb(n, 2, [], 0)), (a, b) => np.linalg.solve(a, b)],
+    ["inv", (n) => generalArb(n, n).map((a) => [a]), (a) => np.linalg.inv(a)],
+    ["det", (n) => generalArb(n, n).map((a) => [a]), (a) => np.linalg.det(a)],
+    ["slogdet", (n) => generalArb(n, n).map((a) => [a]), (a) => np.linalg.slogdet(a)[1]],
+    ["pinv", (n) => generalArb(n + 1, n).map((a) => [a]), (a) => np.linalg.pinv(a)],
+    ["expm", (n) => generalArb(n, n, [], 0).map((a) => [a]), (a) => scipy.linalg.expm(a)],
+    ["choSolve", (n) => fc.tuple(spdArb(n), generalArb(n, 2, [], 0)), (a, b) => scipy.linalg.choSolve(scipy.linalg.choFactor(a, { lower: true }), b)],
+  ];
+  for (const [name, arb, f] of cases)
+    it(name, () => {
+      fc.assert(
+        fc.property(sizeArb.chain(arb), (args) => {
+          checkGrads(f, args, 1, { modes: ["fwd", "rev"] });
+          checkGrads(f, args, 2, { modes: ["fwd", "rev"] });
+        }),
+        runs,
+      );
+    });
+});
+
+describe("vmap of the primitives equals stacking per-example results", () => {
+  const stackOf = (xs: A[]) => np.stack(xs);
+  const closeTo = (got: A, exp: A) => {
+    expect(got.shape).toEqual(exp.shape);
+    const g = Array.from(got.dataSync() as Float64Array);
+    const e = Array.from(exp.dataSync() as Float64Array);
+    g.forEach((v, i) => expect(Math.abs(v - e[i]!)).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(e[i]!))));
+  };
+  const fns: [string, (a: A) => A[]][] = [
+    ["cholesky", (a) => [lax.linalg.cholesky(a)]],
+    ["lu", (a) => lax.linalg.lu(a)],
+    ["qr", (a) => lax.linalg.qr(a)],
+    ["eigh", (a) => lax.linalg.eigh(a)],
+    ["svd", (a) => lax.linalg.svd(a)],
+    ["solve", (a) => [np.linalg.solve(a, np.ones([a.shape[a.ndim - 1]!], { dtype: "float64" }))]],
+  ];
+  for (const [name, f] of fns)
+    it(`${name}, batch dims 0 and 1, under jit too`, () => {
+      fc.assert(
+        fc.property(
+          sizeArb.chain((n) => fc.tuple(fc.integer({ min: 1, max: 3 }).chain((k) => fc.array(spdArb(n), { minLength: k, maxLength: k })), fc.constant(n))),
+          ([mats]) => {
+            const per = mats.map(f);
+            const stacked = stackOf(mats);
+            const v0 = vmap((a: A) => f(a))(stacked) as A[];
+            per[0]!.forEach((_, k) => closeTo(v0[k]!, stackOf(per.map((p) => p[k]!))));
+            const v1 = vmap((a: A) => f(a), { inAxes: 1 })(np.moveaxis(stacked, 0, 1)) as A[];
+            per[0]!.forEach((_, k) => closeTo(v1[k]!, stackOf(per.map((p) => p[k]!))));
+            const vj = jit(vmap((a: A) => f(a)))(stacked) as A[];
+            per[0]!.forEach((_, k) => closeTo(vj[k]!, stackOf(per.map((p) => p[k]!))));
+          },
+        ),
+        runs,
+      );
+    });
+
+  it("triangularSolve with one operand unbatched", () => {
+    fc.assert(
+      fc.property(sizeArb.chain((n) => fc.tuple(generalArb(n, n, [3]), generalArb(n, 2, [], 0))), ([as, b]) => {
+        const f = (a: A, bb: A) => lax.linalg.triangularSolve(a, bb, { leftSide: true, lower: true });
+        const got = vmap(f, { inAxes: [0, null] })(as, b);
+        closeTo(got, stackOf([0, 1, 2].map((i) => f(as.slice(i), b))));
+        const got2 = vmap((bb: A) => f(as.slice(0), bb), { inAxes: 1 })(np.stack([b, b], 1));
+        closeTo(got2, stackOf([f(as.slice(0), b), f(as.slice(0), b)]));
+      }),
+      runs,
+    );
+  });
+});
+
+describe("jit gives the eager result", () => {
+  const fns: [string, (a: A) => unknown][] = [
+    ["cholesky", (a) => np.linalg.cholesky(a)],
+    ["solve", (a) => np.linalg.solve(a, np.ones([a.shape[0]!], { dtype: "float64" }))],
+    ["inv", (a) => np.linalg.inv(a)],
+    ["det", (a) => np.linalg.det(a)],
+    ["slogdet", (a) => np.linalg.slogdet(a)],
+    ["eigh", (a) => np.linalg.eigh(a)],
+    ["svd", (a) => np.linalg.svd(a)],
+    ["qr", (a) => np.linalg.qr(a)],
+    ["pinv", (a) => np.linalg.pinv(a)],
+    ["expm", (a) => scipy.linalg.expm(np.multiply(a, 0.1))],
+    ["norm nuc", (a) => np.linalg.norm(a, { ord: "nuc" })],
+  ];
+  for (const [name, f] of fns)
+    it(name, () => {
+      fc.assert(
+        fc.property(sizeArb.chain((n) => spdArb(n)), (a) => {
+          const e = (Array.isArray(f(a)) ? f(a) : [f(a)]) as A[];
+          const j = jit(f)(a) as A | A[];
+          const jl = (Array.isArray(j) ? j : [j]) as A[];
+          e.forEach((x, i) => {
+            const g = Array.from(jl[i]!.dataSync() as Float64Array);
+            Array.from(x.dataSync() as Float64Array).forEach((v, k) => expect(Math.abs(g[k]! - v)).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(v))));
+          });
+        }),
+        runs,
+      );
+    });
+});
+
+describe("errors name the function, the argument and the shapes", () => {
+  it("non-square input", () => {
+    expect(() => np.linalg.cholesky(np.ones([2, 3]))).toThrow(/np\.linalg\.cholesky: a must be a \(stack of\) square matrices, got shape \(2, 3\)/);
+    expect(() => np.linalg.inv(np.ones([3]))).toThrow(/np\.linalg\.inv: a must have at least 2 dimensions, got shape \(3,\)/);
+  });
+  it("mismatched solve", () => {
+    expect(() => np.linalg.solve(np.eye(3), np.ones([4]))).toThrow(/np\.linalg\.solve: a with shape \(3, 3\) and b with shape \(4,\)/);
+    expect(() => scipy.linalg.solveTriangular(np.eye(3), np.ones([2, 2]))).toThrow(/scipy\.linalg\.solveTriangular/);
+  });
+  it("unknown options are TypeErrors listing the accepted keys", () => {
+    expect(() => np.linalg.svd(np.eye(2), { full_matrices: false } as never)).toThrow(TypeError);
+    expect(() => np.linalg.svd(np.eye(2), { full_matrices: false } as never)).toThrow(/'fullMatrices', 'computeUv', 'hermitian'/);
+    expect(() => np.linalg.qr(np.eye(2), { mode: "raw" } as never)).toThrow(/np\.linalg\.qr: unsupported mode "raw"/);
+  });
+  it("integer matrices are promoted to float, as JAX", () => {
+    expect(np.linalg.inv(np.array([[2, 0], [0, 4]], { dtype: "int32" })).dtype).toBe("float32");
+  });
+});
