@@ -14,8 +14,12 @@ type A = np.Array;
 
 const entries = (n: number) => fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: n, maxLength: n });
 
-/** A general matrix B + shift I (float64), shape [...batch, m, n]. */
-const generalArb = (m: number, n: number, batch: number[] = [], shift = Math.min(m, n)) =>
+/**
+ * A general matrix B + shift I (float64), shape [...batch, m, n]. The default shift makes it
+ * strictly diagonally dominant, so it is well conditioned and LU's pivots are never near a tie
+ * (where LU is not differentiable and central differences would straddle a pivot switch).
+ */
+const generalArb = (m: number, n: number, batch: number[] = [], shift = 2 * Math.min(m, n) + 1) =>
   entries(batch.reduce((a, b) => a * b, 1) * m * n).map((d) => {
     const b = np.reshape(np.array(Float64Array.from(d)), [...batch, m, n]);
     return shift === 0 ? b : np.add(b, np.multiply(np.eye(m, n, { dtype: "float64" }), shift));
@@ -23,6 +27,18 @@ const generalArb = (m: number, n: number, batch: number[] = [], shift = Math.min
 
 const spdArb = (n: number, batch: number[] = []) =>
   generalArb(n, n, batch, 0).map((b) => np.add(np.matmul(b, np.swapaxes(b, -1, -2)), np.multiply(np.eye(n, null, { dtype: "float64" }), n)));
+
+/**
+ * Well-separated spectra (eigh and svd derivatives are only defined for distinct values; JAX's
+ * caveat): B + diag(3 k s), k = 1.., s = the size, moves each value by at most |B| <= s.
+ */
+const distinctArb = (m: number, n: number, symmetric: boolean) =>
+  generalArb(m, n, [], 0).map((b) => {
+    const s = Math.max(m, n);
+    const d = np.multiply(np.eye(m, n, { dtype: "float64" }), np.multiply(np.arange(1, n + 1).astype("float64"), 3 * s));
+    const x = symmetric ? np.divide(np.add(b, np.swapaxes(b, -1, -2)), 2) : b;
+    return np.add(x, d);
+  });
 
 const sizeArb = fc.integer({ min: 1, max: 4 });
 const runs = { numRuns: 4 };
@@ -41,15 +57,19 @@ describe("checkGrads of the factorizations (float64, orders 1 and 2, fwd and rev
     ["qr reduced tall", (n) => generalArb(n + 2, n).map((a) => [a]), (a) => np.linalg.qr(a)],
     ["qr complete tall", (n) => generalArb(n + 1, n).map((a) => [a]), (a) => np.linalg.qr(a, { mode: "complete" })],
     ["qr wide", (n) => generalArb(n, n + 2).map((a) => [a]), (a) => np.linalg.qr(a)],
-    ["eigh", (n) => spdArb(n).map((a) => [a]), (a) => {
+    ["eigh", (n) => distinctArb(n, n, true).map((a) => [a]), (a) => {
       const [w, v] = np.linalg.eigh(a);
       return [w, sq(v)];
     }],
-    ["svd tall", (n) => generalArb(n + 1, n).map((a) => [a]), (a) => {
+    ["svd tall", (n) => distinctArb(n + 1, n, false).map((a) => [a]), (a) => {
       const [u, s, vh] = np.linalg.svd(a, { fullMatrices: false });
       return [sq(u), s, sq(vh)];
     }],
-    ["svd wide (values)", (n) => generalArb(n, n + 2).map((a) => [a]), (a) => np.linalg.svd(a, { computeUv: false })],
+    ["svd wide (values)", (n) => distinctArb(n + 2, n, false).map((a) => [np.swapaxes(a, -1, -2)]), (a) => np.linalg.svd(a, { computeUv: false })],
+    ["svd wide", (n) => distinctArb(n + 1, n, false).map((a) => [np.swapaxes(a, -1, -2)]), (a) => {
+      const [u, s, vh] = np.linalg.svd(a, { fullMatrices: false });
+      return [sq(u), s, sq(vh)];
+    }],
     ["solve", (n) => fc.tuple(generalArb(n, n), generalArb(n, 2, [], 0)), (a, b) => np.linalg.solve(a, b)],
     ["inv", (n) => generalArb(n, n).map((a) => [a]), (a) => np.linalg.inv(a)],
     ["det", (n) => generalArb(n, n).map((a) => [a]), (a) => np.linalg.det(a)],
