@@ -7,7 +7,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { jit, lax, numpy as np, scipy, vmap } from "../../src/index.js";
+import { devicePut, jit, lax, numpy as np, scipy, vmap } from "../../src/index.js";
 import { checkGrads } from "../../src/testing/checkGrads.js";
 
 type A = np.Array;
@@ -187,5 +187,26 @@ describe("errors name the function, the argument and the shapes", () => {
   });
   it("integer matrices are promoted to float, as JAX", () => {
     expect(np.linalg.inv(np.array([[2, 0], [0, 4]], { dtype: "int32" })).dtype).toBe("float32");
+  });
+});
+
+describe("the wasm backend (factorizations as host steps for now) agrees with the cpu reference", () => {
+  const f = (a: A, b: A) => {
+    const [w, v] = np.linalg.eigh(a);
+    return [np.linalg.cholesky(a), np.linalg.solve(a, b), w, np.abs(v), np.linalg.svd(a, { computeUv: false }), np.linalg.qr(a)[1], np.linalg.det(a)];
+  };
+  it("float32, jitted on each device", () => {
+    fc.assert(
+      fc.property(sizeArb.chain((n) => fc.tuple(spdArb(n), generalArb(n, 2, [], 0))), ([a64, b64]) => {
+        const [a, b] = [a64.astype("float32"), b64.astype("float32")];
+        const onCpu = jit(f, { device: "cpu" })(devicePut(a, "cpu"), devicePut(b, "cpu"));
+        const onWasm = jit(f, { device: "wasm" })(devicePut(a, "wasm"), devicePut(b, "wasm"));
+        onCpu.forEach((c, i) => {
+          const w = Array.from(onWasm[i]!.dataSync() as Float32Array);
+          Array.from(c.dataSync() as Float32Array).forEach((v, k) => expect(Math.abs(w[k]! - v)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(v))));
+        });
+      }),
+      runs,
+    );
   });
 });
