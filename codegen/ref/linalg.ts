@@ -278,7 +278,9 @@ export const qrImpl: RefImpl<"qr"> = (inputs, inAvals, { fullMatrices }, outAval
 /** Eigenvalues (ascending) and eigenvectors (columns) of the symmetric matrix `s`, by cyclic Jacobi. */
 export function jacobiEigh(s: Mat): { w: Float64Array; v: Mat } {
   const n = s.rows;
-  const a = { ...s, d: s.d.slice() };
+  // Work on s / max|s| so sums of squares neither underflow nor overflow; w scales back.
+  const scale = s.d.reduce((mx, x) => Math.max(mx, Math.abs(x)), 0) || 1;
+  const a = { ...s, d: s.d.map((x) => x / scale) };
   const v = mat(n, n);
   for (let i = 0; i < n; i++) set(v, i, i, 1);
   const w = new Float64Array(n);
@@ -321,7 +323,7 @@ export function jacobiEigh(s: Mat): { w: Float64Array; v: Mat } {
   const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => get(a, i, i) - get(a, j, j) || i - j);
   const vs = mat(n, n);
   order.forEach((src, dst) => {
-    w[dst] = get(a, src, src);
+    w[dst] = get(a, src, src) * scale;
     for (let k = 0; k < n; k++) set(vs, k, dst, get(v, k, src));
   });
   return { w, v: vs };
@@ -416,11 +418,14 @@ function jacobiSvdTall(a: Mat, full: boolean): { s: Float64Array; u: Mat; v: Mat
   const s = new Float64Array(n);
   const u = mat(m, full ? m : n);
   const vs = mat(n, n);
+  // A column whose norm is at rounding level holds noise, not a direction: its u comes from
+  // the orthonormal completion instead (LAPACK's u is orthonormal whatever the rank).
+  const tiny = (norms[order[0]!] ?? 0) * 1e-13;
   let nonzero = 0;
   order.forEach((src, dst) => {
     s[dst] = norms[src]!;
     for (let k = 0; k < n; k++) set(vs, k, dst, get(v, k, src));
-    if (norms[src]! > 0) {
+    if (norms[src]! > tiny && norms[src]! > 0) {
       for (let i = 0; i < m; i++) set(u, i, dst, get(w, i, src) / norms[src]!);
       nonzero = dst + 1;
     }
@@ -429,8 +434,17 @@ function jacobiSvdTall(a: Mat, full: boolean): { s: Float64Array; u: Mat; v: Mat
   return { s, u, v: vs };
 }
 
-export function jacobiSvd(a: Mat, full: boolean): { s: Float64Array; u: Mat; vt: Mat } {
-  const [m, n] = [a.rows, a.cols];
+export function jacobiSvd(a0: Mat, full: boolean): { s: Float64Array; u: Mat; vt: Mat } {
+  const [m, n] = [a0.rows, a0.cols];
+  // Work on a / max|a| so sums of squares neither underflow nor overflow; s scales back.
+  const scale = a0.d.reduce((mx, x) => Math.max(mx, Math.abs(x)), 0) || 1;
+  const a = { ...a0, d: a0.d.map((x) => x / scale) };
+  const r = jacobiSvdUnscaled(a, full, m, n);
+  r.s.forEach((x, i) => (r.s[i] = x * scale));
+  return r;
+}
+
+function jacobiSvdUnscaled(a: Mat, full: boolean, m: number, n: number): { s: Float64Array; u: Mat; vt: Mat } {
   if (m >= n) {
     const { s, u, v } = jacobiSvdTall(a, full);
     return { s, u, vt: transposed(v) };

@@ -210,3 +210,31 @@ describe("the wasm backend (factorizations as host steps for now) agrees with th
     );
   });
 });
+
+describe("rank-deficient input", () => {
+  const orthonormalCols = (u: A) => {
+    const g = np.matmul(np.swapaxes(u, -1, -2), u);
+    const e = np.eye(u.shape[u.ndim - 1]!, null, { dtype: u.dtype });
+    const d = Array.from(np.abs(np.subtract(g, e)).dataSync() as Float64Array);
+    expect(Math.max(...d)).toBeLessThan(1e-12);
+  };
+  it("svd keeps u and vh orthonormal for zero and rank-one matrices (full and reduced)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), entries(4), (m, n, e) => {
+        const x = np.array(Float64Array.from(e.slice(0, m).concat(new Array(Math.max(0, m - e.length)).fill(0.5))));
+        const y = np.array(Float64Array.from(e.slice(0, n).concat(new Array(Math.max(0, n - e.length)).fill(-0.25))));
+        for (const a of [np.zeros([m, n], { dtype: "float64" }), np.outer(x, y)])
+          for (const fullMatrices of [true, false]) {
+            const [u, s, vh] = np.linalg.svd(a, { fullMatrices });
+            orthonormalCols(u);
+            orthonormalCols(np.swapaxes(vh, -1, -2));
+            const k = Math.min(m, n);
+            const rec = np.matmul(np.multiply(u.slice([null, null, null], [0, k, null]), s), vh.slice([0, k, null]));
+            const d = Array.from(np.abs(np.subtract(rec, a)).dataSync() as Float64Array);
+            expect(Math.max(...d)).toBeLessThan(1e-12);
+          }
+      }),
+      { numRuns: 10 },
+    );
+  });
+});
