@@ -42,6 +42,12 @@ function solveOperands(fn: string, a: ArrayLike, b: ArrayLike, vectorIf: (A: JAr
   return { A, B, vector };
 }
 
+/**
+ * JAX 0.10.2's rule for solve-like scipy functions: b is a vector when it is 1-D, or (a
+ * deprecated batched form) when it has one dim fewer than a and matches a's last dim.
+ */
+const isVectorRhs = (A: JArray, B: JArray) => B.ndim === 1 || (A.ndim === B.ndim + 1 && A.shape[A.ndim - 1] === B.shape[B.ndim - 1]);
+
 const unvector = (x: JArray, vector: boolean) => (vector ? lax.reshape(x, x.shape.slice(0, -1)) : x);
 
 /** Solves a x = b for triangular a (only the `lower` or upper triangle is read); trans 0/"N", 1/"T", 2/"C" solves with a^T. */
@@ -61,17 +67,17 @@ export function solveTriangular(
   });
   const transposeA = o.trans === 1 || o.trans === 2 || o.trans === "T" || o.trans === "C";
   if (!transposeA && o.trans !== 0 && o.trans !== "N") throw new ValueError(`${fn}: invalid trans ${JSON.stringify(o.trans)}; use 0, 1, 2, "N", "T" or "C"`);
-  // As JAX: b is a vector when it has one dim fewer than a.
-  const { A, B, vector } = solveOperands(fn, a, b, (A0, B0) => A0.ndim === B0.ndim + 1);
+  const { A, B, vector } = solveOperands(fn, a, b, isVectorRhs);
   return unvector(L.triangularSolve(A, B, { leftSide: true, lower: o.lower, transposeA, unitDiagonal: o.unitDiagonal }), vector);
 }
 
-/** [c, lower]: the Cholesky factor in the requested triangle (the other holds no meaning; here zeros). Not symmetrized, as JAX. */
+/** [c, lower]: the Cholesky factor in the requested triangle (the other is zero). Not symmetrized, as JAX. */
 export function choFactor(a: ArrayLike, opts?: { lower?: boolean; overwriteA?: boolean; checkFinite?: boolean }): [JArray, boolean] {
   const fn = "scipy.linalg.choFactor";
   const o = linalgOptions(fn, opts, { lower: false, overwriteA: false, checkFinite: true });
   const [A] = promoteArgsInexact(fn, [a]) as [JArray];
-  const c = L.cholesky(A, { symmetrizeInput: false });
+  // As JAX: the upper factor reads a's upper triangle (the lower factor of a^T, transposed).
+  const c = L.cholesky(o.lower ? A : mT(A), { symmetrizeInput: false });
   return [o.lower ? c : mT(c), o.lower];
 }
 
@@ -82,7 +88,7 @@ export function choSolve(cAndLower: readonly [ArrayLike, boolean], b: ArrayLike,
   if (!Array.isArray(cAndLower) || cAndLower.length !== 2 || typeof cAndLower[1] !== "boolean")
     throw new TypeError(`${fn}: the first argument must be [c, lower] as choFactor returns it`);
   const [c, lower] = cAndLower;
-  const { A, B, vector } = solveOperands(fn, c, b, (_A0, B0) => B0.ndim === 1);
+  const { A, B, vector } = solveOperands(fn, c, b, isVectorRhs);
   let x = L.triangularSolve(A, B, { leftSide: true, lower, transposeA: !lower });
   x = L.triangularSolve(A, x, { leftSide: true, lower, transposeA: lower });
   return unvector(x, vector);
@@ -127,8 +133,7 @@ export function luSolve(luAndPiv: readonly [ArrayLike, ArrayLike], b: ArrayLike,
   const [lu0, piv0] = luAndPiv;
   const piv = lax.laxOperands(fn, [piv0])[0]!;
   if (piv.dtype !== "int32") throw new TypeError(`${fn}: piv must be int32, got ${piv.dtype}`);
-  // As JAX: b is a (batched) vector when it has one dim fewer than lu.
-  const { A, B, vector } = solveOperands(fn, lu0, b, (A0, B0) => A0.ndim === B0.ndim + 1);
+  const { A, B, vector } = solveOperands(fn, lu0, b, isVectorRhs);
   const perm0 = luPivotsToPermutation(piv, A.shape[A.ndim - 1]!);
   const perm = lax.broadcastInDim(perm0, [...A.shape.slice(0, -1)], range(perm0.ndim).map((i) => i + A.ndim - 1 - perm0.ndim));
   return unvector(luSolveCore(A, perm, B, o.trans), vector);
