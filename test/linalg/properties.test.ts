@@ -241,3 +241,49 @@ describe("rank-deficient input", () => {
     );
   });
 });
+
+describe("the reference factorizations on random sizes (up to 40, float64) satisfy their definitions", () => {
+  const maxAbs = (x: A) => Math.max(0, ...Array.from(np.abs(x).dataSync() as Float64Array));
+  const near = (got: A, exp: A, tol: number) => expect(maxAbs(np.subtract(got, exp))).toBeLessThanOrEqual(tol * (1 + maxAbs(exp)));
+  const eyeN = (k: number) => np.eye(k, null, { dtype: "float64" });
+  const T = (x: A) => np.swapaxes(x, -1, -2);
+  const dims = fc.tuple(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }));
+  const randomMatrix = (m: number, n: number, seed: number) => {
+    let s = seed;
+    const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+    return np.reshape(np.array(Float64Array.from({ length: m * n }, next)), [m, n]);
+  };
+  it("cholesky, lu, qr, eigh and svd", () => {
+    fc.assert(
+      fc.property(dims, ([m, n, seed]) => {
+        const a = randomMatrix(m, n, seed);
+        const tol = 1e-12 * Math.max(m, n);
+        const [lu, piv, perm] = lax.linalg.lu(a);
+        const k = Math.min(m, n);
+        const l = np.add(np.tril(lu, -1).slice([null, null, null], [0, k, null]), np.eye(m, k, { dtype: "float64" }));
+        const u = np.triu(lu).slice([0, k, null]);
+        near(np.matmul(l, u), np.take(a, perm, 0), tol);
+        expect(piv.shape).toEqual([k]);
+        const [q, r] = lax.linalg.qr(a, { fullMatrices: true });
+        near(np.matmul(q, r), a, tol);
+        near(np.matmul(T(q), q), eyeN(m), tol);
+        near(r, np.triu(r), 0);
+        const [uu, s, vt] = lax.linalg.svd(a);
+        near(np.matmul(np.multiply(uu.slice([null, null, null], [0, k, null]), s), vt.slice([0, k, null])), a, tol);
+        near(np.matmul(T(uu), uu), eyeN(m), tol);
+        near(np.matmul(vt, T(vt)), eyeN(n), tol);
+        const sv = Array.from(s.dataSync() as Float64Array);
+        sv.forEach((x, i) => i > 0 && expect(x).toBeLessThanOrEqual(sv[i - 1]!));
+        const spd = np.add(np.matmul(a, T(a)), eyeN(m));
+        const c = lax.linalg.cholesky(spd);
+        near(np.matmul(c, T(c)), spd, tol);
+        const [v, w] = lax.linalg.eigh(spd);
+        near(np.matmul(np.multiply(v, w), T(v)), spd, tol);
+        near(np.matmul(T(v), v), eyeN(m), tol);
+        const ws = Array.from(w.dataSync() as Float64Array);
+        ws.forEach((x, i) => i > 0 && expect(x).toBeGreaterThanOrEqual(ws[i - 1]!));
+      }),
+      { numRuns: 12 },
+    );
+  });
+});
