@@ -287,3 +287,27 @@ describe("the reference factorizations on random sizes (up to 40, float64) satis
     );
   });
 });
+
+describe("vmap of functions built on the factorizations equals stacking", () => {
+  const fns: [string, (a: A) => A][] = [
+    ["det", (a) => np.linalg.det(a)],
+    ["slogdet", (a) => np.linalg.slogdet(a)[1]],
+    ["inv", (a) => np.linalg.inv(a)],
+    ["pinv", (a) => np.linalg.pinv(a)],
+    ["expm", (a) => scipy.linalg.expm(a)],
+    ["luSolve", (a) => scipy.linalg.luSolve(scipy.linalg.luFactor(a), np.ones([a.shape[0]!], { dtype: "float64" }))],
+    ["norm 2", (a) => np.linalg.norm(a, { ord: 2 })],
+  ];
+  for (const [name, f] of fns)
+    it(name, () => {
+      fc.assert(
+        fc.property(sizeArb.chain((n) => fc.array(generalArb(n, n), { minLength: 1, maxLength: 3 })), (mats) => {
+          const got = vmap(f)(np.stack(mats));
+          const exp = np.stack(mats.map(f));
+          const g = Array.from(got.dataSync() as Float64Array);
+          Array.from(exp.dataSync() as Float64Array).forEach((v, i) => expect(Math.abs(g[i]! - v)).toBeLessThanOrEqual(1e-11 * (1 + Math.abs(v))));
+        }),
+        runs,
+      );
+    });
+});
