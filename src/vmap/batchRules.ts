@@ -24,7 +24,7 @@ import { ValueError } from "../errors.js";
 import * as lax from "../lax.js";
 import { type BDim, batchFlat, batchJaxpr, moveBdim } from "./batching.js";
 import { condBatch, scanBatch, whileBatch } from "./controlFlowBatch.js";
-import { leadingBatch } from "./linalgBatch.js";
+import { leadingBatch, triangularSolveBatch } from "./linalgBatch.js";
 
 export type BatchRule<P extends Primitive> = (values: JArray[], dims: BDim[], params: Params<P>, axisSize: number) => [JArray[], BDim[]];
 
@@ -514,7 +514,7 @@ export const batchRules: { [P in Primitive]: BatchRule<P> } = {
   while: whileBatch,
   scan: scanBatch,
   cholesky: leadingBatch("cholesky"),
-  triangularSolve: leadingBatch("triangularSolve"),
+  triangularSolve: triangularSolveBatch,
   lu: leadingBatch("lu"),
   qr: leadingBatch("qr"),
   eigh: leadingBatch("eigh"),

@@ -135,8 +135,18 @@ describe("vmap of the primitives equals stacking per-example results", () => {
         const f = (a: A, bb: A) => lax.linalg.triangularSolve(a, bb, { leftSide: true, lower: true });
         const got = vmap(f, { inAxes: [0, null] })(as, b);
         closeTo(got, stackOf([0, 1, 2].map((i) => f(as.slice(i), b))));
-        const got2 = vmap((bb: A) => f(as.slice(0), bb), { inAxes: 1 })(np.stack([b, b], 1));
-        closeTo(got2, stackOf([f(as.slice(0), b), f(as.slice(0), b)]));
+        const b2 = np.multiply(b, 2);
+        const got2 = vmap((bb: A) => f(as.slice(0), bb), { inAxes: 1 })(np.stack([b, b2], 1));
+        closeTo(got2, stackOf([f(as.slice(0), b), f(as.slice(0), b2)]));
+        // Right side: b's examples fold into rows.
+        const g = (bb: A) => lax.linalg.triangularSolve(as.slice(1), bb, { leftSide: false, lower: false, transposeA: true });
+        const bt = np.swapaxes(b, 0, 1);
+        const got3 = vmap(g, { inAxes: 2 })(np.stack([bt, np.multiply(bt, -1), bt], 2));
+        closeTo(got3, stackOf([g(bt), g(np.multiply(bt, -1)), g(bt)]));
+        // Both batched, and batched over a leading batch dim of the primitive.
+        const b3 = np.stack([np.stack([b, b, b]), np.stack([b2, b2, b2])]);
+        const got4 = vmap((x: A, y: A) => f(x, y), { inAxes: [null, 0] })(as, b3);
+        closeTo(got4, stackOf([f(as, np.stack([b, b, b])), f(as, np.stack([b2, b2, b2]))]));
       }),
       runs,
     );
