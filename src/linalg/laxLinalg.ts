@@ -9,7 +9,7 @@ import { type ArrayLike, JArray } from "../core/array.js";
 import { asJArray, describe } from "../core/convert.js";
 import { bind, bind1 } from "../core/interpreter.js";
 import { ValueError } from "../errors.js";
-import { symmetrize } from "./matrix.js";
+import { pivotsToPermutation, symmetrize } from "./matrix.js";
 import { linalgOptions } from "./options.js";
 
 /** A float array of rank >= 2 (square when asked), or an error naming the function and argument. */
@@ -79,3 +79,12 @@ export function triangularSolve(
   return bind1("triangularSolve", [A, B], { leftSide: o.leftSide, lower: o.lower, transposeA: o.transposeA, unitDiagonal: o.unitDiagonal });
 }
 
+
+/** The permutation of 0..permutationSize-1 that LU's row swaps `pivots` make (JAX's lu_pivots_to_permutation). */
+export function luPivotsToPermutation(pivots: ArrayLike, permutationSize: number): JArray {
+  const p = asJArray(pivots, "lax.linalg.luPivotsToPermutation: pivots");
+  if (p.dtype !== "int32" || p.ndim < 1) throw new TypeError(`lax.linalg.luPivotsToPermutation: pivots must be an int32 array of rank >= 1, got ${p.dtype} with shape ${showShape(p.shape)}`);
+  if (!Number.isInteger(permutationSize) || permutationSize < p.shape[p.ndim - 1]!)
+    throw new ValueError(`lax.linalg.luPivotsToPermutation: permutationSize ${permutationSize} must be an integer >= the number of pivots ${p.shape[p.ndim - 1]}`);
+  return pivotsToPermutation(p, permutationSize);
+}

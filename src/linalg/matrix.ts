@@ -77,3 +77,24 @@ export function diagMatrix(v: JArray): JArray {
 export function symmetrize(x: JArray): JArray {
   return lax.div(lax.add(x, mT(x)), 2);
 }
+
+/**
+ * The permutation that the row swaps `pivots` [..., k] make of 0..m-1 (JAX's
+ * lu_pivots_to_permutation), built from k selects so it traces, batches and jits.
+ */
+export function pivotsToPermutation(pivots: JArray, m: number): JArray {
+  const k = pivots.shape[pivots.ndim - 1]!;
+  const shape = [...pivots.shape.slice(0, -1), m];
+  const last = shape.length - 1;
+  const iota = lax.broadcastedIota("int32", shape, last);
+  let perm = iota;
+  for (let i = 0; i < k; i++) {
+    const pi = lax.slice(pivots, pivots.shape.map((_, d) => (d === last ? i : 0)), [...pivots.shape.slice(0, -1), i + 1]);
+    const p = lax.broadcastInDim(lax.reshape(pi, pivots.shape.slice(0, -1)), shape, range(last));
+    const at = (idx: JArray) => lax.reduceSum(lax.select(lax.eq(iota, idx), perm, full(0, perm)), [last]);
+    const vi = lax.broadcastInDim(at(full(i, { shape, dtype: "int32" })), shape, range(last));
+    const vp = lax.broadcastInDim(at(p), shape, range(last));
+    perm = lax.select(lax.eq(iota, i), vp, lax.select(lax.eq(iota, p), vi, perm));
+  }
+  return perm;
+}

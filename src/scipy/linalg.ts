@@ -11,7 +11,7 @@ import type { ArrayLike, JArray } from "../core/array.js";
 import { ValueError } from "../errors.js";
 import * as lax from "../lax.js";
 import * as L from "../linalg/laxLinalg.js";
-import { eye, mT, mm, tril, triu } from "../linalg/matrix.js";
+import { eye, mT, mm, pivotsToPermutation, tril, triu } from "../linalg/matrix.js";
 import { linalgOptions } from "../linalg/options.js";
 import { luSolveCore, norm, solve } from "../numpy/linalg.js";
 import { broadcastShapes, promoteArgsInexact } from "../numpy/util.js";
@@ -103,27 +103,6 @@ export function luFactor(a: ArrayLike, opts?: { overwriteA?: boolean; checkFinit
   return [lu, piv];
 }
 
-/**
- * The permutation that the row swaps `pivots` [..., k] make of 0..m-1 (JAX's
- * lu_pivots_to_permutation), built from k selects so it traces, batches and jits.
- */
-export function luPivotsToPermutation(pivots: JArray, m: number): JArray {
-  const k = pivots.shape[pivots.ndim - 1]!;
-  const shape = [...pivots.shape.slice(0, -1), m];
-  const last = shape.length - 1;
-  const iota = lax.broadcastedIota("int32", shape, last);
-  let perm = iota;
-  for (let i = 0; i < k; i++) {
-    const pi = lax.slice(pivots, pivots.shape.map((_, d) => (d === last ? i : 0)), [...pivots.shape.slice(0, -1), i + 1]);
-    const p = lax.broadcastInDim(lax.reshape(pi, pivots.shape.slice(0, -1)), shape, range(last));
-    const at = (idx: JArray) => lax.reduceSum(lax.select(lax.eq(iota, idx), perm, full(0, perm)), [last]);
-    const vi = lax.broadcastInDim(at(full(i, { shape, dtype: "int32" })), shape, range(last));
-    const vp = lax.broadcastInDim(at(p), shape, range(last));
-    perm = lax.select(lax.eq(iota, i), vp, lax.select(lax.eq(iota, p), vi, perm));
-  }
-  return perm;
-}
-
 /** Solves a x = b (trans 0) or a^T x = b (1, 2) from luFactor's [lu, piv]. */
 export function luSolve(luAndPiv: readonly [ArrayLike, ArrayLike], b: ArrayLike, opts?: { trans?: 0 | 1 | 2; overwriteB?: boolean; checkFinite?: boolean }): JArray {
   const fn = "scipy.linalg.luSolve";
@@ -134,7 +113,7 @@ export function luSolve(luAndPiv: readonly [ArrayLike, ArrayLike], b: ArrayLike,
   const piv = lax.laxOperands(fn, [piv0])[0]!;
   if (piv.dtype !== "int32") throw new TypeError(`${fn}: piv must be int32, got ${piv.dtype}`);
   const { A, B, vector } = solveOperands(fn, lu0, b, isVectorRhs);
-  const perm0 = luPivotsToPermutation(piv, A.shape[A.ndim - 1]!);
+  const perm0 = pivotsToPermutation(piv, A.shape[A.ndim - 1]!);
   const perm = lax.broadcastInDim(perm0, [...A.shape.slice(0, -1)], range(perm0.ndim).map((i) => i + A.ndim - 1 - perm0.ndim));
   return unvector(luSolveCore(A, perm, B, o.trans), vector);
 }
