@@ -10,7 +10,7 @@ import { Jaxpr } from "../../ir/jaxpr.js";
 import type { OpaqueRule } from "../../ir/primitives.js";
 import type { JArray } from "../core/array.js";
 import { flattenArgs, traceToJaxpr } from "../core/builder.js";
-import { asJArray, describe } from "../core/convert.js";
+import { argLeaf, asJArray, describe } from "../core/convert.js";
 import { bind } from "../core/interpreter.js";
 import * as tree from "../tree.js";
 
@@ -22,7 +22,7 @@ function traceCall(f: Fn, args: unknown[], what: string) {
   const traced = traceToJaxpr(f, avals, inTree, what);
   const j = traced.closed.jaxpr;
   const jaxpr = new Jaxpr([], [...j.constvars, ...j.invars], j.eqns, j.outs);
-  return { jaxpr, consts: [...traced.closed.consts], leaves: leaves.map((x) => asJArray(x as JArray)), inTree, outTree: traced.outTree };
+  return { jaxpr, consts: [...traced.closed.consts], leaves: leaves.map((x, i) => argLeaf(x, `${what}: leaf ${i} of the arguments`)), inTree, outTree: traced.outTree };
 }
 
 function named<F extends Fn>(fn: F, name: string): OpaqueRule {

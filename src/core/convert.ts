@@ -28,11 +28,28 @@ export function asJArray(x: JArray | number | boolean, what = "argument"): JArra
   throw new TypeError(`${what}: expected an array or a number, got ${describe(x)}`);
 }
 
-/** The abstract value of an argument (arrays and JS scalars). */
-export function avalOf(x: unknown, what = "argument"): ShapedArray {
+/**
+ * A JS number passed as an argument to a transformed function (jit, grad, vmap, jvp, ...)
+ * is a weak float32 scalar whatever its value, as JAX reads a Python float: JS has no
+ * integer literals, so reading `3` as int32 would make `jit(grad(f))(3)` fail and compile
+ * 3 and 3.5 separately. (Numbers inside arithmetic keep scalarAval's weak int/float reading.)
+ */
+export const numberArgAval = new ShapedArray([], "float32", true);
+
+/** A leaf of a transformed function's arguments as an array (numbers as numberArgAval says). */
+export function argLeaf(x: unknown, what: string): JArray {
+  if (x instanceof JArray) return x;
+  if (typeof x === "number") return scalar(x, "float32", true);
+  if (typeof x === "boolean") return scalar(x);
+  throw new TypeError(`${what}: expected arrays or numbers as leaves, got ${describe(x)}`);
+}
+
+/** The abstract value of an argument leaf of a transformed function, as argLeaf would make it. */
+export function argAval(x: unknown, what: string): ShapedArray {
   if (x instanceof JArray) return x.aval;
-  if (typeof x === "number" || typeof x === "boolean") return scalarAval(x);
-  throw new TypeError(`${what}: expected an array or a number, got ${describe(x)}`);
+  if (typeof x === "number") return numberArgAval;
+  if (typeof x === "boolean") return scalarAval(x);
+  throw new TypeError(`${what}: expected arrays or numbers as leaves, got ${describe(x)}`);
 }
 
 export function describe(x: unknown): string {

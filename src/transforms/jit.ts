@@ -7,7 +7,7 @@ import type { ShapedArray } from "../../ir/aval.js";
 import { Jaxpr } from "../../ir/jaxpr.js";
 import { ConcreteArray, type JArray, Tracer } from "../core/array.js";
 import { type TracedFunction, flattenArgs, traceToJaxpr } from "../core/builder.js";
-import { asJArray } from "../core/convert.js";
+import { argLeaf } from "../core/convert.js";
 import { bind, moveTo } from "../core/interpreter.js";
 import { optimizeJaxpr } from "../../codegen/kernel/passes.js";
 import { type DeviceName, defaultDevice, getBackend } from "../backends/index.js";
@@ -71,7 +71,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
   const jitted = ((...args: unknown[]) => {
     const { traced, leaves } = trace(args);
     const jaxpr = hoistedOf(traced);
-    let operands = [...traced.closed.consts, ...leaves.map((x) => asJArray(x as JArray | number))];
+    let operands = [...traced.closed.consts, ...leaves.map((x, i) => argLeaf(x, `jit(${name}): leaf ${i} of the arguments`))];
     const device = opts.device;
     if (device !== undefined) operands = operands.map((x) => (x instanceof ConcreteArray ? moveTo(x, device) : x));
     const outs = bind("jit", operands, { jaxpr, name });

@@ -5,7 +5,7 @@
 import { isFloat } from "../../ir/dtype.js";
 import { jvp, vjp } from "../autodiff/api.js";
 import { JArray } from "../core/array.js";
-import { asJArray, describe, scalar } from "../core/convert.js";
+import { argLeaf, asJArray, describe } from "../core/convert.js";
 import { ValueError } from "../errors.js";
 import * as lax from "../lax.js";
 import * as tree from "../tree.js";
@@ -43,11 +43,6 @@ function axesForLeaves(spec: AxisSpec | undefined, t: unknown, what: string): (n
   return keys.flatMap((k) => axesForLeaves(obj[k], (t as Record<string, unknown>)[k], what));
 }
 
-const leafArray = (x: unknown, what: string): JArray => {
-  if (x instanceof JArray) return x;
-  if (typeof x === "number" || typeof x === "boolean") return scalar(x);
-  throw new TypeError(`${what}: expected arrays or numbers as leaves, got ${describe(x)}`);
-};
 
 /** Checks that every leaf of an axis spec is an integer or null (JAX's TypeError at vmap time). */
 function checkAxisSpec(spec: unknown, what: string, name: string): void {
@@ -94,7 +89,7 @@ export function vmap<F extends Fn>(f: F, opts: VmapOptions | AxisSpec = {}): F {
     const perArg = Array.isArray(inAxes) ? inAxes : args.map(() => inAxes);
     const [leaves, inTree] = tree.flatten(args);
     const axes = args.flatMap((a, i) => axesForLeaves(perArg[i] as AxisSpec, a, `vmap(${name}) inAxes`));
-    const values = leaves.map((x, i) => leafArray(x, `vmap(${name}): argument leaf ${i}`));
+    const values = leaves.map((x, i) => argLeaf(x, `vmap(${name}): argument leaf ${i}`));
     // Normalize axes and find the mapped size (as JAX's _mapped_axis_size).
     const dims: BDim[] = values.map((v, i) => {
       const a = axes[i] ?? null;
@@ -130,11 +125,12 @@ export function vmap<F extends Fn>(f: F, opts: VmapOptions | AxisSpec = {}): F {
       (...xs: JArray[]) => {
         const [ls, t] = tree.flatten(f(...tree.unflatten<unknown[]>(inTree, xs)));
         outTree = t;
-        return ls.map((x, i) => asJArray(leafArray(x, `vmap(${name}): output leaf ${i}`)));
+        return ls.map((x, i) => asJArray(x as JArray | number, `vmap(${name}): output leaf ${i}`));
       },
       values,
       dims,
       n,
+      `vmap(${name})`,
     );
     const outStructure = tree.unflatten(outTree!, outs.map(() => 0));
     const wanted = axesForLeaves(outAxes, outStructure, `vmap(${name}) outAxes`);
@@ -216,7 +212,7 @@ export function jacfwd(f: Fn, opts: JacOptions = {}): Fn {
     const idx = argnumsOf(opts, args.length, "jacfwd");
     const { dyn, g } = selectArgs(args, idx);
     const [inLeaves, inTree] = tree.flatten(dyn);
-    const ins = inLeaves.map((x, i) => (x instanceof JArray ? x : scalar(x as number, "float32", true)) as JArray);
+    const ins = inLeaves.map((x, i) => argLeaf(x, `jacfwd: input leaf ${i}`));
     for (const [i, l] of ins.entries())
       if (!isFloat(l.dtype)) throw new TypeError(`jacfwd requires float inputs, but input leaf ${i} has dtype ${l.dtype}`);
     const basis = stdBasis(ins);
@@ -243,7 +239,7 @@ export function jacrev(f: Fn, opts: JacOptions = {}): Fn {
     const idx = argnumsOf(opts, args.length, "jacrev");
     const { dyn, g } = selectArgs(args, idx);
     const [inLeaves, inTree] = tree.flatten(dyn);
-    const ins = inLeaves.map((x) => (x instanceof JArray ? x : scalar(x as number, "float32", true)) as JArray);
+    const ins = inLeaves.map((x, i) => argLeaf(x, `jacrev: input leaf ${i}`));
     for (const [i, l] of ins.entries())
       if (!isFloat(l.dtype)) throw new TypeError(`jacrev requires float inputs, but input leaf ${i} has dtype ${l.dtype}`);
     const hasAux = opts.hasAux ?? false;
