@@ -104,11 +104,20 @@ export abstract class JArray {
     return this.toString();
   }
 
-  /** Iterates over the first axis, as NumPy and JAX arrays do: `const [key, subkey] = random.split(key)`. */
-  *[Symbol.iterator](): Iterator<JArray> {
-    if (this.ndim === 0) throw new TypeError(`iteration over a 0-d array (${this.aval})`);
-    const n = this.shape[0]!;
-    for (let i = 0; i < n; i++) yield np.getIndex(this, [i]);
+  /**
+   * Iterates over the first axis, as NumPy and JAX arrays do: `const [key, subkey] =
+   * random.split(key)`, `for (const row of x)`. A 0-d array is not iterable (a TypeError from
+   * the engine, as JAX's "iteration over a 0-d array"): it has no iterator at all rather than
+   * one that throws, because test libraries' deep equality (vitest, jest) iterates whatever
+   * has an iterator, and would then throw on every tree with a scalar leaf.
+   */
+  get [Symbol.iterator](): () => IterableIterator<JArray> {
+    if (this.ndim === 0) return undefined as unknown as () => IterableIterator<JArray>;
+    const self = this;
+    return function* (): IterableIterator<JArray> {
+      const n = self.shape[0]!;
+      for (let i = 0; i < n; i++) yield np.getIndex(self, [i]);
+    };
   }
 
   // --- memory ------------------------------------------------------------------------
