@@ -70,7 +70,11 @@ function tangentFor(p: JArray, x: unknown, i: number, fname: string, kind: "tang
 
 // ---------------------------------------------------------------------------------------
 
-/** `jvp(f, primals, tangents)` -> `[primalsOut, tangentsOut]`. */
+/**
+ * `jvp(f, primals, tangents)` -> `[primalsOut, tangentsOut]`. Each tangent has its primal's
+ * shape and dtype; an integer or boolean primal, whose tangent JAX types as float0, takes a
+ * tangent of its own dtype (`np.zerosLike(primal)`), and its output tangents are such zeros.
+ */
 export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unknown[], opts: { hasAux?: boolean } = {}): any {
   if (!Array.isArray(primals) || !Array.isArray(tangents))
     throw new TypeError("jvp: primals and tangents must be arrays with one entry per argument of f");
