@@ -15,6 +15,7 @@ import {
   linearize,
   makeJaxpr,
   numpy as np,
+  stopGradient,
   valueAndGrad,
   vjp,
   vmap,
@@ -114,6 +115,12 @@ describe("booleans and integers convert under grad when concrete, so JS branches
       return pos ? np.multiply(x, n) : x;
     });
     expect(g(2.5).item()).toBe(2);
+  });
+  it("a float value with no derivative (a constant, or stopGradient's output) converts", () => {
+    const c = np.array(3);
+    const g = grad((x: A) => np.multiply(x, (c as any) * 2 + Number(stopGradient(x))))(2);
+    // d/dx [x * (6 + sg(x))] = 6 + x with the stopped factor held constant.
+    expect(g.item()).toBe(8);
   });
   it("under jvp, vjp and linearize too", () => {
     expect((jvp(branchy, [np.array(1)], [np.array(1)]) as A[])[1]!.item()).toBeCloseTo(Math.cos(1), 6);
