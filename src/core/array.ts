@@ -15,6 +15,15 @@ import type { Interpreter } from "./interpreter.js";
 
 let np: typeof NP;
 
+// `Symbol.dispose` (for `x.dispose()` via `using`) is declared here too, as @types/node does, so
+// that our .d.ts type-checks for consumers whose lib predates it (ES2022 without
+// esnext.disposable); the declaration is TypeScript's own, so the two merge where both exist.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
 /** Called once by the numpy module so that array methods can reach it. */
 export function installNumpy(m: typeof NP): void {
   np = m;
