@@ -20,3 +20,4 @@ export { vmap, jacfwd, jacrev, hessian } from "./vmap/api.js";
 export * as random from "./random/index.js";
 export * as optax from "./optax/index.js";
 export * as stax from "./stax/index.js";
+export * as scipy from "./scipy/index.js";

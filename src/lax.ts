@@ -21,7 +21,7 @@ import {
 } from "../ir/primitives.js";
 import { range, tableOf } from "../ir/util.js";
 import { type ArrayLike, ConcreteArray, JArray } from "./core/array.js";
-import { scalar } from "./core/convert.js";
+import { describe, scalar } from "./core/convert.js";
 import { bind, bind1, moveTo } from "./core/interpreter.js";
 import { ValueError } from "./errors.js";
 
@@ -114,6 +114,7 @@ export function iota(dtype: DType, size: number): JArray {
 }
 
 export function broadcastedIota(dtype: DType, shape: readonly number[], dimension: number): JArray {
+  checkShapeArg("broadcastedIota", shape, "shape");
   return bind1("iota", [], { dtype, shape: [...shape], dimension });
 }
 
@@ -142,7 +143,19 @@ export const cummax = cumulative("cummax");
 export const cummin = cumulative("cummin");
 
 // --- structure -------------------------------------------------------------------------
+/**
+ * Checks a shape argument of a lax function: a list of non-negative integers. lax takes no bare
+ * number for a shape (as JAX's lax), so `lax.reshape(x, 6)` says so instead of failing later.
+ */
+function checkShapeArg(fn: string, shape: unknown, what: string): void {
+  if (!Array.isArray(shape) || shape.some((d) => typeof d !== "number" || !Number.isInteger(d) || d < 0))
+    throw new TypeError(
+      `lax.${fn}: ${what} must be a list of non-negative integers${typeof shape === "number" ? ` (e.g. [${shape}])` : ""}, got ${Array.isArray(shape) ? `[${shape.join(", ")}]` : describe(shape)}`,
+    );
+}
+
 export function broadcastInDim(x: ArrayLike, shape: readonly number[], broadcastDimensions: readonly number[]): JArray {
+  checkShapeArg("broadcastInDim", shape, "shape");
   const [a] = laxOperands("broadcast_in_dim", [x]);
   if (a!.ndim === shape.length && a!.shape.every((d, i) => d === shape[i]) && broadcastDimensions.every((d, i) => d === i)) return a!;
   return bind1("broadcastInDim", [a!], { shape: [...shape], broadcastDimensions: [...broadcastDimensions] });
@@ -150,11 +163,13 @@ export function broadcastInDim(x: ArrayLike, shape: readonly number[], broadcast
 
 /** Broadcasts by adding leading dims: `broadcast(x, [2, 3])` has shape `[2, 3, ...x.shape]`. */
 export function broadcast(x: ArrayLike, sizes: readonly number[]): JArray {
+  checkShapeArg("broadcast", sizes, "sizes");
   const [a] = laxOperands("broadcast", [x]);
   return broadcastInDim(a!, [...sizes, ...a!.shape], range(a!.ndim).map((i) => i + sizes.length));
 }
 
 export function reshape(x: ArrayLike, newSizes: readonly number[], dimensions?: readonly number[] | null): JArray {
+  checkShapeArg("reshape", newSizes, "newSizes");
   let [a] = laxOperands("reshape", [x]);
   if (dimensions) a = transpose(a!, dimensions);
   if (a!.shape.length === newSizes.length && a!.shape.every((d, i) => d === newSizes[i])) return a!;

@@ -98,7 +98,7 @@ function partialEvalCheckpoint(pe: PartialEvalBuilder, args: readonly JArray[], 
   const saved = residualAtoms.map((a) => {
     if (a instanceof Literal) return false;
     const e = producer.get(a);
-    return e !== undefined && policy !== null && policy(e.primitive) === true;
+    return e !== undefined && policy !== null && policy(e.primitive, e.params) === true;
   });
   const knownForward = dce(new Jaxpr([], known.invars, known.eqns, [...known.outs.slice(0, numKnownOuts), ...residualAtoms.filter((_, i) => saved[i])]));
   const recompute = dce(new Jaxpr([], known.invars, known.eqns, residualAtoms.filter((_, i) => !saved[i])));

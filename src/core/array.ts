@@ -16,6 +16,15 @@ import type { Interpreter } from "./interpreter.js";
 
 let np: typeof NP;
 
+// `Symbol.dispose` (for `x.dispose()` via `using`) is declared here too, as @types/node does, so
+// that our .d.ts type-checks for consumers whose lib predates it (ES2022 without
+// esnext.disposable); the declaration is TypeScript's own, so the two merge where both exist.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
 /** Called once by the numpy module so that array methods can reach it. */
 export function installNumpy(m: typeof NP): void {
   np = m;
@@ -235,6 +244,44 @@ export abstract class JArray {
   ravel(): JArray {
     return np.ravel(this);
   }
+  // --- more of NumPy's ndarray methods (axis positional, options last, as the np functions) --
+  var(axis?: number | readonly number[] | null, opts?: NP.VarOptions): JArray {
+    return np.var(this, axis, opts);
+  }
+  std(axis?: number | readonly number[] | null, opts?: NP.VarOptions): JArray {
+    return np.std(this, axis, opts);
+  }
+  all(axis?: number | readonly number[] | null, opts?: NP.BoolReduceOptions): JArray {
+    return np.all(this, axis, opts);
+  }
+  any(axis?: number | readonly number[] | null, opts?: NP.BoolReduceOptions): JArray {
+    return np.any(this, axis, opts);
+  }
+  cumsum(axis?: number | null, opts?: { dtype?: DType }): JArray {
+    return np.cumsum(this, axis, opts);
+  }
+  cumprod(axis?: number | null, opts?: { dtype?: DType }): JArray {
+    return np.cumprod(this, axis, opts);
+  }
+  clip(min?: ArrayLike | null, max?: ArrayLike | null): JArray {
+    return np.clip(this, min, max);
+  }
+  round(decimals?: number): JArray {
+    return np.round(this, decimals);
+  }
+  swapaxes(axis1: number, axis2: number): JArray {
+    return np.swapaxes(this, axis1, axis2);
+  }
+  sort(axis?: number | null, opts?: NP.SortOptions): JArray {
+    return np.sort(this, axis, opts);
+  }
+  argsort(axis?: number | null, opts?: NP.SortOptions): JArray {
+    return np.argsort(this, axis, opts);
+  }
+  take(indices: ArrayLike, axis?: number | null, opts?: NP.TakeOptions): JArray {
+    return np.take(this, indices, axis, opts);
+  }
+
   /** NumPy basic and advanced indexing: `x.slice(0, [1, null], null, idxArray)`. */
   slice(...index: Index[]): JArray {
     return np.getIndex(this, index);

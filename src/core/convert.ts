@@ -52,9 +52,21 @@ export function argAval(x: unknown, what: string): ShapedArray {
   throw new TypeError(`${what}: expected arrays or numbers as leaves, got ${describe(x)}`);
 }
 
+/**
+ * A value as error messages name it. JS arrays are called JS arrays (nested lists), never
+ * "Array", which is also the name of our array class; a missing argument says so.
+ */
 export function describe(x: unknown): string {
   if (x === null) return "null";
+  if (x === undefined) return "undefined (a missing argument?)";
   if (x instanceof JArray) return `an array ${x.aval}`;
-  if (typeof x === "object") return `an object of type ${(x as object).constructor?.name ?? "Object"}`;
+  if (globalThis.Array.isArray(x)) return `a JS array (nested list) of length ${x.length}; use np.array(...) to make an array of it`;
+  if (ArrayBuffer.isView(x)) return `a ${x.constructor.name}; use np.array(...) to make an array of it`;
+  if (typeof x === "object") {
+    const name = (x as object).constructor?.name;
+    return name === undefined || name === "Object" ? `an object with keys {${Object.keys(x).join(", ")}}` : `an object of type ${name}`;
+  }
+  if (typeof x === "string") return `the string ${JSON.stringify(x)}`;
+  if (typeof x === "function") return `a function${x.name ? ` ${x.name}` : ""}`;
   return `${typeof x} ${String(x)}`;
 }

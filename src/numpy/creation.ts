@@ -128,10 +128,24 @@ export function onesLike(x: ArrayLike, opts: DTypeOption = {}): JArray {
 }
 
 /**
- * `np.arange(stop)`, `np.arange(start, stop, step?)`. Integer arguments give int32, as in JAX;
- * any non-integer gives float32.
+ * `np.arange(stop)`, `np.arange(start, stop, step?)`, each with an optional trailing `{dtype}`
+ * (`np.arange(5, {dtype: "float32"})`) or, as in NumPy, the dtype as a fourth positional
+ * argument. Integer arguments give int32, as in JAX; any non-integer gives float32.
  */
-export function arange(start: number, stop?: number | null, step: number = 1, opts: DTypeOption = {}): JArray {
+export function arange(stop: number, opts?: DTypeOption): JArray;
+export function arange(start: number, stop: number | null, opts?: DTypeOption): JArray;
+export function arange(start: number, stop?: number | null, step?: number, opts?: DTypeOption | DType): JArray;
+export function arange(start: number, ...rest: unknown[]): JArray {
+  // The options object may follow any of the numbers, as the trailing options do everywhere.
+  const last = rest[rest.length - 1];
+  const opts: DTypeOption =
+    typeof last === "string" && rest.length === 3 ? { dtype: last as DType } : last !== null && typeof last === "object" ? (rest.pop() as DTypeOption) : {};
+  if (typeof last === "string" && rest.length === 3) rest.pop();
+  if (rest.length > 2) throw new TypeError(`np.arange: too many arguments; it takes (stop), (start, stop, step?) and an optional {dtype} or dtype`);
+  const bad = Object.keys(opts).filter((k) => k !== "dtype");
+  if (bad.length > 0) throw new TypeError(`np.arange: unknown option ${bad.map((k) => JSON.stringify(k)).join(", ")}; it accepts {dtype?}`);
+  let stop = rest[0] as number | null | undefined;
+  const step = (rest[1] ?? 1) as number;
   if (stop === undefined || stop === null) [start, stop] = [0, start];
   if (step === 0) throw new ValueError("np.arange: step must not be zero");
   for (const [k, v] of [["start", start], ["stop", stop], ["step", step]] as const)

@@ -7,8 +7,8 @@
  */
 import { showShape } from "../../ir/aval.js";
 import { type DType, isFloat, isInt } from "../../ir/dtype.js";
-import type { ArrayLike, JArray } from "../core/array.js";
-import { scalar } from "../core/convert.js";
+import { type ArrayLike, JArray } from "../core/array.js";
+import { describe, scalar } from "../core/convert.js";
 import { ValueError } from "../errors.js";
 import * as lax from "../lax.js";
 import { checkDType } from "./creation.js";
@@ -416,13 +416,39 @@ export interface CloseOptions {
  * elementwise; infinities are close only to the same infinity, NaN to nothing (or to NaN with
  * `equalNan`). Integer and bool arrays compare exactly.
  */
-export function isclose(a: ArrayLike, b: ArrayLike, opts: CloseOptions = {}): JArray {
-  checkOptions("isclose", opts);
-  const rtol = opts.rtol ?? 1e-5;
-  const atol = opts.atol ?? 1e-8;
+export function isclose(a: ArrayLike, b: ArrayLike, opts?: CloseOptions): JArray;
+export function isclose(a: ArrayLike, b: ArrayLike, rtol?: number, atol?: number, equalNan?: boolean): JArray;
+export function isclose(a: ArrayLike, b: ArrayLike, ...rest: unknown[]): JArray {
+  return iscloseImpl("isclose", a, b, closeOptions("isclose", rest));
+}
+
+/**
+ * isclose's and allclose's options: NumPy's positional `(rtol, atol, equalNan)` or one options
+ * object; unknown keys and wrong types name the function that was called.
+ */
+function closeOptions(fn: string, rest: readonly unknown[]): Required<CloseOptions> {
+  const accepts = "{rtol?, atol?, equalNan?} (or rtol, atol, equalNan positionally, as NumPy)";
+  let o: Record<string, unknown>;
+  if (rest.length === 1 && rest[0] !== null && typeof rest[0] === "object" && !Array.isArray(rest[0]) && !(rest[0] instanceof JArray)) {
+    o = rest[0] as Record<string, unknown>;
+    const unknown = Object.keys(o).filter((k) => !["rtol", "atol", "equalNan"].includes(k));
+    if (unknown.length > 0) throw new TypeError(`${fn}: unknown option ${unknown.map((k) => JSON.stringify(k)).join(", ")}; it accepts ${accepts}`);
+  } else {
+    if (rest.length > 3) throw new TypeError(`${fn}: too many arguments (${rest.length + 2}); it takes (a, b, rtol?, atol?, equalNan?) or (a, b, ${accepts})`);
+    o = { rtol: rest[0], atol: rest[1], equalNan: rest[2] };
+  }
+  const rtol = o.rtol ?? 1e-5;
+  const atol = o.atol ?? 1e-8;
+  const equalNan = o.equalNan ?? false;
   for (const [k, v] of [["rtol", rtol], ["atol", atol]] as const)
-    if (typeof v !== "number") throw new TypeError(`isclose: ${k} must be a number, got ${typeof v}`);
-  const [x, y] = broadcastArgs("isclose", promoteArgs("isclose", [a, b])) as [JArray, JArray];
+    if (typeof v !== "number") throw new TypeError(`${fn}: ${k} must be a number, got ${describe(v)}; it accepts ${accepts}`);
+  if (typeof equalNan !== "boolean") throw new TypeError(`${fn}: equalNan must be a boolean, got ${describe(equalNan)}`);
+  return { rtol: rtol as number, atol: atol as number, equalNan };
+}
+
+function iscloseImpl(fn: string, a: ArrayLike, b: ArrayLike, opts: Required<CloseOptions>): JArray {
+  const { rtol, atol } = opts;
+  const [x, y] = broadcastArgs(fn, promoteArgs(fn, [a, b])) as [JArray, JArray];
   if (!isFloat(x.dtype)) return lax.eq(x, y);
   const d = x.dtype;
   const absY = lax.abs(y);
@@ -442,8 +468,10 @@ export function isclose(a: ArrayLike, b: ArrayLike, opts: CloseOptions = {}): JA
  * `np.allclose(a, b, opts)`: whether every pair is close, as a JS boolean (it reads the data,
  * so under jit or vmap it throws ConcretizationTypeError).
  */
-export function allclose(a: ArrayLike, b: ArrayLike, opts: CloseOptions = {}): boolean {
-  return all(isclose(a, b, opts)).item() as boolean;
+export function allclose(a: ArrayLike, b: ArrayLike, opts?: CloseOptions): boolean;
+export function allclose(a: ArrayLike, b: ArrayLike, rtol?: number, atol?: number, equalNan?: boolean): boolean;
+export function allclose(a: ArrayLike, b: ArrayLike, ...rest: unknown[]): boolean {
+  return all(iscloseImpl("allclose", a, b, closeOptions("allclose", rest))).item() as boolean;
 }
 
 /** `np.arrayEqual(a, b, {equalNan})`: same shape and equal elements, as a JS boolean. */
