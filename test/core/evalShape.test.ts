@@ -9,7 +9,8 @@ describe("evalShape with {shape, dtype} specs", () => {
     const f = (x: Arr, y: Arr) => np.matmul(x, y);
     expect(evalShape(f)({ shape: [2, 3], dtype: "float32" }, { shape: [3, 5], dtype: "float32" })).toEqual({ shape: [2, 5], dtype: "float32" });
     expect(evalShape(f)(np.zeros([4, 3]), { shape: [3], dtype: "float32" })).toEqual({ shape: [4], dtype: "float32" });
-    expect(evalShape((x: Arr, s: number) => np.multiply(x, s))({ shape: [2], dtype: "int32" }, 2)).toEqual({ shape: [2], dtype: "int32" });
+    // A JS number argument is a weak float32 scalar (API.md), so int32 * 2 promotes to float32, as x * 2.0 does in JAX.
+    expect(evalShape((x: Arr, s: number) => np.multiply(x, s))({ shape: [2], dtype: "int32" }, 2)).toEqual({ shape: [2], dtype: "float32" });
   });
 
   it("takes pytrees of specs, and specs nested in the arguments' trees", () => {
