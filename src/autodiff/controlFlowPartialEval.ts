@@ -1,0 +1,196 @@
+/**
+ * Partial evaluation (the heart of linearize) of the control-flow primitives. Each splits its
+ * sub-jaxprs with partialEvalJaxpr into a known half, run now by the parent interpreter, and
+ * an unknown half recorded as the same primitive, which takes the known half's residuals:
+ *
+ * - cond: the branches are split jointly. An output unknown in any branch is unknown in all;
+ *   the known cond returns the residuals of every branch (each branch zeros for the others'),
+ *   and the unknown cond takes them all. An unknown index makes the whole cond unknown.
+ * - scan: the unknown carries are found by fixpoint; per-iteration residuals are stacked as
+ *   extra ys of the known scan and read back as xs by the unknown one. Residuals that do not
+ *   change across iterations (known consts of the loop) go to the unknown scan as consts, so
+ *   weights are never copied once per step.
+ * - while: when the predicate depends only on known carries, a known while computes the
+ *   known carries; the unknown ones come from recording the whole while (forward mode can
+ *   evaluate it; reverse mode cannot transpose it, which is JAX's ValueError).
+ */
+import { Jaxpr, Literal, Var } from "../../ir/jaxpr.js";
+import { dce } from "../../ir/passes.js";
+import type { Params } from "../../ir/primitives.js";
+import type { JArray } from "../core/array.js";
+import { evalJaxpr, literalArray, traceFlat } from "../core/evalJaxpr.js";
+import { bind, withInterpreter } from "../core/interpreter.js";
+import { type Hoisted, hoist, joinConsts } from "./controlFlowJvp.js";
+import { type PartialEvalBuilder, type SplitJaxpr, partialEvalJaxpr } from "./partialEval.js";
+import { zerosOf } from "./transpose.js";
+
+const pick = <T>(xs: readonly T[], mask: readonly boolean[], want: boolean): T[] => xs.filter((_, i) => mask[i] === want);
+
+/** Puts known and unknown results back in their original order. */
+function merge(outUnknowns: readonly boolean[], known: readonly JArray[], unknown: readonly JArray[]): JArray[] {
+  let k = 0;
+  let u = 0;
+  return outUnknowns.map((isU) => (isU ? unknown[u++]! : known[k++]!));
+}
+
+const same = (a: readonly boolean[], b: readonly boolean[]) => a.every((x, i) => x === b[i]);
+
+export function partialEvalCond(pe: PartialEvalBuilder, args: readonly JArray[], params: Params<"cond">): JArray[] {
+  const [index, ...ops] = args;
+  if (pe.isUnknown(index!)) return pe.record("cond", args, params);
+  const { branches } = params;
+  const opsUk = ops.map((x) => pe.isUnknown(x));
+  let splits = branches.map((b) => partialEvalJaxpr(b, opsUk));
+  const outUk = splits[0]!.outUnknowns.map((_, i) => splits.some((s) => s.outUnknowns[i]));
+  if (splits.some((s) => !same(s.outUnknowns, outUk))) splits = branches.map((b) => partialEvalJaxpr(b, opsUk, outUk));
+  const resAvals = splits.map((s) => s.unknown.invars.slice(0, s.numResiduals).map((v) => v.aval));
+  const allResAvals = resAvals.flat();
+  const numKnownOuts = outUk.filter((u) => !u).length;
+  // Known branch k: its known outputs, then every branch's residuals (zeros but its own).
+  const known: Hoisted[] = splits.map((s, k) => {
+    const before = resAvals.slice(0, k).flat();
+    const after = resAvals.slice(k + 1).flat();
+    const traced = traceFlat(
+      (...xs) => {
+        const outs = evalJaxpr(s.known, [], xs);
+        return [...outs.slice(0, numKnownOuts), ...before.map(zerosOf), ...outs.slice(numKnownOuts), ...after.map(zerosOf)];
+      },
+      s.known.inAvals,
+      "cond",
+    );
+    return { jaxpr: hoist(traced).jaxpr, consts: [...traced.consts, ...s.knownConsts] };
+  });
+  const knownJoined = joinConsts(known);
+  const knownOuts = withInterpreter(pe.parent, () => bind("cond", [index!, ...knownJoined.consts, ...pick(ops, opsUk, false)], { branches: knownJoined.jaxprs }));
+  if (!outUk.some((u) => u)) return knownOuts;
+  const residuals = knownOuts.slice(numKnownOuts);
+  // Unknown branch k takes every branch's residuals and ignores the others'.
+  let offset = 0;
+  const unknownBranches = splits.map((s) => {
+    const n = s.numResiduals;
+    const fresh = (avals: typeof allResAvals) => avals.map((a) => new Var(a));
+    const u = s.unknown;
+    const invars = [...fresh(allResAvals.slice(0, offset)), ...u.invars.slice(0, n), ...fresh(allResAvals.slice(offset + n)), ...u.invars.slice(n)];
+    offset += n;
+    return new Jaxpr([], invars, u.eqns, u.outs);
+  });
+  const unknownOuts = pe.record("cond", [index!, ...residuals, ...pick(ops, opsUk, true)], { branches: unknownBranches });
+  return merge(outUk, knownOuts.slice(0, numKnownOuts), unknownOuts);
+}
+
+/** A residual of a loop body that is the same every iteration: a literal or a known const. */
+function invariantValue(split: SplitJaxpr, atom: Literal | Var, knownConstArgs: readonly JArray[]): JArray | null {
+  if (atom instanceof Literal) return literalArray(atom);
+  const i = split.known.invars.indexOf(atom);
+  if (i < 0) return null;
+  const nkc = split.knownConsts.length;
+  if (i < nkc) return split.knownConsts[i]!;
+  return i < nkc + knownConstArgs.length ? knownConstArgs[i - nkc]! : null;
+}
+
+export function partialEvalScan(pe: PartialEvalBuilder, args: readonly JArray[], params: Params<"scan">): JArray[] {
+  const { jaxpr, numConsts: ncon, numCarry: nc, length, linear } = params;
+  const uk = args.map((x) => pe.isUnknown(x));
+  const constUk = uk.slice(0, ncon);
+  const xsUk = uk.slice(ncon + nc);
+  const numYs = jaxpr.outs.length - nc;
+  let carryUk = uk.slice(ncon, ncon + nc);
+  let split: SplitJaxpr;
+  for (;;) {
+    split = partialEvalJaxpr(jaxpr, [...constUk, ...carryUk, ...xsUk], [...carryUk, ...Array<boolean>(numYs).fill(false)]);
+    const next = carryUk.map((u, i) => u || split.outUnknowns[i]!);
+    if (same(next, carryUk)) break;
+    carryUk = next;
+  }
+  const outUk = split.outUnknowns;
+  const consts = args.slice(0, ncon);
+  const carry = args.slice(ncon, ncon + nc);
+  const xs = args.slice(ncon + nc);
+  const knownConstArgs = pick(consts, constUk, false);
+  const known = split.known;
+  const numKnownOuts = known.outs.length - split.numResiduals;
+  const resAtoms = known.outs.slice(numKnownOuts);
+  const invariant = resAtoms.map((a) => invariantValue(split, a, knownConstArgs));
+  const stacked = invariant.map((v) => v === null);
+  // The known scan: known carries and ys, then the per-iteration residuals as extra ys.
+  const knownBody = dce(new Jaxpr([], known.invars, known.eqns, [...known.outs.slice(0, numKnownOuts), ...pick(resAtoms, stacked, true)]));
+  const nkc = split.knownConsts.length;
+  const knownOperands = [...split.knownConsts, ...knownConstArgs, ...pick(carry, carryUk, false), ...pick(xs, xsUk, false)];
+  const knownOuts = withInterpreter(pe.parent, () =>
+    bind("scan", knownOperands, {
+      ...params,
+      jaxpr: knownBody,
+      numConsts: nkc + knownConstArgs.length,
+      numCarry: carryUk.filter((u) => !u).length,
+      linear: [...Array<boolean>(nkc).fill(false), ...pick(linear.slice(0, ncon), constUk, false), ...pick(linear.slice(ncon, ncon + nc), carryUk, false), ...pick(linear.slice(ncon + nc), xsUk, false)],
+    }),
+  );
+  if (!outUk.some((u) => u)) return knownOuts;
+  const stackedValues = knownOuts.slice(numKnownOuts);
+  const invariantValues = invariant.filter((v): v is JArray => v !== null);
+  // The unknown scan: [invariant residuals, unknown consts | unknown carry | stacked residuals, unknown xs].
+  const u = split.unknown;
+  const nr = split.numResiduals;
+  const resVars = u.invars.slice(0, nr);
+  const ukIn = u.invars.slice(nr);
+  const nuc = constUk.filter((x) => x).length;
+  const nucarry = carryUk.filter((x) => x).length;
+  const invars = [...pick(resVars, stacked, false), ...ukIn.slice(0, nuc), ...ukIn.slice(nuc, nuc + nucarry), ...pick(resVars, stacked, true), ...ukIn.slice(nuc + nucarry)];
+  const unknownBody = new Jaxpr([], invars, u.eqns, u.outs);
+  const ukConstArgs = pick(consts, constUk, true);
+  const ukCarryArgs = pick(carry, carryUk, true);
+  const ukXsArgs = pick(xs, xsUk, true);
+  const falses = (n: number) => Array<boolean>(n).fill(false);
+  const unknownOuts = pe.record("scan", [...invariantValues, ...ukConstArgs, ...ukCarryArgs, ...stackedValues, ...ukXsArgs], {
+    ...params,
+    jaxpr: unknownBody,
+    numConsts: invariantValues.length + ukConstArgs.length,
+    numCarry: ukCarryArgs.length,
+    linear: [
+      ...falses(invariantValues.length),
+      ...pick(linear.slice(0, ncon), constUk, true),
+      ...pick(linear.slice(ncon, ncon + nc), carryUk, true),
+      ...falses(stackedValues.length),
+      ...pick(linear.slice(ncon + nc), xsUk, true),
+    ],
+  });
+  // Outputs: carries then ys, each half in its own order.
+  const knownCarryOut = knownOuts.slice(0, carryUk.filter((x) => !x).length);
+  const knownYs = knownOuts.slice(knownCarryOut.length, numKnownOuts);
+  const ukCarryOut = unknownOuts.slice(0, nucarry);
+  const ukYs = unknownOuts.slice(nucarry);
+  return [...merge(outUk.slice(0, nc), knownCarryOut, ukCarryOut), ...merge(outUk.slice(nc), knownYs, ukYs)];
+}
+
+export function partialEvalWhile(pe: PartialEvalBuilder, args: readonly JArray[], params: Params<"while">): JArray[] {
+  const { condJaxpr, bodyJaxpr, condNconsts: cn, bodyNconsts: bn } = params;
+  const uk = args.map((x) => pe.isUnknown(x));
+  const ccUk = uk.slice(0, cn);
+  const bcUk = uk.slice(cn, cn + bn);
+  let carryUk = uk.slice(cn + bn);
+  let body: SplitJaxpr;
+  for (;;) {
+    body = partialEvalJaxpr(bodyJaxpr, [...bcUk, ...carryUk], carryUk);
+    const next = carryUk.map((u, i) => u || body.outUnknowns[i]!);
+    if (same(next, carryUk)) break;
+    carryUk = next;
+  }
+  const cond = partialEvalJaxpr(condJaxpr, [...ccUk, ...carryUk]);
+  if (cond.outUnknowns[0] || carryUk.every((u) => u)) return pe.record("while", args, params);
+  const carry = args.slice(cn + bn);
+  const numKnownCarry = carryUk.filter((u) => !u).length;
+  const knownCond = dce(new Jaxpr([], cond.known.invars, cond.known.eqns, [cond.known.outs[0]!]));
+  const knownBody = dce(new Jaxpr([], body.known.invars, body.known.eqns, body.known.outs.slice(0, numKnownCarry)));
+  const knownCondConsts = [...cond.knownConsts, ...pick(args.slice(0, cn), ccUk, false)];
+  const knownBodyConsts = [...body.knownConsts, ...pick(args.slice(cn, cn + bn), bcUk, false)];
+  const knownOuts = withInterpreter(pe.parent, () =>
+    bind("while", [...knownCondConsts, ...knownBodyConsts, ...pick(carry, carryUk, false)], {
+      condJaxpr: knownCond,
+      condNconsts: knownCondConsts.length,
+      bodyJaxpr: knownBody,
+      bodyNconsts: knownBodyConsts.length,
+    }),
+  );
+  const recorded = pe.record("while", args, params);
+  return merge(carryUk, knownOuts, pick(recorded, carryUk, true));
+}
