@@ -78,14 +78,26 @@ export function partialEvalCond(pe: PartialEvalBuilder, args: readonly JArray[],
   return merge(outUk, knownOuts.slice(0, numKnownOuts), unknownOuts);
 }
 
-/** A residual of a loop body that is the same every iteration: a literal or a known const. */
-function invariantValue(split: SplitJaxpr, atom: Literal | Var, knownConstArgs: readonly JArray[]): JArray | null {
-  if (atom instanceof Literal) return literalArray(atom);
+/**
+ * Where a residual of a scan body comes from without stacking it: a literal or a known const
+ * of the loop (the same every iteration: passed as a const), or a known xs operand (passed as
+ * the same xs). Null when it must be stacked by the known scan.
+ */
+function forwardedResidual(
+  split: SplitJaxpr,
+  atom: Literal | Var,
+  knownConstArgs: readonly JArray[],
+  knownCarryCount: number,
+  knownXs: readonly JArray[],
+): { value: JArray; asConst: boolean } | null {
+  if (atom instanceof Literal) return { value: literalArray(atom), asConst: true };
   const i = split.known.invars.indexOf(atom);
   if (i < 0) return null;
   const nkc = split.knownConsts.length;
-  if (i < nkc) return split.knownConsts[i]!;
-  return i < nkc + knownConstArgs.length ? knownConstArgs[i - nkc]! : null;
+  if (i < nkc) return { value: split.knownConsts[i]!, asConst: true };
+  if (i < nkc + knownConstArgs.length) return { value: knownConstArgs[i - nkc]!, asConst: true };
+  const x = i - nkc - knownConstArgs.length - knownCarryCount;
+  return x >= 0 ? { value: knownXs[x]!, asConst: false } : null;
 }
 
 export function partialEvalScan(pe: PartialEvalBuilder, args: readonly JArray[], params: Params<"scan">): JArray[] {
@@ -110,8 +122,10 @@ export function partialEvalScan(pe: PartialEvalBuilder, args: readonly JArray[],
   const known = split.known;
   const numKnownOuts = known.outs.length - split.numResiduals;
   const resAtoms = known.outs.slice(numKnownOuts);
-  const invariant = resAtoms.map((a) => invariantValue(split, a, knownConstArgs));
-  const stacked = invariant.map((v) => v === null);
+  const knownCarryCount = carryUk.filter((u) => !u).length;
+  const forwarded = resAtoms.map((a) => forwardedResidual(split, a, knownConstArgs, knownCarryCount, pick(xs, xsUk, false)));
+  const stacked = forwarded.map((f) => f === null);
+  const asConst = forwarded.map((f) => f !== null && f.asConst);
   // The known scan: known carries and ys, then the per-iteration residuals as extra ys.
   const knownBody = dce(new Jaxpr([], known.invars, known.eqns, [...known.outs.slice(0, numKnownOuts), ...pick(resAtoms, stacked, true)]));
   const nkc = split.knownConsts.length;
@@ -121,13 +135,16 @@ export function partialEvalScan(pe: PartialEvalBuilder, args: readonly JArray[],
       ...params,
       jaxpr: knownBody,
       numConsts: nkc + knownConstArgs.length,
-      numCarry: carryUk.filter((u) => !u).length,
+      numCarry: knownCarryCount,
       linear: [...Array<boolean>(nkc).fill(false), ...pick(linear.slice(0, ncon), constUk, false), ...pick(linear.slice(ncon, ncon + nc), carryUk, false), ...pick(linear.slice(ncon + nc), xsUk, false)],
     }),
   );
   if (!outUk.some((u) => u)) return knownOuts;
-  const stackedValues = knownOuts.slice(numKnownOuts);
-  const invariantValues = invariant.filter((v): v is JArray => v !== null);
+  // Per-iteration residuals: stacked by the known scan, or known xs passed on as they are.
+  const fromKnown = knownOuts.slice(numKnownOuts);
+  let k = 0;
+  const perStep = forwarded.flatMap((f, i) => (asConst[i] ? [] : [f === null ? fromKnown[k++]! : f.value]));
+  const invariantValues = forwarded.flatMap((f, i) => (asConst[i] ? [f!.value] : []));
   // The unknown scan: [invariant residuals, unknown consts | unknown carry | stacked residuals, unknown xs].
   const u = split.unknown;
   const nr = split.numResiduals;
@@ -135,13 +152,13 @@ export function partialEvalScan(pe: PartialEvalBuilder, args: readonly JArray[],
   const ukIn = u.invars.slice(nr);
   const nuc = constUk.filter((x) => x).length;
   const nucarry = carryUk.filter((x) => x).length;
-  const invars = [...pick(resVars, stacked, false), ...ukIn.slice(0, nuc), ...ukIn.slice(nuc, nuc + nucarry), ...pick(resVars, stacked, true), ...ukIn.slice(nuc + nucarry)];
+  const invars = [...pick(resVars, asConst, true), ...ukIn.slice(0, nuc), ...ukIn.slice(nuc, nuc + nucarry), ...pick(resVars, asConst, false), ...ukIn.slice(nuc + nucarry)];
   const unknownBody = new Jaxpr([], invars, u.eqns, u.outs);
   const ukConstArgs = pick(consts, constUk, true);
   const ukCarryArgs = pick(carry, carryUk, true);
   const ukXsArgs = pick(xs, xsUk, true);
   const falses = (n: number) => Array<boolean>(n).fill(false);
-  const unknownOuts = pe.record("scan", [...invariantValues, ...ukConstArgs, ...ukCarryArgs, ...stackedValues, ...ukXsArgs], {
+  const unknownOuts = pe.record("scan", [...invariantValues, ...ukConstArgs, ...ukCarryArgs, ...perStep, ...ukXsArgs], {
     ...params,
     jaxpr: unknownBody,
     numConsts: invariantValues.length + ukConstArgs.length,
@@ -150,12 +167,12 @@ export function partialEvalScan(pe: PartialEvalBuilder, args: readonly JArray[],
       ...falses(invariantValues.length),
       ...pick(linear.slice(0, ncon), constUk, true),
       ...pick(linear.slice(ncon, ncon + nc), carryUk, true),
-      ...falses(stackedValues.length),
+      ...falses(perStep.length),
       ...pick(linear.slice(ncon + nc), xsUk, true),
     ],
   });
   // Outputs: carries then ys, each half in its own order.
-  const knownCarryOut = knownOuts.slice(0, carryUk.filter((x) => !x).length);
+  const knownCarryOut = knownOuts.slice(0, knownCarryCount);
   const knownYs = knownOuts.slice(knownCarryOut.length, numKnownOuts);
   const ukCarryOut = unknownOuts.slice(0, nucarry);
   const ukYs = unknownOuts.slice(nucarry);
