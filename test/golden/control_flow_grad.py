@@ -272,7 +272,42 @@ def _(x):
     return jax.grad(lambda x: jnp.sum(jax.grad(inner)(x) ** 2))(x)
 
 
+# --- the structure of the jaxprs reverse mode builds ---------------------------------------------
+# For each function: the control-flow equations at the top level of make_jaxpr(transform(f))
+# (looking through pjit wrappers), in order, with scan's direction. jaxts must build the same
+# sequence: e.g. grad of a scan is the forward scan then one scan running the other way.
+
+STRUCTURES = {
+    "grad_scan_rnn": (lambda W, h0, xs: jax.grad(rnn, argnums=(0, 1, 2))(W, h0, xs), [U(3, 3), U(3), U(4, 3)]),
+    "grad_scan_rnn_reverse": (lambda W, h0, xs: jax.grad(lambda W, h0, xs: rnn(W, h0, xs, reverse=True))(W, h0, xs), [U(3, 3), U(3), U(4, 3)]),
+    "grad_cond": (lambda x, w: jax.grad(cond_fn)(x, w), [U(3), U(3)]),
+    "grad_fori_static": (lambda x, w: jax.grad(fori_fn)(x, w), [U(3), U(3)]),
+    "grad_cond_in_scan": (lambda w, xs: jax.grad(cond_in_scan)(w, xs), [np.float64(0.7), U(4)]),
+    "jvp_scan_rnn": (lambda W, h0, xs: jax.jvp(lambda W: rnn(W, h0, xs), (W,), (W,)), [U(3, 3), U(3), U(4, 3)]),
+    "jvp_while": (lambda x, t: jax.jvp(while_fn, (x,), (t,)), [U(3), U(3)]),
+}
+
+
+def control_flow_eqns(jaxpr):
+    out = []
+    for e in jaxpr.eqns:
+        name = e.primitive.name
+        if name in ("pjit", "jit", "closed_call"):
+            out += control_flow_eqns(e.params["jaxpr"].jaxpr)
+        elif name == "scan":
+            out.append(f"scan reverse={e.params['reverse']}")
+        elif name == "cond":
+            out.append(f"cond branches={len(e.params['branches'])}")
+        elif name == "while":
+            out.append("while")
+    return out
+
+
 def main():
+    structures = {name: control_flow_eqns(jax.make_jaxpr(fn)(*args).jaxpr) for name, (fn, args) in STRUCTURES.items()}
+    with open(os.path.join(HERE, "control_flow_grad_jaxprs.json"), "w") as f:
+        json.dump({"source": "jax " + jax.__version__ + " (x64)", "structures": structures}, f, indent=1)
+        f.write("\n")
     out = []
     for name, (fn, inputs, rtol, atol) in CASES.items():
         result = fn(*[jnp.asarray(x) for x in inputs])
