@@ -35,6 +35,32 @@ function merge(outUnknowns: readonly boolean[], known: readonly JArray[], unknow
 
 const same = (a: readonly boolean[], b: readonly boolean[]) => a.every((x, i) => x === b[i]);
 
+/**
+ * The split with dead code removed from its unknown half and the residuals nothing reads
+ * dropped from both halves (a jvp'd body can compute tangents it never returns), so a loop
+ * never stacks a residual per step for nothing.
+ */
+function pruneResiduals(split: SplitJaxpr): SplitJaxpr {
+  const u = dce(split.unknown);
+  const used = new Set<Var>();
+  const use = (a: Literal | Var) => {
+    if (a instanceof Var) used.add(a);
+  };
+  for (const e of u.eqns) e.inputs.forEach(use);
+  u.outs.forEach(use);
+  const nr = split.numResiduals;
+  const keep = u.invars.slice(0, nr).map((v) => used.has(v));
+  if (keep.every((k) => k) && u === split.unknown) return split;
+  const k = split.known;
+  const numKnownOuts = k.outs.length - nr;
+  return {
+    ...split,
+    known: dce(new Jaxpr([], k.invars, k.eqns, [...k.outs.slice(0, numKnownOuts), ...pick(k.outs.slice(numKnownOuts), keep, true)])),
+    unknown: new Jaxpr([], [...pick(u.invars.slice(0, nr), keep, true), ...u.invars.slice(nr)], u.eqns, u.outs),
+    numResiduals: keep.filter((x) => x).length,
+  };
+}
+
 export function partialEvalCond(pe: PartialEvalBuilder, args: readonly JArray[], params: Params<"cond">): JArray[] {
   const [index, ...ops] = args;
   if (pe.isUnknown(index!)) return pe.record("cond", args, params);
@@ -43,6 +69,7 @@ export function partialEvalCond(pe: PartialEvalBuilder, args: readonly JArray[],
   let splits = branches.map((b) => partialEvalJaxpr(b, opsUk));
   const outUk = splits[0]!.outUnknowns.map((_, i) => splits.some((s) => s.outUnknowns[i]));
   if (splits.some((s) => !same(s.outUnknowns, outUk))) splits = branches.map((b) => partialEvalJaxpr(b, opsUk, outUk));
+  splits = splits.map(pruneResiduals);
   const resAvals = splits.map((s) => s.unknown.invars.slice(0, s.numResiduals).map((v) => v.aval));
   const allResAvals = resAvals.flat();
   const numKnownOuts = outUk.filter((u) => !u).length;
@@ -62,7 +89,7 @@ export function partialEvalCond(pe: PartialEvalBuilder, args: readonly JArray[],
   });
   const knownJoined = joinConsts(known);
   const knownOuts = withInterpreter(pe.parent, () => bind("cond", [index!, ...knownJoined.consts, ...pick(ops, opsUk, false)], { branches: knownJoined.jaxprs }));
-  if (!outUk.some((u) => u)) return knownOuts;
+  if (!outUk.some((u) => u)) return knownOuts.slice(0, numKnownOuts);
   const residuals = knownOuts.slice(numKnownOuts);
   // Unknown branch k takes every branch's residuals and ignores the others'.
   let offset = 0;
@@ -114,6 +141,7 @@ export function partialEvalScan(pe: PartialEvalBuilder, args: readonly JArray[],
     if (same(next, carryUk)) break;
     carryUk = next;
   }
+  split = pruneResiduals(split);
   const outUk = split.outUnknowns;
   const consts = args.slice(0, ncon);
   const carry = args.slice(ncon, ncon + nc);
@@ -139,7 +167,7 @@ export function partialEvalScan(pe: PartialEvalBuilder, args: readonly JArray[],
       linear: [...Array<boolean>(nkc).fill(false), ...pick(linear.slice(0, ncon), constUk, false), ...pick(linear.slice(ncon, ncon + nc), carryUk, false), ...pick(linear.slice(ncon + nc), xsUk, false)],
     }),
   );
-  if (!outUk.some((u) => u)) return knownOuts;
+  if (!outUk.some((u) => u)) return knownOuts.slice(0, numKnownOuts);
   // Per-iteration residuals: stacked by the known scan, or known xs passed on as they are.
   const fromKnown = knownOuts.slice(numKnownOuts);
   let k = 0;
@@ -208,6 +236,6 @@ export function partialEvalWhile(pe: PartialEvalBuilder, args: readonly JArray[]
       bodyNconsts: knownBodyConsts.length,
     }),
   );
-  const recorded = pe.record("while", args, params);
+  const recorded = carryUk.some((u) => u) ? pe.record("while", args, params) : [];
   return merge(carryUk, knownOuts, pick(recorded, carryUk, true));
 }

@@ -285,6 +285,19 @@ describe("composition with jit, checkpoint, customJvp, customVjp and linearize",
     expect(text).toContain("checkpoint[");
     testing.checkGrads(ckLoss, [W, h0, xs], 2, { modes: ["rev"] });
   });
+  it("checkpoint around a whole scan: same gradient", () => {
+    same(grad(checkpoint(loss), { argnums: [0, 1, 2] })(W, h0, xs));
+    same(jit(grad(checkpoint(loss), { argnums: [0, 1, 2] }))(W, h0, xs));
+  });
+  it("bodies with dead code on differentiated values (their residuals are dropped)", () => {
+    const f = (x: A, y: A) => {
+      const c = lax.cond(np.greater(np.sum(y), 0), (a: A, b: A) => (np.multiply(b, a), np.multiply(a, 2)), (a: A) => a, y, x);
+      const [s] = lax.scan((c: A, _: null) => (np.multiply(x, c), [np.multiply(c, 2), c]), y, null, { length: 3 });
+      return np.add(np.sum(np.multiply(c, s)), np.sum(x));
+    };
+    expect(toList(grad(f)(f64([1, 2]), f64([3, 4])))).toEqual([1, 1]);
+    testing.checkGrads(f, [f64([1, 2]), f64([3, 4])], 2, both);
+  });
   it("customJvp inside a scan body: its rule is used in forward and reverse mode", () => {
     // A "sin" whose declared derivative is 2 (not cos): the derivative of the loop shows it.
     const s = customJvp((x: A) => np.sin(x));
