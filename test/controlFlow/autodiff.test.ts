@@ -144,6 +144,22 @@ describe("checkGrads through scan (float64, orders 1 and 2, fwd and rev)", () =>
     testing.checkGrads(f, [f64([1, 2]), np.zeros([0, 2], { dtype: "float64" })], 2, both);
     expect(toList(grad((c: A) => np.sum(f(c, np.zeros([0, 2], { dtype: "float64" }))[0]))(f64([1, 2])))).toEqual([1, 1]);
   });
+  it("integer carries and boolean/integer ys have no tangents; float32 carries that start as JS numbers", () => {
+    const f = (x: A) =>
+      lax.scan(
+        ([i, c]: [A, A], y: A) => [[np.add(i, 1), np.multiply(c, y)] as [A, A], [np.greater(c, 0), i] as [A, A]],
+        [np.array(0, { dtype: "int32" }), x] as [A, A],
+        np.array([1, 2, 3.5]),
+      );
+    expect(((jvp(f, [np.array(1.5)], [np.array(1)]) as unknown[][])[1]![0] as A[])[1]!.item()).toBe(7);
+    const [, back] = vjp(f, [np.array(1.5)]) as [unknown, (ct: unknown) => A[]];
+    const ct = [[np.array(0, { dtype: "int32" }), np.array(1)], [np.array([false, false, false]), np.array([0, 0, 0], { dtype: "int32" })]];
+    expect(back(ct)[0]!.item()).toBe(7);
+    // c_3 = 0.5 x0 x1 x2 with the carry entering as a JS number (weak float32).
+    const g = grad((xs: A) => lax.scan((c: A, x: A) => [np.multiply(c, x), c], 0.5 as unknown as A, xs)[0])(np.array([0.5, 0.2, -0.3]));
+    expect(np.allclose(g, np.array([-0.03, -0.075, 0.05]), { rtol: 1e-6 })).toBe(true);
+    testing.checkGrads((xs: A) => lax.scan((c: A, x: A) => [np.sin(np.multiply(c, x)), np.cos(c)], 0.5 as unknown as A, xs), [np.array([0.5, 0.2, -0.3])], 2, both);
+  });
   it("lax.map", () => testing.checkGrads((xs: A) => lax.map((x: A) => np.sin(np.multiply(x, x)), xs), [rand([3, 2], 7)], 2, both));
 });
 
