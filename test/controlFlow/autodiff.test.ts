@@ -406,6 +406,20 @@ describe("the jaxprs autodiff builds", () => {
       expect(text).toContain("scan[");
     }
   });
+  it("nested scans do not stack the weights either (per outer or inner step)", () => {
+    const W = rand([6, 6], 31);
+    const loss = (W: A, xs: A) =>
+      np.sum(
+        lax.scan(
+          (h: A, row: A) => [lax.scan((g: A, x: A) => [np.tanh(np.add(np.matmul(W, g), x)), null], h, row)[0], null],
+          rand([6], 32),
+          xs,
+        )[0],
+      );
+    const text = makeJaxpr(grad(loss))(W, rand([3, 4, 6], 33)).toString();
+    expect(text).not.toMatch(/f64\[(3,4|3|4),6,6\]/);
+    expect(text.match(/reverse=True/g)?.length, text).toBe(2);
+  });
   it("jvp keeps symbolic zeros: a carry that never sees the tangent gets no tangent carry", () => {
     const f = (x: A) => lax.scan((c: A, y: A) => [np.add(c, 1), np.multiply(y, x)], f64(0), f64([1, 2, 3]));
     const text = makeJaxpr((x: A, t: A) => jvp(f, [x], [t]))(f64(2), f64(1)).toString();
