@@ -177,6 +177,13 @@ describe("checkGrads through foriLoop, whileLoop and nested loops", () => {
       )[1];
     testing.checkGrads(f, [f64([0.2, -0.5]), f64([1.1, 0.6])], 2, fwdOnly);
   });
+  it("whileLoop whose predicate closes over a differentiated value (its tangent cannot matter)", () => {
+    // v = [1, 1] x^k for the first k with 2 x^k >= lim: with x = 1.5, lim = 10, k = 4.
+    const w = (x: A, lim: A) => lax.whileLoop((v: A) => np.less(np.sum(v), lim), (v: A) => np.multiply(v, x), f64([1, 1]));
+    const [y, t] = jvp(w, [f64(1.5), f64(10)], [f64(1), f64(1)]) as [A, A];
+    expect(toList(y)).toEqual([1.5 ** 4, 1.5 ** 4]);
+    expect(toList(t)).toEqual([4 * 1.5 ** 3, 4 * 1.5 ** 3]);
+  });
   it("whileLoop whose trip count depends on the value (forward mode)", () => {
     // Newton's iteration for sqrt(a) until converged: the derivative is 1 / (2 sqrt(a)).
     const sqrt = (a: A) =>
