@@ -398,9 +398,9 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   argmax: zeroJvp("argmax"),
   argmin: zeroJvp("argmin"),
   cumsum: linearJvp("cumsum"),
-  cumprod: cumulative("cumprod", lax.mul),
-  cummax: cumulative("cummax", lax.max),
-  cummin: cumulative("cummin", lax.min),
+  cumprod: cumulative("cumprod", (a, b) => lax.mul(a, b)), // lazily: lax may still be loading (import cycle through control flow)
+  cummax: cumulative("cummax", (a, b) => lax.max(a, b)),
+  cummin: cumulative("cummin", (a, b) => lax.min(a, b)),
   broadcastInDim: linearJvp("broadcastInDim"),
   reshape: linearJvp("reshape"),
   transpose: linearJvp("transpose"),
