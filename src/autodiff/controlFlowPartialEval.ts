@@ -4,8 +4,9 @@
  * an unknown half recorded as the same primitive, which takes the known half's residuals:
  *
  * - cond: the branches are split jointly. An output unknown in any branch is unknown in all;
- *   the known cond returns the residuals of every branch (each branch zeros for the others'),
- *   and the unknown cond takes them all. An unknown index makes the whole cond unknown.
+ *   the known cond returns the residuals of every branch (each branch zeros for the others',
+ *   with residuals of the same type sharing a slot), and the unknown cond takes them all. An
+ *   unknown index makes the whole cond unknown.
  * - scan: the unknown carries are found by fixpoint; per-iteration residuals are stacked as
  *   extra ys of the known scan and read back as xs by the unknown one. Residuals that do not
  *   change across iterations (known consts of the loop) go to the unknown scan as consts, so
@@ -14,6 +15,7 @@
  *   known carries; the unknown ones come from recording the whole while (forward mode can
  *   evaluate it; reverse mode cannot transpose it, which is JAX's ValueError).
  */
+import type { ShapedArray } from "../../ir/aval.js";
 import { Jaxpr, Literal, Var } from "../../ir/jaxpr.js";
 import { dce } from "../../ir/passes.js";
 import type { Params } from "../../ir/primitives.js";
@@ -61,6 +63,31 @@ function pruneResiduals(split: SplitJaxpr): SplitJaxpr {
   };
 }
 
+/**
+ * Residual slots shared by branches: for each type, as many slots as the branch with the most
+ * residuals of that type needs. `slotOf[k][i]` is the slot of branch k's i-th residual.
+ */
+function residualSlots(perBranch: readonly (readonly ShapedArray[])[]): { slots: ShapedArray[]; slotOf: number[][] } {
+  const slots: ShapedArray[] = [];
+  const byType = new Map<string, number[]>();
+  const slotOf = perBranch.map((avals) => {
+    const used = new Map<string, number>();
+    return avals.map((aval) => {
+      const key = `${aval.dtype}[${aval.shape.join(",")}]`;
+      const n = used.get(key) ?? 0;
+      used.set(key, n + 1);
+      const list = byType.get(key) ?? [];
+      byType.set(key, list);
+      if (list.length <= n) {
+        list.push(slots.length);
+        slots.push(aval);
+      }
+      return list[n]!;
+    });
+  });
+  return { slots, slotOf };
+}
+
 export function partialEvalCond(pe: PartialEvalBuilder, args: readonly JArray[], params: Params<"cond">): JArray[] {
   const [index, ...ops] = args;
   if (pe.isUnknown(index!)) return pe.record("cond", args, params);
@@ -70,17 +97,18 @@ export function partialEvalCond(pe: PartialEvalBuilder, args: readonly JArray[],
   const outUk = splits[0]!.outUnknowns.map((_, i) => splits.some((s) => s.outUnknowns[i]));
   if (splits.some((s) => !same(s.outUnknowns, outUk))) splits = branches.map((b) => partialEvalJaxpr(b, opsUk, outUk));
   splits = splits.map(pruneResiduals);
-  const resAvals = splits.map((s) => s.unknown.invars.slice(0, s.numResiduals).map((v) => v.aval));
-  const allResAvals = resAvals.flat();
+  // Only one branch runs, so branches share residual slots of the same type (as JAX merges
+  // them): slot j of a type holds the j-th residual of that type of whichever branch ran.
+  const { slots, slotOf } = residualSlots(splits.map((s) => s.unknown.invars.slice(0, s.numResiduals).map((v) => v.aval)));
   const numKnownOuts = outUk.filter((u) => !u).length;
-  // Known branch k: its known outputs, then every branch's residuals (zeros but its own).
+  // Known branch k: its known outputs, then every slot (its residuals, zeros elsewhere).
   const known: Hoisted[] = splits.map((s, k) => {
-    const before = resAvals.slice(0, k).flat();
-    const after = resAvals.slice(k + 1).flat();
     const traced = traceFlat(
       (...xs) => {
         const outs = evalJaxpr(s.known, [], xs);
-        return [...outs.slice(0, numKnownOuts), ...before.map(zerosOf), ...outs.slice(numKnownOuts), ...after.map(zerosOf)];
+        const res = outs.slice(numKnownOuts);
+        const bySlot = new Map(slotOf[k]!.map((slot, i) => [slot, res[i]!]));
+        return [...outs.slice(0, numKnownOuts), ...slots.map((aval, j) => bySlot.get(j) ?? zerosOf(aval))];
       },
       s.known.inAvals,
       "cond",
@@ -91,14 +119,11 @@ export function partialEvalCond(pe: PartialEvalBuilder, args: readonly JArray[],
   const knownOuts = withInterpreter(pe.parent, () => bind("cond", [index!, ...knownJoined.consts, ...pick(ops, opsUk, false)], { branches: knownJoined.jaxprs }));
   if (!outUk.some((u) => u)) return knownOuts.slice(0, numKnownOuts);
   const residuals = knownOuts.slice(numKnownOuts);
-  // Unknown branch k takes every branch's residuals and ignores the others'.
-  let offset = 0;
-  const unknownBranches = splits.map((s) => {
-    const n = s.numResiduals;
-    const fresh = (avals: typeof allResAvals) => avals.map((a) => new Var(a));
+  // Unknown branch k reads its residuals from their slots and ignores the other slots.
+  const unknownBranches = splits.map((s, k) => {
     const u = s.unknown;
-    const invars = [...fresh(allResAvals.slice(0, offset)), ...u.invars.slice(0, n), ...fresh(allResAvals.slice(offset + n)), ...u.invars.slice(n)];
-    offset += n;
+    const bySlot = new Map(slotOf[k]!.map((slot, i) => [slot, u.invars[i]!]));
+    const invars = [...slots.map((aval, j) => bySlot.get(j) ?? new Var(aval)), ...u.invars.slice(s.numResiduals)];
     return new Jaxpr([], invars, u.eqns, u.outs);
   });
   const unknownOuts = pe.record("cond", [index!, ...residuals, ...pick(ops, opsUk, true)], { branches: unknownBranches });
