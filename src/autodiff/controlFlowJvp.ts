@@ -66,6 +66,8 @@ export const condJvp: JvpRule<"cond"> = (primals, tangents, { branches }, interp
   let jvps = branches.map((b) => jvpJaxpr(b, inNz, interp.forReverse));
   const numOuts = branches[0]!.outs.length;
   const outNz = span(0, numOuts).map((i) => jvps.some((j) => j.outNonzero[i]));
+  // No branch makes any output vary: the primal cond alone.
+  if (!outNz.some((n) => n)) return [bind("cond", primals, { branches }), outNz.map(() => null)];
   if (jvps.some((j) => j.outNonzero.some((n, i) => n !== outNz[i]))) jvps = branches.map((b) => jvpJaxpr(b, inNz, interp.forReverse, outNz));
   const { jaxprs, consts } = joinConsts(jvps);
   const outs = bind("cond", [index!, ...consts, ...ops, ...nonzeroOnly(tangents.slice(1))], { branches: jaxprs });
@@ -140,6 +142,8 @@ export const scanJvp: JvpRule<"scan"> = (primals, tangents, params, interp) => {
   const carryTs = tangents.slice(ncon, ncon + nc);
   const xTs = tangents.slice(ncon + nc);
   const { carryNz, jvp } = loopJvpFixpoint(jaxpr, constTs.map(nz), carryTs.map(nz), xTs.map(nz), carry, interp.forReverse);
+  // Neither the carry nor any y varies: the primal scan alone.
+  if (!jvp.outNonzero.some((n) => n)) return [bind("scan", primals, params), jvp.outNonzero.map(() => null)];
   const nx = xs.length;
   const nj = jvp.consts.length;
   const nctc = constTs.filter(nz).length;

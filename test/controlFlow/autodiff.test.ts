@@ -432,6 +432,11 @@ describe("the jaxprs autodiff builds", () => {
     const text = makeJaxpr((x: A, t: A) => jvp(f, [x], [t]))(f64(2), f64(1)).toString();
     const scan = eqnsOf(text, "scan").join("\n") + text.slice(text.lastIndexOf("] "));
     expect(text, scan).toContain("num_carry=1");
+    // A tangent that reaches no output: the primal scan alone (two operands), zero tangents.
+    const h = (x: A) => lax.scan((c: A, _y: A) => [np.add(c, 1), np.multiply(c, 2)], f64(0), x);
+    const hText = makeJaxpr((x: A, t: A) => jvp(h, [x], [t]))(f64([1, 2]), f64([1, 1])).toString();
+    expect(hText, hText).toContain("linear=(False, False)");
+    expect(toList((jvp(h, [f64([1, 2])], [f64([1, 1])]) as A[][])[1]![1]!)).toEqual([0, 0]);
     // The jvp of a cond differentiates only the operands with tangents.
     const g = (x: A, y: A) => lax.cond(np.greater(y, 0), (a: A, b: A) => np.multiply(a, b), (a: A, _b: A) => a, x, y);
     const condText = makeJaxpr((x: A, t: A) => jvp((x: A) => g(x, f64(3)), [x], [t]))(f64(2), f64(1)).toString();
