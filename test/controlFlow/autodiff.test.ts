@@ -308,6 +308,13 @@ describe("composition with jit, checkpoint, customJvp, customVjp and linearize",
     expect(text).toContain("checkpoint[");
     testing.checkGrads(ckLoss, [W, h0, xs], 2, { modes: ["rev"] });
   });
+  it("checkGrads of jitted loops (orders 1 and 2, fwd and rev) and of foriLoop with traced bounds (fwd)", () => {
+    testing.checkGrads(jit(rnn({ reverse: true })), [W, h0, xs], 2, both);
+    testing.checkGrads(jit(condFn), [f64([0.3, 0.5, -0.1]), f64([0.7, -1.2, 0.4])], 2, both);
+    const n = np.array(3, { dtype: "int32" });
+    const fori = jit((x: A, n: A) => lax.foriLoop(0, n, (_i: A, v: A) => np.sin(np.multiply(v, x)), x));
+    testing.checkGrads((x: A) => fori(x, n), [f64([0.4, 0.9])], 2, fwdOnly);
+  });
   it("checkpoint around a whole scan: same gradient", () => {
     same(grad(checkpoint(loss), { argnums: [0, 1, 2] })(W, h0, xs));
     same(jit(grad(checkpoint(loss), { argnums: [0, 1, 2] }))(W, h0, xs));
