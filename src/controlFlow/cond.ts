@@ -11,7 +11,7 @@ import { describe, scalar } from "../core/convert.js";
 import { bind, bind1 } from "../core/interpreter.js";
 import { ValueError } from "../errors.js";
 import * as tree from "../tree.js";
-import { type TracedBody, avalDifferences, leafPaths, operandLeaves, strongly, traceBody, typeString } from "./common.js";
+import { type TracedBody, avalDifferences, leafPaths, operandLeaves, placeLike, strongly, traceBody, typeString } from "./common.js";
 
 type Fn = (...args: any[]) => any;
 
@@ -30,7 +30,7 @@ export function cond(pred: JArray | boolean | number, trueFun: Fn, falseFun: Fn,
     if (!isInt(p.dtype) && !isFloat(p.dtype)) throw new TypeError(`lax.cond: Pred type must be either boolean or number, got ${p.dtype}`);
     p = bind1("ne", [p, scalar(0, p.dtype, p.weakType)], {});
   }
-  const index = bind1("convertElementType", [p], { newDtype: "int32", weakType: false });
+  const index = placeLike(bind1("convertElementType", [p], { newDtype: "int32", weakType: false }), tree.leaves(operands));
   return condByIndex("cond", index, [falseFun, trueFun], ["false_fun", "true_fun"], operands);
 }
 
@@ -57,7 +57,8 @@ export function switch_(index: JArray | number, branches: readonly Fn[], ...oper
   } else throw new TypeError(`lax.switch: Branch index must be an integer scalar, got ${describe(index)}`);
   if (branches.length === 1) return branches[0]!(...operands);
   i = bind1("convertElementType", [i], { newDtype: "int32", weakType: false });
-  i = bind1("clamp", [scalar(0, "int32"), i, scalar(branches.length - 1, "int32")], {});
+  i = placeLike(i, tree.leaves(operands));
+  i = bind1("clamp", [placeLike(scalar(0, "int32"), [i]), i, placeLike(scalar(branches.length - 1, "int32"), [i])], {});
   return condByIndex(
     "switch",
     i,
