@@ -72,7 +72,9 @@ function condByIndex(api: string, index: JArray, fns: readonly Fn[], names: read
   const [leaves, inTree] = operandLeaves(operands, `lax.${api}: operands`);
   const inAvals = leaves.map((x) => x.aval);
   let traced = fns.map((f) => traceBody(f, inTree, inAvals, api));
-  checkBranches(api, names, traced);
+  // cond's branches are [false_fun, true_fun] by index; JAX's messages name true_fun first.
+  if (api === "cond") checkBranches(api, [names[1]!, names[0]!], [traced[1]!, traced[0]!]);
+  else checkBranches(api, names, traced);
   // Outputs weak in one branch and strong in another are strongly typed in all (JAX joins them so).
   const mixed = traced[0]!.outAvals.map((_, i) => !traced.every((t) => t.outAvals[i]!.weakType === traced[0]!.outAvals[i]!.weakType));
   if (mixed.some((m) => m))
@@ -108,7 +110,7 @@ function checkBranches(api: string, names: readonly string[], traced: readonly T
       leafPaths(first.outTree),
       first.outAvals,
       other.outAvals,
-      (path, a, b) => `the output of ${n1}${path} has type ${typeString(a)} but the corresponding output of ${n2} has type ${typeString(b)}`,
+      (path, a, b) => `the output of ${n1}${path ? ` at path ${path}` : ""} has type ${typeString(a)} but the corresponding output of ${n2} has type ${typeString(b)}`,
     );
     if (diff !== null)
       throw new TypeError(

@@ -67,7 +67,7 @@ export function weakCarriesToPromote(carry: readonly JArray[], body: TracedBody,
 export function checkCarry(what: string, inTree: tree.TreeDef, carry: readonly JArray[], body: TracedBody, outTree = body.outTree, offset = 0): void {
   if (!tree.treeDefEqual(inTree, outTree))
     throw new TypeError(
-      `${what} function carry input and carry output must have equal types, but they differ:\n\n` +
+      `${what} function carry input and carry output must have the same pytree structure, but they differ:\n\n` +
         `the input tree structure is: ${tree.treeDefString(inTree)}\nthe output tree structure is: ${tree.treeDefString(outTree)}\n\n` +
         "Revise the function so that the carry output has the same pytree structure as the carry input.",
     );
