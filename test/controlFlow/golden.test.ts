@@ -9,7 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { devicePut, jit, lax, makeJaxpr, numpy as np, tree } from "../../src/index.js";
+import { devicePut, jit, lax, makeJaxpr, numpy as np, stax, tree } from "../../src/index.js";
 import { type EncArray, type GoldenCase, compareTree, decodeInput } from "../goldenTree.js";
 
 type A = np.Array;
@@ -26,6 +26,7 @@ const int32 = (v: number) => np.array(v, { dtype: "int32" });
 
 const condPair = (p: A, x: A, y: A) =>
   lax.cond(p, (a: A, c: A) => [np.multiply(np.sin(a), c), a], (a: A, c: A) => [np.cos(a), np.multiply(c, 2)], x, y);
+const dense = (a: A[], k: number) => ({ Wh: a[k]!, Wx: a[k + 1]!, b: a[k + 2]! });
 const rnnStep = (c: A, x: A): [A, A] => {
   const h = np.tanh(np.add(np.multiply(c, 0.5), x));
   return [h, np.multiply(h, h)];
@@ -105,6 +106,11 @@ const cases: Record<string, Fn> = {
   assoc_scan_pytree_linear_recurrence: (a, b) =>
     lax.associativeScan((l: [A, A], r: [A, A]): [A, A] => [np.multiply(l[0], r[0]), np.add(np.multiply(r[0], l[1]), r[1])], [a, b] as [A, A]),
   assoc_scan_length_one: (x) => lax.associativeScan(np.multiply, x),
+
+  // --- stax's recurrent layers, which run their time loop with lax.scan (params leaves in sorted-key order)
+  stax_rnn: (Wh, Wx, b, x) => stax.RNN(4)[1]({ Wh, Wx, b }, x),
+  stax_lstm: (...a) => stax.LSTM(4)[1]({ f: dense(a, 0), g: dense(a, 3), i: dense(a, 6), o: dense(a, 9) }, a[12]),
+  stax_gru: (...a) => stax.GRU(4)[1]({ n: dense(a, 0), r: dense(a, 3), z: dense(a, 6) }, a[9]),
 };
 
 /** Every array leaf of a result tree, to check where it lives. */

@@ -298,6 +298,70 @@ def _(x):
 
 
 # ============================================================================================
+# stax.RNN, LSTM and GRU: JAX's stax has no recurrent layers, so these are jaxts's cells written
+# with lax.scan in JAX (inputs [batch, time, features]; params as leaves in sorted-key order).
+
+B, T, F, H = 2, 5, 3, 4
+
+
+def _P(*shape):
+    return U(*shape, lo=-0.8, hi=0.8)
+
+
+def _dense():
+    return [_P(H, H), _P(F, H), _P(H)]  # Wh, Wx, b
+
+
+def _affine(p, x, h):
+    Wh, Wx, bias = p
+    return x @ Wx + h @ Wh + bias
+
+
+def _run_layer(step, h0, x):
+    _, ys = lax.scan(step, h0, jnp.swapaxes(x, 0, 1))
+    return jnp.swapaxes(ys, 0, 1)
+
+
+@case("stax_rnn", *_dense(), U(B, T, F))
+def _(Wh, Wx, bias, x):
+    def step(h, xt):
+        h2 = jnp.tanh(_affine((Wh, Wx, bias), xt, h))
+        return h2, h2
+
+    return _run_layer(step, jnp.zeros((B, H), jnp.float32), x)
+
+
+@case("stax_lstm", *_dense(), *_dense(), *_dense(), *_dense(), U(B, T, F))
+def _(*args):
+    f, g, i, o = (args[k : k + 3] for k in range(0, 12, 3))  # sorted keys: f, g, i, o
+    x = args[12]
+
+    def step(state, xt):
+        h, c = state
+        c2 = jax.nn.sigmoid(_affine(f, xt, h)) * c + jax.nn.sigmoid(_affine(i, xt, h)) * jnp.tanh(_affine(g, xt, h))
+        h2 = jax.nn.sigmoid(_affine(o, xt, h)) * jnp.tanh(c2)
+        return (h2, c2), h2
+
+    z0 = jnp.zeros((B, H), jnp.float32)
+    return _run_layer(step, (z0, z0), x)
+
+
+@case("stax_gru", *_dense(), *_dense(), *_dense(), U(B, T, F))
+def _(*args):
+    n, r, z = (args[k : k + 3] for k in range(0, 9, 3))  # sorted keys: n, r, z
+    x = args[9]
+
+    def step(h, xt):
+        zt = jax.nn.sigmoid(_affine(z, xt, h))
+        rt = jax.nn.sigmoid(_affine(r, xt, h))
+        nt = jnp.tanh(xt @ n[1] + rt * (h @ n[0]) + n[2])
+        h2 = (1.0 - zt) * nt + zt * h
+        return h2, h2
+
+    return _run_layer(step, jnp.zeros((B, H), jnp.float32), x)
+
+
+# ============================================================================================
 # jaxpr structure
 
 
