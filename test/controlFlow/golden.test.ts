@@ -8,6 +8,7 @@
  * written with jaxts. A key missing on either side fails the test.
  */
 import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { devicePut, jit, lax, makeJaxpr, numpy as np, stax, tree } from "../../src/index.js";
 import { type EncArray, type GoldenCase, compareTree, decodeInput } from "../goldenTree.js";
@@ -248,5 +249,125 @@ describe("printed jaxprs have JAX's structure", () => {
     expect(eqns[0]!.bodies.jaxpr).toEqual([["cond", "sin"]]);
     expect(eqns[1]!.bodies.branches).toEqual([["sin"], []]);
     expect(eqns[0]!.params).toEqual({ length: "2", num_carry: "1", num_consts: "0", reverse: "False", unroll: "1" });
+  });
+});
+
+// --- forward semantics against plain JS (fast-check) ------------------------------------------
+
+/** Multiplies every property's numRuns (CONTROL_FLOW_RUNS_SCALE=20 for a deep local run). */
+const numRuns = (n: number) => Math.max(1, Math.round(n * Number(process.env.CONTROL_FLOW_RUNS_SCALE ?? 1)));
+
+/** Deterministic float32 data from a seed, in [-1, 1). */
+function seeded(seed: number, n: number): number[] {
+  let s = seed >>> 0 || 1;
+  return Array.from({ length: n }, () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return Math.fround(((s >>> 0) / 4294967296) * 2 - 1);
+  });
+}
+
+const close = (got: readonly number[], want: readonly number[], tol = 1e-5) => {
+  expect(got.length).toBe(want.length);
+  got.forEach((g, i) => expect(Math.abs(g - want[i]!), `[${i}] ${g} vs ${want[i]}`).toBeLessThanOrEqual(tol * (1 + Math.abs(want[i]!))));
+};
+const flat = (x: A) => Array.from(x.dataSync() as Float32Array);
+const modes = fc.constantFrom("eager" as const, "jit" as const, "cpu-jit" as const);
+const run = (mode: "eager" | "jit" | "cpu-jit", f: Fn, xs: A[]) =>
+  mode === "eager" ? f(...xs) : mode === "jit" ? jit(f)(...xs) : jit(f, { device: "cpu" })(...xs.map((x) => devicePut(x, "cpu")));
+
+describe("control flow against plain JS loops (fast-check)", () => {
+  it("scan: the carry and the stacked ys of c' = tanh(a·c + x), y = c·x, any length, forward or reverse", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 1, max: 3 }), fc.boolean(), fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 1, max: 4 }), modes, (n, d, reverse, seed, unroll, mode) => {
+        const c0 = seeded(seed, d);
+        const xs = seeded(seed + 1, n * d);
+        const a = 0.7;
+        const [cT, ys] = run(mode, (c: A, x: A) => lax.scan((c1: A, xt: A) => [np.tanh(np.add(np.multiply(c1, a), xt)), np.multiply(c1, xt)], c, x, { reverse, unroll }), [
+          np.array(c0),
+          np.reshape(np.array(xs), [n, d]),
+        ]) as [A, A];
+        // The same loop in JS, in float64.
+        let c = [...c0];
+        const want: number[] = new Array(n * d).fill(0);
+        for (let k = 0; k < n; k++) {
+          const t = reverse ? n - 1 - k : k;
+          const x = xs.slice(t * d, (t + 1) * d);
+          c.forEach((ci, i) => (want[t * d + i] = ci * x[i]!));
+          c = c.map((ci, i) => Math.tanh(ci * a + x[i]!));
+        }
+        close(flat(cT), c);
+        close(flat(ys), want);
+        expect(ys.shape).toEqual([n, d]);
+      }),
+      { numRuns: numRuns(12) },
+    );
+  });
+
+  it("switch and cond: the branch at the clamped index runs", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -3, max: 7 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 1e6 }), modes, (index, nb, seed, mode) => {
+        const x = seeded(seed, 3);
+        const branches = Array.from({ length: nb }, (_, k) => (v: A) => np.add(np.multiply(v, k + 1), k));
+        const got = run(mode, (i: A, v: A) => lax.switch(i, branches, v), [np.array(index, { dtype: "int32" }), np.array(x)]) as A;
+        const k = Math.min(Math.max(index, 0), nb - 1);
+        close(flat(got), x.map((v) => Math.fround(v * (k + 1)) + k));
+        const pred = run(mode, (p: A, v: A) => lax.cond(p, np.sin, np.cos, v), [np.array(index), np.array(x)]) as A;
+        close(flat(pred), x.map(index !== 0 ? Math.sin : Math.cos));
+      }),
+      { numRuns: numRuns(12) },
+    );
+  });
+
+  it("whileLoop and foriLoop: the iteration count and the final carry agree with JS loops", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -2, max: 6 }), fc.integer({ min: -2, max: 9 }), fc.integer({ min: 1, max: 1e6 }), modes, (lo, hi, seed, mode) => {
+        const x0 = seeded(seed, 2);
+        const body = (i: A, c: A) => np.add(np.multiply(c, 0.5), np.astype(i, "float32"));
+        let want = [...x0];
+        for (let i = lo; i < hi; i++) want = want.map((v) => v * 0.5 + i);
+        close(flat(run(mode, (c: A) => lax.foriLoop(lo, hi, body, c), [np.array(x0)]) as A), want);
+        // Traced bounds (a while loop inside jit).
+        const traced = jit((l: A, h: A, c: A) => lax.foriLoop(l, h, body, c));
+        close(flat(traced(np.array(lo, { dtype: "int32" }), np.array(hi, { dtype: "int32" }), np.array(x0))), want);
+        // A while loop whose trip count depends on the data: double until the sum exceeds 10.
+        const [count, last] = run(mode, (c: A) => lax.whileLoop(([, v]: [A, A]) => np.less(np.sum(np.abs(v)), 10), ([k, v]: [A, A]) => [np.add(k, 1), np.multiply(v, 2)] as [A, A], [np.array(0, { dtype: "int32" }), c] as [A, A]), [np.array(x0)]) as [A, A];
+        let v = [...x0];
+        let k = 0;
+        while (Math.abs(v[0]!) + Math.abs(v[1]!) < 10) {
+          v = v.map((t) => t * 2);
+          k++;
+        }
+        expect(count.item()).toBe(k);
+        close(flat(last), v);
+      }),
+      { numRuns: numRuns(10) },
+    );
+  });
+
+  it("associativeScan of add is the cumulative sum along any axis, either way; map with any batchSize is a JS map", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 13 }), fc.integer({ min: 1, max: 3 }), fc.boolean(), fc.integer({ min: 0, max: 1 }), fc.integer({ min: 1, max: 15 }), fc.integer({ min: 1, max: 1e6 }), modes, (n, m, reverse, axis, batchSize, seed, mode) => {
+        const data = seeded(seed, n * m);
+        const shape = axis === 0 ? [n, m] : [m, n];
+        const at = (i: number, j: number) => (axis === 0 ? data[i * m + j]! : data[j * n + i]!); // i along the axis
+        const got = flat(run(mode, (x: A) => lax.associativeScan(np.add, x, { reverse, axis }), [np.reshape(np.array(data), shape)]) as A);
+        const want = new Array(n * m).fill(0);
+        for (let j = 0; j < m; j++) {
+          let acc = 0;
+          for (let k = 0; k < n; k++) {
+            const i = reverse ? n - 1 - k : k;
+            acc += at(i, j);
+            want[axis === 0 ? i * m + j : j * n + i] = acc;
+          }
+        }
+        close(got, want, 1e-5 * n);
+        const mapped = flat(run(mode, (x: A) => lax.map((r: A) => np.multiply(np.sum(r), r), x, { batchSize }), [np.reshape(np.array(data), [n, m])]) as A);
+        const rows = Array.from({ length: n }, (_, i) => data.slice(i * m, (i + 1) * m));
+        close(mapped, rows.flatMap((r) => r.map((v) => v * r.reduce((a, b) => a + b, 0))));
+      }),
+      { numRuns: numRuns(10) },
+    );
   });
 });
