@@ -164,6 +164,42 @@ describe("scan: lengths", () => {
   });
 });
 
+describe("arguments of the wrong kind", () => {
+  it("foriLoop bounds must be integers of one dtype; unroll needs static bounds", () => {
+    const body = (_i: A, c: A) => c;
+    expectError((x) => lax.foriLoop(0.5, 3, body, x), TypeError, "lax.foriLoop: lower must be an integer, got 0.5");
+    expectError((x) => lax.foriLoop(np.array(0), 3, body, x), TypeError, "lax.foriLoop: lower must be an integer scalar, got f32[]");
+    expectError(
+      (x) => lax.foriLoop(np.array(0, { dtype: "int32" }), np.array(3, { dtype: "uint32" }), body, x),
+      TypeError,
+      "lax.foriLoop: lower and upper must have the same dtype, got int32 and uint32",
+    );
+    const e = thrown(() => jit((n: A, x: A) => lax.foriLoop(0, n, body, x, { unroll: 2 }))(np.array(3, { dtype: "int32" }), np.ones([3])));
+    expect(e).toBeInstanceOf(TypeError);
+    expect(e.message).toMatch("lax.foriLoop: unroll is only supported with static (concrete) bounds");
+  });
+
+  it("scan's f, xs, reverse and unroll; map's batchSize; whileLoop's functions", () => {
+    expectError((x) => lax.scan(3 as never, x, x), TypeError, "lax.scan: f argument should be callable, got number 3");
+    expectError((x) => lax.scan((c: A, y: A) => [c, y], x, "abc" as never), TypeError, "lax.scan: xs, leaf 0: expected arrays or numbers as leaves, got string abc");
+    expectError((x) => lax.scan((c: A, y: A) => [c, y], x, x, { reverse: 1 as never }), TypeError, "lax.scan: reverse must be a boolean, got number 1");
+    expectError((x) => lax.scan((c: A, y: A) => [c, y], x, x, { unroll: -1 }), ValueError, "lax.scan: `unroll` must be a boolean or a non-negative integer, got number -1");
+    expectError((x) => lax.map((a: A) => a, x, { batchSize: 0 }), TypeError, "lax.map: batchSize must be a positive integer, got number 0");
+    expectError((x) => lax.whileLoop(3 as never, (c: A) => c, x), TypeError, "lax.whileLoop: condFun and bodyFun arguments should be callable, got number 3");
+  });
+
+  it("associativeScan: axis in range, equal sizes along it, fn returning elems' tree and shapes", () => {
+    expectError((x) => lax.associativeScan(np.add, x, { axis: 1 }), ValueError, "lax.associativeScan: axis 1 is out of range for elems of shapes [3]");
+    expectError(
+      (x) => lax.associativeScan(np.add as never, [x, np.ones([4])]),
+      ValueError,
+      "lax.associativeScan: every leaf of elems must have the same size along axis 0, got shapes [3], [4]",
+    );
+    expectError((x) => lax.associativeScan((a: A, b: A) => [a, b] as never, x), TypeError, "lax.associativeScan: fn must return a tree like elems (PyTreeDef(*)), got PyTreeDef([*, *])");
+    expectError((x) => lax.associativeScan((a: A) => np.sum(a), x), ValueError, "lax.associativeScan: fn must keep the shapes of its arguments along axis 0");
+  });
+});
+
 describe("unknown options", () => {
   it("every control-flow function with options rejects unknown keys, listing the accepted ones", () => {
     expectError((x) => lax.scan((c: A, y: A) => [c, y], x, x, { lenth: 3 } as never), TypeError, "lax.scan: unknown option 'lenth'; the accepted options are 'length', 'reverse', 'unroll'");
