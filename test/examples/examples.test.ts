@@ -51,8 +51,10 @@ describe("examples, at small sizes", () => {
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const head = mean(r.losses.slice(0, 10));
     const tail = mean(r.losses.slice(-10));
-    expect(head).toBeGreaterThan(3);
-    expect(tail).toBeLessThan(head - 0.6);
+    // Checked with the time loop unrolled in JS (same math): head 3.06, tail 2.28.
+    expect(head).toBeGreaterThan(2.8);
+    expect(tail).toBeLessThan(head - 0.5);
+    expect(tail).toBeLessThan(2.6);
     expect(r.samples.length).toBe(6);
     for (const w of r.samples) expect(w).toMatch(/^[a-z]{1,10}$/);
   }, 300_000);
