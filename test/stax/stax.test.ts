@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { grad, jit, makeJaxpr, numpy as np, random, stax, testing, valueAndGrad } from "../../src/index.js";
+import { grad, jit, makeJaxpr, numpy as np, random, stax, testing, valueAndGrad, vmap } from "../../src/index.js";
 
 // Golden outputs from JAX's example_libraries.stax for given params (test/golden/gen_stax.py).
 const golden = JSON.parse(readFileSync(new URL("../golden/stax.json", import.meta.url), "utf8")).layers as Record<
@@ -132,6 +132,19 @@ describe("stax behaviour beyond the golden cases", () => {
     expect(scans).toBeLessThanOrEqual(2); // the forward loop and its transpose
     expect(long.match(/\bscan\[/g)?.length).toBe(scans);
     expect(long.split("\n").length).toBe(short.split("\n").length);
+  });
+
+  // enabled when control-flow batching lands
+  it.skip("vmap of a recurrent layer over a leading axis of sequence batches equals applying it to each", () => {
+    for (const layer of [stax.RNN(3), stax.LSTM(3), stax.GRU(3)]) {
+      const [init, apply] = layer;
+      const [, params] = init(random.key(4), [2, 5, 4]);
+      const xs = random.normal(random.key(5), [3, 2, 5, 4]);
+      const batched = vmap((x: np.Array) => apply(params, x) as np.Array)(xs);
+      const each = np.stack([0, 1, 2].map((i) => apply(params, xs.slice(i)) as np.Array));
+      expect(batched.shape).toEqual([3, 2, 5, 3]);
+      expect(np.allclose(batched, each, { atol: 1e-6 })).toBe(true);
+    }
   });
 
   const f64 = (t: unknown): unknown =>
