@@ -12,6 +12,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { jit, lax, nn, numpy as np, optax, random, stax, valueAndGrad } from "../src/index.js";
+import { argValue } from "./lenet.js";
 import { FALLBACK_WORDS } from "./words-fallback.js";
 
 export const WORDS_PATH = "/usr/share/dict/words";
@@ -183,12 +184,6 @@ export function trainCharRnn(opts: CharRnnOptions = {}): CharRnnResult {
     console.log(`sampled words (* = not in the training list): ${samples.map((w) => (known.has(w) ? w : `${w}*`)).join(" ")}`);
   }
   return { losses, samples, dataset, numWords: words.length };
-}
-
-/** `--name value` from the command line. */
-function argValue(name: string): number | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : undefined;
 }
 
 const isMain = import.meta.url === `file://${process.argv[1]}`;
