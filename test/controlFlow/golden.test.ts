@@ -158,6 +158,8 @@ const jaxprFns: Record<string, Fn> = {
   scan_reverse_with_consts: (w, xs) => lax.scan((c: A, x: A) => [np.add(c, np.multiply(x, w)), c], w, xs, { reverse: true }),
   scan_unroll_2: (c0, xs) => lax.scan((c: A, x: A) => [np.multiply(np.sin(c), x), c], c0, xs, { unroll: 2 }),
   scan_xs_none: (c0) => lax.scan((c: A, _x: null) => [np.multiply(c, 2), null], c0, null, { length: 3 }),
+  fori_static_bounds_is_a_scan: (x) => lax.foriLoop(1, 4, (_i, c: A) => np.multiply(c, 2), x),
+  fori_traced_bounds_is_a_while: (n, x) => lax.foriLoop(0, n, (_i, c: A) => np.sin(c), x),
 };
 
 /** A higher-order equation of a printed jaxpr, reduced to what both printers must agree on. */

@@ -395,6 +395,16 @@ def _(c0):
     return lax.scan(lambda c, _: (c * 2.0, None), c0, None, length=3)
 
 
+@jaxpr_case("fori_static_bounds_is_a_scan", U(2))
+def _(x):
+    return lax.fori_loop(1, 4, lambda i, c: c * 2.0, x)
+
+
+@jaxpr_case("fori_traced_bounds_is_a_while", i32(4), U(2))
+def _(n, x):
+    return lax.fori_loop(0, n, lambda i, c: jnp.sin(c), x)
+
+
 # ============================================================================================
 # Encoding
 
