@@ -42,9 +42,21 @@ function sameDtypes(name: string, xs: readonly JArray[]): void {
 }
 
 const unary = (p: UnaryPrimitive) => (x: ArrayLike) => bind1(p, laxOperands(p, [x]), {});
+/**
+ * lax does not broadcast: operands of different shapes are JAX's TypeError. Rank-0 operands
+ * (and JS numbers) still broadcast, our convention for scalars throughout lax.
+ */
+function sameShapes(name: string, xs: readonly JArray[]): void {
+  const shaped = xs.filter((x) => x.ndim > 0);
+  const first = shaped[0];
+  if (first !== undefined && shaped.some((x) => x.ndim !== first.ndim || x.shape.some((d, i) => d !== first.shape[i])))
+    throw new TypeError(`lax.${name} got incompatible shapes for broadcasting: ${xs.map((x) => `[${x.shape.join(",")}]`).join(", ")}`);
+}
+
 const binary = (p: BinaryPrimitive | ComparisonPrimitive) => (x: ArrayLike, y: ArrayLike) => {
   const xs = laxOperands(p, [x, y]);
   sameDtypes(p, xs);
+  sameShapes(p, xs);
   return bind1(p, xs, {});
 };
 

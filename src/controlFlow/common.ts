@@ -5,10 +5,10 @@
  */
 import { ShapedArray } from "../../ir/aval.js";
 import { Jaxpr, Var } from "../../ir/jaxpr.js";
-import { JArray } from "../core/array.js";
+import { ConcreteArray, JArray } from "../core/array.js";
 import { traceToJaxpr } from "../core/builder.js";
 import { describe, scalar } from "../core/convert.js";
-import { bind1 } from "../core/interpreter.js";
+import { bind1, moveTo } from "../core/interpreter.js";
 import * as tree from "../tree.js";
 
 /**
@@ -102,3 +102,14 @@ export function avalDifferences(
 }
 
 const shapesSame = (x: ShapedArray, y: ShapedArray) => x.shape.length === y.shape.length && x.shape.every((d, i) => d === y.shape[i]);
+
+/**
+ * `x` (an array the control-flow function made itself, such as a branch index or a loop
+ * counter) on the device of the first concrete array among `like`, so that eager evaluation
+ * runs where the user's operands live instead of on the default device.
+ */
+export function placeLike<T extends JArray>(x: T, like: readonly unknown[]): T {
+  if (!(x instanceof ConcreteArray)) return x;
+  const ref = like.find((y): y is ConcreteArray => y instanceof ConcreteArray);
+  return (ref === undefined ? x : moveTo(x, ref.device)) as unknown as T;
+}

@@ -36,7 +36,7 @@ export function scan<C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X, opt
   const [xLeaves, xTree] = operandLeaves(xs, "lax.scan: xs");
   const length = scanLength(xLeaves, lengthOpt);
   const unrollCount = unroll === true ? Math.max(length, 1) : unroll === false ? 1 : unroll;
-  if (!Number.isInteger(unrollCount) || unrollCount < 0) throw new ValueError("lax.scan: `unroll` must be a boolean or a non-negative integer");
+  if (!Number.isInteger(unrollCount) || unrollCount < 0) throw new ValueError(`lax.scan: \`unroll\` must be a boolean or a non-negative integer, got ${describe(unroll)}`);
   const argTree: tree.TreeDef = { kind: "list", children: [carryTree, xTree] };
   const trace = () => {
     const body = traceBody(f, argTree, [...carry.map((c) => c.aval), ...xLeaves.map((x) => sliceAval(x.aval))], "scan");
