@@ -42,9 +42,7 @@ describe("examples, at small sizes", () => {
     for (const w of words1) expect(w).toMatch(/^[a-z]{1,8}$/);
     expect(sample(params, random.key(1))).toEqual(words1);
   }, 120_000);
-
-  // enabled when control-flow autodiff lands
-  it.skip("char-rnn trains an LSTM on words: its loss falls well below log(27) and it samples words", () => {
+  it("char-rnn trains an LSTM on words: its loss falls well below log(27) and it samples words", () => {
     const r = trainCharRnn({ steps: 120, hidden: 32, batchSize: 32, samples: 6, bundled: true, log: false });
     expect(r.dataset).toBe("bundled");
     expect(r.losses.length).toBe(120);

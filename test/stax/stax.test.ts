@@ -116,9 +116,7 @@ describe("stax behaviour beyond the golden cases", () => {
       expect(long).toMatch(/length=60/);
     }
   });
-
-  // enabled when control-flow autodiff lands
-  it.skip("a jitted LSTM training step (value and grad) is traced once into scans whose number and size do not grow with the sequence length", () => {
+  it("a jitted LSTM training step (value and grad) is traced once into scans whose number and size do not grow with the sequence length", () => {
     const jaxprOf = (time: number) => {
       const [init, apply] = stax.serial(stax.LSTM(5), stax.Dense(2));
       const [, params] = init(random.key(0), [4, time, 6]);
@@ -133,9 +131,7 @@ describe("stax behaviour beyond the golden cases", () => {
     expect(long.match(/\bscan\[/g)?.length).toBe(scans);
     expect(long.split("\n").length).toBe(short.split("\n").length);
   });
-
-  // enabled when control-flow batching lands
-  it.skip("vmap of a recurrent layer over a leading axis of sequence batches equals applying it to each", () => {
+  it("vmap of a recurrent layer over a leading axis of sequence batches equals applying it to each", () => {
     for (const layer of [stax.RNN(3), stax.LSTM(3), stax.GRU(3)]) {
       const [init, apply] = layer;
       const [, params] = init(random.key(4), [2, 5, 4]);
@@ -154,8 +150,7 @@ describe("stax behaviour beyond the golden cases", () => {
     ["LSTM", stax.LSTM(2)],
     ["GRU", stax.GRU(2)],
   ] as const) {
-    // enabled when control-flow autodiff lands
-    it.skip(`${name}: checkGrads through the scan, orders 1 and 2, forward and reverse, in params and inputs`, () => {
+    it(`${name}: checkGrads through the scan, orders 1 and 2, forward and reverse, in params and inputs`, () => {
       const [init, apply] = layer;
       const [, params] = init(random.key(1), [2, 3, 2]);
       const x = random.normal(random.key(2), [2, 3, 2]).astype("float64");
