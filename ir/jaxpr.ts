@@ -180,10 +180,12 @@ export function typecheckJaxpr(jaxpr: Jaxpr): E.Either<string[], Jaxpr> {
         if (v && !v.aval.sameType(aval)) problems.push(`${where}: output ${namer.name(v)} is ${v.aval} but the rule gives ${aval}`);
       });
     }
-    for (const p of Object.values(e.params as Record<string, unknown>)) {
-      if (p instanceof Jaxpr) {
-        const sub = typecheckJaxpr(p);
-        if (E.isLeft(sub)) problems.push(...sub.left.map((m) => `${where}, in its sub-jaxpr: ${m}`));
+    for (const [key, p] of Object.entries(e.params as Record<string, unknown>)) {
+      // Sub-jaxprs are checked too: one in a param (jit, while, scan) or a list of them (cond's branches).
+      const subs = p instanceof Jaxpr ? [p] : Array.isArray(p) ? p.filter((x): x is Jaxpr => x instanceof Jaxpr) : [];
+      for (const sub of subs) {
+        const r = typecheckJaxpr(sub);
+        if (E.isLeft(r)) problems.push(...r.left.map((m) => `${where}, in its sub-jaxpr ${key}: ${m}`));
       }
     }
     e.outVars.forEach((v) => define(v, where));

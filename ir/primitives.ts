@@ -13,6 +13,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { ShapedArray, shapeSize, shapesEqual } from "./aval.js";
 import { type DType, isFloat, isInt } from "./dtype.js";
+import { type CondParams, type ScanParams, type WhileParams, condRule, scanRule, whileRule } from "./controlFlow.js";
 import type { Jaxpr } from "./jaxpr.js";
 import { tableOf } from "./util.js";
 
@@ -254,6 +255,10 @@ export type PrimitiveParams = { [P in UnaryPrimitive | BinaryPrimitive | Compari
   customLin: { bwd: OpaqueRule; numResiduals: number; outAvals: readonly ShapedArray[]; name: string };
   /** `checkpoint` (remat): like jit, but reverse mode recomputes it instead of saving residuals. */
   checkpoint: { jaxpr: Jaxpr; name: string; policy: OpaqueRule | null };
+  /** Structured control flow (ir/controlFlow.ts): params in the order JAX prints them. */
+  cond: CondParams;
+  while: WhileParams;
+  scan: ScanParams;
 };
 
 /** A user-supplied function carried in params (custom rules); printed by name. */
@@ -694,6 +699,9 @@ export const shapeRules: { [P in Primitive]: ShapeRule<P> } = {
   customLin: (inputs, { numResiduals, outAvals }) =>
     inputs.length < numResiduals ? fail(`custom_lin: expected at least ${numResiduals} residuals`) : ok(...outAvals),
   checkpoint: (inputs, { jaxpr }) => callRule("checkpoint", inputs, jaxpr),
+  cond: condRule,
+  while: whileRule,
+  scan: scanRule,
 };
 
 /** Shape rule of primitives that call a sub-jaxpr on their operands. */

@@ -42,9 +42,21 @@ function sameDtypes(name: string, xs: readonly JArray[]): void {
 }
 
 const unary = (p: UnaryPrimitive) => (x: ArrayLike) => bind1(p, laxOperands(p, [x]), {});
+/**
+ * lax does not broadcast: operands of different shapes are JAX's TypeError. Rank-0 operands
+ * (and JS numbers) still broadcast, our convention for scalars throughout lax.
+ */
+function sameShapes(name: string, xs: readonly JArray[]): void {
+  const shaped = xs.filter((x) => x.ndim > 0);
+  const first = shaped[0];
+  if (first !== undefined && shaped.some((x) => x.ndim !== first.ndim || x.shape.some((d, i) => d !== first.shape[i])))
+    throw new TypeError(`lax.${name} got incompatible shapes for broadcasting: ${xs.map((x) => `[${x.shape.join(",")}]`).join(", ")}`);
+}
+
 const binary = (p: BinaryPrimitive | ComparisonPrimitive) => (x: ArrayLike, y: ArrayLike) => {
   const xs = laxOperands(p, [x, y]);
   sameDtypes(p, xs);
+  sameShapes(p, xs);
   return bind1(p, xs, {});
 };
 
@@ -487,3 +499,14 @@ export function threefry2x32(k1: JArray, k2: JArray, x1: JArray, x2: JArray): [J
   const [a, b] = bind("threefry2x32", [k1, k2, x1, x2], {});
   return [a!, b!];
 }
+
+// ---------------------------------------------------------------------------------------
+// Structured control flow (src/controlFlow/), each a primitive with closed sub-jaxprs.
+
+export { cond, switch_ as switch } from "./controlFlow/cond.js";
+export { whileLoop, foriLoop } from "./controlFlow/loops.js";
+export { scan, map } from "./controlFlow/scan.js";
+export { associativeScan } from "./controlFlow/associativeScan.js";
+export type { ForiLoopOptions } from "./controlFlow/loops.js";
+export type { ScanOptions, MapOptions } from "./controlFlow/scan.js";
+export type { AssociativeScanOptions } from "./controlFlow/associativeScan.js";

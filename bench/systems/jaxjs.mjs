@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { MLP, mapObject, summarize } from "../common.mjs";
+import { LSTM, MLP, mapObject, summarize } from "../common.mjs";
 
 const require = createRequire(import.meta.url);
 let jax;
@@ -74,6 +74,42 @@ export async function setup(cell, d) {
       return {
         async run(keep) {
           const [l, next] = step(params, x.ref, y.ref); // consumes the old params
+          params = next;
+          await jax.blockUntilReady([l, params]);
+          if (keep) return l;
+          l.dispose();
+        },
+        check: async (l) => [(await read(l))[0]],
+      };
+    }
+    case "lstmStep": {
+      // jax-js 0.1.25 has no lax.scan: the 50 steps are a JS loop unrolled inside one jit
+      // (traced once, 50 copies of the cell in the program). Arguments used again take `.ref`.
+      let params = mapObject(d.params, arr);
+      const xs = arr(d.xs);
+      const y = arr(d.y);
+      function loss(p, xs, y) {
+        let h = np.zeros([LSTM.batch, LSTM.hidden]);
+        let c = np.zeros([LSTM.batch, LSTM.hidden]);
+        for (let t = 0; t < LSTM.time; t++) {
+          const z = np.matmul(np.concatenate([xs.ref.slice(t), h], 1), p.kernel.ref).add(p.bias.ref);
+          const [i, j, f, o] = np.split(z, 4, 1);
+          c = nn.sigmoid(i).mul(np.tanh(j)).add(c.mul(nn.sigmoid(f.add(1))));
+          h = np.tanh(c.ref).mul(nn.sigmoid(o));
+        }
+        xs.dispose();
+        c.dispose();
+        p.kernel.dispose();
+        p.bias.dispose();
+        return np.mean(np.square(h.sub(y)));
+      }
+      const step = jit((p, xs, y) => {
+        const [l, g] = valueAndGrad(loss)(tree.ref(p), xs, y);
+        return [l, tree.map((w, gw) => w.sub(gw.mul(LSTM.lr)), p, g)];
+      });
+      return {
+        async run(keep) {
+          const [l, next] = step(params, xs.ref, y.ref); // consumes the old params
           params = next;
           await jax.blockUntilReady([l, params]);
           if (keep) return l;

@@ -5,7 +5,7 @@
 // never uses its threaded build under Node, and setThreadsCount(1) pins XNNPACK to one thread.
 import { createRequire } from "node:module";
 import path from "node:path";
-import { MLP, mapObject, summarize } from "../common.mjs";
+import { LSTM, MLP, mapObject, summarize } from "../common.mjs";
 
 const require = createRequire(import.meta.url);
 let tf;
@@ -74,6 +74,30 @@ export async function setup(cell, d) {
       return {
         run(keep) {
           // minimize = variableGrads (value and gradients) + the SGD update of the variables.
+          const l = opt.minimize(loss, true, vars);
+          if (keep) return l;
+          l.dispose();
+        },
+        check: async (l) => [(await read(l))[0]],
+      };
+    }
+    case "lstmStep": {
+      // tfjs has no scan or jit: the 50 steps are a JS loop of tf.basicLSTMCell (tfjs's own
+      // LSTM cell op, the same math as the other systems), run eagerly under minimize's tape.
+      const p = mapObject(d.params, (v) => tf.variable(tensor(v)));
+      const xs = tf.unstack(tensor(d.xs)); // T tensors [batch, input], made once (untimed)
+      const y = tensor(d.y);
+      const forgetBias = tf.scalar(1);
+      const loss = () => {
+        let h = tf.zeros([LSTM.batch, LSTM.hidden]);
+        let c = tf.zeros([LSTM.batch, LSTM.hidden]);
+        for (const x of xs) [c, h] = tf.basicLSTMCell(forgetBias, p.kernel, p.bias, x, c, h);
+        return tf.mean(tf.square(tf.sub(h, y)));
+      };
+      const opt = tf.train.sgd(LSTM.lr);
+      const vars = Object.values(p);
+      return {
+        run(keep) {
           const l = opt.minimize(loss, true, vars);
           if (keep) return l;
           l.dispose();

@@ -8,6 +8,7 @@ import { type Atom, type Jaxpr, Literal, type Var } from "../../ir/jaxpr.js";
 import { type Params, type Primitive, binaryKinds, comparisonKinds, unaryKinds } from "../../ir/primitives.js";
 import { tableOf } from "../../ir/util.js";
 import { convGeneralDilatedImpl, dotGeneralImpl } from "./contraction.js";
+import { condImpl, scanImpl, whileImpl } from "./controlFlow.js";
 import {
   binaryImpl,
   bitcastConvertTypeImpl,
@@ -111,6 +112,9 @@ const refImpls: { [P in Primitive]: RefImpl<P> } = {
   customLin: () => {
     throw new Error("custom_lin is the linear part of a custom_vjp function and can only be transposed, not evaluated");
   },
+  cond: condImpl,
+  while: whileImpl,
+  scan: scanImpl,
 };
 
 /** Runs one primitive. outAvals are already computed by the caller with inferShapes. */

@@ -15,6 +15,7 @@ import { ConcretizationTypeError } from "../errors.js";
 import { evalJaxpr, traceFlat } from "../core/evalJaxpr.js";
 import { type Interpreter, checkNotLeaked, currentInterpreter, withInterpreter } from "../core/interpreter.js";
 import { jvpRules } from "./jvpRules.js";
+import { zerosOf } from "./transpose.js";
 
 /** A tangent, or `null` for a symbolic zero. */
 export type Tangent = JArray | null;
@@ -118,12 +119,14 @@ export function jvpFlat(
 /**
  * The jvp of a jaxpr as a jaxpr: inputs are its primals then the tangents of the inputs in
  * `nonzero`; outputs are its primal outputs then the tangents that are not symbolically zero
- * (which ones is returned as `outNonzero`).
+ * (which ones is returned as `outNonzero`). Outputs listed in `instantiate` get a tangent
+ * even when it is zero (materialized zeros), so a loop's carry tangents keep one layout.
  */
 export function jvpJaxpr(
   jaxpr: Jaxpr,
   nonzero: readonly boolean[],
   forReverse: boolean,
+  instantiate: readonly boolean[] = [],
 ): { jaxpr: Jaxpr; consts: JArray[]; outNonzero: boolean[] } {
   const inAvals = jaxpr.inAvals;
   const tangentAvals = inAvals.filter((_, i) => nonzero[i]).map(tangentAval);
@@ -135,8 +138,9 @@ export function jvpJaxpr(
       let k = 0;
       const tangents = inAvals.map((_, i) => (nonzero[i] ? ts[k++]! : null));
       const [po, to] = jvpFlat((...xs) => evalJaxpr(jaxpr, [], xs), primals, tangents, currentInterpreter(), forReverse);
-      outNonzero = to.map((t) => t !== null);
-      return [...po, ...(to.filter((t) => t !== null) as JArray[])];
+      const forced = (i: number) => (instantiate[i] ?? false) && hasTangentSpace(po[i]!.aval);
+      outNonzero = to.map((t, i) => t !== null || forced(i));
+      return [...po, ...to.flatMap((t, i) => (t !== null ? [t] : forced(i) ? [zerosOf(tangentAval(po[i]!.aval))] : []))];
     },
     [...inAvals, ...tangentAvals],
     "jvp",

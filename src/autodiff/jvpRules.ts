@@ -11,6 +11,7 @@ import { range, tableOf } from "../../ir/util.js";
 import type { JArray } from "../core/array.js";
 import { bind, bind1, currentInterpreter } from "../core/interpreter.js";
 import * as lax from "../lax.js";
+import { condJvp, scanJvp, whileJvp } from "./controlFlowJvp.js";
 import type { JvpInterpreter, Tangent } from "./jvp.js";
 import { jvpFlat, jvpJaxpr } from "./jvp.js";
 import { associativeScan, broadcastTo, full, gatherParamsForScatter, scatterWinners, takeAlongAxis, zerosOf } from "./ruleUtils.js";
@@ -397,9 +398,9 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   argmax: zeroJvp("argmax"),
   argmin: zeroJvp("argmin"),
   cumsum: linearJvp("cumsum"),
-  cumprod: cumulative("cumprod", lax.mul),
-  cummax: cumulative("cummax", lax.max),
-  cummin: cumulative("cummin", lax.min),
+  cumprod: cumulative("cumprod", (a, b) => lax.mul(a, b)), // lazily: lax may still be loading (import cycle through control flow)
+  cummax: cumulative("cummax", (a, b) => lax.max(a, b)),
+  cummin: cumulative("cummin", (a, b) => lax.min(a, b)),
   broadcastInDim: linearJvp("broadcastInDim"),
   reshape: linearJvp("reshape"),
   transpose: linearJvp("transpose"),
@@ -472,4 +473,7 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   customLin: (_p, _t, { name }) => {
     throw new TypeError(`customVjp(${name}): its linearized part cannot be differentiated in forward mode`);
   },
+  cond: condJvp,
+  while: whileJvp,
+  scan: scanJvp,
 };

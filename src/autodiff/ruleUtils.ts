@@ -5,6 +5,7 @@ import { range } from "../../ir/util.js";
 import type { JArray } from "../core/array.js";
 import * as lax from "../lax.js";
 import { zerosOf } from "./transpose.js";
+import { associativeScanLeaves } from "../controlFlow/associativeScan.js";
 
 export { zerosOf };
 
@@ -86,33 +87,10 @@ export function takeAlongAxis(x: JArray, idx: JArray, axis: number): JArray {
 }
 
 /**
- * An inclusive scan of an associative binary op along `axis`, in log depth from slices, pads
- * and elementwise ops (the Blelloch-style scheme JAX's associative_scan uses), so that its
- * jvp is exact where cumprod/cummax have no simple closed form.
+ * An inclusive scan of `x` with `op` along `axis`, built from slices, pads, concatenations
+ * and elementwise ops (JAX's associative_scan), so that its jvp is exact where
+ * cumprod/cummax have no simple closed form.
  */
 export function associativeScan(op: (a: JArray, b: JArray) => JArray, x: JArray, axis: number, reverse: boolean): JArray {
-  if (reverse) return lax.rev(associativeScan(op, lax.rev(x, [axis]), axis, false), [axis]);
-  const n = x.shape[axis]!;
-  if (n < 2) return x;
-  const slice = (a: JArray, start: number, stop: number, step: number) => lax.sliceInDim(a, start, stop, step, axis);
-  // Combine adjacent pairs, scan the half-size array, then fill in the even positions.
-  const evens = slice(x, 0, n - 1, 2);
-  const odds = slice(x, 1, n, 2);
-  const reducedOdds = associativeScan(op, op(evens, odds), axis, false);
-  const m = reducedOdds.shape[axis]!;
-  const restEvens = n % 2 === 0 ? slice(reducedOdds, 0, m - 1, 1) : reducedOdds;
-  const evenTail = slice(x, 2, n, 2);
-  const scannedEvens = lax.concatenate([slice(x, 0, 1, 1), op(restEvens, evenTail)], axis);
-  return interleave(scannedEvens, reducedOdds, axis);
-}
-
-/** `[a0, b0, a1, b1, ...]` along `axis` (a may have one more element than b). */
-function interleave(a: JArray, b: JArray, axis: number): JArray {
-  const na = a.shape[axis]!;
-  const nb = b.shape[axis]!;
-  const cfg = (lo: number, hi: number) => a.shape.map((_, i) => (i === axis ? ([lo, hi, 1] as const) : ([0, 0, 0] as const)));
-  const zero = lax.convertElementType(0, a.dtype);
-  const pa = lax.pad(a, zero, cfg(0, nb === na ? 1 : 0));
-  const pb = lax.pad(b, zero, cfg(1, nb === na ? 0 : 1));
-  return lax.add(pa, pb);
+  return associativeScanLeaves((a, b) => [op(a[0]!, b[0]!)], [x], axis, reverse)[0]!;
 }

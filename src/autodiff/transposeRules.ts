@@ -10,6 +10,7 @@ import type { JArray } from "../core/array.js";
 import { bind, bind1 } from "../core/interpreter.js";
 import * as lax from "../lax.js";
 import { gatherParamsForScatter, scatterDnForGather, scatterWinners, unbroadcast, zerosOf } from "./ruleUtils.js";
+import { condTranspose, scanTranspose, whileTranspose } from "./controlFlowTranspose.js";
 import { type Cotangent, UndefinedPrimal, transposeJaxpr } from "./transpose.js";
 
 type Input = JArray | UndefinedPrimal;
@@ -371,4 +372,7 @@ export const transposeRules: { [P in Primitive]: TransposeRule<P> } = {
     const grads = bwd(residuals, cts.map((c, i) => c ?? zerosOf(outAvals[i]!))) as JArray[];
     return [...residuals.map(() => null), ...grads];
   },
+  cond: condTranspose,
+  while: whileTranspose,
+  scan: scanTranspose,
 };

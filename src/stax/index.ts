@@ -311,17 +311,22 @@ type Cell = {
   initialState: (batch: number, dtype: np.DType) => unknown;
 };
 
-function recurrent(hidden: number, cell: Cell): Layer {
-  const initFun: InitFun = (rng, inputShape: Shape) => [[inputShape[0]!, inputShape[1]!, hidden], cell.init(rng, inputShape[2]!)];
+/**
+ * A layer running `cell` over the time axis with `lax.scan`: the cell is traced once, whatever
+ * the sequence length, so a jitted training step is one compiled loop rather than one copy of
+ * the cell per time step.
+ */
+function recurrent(name: string, hidden: number, cell: Cell): Layer {
+  const initFun: InitFun = (rng, inputShape: Shape) => {
+    if (inputShape.length !== 3) throw new ValueError(`stax.${name}: expected an input shape [batch, time, features], got [${inputShape}]`);
+    return [[inputShape[0]!, inputShape[1]!, hidden], cell.init(rng, inputShape[2]!)];
+  };
   const applyFun: ApplyFun = (params, inputs: JArray) => {
-    let h = cell.initialState(inputs.shape[0]!, inputs.dtype);
-    const outs: JArray[] = [];
-    for (let t = 0; t < inputs.shape[1]!; t++) {
-      const [h2, y] = cell.step(params, h, inputs.slice([null, null], t));
-      h = h2;
-      outs.push(y);
-    }
-    return np.stack(outs, 1);
+    if (inputs.ndim !== 3) throw new ValueError(`stax.${name}: expected inputs of shape [batch, time, features], got [${inputs.shape}]`);
+    const h0 = cell.initialState(inputs.shape[0]!, inputs.dtype);
+    // scan runs over the leading axis: time first in, batch first out.
+    const [, ys] = lax.scan((h: unknown, x: JArray) => cell.step(params, h, x), h0, np.swapaxes(inputs, 0, 1));
+    return np.swapaxes(ys, 0, 1);
   };
   return [initFun, applyFun];
 }
@@ -338,7 +343,7 @@ const affine = (p: { Wx: JArray; Wh: JArray; b: JArray }, x: JArray, h: JArray) 
 
 /** An Elman RNN: `h = tanh(x Wx + h Wh + b)`; outputs the hidden state at every step. */
 export function RNN(hidden: number): Layer {
-  return recurrent(hidden, {
+  return recurrent("RNN", hidden, {
     init: (rng, inDim) => denseParams(rng, inDim, hidden),
     initialState: (batch, dtype) => np.zeros([batch, hidden], { dtype }),
     step: (p, h, x) => {
@@ -351,7 +356,7 @@ export function RNN(hidden: number): Layer {
 /** An LSTM (input, forget, cell and output gates; forget bias 1); outputs the hidden state. */
 export function LSTM(hidden: number): Layer {
   const gates = ["i", "f", "g", "o"] as const;
-  return recurrent(hidden, {
+  return recurrent("LSTM", hidden, {
     init: (rng, inDim) => {
       const keys = splitKeys(rng, 4);
       return Object.fromEntries(gates.map((g, k) => {
@@ -375,7 +380,7 @@ export function LSTM(hidden: number): Layer {
 
 /** A GRU (update and reset gates); outputs the hidden state. */
 export function GRU(hidden: number): Layer {
-  return recurrent(hidden, {
+  return recurrent("GRU", hidden, {
     init: (rng, inDim) => {
       const [k1, k2, k3] = splitKeys(rng, 3);
       return { z: denseParams(k1!, inDim, hidden), r: denseParams(k2!, inDim, hidden), n: denseParams(k3!, inDim, hidden) };

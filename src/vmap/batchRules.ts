@@ -23,6 +23,7 @@ import { bind, bind1 } from "../core/interpreter.js";
 import { ValueError } from "../errors.js";
 import * as lax from "../lax.js";
 import { type BDim, batchFlat, batchJaxpr, moveBdim } from "./batching.js";
+import { condBatch, scanBatch, whileBatch } from "./controlFlowBatch.js";
 
 export type BatchRule<P extends Primitive> = (values: JArray[], dims: BDim[], params: Params<P>, axisSize: number) => [JArray[], BDim[]];
 
@@ -508,4 +509,7 @@ export const batchRules: { [P in Primitive]: BatchRule<P> } = {
     const outs = bind("customLin", moved, { ...params, bwd, outAvals });
     return [outs, outs.map(() => 0)];
   },
+  cond: condBatch,
+  while: whileBatch,
+  scan: scanBatch,
 };

@@ -101,14 +101,16 @@ export function batchFlat(
 /**
  * The batched version of a jaxpr as a jaxpr: inputs batched at `inDims` (null: unmapped,
  * passed without a batch dim); every output is batched at dimension 0, or unmapped where
- * `forceOut` is false and the output does not depend on the batch.
+ * `forceOut` (one flag for all outputs, or one per output) is false and the output does not
+ * depend on the batch.
  */
 export function batchJaxpr(
   jaxpr: Jaxpr,
   inDims: readonly BDim[],
   axisSize: number,
-  forceOut = true,
+  forceOut: boolean | readonly boolean[] = true,
 ): { jaxpr: Jaxpr; consts: JArray[]; outDims: BDim[] } {
+  const force = (i: number) => (typeof forceOut === "boolean" ? forceOut : (forceOut[i] ?? false));
   const inAvals = jaxpr.invars.map((v, i) => {
     const d = inDims[i] ?? null;
     if (d === null) return v.aval;
@@ -120,8 +122,8 @@ export function batchJaxpr(
   const traced = traceFlat(
     (...args) => {
       const [outs, dims] = batchFlat((...xs) => evalJaxpr(jaxpr, [], xs), args, inDims, axisSize);
-      outDims = dims.map((d) => (forceOut || d !== null ? 0 : null));
-      return outs.map((o, i) => (forceOut || dims[i] !== null ? moveBdim(o, dims[i] ?? null, 0, axisSize) : o));
+      outDims = dims.map((d, i) => (force(i) || d !== null ? 0 : null));
+      return outs.map((o, i) => (force(i) || dims[i] !== null ? moveBdim(o, dims[i] ?? null, 0, axisSize) : o));
     },
     inAvals,
     "vmap",
