@@ -181,7 +181,7 @@ describe("arguments of the wrong kind", () => {
 
   it("scan's f, xs, reverse and unroll; map's batchSize; whileLoop's functions", () => {
     expectError((x) => lax.scan(3 as never, x, x), TypeError, "lax.scan: f argument should be callable, got number 3");
-    expectError((x) => lax.scan((c: A, y: A) => [c, y], x, "abc" as never), TypeError, "lax.scan: xs, leaf 0: expected arrays or numbers as leaves, got string abc");
+    expectError((x) => lax.scan((c: A, y: A) => [c, y], x, "abc" as never), TypeError, "lax.scan: xs, leaf 0: expected arrays or numbers as leaves, got the string \"abc\"");
     expectError((x) => lax.scan((c: A, y: A) => [c, y], x, x, { reverse: 1 as never }), TypeError, "lax.scan: reverse must be a boolean, got number 1");
     expectError((x) => lax.scan((c: A, y: A) => [c, y], x, x, { unroll: -1 }), ValueError, "lax.scan: `unroll` must be a boolean or a non-negative integer, got number -1");
     expectError((x) => lax.map((a: A) => a, x, { batchSize: 0 }), TypeError, "lax.map: batchSize must be a positive integer, got number 0");
