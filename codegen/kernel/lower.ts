@@ -14,8 +14,8 @@
  * 4. Canonicalize loop nests (drop unit dims, merge dims every access walks contiguously) and
  *    plan the memory of temporaries.
  */
-import { shapeSize, shapesEqual } from "../../ir/aval.js";
-import { type DType, castScalar } from "../../ir/dtype.js";
+import { type ShapedArray, shapeSize, shapesEqual } from "../../ir/aval.js";
+import { type DType, castScalar, itemSize } from "../../ir/dtype.js";
 import { type Atom, type Eqn, type Jaxpr, Literal, Var } from "../../ir/jaxpr.js";
 import { type Params, type Primitive, isBinary, isComparison, isUnary } from "../../ir/primitives.js";
 import {
@@ -35,7 +35,7 @@ import {
   newVar,
   unravel,
 } from "./iexpr.js";
-import type { BufferDecl, BufferKind, HostInput, MapKernel, MapOutput, MatmulKernel, Program, Step } from "./kernel.js";
+import type { BufferDecl, BufferKind, HostInput, MapKernel, MapOutput, MatmulKernel, Program, Step, ViewOf } from "./kernel.js";
 import { optimizeJaxpr } from "./passes.js";
 import { planMemory } from "./plan.js";
 import { NodeFactory, type ReduceOp, type SExpr, children as childrenOf, indexExprs } from "./sexpr.js";
@@ -149,11 +149,52 @@ function dotDims(e: Eqn): DotDims {
   };
 }
 
+/** What the lowering of a program and of its nested regions (loop bodies, branches) shares. */
+class LowerContext {
+  readonly buffers: BufferDecl[] = [];
+  readonly f = new NodeFactory();
+  kernelCount = 0;
+  loopCount = 0;
+  /** The loop whose body is being lowered (buffers created now live one iteration). */
+  loop: number | undefined = undefined;
+  readonly minFlops: number;
+  readonly MR: number;
+  readonly NR: number;
+  constructor(readonly opts: LowerOptions) {
+    this.minFlops = opts.matmulMinFlops ?? 16384;
+    [this.MR, this.NR] = opts.matmulTile ?? [4, 8];
+  }
+  addBuffer(kind: BufferKind, index: number, dtype: DType, shape: readonly number[], view?: ViewOf): number {
+    const id = this.buffers.length;
+    const loop = kind === "temp" || kind === "scratch" ? this.loop : undefined;
+    this.buffers.push({ id, kind, index, dtype, shape, size: shapeSize(shape), offset: -1, ...(view ? { view } : {}), ...(loop !== undefined ? { loop } : {}) });
+    return id;
+  }
+  nextName(what: string): string {
+    return `k${this.kernelCount++}_${what}`;
+  }
+}
+
 export function lowerJaxpr(input: Jaxpr, opts: LowerOptions = {}): Program {
   const jaxpr = optimizeJaxpr(input);
+  const ctx = new LowerContext(opts);
+  const inputs = [...jaxpr.constvars, ...jaxpr.invars].map((v, k) => ctx.addBuffer("input", k, v.aval.dtype, v.aval.shape));
+  const outputs = jaxpr.outs.map((a, k) => ctx.addBuffer("output", k, a.aval.dtype, a.aval.shape));
+  const steps = lowerRegion(ctx, jaxpr, inputs, outputs);
+  const program: Program = { jaxpr, buffers: ctx.buffers, inputs, outputs, steps, arenaBytes: 0 };
+  planMemory(program);
+  return program;
+}
+
+/**
+ * Lowers an (optimized) jaxpr whose inputs (constvars, then invars) live in `inBufs` into
+ * steps that leave its outputs in `outBufs` (null: not needed). An output computed by one of
+ * the region's kernels is written there directly; any other (an input, a literal, a repeat) is
+ * copied at the end.
+ */
+function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[], outBufs: readonly (number | null)[]): Step[] {
   const eqns = jaxpr.eqns;
-  const minFlops = opts.matmulMinFlops ?? 16384;
-  const [MR, NR] = opts.matmulTile ?? [4, 8];
+  const { minFlops, MR, NR } = ctx;
 
   const producer = new Map<Var, number>();
   const consumers = new Map<Var, number[]>();
@@ -280,34 +321,22 @@ export function lowerJaxpr(input: Jaxpr, opts: LowerOptions = {}): Program {
   }
 
   // ---- buffers ----
-  const buffers: BufferDecl[] = [];
-  const addBuffer = (kind: BufferKind, index: number, dtype: DType, shape: readonly number[]): number => {
-    const id = buffers.length;
-    buffers.push({ id, kind, index, dtype, shape, size: shapeSize(shape), offset: -1 });
-    return id;
-  };
+  const addBuffer = (kind: BufferKind, index: number, dtype: DType, shape: readonly number[]): number => ctx.addBuffer(kind, index, dtype, shape);
   const bufOf = new Map<Var, number>();
-  const allInvars = [...jaxpr.constvars, ...jaxpr.invars];
-  const inputs = allInvars.map((v, k) => {
-    const id = addBuffer("input", k, v.aval.dtype, v.aval.shape);
-    bufOf.set(v, id);
-    return id;
-  });
+  [...jaxpr.constvars, ...jaxpr.invars].forEach((v, k) => bufOf.set(v, inBufs[k]!));
   const rootVars = new Set<Var>();
   for (const g of groups) for (const v of eqns[g.root]!.outVars) rootVars.add(v);
-  const outputs = jaxpr.outs.map((a, k) => {
-    const id = addBuffer("output", k, a.aval.dtype, a.aval.shape);
-    if (a instanceof Var && !bufOf.has(a) && rootVars.has(a)) bufOf.set(a, id);
-    return id;
+  jaxpr.outs.forEach((a, k) => {
+    const id = outBufs[k];
+    if (id !== null && id !== undefined && a instanceof Var && !bufOf.has(a) && rootVars.has(a)) bufOf.set(a, id);
   });
   const ordered = [...groups].sort((a, b) => a.root - b.root);
   for (const g of ordered)
     for (const v of eqns[g.root]!.outVars) if (!bufOf.has(v)) bufOf.set(v, addBuffer("temp", -1, v.aval.dtype, v.aval.shape));
 
   // ---- expressions ----
-  const f = new NodeFactory();
+  const f = ctx.f;
   const steps: Step[] = [];
-  let kernelCount = 0;
 
   const buildExprs = (g: Group) => {
     const memo = new Map<string, SExpr>();
@@ -513,7 +542,12 @@ export function lowerJaxpr(input: Jaxpr, opts: LowerOptions = {}): Program {
 
   for (const g of ordered) {
     const root = eqns[g.root]!;
-    const name = `k${kernelCount++}_${g.kind === "host" ? root.primitive : g.core !== null ? eqns[g.core]!.primitive : root.primitive}`;
+    const name = ctx.nextName(g.kind === "host" ? root.primitive : g.core !== null ? eqns[g.core]!.primitive : root.primitive);
+    if (g.kind === "host" && controlFlowPrims.has(root.primitive)) {
+      const operands = root.inputs.map((a) => atomBuffer(ctx, steps, a, bufOf));
+      steps.push(...lowerControlFlow(ctx, root, name, operands, root.outVars.map((v) => bufOf.get(v)!)));
+      continue;
+    }
     if (g.kind === "host") {
       const ins: HostInput[] = root.inputs.map((a) =>
         a instanceof Literal ? { literal: castScalar(a.value, a.aval.dtype), dtype: a.aval.dtype } : { buf: bufOf.get(a)! },
@@ -580,19 +614,129 @@ export function lowerJaxpr(input: Jaxpr, opts: LowerOptions = {}): Program {
 
   // ---- outputs not computed in place: literals, inputs, repeats ----
   jaxpr.outs.forEach((a, k) => {
-    const outBuf = outputs[k]!;
+    const outBuf = outBufs[k];
+    if (outBuf === null || outBuf === undefined) return;
     if (a instanceof Var && bufOf.get(a) === outBuf) return;
-    if (a.aval.size === 0) return;
-    const vars = a.aval.shape.map((n) => newVar(n, "i"));
-    const idx = vars.map(ivar);
-    const value =
-      a instanceof Literal ? f.const(castScalar(a.value, a.aval.dtype), a.aval.dtype) : f.load(bufOf.get(a)!, flatten(idx, a.aval.shape), a.aval.dtype);
-    steps.push(canonicalize(f, { kind: "map", name: `k${kernelCount++}_output${k}`, vars, outs: [{ buf: outBuf, value, index: flatten(idx, a.aval.shape) }] }));
+    steps.push(...copySteps(ctx, a instanceof Literal ? a : bufOf.get(a)!, a.aval, outBuf, `output${k}`));
   });
+  return steps;
+}
 
-  const program: Program = { jaxpr, buffers, inputs, outputs, steps, arenaBytes: 0 };
-  planMemory(program);
-  return program;
+/** A map kernel that stores a literal or a whole buffer into `to` (none for empty arrays). */
+function copySteps(ctx: LowerContext, from: Literal | number, aval: ShapedArray, to: number, what: string): Step[] {
+  if (aval.size === 0) return [];
+  const f = ctx.f;
+  const vars = aval.shape.map((n) => newVar(n, "i"));
+  const index = flatten(vars.map(ivar), aval.shape);
+  const value = from instanceof Literal ? f.const(castScalar(from.value, aval.dtype), aval.dtype) : f.load(from, index, aval.dtype);
+  return [canonicalize(f, { kind: "map", name: ctx.nextName(what), vars, outs: [{ buf: to, value, index }] })];
+}
+
+/** The buffer holding an operand: a literal is stored into a fresh temporary first. */
+function atomBuffer(ctx: LowerContext, steps: Step[], a: Atom, bufOf: ReadonlyMap<Var, number>): number {
+  if (a instanceof Var) return bufOf.get(a)!;
+  const t = ctx.addBuffer("temp", -1, a.aval.dtype, a.aval.shape);
+  steps.push(...copySteps(ctx, a, a.aval, t, "literal"));
+  return t;
+}
+
+// ---- structured control flow ----
+
+const controlFlowPrims = new Set<Primitive>(["cond", "while", "scan"]);
+
+/**
+ * A sub-jaxpr lowered as the body of loop `loop`: inputs in `ins`; outputs 0..nCarry-1 are
+ * the new carries, stored over `carries` at the end of the body (through fresh temporaries, as
+ * a new carry may be computed from any old one), the rest go to `extra` (views of ys). A carry
+ * the body returns unchanged costs nothing.
+ */
+function lowerLoopBody(
+  ctx: LowerContext,
+  body: Jaxpr,
+  ins: readonly number[],
+  carryIn: number,
+  carries: readonly number[],
+  extra: readonly number[],
+): Step[] {
+  const j = optimizeJaxpr(body);
+  const unchanged = carries.map((_, k) => j.outs[k] === j.invars[carryIn + k]);
+  const fresh = carries.map((c, k) => (unchanged[k] ? null : ctx.addBuffer("temp", -1, ctx.buffers[c]!.dtype, ctx.buffers[c]!.shape)));
+  const steps = lowerRegion(ctx, j, ins, [...fresh, ...extra]);
+  carries.forEach((c, k) => {
+    const t = fresh[k];
+    if (t !== null && t !== undefined) steps.push(...copySteps(ctx, t, j.outs[k]!.aval, c, `carry${k}`));
+  });
+  return steps;
+}
+
+/** Runs `f` with buffers created meanwhile scoped to one iteration of loop `id`. */
+function inLoop<T>(ctx: LowerContext, id: number, f: () => T): T {
+  const saved = ctx.loop;
+  ctx.loop = id;
+  try {
+    return f();
+  } finally {
+    ctx.loop = saved;
+  }
+}
+
+/**
+ * cond, while and scan as structured steps around their lowered sub-jaxprs. Carries live in
+ * the equation's output buffers for the whole loop (initialized by a copy, updated at the end
+ * of every trip); scan's xs and ys are views of the stacked arrays at the iteration index.
+ */
+function lowerControlFlow(ctx: LowerContext, e: Eqn, name: string, ins: readonly number[], outs: readonly number[]): Step[] {
+  const steps: Step[] = [];
+  const initCarries = (init: readonly number[], carries: readonly number[]) =>
+    carries.forEach((c, k) => steps.push(...copySteps(ctx, init[k]!, e.outVars[k]!.aval, c, `${name}_init${k}`)));
+  switch (e.primitive) {
+    case "cond": {
+      const { branches } = e.params as Params<"cond">;
+      const index = e.inputs[0]!;
+      const ops = ins.slice(1);
+      const region = (b: Jaxpr) => lowerRegion(ctx, optimizeJaxpr(b), ops, outs);
+      if (index instanceof Literal) {
+        const k = Math.min(Math.max(Math.trunc(index.value), 0), branches.length - 1);
+        return [...steps, ...region(branches[k]!)];
+      }
+      if (branches.length === 1) return region(branches[0]!);
+      steps.push({ kind: "branch", name, index: ins[0]!, regions: branches.map(region) });
+      return steps;
+    }
+    case "while": {
+      const p = e.params as Params<"while">;
+      const condConsts = ins.slice(0, p.condNconsts);
+      const bodyConsts = ins.slice(p.condNconsts, p.condNconsts + p.bodyNconsts);
+      initCarries(ins.slice(p.condNconsts + p.bodyNconsts), outs);
+      const id = ctx.loopCount++;
+      const [cond, body] = inLoop(ctx, id, () => {
+        const pred = ctx.addBuffer("temp", -1, "bool", []);
+        const condSteps = lowerRegion(ctx, optimizeJaxpr(p.condJaxpr), [...condConsts, ...outs], [pred]);
+        return [{ steps: condSteps, pred }, lowerLoopBody(ctx, p.bodyJaxpr, [...bodyConsts, ...outs], bodyConsts.length, outs, [])] as const;
+      });
+      steps.push({ kind: "loop", name, id, length: null, reverse: false, unroll: 1, cond, body });
+      return steps;
+    }
+    case "scan": {
+      const p = e.params as Params<"scan">;
+      const consts = ins.slice(0, p.numConsts);
+      const carries = outs.slice(0, p.numCarry);
+      const xs = ins.slice(p.numConsts + p.numCarry);
+      const ys = outs.slice(p.numCarry);
+      initCarries(ins.slice(p.numConsts, p.numConsts + p.numCarry), carries);
+      if (p.length === 0) return steps;
+      const id = ctx.loopCount++;
+      const view = (base: number, aval: ShapedArray) =>
+        ctx.addBuffer("view", -1, aval.dtype, aval.shape.slice(1), { base, loop: id, strideBytes: (aval.size / p.length) * itemSize[aval.dtype] });
+      const xViews = xs.map((b, k) => view(b, e.inputs[p.numConsts + p.numCarry + k]!.aval));
+      const yViews = ys.map((b, k) => view(b, e.outVars[p.numCarry + k]!.aval));
+      const body = inLoop(ctx, id, () => lowerLoopBody(ctx, p.jaxpr, [...consts, ...carries, ...xViews], consts.length, carries, yViews));
+      steps.push({ kind: "loop", name, id, length: p.length, reverse: p.reverse, unroll: Math.max(1, Math.min(p.unroll, p.length)), cond: null, body });
+      return steps;
+    }
+    default:
+      throw new Error(`internal: ${e.primitive} is not structured control flow`);
+  }
 }
 
 /**
