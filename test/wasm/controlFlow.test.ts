@@ -1,0 +1,345 @@
+/**
+ * Compiled control flow: cond, switch, whileLoop, foriLoop and scan jitted on `wasm` (the loop
+ * inside the one module) give the results of the `cpu` reference interpreter (the oracle), over
+ * fast-check-generated shapes, lengths, options and values; eager calls go through the same
+ * compiled path; the module holds no host step for them, and a 1000-step scan is one call.
+ */
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DType } from "../../ir/dtype.js";
+import { defaultDevice, devicePut, jit, lax, numpy as np } from "../../src/index.js";
+import * as tree from "../../src/tree.js";
+import { expectClose, randomData, wasmBackend } from "./helpers.js";
+
+type A = np.Array;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Fn = (...args: any[]) => any;
+
+const tol = { rtol: 2e-4, atol: 2e-4 };
+
+/** Host data for an input: float32 in [-range, range] (or ints / bools), reproducible from a seed. */
+interface In {
+  readonly shape: readonly number[];
+  readonly dtype?: DType;
+  readonly seed: number;
+  readonly range?: number;
+  /** A given scalar instead of random data. */
+  readonly fixed?: number;
+}
+
+const make = (x: In, device: "cpu" | "wasm"): A => {
+  const size = x.shape.reduce((a, b) => a * b, 1);
+  const dtype = x.dtype ?? "float32";
+  if (x.fixed !== undefined) return devicePut(np.array(x.fixed, { dtype }), device);
+  return devicePut(np.array(randomData(dtype, size, x.seed, { range: x.range ?? 2 }), { dtype, shape: [...x.shape] }), device);
+};
+
+function onDevice<T>(device: "cpu" | "wasm", f: () => T): T {
+  const saved = defaultDevice();
+  defaultDevice(device);
+  try {
+    return f();
+  } finally {
+    defaultDevice(saved);
+  }
+}
+
+function expectTreeClose(got: unknown, want: unknown, what: string): void {
+  const [g, gd] = tree.flatten<A>(got);
+  const [w, wd] = tree.flatten<A>(want);
+  expect(tree.treeDefEqual(gd, wd), `${what}: tree structure`).toBe(true);
+  w.forEach((e, i) => {
+    const a = g[i]!;
+    expect(a.shape, `${what} leaf ${i} shape`).toEqual(e.shape);
+    expect(a.dtype, `${what} leaf ${i} dtype`).toBe(e.dtype);
+    expectClose(a.dataSync(), e.dataSync(), e.dtype, tol, `${what} leaf ${i}`);
+  });
+}
+
+/**
+ * f on the cpu reference, then jitted on wasm (one module), then eagerly on wasm (each
+ * control-flow primitive a cached compiled program): all three agree.
+ */
+function checkAgainstCpu(f: Fn, inputs: readonly In[], what: string, { eager = true } = {}): void {
+  const want = onDevice("cpu", () => f(...inputs.map((x) => make(x, "cpu"))));
+  const wasmIn = inputs.map((x) => make(x, "wasm"));
+  const got = onDevice("wasm", () => jit(f, { device: "wasm" })(...wasmIn));
+  expectTreeClose(got, want, `jit ${what}`);
+  for (const leaf of tree.leaves<A>(got)) expect(leaf.device).toBe("wasm");
+  if (eager) expectTreeClose(onDevice("wasm", () => f(...wasmIn)), want, `eager ${what}`);
+}
+
+const shapeArb = fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 0, maxLength: 2 });
+const seedArb = fc.integer({ min: 0, max: 1 << 20 });
+
+let savedDefault: ReturnType<typeof defaultDevice>;
+beforeAll(() => {
+  savedDefault = defaultDevice();
+});
+afterAll(() => {
+  defaultDevice(savedDefault);
+});
+
+describe("scan compiled on wasm == cpu reference", () => {
+  it("carries, xs, ys and closed-over constants, forward and reversed, unrolled, any length (zero included)", () => {
+    fc.assert(
+      fc.property(
+        shapeArb,
+        fc.integer({ min: 0, max: 7 }),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 4 }),
+        seedArb,
+        (shape, length, reverse, unroll, seed) => {
+          const f = (c0: A, xs: A, w: A) =>
+            lax.scan(
+              (c: A, x: A) => {
+                const c2 = np.add(np.multiply(np.sin(c), w), x);
+                return [c2, np.subtract(np.multiply(c, 2), x)];
+              },
+              c0,
+              xs,
+              { reverse, unroll },
+            );
+          checkAgainstCpu(f, [{ shape, seed }, { shape: [length, ...shape], seed: seed + 1 }, { shape, seed: seed + 2 }], JSON.stringify({ shape, length, reverse, unroll }));
+        },
+      ),
+      { numRuns: 30, seed: 1 },
+    );
+  });
+
+  it("pytree carries and xs, ys of several dtypes, a carry passed through unchanged, swapped carries", () => {
+    fc.assert(
+      fc.property(shapeArb, fc.integer({ min: 1, max: 6 }), fc.boolean(), seedArb, (shape, length, reverse, seed) => {
+        const f = (a: A, b: A, k: A, xs: A) =>
+          lax.scan(
+            (c: { a: A; b: A; k: A; same: A }, x: { v: A; i: A }) => {
+              // a and b swap (a new carry computed from another old one), k counts, same stays.
+              const a2 = np.add(c.b, x.v);
+              const b2 = np.multiply(c.a, 0.5);
+              const k2 = np.add(c.k, x.i);
+              return [{ a: a2, b: b2, k: k2, same: c.same }, { sum: np.sum(c.a), k: c.k, lt: np.less(x.v, c.b), old: c.a }];
+            },
+            { a, b, k, same: a },
+            { v: xs, i: np.arange(length, undefined, undefined, { dtype: "int32" }) },
+            { reverse },
+          );
+        checkAgainstCpu(
+          f,
+          [
+            { shape, seed },
+            { shape, seed: seed + 1 },
+            { shape: [], dtype: "int32", seed: seed + 2 },
+            { shape: [length, ...shape], seed: seed + 3 },
+          ],
+          JSON.stringify({ shape, length, reverse }),
+        );
+      }),
+      { numRuns: 20, seed: 2 },
+    );
+  });
+
+  it("xs = null with a length, literal carries and literal ys", () => {
+    const f = (x: A) => lax.scan((c: A, _: null): [A, A] => [np.add(np.multiply(c, 1.5), np.sum(x)), 3 as unknown as A], 0 as unknown as A, null, { length: 5 });
+    checkAgainstCpu(f, [{ shape: [3], seed: 4 }], "null xs");
+  });
+
+  it("bodies with matmuls (the packed microkernel) and reductions", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 4, max: 20 }), fc.integer({ min: 8, max: 40 }), fc.integer({ min: 1, max: 5 }), seedArb, (m, n, length, seed) => {
+        const f = (h0: A, w: A, xs: A) =>
+          lax.scan(
+            (h: A, x: A) => {
+              const z = np.tanh(np.add(np.matmul(h, w), x));
+              return [z, np.max(z, 1)];
+            },
+            h0,
+            xs,
+          );
+        checkAgainstCpu(f, [{ shape: [m, n], seed }, { shape: [n, n], seed: seed + 1, range: 0.3 }, { shape: [length, m, n], seed: seed + 2 }], JSON.stringify({ m, n, length }));
+      }),
+      { numRuns: 10, seed: 3 },
+    );
+    // large enough for the matmul kernel (M >= 4, N >= 8, 16384 multiply-adds)
+    const text = jit((h: A, w: A) => lax.scan((c: A, _: null) => [np.tanh(np.matmul(c, w)), null], h, null, { length: 3 }))
+      .lower(np.ones([16, 32]), np.ones([32, 32]))
+      .compile()
+      .asText();
+    expect(text).toMatch(/matmul \[/);
+  });
+
+  it("host-step primitives inside the body (sort, gather) run as calls out of the loop", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 5 }), seedArb, (n, length, seed) => {
+        const f = (c0: A, xs: A, idx: A) =>
+          lax.scan(
+            (c: A, x: A) => {
+              const s = np.sort(np.add(c, x));
+              return [np.take(s, idx), np.cumsum(s)];
+            },
+            c0,
+            xs,
+          );
+        checkAgainstCpu(f, [{ shape: [n], seed }, { shape: [length, n], seed: seed + 1 }, { shape: [n], dtype: "int32", seed: seed + 2, range: n - 1 }], JSON.stringify({ n, length }));
+      }),
+      { numRuns: 12, seed: 4 },
+    );
+  });
+});
+
+describe("whileLoop and foriLoop compiled on wasm == cpu reference", () => {
+  it("data-dependent trip counts", () => {
+    fc.assert(
+      fc.property(shapeArb, seedArb, fc.double({ min: 1, max: 50, noNaN: true }), (shape, seed, limit) => {
+        // Grows every element until the sum passes the limit: the trip count depends on the data.
+        const f = (x0: A) =>
+          lax.whileLoop(
+            (c: { x: A; n: A }) => np.logicalAnd(np.less(np.sum(c.x), limit), np.less(c.n, 200)),
+            (c: { x: A; n: A }) => ({ x: np.add(np.multiply(np.abs(c.x), 1.25), 0.125), n: np.add(c.n, 1) }),
+            { x: x0, n: np.array(0, { dtype: "int32" }) },
+          );
+        checkAgainstCpu(f, [{ shape, seed }], JSON.stringify({ shape, limit }));
+      }),
+      { numRuns: 25, seed: 5 },
+    );
+  });
+
+  it("a predicate false at once runs no trip; a constant-true body bound by a counter", () => {
+    checkAgainstCpu((x: A) => lax.whileLoop((c: A) => np.less(np.sum(c), -1e9), (c: A) => np.add(c, 1), x), [{ shape: [4], seed: 6 }], "no trip");
+    checkAgainstCpu((x: A) => lax.whileLoop((c: [A, A]) => np.less(c[0], 7), (c: [A, A]): [A, A] => [np.add(c[0], 1), np.sin(c[1])], [np.array(0, { dtype: "int32" }), x]), [{ shape: [3], seed: 7 }], "counter");
+  });
+
+  it("foriLoop with static bounds (a scan) and traced bounds (a while)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -2, max: 6 }), fc.integer({ min: -2, max: 12 }), shapeArb, seedArb, (lo, hi, shape, seed) => {
+        // contractive (|d/dc| <= 0.75), so last-ulp differences of sin do not grow over the trips
+        const body = (i: A, c: A) => np.add(np.multiply(c, 0.5), np.multiply(np.sin(np.add(np.multiply(i, 0.1), c)), 0.25));
+        checkAgainstCpu((x: A) => lax.foriLoop(lo, hi, body, x), [{ shape, seed }], `static ${lo}..${hi}`);
+        checkAgainstCpu(
+          (x: A, a: A, b: A) => lax.foriLoop(a, b, body, x),
+          [
+            { shape, seed },
+            { shape: [], dtype: "int32", seed, fixed: lo },
+            { shape: [], dtype: "int32", seed, fixed: hi },
+          ],
+          `traced ${lo}..${hi}`,
+        );
+      }),
+      { numRuns: 15, seed: 8 },
+    );
+  });
+});
+
+describe("cond and switch compiled on wasm == cpu reference", () => {
+  it("any index, out of range ones clamped, branches over pytrees", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -4, max: 6 }), fc.integer({ min: 1, max: 4 }), shapeArb, seedArb, (index, nBranches, shape, seed) => {
+        const branches = [
+          (p: { a: A; b: A }) => [np.add(p.a, p.b), np.sum(p.a)],
+          (p: { a: A; b: A }) => [np.sin(p.a), np.max(p.b)],
+          (p: { a: A; b: A }) => [p.b, np.array(3, { dtype: "float32" })],
+          (p: { a: A; b: A }) => [np.multiply(p.a, p.b), np.min(np.add(p.a, 1))],
+        ].slice(0, nBranches);
+        const f = (i: A, a: A, b: A) => lax.switch(i, branches, { a, b });
+        checkAgainstCpu(f, [{ shape: [], dtype: "int32", seed, fixed: index }, { shape, seed: seed + 1 }, { shape, seed: seed + 2 }], `switch ${index} of ${nBranches}`);
+      }),
+      { numRuns: 30, seed: 9 },
+    );
+  });
+
+  it("cond on a traced predicate and on a constant one", () => {
+    for (const p of [true, false]) {
+      const f = (pred: A, x: A) => lax.cond(pred, (v: A) => np.multiply(v, 2), (v: A) => np.cos(v), x);
+      checkAgainstCpu(f, [{ shape: [], dtype: "bool", seed: 0, fixed: Number(p) }, { shape: [5], seed: 10 }], `cond ${p}`);
+      checkAgainstCpu((x: A) => lax.cond(p, (v: A) => np.multiply(v, 2), (v: A) => np.cos(v), x), [{ shape: [5], seed: 10 }], `constant cond ${p}`);
+    }
+  });
+});
+
+describe("nested control flow compiled on wasm == cpu reference", () => {
+  it("scan in scan (xs views of views), while in scan, cond in a while", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), seedArb, (outer, inner, n, reverse, seed) => {
+        const f = (c0: A, xss: A) =>
+          lax.scan(
+            (c: A, xs: A) => {
+              const [ci, ys] = lax.scan((d: A, x: A) => [np.add(np.multiply(d, 0.5), x), np.multiply(d, x)], c, xs, { reverse });
+              const w = lax.whileLoop(
+                (s: [A, A]) => np.less(s[0], 3),
+                (s: [A, A]): [A, A] => [np.add(s[0], 1), lax.cond(np.greater(np.sum(s[1]), 0), (v: A) => np.subtract(v, 1), (v: A) => np.add(v, 0.5), s[1])],
+                [np.array(0, { dtype: "int32" }), ci],
+              );
+              return [w[1], ys];
+            },
+            c0,
+            xss,
+          );
+        checkAgainstCpu(f, [{ shape: [n], seed }, { shape: [outer, inner, n], seed: seed + 1 }], JSON.stringify({ outer, inner, n, reverse }));
+      }),
+      { numRuns: 20, seed: 11 },
+    );
+  });
+});
+
+describe("the compiled module", () => {
+  const body = (c: A, x: A): [A, null] => [np.add(np.multiply(np.sin(c), 0.5), x), null];
+
+  it("holds no host step for scan, while and cond", () => {
+    const c = np.ones([16]);
+    const fs: [string, Fn, A[]][] = [
+      ["scan", (c0: A, xs: A) => lax.scan(body, c0, xs), [c, np.ones([10, 16])]],
+      ["while", (c0: A) => lax.whileLoop((v: A) => np.less(np.sum(v), 100), (v: A) => np.add(v, 1), c0), [c]],
+      ["cond", (i: A, c0: A) => lax.switch(i, [(v: A) => v, (v: A) => np.sin(v), (v: A) => np.cos(v)], c0), [np.array(1, { dtype: "int32" }), c]],
+    ];
+    for (const [name, f, args] of fs) {
+      const text = jit(f, { device: "wasm" }).lower(...args).compile().asText();
+      expect(text, name).not.toMatch(/host /);
+      expect(text, name).not.toMatch(/\(import "env" "h\d+"/);
+      expect(text, name).toMatch(name === "cond" ? /br_table/ : /\(loop /);
+    }
+    // a sort inside the body stays a host step, called from inside the loop
+    const text = jit((c0: A, xs: A) => lax.scan((v: A, x: A) => [np.sort(np.add(v, x)), null], c0, xs), { device: "wasm" })
+      .lower(c, np.ones([4, 16]))
+      .compile()
+      .asText();
+    expect(text).toMatch(/\(import "env" "h0"/);
+  });
+
+  it("runs a 1000-step scan in one call from JS into wasm", () => {
+    const f = jit((c0: A, xs: A) => lax.scan(body, c0, xs)[0], { device: "wasm" });
+    const c0 = make({ shape: [16], seed: 12 }, "wasm");
+    const xs = make({ shape: [1000, 16], seed: 13 }, "wasm");
+    f(c0, xs).dispose(); // compile
+    const before = { ...wasmBackend.stats };
+    const out = f(c0, xs);
+    expect(wasmBackend.stats.calls - before.calls).toBe(1);
+    expect(wasmBackend.stats.hostOps - before.hostOps).toBe(0);
+    expect(wasmBackend.stats.compiles - before.compiles).toBe(0);
+    const want = onDevice("cpu", () => lax.scan(body, devicePut(c0, "cpu"), devicePut(xs, "cpu"))[0]);
+    expectClose(out.dataSync(), want.dataSync(), "float32", tol, "1000-step scan");
+    [c0, xs, out].forEach((a) => a.dispose());
+  });
+
+  it("eager scan/while/cond compile once per structure (cached), never through the reference", () => {
+    const c0 = make({ shape: [16], seed: 14 }, "wasm");
+    const xs = make({ shape: [7, 16], seed: 15 }, "wasm");
+    onDevice("wasm", () => lax.scan(body, c0, xs)[0].dispose());
+    const before = { ...wasmBackend.stats };
+    const out = onDevice("wasm", () => lax.scan(body, c0, xs)[0]);
+    expect(wasmBackend.stats.hostOps - before.hostOps).toBe(0);
+    expect(wasmBackend.stats.compiles - before.compiles).toBe(0);
+    const want = onDevice("cpu", () => lax.scan(body, devicePut(c0, "cpu"), devicePut(xs, "cpu"))[0]);
+    expectClose(out.dataSync(), want.dataSync(), "float32", tol, "eager scan");
+    [c0, xs, out].forEach((a) => a.dispose());
+  });
+
+  it("keeps memory steady: a loop's arena is released after each call", () => {
+    const f = jit((c0: A, xs: A) => lax.scan((c: A, x: A) => [np.tanh(np.add(np.matmul(c, c), x)), np.sum(c)], c0, xs), { device: "wasm" });
+    const c0 = make({ shape: [8, 8], seed: 16, range: 0.2 }, "wasm");
+    const xs = make({ shape: [5, 8, 8], seed: 17 }, "wasm");
+    f(c0, xs).forEach((a: A) => a.dispose());
+    const before = wasmBackend.allocatedBytes;
+    for (let i = 0; i < 20; i++) f(c0, xs).forEach((a: A) => a.dispose());
+    expect(wasmBackend.allocatedBytes).toBe(before);
+    [c0, xs].forEach((a) => a.dispose());
+  });
+});
