@@ -94,6 +94,9 @@ export interface MatmulKernel {
 
 export type HostInput = { readonly buf: number } | { readonly literal: number; readonly dtype: DType };
 
+/** The buffers whose addresses a host step's call passes, in order: buffer inputs, then outputs. */
+export const hostStepBuffers = (s: HostStep): number[] => [...s.inputs.flatMap((i) => ("buf" in i ? [i.buf] : [])), ...s.outputs];
+
 /** A primitive with no native kernel yet: the reference implementation on buffer views. */
 export interface HostStep {
   readonly kind: "host";
@@ -157,6 +160,11 @@ export interface Program {
   readonly inputs: readonly number[];
   readonly outputs: readonly number[];
   readonly steps: readonly Step[];
+  /**
+   * Scratch int32 buffer where a host step's call leaves the addresses of its buffers (buffer
+   * inputs, then outputs) for the host to read; present when the program has host steps.
+   */
+  readonly hostArgs?: number;
   /** Bytes of the per-call arena that holds temps and scratch (after planning). */
   arenaBytes: number;
 }

@@ -35,7 +35,7 @@ import {
   newVar,
   unravel,
 } from "./iexpr.js";
-import type { BufferDecl, BufferKind, HostInput, MapKernel, MapOutput, MatmulKernel, Program, Step, ViewOf } from "./kernel.js";
+import { type BufferDecl, type BufferKind, type HostInput, type MapKernel, type MapOutput, type MatmulKernel, type Program, type Step, type ViewOf, hostStepBuffers, leafSteps } from "./kernel.js";
 import { optimizeJaxpr } from "./passes.js";
 import { planMemory } from "./plan.js";
 import { NodeFactory, type ReduceOp, type SExpr, children as childrenOf, indexExprs } from "./sexpr.js";
@@ -181,7 +181,9 @@ export function lowerJaxpr(input: Jaxpr, opts: LowerOptions = {}): Program {
   const inputs = [...jaxpr.constvars, ...jaxpr.invars].map((v, k) => ctx.addBuffer("input", k, v.aval.dtype, v.aval.shape));
   const outputs = jaxpr.outs.map((a, k) => ctx.addBuffer("output", k, a.aval.dtype, a.aval.shape));
   const steps = lowerRegion(ctx, jaxpr, inputs, outputs);
-  const program: Program = { jaxpr, buffers: ctx.buffers, inputs, outputs, steps, arenaBytes: 0 };
+  const hostArity = Math.max(0, ...leafSteps(steps).map((s) => (s.kind === "host" ? hostStepBuffers(s).length : 0)));
+  const hostArgs = hostArity > 0 ? ctx.addBuffer("scratch", -1, "int32", [hostArity]) : undefined;
+  const program: Program = { jaxpr, buffers: ctx.buffers, inputs, outputs, steps, arenaBytes: 0, ...(hostArgs !== undefined ? { hostArgs } : {}) };
   planMemory(program);
   return program;
 }

@@ -49,7 +49,7 @@ export function liveRanges(p: Program): Map<number, { from: number; to: number }
           for (const r of s.regions) walk(r, loops);
           break;
         default:
-          use([...stepWrites(s), ...stepReads(s)], loops);
+          use([...stepWrites(s), ...stepReads(s), ...(s.kind === "host" && p.hostArgs !== undefined ? [p.hostArgs] : [])], loops);
       }
     }
   };

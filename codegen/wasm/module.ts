@@ -2,16 +2,17 @@
  * One wasm module per program: a function per kernel and an exported entry `run(arena, inputs...,
  * outputs...)` that runs every step in order, loops and branches included (see controlFlow.ts),
  * so a call whose program has no host steps crosses from JS into wasm once. Host steps call
- * back into JS through one import per step, `env.h<k>(addresses...)`, which receives the
- * addresses of its buffers (inside a loop they move with the iteration).
+ * back into JS through the import `env.host(step, table)`, after storing the addresses of the
+ * step's buffers (inside a loop they move with the iteration) in the program's `hostArgs` table.
  * Memory is imported (`env.memory`): every module of a runtime shares one linear memory, and
  * kernels only see byte addresses passed in, never module state, so the same module can later
  * be instantiated in workers over a shared memory.
  */
-import { type HostStep, type LeafStep, type Program, leafSteps } from "../kernel/kernel.js";
+import { type HostStep, type LeafStep, type Program, hostStepBuffers, leafSteps } from "../kernel/kernel.js";
 import { emitSteps } from "./controlFlow.js";
 import type { EmitOptions, ImportSink } from "./emitter.js";
-import { isDynamicKernel, renderMapKernel, renderMatmulKernel } from "./kernels.js";
+import { isDynamicKernel, renderMapKernel } from "./mapKernel.js";
+import { renderMatmulKernel } from "./matmulKernel.js";
 import { Fn, get, i32c } from "./wat.js";
 
 export interface RenderedModule {
@@ -19,7 +20,7 @@ export interface RenderedModule {
   /** Host math functions imported from module "m" (name and arity). */
   readonly hostMath: readonly { name: string; arity: 1 | 2 }[];
   readonly usesHost: boolean;
-  /** The host steps, in the order of their imports `env.h0`, `env.h1`, ... (each takes the addresses of its buffer inputs, then outputs). */
+  /** The host steps, by the number `env.host` is called with. */
   readonly hostSteps: readonly HostStep[];
   /** Whether the entry takes a run-time length after the arena (size-generic programs). */
   readonly dynamic: boolean;
@@ -32,9 +33,6 @@ class Imports implements ImportSink {
     return `$m_${name}`;
   }
 }
-
-/** The buffers a host step's import takes, in order: buffer inputs, then outputs. */
-export const hostStepBuffers = (s: HostStep): number[] => [...s.inputs.flatMap((i) => ("buf" in i ? [i.buf] : [])), ...s.outputs];
 
 export function renderProgram(p: Program, opts: EmitOptions, memory: { shared: boolean; maxPages?: number } = { shared: false }): RenderedModule {
   const imports = new Imports();
@@ -80,17 +78,18 @@ export function renderProgram(p: Program, opts: EmitOptions, memory: { shared: b
         const args = fn.params.map((q) => (q.name === "$n" ? get(n!) : ptr(Number(q.name.slice(2))))).join(" ");
         return `(call $${fn.name} ${args})`;
       },
-      hostCall: (s, ptr) => `(call $h${hostIndex.get(s)!} ${hostStepBuffers(s).map(ptr).join(" ")})`,
+      hostCall: (s, ptr) => {
+        const table = basePtr(p.hostArgs!);
+        const stores = hostStepBuffers(s).map((b, k) => `(i32.store offset=${4 * k} ${table} ${ptr(b)})`);
+        return [...stores, `(call $host ${i32c(hostIndex.get(s)!)} ${table})`].join(" ");
+      },
     },
     p.steps,
     entry.body,
   );
   const lines: string[] = ["(module"];
   lines.push(`  (import "env" "memory" (memory 1${memory.shared ? ` ${memory.maxPages ?? 65536} shared` : ""}))`);
-  hostSteps.forEach((s, k) => {
-    const params = hostStepBuffers(s).map(() => " i32").join("");
-    lines.push(`  (import "env" "h${k}" (func $h${k}${params ? ` (param${params})` : ""}))`);
-  });
+  if (hostSteps.length > 0) lines.push(`  (import "env" "host" (func $host (param i32 i32)))`);
   for (const [name, arity] of imports.math) {
     const params = arity === 1 ? "(param f64)" : "(param f64 f64)";
     lines.push(`  (import "m" "${name}" (func $m_${name} ${params} (result f64)))`);

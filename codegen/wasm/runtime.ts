@@ -10,7 +10,7 @@ import type { ShapedArray } from "../../ir/aval.js";
 import { type AnyTypedArray, type DType, itemSize } from "../../ir/dtype.js";
 import type { Params, Primitive } from "../../ir/primitives.js";
 import { DYNAMIC_EXTENT } from "../kernel/iexpr.js";
-import type { HostStep, Program } from "../kernel/kernel.js";
+import { type Program, hostStepBuffers } from "../kernel/kernel.js";
 import { evalPrimitiveRef } from "../ref/index.js";
 import { erf, erfInv, erfc, nextafter, powC } from "../ref/special.js";
 import { type RenderedModule, renderProgram } from "./module.js";
@@ -404,9 +404,11 @@ export class WasmRuntime {
     const rendered = renderProgram(program, { relaxedSimd: this.relaxedSimd }, { shared: this.sharedMemory, maxPages: Math.ceil(this.allocator.maxBytes / WASM_PAGE) });
     const bytes = this.assemble(rendered.wat);
     const module = new WebAssembly.Module(bytes);
-    // A host step's import gets the addresses of its buffers (buffer inputs, then outputs).
-    const hostStep = (step: HostStep) => (...ptrs: number[]) => {
+    // A host step's call leaves the addresses of its buffers (buffer inputs, then outputs) in a table.
+    const host = (index: number, table: number) => {
+      const step = rendered.hostSteps[index]!;
       const mem = this.memory.buffer;
+      const ptrs = new Int32Array(mem, table, hostStepBuffers(step).length);
       let k = 0;
       const ins = step.inputs.map((inp) => {
         if ("buf" in inp) {
@@ -431,11 +433,9 @@ export class WasmRuntime {
         typedView(mem2, d.dtype, ptrs[k++]!, d.size).set(outs[j]!);
       });
     };
-    const env: Record<string, unknown> = { memory: this.memory };
-    rendered.hostSteps.forEach((s, k) => (env[`h${k}`] = hostStep(s)));
     const m: Record<string, (...x: number[]) => number> = {};
     for (const { name } of rendered.hostMath) m[name] = hostMath[name]!;
-    const instance = new WebAssembly.Instance(module, { env, m } as WebAssembly.Imports);
+    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory, host }, m });
     const entry = instance.exports.run as (...ptrs: number[]) => void;
     const outBytes = program.outputs.map((id) => {
       const d = program.buffers[id]!;
