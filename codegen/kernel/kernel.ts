@@ -28,6 +28,17 @@ export interface ViewOf {
   readonly strideBytes: number;
 }
 
+/**
+ * A double-buffered loop carry: the buffer `even` on even trips of loop `loop` (counted from
+ * 0), `odd` on odd ones. A carry is read through one such view and its new value written
+ * through the opposite one, so a trip never copies its carries.
+ */
+export interface SwapOf {
+  readonly loop: number;
+  readonly even: number;
+  readonly odd: number;
+}
+
 export interface BufferDecl {
   readonly id: number;
   readonly kind: BufferKind;
@@ -40,6 +51,8 @@ export interface BufferDecl {
   offset: number;
   /** For kind "view": what it is a window of. */
   readonly view?: ViewOf;
+  /** For kind "view": the two buffers it alternates between. */
+  readonly swap?: SwapOf;
   /**
    * The loop whose body created this buffer (written before it is read in every iteration, so
    * it lives for one iteration); undefined for buffers of the top level, which live across
@@ -108,9 +121,9 @@ export interface HostStep {
 
 /**
  * A loop: `scan` (a static trip count, `length`) or `while` (until the `cond` region leaves
- * zero in the bool scalar buffer `pred`). Each trip runs `cond` (while), then `body`; the body
- * ends by copying the new carries over the old, so every buffer created in the body is dead
- * between trips. Views with `loop === id` move with the iteration index t (`length - 1 - i`
+ * zero in the bool scalar buffer `pred`). Each trip runs `cond` (while), then `body`; carries
+ * are double-buffered (SwapOf views), and every buffer created in the body is dead between
+ * trips. Views with `loop === id` move with the iteration index t (`length - 1 - i`
  * when `reverse`). `unroll` trips' bodies run per loop jump (a code-size hint only).
  */
 export interface LoopStep {
@@ -122,6 +135,8 @@ export interface LoopStep {
   readonly unroll: number;
   readonly cond: { readonly steps: readonly Step[]; readonly pred: number } | null;
   readonly body: readonly Step[];
+  /** Run after the loop when it made an odd number of trips (the carries then sit in their second buffers). */
+  readonly oddExit: readonly Step[];
 }
 
 /** `cond`/`switch`: runs region `clamp(index, 0, regions.length - 1)`, the index an int32 scalar buffer. */
@@ -144,6 +159,7 @@ export function leafSteps(steps: readonly Step[]): LeafStep[] {
       if (s.kind === "loop") {
         if (s.cond) walk(s.cond.steps);
         walk(s.body);
+        walk(s.oddExit);
       } else if (s.kind === "branch") s.regions.forEach(walk);
       else out.push(s);
     }
@@ -248,8 +264,10 @@ export function showProgram(p: Program): string {
   const temps = p.buffers.filter((b) => b.kind === "temp" || b.kind === "scratch");
   lines.push(`program: ${p.inputs.length} inputs, ${p.outputs.length} outputs, ${temps.length} temps in a ${p.arenaBytes}-byte arena`);
   for (const b of temps) lines.push(`  ${bufName(b.id)}: ${b.dtype}[${b.shape.join(",")}] ${b.kind} @${b.offset}`);
-  for (const b of p.buffers)
+  for (const b of p.buffers) {
     if (b.view) lines.push(`  ${bufName(b.id)}: ${b.dtype}[${b.shape.join(",")}] view of ${bufName(b.view.base)} + t${b.view.loop}*${b.view.strideBytes}B`);
+    if (b.swap) lines.push(`  ${bufName(b.id)}: ${b.dtype}[${b.shape.join(",")}] ${bufName(b.swap.even)} on even trips of loop ${b.swap.loop}, else ${bufName(b.swap.odd)}`);
+  }
   const show = (steps: readonly Step[], ind: string) => {
     const at = lines.length;
     showSteps(steps);
@@ -267,6 +285,10 @@ export function showProgram(p: Program): string {
         }
         lines.push("  body:");
         show(s.body, "    ");
+        if (s.oddExit.length) {
+          lines.push("  after an odd number of trips:");
+          show(s.oddExit, "    ");
+        }
         lines.push("}");
         break;
       }

@@ -35,7 +35,7 @@ import {
   newVar,
   unravel,
 } from "./iexpr.js";
-import { type BufferDecl, type BufferKind, type HostInput, type MapKernel, type MapOutput, type MatmulKernel, type Program, type Step, type ViewOf, hostStepBuffers, leafSteps } from "./kernel.js";
+import { type BufferDecl, type BufferKind, type HostInput, type MapKernel, type MapOutput, type MatmulKernel, type Program, type Step, type SwapOf, type ViewOf, hostStepBuffers, leafSteps } from "./kernel.js";
 import { optimizeJaxpr } from "./passes.js";
 import { planMemory } from "./plan.js";
 import { NodeFactory, type ReduceOp, type SExpr, children as childrenOf, indexExprs } from "./sexpr.js";
@@ -164,10 +164,21 @@ class LowerContext {
     this.minFlops = opts.matmulMinFlops ?? 16384;
     [this.MR, this.NR] = opts.matmulTile ?? [4, 8];
   }
-  addBuffer(kind: BufferKind, index: number, dtype: DType, shape: readonly number[], view?: ViewOf): number {
+  addBuffer(kind: BufferKind, index: number, dtype: DType, shape: readonly number[], view?: ViewOf, swap?: SwapOf): number {
     const id = this.buffers.length;
     const loop = kind === "temp" || kind === "scratch" ? this.loop : undefined;
-    this.buffers.push({ id, kind, index, dtype, shape, size: shapeSize(shape), offset: -1, ...(view ? { view } : {}), ...(loop !== undefined ? { loop } : {}) });
+    this.buffers.push({
+      id,
+      kind,
+      index,
+      dtype,
+      shape,
+      size: shapeSize(shape),
+      offset: -1,
+      ...(view ? { view } : {}),
+      ...(swap ? { swap } : {}),
+      ...(loop !== undefined ? { loop } : {}),
+    });
     return id;
   }
   nextName(what: string): string {
@@ -647,28 +658,30 @@ function atomBuffer(ctx: LowerContext, steps: Step[], a: Atom, bufOf: ReadonlyMa
 const controlFlowPrims = new Set<Primitive>(["cond", "while", "scan"]);
 
 /**
- * A sub-jaxpr lowered as the body of loop `loop`: inputs in `ins`; outputs 0..nCarry-1 are
- * the new carries, stored over `carries` at the end of the body (through fresh temporaries, as
- * a new carry may be computed from any old one), the rest go to `extra` (views of ys). A carry
- * the body returns unchanged costs nothing.
+ * The carries of loop `id` as its body sees them. A carry the body changes is double-buffered:
+ * its own buffer and a second one (both alive for the whole loop) alternate between being read
+ * (`cur`) and written (`next`) from trip to trip, so no trip copies a carry; after an odd
+ * number of trips the result sits in the second buffer and `oddExit` copies it back. A carry
+ * the body returns unchanged is read in place and never written.
  */
-function lowerLoopBody(
-  ctx: LowerContext,
-  body: Jaxpr,
-  ins: readonly number[],
-  carryIn: number,
-  carries: readonly number[],
-  extra: readonly number[],
-): Step[] {
-  const j = optimizeJaxpr(body);
-  const unchanged = carries.map((_, k) => j.outs[k] === j.invars[carryIn + k]);
-  const fresh = carries.map((c, k) => (unchanged[k] ? null : ctx.addBuffer("temp", -1, ctx.buffers[c]!.dtype, ctx.buffers[c]!.shape)));
-  const steps = lowerRegion(ctx, j, ins, [...fresh, ...extra]);
+function loopCarries(ctx: LowerContext, id: number, body: Jaxpr, carryIn: number, carries: readonly number[]) {
+  const unchanged = carries.map((_, k) => body.outs[k] === body.invars[carryIn + k]);
+  const cur: number[] = [];
+  const next: (number | null)[] = [];
+  const oddExit: Step[] = [];
   carries.forEach((c, k) => {
-    const t = fresh[k];
-    if (t !== null && t !== undefined) steps.push(...copySteps(ctx, t, j.outs[k]!.aval, c, `carry${k}`));
+    if (unchanged[k]) {
+      cur.push(c);
+      next.push(null);
+      return;
+    }
+    const { dtype, shape } = ctx.buffers[c]!;
+    const second = ctx.addBuffer("temp", -1, dtype, shape);
+    cur.push(ctx.addBuffer("view", -1, dtype, shape, undefined, { loop: id, even: c, odd: second }));
+    next.push(ctx.addBuffer("view", -1, dtype, shape, undefined, { loop: id, even: second, odd: c }));
+    oddExit.push(...copySteps(ctx, second, body.outs[k]!.aval, c, `carry${k}`));
   });
-  return steps;
+  return { cur, next, oddExit };
 }
 
 /** Runs `f` with buffers created meanwhile scoped to one iteration of loop `id`. */
@@ -711,12 +724,14 @@ function lowerControlFlow(ctx: LowerContext, e: Eqn, name: string, ins: readonly
       const bodyConsts = ins.slice(p.condNconsts, p.condNconsts + p.bodyNconsts);
       initCarries(ins.slice(p.condNconsts + p.bodyNconsts), outs);
       const id = ctx.loopCount++;
+      const bodyJaxpr = optimizeJaxpr(p.bodyJaxpr);
+      const { cur, next, oddExit } = loopCarries(ctx, id, bodyJaxpr, bodyConsts.length, outs);
       const [cond, body] = inLoop(ctx, id, () => {
         const pred = ctx.addBuffer("temp", -1, "bool", []);
-        const condSteps = lowerRegion(ctx, optimizeJaxpr(p.condJaxpr), [...condConsts, ...outs], [pred]);
-        return [{ steps: condSteps, pred }, lowerLoopBody(ctx, p.bodyJaxpr, [...bodyConsts, ...outs], bodyConsts.length, outs, [])] as const;
+        const condSteps = lowerRegion(ctx, optimizeJaxpr(p.condJaxpr), [...condConsts, ...cur], [pred]);
+        return [{ steps: condSteps, pred }, lowerRegion(ctx, bodyJaxpr, [...bodyConsts, ...cur], next)] as const;
       });
-      steps.push({ kind: "loop", name, id, length: null, reverse: false, unroll: 1, cond, body });
+      steps.push({ kind: "loop", name, id, length: null, reverse: false, unroll: 1, cond, body, oddExit });
       return steps;
     }
     case "scan": {
@@ -732,8 +747,11 @@ function lowerControlFlow(ctx: LowerContext, e: Eqn, name: string, ins: readonly
         ctx.addBuffer("view", -1, aval.dtype, aval.shape.slice(1), { base, loop: id, strideBytes: (aval.size / p.length) * itemSize[aval.dtype] });
       const xViews = xs.map((b, k) => view(b, e.inputs[p.numConsts + p.numCarry + k]!.aval));
       const yViews = ys.map((b, k) => view(b, e.outVars[p.numCarry + k]!.aval));
-      const body = inLoop(ctx, id, () => lowerLoopBody(ctx, p.jaxpr, [...consts, ...carries, ...xViews], consts.length, carries, yViews));
-      steps.push({ kind: "loop", name, id, length: p.length, reverse: p.reverse, unroll: Math.max(1, Math.min(p.unroll, p.length)), cond: null, body });
+      const bodyJaxpr = optimizeJaxpr(p.jaxpr);
+      const { cur, next, oddExit } = loopCarries(ctx, id, bodyJaxpr, consts.length, carries);
+      const body = inLoop(ctx, id, () => lowerRegion(ctx, bodyJaxpr, [...consts, ...cur, ...xViews], [...next, ...yViews]));
+      const unroll = Math.max(1, Math.min(p.unroll, p.length));
+      steps.push({ kind: "loop", name, id, length: p.length, reverse: p.reverse, unroll, cond: null, body, oddExit });
       return steps;
     }
     default:

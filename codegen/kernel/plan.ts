@@ -4,8 +4,8 @@
  * disjoint ranges; the rest reuse space. Greedy by size, largest first, lowest fitting offset.
  *
  * Steps are numbered in program order, loop bodies inline. A buffer used inside a loop that it
- * was not created in (a carry, a constant, the stacked xs and ys behind a view, an outer
- * temporary) is read again by later iterations, so it lives for the whole loop; a buffer the
+ * was not created in (a carry and its second buffer, a constant, the stacked xs and ys behind
+ * a view, an outer temporary) is read again by later iterations, so it lives for the whole loop; a buffer the
  * body created is written before it is read in every iteration and lives only from its first
  * to its last use inside the body, so body temporaries share space with each other per
  * iteration.
@@ -22,12 +22,14 @@ export function liveRanges(p: Program): Map<number, { from: number; to: number }
   const spans = new Map<number, { from: number; to: number }>();
   const uses: { buf: number; pos: number; loops: readonly number[] }[] = [];
   let pos = 0;
-  const rootOf = (b: number): number => {
-    const v = p.buffers[b]!.view;
-    return v ? rootOf(v.base) : b;
+  const rootsOf = (b: number): number[] => {
+    const d = p.buffers[b]!;
+    if (d.view) return rootsOf(d.view.base);
+    if (d.swap) return [...rootsOf(d.swap.even), ...rootsOf(d.swap.odd)];
+    return [b];
   };
   const use = (bufs: readonly number[], loops: readonly number[]) => {
-    for (const b of bufs) uses.push({ buf: rootOf(b), pos, loops });
+    for (const b of bufs) for (const r of rootsOf(b)) uses.push({ buf: r, pos, loops });
     pos++;
   };
   const walk = (steps: readonly Step[], loops: readonly number[]) => {
@@ -42,6 +44,7 @@ export function liveRanges(p: Program): Map<number, { from: number; to: number }
           }
           walk(s.body, inner);
           spans.set(s.id, { from, to: Math.max(from, pos - 1) });
+          walk(s.oddExit, loops);
           break;
         }
         case "branch":

@@ -23,8 +23,15 @@ export interface StepEmitter {
 export function emitSteps(em: StepEmitter, steps: readonly Step[], out: Block): void {
   const iterLocal = new Map<number, string>();
   let labels = 0;
+  const counterLocal = new Map<number, string>();
   const ptr = (buf: number): string => {
-    const v = em.buffers[buf]!.view;
+    const d = em.buffers[buf]!;
+    if (d.swap) {
+      const i = counterLocal.get(d.swap.loop);
+      if (i === undefined) throw new Error(`internal: carry of loop ${d.swap.loop} used outside it`);
+      return `(select ${ptr(d.swap.odd)} ${ptr(d.swap.even)} (i32.and ${get(i)} (i32.const 1)))`;
+    }
+    const v = d.view;
     if (!v) return em.basePtr(buf);
     const t = iterLocal.get(v.loop);
     if (t === undefined) throw new Error(`internal: view of loop ${v.loop} used outside it`);
@@ -57,10 +64,13 @@ export function emitSteps(em: StepEmitter, steps: readonly Step[], out: Block): 
     const i = em.fn.local("i32", `i${s.id}`);
     const t = em.fn.local("i32", `t${s.id}`);
     iterLocal.set(s.id, t);
+    counterLocal.set(s.id, i);
     const top = `$loop${labels++}`;
+    const next = (b: Block) => b.push(`(local.set ${i} (i32.add ${get(i)} (i32.const 1)))`);
     if (s.length === null) {
-      // while: test, leave the block when false, run the body, jump back
+      // while: test, leave the block when false, run the body, count the trip, jump back
       const exit = `$exit${labels++}`;
+      blk.push(`(local.set ${i} (i32.const 0))`);
       blk.push(`(block ${exit}`);
       const outer = nested(blk);
       outer.push(`(loop ${top}`);
@@ -70,9 +80,15 @@ export function emitSteps(em: StepEmitter, steps: readonly Step[], out: Block): 
         inner.push(`(br_if ${exit} (i32.eqz (i32.load8_u ${ptr(s.cond.pred)})))`);
       }
       emit(s.body, inner);
+      next(inner);
       inner.push(`(br ${top})`);
       outer.push(`)`);
       blk.push(`)`);
+      if (s.oddExit.length) {
+        blk.push(`(if (i32.and ${get(i)} (i32.const 1)) (then`);
+        emit(s.oddExit, nested(blk));
+        blk.push(`))`);
+      }
       return;
     }
     // scan: `unroll` bodies per jump over the full trips, then the remaining bodies straight
@@ -83,7 +99,7 @@ export function emitSteps(em: StepEmitter, steps: readonly Step[], out: Block): 
     const once = (b: Block) => {
       setT(b);
       emit(s.body, b);
-      b.push(`(local.set ${i} (i32.add ${get(i)} (i32.const 1)))`);
+      next(b);
     };
     blk.push(`(local.set ${i} (i32.const 0))`);
     if (trips > 0) {
@@ -94,6 +110,7 @@ export function emitSteps(em: StepEmitter, steps: readonly Step[], out: Block): 
       blk.push(`)`);
     }
     for (let k = trips * u; k < L; k++) once(blk);
+    if (L % 2 === 1) emit(s.oddExit, blk);
   };
   const emitBranch = (s: BranchStep, blk: Block) => {
     const n = s.regions.length;
