@@ -112,14 +112,16 @@ describe("scan compiled on wasm == cpu reference", () => {
       fc.property(shapeArb, fc.integer({ min: 1, max: 6 }), fc.boolean(), seedArb, (shape, length, reverse, seed) => {
         const f = (a: A, b: A, k: A, xs: A) =>
           lax.scan(
-            (c: { a: A; b: A; k: A; same: A }, x: { v: A; i: A }) => {
-              // a and b swap (a new carry computed from another old one), k counts, same stays.
+            (c: { a: A; b: A; k: A; same: A; seen: A }, x: { v: A; i: A }) => {
+              // a and b swap (a new carry computed from another old one), k counts, same stays,
+              // seen is a bool carry.
               const a2 = np.add(c.b, x.v);
               const b2 = np.multiply(c.a, 0.5);
               const k2 = np.add(c.k, x.i);
-              return [{ a: a2, b: b2, k: k2, same: c.same }, { sum: np.sum(c.a), k: c.k, lt: np.less(x.v, c.b), old: c.a }];
+              const seen = np.logicalOr(c.seen, np.greater(x.v, 1));
+              return [{ a: a2, b: b2, k: k2, same: c.same, seen }, { sum: np.sum(c.a), k: c.k, lt: np.less(x.v, c.b), old: c.a }];
             },
-            { a, b, k, same: a },
+            { a, b, k, same: a, seen: np.less(a, -5) },
             { v: xs, i: np.arange(length, undefined, undefined, { dtype: "int32" }) },
             { reverse },
           );
@@ -135,6 +137,17 @@ describe("scan compiled on wasm == cpu reference", () => {
         );
       }),
       { numRuns: 20, seed: 2 },
+    );
+  });
+
+  it("lax.map (a scan without carries), with a batch size, and a fully unrolled scan", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 4 }), shapeArb, seedArb, (n, batchSize, shape, seed) => {
+        const g = (x: A) => np.add(np.sum(np.cos(x)), 1);
+        checkAgainstCpu((xs: A) => lax.map(g, xs, { batchSize }), [{ shape: [n, ...shape], seed }], JSON.stringify({ n, batchSize, shape }));
+        checkAgainstCpu((c0: A, xs: A) => lax.scan((c: A, x: A) => [np.add(np.multiply(c, 0.5), x), c], c0, xs, { unroll: true }), [{ shape, seed }, { shape: [n, ...shape], seed: seed + 1 }], `unroll true ${n}`);
+      }),
+      { numRuns: 10, seed: 12 },
     );
   });
 
