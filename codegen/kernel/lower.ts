@@ -696,9 +696,10 @@ function inLoop<T>(ctx: LowerContext, id: number, f: () => T): T {
 }
 
 /**
- * cond, while and scan as structured steps around their lowered sub-jaxprs. Carries live in
- * the equation's output buffers for the whole loop (initialized by a copy, updated at the end
- * of every trip); scan's xs and ys are views of the stacked arrays at the iteration index.
+ * cond, while and scan as structured steps around their lowered sub-jaxprs. A loop's carries
+ * start as a copy of their initial values in the equation's output buffers and are
+ * double-buffered from there (loopCarries); scan's xs and ys are views of the stacked arrays at
+ * the iteration index. A cond's branches write its output buffers directly.
  */
 function lowerControlFlow(ctx: LowerContext, e: Eqn, name: string, ins: readonly number[], outs: readonly number[]): Step[] {
   const steps: Step[] = [];
