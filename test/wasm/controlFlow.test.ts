@@ -7,7 +7,10 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DType } from "../../ir/dtype.js";
-import { defaultDevice, devicePut, jit, lax, numpy as np } from "../../src/index.js";
+import { type BufferDecl, type Step, bufferBytes, leafSteps } from "../../codegen/kernel/kernel.js";
+import { lowerJaxpr } from "../../codegen/kernel/lower.js";
+import { liveRanges } from "../../codegen/kernel/plan.js";
+import { defaultDevice, devicePut, jit, lax, makeJaxpr, numpy as np } from "../../src/index.js";
 import * as tree from "../../src/tree.js";
 import { expectClose, randomData, wasmBackend } from "./helpers.js";
 
@@ -355,5 +358,51 @@ describe("the compiled module", () => {
     for (let i = 0; i < 20; i++) f(c0, xs).forEach((a: A) => a.dispose());
     expect(wasmBackend.allocatedBytes).toBe(before);
     [c0, xs].forEach((a) => a.dispose());
+  });
+
+  it("plans memory per iteration: body temporaries share space, loop-crossing buffers live for the whole loop", () => {
+    // A body of several unfusable steps (reductions over rows) on a [64, 64] carry, reading in
+    // its second step only a value computed before the loop (which must outlive every trip).
+    const f = (c0: A, xs: A) => {
+      const w = np.cos(np.sum(c0, 0));
+      const step = (c: A, x: A): [A, A] => {
+        const r1 = np.sum(np.sin(c), 1, { keepdims: true });
+        const r2 = np.max(np.add(np.add(c, r1), w), 1, { keepdims: true });
+        const r3 = np.min(np.multiply(c, r2), 0, { keepdims: true });
+        return [np.add(np.multiply(c, 0.5), np.add(np.multiply(r3, 1e-3), x)), r2];
+      };
+      return lax.scan(step, c0, xs);
+    };
+    const lowered = (length: number) => lowerJaxpr(makeJaxpr(f)(np.zeros([64, 64]), np.zeros([length, 64, 64])).jaxpr);
+    const p = lowered(1000);
+    // the arena does not grow with the trip count
+    expect(p.arenaBytes).toBe(lowered(2).arenaBytes);
+    const loop = p.steps.find((s): s is Step & { kind: "loop" } => s.kind === "loop")!;
+    expect(loop).toBeDefined();
+    const ranges = liveRanges(p);
+    // positions of the loop's steps (program order, as the planner counts them)
+    const all = leafSteps(p.steps);
+    const inLoop = new Set(leafSteps(loop.body));
+    const positions = all.flatMap((s, i) => (inLoop.has(s) ? [i] : []));
+    const [from, to] = [Math.min(...positions), Math.max(...positions)];
+    const arena = p.buffers.filter((b: BufferDecl) => b.kind === "temp" || b.kind === "scratch");
+    const overlaps = (a: BufferDecl, b: BufferDecl) => a.offset < b.offset + bufferBytes(b) && b.offset < a.offset + bufferBytes(a);
+    // created outside the loop and used inside it (the second buffer of the carry among them):
+    // alive over every trip
+    const crossing = arena.filter((b) => {
+      const r = ranges.get(b.id);
+      return b.loop === undefined && r !== undefined && r.from <= to && r.to >= from;
+    });
+    expect(crossing.length).toBeGreaterThan(0);
+    for (const b of crossing) {
+      const r = ranges.get(b.id)!;
+      expect(r.from <= from && r.to >= to, `t${b.id} lives over [${r.from}, ${r.to}], the loop over [${from}, ${to}]`).toBe(true);
+    }
+    // body temporaries reuse each other's space, and never overlap a buffer that lives across trips
+    const bodyTemps = arena.filter((b) => b.loop === loop.id);
+    expect(bodyTemps.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(bodyTemps.map((b) => b.offset)).size).toBeLessThan(bodyTemps.length);
+    for (const t of bodyTemps) for (const b of crossing) expect(overlaps(t, b), `t${t.id} overlaps loop-crossing t${b.id}`).toBe(false);
+    checkAgainstCpu(f, [{ shape: [64, 64], seed: 20 }, { shape: [9, 64, 64], seed: 21 }], "planned body", { eager: false });
   });
 });
