@@ -151,6 +151,14 @@ export interface BranchStep {
 export type LeafStep = MapKernel | MatmulKernel | HostStep;
 export type Step = LeafStep | LoopStep | BranchStep;
 
+/** The buffers whose memory a buffer is (itself, or what its views and swaps point into). */
+export function bufferRoots(buffers: readonly BufferDecl[], b: number): number[] {
+  const d = buffers[b]!;
+  if (d.view) return bufferRoots(buffers, d.view.base);
+  if (d.swap) return [...bufferRoots(buffers, d.swap.even), ...bufferRoots(buffers, d.swap.odd)];
+  return [b];
+}
+
 /** Every leaf step, in program order (loop bodies and branch regions included, once each). */
 export function leafSteps(steps: readonly Step[]): LeafStep[] {
   const out: LeafStep[] = [];

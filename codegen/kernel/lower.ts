@@ -35,7 +35,7 @@ import {
   newVar,
   unravel,
 } from "./iexpr.js";
-import { type BufferDecl, type BufferKind, type HostInput, type MapKernel, type MapOutput, type MatmulKernel, type Program, type Step, type SwapOf, type ViewOf, hostStepBuffers, leafSteps } from "./kernel.js";
+import { type BufferDecl, type BufferKind, type HostInput, type MapKernel, type MapOutput, type MatmulKernel, type Program, type Step, type SwapOf, type ViewOf, bufferRoots, hostStepBuffers, leafSteps, stepReads, stepWrites } from "./kernel.js";
 import { optimizeJaxpr } from "./passes.js";
 import { planMemory } from "./plan.js";
 import { NodeFactory, type ReduceOp, type SExpr, children as childrenOf, indexExprs } from "./sexpr.js";
@@ -151,6 +151,7 @@ function dotDims(e: Eqn): DotDims {
 
 /** What the lowering of a program and of its nested regions (loop bodies, branches) shares. */
 class LowerContext {
+  /** Every buffer, by id (an entry may be replaced, e.g. when a hoisted kernel's output moves out of a loop). */
   readonly buffers: BufferDecl[] = [];
   readonly f = new NodeFactory();
   kernelCount = 0;
@@ -684,6 +685,48 @@ function loopCarries(ctx: LowerContext, id: number, body: Jaxpr, carryIn: number
   return { cur, next, oddExit };
 }
 
+/**
+ * Loop-invariant code motion: a kernel of the loop's body that reads only buffers the loop
+ * never writes (constants, values computed before the loop, what earlier hoisted kernels
+ * computed) computes the same on every trip, so it runs once, before the loop, and its
+ * outputs live across the loop (packing a weight matrix for a matmul, a function of the
+ * constants). Host steps stay (they are rare and may be costly to run when a while loop makes
+ * no trip).
+ */
+function hoistInvariants(ctx: LowerContext, id: number, body: readonly Step[], cond: readonly Step[] = []): { hoisted: Step[]; body: Step[] } {
+  const writes = new Map<number, number>();
+  for (const s of leafSteps([...cond, ...body]))
+    for (const b of stepWrites(s)) for (const r of bufferRoots(ctx.buffers, b)) writes.set(r, (writes.get(r) ?? 0) + 1);
+  const varies = (b: number): boolean => {
+    const d = ctx.buffers[b]!;
+    if (d.view?.loop === id || d.swap?.loop === id) return true;
+    return bufferRoots(ctx.buffers, b).some((r) => (writes.get(r) ?? 0) > 0);
+  };
+  const hoisted: Step[] = [];
+  const kept: Step[] = [];
+  for (const s of body) {
+    if (s.kind !== "map" && s.kind !== "matmul") {
+      kept.push(s);
+      continue;
+    }
+    const own = stepWrites(s);
+    const movable =
+      own.every((b) => ctx.buffers[b]!.loop === id && writes.get(b) === 1) &&
+      stepReads(s).every((b) => own.includes(b) || !varies(b));
+    if (!movable) {
+      kept.push(s);
+      continue;
+    }
+    hoisted.push(s);
+    for (const b of own) {
+      writes.delete(b);
+      const { loop: _, ...rest } = ctx.buffers[b]!;
+      ctx.buffers[b] = ctx.loop === undefined ? rest : { ...rest, loop: ctx.loop };
+    }
+  }
+  return { hoisted, body: kept };
+}
+
 /** Runs `f` with buffers created meanwhile scoped to one iteration of loop `id`. */
 function inLoop<T>(ctx: LowerContext, id: number, f: () => T): T {
   const saved = ctx.loop;
@@ -732,7 +775,8 @@ function lowerControlFlow(ctx: LowerContext, e: Eqn, name: string, ins: readonly
         const condSteps = lowerRegion(ctx, optimizeJaxpr(p.condJaxpr), [...condConsts, ...cur], [pred]);
         return [{ steps: condSteps, pred }, lowerRegion(ctx, bodyJaxpr, [...bodyConsts, ...cur], next)] as const;
       });
-      steps.push({ kind: "loop", name, id, length: null, reverse: false, unroll: 1, cond, body, oddExit });
+      const { hoisted, body: loopBody } = hoistInvariants(ctx, id, body, cond.steps);
+      steps.push(...hoisted, { kind: "loop", name, id, length: null, reverse: false, unroll: 1, cond, body: loopBody, oddExit });
       return steps;
     }
     case "scan": {
@@ -750,9 +794,9 @@ function lowerControlFlow(ctx: LowerContext, e: Eqn, name: string, ins: readonly
       const yViews = ys.map((b, k) => view(b, e.outVars[p.numCarry + k]!.aval));
       const bodyJaxpr = optimizeJaxpr(p.jaxpr);
       const { cur, next, oddExit } = loopCarries(ctx, id, bodyJaxpr, consts.length, carries);
-      const body = inLoop(ctx, id, () => lowerRegion(ctx, bodyJaxpr, [...consts, ...cur, ...xViews], [...next, ...yViews]));
+      const { hoisted, body } = hoistInvariants(ctx, id, inLoop(ctx, id, () => lowerRegion(ctx, bodyJaxpr, [...consts, ...cur, ...xViews], [...next, ...yViews])));
       const unroll = Math.max(1, Math.min(p.unroll, p.length));
-      steps.push({ kind: "loop", name, id, length: p.length, reverse: p.reverse, unroll, cond: null, body, oddExit });
+      steps.push(...hoisted, { kind: "loop", name, id, length: p.length, reverse: p.reverse, unroll, cond: null, body, oddExit });
       return steps;
     }
     default:

@@ -10,7 +10,7 @@
  * to its last use inside the body, so body temporaries share space with each other per
  * iteration.
  */
-import { type Program, type Step, bufferBytes, stepReads, stepWrites } from "./kernel.js";
+import { type Program, type Step, bufferBytes, bufferRoots, stepReads, stepWrites } from "./kernel.js";
 
 /** Alignment of every arena buffer, in bytes (a cache line: SIMD-friendly, no false sharing between workers). */
 export const ARENA_ALIGN = 64;
@@ -22,14 +22,8 @@ export function liveRanges(p: Program): Map<number, { from: number; to: number }
   const spans = new Map<number, { from: number; to: number }>();
   const uses: { buf: number; pos: number; loops: readonly number[] }[] = [];
   let pos = 0;
-  const rootsOf = (b: number): number[] => {
-    const d = p.buffers[b]!;
-    if (d.view) return rootsOf(d.view.base);
-    if (d.swap) return [...rootsOf(d.swap.even), ...rootsOf(d.swap.odd)];
-    return [b];
-  };
   const use = (bufs: readonly number[], loops: readonly number[]) => {
-    for (const b of bufs) for (const r of rootsOf(b)) uses.push({ buf: r, pos, loops });
+    for (const b of bufs) for (const r of bufferRoots(p.buffers, b)) uses.push({ buf: r, pos, loops });
     pos++;
   };
   const walk = (steps: readonly Step[], loops: readonly number[]) => {

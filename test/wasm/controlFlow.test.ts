@@ -405,4 +405,32 @@ describe("the compiled module", () => {
     for (const t of bodyTemps) for (const b of crossing) expect(overlaps(t, b), `t${t.id} overlaps loop-crossing t${b.id}`).toBe(false);
     checkAgainstCpu(f, [{ shape: [64, 64], seed: 20 }, { shape: [9, 64, 64], seed: 21 }], "planned body", { eager: false });
   });
+
+  it("hoists loop-invariant kernels (a function of the constants, a matmul's packed weights) out of the loop, through nested loops", () => {
+    const f = (h0: A, w: A, xs: A) =>
+      lax.scan(
+        (h: A, x: A) => {
+          // exp(w) and the packing of w for the matmul are the same on every trip of both loops
+          const inner = lax.foriLoop(0, 3, (_i: A, g: A) => np.tanh(np.add(np.matmul(g, np.exp(w)), x)), h);
+          return [inner, np.sum(inner)];
+        },
+        h0,
+        xs,
+      );
+    const p = lowerJaxpr(makeJaxpr(f)(np.zeros([16, 32]), np.zeros([32, 32]), np.zeros([5, 16, 32])).jaxpr);
+    const outer = p.steps.find((s): s is Step & { kind: "loop" } => s.kind === "loop")!;
+    const names = (steps: readonly Step[]) => leafSteps(steps).map((s) => s.name);
+    const before = names(p.steps.slice(0, p.steps.indexOf(outer)));
+    // packing w (with exp fused into it) runs once, before both loops
+    expect(before.some((n) => n.includes("_packB"))).toBe(true);
+    expect(names(outer.body).some((n) => n.includes("_packB"))).toBe(false);
+    expect(names(outer.body).some((n) => n.includes("_packA"))).toBe(true);
+    checkAgainstCpu(f, [{ shape: [16, 32], seed: 30 }, { shape: [32, 32], seed: 31, range: 0.1 }, { shape: [5, 16, 32], seed: 32 }], "hoisted");
+    // a while loop that makes no trip still gives its initial carry
+    checkAgainstCpu(
+      (c: A, w: A) => lax.whileLoop((v: A) => np.greater(np.sum(v), 1e9), (v: A) => np.add(v, np.exp(w)), c),
+      [{ shape: [8], seed: 33 }, { shape: [8], seed: 34 }],
+      "no trip, hoisted body",
+    );
+  });
 });
