@@ -1,11 +1,13 @@
 /**
- * The entry function's statements for a program's steps: a call per kernel, a call of a host
+ * The entry function's statements for a program's steps: a call per kernel, a call of the host
  * import per host step, and structured control flow around them — a scan or while loop is a
- * wasm `loop` (a `block` to leave a while), a cond/switch an `if` or a `br_table` over
+ * wasm `loop` (in a `block` to leave a while), a cond/switch an `if` or a `br_table` over
  * `block`s. Everything runs inside the one call from JS; an iteration never leaves wasm
- * unless its body holds a host step.
+ * unless its body holds a host step. Addresses of loop views are computed at each call from
+ * the loop's locals: `t` (the iteration index, reversed for a reverse scan) for xs/ys windows,
+ * the trip counter's parity for double-buffered carries.
  */
-import type { BranchStep, BufferDecl, HostStep, LoopStep, Step } from "../kernel/kernel.js";
+import type { BranchStep, BufferDecl, HostStep, LeafStep, LoopStep, Step } from "../kernel/kernel.js";
 import { Block, type Fn, get, i32c } from "./wat.js";
 
 export interface StepEmitter {
@@ -14,16 +16,17 @@ export interface StepEmitter {
   /** The address of a non-view buffer (a parameter, or the arena plus its offset). */
   readonly basePtr: (buf: number) => string;
   /** The call statement of a kernel step, given the address of each buffer. */
-  readonly kernelCall: (step: Exclude<Step, HostStep | LoopStep | BranchStep>, ptr: (buf: number) => string) => string;
+  readonly kernelCall: (step: Exclude<LeafStep, HostStep>, ptr: (buf: number) => string) => string;
   /** The call statement of a host step, given the address of each buffer. */
   readonly hostCall: (step: HostStep, ptr: (buf: number) => string) => string;
 }
 
 /** Emits `steps` into `out`, in order. */
 export function emitSteps(em: StepEmitter, steps: readonly Step[], out: Block): void {
+  /** Per loop id: the local holding its iteration index t, and the one counting its trips. */
   const iterLocal = new Map<number, string>();
-  let labels = 0;
   const counterLocal = new Map<number, string>();
+  let labels = 0;
   const ptr = (buf: number): string => {
     const d = em.buffers[buf]!;
     if (d.swap) {
