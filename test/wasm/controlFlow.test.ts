@@ -297,6 +297,32 @@ describe("nested control flow compiled on wasm == cpu reference", () => {
   });
 });
 
+describe("branches inside loops", () => {
+  it("a switch in a scan body writes the new carries and the ys (double-buffered and strided) directly", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 6 }), shapeArb, fc.boolean(), seedArb, (length, shape, reverse, seed) => {
+        const f = (c0: A, xs: A, ks: A) =>
+          lax.scan(
+            (c: A, [x, k]: [A, A]) => {
+              const [c2, y] = lax.switch(
+                k,
+                [(a: A, b: A) => [np.add(a, b), np.sum(a)], (a: A, b: A) => [np.multiply(a, 0.5), np.max(b)], (a: A, _b: A) => [a, np.array(-1, { dtype: "float32" })]],
+                c,
+                x,
+              );
+              return [c2, y];
+            },
+            c0,
+            [xs, ks],
+            { reverse },
+          );
+        checkAgainstCpu(f, [{ shape, seed }, { shape: [length, ...shape], seed: seed + 1 }, { shape: [length], dtype: "int32", seed: seed + 2, range: 3 }], JSON.stringify({ length, shape, reverse }));
+      }),
+      { numRuns: 15, seed: 13 },
+    );
+  });
+});
+
 describe("the compiled module", () => {
   const body = (c: A, x: A): [A, null] => [np.add(np.multiply(np.sin(c), 0.5), x), null];
 
