@@ -15,6 +15,7 @@ import { createWasmBackend } from "../../src/backends/wasm.js";
 import { defaultDevice, devicePut, jit, lax, makeJaxpr, numpy as np } from "../../src/index.js";
 import * as tree from "../../src/tree.js";
 import { expectClose, randomData, wasmBackend } from "./helpers.js";
+import { makeInputs, programArb, runProgram } from "./programs.js";
 
 type A = np.Array;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -296,6 +297,35 @@ describe("nested control flow compiled on wasm == cpu reference", () => {
       }),
       { numRuns: 20, seed: 11 },
     );
+  });
+});
+
+describe("random programs as loop bodies", () => {
+  it("agree with the reference when each trip runs a random program on xs slices and stores its outputs as ys", () => {
+    let ran = 0;
+    fc.assert(
+      fc.property(programArb(4), fc.integer({ min: 1, max: 3 }), ({ inputs, seeds, dataSeed }, length) => {
+        // the program's inputs stacked over `length` trips (a different draw of data per trip)
+        const stacked = onDevice("cpu", () => {
+          const trips = Array.from({ length }, (_, t) => makeInputs(inputs, dataSeed + 1000 * t));
+          return inputs.map((_, k) => np.stack(trips.map((xs) => xs[k]!)));
+        });
+        const f = (...xs: A[]) =>
+          lax.scan((n: A, x: A[]) => [np.add(n, 1), runProgram(seeds, x)], np.array(0, { dtype: "int32" }), xs);
+        let want: unknown;
+        try {
+          want = onDevice("cpu", () => f(...stacked));
+        } catch {
+          return; // an invalid program (a shape error while tracing): nothing to compare
+        }
+        ran++;
+        const wasmIn = stacked.map((x) => devicePut(x, "wasm"));
+        const got = onDevice("wasm", () => jit(f, { device: "wasm" })(...wasmIn));
+        expectTreeClose(got, want, `scan of ${JSON.stringify({ inputs, seeds, dataSeed, length })}`);
+      }),
+      { numRuns: Number(process.env.RUNS ?? 60), seed: 14 },
+    );
+    expect(ran).toBeGreaterThan(20);
   });
 });
 
