@@ -7,12 +7,16 @@
  *    reshape, transpose, squeeze, rev, slice, pad, concatenate, convertElementType, iota) are
  *    index arithmetic and join every consumer kernel; a reduction or contraction starts a
  *    kernel that absorbs its producers, and becomes the core of its consumer's kernel (an
- *    epilogue) when that consumer is elementwise over the same index space. Everything else is
- *    a host step. What a kernel computes is materialized in a buffer; the rest is never stored.
+ *    epilogue) when that consumer is elementwise over the same index space. cond, while and
+ *    scan stand alone, as do host steps (everything else). What a kernel computes is
+ *    materialized in a buffer; the rest is never stored.
  * 3. Build each kernel's scalar expressions by walking from its root back to materialized
- *    values, translating views into index expressions.
+ *    values, translating views into index expressions. cond, while and scan become branch and
+ *    loop steps whose regions are their sub-jaxprs lowered the same way (steps 1-4, on the
+ *    buffers of the enclosing program: carries double-buffered, scan's xs and ys as views
+ *    moving with the iteration), with loop-invariant kernels hoisted out of loops.
  * 4. Canonicalize loop nests (drop unit dims, merge dims every access walks contiguously) and
- *    plan the memory of temporaries.
+ *    plan the memory of temporaries (per iteration inside loops).
  */
 import { type ShapedArray, shapeSize, shapesEqual } from "../../ir/aval.js";
 import { type DType, castScalar, itemSize } from "../../ir/dtype.js";
