@@ -101,6 +101,13 @@ const CELLS = [
   },
   { name: "tinyJit", label: "tiny jitted call x*2+1, x: f32[16] (tfjs: 2 eager ops)", targets: [{ maxMs: 0.01 }] },
   { name: "eagerOp", label: "eager op: add, f32[16] + f32[16]", targets: [{ maxMs: 0.03 }] },
+  {
+    name: "scan1000",
+    label: "scan of 1000 steps c = sin(c)*0.5 + x_t, c: f32[16] (jit(lax.scan); peers: a JS loop of eager ops)",
+    steps: 1000,
+    // 0.1 µs per step (JAX 0.10.2 on this machine's CPU: 0.05 µs)
+    targets: [{ maxMs: 0.1 }],
+  },
 ];
 const cells = args.cells ? String(args.cells).split(",").map((n) => {
   const c = CELLS.find((c) => c.name === n);
@@ -301,6 +308,7 @@ function fmtCell(cell, x) {
   let s = fmtTime(x.ms);
   if (cell.flops) s += ` · ${(cell.flops / x.ms / 1e6).toFixed(cell.flops / x.ms / 1e6 < 1 ? 3 : 1)} GFLOP/s`;
   if (cell.elems) s += ` · ${(cell.elems / x.ms / 1e3).toFixed(0)} Melem/s`;
+  if (cell.steps) s += ` · ${fmtTime(x.ms / cell.steps)}/step`;
   return s;
 }
 

@@ -99,6 +99,8 @@ export function cellData(cell) {
       return { x: { shape: [16], data: uniform(4, 16) } };
     case "eagerOp":
       return { a: { shape: [16], data: uniform(5, 16) }, b: { shape: [16], data: uniform(6, 16) } };
+    case "scan1000":
+      return { c: { shape: [16], data: uniform(7, 16) }, xs: { shape: [1000, 16], data: uniform(8, 16000) } };
     default:
       throw new Error(`unknown cell ${cell}`);
   }

@@ -128,6 +128,17 @@ export async function setup(cell, d) {
       const b = arr(d.b);
       return op(() => np.add(a.ref, b.ref));
     }
+    case "scan1000": {
+      // jax-js has no scan: a JS loop of eager ops over pre-split rows of xs (ops consume
+      // their operands, so the kept arrays are passed as `.ref`).
+      const c0 = arr(d.c);
+      const rows = Array.from({ length: d.xs.shape[0] }, (_, t) => arr({ shape: d.xs.shape.slice(1), data: d.xs.data.subarray(t * 16, (t + 1) * 16) }));
+      return op(() => {
+        let c = c0.ref;
+        for (const x of rows) c = np.sin(c).mul(0.5).add(x.ref);
+        return c;
+      });
+    }
     default:
       throw new Error(`jax-js: unknown cell ${cell}`);
   }

@@ -51,7 +51,7 @@ function op(f) {
 }
 
 export async function setup(cell, d) {
-  const { numpy: np, nn, jit, valueAndGrad, tree } = jx;
+  const { numpy: np, nn, jit, valueAndGrad, tree, lax } = jx;
   switch (cell) {
     case "matmul512":
     case "matmul1024": {
@@ -147,6 +147,13 @@ export async function setup(cell, d) {
       const a = arr(d.a);
       const b = arr(d.b);
       return op(() => np.add(a, b));
+    }
+    case "scan1000": {
+      // The whole loop is one compiled module: one call from JS per 1000 steps.
+      const c = arr(d.c);
+      const xs = arr(d.xs);
+      const f = jit((c, xs) => lax.scan((c, x) => [np.sin(c).mul(0.5).add(x), null], c, xs)[0], { device });
+      return op(() => f(c, xs));
     }
     default:
       throw new Error(`jaxts: unknown cell ${cell}`);

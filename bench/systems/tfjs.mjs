@@ -115,6 +115,18 @@ export async function setup(cell, d) {
       const b = tensor(d.b);
       return op(() => tf.add(a, b));
     }
+    case "scan1000": {
+      // tfjs has no scan: a JS loop of the eager ops, under tidy, over pre-split rows of xs.
+      const c0 = tensor(d.c);
+      const rows = tf.unstack(tensor(d.xs));
+      return op(() =>
+        tf.tidy(() => {
+          let c = c0;
+          for (const x of rows) c = tf.add(tf.mul(tf.sin(c), 0.5), x);
+          return c;
+        }),
+      );
+    }
     default:
       throw new Error(`tfjs: unknown cell ${cell}`);
   }
