@@ -9,6 +9,7 @@ import { JArray } from "../core/array.js";
 import { ValueError } from "../errors.js";
 import * as np from "../numpy/index.js";
 import * as tree from "../tree.js";
+import { type Kind, arrayLike, bool, fn, object, orNull, union } from "../core/options.js";
 
 /** A pytree of parameters (arrays as leaves; `null` marks an empty node). */
 export type Params = any;
@@ -99,3 +100,10 @@ export function applyUpdates(params: Params, updates: Updates): Params {
 
 /** Whether `x` looks like a schedule (a function) rather than a scalar. */
 export const isSchedule = (x: unknown): x is Schedule => typeof x === "function";
+
+// --- argument kinds shared by optax's constructors (see core/options.ts) ----------------------
+
+/** A learning rate or weight decay: a number, a scalar array, or a schedule. */
+export const scalarOrSchedule: Kind<ScalarOrSchedule> = union(arrayLike, fn) as Kind<ScalarOrSchedule>;
+/** A mask: a tree of booleans (a prefix of the params' structure) or a function making one. */
+export const maskOrFn: Kind<any> = orNull(union(object, union(fn, bool)));
