@@ -41,6 +41,12 @@ export interface Kind<T> {
 export const kind = <T>(what: string, test: (v: unknown) => boolean, objectValue = false): Kind<T> => ({ what, test, objectValue });
 
 export const any: Kind<any> = kind("anything", () => true, true);
+/**
+ * Any value, validated afterwards by the function itself (which has the better, value-specific
+ * message: a key's shape, a dtype JAX rejects with ValueError). Unlike `any`, a plain object in
+ * its position is the options.
+ */
+export const checkedLater = <T = any>(what: string): Kind<T> => kind<T>(what, () => true);
 export const num: Kind<number> = kind("a number", (v) => typeof v === "number");
 export const int: Kind<number> = kind("an integer", (v) => Number.isInteger(v));
 export const nonNegInt: Kind<number> = kind("a non-negative integer", (v) => Number.isInteger(v) && (v as number) >= 0);
