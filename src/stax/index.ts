@@ -263,6 +263,7 @@ export function BatchNorm(...args: unknown[]): Layer {
  * by 1 / (1 - rate); in "eval" mode it is the identity. Training needs `{rng}`.
  */
 export function Dropout(rate: number, mode?: "train" | "eval" | "test"): Layer;
+export function Dropout(rate: number, opts?: { mode?: "train" | "eval" | "test" }): Layer;
 export function Dropout(opts: { rate: number; mode?: "train" | "eval" | "test" }): Layer;
 export function Dropout(...args: unknown[]): Layer {
   const { rate, mode = "train" } = bindArgs("stax.Dropout", args, { rate: required(num, { keyword: true }), mode: APPLY.mode });
