@@ -36,7 +36,8 @@ export interface ApplyOptions {
 export type InitFun = (rng: JArray, inputShape: any) => [any, any];
 export type ApplyFun = (params: any, inputs: any, opts?: ApplyOptions) => any;
 export type Layer = [InitFun, ApplyFun];
-export type Initializer = (key: JArray, shape: Shape, dtype?: np.DType) => JArray;
+/** nn.initializers' type, so `stax.Dense(5, nn.initializers.normal(0.1))` type-checks. */
+export type Initializer = init.Initializer;
 
 // --- elementwise layers ---------------------------------------------------------------------
 
