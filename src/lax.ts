@@ -26,6 +26,24 @@ import { bind, bind1, moveTo } from "./core/interpreter.js";
 import { ValueError } from "./errors.js";
 import { any, bool, checkOptions, dtype as dtypeKind, int, ints, nonNegInt, num, oneOf, orNull } from "./core/options.js";
 
+/** The options each wrapper takes (checked strictly: core/options.ts), as constants: some run per eager op. */
+const SPECS = {
+  cumulative: { reverse: bool },
+  gather: { mode: oneOf("clip", "fill"), fillValue: orNull(num) },
+  scatter: { mode: oneOf("clip", "fill") },
+  dotGeneral: { preferredElementType: orNull(dtypeKind) },
+  convGeneralDilated: {
+    lhsDilation: orNull(ints),
+    rhsDilation: orNull(ints),
+    dimensionNumbers: orNull(any),
+    featureGroupCount: nonNegInt,
+    batchGroupCount: nonNegInt,
+    preferredElementType: orNull(dtypeKind),
+  },
+  reduceWindow: { baseDilation: ints, windowDilation: ints },
+  sort: { dimension: int, isStable: bool, numKeys: nonNegInt },
+};
+
 /** Arrays for lax operands: JS scalars take the dtype of the first array among them. */
 export function laxOperands(name: string, xs: readonly ArrayLike[]): JArray[] {
   const ref = xs.find((x): x is JArray => x instanceof JArray);
@@ -136,7 +154,7 @@ export function argmin(x: ArrayLike, axis: number, indexDtype: DType = "int32"):
 }
 
 const cumulative = (p: "cumsum" | "cumprod" | "cummax" | "cummin") => (x: ArrayLike, axis = 0, opts: { reverse?: boolean } = {}) => {
-  checkOptions(`lax.${p}`, opts, { reverse: bool }, ["operand", "axis?"]);
+  checkOptions(`lax.${p}`, opts, SPECS.cumulative, ["operand", "axis?"]);
   return bind1(p, laxOperands(p, [x]), { axis, reverse: opts.reverse ?? false });
 };
 export const cumsum = cumulative("cumsum");
@@ -246,7 +264,7 @@ export function gather(
   sliceSizes: readonly number[],
   opts: { mode?: IndexMode; fillValue?: number | null } = {},
 ): JArray {
-  checkOptions("lax.gather", opts, { mode: oneOf("clip", "fill"), fillValue: orNull(num) }, ["operand", "startIndices", "dimensionNumbers", "sliceSizes"]);
+  checkOptions("lax.gather", opts, SPECS.gather, ["operand", "startIndices", "dimensionNumbers", "sliceSizes"]);
   return bind1("gather", [operand, startIndices], {
     dimensionNumbers: {
       offsetDims: [...dimensionNumbers.offsetDims],
@@ -272,7 +290,7 @@ const scatterer =
       Pick<ScatterDimensionNumbers, "updateWindowDims" | "insertedWindowDims" | "scatterDimsToOperandDims">,
     opts: { mode?: IndexMode } = {},
   ): JArray => {
-    checkOptions(`lax.${p}`, opts, { mode: oneOf("clip", "fill") }, ["operand", "scatterIndices", "updates", "dimensionNumbers"]);
+    checkOptions(`lax.${p}`, opts, SPECS.scatter, ["operand", "scatterIndices", "updates", "dimensionNumbers"]);
     const [u] = laxOperands(primitiveName(p), [operand, updates]).slice(1);
     return bind1(p, [operand, scatterIndices, u!], {
       dimensionNumbers: {
@@ -311,7 +329,7 @@ export function reshapeAxisInto(src: number, dst: number, x: JArray): JArray {
 export type DotDimensionNumbers = Params<"dotGeneral">["dimensionNumbers"];
 
 export function dotGeneral(x: ArrayLike, y: ArrayLike, dimensionNumbers: DotDimensionNumbers, opts: { preferredElementType?: DType | null } = {}): JArray {
-  checkOptions("lax.dotGeneral", opts, { preferredElementType: orNull(dtypeKind) }, ["lhs", "rhs", "dimensionNumbers"]);
+  checkOptions("lax.dotGeneral", opts, SPECS.dotGeneral, ["lhs", "rhs", "dimensionNumbers"]);
   const xs = laxOperands("dot_general", [x, y]);
   sameDtypes("dot_general", xs);
   const [[lc, rc], [lb, rb]] = dimensionNumbers;
@@ -396,19 +414,7 @@ export function convGeneralDilated(
     preferredElementType?: DType | null;
   } = {},
 ): JArray {
-  checkOptions(
-    "lax.convGeneralDilated",
-    opts,
-    {
-      lhsDilation: orNull(ints),
-      rhsDilation: orNull(ints),
-      dimensionNumbers: orNull(any),
-      featureGroupCount: nonNegInt,
-      batchGroupCount: nonNegInt,
-      preferredElementType: orNull(dtypeKind),
-    },
-    ["lhs", "rhs", "windowStrides", "padding"],
-  );
+  checkOptions("lax.convGeneralDilated", opts, SPECS.convGeneralDilated, ["lhs", "rhs", "windowStrides", "padding"]);
   const [l, r] = laxOperands("conv_general_dilated", [lhs, rhs]) as [JArray, JArray];
   sameDtypes("conv_general_dilated", [l, r]);
   const dn = convDimensionNumbers(l.ndim, opts.dimensionNumbers);
@@ -451,7 +457,7 @@ export function reduceWindow(
   padding: "SAME" | "VALID" | Padding = "VALID",
   opts: { baseDilation?: readonly number[]; windowDilation?: readonly number[] } = {},
 ): JArray {
-  checkOptions("lax.reduceWindow", opts, { baseDilation: ints, windowDilation: ints }, ["operand", "initValue", "computation", "windowDimensions", "windowStrides?", "padding?"]);
+  checkOptions("lax.reduceWindow", opts, SPECS.reduceWindow, ["operand", "initValue", "computation", "windowDimensions", "windowStrides?", "padding?"]);
   const [a, i0] = laxOperands("reduce_window", [x, init]) as [JArray, JArray];
   const n = a.ndim;
   const strides = windowStrides ?? new Array<number>(n).fill(1);
@@ -481,7 +487,7 @@ export function reduceWindow(
 // --- sorting ---------------------------------------------------------------------------------
 /** Sorts `operands` along `dimension` by the first `numKeys` of them; returns all of them sorted. */
 export function sort(operands: JArray | readonly JArray[], opts: { dimension?: number; isStable?: boolean; numKeys?: number } = {}): any {
-  checkOptions("lax.sort", opts, { dimension: int, isStable: bool, numKeys: nonNegInt }, ["operand"]);
+  checkOptions("lax.sort", opts, SPECS.sort, ["operand"]);
   const single = operands instanceof JArray;
   const xs = single ? [operands] : [...operands];
   const dimension = opts.dimension ?? xs[0]!.ndim - 1;

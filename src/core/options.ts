@@ -218,15 +218,30 @@ function unknownKeyMessage(key: string, params: readonly (readonly [string, Para
   return `unknown option "${key}"${hint ? ` (did you mean ${hint}${where}?)` : ""}; the options are ${kws.length > 0 ? kws.join(", ") : "none"}`;
 }
 
+interface Compiled {
+  params: (readonly [string, Param<unknown, boolean>])[];
+  positional: (readonly [string, Param<unknown, boolean>])[];
+  hasKeywords: boolean;
+}
+/** Specs are module-level constants, mostly: their parameter lists are worked out once (eager ops call this per op). */
+const compiledSpecs = new WeakMap<Spec, Compiled>();
+function compiled(spec: Spec): Compiled {
+  let c = compiledSpecs.get(spec);
+  if (c === undefined) {
+    const params = Object.entries(spec).map(([name, p]) => [name, asParam(p)] as const);
+    c = { params, positional: params.filter(([, p]) => p.positional), hasKeywords: params.some(([, p]) => p.keyword) };
+    compiledSpecs.set(spec, c);
+  }
+  return c;
+}
+
 /**
  * Binds `args` (everything after `leading`, the arguments the caller already took, named in
  * messages only) to `spec`'s parameters: positional arguments in declaration order, then the
  * keys of a trailing plain object. See the module comment.
  */
 export function bindArgs<S extends Spec>(fname: string, args: readonly unknown[], spec: S, leading: readonly string[] = []): Bound<S> {
-  const params = Object.entries(spec).map(([name, p]) => [name, asParam(p)] as const);
-  const positional = params.filter(([, p]) => p.positional);
-  const hasKeywords = params.some(([, p]) => p.keyword);
+  const { params, positional, hasKeywords } = compiled(spec);
   let posArgs = args;
   let options: Record<string, unknown> | undefined;
   const last = args[args.length - 1];
@@ -282,9 +297,15 @@ export function bindArgs<S extends Spec>(fname: string, args: readonly unknown[]
  * is an option: for functions whose other arguments are handled by hand (numpy's `axis`).
  * `leading` names the arguments before it, for the usage line.
  */
+const keywordSpecs = new WeakMap<Spec, Spec>();
+
 export function checkOptions<S extends Record<string, Kind<any>>>(fname: string, opts: unknown, spec: S, leading: readonly string[] = []): Bound<S> {
-  const kwSpec = Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, keywordOnly(v)])) as Spec;
   if (opts === undefined) return {} as Bound<S>;
+  let kwSpec = keywordSpecs.get(spec);
+  if (kwSpec === undefined) {
+    kwSpec = Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, keywordOnly(v)])) as Spec;
+    keywordSpecs.set(spec, kwSpec);
+  }
   if (!isPlainObject(opts)) fail(fname, kwSpec, leading, `expected an options object as the last argument, got ${show(opts)}`);
   return bindArgs(fname, [opts], kwSpec, leading) as Bound<S>;
 }

@@ -17,6 +17,18 @@ const shapeArg = kind<readonly number[] | number>(
 const optDtype = orNull(dtypeKind);
 const device = keywordOnly(oneOf<readonly DeviceName[]>("cpu", "wasm", "webgpu"));
 
+/** NumPy's parameters of each creation function, as constants (np.array runs per scalar in places). */
+const SPECS = {
+  array: { data: required(any), dtype: optDtype, shape: keywordOnly(shapeArg), device },
+  full: { shape: required(shapeArg), fillValue: required(arrayLike), dtype: optDtype },
+  filled: { shape: required(shapeArg), dtype: optDtype },
+  fullLike: { a: required(arrayLike), fillValue: required(arrayLike), dtype: optDtype, shape: shapeArg },
+  arange: { start: required(num), stop: orNull(num), step: orNull(num), dtype: optDtype },
+  eye: { N: required(nonNegInt), M: orNull(nonNegInt), k: int, dtype: optDtype },
+  identity: { n: required(nonNegInt), dtype: optDtype },
+  astype: { x: required(arrayLike), dtype: required(dtypeKind) },
+};
+
 /** `np.zeros(2, 3)` is NumPy's most common slip (the shape is one argument): say so. */
 function shapeIsOneArgument(fname: string, args: readonly unknown[], at: number): void {
   if (typeof args[0] === "number" && typeof args[at] === "number")
@@ -80,7 +92,7 @@ type ArrayData = Nested | ArrayLike | AnyTypedArray | readonly ArrayLike[];
 export function array(data: ArrayData, opts?: ArrayOptions): JArray;
 export function array(data: ArrayData, dtype?: DType | null, opts?: Omit<ArrayOptions, "dtype">): JArray;
 export function array(...args: unknown[]): JArray {
-  const o = bindArgs("np.array", args, { data: required(any), dtype: optDtype, shape: keywordOnly(shapeArg), device });
+  const o = bindArgs("np.array", args, SPECS.array);
   return arrayImpl(o.data as ArrayData, { dtype: o.dtype ?? undefined, shape: o.shape === undefined ? undefined : checkShape("np.array", o.shape), device: o.device });
 }
 
@@ -124,7 +136,7 @@ export const asarray = array;
 export function full(shape: readonly number[] | number, fillValue: ArrayLike, opts?: DTypeOption): JArray;
 export function full(shape: readonly number[] | number, fillValue: ArrayLike, dtype?: DType | null): JArray;
 export function full(...args: unknown[]): JArray {
-  const o = bindArgs("np.full", args, { shape: required(shapeArg), fillValue: required(arrayLike), dtype: optDtype });
+  const o = bindArgs("np.full", args, SPECS.full);
   return fullImpl("np.full", o.shape, o.fillValue, o.dtype ?? undefined);
 }
 
@@ -144,7 +156,7 @@ function fullImpl(fname: string, shape: readonly number[] | number, fillValue: A
 /** zeros and ones: `(shape, dtype?)` as NumPy. */
 function filled(fname: string, value: number, args: readonly unknown[]): JArray {
   shapeIsOneArgument(fname, args, 1);
-  const o = bindArgs(fname, args, { shape: required(shapeArg), dtype: optDtype });
+  const o = bindArgs(fname, args, SPECS.filled);
   return fullImpl(fname, o.shape, value, o.dtype ?? "float32");
 }
 
@@ -173,7 +185,7 @@ const LIKE = { a: required(arrayLike), dtype: optDtype, shape: shapeArg };
 export function fullLike(x: ArrayLike, fillValue: ArrayLike, opts?: LikeOptions): JArray;
 export function fullLike(x: ArrayLike, fillValue: ArrayLike, dtype?: DType | null, shape?: readonly number[]): JArray;
 export function fullLike(...args: unknown[]): JArray {
-  const o = bindArgs("np.fullLike", args, { a: required(arrayLike), fillValue: required(arrayLike), dtype: optDtype, shape: shapeArg });
+  const o = bindArgs("np.fullLike", args, SPECS.fullLike);
   return filledLike("np.fullLike", o.a, o.fillValue, o.dtype, o.shape);
 }
 
@@ -199,7 +211,7 @@ export function arange(start: number, stop?: number | null, step?: number | null
 export function arange(start: number, stop?: number | null, step?: number | null, opts?: DTypeOption): JArray;
 export function arange(start: number, opts: DTypeOption): JArray;
 export function arange(...args: unknown[]): JArray {
-  const o = bindArgs("np.arange", args, { start: required(num), stop: orNull(num), step: orNull(num), dtype: optDtype });
+  const o = bindArgs("np.arange", args, SPECS.arange);
   let { start, stop } = o;
   const step = o.step ?? 1;
   const opts = { dtype: o.dtype ?? undefined };
@@ -249,7 +261,7 @@ function linspaceImpl(start: number, stop: number, num: number, opts: LinspaceOp
 export function eye(n: number, m?: number | null, opts?: DTypeOption & { k?: number }): JArray;
 export function eye(n: number, m?: number | null, k?: number, dtype?: DType | null): JArray;
 export function eye(...args: unknown[]): JArray {
-  const opts = bindArgs("np.eye", args, { N: required(nonNegInt), M: orNull(nonNegInt), k: int, dtype: optDtype });
+  const opts = bindArgs("np.eye", args, SPECS.eye);
   const n = opts.N;
   const cols = opts.M ?? n;
   const k = opts.k ?? 0;
@@ -266,12 +278,12 @@ export function eye(...args: unknown[]): JArray {
 export function identity(n: number, opts?: DTypeOption): JArray;
 export function identity(n: number, dtype?: DType | null): JArray;
 export function identity(...args: unknown[]): JArray {
-  const o = bindArgs("np.identity", args, { n: required(nonNegInt), dtype: optDtype });
+  const o = bindArgs("np.identity", args, SPECS.identity);
   return eye(o.n, o.n, 0, o.dtype);
 }
 
 /** `x` converted to `dtype` (JAX's `astype`). */
 export function astype(x: ArrayLike, dtype: DType): JArray {
-  bindArgs("np.astype", [...arguments], { x: required(arrayLike), dtype: required(dtypeKind) });
+  bindArgs("np.astype", [...arguments], SPECS.astype);
   return lax.convertElementType(asArray(x, "astype"), checkDType("astype", dtype));
 }

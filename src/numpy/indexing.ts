@@ -445,6 +445,7 @@ export interface GetIndexOptions {
  */
 /** Indexing options (checked strictly: core/options.ts); mode values are checked by gatherMode. */
 const GET_OPTIONS = { mode: str, fillValue: orNull(num) };
+const UPDATE_OPTIONS = { mode: str };
 
 export function getIndex(x: ArrayLike, index: readonly Index[], opts: GetIndexOptions = {}): JArray {
   const fn = "getIndex";
@@ -470,7 +471,7 @@ export interface UpdateOptions {
 
 function scatterUpdate(kind: UpdateKind, x: JArray, index: readonly Index[], values: ArrayLike, opts: UpdateOptions): JArray {
   const fn = `at(...).${kind}`;
-  checkOptions(fn, opts, { mode: str }, ["values"]);
+  checkOptions(fn, opts, UPDATE_OPTIONS, ["values"]);
   const mode = gatherMode(fn, opts.mode, "fill");
   const p = parseIndex(fn, x, index, false);
   let v = asArray(values, `${fn}: values`);
