@@ -170,7 +170,7 @@ export const WITH_OPTIONS: Record<string, Recipe> = {
 
 /** Exported functions that take no options object (their arguments are all positional). */
 export const NO_OPTIONS = new Set<string>([
-  // transforms and devices: customJvp/customVjp take only f (JAX's nondiff_argnums is not supported and is rejected as an extra argument); makeJaxpr/evalShape only f
+  // transforms and devices: customJvp/customVjp take only f (JAX's nondiff_argnums is not supported and is rejected as an extra argument); makeJaxpr/evalShape only f (anything more is rejected)
   "customJvp", "customVjp", "defaultDevice", "devicePut", "devices", "evalShape", "linearTranspose", "makeJaxpr",
   "stopGradient",
   // data: plain positional helpers

@@ -102,6 +102,7 @@ describe("error messages", () => {
     expect(typeErrorOf(() => (optax.sgd as Function)(0.1, 0.9, false, null, 1))).toMatch(/^optax\.sgd: takes at most 4 positional arguments/);
     expect(typeErrorOf(() => (jaxts.customJvp as Function)(f, [0]))).toMatch(/^customJvp: takes at most 1 positional argument/);
     expect(typeErrorOf(() => (optax.scaleBySign as Function)(1))).toMatch(/^optax\.scaleBySign: takes no positional arguments/);
+    expect(typeErrorOf(() => (jaxts.makeJaxpr as Function)(f, { staticArgnums: [1] }))).toMatch(/^makeJaxpr: unknown option "staticArgnums"; the options are none/);
   });
   it("say that np.zeros takes the shape as one argument", () => {
     expect(typeErrorOf(() => (np.zeros as Function)(2, 3))).toBe("np.zeros: the shape is one argument: np.zeros([2, 3]), not np.zeros(2, 3)");
