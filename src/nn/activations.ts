@@ -2,7 +2,7 @@
  * `nn` activations. relu, softmax and logSoftmax carry custom jvp rules as in JAX, so their
  * gradients are exact at 0 (relu) and stable for large inputs (softmax, logSoftmax).
  */
-import { arrayLike, bindArgs, bool, checkOptions, dtype as dtypeKind, int, keywordOnly, nonNegInt, orNull, required } from "../core/options.js";
+import { arrayLike, bindArgs, bool, dtype as dtypeKind, int, intOrInts, keywordOnly, nonNegInt, orNull, required } from "../core/options.js";
 import { customJvp } from "../autodiff/custom.js";
 import type { ArrayLike, JArray } from "../core/array.js";
 import * as lax from "../lax.js";
@@ -117,9 +117,12 @@ export function logSoftmax(x: ArrayLike, axis: Axis = -1): JArray {
   return f(inexact(x, "logSoftmax"));
 }
 
-export function logsumexp(x: ArrayLike, axis?: number | readonly number[] | null, opts: { keepdims?: boolean; b?: ArrayLike | null } = {}): JArray {
-  checkOptions("nn.logsumexp", opts, { keepdims: bool, b: orNull(arrayLike) }, ["a", "axis?"]);
-  return np.logsumexp(x, axis, opts);
+/** `logsumexp(a, axis?, b?, keepdims?)` in JAX's order, or `logsumexp(a, axis, {b, keepdims})`. */
+export function logsumexp(x: ArrayLike, axis?: number | readonly number[] | null, opts?: { keepdims?: boolean; b?: ArrayLike | null }): JArray;
+export function logsumexp(x: ArrayLike, axis?: number | readonly number[] | null, b?: ArrayLike | null, keepdims?: boolean): JArray;
+export function logsumexp(...args: unknown[]): JArray {
+  const { a, axis, ...opts } = bindArgs("nn.logsumexp", args, { a: required(arrayLike), axis: orNull(intOrInts), b: orNull(arrayLike), keepdims: bool });
+  return np.logsumexp(a, axis, opts);
 }
 
 /** One-hot encoding of integer labels along a new last axis (float32 by default). */

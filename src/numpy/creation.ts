@@ -19,7 +19,8 @@ const device = keywordOnly(oneOf<readonly DeviceName[]>("cpu", "wasm", "webgpu")
 
 /** NumPy's parameters of each creation function, as constants (np.array runs per scalar in places). */
 const SPECS = {
-  array: { data: required(any), dtype: optDtype, shape: keywordOnly(shapeArg), device },
+  // copy is accepted for JAX's sake: arrays are immutable, so a copy or not cannot be told apart.
+  array: { data: required(any), dtype: optDtype, copy: keywordOnly(bool), shape: keywordOnly(shapeArg), device },
   full: { shape: required(shapeArg), fillValue: required(arrayLike), dtype: optDtype },
   filled: { shape: required(shapeArg), dtype: optDtype },
   fullLike: { a: required(arrayLike), fillValue: required(arrayLike), dtype: optDtype, shape: shapeArg },

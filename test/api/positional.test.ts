@@ -274,6 +274,8 @@ describe("random, nn, losses, testing: JAX's positional order", () => {
   it("nn.gelu(x, approximate) and the initializers", () => {
     const x = np.array([-1, 0.5, 2]);
     expectSame(nn.gelu(x, false), nn.gelu(x, { approximate: false }));
+    const b = np.array([1, 2, 0.5]);
+    expectSame(nn.logsumexp(x, 0, b, true), nn.logsumexp(x, 0, { b, keepdims: true }));
     const I = nn.initializers;
     const s = [3, 4, 5];
     expectSame(I.glorotNormal(0, 1)(key, s), I.glorotNormal({ inAxis: 0, outAxis: 1 })(key, s));
