@@ -255,6 +255,31 @@ describe("numpy creation: NumPy's positional dtype", () => {
   });
 });
 
+describe("lax: JAX's positional order", () => {
+  const key = random.PRNGKey(2);
+  it("convGeneralDilated(lhs, rhs, strides, padding, lhsDilation, rhsDilation, dimensionNumbers, featureGroupCount), as stax calls it", () => {
+    const x = random.normal(key, [1, 6, 6, 4]);
+    const w = random.normal(random.PRNGKey(5), [3, 3, 2, 6]);
+    const dn = ["NHWC", "HWIO", "NHWC"] as const;
+    expectSame(
+      jaxts.lax.convGeneralDilated(x, w, [2, 1], "SAME", [1, 1], [1, 2], dn, 2),
+      jaxts.lax.convGeneralDilated(x, w, [2, 1], "SAME", { rhsDilation: [1, 2], dimensionNumbers: dn, featureGroupCount: 2 }),
+    );
+  });
+  it("dotGeneral, reduceWindow, sort, cumsum", () => {
+    const a = random.normal(key, [3, 4]);
+    const dn: jaxts.lax.DotDimensionNumbers = [[[1], [1]], [[], []]];
+    expectSame(jaxts.lax.dotGeneral(a, a, dn, null, "float32"), jaxts.lax.dotGeneral(a, a, dn, { preferredElementType: "float32" }));
+    expectSame(
+      jaxts.lax.reduceWindow(a, 0, jaxts.lax.add, [2, 2], [1, 1], "VALID", [1, 2], [2, 1]),
+      jaxts.lax.reduceWindow(a, 0, jaxts.lax.add, [2, 2], [1, 1], "VALID", { baseDilation: [1, 2], windowDilation: [2, 1] }),
+    );
+    expectSame(jaxts.lax.sort(a, 0, true, 1), jaxts.lax.sort(a, { dimension: 0 }));
+    expectSame(jaxts.lax.cumsum(a, 1, true), jaxts.lax.cumsum(a, 1, { reverse: true }));
+    expect(() => jaxts.lax.dotGeneral(a, a, dn, "highest" as never)).toThrow(/lax\.dotGeneral: precision must be null \(jaxts has no precision setting\)/);
+  });
+});
+
 describe("random, nn, losses, testing: JAX's positional order", () => {
   const key = random.PRNGKey(7);
   it("samplers", () => {
