@@ -9,6 +9,7 @@ name in test/stax/staxInit.test.ts, so both sides must be kept in step.
 import json, math, os
 import numpy as np
 import jax
+import jax.numpy as jnp
 from jax.example_libraries import stax
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -50,7 +51,13 @@ ARCHS = {
     ),
     # A single layer: Dense splits its key in two (W, b).
     "dense": (stax.Dense(3), (2, 4)),
+    # Dropout in train mode: serial's apply_fun splits its rng n ways, one per layer. stax's
+    # Dropout takes the keep rate (0.7 here); jaxts's takes the drop rate (0.3).
+    "dropout_mlp": (stax.serial(stax.Dense(6), stax.Dropout(0.7), stax.Relu, stax.Dense(3), stax.Dropout(0.7, mode="train")), (4, 5)),
 }
+
+# Architectures whose apply_fun is also checked: output for a fixed input and apply key.
+APPLY = {"mlp", "dropout_mlp"}
 
 
 def enc_float(v):
@@ -79,10 +86,15 @@ def shape_tree(s):
 def main():
     cases = []
     for name, (layer, in_shape) in ARCHS.items():
-        init_fun, _ = layer
+        init_fun, apply_fun = layer
         for seed in SEEDS:
             out_shape, params = init_fun(jax.random.PRNGKey(seed), in_shape)
-            cases.append({"arch": name, "seed": seed, "inputShape": list(in_shape), "outputShape": shape_tree(out_shape), "params": enc_tree(params)})
+            case = {"arch": name, "seed": seed, "inputShape": list(in_shape), "outputShape": shape_tree(out_shape), "params": enc_tree(params)}
+            if name in APPLY:
+                x = np.random.default_rng(seed).standard_normal(in_shape).astype(np.float32)
+                y = apply_fun(params, jnp.asarray(x), rng=jax.random.PRNGKey(seed + 100))
+                case["apply"] = {"input": enc_tree(x), "rngSeed": seed + 100, "output": enc_tree(y)}
+            cases.append(case)
     path = os.path.join(HERE, "stax_init.json")
     with open(path, "w") as f:
         json.dump({"source": "jax " + jax.__version__ + " example_libraries.stax (float32)", "cases": cases}, f, separators=(",", ":"))

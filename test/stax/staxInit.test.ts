@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { random, stax } from "../../src/index.js";
-import { type EncTree, compareTree } from "../goldenTree.js";
+import { type EncArray, type EncTree, compareTree, decodeInput } from "../goldenTree.js";
 
 interface InitCase {
   arch: string;
@@ -14,6 +14,8 @@ interface InitCase {
   inputShape: number[];
   outputShape: unknown;
   params: EncTree;
+  /** For some architectures: apply's output for this input and apply key (Dropout in train mode). */
+  apply?: { input: EncArray; rngSeed: number; output: EncTree };
 }
 const golden = JSON.parse(readFileSync(new URL("../golden/stax_init.json", import.meta.url), "utf8")) as { cases: InitCase[] };
 
@@ -44,6 +46,8 @@ const archs: Record<string, () => stax.Layer> = {
       stax.Dense(2),
     ),
   dense: () => stax.Dense(3),
+  // stax's Dropout(0.7) keeps 70%; jaxts's Dropout takes the drop rate.
+  dropout_mlp: () => stax.serial(stax.Dense(6), stax.Dropout(0.3), stax.Relu, stax.Dense(3), stax.Dropout(0.3, "train")),
 };
 
 describe("stax init matches JAX's stax for the same key", () => {
@@ -58,6 +62,11 @@ describe("stax init matches JAX's stax for the same key", () => {
       const errs: string[] = [];
       // float32 samplers are bit-for-bit with JAX's; the tolerance only absorbs the last ulp.
       compareTree(params, c.params, 1e-6, 1e-7, "params", errs);
+      if (c.apply) {
+        // apply splits its rng one key per layer too (n ways at once, as stax's serial apply_fun).
+        const out = archs[c.arch]!()[1](params, decodeInput(c.apply.input), { rng: random.PRNGKey(c.apply.rngSeed) });
+        compareTree(out, c.apply.output, 1e-5, 1e-6, "apply output", errs);
+      }
       expect(errs).toEqual([]);
     });
   }
