@@ -12,13 +12,13 @@ import * as nn from "../nn/activations.js";
 import * as init from "../nn/initializers.js";
 import * as np from "../numpy/index.js";
 import * as random from "../random/index.js";
-import { type Kind, array, arrayOf, bindArgs, bool, checkOptions, fn, fn as fnKind, int, intOrInts, kind, nonNegInt, num, oneOf, orNull, refine, required, str } from "../core/options.js";
+import { type Kind, array, arrayOf, bindArgs, bool, checkOptions, fn as fnKind, int, intOrInts, kind, nonNegInt, num, oneOf, orNull, refine, required, str } from "../core/options.js";
 
 // Argument kinds of stax's constructors (see core/options.ts): each constructor takes stax's
 // positional order or a trailing options object.
 const dim = refine(int, "a positive integer", (n) => n > 0);
 const dims = arrayOf(dim, "an array of positive integers");
-const initializer: Kind<Initializer> = fn;
+const initializer: Kind<Initializer> = fnKind;
 const paddingKind: Kind<Padding> = kind(
   `"SAME", "VALID" or an array of [lo, hi] pairs`,
   (v) => v === "SAME" || v === "VALID" || (Array.isArray(v) && v.every((p) => Array.isArray(p) && p.length === 2 && p.every((x) => Number.isInteger(x)))),
@@ -208,7 +208,6 @@ function convOutputShape(inputShape: Shape, kernelShape: Shape, strides: readonl
   );
 }
 
-/** Batch normalization over `axis` with learned scale and offset (batch statistics, as stax). */
 export interface BatchNormOptions {
   axis?: number | readonly number[];
   epsilon?: number;
@@ -218,7 +217,10 @@ export interface BatchNormOptions {
   gammaInit?: Initializer;
 }
 
-/** `BatchNorm(axis?, epsilon?, center?, scale?, betaInit?, gammaInit?)` (stax's order) or `BatchNorm({...})`. */
+/**
+ * Batch normalization over `axis` with learned scale and offset (batch statistics, as stax):
+ * `BatchNorm(axis?, epsilon?, center?, scale?, betaInit?, gammaInit?)` (stax's order) or `BatchNorm({...})`.
+ */
 export function BatchNorm(opts?: BatchNormOptions): Layer;
 export function BatchNorm(
   axis?: number | readonly number[],
@@ -412,7 +414,7 @@ export function FanInConcat(axis = -1): Layer {
 
 /** A layer built from the input shape at init and apply time (stax.shape_dependent). */
 export function shapeDependent(makeLayer: (inputShape: any) => Layer): Layer {
-  bindArgs("stax.shapeDependent", [...arguments], { makeLayer: required(fn) });
+  bindArgs("stax.shapeDependent", [...arguments], { makeLayer: required(fnKind) });
   return [
     (rng, inputShape) => makeLayer(inputShape)[0](rng, inputShape),
     (params, inputs, opts) => makeLayer(tree_shape(inputs))[1](params, inputs, opts),

@@ -108,6 +108,9 @@ describe("error messages", () => {
     expect(typeErrorOf(() => (np.zeros as Function)(2, 3))).toBe("np.zeros: the shape is one argument: np.zeros([2, 3]), not np.zeros(2, 3)");
     expect(typeErrorOf(() => (np.ones as Function)(2, 3))).toContain("np.ones([2, 3])");
   });
+  it("say where numpy's options go when they take the axis's place", () => {
+    expect(typeErrorOf(() => np.sum(np.ones([2]), { keepdims: true } as never))).toMatch(/^sum: axis must be an integer, an array of integers or null, got an options object; the options come after the axis: sum\(x, null, \{"keepdims":true\}\)/);
+  });
   it("reject a value given both positionally and in the options", () => {
     expect(typeErrorOf(() => (optax.sgd as Function)(0.1, 0.9, { momentum: 0.5 }))).toMatch(/^optax\.sgd: got multiple values for argument "momentum"/);
   });
