@@ -66,7 +66,11 @@ export function setToZero(): GradientTransformation<EmptyState> {
 export function chain(...transforms: GradientTransformation[]): GradientTransformation<OptState[]> {
   transforms.forEach((t, i) => {
     if (t === null || typeof t !== "object" || typeof t.init !== "function" || typeof t.update !== "function")
-      throw new TypeError(`optax.chain: argument ${i + 1} is not a GradientTransformation (an object with init and update)`);
+      throw new TypeError(
+        `optax.chain: argument ${i + 1} is not a GradientTransformation (an object with init and update)` +
+          // The usual slip: a constructor passed uncalled (`chain(optax.clipByGlobalNorm, ...)`).
+          (typeof t === "function" ? `; got the function ${(t as Function).name || "(anonymous)"}, which must be called to make one` : ""),
+      );
   });
   return {
     init: (params) => transforms.map((t) => t.init(params)),

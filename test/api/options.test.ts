@@ -122,7 +122,8 @@ describe("error messages", () => {
   it("reject options where JAX has no such argument in that position (jit's are keyword-only)", () => {
     expect(typeErrorOf(() => (jaxts.vjp as Function)(f, [1, 2], true))).toMatch(/^vjp: takes at most 2 positional arguments/);
   });
-  it("say a layer constructor must be called", () => {
+  it("say a layer or transformation constructor must be called", () => {
     expect(typeErrorOf(() => stax.serial(stax.Dense as never))).toContain("must be called: Dense(...)");
+    expect(typeErrorOf(() => optax.chain(optax.clipByGlobalNorm as never))).toContain("got the function clipByGlobalNorm, which must be called to make one");
   });
 });
