@@ -5,6 +5,7 @@
  * optionCalls.ts says how to call each); misspellings get a "did you mean"; extra arguments and
  * values of the wrong kind are TypeErrors too.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as jaxts from "../../src/index.js";
 import { NO_OPTIONS, type Recipe, WITH_OPTIONS } from "./optionCalls.js";
@@ -64,6 +65,26 @@ describe("unknown option keys are rejected by every function that takes options"
       // It lists what the function accepts.
       expect(msg).toMatch(/the options are \w+/);
       expect(msg).toContain("Usage:");
+    });
+  }
+});
+
+describe("for every function that takes options: any unknown key is rejected, and snake_case gets a hint", () => {
+  const camelToSnake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  for (const [path, recipe] of Object.entries(WITH_OPTIONS)) {
+    it(path, () => {
+      const accepted = /the options are ([^.]*)\./.exec(typeErrorOf(() => call(recipe)({ bogusOption: 1 })))![1]!.split(", ");
+      fc.assert(
+        fc.property(
+          fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,12}$/).filter((k) => !accepted.includes(k) && !(k in Object.prototype)),
+          (k) => {
+            expect(typeErrorOf(() => call(recipe)({ [k]: 1 }))).toContain(`"${k}"`);
+          },
+        ),
+        { numRuns: 5 },
+      );
+      for (const k of accepted.filter((a) => /[A-Z]/.test(a)))
+        expect(typeErrorOf(() => call(recipe)({ [camelToSnake(k)]: 1 }))).toContain(`did you mean ${k}`);
     });
   }
 });
