@@ -71,12 +71,6 @@ export const intOrInts: Kind<number | readonly number[]> = kind(
   "an integer or an array of integers",
   (v) => Number.isInteger(v) || (Array.isArray(v) && v.every((x) => Number.isInteger(x))),
 );
-/** A shape: an array of non-negative integers, or one integer for a 1-d shape (as NumPy). */
-export const shape: Kind<number | readonly number[]> = kind(
-  "a shape (an array of non-negative integers, or one integer)",
-  (v) => (Number.isInteger(v) && (v as number) >= 0) || (Array.isArray(v) && v.every((x) => Number.isInteger(x) && x >= 0)),
-);
-
 export function oneOf<const V extends readonly (string | number | boolean | null)[]>(...values: V): Kind<V[number]> {
   return kind(`one of ${values.map((v) => JSON.stringify(v)).join(", ")}`, (v) => values.includes(v as V[number]));
 }
@@ -117,10 +111,6 @@ export function required<T>(k: Kind<T>, opts: { keyword?: boolean } = {}): Param
 /** An optional argument that may only appear in the options object (Python's keyword-only). */
 export function keywordOnly<T>(k: Kind<T>): Param<T, false> {
   return { kind: k, required: false, positional: false, keyword: true };
-}
-/** An optional argument that may only be positional. */
-export function positionalOnly<T>(k: Kind<T>): Param<T, false> {
-  return { kind: k, required: false, positional: true, keyword: false };
 }
 
 /** A bare Kind is an optional argument given positionally or by name. */
@@ -292,13 +282,14 @@ export function bindArgs<S extends Spec>(fname: string, args: readonly unknown[]
   return out as Bound<S>;
 }
 
+/** checkOptions's specs with every entry keyword-only, worked out once per spec. */
+const keywordSpecs = new WeakMap<Spec, Spec>();
+
 /**
  * Checks a trailing options object (`undefined` allowed) against `spec`, every entry of which
  * is an option: for functions whose other arguments are handled by hand (numpy's `axis`).
  * `leading` names the arguments before it, for the usage line.
  */
-const keywordSpecs = new WeakMap<Spec, Spec>();
-
 export function checkOptions<S extends Record<string, Kind<any>>>(fname: string, opts: unknown, spec: S, leading: readonly string[] = []): Bound<S> {
   if (opts === undefined) return {} as Bound<S>;
   let kwSpec = keywordSpecs.get(spec);
@@ -308,12 +299,4 @@ export function checkOptions<S extends Record<string, Kind<any>>>(fname: string,
   }
   if (!isPlainObject(opts)) fail(fname, kwSpec, leading, `expected an options object as the last argument, got ${show(opts)}`);
   return bindArgs(fname, [opts], kwSpec, leading) as Bound<S>;
-}
-
-/** Rejects arguments past the ones a function takes (JS would drop them silently). */
-export function noExtraArgs(fname: string, args: readonly unknown[], taken: number, leading: readonly string[]): void {
-  let n = args.length;
-  while (n > taken && args[n - 1] === undefined) n--;
-  if (n > taken)
-    throw new TypeError(`${fname}: takes ${taken} argument${taken === 1 ? "" : "s"} (${leading.join(", ")}) but got ${n} (the extra one is ${show(args[taken])}). Usage: ${fname}(${leading.join(", ")})`);
 }
