@@ -5,15 +5,16 @@
  *
  * A function describes its parameters once, in its Python original's order:
  *
- *   const a = bindArgs("optax.sgd", args, {
+ *   const a = bindArgs("optax.adam", args, {
  *     learningRate: required(scalarOrSchedule),
- *     momentum: orNull(arrayLike),
- *     nesterov: bool,
- *     accumulatorDtype: keywordOnly(orNull(dtype)),
+ *     b1: arrayLike,
+ *     b2: arrayLike,
+ *     nesterov: keywordOnly(bool), // keyword-only in optax too
  *   });
  *
- * and gets back `{learningRate, momentum, nesterov, accumulatorDtype}` (undefined where not
- * given), so `sgd(0.1, 0.9)` and `sgd(0.1, {momentum: 0.9})` bind the same. Nothing is dropped
+ * and gets back `{learningRate, b1, b2, nesterov}` (undefined where not given), so
+ * `adam(0.1, 0.8)` and `adam(0.1, {b1: 0.8})` bind the same. A trailing plain object is the
+ * options unless the parameter in its position takes objects (`Kind.objectValue`). Nothing is dropped
  * silently: an unknown key (with a "did you mean" for misspellings such as `static_argnums` or
  * `argnum`), a value of the wrong kind, a value given twice, a missing required argument or an
  * extra argument is a TypeError that names the function and shows what it accepts. TypeError
