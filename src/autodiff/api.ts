@@ -12,6 +12,7 @@ import { argLeaf, describe } from "../core/convert.js";
 import { evalJaxpr } from "../core/evalJaxpr.js";
 import { currentInterpreter } from "../core/interpreter.js";
 import { ValueError } from "../errors.js";
+import { type Kind, bindArgs, bool, fn, intOrInts, keywordOnly, kind, refine, required } from "../core/options.js";
 import * as lax from "../lax.js";
 import * as tree from "../tree.js";
 import { type Tangent, jvpFlat, tangentAval } from "./jvp.js";
@@ -70,14 +71,22 @@ function tangentFor(p: JArray, x: unknown, i: number, fname: string, kind: "tang
 
 // ---------------------------------------------------------------------------------------
 
+/** One entry per positional argument of `f` (JAX's primals tuple). */
+const argList = kind<readonly unknown[]>("an array with one entry per argument of f", (v) => Array.isArray(v));
+
+const JVP_SPEC = { f: required(fn), primals: required(argList), tangents: required(argList), hasAux: bool };
+
 /**
- * `jvp(f, primals, tangents)` -> `[primalsOut, tangentsOut]`. Each tangent has its primal's
- * shape and dtype; an integer or boolean primal, whose tangent JAX types as float0, takes a
- * tangent of its own dtype (`np.zerosLike(primal)`), and its output tangents are such zeros.
+ * `jvp(f, primals, tangents, hasAux?)` or `jvp(f, primals, tangents, {hasAux})` -> `[primalsOut,
+ * tangentsOut]`. Each tangent has its primal's shape and dtype; an integer or boolean primal,
+ * whose tangent JAX types as float0, takes a tangent of its own dtype (`np.zerosLike(primal)`),
+ * and its output tangents are such zeros.
  */
-export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unknown[], opts: { hasAux?: boolean } = {}): any {
-  if (!Array.isArray(primals) || !Array.isArray(tangents))
-    throw new TypeError("jvp: primals and tangents must be arrays with one entry per argument of f");
+export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unknown[], opts?: { hasAux?: boolean }): any;
+export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unknown[], hasAux?: boolean): any;
+export function jvp(f: Fn, primals: readonly unknown[], tangents: readonly unknown[], hasAuxOrOptions?: boolean | { hasAux?: boolean }): any;
+export function jvp(...args: unknown[]): any {
+  const { f, primals, tangents, ...opts } = bindArgs("jvp", args, JVP_SPEC);
   const [pLeaves, pTree] = tree.flatten(primals);
   const [tLeaves, tTree] = tree.flatten(tangents);
   if (!tree.treeDefEqual(pTree, tTree))
@@ -124,8 +133,13 @@ function linearizeFlat(f: Fn, primals: readonly unknown[], hasAux: boolean, fnam
   return { primalsOut: po, linear: closed.jaxpr, residuals: [...closed.consts], outTree: store.outTree!, aux, inTree, primals: ps };
 }
 
-/** `linearize(f, primals)` -> `[out, fJvp]` where `fJvp(...tangents)` applies the linear map. */
-export function linearize(f: Fn, primals: readonly unknown[], opts: { hasAux?: boolean } = {}): any {
+/** vjp and linearize: JAX's has_aux is keyword-only there (the primals are varargs). */
+const PRIMALS_SPEC = { f: required(fn), primals: required(argList), hasAux: keywordOnly(bool) };
+
+/** `linearize(f, primals, {hasAux})` -> `[out, fJvp]` where `fJvp(...tangents)` applies the linear map. */
+export function linearize(f: Fn, primals: readonly unknown[], opts?: { hasAux?: boolean }): any;
+export function linearize(...args: unknown[]): any {
+  const { f, primals, ...opts } = bindArgs("linearize", args, PRIMALS_SPEC);
   const lin = linearizeFlat(f, primals, opts.hasAux ?? false, "linearize");
   const out = tree.unflatten(lin.outTree, lin.primalsOut);
   const fJvp = (...tangents: unknown[]) => {
@@ -163,8 +177,10 @@ function makeVjpFn(lin: Linearized & { inTree: tree.TreeDef }, fname: string) {
   };
 }
 
-/** `vjp(f, primals)` -> `[out, vjpFn]` (and aux), with `vjpFn(ct)` giving one cotangent per primal. */
-export function vjp(f: Fn, primals: readonly unknown[], opts: { hasAux?: boolean } = {}): any {
+/** `vjp(f, primals, {hasAux})` -> `[out, vjpFn]` (and aux), with `vjpFn(ct)` giving one cotangent per primal. */
+export function vjp(f: Fn, primals: readonly unknown[], opts?: { hasAux?: boolean }): any;
+export function vjp(...args: unknown[]): any {
+  const { f, primals, ...opts } = bindArgs("vjp", args, PRIMALS_SPEC);
   const lin = linearizeFlat(f, primals, opts.hasAux ?? false, "vjp");
   const out = tree.unflatten(lin.outTree, lin.primalsOut);
   const vjpFn = makeVjpFn(lin, "vjp");
@@ -172,16 +188,26 @@ export function vjp(f: Fn, primals: readonly unknown[], opts: { hasAux?: boolean
 }
 
 /** The transpose of a linear function, at primals that fix its input shapes. */
-export function linearTranspose(f: Fn, primals: readonly unknown[]): (ct: unknown) => unknown[] {
+export function linearTranspose(f: Fn, primals: readonly unknown[]): (ct: unknown) => unknown[];
+export function linearTranspose(...args: unknown[]): (ct: unknown) => unknown[] {
+  const { f, primals } = bindArgs("linearTranspose", args, { f: required(fn), primals: required(argList) });
   return makeVjpFn(linearizeFlat(f, primals, false, "linearTranspose"), "linearTranspose");
 }
 
 export interface GradOptions {
   argnums?: number | readonly number[];
   hasAux?: boolean;
+  /** Only `false`: jaxts has no complex numbers (kept so JAX's positions line up). */
+  holomorphic?: false;
   /** Allow integer inputs (their gradient is zero), as JAX's allow_int. */
   allowInt?: boolean;
 }
+
+/** `holomorphic` exists so positional calls line up with JAX's; only false is meaningful here. */
+export const holomorphicFalse: Kind<false> = refine<boolean>(bool, "false (jaxts has no complex numbers)", (v) => v === false) as Kind<false>;
+
+/** grad and valueAndGrad, in JAX's positional order: argnums, has_aux, holomorphic, allow_int. */
+const GRAD_SPEC = { f: required(fn), argnums: intOrInts, hasAux: bool, holomorphic: holomorphicFalse, allowInt: bool };
 
 function gradImpl(f: Fn, opts: GradOptions, fname: string, withValue: boolean): Fn {
   const argnums = opts.argnums ?? 0;
@@ -227,13 +253,24 @@ function gradImpl(f: Fn, opts: GradOptions, fname: string, withValue: boolean): 
   };
 }
 
-/** `grad(f, {argnums, hasAux, allowInt})`: the gradient of a scalar function. */
-export function grad(f: Fn, opts: GradOptions = {}): Fn {
+/**
+ * `grad(f, {argnums, hasAux, allowInt})`, or JAX's positional `grad(f, argnums, hasAux,
+ * holomorphic, allowInt)`: the gradient of a scalar function.
+ */
+export function grad(f: Fn, opts?: GradOptions): Fn;
+export function grad(f: Fn, argnums?: number | readonly number[], hasAux?: boolean, holomorphic?: false, allowInt?: boolean): Fn;
+export function grad(f: Fn, argnumsOrOptions?: number | readonly number[] | GradOptions, hasAux?: boolean, holomorphic?: false, allowInt?: boolean): Fn;
+export function grad(...args: unknown[]): Fn {
+  const { f, ...opts } = bindArgs("grad", args, GRAD_SPEC);
   return gradImpl(f, opts, "grad", false);
 }
 
-/** `valueAndGrad(f, opts)(...args)` -> `[value, grad]` (`[[value, aux], grad]` with hasAux). */
-export function valueAndGrad(f: Fn, opts: GradOptions = {}): Fn {
+/** `valueAndGrad(f, opts)(...args)` -> `[value, grad]` (`[[value, aux], grad]` with hasAux); positional as grad. */
+export function valueAndGrad(f: Fn, opts?: GradOptions): Fn;
+export function valueAndGrad(f: Fn, argnums?: number | readonly number[], hasAux?: boolean, holomorphic?: false, allowInt?: boolean): Fn;
+export function valueAndGrad(f: Fn, argnumsOrOptions?: number | readonly number[] | GradOptions, hasAux?: boolean, holomorphic?: false, allowInt?: boolean): Fn;
+export function valueAndGrad(...args: unknown[]): Fn {
+  const { f, ...opts } = bindArgs("valueAndGrad", args, GRAD_SPEC);
   return gradImpl(f, opts, "valueAndGrad", true);
 }
 

@@ -16,6 +16,7 @@ import { bind } from "../core/interpreter.js";
 import * as lax from "../lax.js";
 import * as tree from "../tree.js";
 import { zerosOf } from "./ruleUtils.js";
+import { bindArgs, fn, keywordOnly, orNull, required } from "../core/options.js";
 
 type Fn = (...args: any[]) => any;
 
@@ -58,6 +59,7 @@ export type CustomJvpFunction<F extends Fn> = F & {
 
 /** `customJvp(f)`: `f` with a jvp rule of your own, used in forward and reverse mode. */
 export function customJvp<F extends Fn>(f: F): CustomJvpFunction<F> {
+  bindArgs("customJvp", [...arguments], { f: required(fn) }); // JAX's nondiff_argnums is not supported: reject it
   const name = f.name || "fn";
   let rule: ((primals: any, tangents: any) => [unknown, unknown]) | undefined;
   const g = ((...args: unknown[]) => {
@@ -166,6 +168,7 @@ export type CustomVjpFunction<F extends Fn> = F & {
 
 /** `customVjp(f)`: `f` with a reverse-mode rule of your own (forward mode through it is an error, as in JAX). */
 export function customVjp<F extends Fn>(f: F): CustomVjpFunction<F> {
+  bindArgs("customVjp", [...arguments], { f: required(fn) }); // JAX's nondiff_argnums is not supported: reject it
   const name = f.name || "fn";
   let rules: { fwd: Fn; bwd: Fn } | undefined;
   const g = ((...args: unknown[]) => {
@@ -232,7 +235,11 @@ export const checkpointPolicies = {
 };
 
 /** `checkpoint(f)`: reverse mode recomputes `f`'s forward pass in the backward pass. */
-export function checkpoint<F extends Fn>(f: F, opts: CheckpointOptions = {}): F {
+export function checkpoint<F extends Fn>(f: F, opts?: CheckpointOptions): F;
+export function checkpoint<F extends Fn>(...args: unknown[]): F {
+  // JAX's checkpoint takes its options by keyword only.
+  const { f: f0, ...opts } = bindArgs("checkpoint", args, { f: required(fn), policy: keywordOnly(orNull(fn)) });
+  const f = f0 as F;
   const name = f.name || "fn";
   const policy = opts.policy ? named(opts.policy, (opts.policy as OpaqueRule).ruleName ?? "policy") : null;
   const g = ((...args: unknown[]) => {

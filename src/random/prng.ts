@@ -13,6 +13,7 @@
  * Everything is written with lax operations on the key array, so it traces, jits and vmaps
  * (a batch of keys is just a batched [2] array).
  */
+import { bindArgs, checkedLater, required } from "../core/options.js";
 import { shapeSize } from "../../ir/aval.js";
 import { ConcreteArray, JArray } from "../core/array.js";
 import { describe } from "../core/convert.js";
@@ -85,6 +86,7 @@ export function randomBits32(key: JArray, shape: readonly number[]): JArray {
  * more keep their low 32 bits (2^32 + 7 gives [0, 7]).
  */
 export function key(seed: number | bigint | JArray): JArray {
+  bindArgs("random.key", [...arguments], { seed: required(checkedLater("an integer seed")) });
   if (seed instanceof JArray) {
     if (seed.ndim !== 0) throw new TypeError(`random.key: the seed must be a scalar, got shape [${seed.shape.join(",")}]`);
     if (seed.dtype !== "int32" && seed.dtype !== "uint32") throw new TypeError(`random.key: the seed must be an integer, got ${seed.dtype}`);
@@ -105,6 +107,7 @@ export const PRNGKey = key;
 
 /** The raw uint32 data of a key or an array of keys (`[..., 2]`); keys here are raw already. */
 export function keyData(keys: JArray): JArray {
+  bindArgs("random.keyData", [...arguments], { keys: required(checkedLater("a PRNG key")) });
   if (!(keys instanceof JArray) || keys.dtype !== "uint32" || keys.ndim < 1 || keys.shape[keys.ndim - 1] !== 2)
     throw new TypeError(`random.keyData: expected uint32 key data of shape [..., 2], got ${keys instanceof JArray ? `${keys.dtype}[${keys.shape.join(",")}]` : describe(keys)}`);
   return keys;
@@ -115,6 +118,7 @@ export const wrapKeyData = keyData;
 
 /** `split(key, num=2)`: `num` new keys (or a `num`-shaped array of them), shape `[...num, 2]`. */
 export function split(k: JArray, num: Shape = 2): JArray {
+  bindArgs("random.split", [...arguments], { key: required(checkedLater("a PRNG key")), num: checkedLater("a count or shape") });
   const key = checkKey("split", k);
   const shape = canonicalShape("split", num, "num");
   const [a, b] = threefryWords(key, shape);
@@ -123,6 +127,7 @@ export function split(k: JArray, num: Shape = 2): JArray {
 
 /** `foldIn(key, data)`: a new key from a key and a 32-bit integer (a JS number or an integer scalar array). */
 export function foldIn(k: JArray, data: number | JArray): JArray {
+  bindArgs("random.foldIn", [...arguments], { key: required(checkedLater("a PRNG key")), data: required(checkedLater("an integer")) });
   const key = checkKey("foldIn", k);
   let d: JArray;
   if (data instanceof JArray) {
@@ -141,7 +146,14 @@ export function foldIn(k: JArray, data: number | JArray): JArray {
 }
 
 /** `bits(key, shape=[], {dtype})`: uniform random uint32 bits (the only unsigned dtype here). */
-export function bits(k: JArray, shape: Shape = [], opts: { dtype?: "uint32" } = {}): JArray {
+export function bits(k: JArray, shape?: Shape, opts?: { dtype?: "uint32" }): JArray;
+export function bits(k: JArray, shape?: Shape, dtype?: "uint32"): JArray;
+export function bits(...args: unknown[]): JArray {
+  const { key: k, shape = [], ...opts } = bindArgs("random.bits", args, {
+    key: required(checkedLater<JArray>("a PRNG key")),
+    shape: checkedLater<Shape>("a shape"),
+    dtype: checkedLater<string>("an unsigned dtype"),
+  });
   const key = checkKey("bits", k);
   if (opts.dtype !== undefined && opts.dtype !== "uint32")
     throw new ValueError(`random.bits: dtype must be an unsigned int dtype (uint32 here), got ${String(opts.dtype)}`);

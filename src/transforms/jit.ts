@@ -12,6 +12,7 @@ import { bind, moveTo } from "../core/interpreter.js";
 import { optimizeJaxpr } from "../../codegen/kernel/passes.js";
 import { type DeviceName, defaultDevice, getBackend } from "../backends/index.js";
 import * as tree from "../tree.js";
+import { bindArgs, fn, intOrInts, keywordOnly, oneOf, required } from "../core/options.js";
 
 export interface JitOptions {
   /** Positions of arguments that are not traced: their values are part of the cache key. */
@@ -48,7 +49,17 @@ function staticKey(x: unknown): string {
   return `${typeof x}:${String(x)}`;
 }
 
-export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = {}): Jitted<F> {
+/** JAX's jit takes everything after `fun` by keyword only, so jaxts's does by option only. */
+const JIT_SPEC = {
+  f: required(fn),
+  staticArgnums: keywordOnly(intOrInts),
+  device: keywordOnly(oneOf<readonly DeviceName[]>("cpu", "wasm", "webgpu")),
+};
+
+export function jit<F extends (...args: any[]) => any>(f: F, opts?: JitOptions): Jitted<F>;
+export function jit<F extends (...args: any[]) => any>(...args: unknown[]): Jitted<F> {
+  const { f: f0, ...opts } = bindArgs("jit", args, JIT_SPEC);
+  const f = f0 as F;
   const staticArgnums = typeof opts.staticArgnums === "number" ? [opts.staticArgnums] : [...(opts.staticArgnums ?? [])];
   const name = f.name || "fn";
   const cache = new Map<string, TracedFunction>();

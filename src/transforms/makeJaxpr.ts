@@ -6,6 +6,7 @@ import type { JArray } from "../core/array.js";
 import { traceToJaxpr } from "../core/builder.js";
 import { argAval } from "../core/convert.js";
 import * as tree from "../tree.js";
+import { bindArgs, fn, required } from "../core/options.js";
 
 /**
  * JAX's `ShapeDtypeStruct`: a plain object `{shape, dtype}` (and optionally `weakType`) standing
@@ -48,6 +49,7 @@ function flattenArgsOrSpecs(args: readonly unknown[], what: string) {
 
 /** The jaxpr of `f` at these arguments, printable with `.toString()` in JAX's style. */
 export function makeJaxpr<A extends unknown[]>(f: (...args: A) => unknown): (...args: SpecArgs<A>) => ClosedJaxpr<JArray> {
+  bindArgs("makeJaxpr", [...arguments], { f: required(fn) }); // JAX's static_argnums etc. are not supported: rejected, not ignored
   return (...args: SpecArgs<A>) => {
     const [, avals, inTree] = flattenArgsOrSpecs(args, "makeJaxpr");
     return traceToJaxpr(f as (...a: unknown[]) => unknown, avals, inTree, "makeJaxpr").closed;
@@ -68,6 +70,7 @@ type WithSpecs<T> = T extends JArray ? T | ShapeDtypeSpec : T extends readonly u
  * Arguments may be arrays or `{shape, dtype}` specs (JAX's `ShapeDtypeStruct`), in any pytree.
  */
 export function evalShape<A extends unknown[]>(f: (...args: A) => unknown): (...args: SpecArgs<A>) => any {
+  bindArgs("evalShape", [...arguments], { f: required(fn) }); // arguments go to the returned function
   return (...args: SpecArgs<A>) => {
     const [, avals, inTree] = flattenArgsOrSpecs(args, "evalShape");
     const { closed, outTree } = traceToJaxpr(f as (...a: unknown[]) => unknown, avals, inTree, "evalShape");

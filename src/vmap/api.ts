@@ -7,6 +7,8 @@ import { jvp, vjp } from "../autodiff/api.js";
 import { JArray } from "../core/array.js";
 import { argLeaf, asJArray, describe } from "../core/convert.js";
 import { ValueError } from "../errors.js";
+import { holomorphicFalse } from "../autodiff/api.js";
+import { bindArgs, bool, fn, intOrInts, kind, nonNegInt, orNull, required } from "../core/options.js";
 import * as lax from "../lax.js";
 import * as tree from "../tree.js";
 import { type BDim, batchFlat, moveBdim } from "./batching.js";
@@ -58,19 +60,25 @@ function checkAxisSpec(spec: unknown, what: string, name: string): void {
 
 const shapeStr = (v: JArray) => `${v.dtype}[${v.shape.join(",")}]`;
 
-/** `vmap(f, {inAxes, outAxes, axisSize})`, or `vmap(f, inAxes)`: `f` mapped over an array axis. */
-export function vmap<F extends Fn>(f: F, opts: VmapOptions | AxisSpec = {}): F {
+/** inAxes/outAxes: checked in detail by checkAxisSpec; a plain object in their position is the options. */
+const axisSpec = kind<AxisSpec>("an int, null, or an array with one entry per positional argument", () => true);
+/** JAX's axis_name sits between out_axes and axis_size; jaxts has no named axes. */
+const noAxisName = kind<null>("null (jaxts has no collectives over named axes)", (v) => v === null);
+
+/** JAX's order: in_axes, out_axes, axis_name, axis_size. */
+const VMAP_SPEC = { f: required(fn), inAxes: axisSpec, outAxes: axisSpec, axisName: noAxisName, axisSize: orNull(nonNegInt) };
+
+/**
+ * `vmap(f, {inAxes, outAxes, axisSize})`, or JAX's positional `vmap(f, inAxes, outAxes,
+ * axisName, axisSize)`: `f` mapped over an array axis.
+ */
+export function vmap<F extends Fn>(f: F, opts?: VmapOptions): F;
+export function vmap<F extends Fn>(f: F, inAxes?: AxisSpec, outAxes?: AxisSpec, axisName?: null, axisSize?: number): F;
+export function vmap<F extends Fn>(f: F, inAxesOrOptions?: VmapOptions | AxisSpec, outAxes?: AxisSpec, axisName?: null, axisSize?: number): F;
+export function vmap<F extends Fn>(...args: unknown[]): F {
+  const { f, ...bound } = bindArgs("vmap", args, VMAP_SPEC);
   const name = f.name || "fn";
-  const shorthand = opts === null || typeof opts === "number" || Array.isArray(opts);
-  if (!shorthand) {
-    if (typeof opts !== "object") throw new TypeError(`vmap(${name}): expected an options object or inAxes, got ${describe(opts)}`);
-    const unknown = Object.keys(opts).filter((k) => k !== "inAxes" && k !== "outAxes" && k !== "axisSize");
-    if (unknown.length > 0)
-      throw new TypeError(
-        `vmap(${name}): unknown option(s) ${unknown.join(", ")}; the options are inAxes, outAxes and axisSize (inAxes must be an int, null, or an array with one entry per positional argument)`,
-      );
-  }
-  const o: VmapOptions = shorthand ? { inAxes: opts as AxisSpec } : (opts as VmapOptions);
+  const o: VmapOptions = { inAxes: bound.inAxes, outAxes: bound.outAxes, axisSize: bound.axisSize ?? undefined };
   const inAxes = o.inAxes === undefined ? 0 : o.inAxes;
   const outAxes = o.outAxes === undefined ? 0 : o.outAxes;
   if (!(inAxes === null || typeof inAxes === "number" || Array.isArray(inAxes)))
@@ -161,7 +169,13 @@ export function vmap<F extends Fn>(f: F, opts: VmapOptions | AxisSpec = {}): F {
 export interface JacOptions {
   argnums?: number | readonly number[];
   hasAux?: boolean;
+  /** Only `false`: jaxts has no complex numbers (kept so JAX's positions line up). */
+  holomorphic?: false;
 }
+
+/** jacfwd and hessian in JAX's order: argnums, has_aux, holomorphic (jacrev adds allow_int). */
+const JAC_SPEC = { f: required(fn), argnums: intOrInts, hasAux: bool, holomorphic: holomorphicFalse };
+const JACREV_SPEC = { ...JAC_SPEC, allowInt: bool };
 
 function argnumsOf(opts: JacOptions, nargs: number, fname: string): number[] {
   const a = opts.argnums ?? 0;
@@ -206,8 +220,12 @@ function selectArgs(args: unknown[], idx: number[]) {
   return { dyn, g };
 }
 
-/** `jacfwd(f, {argnums})`: the Jacobian by forward mode, output dims first, then input dims. */
-export function jacfwd(f: Fn, opts: JacOptions = {}): Fn {
+/** `jacfwd(f, {argnums, hasAux})` or `jacfwd(f, argnums, hasAux)`: the Jacobian by forward mode, output dims first, then input dims. */
+export function jacfwd(f: Fn, opts?: JacOptions): Fn;
+export function jacfwd(f: Fn, argnums?: number | readonly number[], hasAux?: boolean, holomorphic?: false): Fn;
+export function jacfwd(f: Fn, argnumsOrOptions?: number | readonly number[] | JacOptions, hasAux?: boolean, holomorphic?: false): Fn;
+export function jacfwd(...args: unknown[]): Fn {
+  const { f, ...opts } = bindArgs("jacfwd", args, JAC_SPEC);
   return (...args: unknown[]) => {
     const idx = argnumsOf(opts, args.length, "jacfwd");
     const { dyn, g } = selectArgs(args, idx);
@@ -233,8 +251,12 @@ export function jacfwd(f: Fn, opts: JacOptions = {}): Fn {
   };
 }
 
-/** `jacrev(f, {argnums})`: the Jacobian by reverse mode, output dims first, then input dims. */
-export function jacrev(f: Fn, opts: JacOptions = {}): Fn {
+/** `jacrev(f, {argnums, hasAux, allowInt})` or `jacrev(f, argnums, hasAux)`: the Jacobian by reverse mode, output dims first, then input dims. */
+export function jacrev(f: Fn, opts?: JacOptions & { allowInt?: boolean }): Fn;
+export function jacrev(f: Fn, argnums?: number | readonly number[], hasAux?: boolean, holomorphic?: false, allowInt?: boolean): Fn;
+export function jacrev(f: Fn, argnumsOrOptions?: number | readonly number[] | JacOptions, hasAux?: boolean, holomorphic?: false, allowInt?: boolean): Fn;
+export function jacrev(...args: unknown[]): Fn {
+  const { f, ...opts } = bindArgs("jacrev", args, JACREV_SPEC);
   return (...args: unknown[]) => {
     const idx = argnumsOf(opts, args.length, "jacrev");
     const { dyn, g } = selectArgs(args, idx);
@@ -259,7 +281,11 @@ export function jacrev(f: Fn, opts: JacOptions = {}): Fn {
   };
 }
 
-/** `hessian(f, {argnums, hasAux})` = `jacfwd(jacrev(f))`. */
-export function hessian(f: Fn, opts: JacOptions = {}): Fn {
+/** `hessian(f, {argnums, hasAux})` or `hessian(f, argnums, hasAux)` = `jacfwd(jacrev(f))`. */
+export function hessian(f: Fn, opts?: JacOptions): Fn;
+export function hessian(f: Fn, argnums?: number | readonly number[], hasAux?: boolean, holomorphic?: false): Fn;
+export function hessian(f: Fn, argnumsOrOptions?: number | readonly number[] | JacOptions, hasAux?: boolean, holomorphic?: false): Fn;
+export function hessian(...args: unknown[]): Fn {
+  const { f, ...opts } = bindArgs("hessian", args, JAC_SPEC);
   return jacfwd(jacrev(f, opts), opts);
 }

@@ -21,8 +21,10 @@ describe("np.arange dtype", () => {
   });
 
   it("rejects unknown options and extra arguments, naming np.arange", () => {
-    expect(() => np.arange(3, { dtpye: "float32" } as never)).toThrow('np.arange: unknown option "dtpye"; it accepts {dtype?}');
-    expect(() => (np.arange as (...a: unknown[]) => unknown)(0, 1, 1, 1)).toThrow("np.arange: too many arguments");
-    expect(() => np.arange(3, { dtype: "f32" as never })).toThrow('np.arange: unsupported dtype "f32"');
+    expect(() => np.arange(3, { dtpye: "float32" } as never)).toThrow('np.arange: unknown option "dtpye"; the options are stop, step, dtype');
+    // NumPy's fourth positional argument is the dtype.
+    expect(() => (np.arange as (...a: unknown[]) => unknown)(0, 1, 1, 1)).toThrow("np.arange: dtype must be a dtype");
+    expect(() => (np.arange as (...a: unknown[]) => unknown)(0, 1, 1, "int32", 5)).toThrow(/^np\.arange: .*argument/);
+    expect(() => np.arange(3, { dtype: "f32" as never })).toThrow('np.arange: dtype must be a dtype ("float32", "float64", "int32", "uint32" or "bool") or null, got "f32"');
   });
 });
