@@ -9,7 +9,7 @@ import { bind } from "../core/interpreter.js";
 import * as lax from "../lax.js";
 import * as tree from "../tree.js";
 import { type TracedBody, avalDifferences, leafPaths, operandLeaves, placeLike, strongly, traceBody, typeString } from "./common.js";
-import { checkOptions } from "./options.js";
+import { controlFlowOptions } from "./options.js";
 import { scan } from "./scan.js";
 
 type Fn = (...args: any[]) => any;
@@ -96,7 +96,7 @@ export interface ForiLoopOptions {
  * reverse mode can differentiate; traced bounds make a while loop.
  */
 export function foriLoop<T>(lower: JArray | number, upper: JArray | number, bodyFun: (i: JArray, val: T) => T, init: T, opts?: ForiLoopOptions): T {
-  const { unroll } = checkOptions("lax.foriLoop", opts, ["unroll"]);
+  const { unroll } = controlFlowOptions("lax.foriLoop", opts);
   if (typeof bodyFun !== "function") throw new TypeError(`lax.foriLoop: bodyFun should be callable, got ${describe(bodyFun)}`);
   const dtype = boundsDtype(lower, upper);
   const isStatic = (b: JArray | number) => typeof b === "number" || b instanceof ConcreteArray;

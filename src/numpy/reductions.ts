@@ -458,7 +458,7 @@ function closeOptions(fn: string, args: readonly unknown[]): [ArrayLike, ArrayLi
 export function isclose(a: ArrayLike, b: ArrayLike, opts?: CloseOptions): JArray;
 export function isclose(a: ArrayLike, b: ArrayLike, rtol?: number, atol?: number, equalNan?: boolean): JArray;
 export function isclose(...args: unknown[]): JArray {
-  return iscloseImpl("isclose", ...closeOptions("isclose", args));
+  return iscloseImpl("np.isclose", ...closeOptions("np.isclose", args));
 }
 
 function iscloseImpl(fn: string, a: ArrayLike, b: ArrayLike, opts: Required<CloseOptions>): JArray {
@@ -486,7 +486,7 @@ function iscloseImpl(fn: string, a: ArrayLike, b: ArrayLike, opts: Required<Clos
 export function allclose(a: ArrayLike, b: ArrayLike, opts?: CloseOptions): boolean;
 export function allclose(a: ArrayLike, b: ArrayLike, rtol?: number, atol?: number, equalNan?: boolean): boolean;
 export function allclose(...args: unknown[]): boolean {
-  return all(iscloseImpl("allclose", ...closeOptions("allclose", args))).item() as boolean;
+  return all(iscloseImpl("np.allclose", ...closeOptions("np.allclose", args))).item() as boolean;
 }
 
 /** `np.arrayEqual(a, b, {equalNan})`: same shape and equal elements, as a JS boolean. */

@@ -57,6 +57,10 @@ export const WITH_OPTIONS: Record<string, Recipe> = {
   ),
   "lax.reduceWindow": (o) => lax.reduceWindow(x(), 0, lax.add, [2], [1], "VALID", o),
   "lax.sort": (o) => lax.sort(x(), o),
+  "lax.scan": (o) => lax.scan((c: jaxts.Array, y: jaxts.Array) => [c, y], np.array(0), x(), o),
+  "lax.foriLoop": (o) => lax.foriLoop(0, 2, (_i: jaxts.Array, c: jaxts.Array) => c, x(), o),
+  "lax.map": (o) => lax.map((y: jaxts.Array) => y, x(), o),
+  "lax.associativeScan": (o) => lax.associativeScan((a: jaxts.Array, b: jaxts.Array) => np.add(a, b), x(), o),
   // nn
   "nn.gelu": (o) => nn.gelu(x(), o),
   "nn.logsumexp": (o) => nn.logsumexp(x(), null, o),
@@ -225,6 +229,13 @@ export const NO_OPTIONS = new Set<string>([
   // stax: constructors whose only arguments are positional (FanOut(num), RNN(hidden), ...)
   "stax.FanInConcat", "stax.FanOut", "stax.GRU", "stax.LSTM", "stax.RNN", "stax.elementwise", "stax.shapeDependent",
   // tree: pytree utilities
+  // control flow whose operands are varargs (JAX's cond/switch/while_loop take no keywords)
+  "lax.cond", "lax.switch", "lax.whileLoop",
+  // scipy.special's elementwise functions
+  "scipy.special.betaln", "scipy.special.entr", "scipy.special.erf", "scipy.special.erfc", "scipy.special.erfinv",
+  "scipy.special.expit", "scipy.special.gammaln", "scipy.special.klDiv", "scipy.special.logit", "scipy.special.ndtr",
+  "scipy.special.ndtri", "scipy.special.relEntr", "scipy.special.xlog1py", "scipy.special.xlogy",
+  "tree.transpose",
   "tree.flatten", "tree.flattenUpTo", "tree.leaves", "tree.map", "tree.numLeaves", "tree.register", "tree.structure",
   "tree.treeDefEqual", "tree.treeDefString", "tree.unflatten",
 ]);
