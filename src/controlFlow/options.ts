@@ -3,9 +3,10 @@
  * unknown or misspelled key, or a value of the wrong kind, is a TypeError naming the function
  * and listing what it accepts. cond, switch and whileLoop take none (their operands are varargs).
  */
-import { bool, checkOptions, int, nonNegInt, refine, union } from "../core/options.js";
+import { bool, checkOptions, checkedLater, int, nonNegInt, refine } from "../core/options.js";
 
-const unroll = union(bool, nonNegInt);
+/** Checked by scan itself: JAX raises ValueError for a bad unroll, not TypeError. */
+const unroll = checkedLater<number | boolean>("a boolean or a non-negative integer");
 
 const SPECS = {
   "lax.scan": [{ length: nonNegInt, reverse: bool, unroll }, ["f", "init", "xs"]],

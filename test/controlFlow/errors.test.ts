@@ -156,7 +156,7 @@ describe("scan: lengths", () => {
     expectError((x) => lax.scan(body, x, null), ValueError, "lax.scan: scan got no values to scan over and `length` not provided");
     expectError((x) => lax.scan(body, x, np.ones([3]), { length: 4 }), ValueError, "lax.scan: scan got `length` argument of 4 which disagrees with leading axis sizes [3]");
     expectError((x) => lax.scan(body, x, np.array(1)), ValueError, "lax.scan: scan got value with no leading axis to scan over: f32[]");
-    expectError((x) => lax.scan(body, x, null, { length: -1 }), TypeError, "lax.scan: the length option must be a non-negative integer, got number -1");
+    expectError((x) => lax.scan(body, x, null, { length: -1 }), TypeError, "lax.scan: length must be a non-negative integer, got -1");
   });
 
   it("a body that does not return a pair is a TypeError", () => {
@@ -182,9 +182,9 @@ describe("arguments of the wrong kind", () => {
   it("scan's f, xs, reverse and unroll; map's batchSize; whileLoop's functions", () => {
     expectError((x) => lax.scan(3 as never, x, x), TypeError, "lax.scan: f argument should be callable, got number 3");
     expectError((x) => lax.scan((c: A, y: A) => [c, y], x, "abc" as never), TypeError, "lax.scan: xs, leaf 0: expected arrays or numbers as leaves, got the string \"abc\"");
-    expectError((x) => lax.scan((c: A, y: A) => [c, y], x, x, { reverse: 1 as never }), TypeError, "lax.scan: reverse must be a boolean, got number 1");
+    expectError((x) => lax.scan((c: A, y: A) => [c, y], x, x, { reverse: 1 as never }), TypeError, "lax.scan: reverse must be a boolean, got 1");
     expectError((x) => lax.scan((c: A, y: A) => [c, y], x, x, { unroll: -1 }), ValueError, "lax.scan: `unroll` must be a boolean or a non-negative integer, got number -1");
-    expectError((x) => lax.map((a: A) => a, x, { batchSize: 0 }), TypeError, "lax.map: batchSize must be a positive integer, got number 0");
+    expectError((x) => lax.map((a: A) => a, x, { batchSize: 0 }), TypeError, "lax.map: batchSize must be a positive integer, got 0");
     expectError((x) => lax.whileLoop(3 as never, (c: A) => c, x), TypeError, "lax.whileLoop: condFun and bodyFun arguments should be callable, got number 3");
   });
 
@@ -202,10 +202,10 @@ describe("arguments of the wrong kind", () => {
 
 describe("unknown options", () => {
   it("every control-flow function with options rejects unknown keys, listing the accepted ones", () => {
-    expectError((x) => lax.scan((c: A, y: A) => [c, y], x, x, { lenth: 3 } as never), TypeError, "lax.scan: unknown option 'lenth'; the accepted options are 'length', 'reverse', 'unroll'");
-    expectError((x) => lax.foriLoop(0, 2, (_i, c: A) => c, x, { reverse: true } as never), TypeError, "lax.foriLoop: unknown option 'reverse'; the accepted options are 'unroll'");
-    expectError((x) => lax.map((a: A) => a, x, { batch_size: 2 } as never), TypeError, "lax.map: unknown option 'batch_size'; the accepted options are 'batchSize'");
-    expectError((x) => lax.associativeScan(np.add, x, { axes: 0 } as never), TypeError, "lax.associativeScan: unknown option 'axes'; the accepted options are 'reverse', 'axis'");
+    expectError((x) => lax.scan((c: A, y: A) => [c, y], x, x, { lenth: 3 } as never), TypeError, 'lax.scan: unknown option "lenth" (did you mean length?); the options are length, reverse, unroll', "Usage: lax.scan(f, init, xs, {length?, reverse?, unroll?})");
+    expectError((x) => lax.foriLoop(0, 2, (_i, c: A) => c, x, { reverse: true } as never), TypeError, 'lax.foriLoop: unknown option "reverse"; the options are unroll');
+    expectError((x) => lax.map((a: A) => a, x, { batch_size: 2 } as never), TypeError, 'lax.map: unknown option "batch_size" (did you mean batchSize?); the options are batchSize');
+    expectError((x) => lax.associativeScan(np.add, x, { axes: 0 } as never), TypeError, 'lax.associativeScan: unknown option "axes"', "the options are reverse, axis");
   });
 });
 
