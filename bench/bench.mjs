@@ -15,7 +15,7 @@ import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { MLP, summaryError } from "./common.mjs";
+import { LSTM, MLP, summaryError } from "./common.mjs";
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -70,6 +70,10 @@ const B = MLP.batch;
 // Forward, weight gradients, and input gradients of layers 2 and 3 (layer 1's input needs none).
 const MLP_FLOPS = 2 * B * (2 * (d0 * d1 + d1 * d2 + d2 * d3) + (d1 * d2 + d2 * d3));
 
+// The LSTM step's matmuls: per time step [B, I+H] @ [I+H, 4H] forward, and twice that backward
+// (the kernel's gradient and the gradient of [x, h]); elementwise work not counted.
+const LSTM_FLOPS = 3 * LSTM.time * 2 * LSTM.batch * (LSTM.input + LSTM.hidden) * 4 * LSTM.hidden;
+
 const CELLS = [
   { name: "matmul512", label: "matmul 512×512 · 512×512 (f32)", flops: 2 * 512 ** 3, targets: [{ peer: "tfjs", min: 1.4 }] },
   { name: "matmul1024", label: "matmul 1024×1024 · 1024×1024 (f32)", flops: 2 * 1024 ** 3, targets: [] },
@@ -89,8 +93,21 @@ const CELLS = [
     targets: [{ peer: "tfjs", min: 15 }],
   },
   { name: "mlpFirst", label: "  first call of that step (fresh worker: trace+compile+run)", first: true, targets: [{ maxMs: 150 }] },
+  {
+    name: "lstmStep",
+    label: `LSTM train step, batch ${LSTM.batch}, seq ${LSTM.time}, in ${LSTM.input}, hidden ${LSTM.hidden} (jit(valueAndGrad)+SGD; see README)`,
+    flops: LSTM_FLOPS,
+    targets: [{ maxMs: 25 }],
+  },
   { name: "tinyJit", label: "tiny jitted call x*2+1, x: f32[16] (tfjs: 2 eager ops)", targets: [{ maxMs: 0.01 }] },
   { name: "eagerOp", label: "eager op: add, f32[16] + f32[16]", targets: [{ maxMs: 0.03 }] },
+  {
+    name: "scan1000",
+    label: "scan of 1000 steps c = sin(c)*0.5 + x_t, c: f32[16] (jit(lax.scan); peers: a JS loop of eager ops)",
+    steps: 1000,
+    // 0.1 µs per step (JAX 0.10.2 on this machine's CPU: 0.05 µs)
+    targets: [{ maxMs: 0.1 }],
+  },
 ];
 const cells = args.cells ? String(args.cells).split(",").map((n) => {
   const c = CELLS.find((c) => c.name === n);
@@ -291,6 +308,7 @@ function fmtCell(cell, x) {
   let s = fmtTime(x.ms);
   if (cell.flops) s += ` · ${(cell.flops / x.ms / 1e6).toFixed(cell.flops / x.ms / 1e6 < 1 ? 3 : 1)} GFLOP/s`;
   if (cell.elems) s += ` · ${(cell.elems / x.ms / 1e3).toFixed(0)} Melem/s`;
+  if (cell.steps) s += ` · ${fmtTime(x.ms / cell.steps)}/step`;
   return s;
 }
 
@@ -357,7 +375,7 @@ function detailTable(results) {
       const x = st[s];
       const n = x.samples.length;
       const check =
-        x.check === undefined ? "—" : s === "tfjs" || !ref ? (cell.name.startsWith("mlp") ? `loss ${x.check[0].toFixed(5)}` : "ref") : (() => {
+        x.check === undefined ? "—" : s === "tfjs" || !ref ? (/^(mlp|lstm)/.test(cell.name) ? `loss ${x.check[0].toFixed(5)}` : "ref") : (() => {
           const e = summaryError(x.check, ref);
           return `${e < 1e-3 ? "ok" : "MISMATCH"} (rel. err ${e.toExponential(1)})`;
         })();

@@ -59,6 +59,27 @@ export function mlpData() {
   return { params, x, y: { shape: [B, d3], data: y } };
 }
 
+/**
+ * Case (b) of issue 9: an LSTM training step. Gates are computed as `[x, h] @ kernel + bias`
+ * with the kernel's columns in the order (i, j, f, o) and a forget bias of 1 added inside the
+ * cell, which is exactly tfjs's `basicLSTMCell`, so every system computes the same numbers:
+ * c' = σ(i)·tanh(j) + c·σ(f + 1), h' = tanh(c')·σ(o); the loss is mean((h_T - y)²).
+ */
+export const LSTM = { batch: 32, time: 50, input: 64, hidden: 128, lr: 0.01 };
+
+/** The LSTM's kernel [input + hidden, 4·hidden] and bias, time-major inputs [time, batch, input], targets [batch, hidden]. */
+export function lstmData() {
+  const { batch: B, time: T, input: I, hidden: H } = LSTM;
+  return {
+    params: {
+      kernel: { shape: [I + H, 4 * H], data: normal(21, (I + H) * 4 * H, Math.sqrt(1 / (I + H))) },
+      bias: { shape: [4 * H], data: new Float32Array(4 * H) },
+    },
+    xs: { shape: [T, B, I], data: uniform(22, T * B * I) },
+    y: { shape: [B, H], data: uniform(23, B * H, -0.5, 0.5) },
+  };
+}
+
 /** Inputs for each cell, by name. */
 export function cellData(cell) {
   switch (cell) {
@@ -72,10 +93,14 @@ export function cellData(cell) {
     case "mlpStep":
     case "mlpFirst":
       return mlpData();
+    case "lstmStep":
+      return lstmData();
     case "tinyJit":
       return { x: { shape: [16], data: uniform(4, 16) } };
     case "eagerOp":
       return { a: { shape: [16], data: uniform(5, 16) }, b: { shape: [16], data: uniform(6, 16) } };
+    case "scan1000":
+      return { c: { shape: [16], data: uniform(7, 16) }, xs: { shape: [1000, 16], data: uniform(8, 16000) } };
     default:
       throw new Error(`unknown cell ${cell}`);
   }

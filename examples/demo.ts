@@ -1,9 +1,11 @@
 /**
- * A tour of what jaxts does today: arrays, numpy, pytrees, makeJaxpr and jit.
+ * A tour of what jaxts does today: arrays, numpy, pytrees, makeJaxpr, jit, grad, vmap, control
+ * flow, and three small trainings (linear regression, LeNet, a character-level LSTM).
  * Run with `npm run demo`.
  */
 import { writeFileSync } from "node:fs";
-import { grad, jit, makeJaxpr, numpy as np, tree, vmap } from "../src/index.js";
+import { grad, jit, lax, makeJaxpr, numpy as np, tree, vmap } from "../src/index.js";
+import { trainCharRnn } from "./char-rnn.js";
 import { argValue, trainLeNet } from "./lenet.js";
 import { trainLinearRegression } from "./linear-regression.js";
 import { lossCurveSvg } from "./plot.js";
@@ -50,6 +52,13 @@ const perExample = vmap(grad(loss), { inAxes: [null, 0] });
 console.log("per-example gradients, shape", perExample(w, np.ones([4, 1, 2])).shape);
 console.log(makeJaxpr(grad(loss))(w, np.ones([3, 2])).toString());
 
+section("Control flow");
+const [total, cumulative] = lax.scan((c: np.Array, xi: np.Array) => [np.add(c, xi), np.add(c, xi)], np.array(0), np.arange(1, 6).astype("float32"));
+console.log("scan (running sum of 1..5):", cumulative.tolist(), "total", total.item());
+console.log("cond(x > 0, sqrt, negative) at -4:", lax.cond(np.greater(-4, 0), np.sqrt, np.negative, np.array(-4)).item());
+console.log("whileLoop (halve until below 1) from 37:", lax.whileLoop((v: np.Array) => np.greater(v, 1), (v: np.Array) => np.divide(v, 2), np.array(37)).item());
+console.log(makeJaxpr((c0: np.Array, xs: np.Array) => lax.scan((c: np.Array, xi: np.Array) => [np.tanh(np.add(c, xi)), c], c0, xs))(np.zeros([2]), np.ones([5, 2])).toString());
+
 section("Linear regression (Keras' hello world: y = 2x)");
 const lr = trainLinearRegression();
 console.log(`after 500 epochs: loss ${lr.losses[lr.losses.length - 1]!.toExponential(3)}, prediction for x = 5: ${lr.prediction.toFixed(4)}`);
@@ -61,3 +70,6 @@ const lenet = await trainLeNet({ epochs: epochs ?? 1, trainSize: epochs === unde
 const svg = lossCurveSvg([{ name: `LeNet on ${lenet.dataset}`, values: lenet.losses }], { title: "LeNet training loss (cross-entropy)" });
 writeFileSync("loss-curve.svg", svg);
 console.log("wrote loss-curve.svg");
+
+section("Character-level LSTM on English words (stax.LSTM runs a lax.scan)");
+trainCharRnn({ steps: 150, hidden: 32, batchSize: 32, samples: 10 });

@@ -3,7 +3,6 @@
  */
 export * as numpy from "./numpy/index.js";
 export * as lax from "./lax.js";
-export * as scipy from "./scipy/index.js";
 export * as tree from "./tree.js";
 export { JArray as Array } from "./core/array.js";
 export type { ArrayLike } from "./core/array.js";
@@ -21,3 +20,4 @@ export { vmap, jacfwd, jacrev, hessian } from "./vmap/api.js";
 export * as random from "./random/index.js";
 export * as optax from "./optax/index.js";
 export * as stax from "./stax/index.js";
+export * as scipy from "./scipy/index.js";

@@ -21,9 +21,51 @@ import {
 } from "../ir/primitives.js";
 import { range, tableOf } from "../ir/util.js";
 import { type ArrayLike, ConcreteArray, JArray } from "./core/array.js";
-import { scalar } from "./core/convert.js";
+import { describe, scalar } from "./core/convert.js";
 import { bind, bind1, moveTo } from "./core/interpreter.js";
 import { ValueError } from "./errors.js";
+import { any, bindArgs, bool, checkOptions, checkedLater, dtype as dtypeKind, fn, int, ints, kind, nonNegInt, num, oneOf, orNull, required } from "./core/options.js";
+
+/** An operand: laxOperands checks it, with lax's message. */
+const operand = required(checkedLater<ArrayLike>("an array or a number"));
+/** JAX's `precision` sits in some positional lists; jaxts computes at full precision always. */
+const precision = kind<null>("null (jaxts has no precision setting)", (v) => v === null);
+
+/**
+ * Each wrapper's parameters in JAX's order (positional or, past the required ones, in a
+ * trailing options object; checked strictly by core/options.ts), as constants: some run per
+ * eager op.
+ */
+const SPECS = {
+  cumulative: { operand, axis: int, reverse: bool },
+  gather: { mode: oneOf("clip", "fill"), fillValue: orNull(num) },
+  scatter: { mode: oneOf("clip", "fill") },
+  dotGeneral: { lhs: operand, rhs: operand, dimensionNumbers: required(checkedLater<DotDimensionNumbers>("dimension numbers")), precision, preferredElementType: orNull(dtypeKind) },
+  convGeneralDilated: {
+    lhs: operand,
+    rhs: operand,
+    windowStrides: required(ints),
+    padding: required(checkedLater<ConvPadding>(`"SAME", "VALID" or [lo, hi] pairs`)),
+    lhsDilation: orNull(ints),
+    rhsDilation: orNull(ints),
+    dimensionNumbers: orNull(any),
+    featureGroupCount: nonNegInt,
+    batchGroupCount: nonNegInt,
+    precision,
+    preferredElementType: orNull(dtypeKind),
+  },
+  reduceWindow: {
+    operand,
+    initValue: operand,
+    computation: required(fn),
+    windowDimensions: required(ints),
+    windowStrides: orNull(ints),
+    padding: checkedLater<"SAME" | "VALID" | Padding>(`"SAME", "VALID" or [lo, hi] pairs`),
+    baseDilation: ints,
+    windowDilation: ints,
+  },
+  sort: { operand: required(checkedLater<JArray | readonly JArray[]>("an array or a list of arrays")), dimension: int, isStable: bool, numKeys: nonNegInt },
+};
 
 /** Arrays for lax operands: JS scalars take the dtype of the first array among them. */
 export function laxOperands(name: string, xs: readonly ArrayLike[]): JArray[] {
@@ -42,9 +84,21 @@ function sameDtypes(name: string, xs: readonly JArray[]): void {
 }
 
 const unary = (p: UnaryPrimitive) => (x: ArrayLike) => bind1(p, laxOperands(p, [x]), {});
+/**
+ * lax does not broadcast: operands of different shapes are JAX's TypeError. Rank-0 operands
+ * (and JS numbers) still broadcast, our convention for scalars throughout lax.
+ */
+function sameShapes(name: string, xs: readonly JArray[]): void {
+  const shaped = xs.filter((x) => x.ndim > 0);
+  const first = shaped[0];
+  if (first !== undefined && shaped.some((x) => x.ndim !== first.ndim || x.shape.some((d, i) => d !== first.shape[i])))
+    throw new TypeError(`lax.${name} got incompatible shapes for broadcasting: ${xs.map((x) => `[${x.shape.join(",")}]`).join(", ")}`);
+}
+
 const binary = (p: BinaryPrimitive | ComparisonPrimitive) => (x: ArrayLike, y: ArrayLike) => {
   const xs = laxOperands(p, [x, y]);
   sameDtypes(p, xs);
+  sameShapes(p, xs);
   return bind1(p, xs, {});
 };
 
@@ -114,6 +168,7 @@ export function iota(dtype: DType, size: number): JArray {
 }
 
 export function broadcastedIota(dtype: DType, shape: readonly number[], dimension: number): JArray {
+  checkShapeArg("broadcastedIota", shape, "shape");
   return bind1("iota", [], { dtype, shape: [...shape], dimension });
 }
 
@@ -134,15 +189,36 @@ export function argmin(x: ArrayLike, axis: number, indexDtype: DType = "int32"):
   return bind1("argmin", laxOperands("argmin", [x]), { axes: [axis], indexDtype });
 }
 
-const cumulative = (p: "cumsum" | "cumprod" | "cummax" | "cummin") => (x: ArrayLike, axis = 0, opts: { reverse?: boolean } = {}) =>
-  bind1(p, laxOperands(p, [x]), { axis, reverse: opts.reverse ?? false });
+/** `cumsum(operand, axis?, reverse?)` (JAX's order) or `cumsum(operand, axis, {reverse})`. */
+type Cumulative = {
+  (x: ArrayLike, axis?: number, opts?: { reverse?: boolean }): JArray;
+  (x: ArrayLike, axis?: number, reverse?: boolean): JArray;
+};
+const cumulative =
+  (p: "cumsum" | "cumprod" | "cummax" | "cummin"): Cumulative =>
+  (...args: unknown[]) => {
+    const { operand: x, axis = 0, reverse = false } = bindArgs(`lax.${p}`, args, SPECS.cumulative);
+    return bind1(p, laxOperands(p, [x]), { axis, reverse });
+  };
 export const cumsum = cumulative("cumsum");
 export const cumprod = cumulative("cumprod");
 export const cummax = cumulative("cummax");
 export const cummin = cumulative("cummin");
 
 // --- structure -------------------------------------------------------------------------
+/**
+ * Checks a shape argument of a lax function: a list of non-negative integers. lax takes no bare
+ * number for a shape (as JAX's lax), so `lax.reshape(x, 6)` says so instead of failing later.
+ */
+function checkShapeArg(fn: string, shape: unknown, what: string): void {
+  if (!Array.isArray(shape) || shape.some((d) => typeof d !== "number" || !Number.isInteger(d) || d < 0))
+    throw new TypeError(
+      `lax.${fn}: ${what} must be a list of non-negative integers${typeof shape === "number" ? ` (e.g. [${shape}])` : ""}, got ${Array.isArray(shape) ? `[${shape.join(", ")}]` : describe(shape)}`,
+    );
+}
+
 export function broadcastInDim(x: ArrayLike, shape: readonly number[], broadcastDimensions: readonly number[]): JArray {
+  checkShapeArg("broadcastInDim", shape, "shape");
   const [a] = laxOperands("broadcast_in_dim", [x]);
   if (a!.ndim === shape.length && a!.shape.every((d, i) => d === shape[i]) && broadcastDimensions.every((d, i) => d === i)) return a!;
   return bind1("broadcastInDim", [a!], { shape: [...shape], broadcastDimensions: [...broadcastDimensions] });
@@ -150,11 +226,13 @@ export function broadcastInDim(x: ArrayLike, shape: readonly number[], broadcast
 
 /** Broadcasts by adding leading dims: `broadcast(x, [2, 3])` has shape `[2, 3, ...x.shape]`. */
 export function broadcast(x: ArrayLike, sizes: readonly number[]): JArray {
+  checkShapeArg("broadcast", sizes, "sizes");
   const [a] = laxOperands("broadcast", [x]);
   return broadcastInDim(a!, [...sizes, ...a!.shape], range(a!.ndim).map((i) => i + sizes.length));
 }
 
 export function reshape(x: ArrayLike, newSizes: readonly number[], dimensions?: readonly number[] | null): JArray {
+  checkShapeArg("reshape", newSizes, "newSizes");
   let [a] = laxOperands("reshape", [x]);
   if (dimensions) a = transpose(a!, dimensions);
   if (a!.shape.length === newSizes.length && a!.shape.every((d, i) => d === newSizes[i])) return a!;
@@ -243,6 +321,7 @@ export function gather(
   sliceSizes: readonly number[],
   opts: { mode?: IndexMode; fillValue?: number | null } = {},
 ): JArray {
+  checkOptions("lax.gather", opts, SPECS.gather, ["operand", "startIndices", "dimensionNumbers", "sliceSizes"]);
   return bind1("gather", [operand, startIndices], {
     dimensionNumbers: {
       offsetDims: [...dimensionNumbers.offsetDims],
@@ -268,6 +347,7 @@ const scatterer =
       Pick<ScatterDimensionNumbers, "updateWindowDims" | "insertedWindowDims" | "scatterDimsToOperandDims">,
     opts: { mode?: IndexMode } = {},
   ): JArray => {
+    checkOptions(`lax.${p}`, opts, SPECS.scatter, ["operand", "scatterIndices", "updates", "dimensionNumbers"]);
     const [u] = laxOperands(primitiveName(p), [operand, updates]).slice(1);
     return bind1(p, [operand, scatterIndices, u!], {
       dimensionNumbers: {
@@ -305,7 +385,10 @@ export function reshapeAxisInto(src: number, dst: number, x: JArray): JArray {
 // --- contraction ---------------------------------------------------------------------------
 export type DotDimensionNumbers = Params<"dotGeneral">["dimensionNumbers"];
 
-export function dotGeneral(x: ArrayLike, y: ArrayLike, dimensionNumbers: DotDimensionNumbers, opts: { preferredElementType?: DType | null } = {}): JArray {
+export function dotGeneral(x: ArrayLike, y: ArrayLike, dimensionNumbers: DotDimensionNumbers, opts?: { preferredElementType?: DType | null }): JArray;
+export function dotGeneral(x: ArrayLike, y: ArrayLike, dimensionNumbers: DotDimensionNumbers, precision?: null, preferredElementType?: DType | null): JArray;
+export function dotGeneral(...args: unknown[]): JArray {
+  const { lhs: x, rhs: y, dimensionNumbers, ...opts } = bindArgs("lax.dotGeneral", args, SPECS.dotGeneral);
   const xs = laxOperands("dot_general", [x, y]);
   sameDtypes("dot_general", xs);
   const [[lc, rc], [lb, rb]] = dimensionNumbers;
@@ -376,20 +459,38 @@ export function convDimensionNumbers(lhsRank: number, spec?: readonly [string, s
   };
 }
 
+export interface ConvOptions {
+  lhsDilation?: readonly number[] | null;
+  rhsDilation?: readonly number[] | null;
+  dimensionNumbers?: readonly [string, string, string] | ConvDimensionNumbers | null;
+  featureGroupCount?: number;
+  batchGroupCount?: number;
+  preferredElementType?: DType | null;
+}
+
+/**
+ * `convGeneralDilated(lhs, rhs, windowStrides, padding, lhsDilation?, rhsDilation?,
+ * dimensionNumbers?, featureGroupCount?, batchGroupCount?, precision?, preferredElementType?)`
+ * in JAX's order (as stax calls it), or with the optional ones in a trailing options object.
+ */
 export function convGeneralDilated(
   lhs: ArrayLike,
   rhs: ArrayLike,
   windowStrides: readonly number[],
   padding: ConvPadding,
-  opts: {
-    lhsDilation?: readonly number[] | null;
-    rhsDilation?: readonly number[] | null;
-    dimensionNumbers?: readonly [string, string, string] | ConvDimensionNumbers | null;
-    featureGroupCount?: number;
-    batchGroupCount?: number;
-    preferredElementType?: DType | null;
-  } = {},
-): JArray {
+  lhsDilation?: readonly number[] | null,
+  rhsDilation?: readonly number[] | null,
+  dimensionNumbers?: readonly [string, string, string] | ConvDimensionNumbers | null,
+  featureGroupCount?: number,
+  batchGroupCount?: number,
+  precision?: null,
+  preferredElementType?: DType | null,
+): JArray;
+// The options form last, so `Parameters<typeof convGeneralDilated>[4]` is the options type.
+export function convGeneralDilated(lhs: ArrayLike, rhs: ArrayLike, windowStrides: readonly number[], padding: ConvPadding, opts?: ConvOptions): JArray;
+export function convGeneralDilated(...args: unknown[]): JArray {
+  const { lhs, rhs, windowStrides, padding, ...o } = bindArgs("lax.convGeneralDilated", args, SPECS.convGeneralDilated);
+  const opts = o as ConvOptions;
   const [l, r] = laxOperands("conv_general_dilated", [lhs, rhs]) as [JArray, JArray];
   sameDtypes("conv_general_dilated", [l, r]);
   const dn = convDimensionNumbers(l.ndim, opts.dimensionNumbers);
@@ -429,9 +530,23 @@ export function reduceWindow(
   op: typeof add | typeof max | typeof min,
   windowDimensions: readonly number[],
   windowStrides?: readonly number[] | null,
-  padding: "SAME" | "VALID" | Padding = "VALID",
-  opts: { baseDilation?: readonly number[]; windowDilation?: readonly number[] } = {},
-): JArray {
+  padding?: "SAME" | "VALID" | Padding,
+  opts?: { baseDilation?: readonly number[]; windowDilation?: readonly number[] },
+): JArray;
+export function reduceWindow(
+  x: ArrayLike,
+  init: ArrayLike,
+  op: typeof add | typeof max | typeof min,
+  windowDimensions: readonly number[],
+  windowStrides?: readonly number[] | null,
+  padding?: "SAME" | "VALID" | Padding,
+  baseDilation?: readonly number[],
+  windowDilation?: readonly number[],
+): JArray;
+export function reduceWindow(...args: unknown[]): JArray {
+  const b = bindArgs("lax.reduceWindow", args, SPECS.reduceWindow);
+  const { operand: x, initValue: init, windowDimensions, windowStrides, padding = "VALID", ...opts } = b;
+  const op = b.computation as typeof add;
   const [a, i0] = laxOperands("reduce_window", [x, init]) as [JArray, JArray];
   const n = a.ndim;
   const strides = windowStrides ?? new Array<number>(n).fill(1);
@@ -460,7 +575,10 @@ export function reduceWindow(
 
 // --- sorting ---------------------------------------------------------------------------------
 /** Sorts `operands` along `dimension` by the first `numKeys` of them; returns all of them sorted. */
-export function sort(operands: JArray | readonly JArray[], opts: { dimension?: number; isStable?: boolean; numKeys?: number } = {}): any {
+export function sort(operands: JArray | readonly JArray[], opts?: { dimension?: number; isStable?: boolean; numKeys?: number }): any;
+export function sort(operands: JArray | readonly JArray[], dimension?: number, isStable?: boolean, numKeys?: number): any;
+export function sort(...args: unknown[]): any {
+  const { operand: operands, ...opts } = bindArgs("lax.sort", args, SPECS.sort);
   const single = operands instanceof JArray;
   const xs = single ? [operands] : [...operands];
   const dimension = opts.dimension ?? xs[0]!.ndim - 1;

@@ -39,10 +39,23 @@ function registrationOf(x: unknown): [Constructor, Registration] | undefined {
   return undefined;
 }
 
-/** Flattens a tree into its leaves (depth-first, keys sorted) and its structure. */
-export function flatten<L = any>(t: unknown): [L[], TreeDef] {
+/** JAX's `is_leaf`: a predicate that stops flattening at the subtrees it accepts. */
+export interface IsLeafOption {
+  isLeaf?: ((x: unknown) => boolean) | null;
+}
+
+/**
+ * Flattens a tree into its leaves (depth-first, keys sorted) and its structure; with
+ * `{isLeaf}`, every subtree the predicate accepts is a leaf (JAX's `tree_flatten(t, is_leaf)`).
+ */
+export function flatten<L = any>(t: unknown, opts: IsLeafOption = {}): [L[], TreeDef] {
+  const isLeaf = isLeafOf("tree.flatten", opts);
   const leaves: L[] = [];
   const walk = (x: unknown): TreeDef => {
+    if (isLeaf?.(x)) {
+      leaves.push(x as L);
+      return LEAF;
+    }
     if (x === null || x === undefined) return { kind: "none", value: x };
     if (globalThis.Array.isArray(x)) return { kind: "list", children: x.map(walk) };
     const reg = registrationOf(x);
@@ -95,12 +108,35 @@ export function numLeaves(d: TreeDef): number {
   }
 }
 
-export function leaves<L = any>(t: unknown): L[] {
-  return flatten<L>(t)[0];
+export function leaves<L = any>(t: unknown, opts: IsLeafOption = {}): L[] {
+  return flatten<L>(t, opts)[0];
 }
 
-export function structure(t: unknown): TreeDef {
-  return flatten(t)[1];
+export function structure(t: unknown, opts: IsLeafOption = {}): TreeDef {
+  return flatten(t, opts)[1];
+}
+
+/** The `isLeaf` predicate of an options argument, checked (unknown keys are an error, as everywhere). */
+function isLeafOf(fn: string, opts: unknown): ((x: unknown) => boolean) | undefined {
+  if (opts === undefined) return undefined;
+  if (!isPlainObject(opts)) throw new TypeError(`${fn}: options must be an object {isLeaf?}, got ${typeof opts}`);
+  const bad = Object.keys(opts).filter((k) => k !== "isLeaf");
+  if (bad.length > 0) throw new TypeError(`${fn}: unknown option ${bad.map((k) => JSON.stringify(k)).join(", ")}; it accepts {isLeaf?}`);
+  const f = opts.isLeaf;
+  if (f !== undefined && f !== null && typeof f !== "function") throw new TypeError(`${fn}: isLeaf must be a function or null, got ${typeof f}`);
+  return (f as ((x: unknown) => boolean) | null | undefined) ?? undefined;
+}
+
+/**
+ * Whether the last argument of `tree.map` is its options object rather than one more tree:
+ * a plain object whose only key is `isLeaf`, holding a function, null or undefined. (A pytree
+ * of that one shape would have a function or nothing as its only leaf, which no transform
+ * accepts; wrap such a tree in an array to map over it.)
+ */
+function isMapOptions(x: unknown): x is IsLeafOption {
+  if (!isPlainObject(x)) return false;
+  const keys = Object.keys(x);
+  return keys.length === 1 && keys[0] === "isLeaf" && (x.isLeaf === null || x.isLeaf === undefined || typeof x.isLeaf === "function");
 }
 
 export function treeDefEqual(a: TreeDef, b: TreeDef): boolean {
@@ -145,11 +181,48 @@ export function treeDefString(d: TreeDef): string {
 /**
  * Applies `f` to the leaves of `t` and the corresponding leaves of `rest`, which must have
  * `t`'s structure (or have it as a prefix, as in JAX: a leaf of `t` may match a subtree of `rest`).
+ *
+ * JAX's `tree.map(f, tree, *rest, is_leaf=...)` is `tree.map(f, t, ...rest, {isLeaf})`: a last
+ * argument that is a plain object with the single key `isLeaf` is the options object, not a tree.
+ * `isLeaf` applies to `t`, as in JAX; `rest` is flattened up to `t`'s structure.
  */
 export function map<R = any>(f: (x: any, ...rest: any[]) => R, t: unknown, ...rest: unknown[]): any {
-  const [ls, def] = flatten(t);
+  if (typeof f !== "function") throw new TypeError(`tree.map: the first argument must be a function, got ${typeof f}`);
+  const opts = rest.length > 0 && isMapOptions(rest[rest.length - 1]) ? (rest.pop() as IsLeafOption) : {};
+  const [ls, def] = flatten(t, opts);
   const others = rest.map((r, k) => flattenUpTo(def, r, `tree.map: argument ${k + 2}`));
   return unflatten(def, ls.map((x, i) => f(x, ...others.map((o) => o[i]))));
+}
+
+/**
+ * JAX's `tree.transpose(outer_treedef, inner_treedef, pytree)`: turns a tree of structure
+ * `outer` whose leaves are trees of structure `inner` into a tree of structure `inner` whose
+ * leaves are trees of structure `outer`. With `inner` null it is read from the first subtree.
+ */
+export function transpose<T = any>(outer: TreeDef, inner: TreeDef | null | undefined, t: unknown): T {
+  for (const [name, d] of [["outerTreedef", outer], ["innerTreedef", inner]] as const)
+    if (d !== null && d !== undefined && !isTreeDef(d))
+      throw new TypeError(`tree.transpose: ${name} must be a tree structure (from tree.structure), got ${typeof d}`);
+  const subtrees = flattenUpTo(outer, t, "tree.transpose: the outer structure");
+  if (inner === null || inner === undefined) {
+    if (subtrees.length === 0) throw new TypeError("tree.transpose: the outer structure has no leaves, so innerTreedef cannot be inferred; pass it");
+    inner = structure(subtrees[0]);
+  }
+  const innerDef = inner;
+  const rows = subtrees.map((sub, i) => {
+    const got = structure(sub);
+    if (!treeDefEqual(got, innerDef))
+      throw new TypeError(`tree.transpose: leaf ${i} of the outer structure ${treeDefString(outer)} has structure ${treeDefString(got)}, expected the inner structure ${treeDefString(innerDef)}`);
+    return flatten(sub)[0];
+  });
+  const columns = range(numLeaves(innerDef)).map((j) => unflatten(outer, rows.map((r) => r[j])));
+  return unflatten<T>(innerDef, columns);
+}
+
+const range = (n: number): number[] => globalThis.Array.from({ length: n }, (_, i) => i);
+
+function isTreeDef(d: unknown): d is TreeDef {
+  return d !== null && typeof d === "object" && ["leaf", "none", "list", "dict", "custom"].includes((d as { kind?: string }).kind ?? "");
 }
 
 /**

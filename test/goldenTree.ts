@@ -75,3 +75,11 @@ export function compareTree(got: unknown, exp: EncTree, rtol: number, atol: numb
   });
   if (bad > 6) errs.push(`${path}: ... ${bad} mismatches in all`);
 }
+
+/** Decodes an encoded tree of arrays (lists, {dict}, null) into jaxts arrays. */
+export function decodeTree(e: EncTree): unknown {
+  if (e === null) return null;
+  if (Array.isArray(e)) return e.map(decodeTree);
+  if ("dict" in e) return Object.fromEntries(Object.entries(e.dict).map(([k, v]) => [k, decodeTree(v)]));
+  return decodeInput(e);
+}

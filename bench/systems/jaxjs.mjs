@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { MLP, mapObject, summarize } from "../common.mjs";
+import { LSTM, MLP, mapObject, summarize } from "../common.mjs";
 
 const require = createRequire(import.meta.url);
 let jax;
@@ -82,6 +82,42 @@ export async function setup(cell, d) {
         check: async (l) => [(await read(l))[0]],
       };
     }
+    case "lstmStep": {
+      // jax-js 0.1.25 has no lax.scan: the 50 steps are a JS loop unrolled inside one jit
+      // (traced once, 50 copies of the cell in the program). Arguments used again take `.ref`.
+      let params = mapObject(d.params, arr);
+      const xs = arr(d.xs);
+      const y = arr(d.y);
+      function loss(p, xs, y) {
+        let h = np.zeros([LSTM.batch, LSTM.hidden]);
+        let c = np.zeros([LSTM.batch, LSTM.hidden]);
+        for (let t = 0; t < LSTM.time; t++) {
+          const z = np.matmul(np.concatenate([xs.ref.slice(t), h], 1), p.kernel.ref).add(p.bias.ref);
+          const [i, j, f, o] = np.split(z, 4, 1);
+          c = nn.sigmoid(i).mul(np.tanh(j)).add(c.mul(nn.sigmoid(f.add(1))));
+          h = np.tanh(c.ref).mul(nn.sigmoid(o));
+        }
+        xs.dispose();
+        c.dispose();
+        p.kernel.dispose();
+        p.bias.dispose();
+        return np.mean(np.square(h.sub(y)));
+      }
+      const step = jit((p, xs, y) => {
+        const [l, g] = valueAndGrad(loss)(tree.ref(p), xs, y);
+        return [l, tree.map((w, gw) => w.sub(gw.mul(LSTM.lr)), p, g)];
+      });
+      return {
+        async run(keep) {
+          const [l, next] = step(params, xs.ref, y.ref); // consumes the old params
+          params = next;
+          await jax.blockUntilReady([l, params]);
+          if (keep) return l;
+          l.dispose();
+        },
+        check: async (l) => [(await read(l))[0]],
+      };
+    }
     case "tinyJit": {
       const x = arr(d.x);
       const f = jit((x) => x.mul(2).add(1));
@@ -91,6 +127,17 @@ export async function setup(cell, d) {
       const a = arr(d.a);
       const b = arr(d.b);
       return op(() => np.add(a.ref, b.ref));
+    }
+    case "scan1000": {
+      // jax-js has no scan: a JS loop of eager ops over pre-split rows of xs (ops consume
+      // their operands, so the kept arrays are passed as `.ref`).
+      const c0 = arr(d.c);
+      const rows = Array.from({ length: d.xs.shape[0] }, (_, t) => arr({ shape: d.xs.shape.slice(1), data: d.xs.data.subarray(t * 16, (t + 1) * 16) }));
+      return op(() => {
+        let c = c0.ref;
+        for (const x of rows) c = np.sin(c).mul(0.5).add(x.ref);
+        return c;
+      });
     }
     default:
       throw new Error(`jax-js: unknown cell ${cell}`);

@@ -3,7 +3,7 @@
 // JAXTS_DEVICE=cpu|wasm|webgpu forces one.
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { MLP, mapObject, summarize } from "../common.mjs";
+import { LSTM, MLP, mapObject, summarize } from "../common.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const entry = process.env.JAXTS_ENTRY ?? `${root}dist/src/index.js`;
@@ -51,7 +51,7 @@ function op(f) {
 }
 
 export async function setup(cell, d) {
-  const { numpy: np, nn, jit, valueAndGrad, tree } = jx;
+  const { numpy: np, nn, jit, valueAndGrad, tree, lax } = jx;
   switch (cell) {
     case "matmul512":
     case "matmul1024": {
@@ -97,6 +97,47 @@ export async function setup(cell, d) {
         check: async (l) => [(await read(l))[0]],
       };
     }
+    case "lstmStep": {
+      // The time loop is a lax.scan, so the step is traced once and compiled as one program.
+      const { lax, nn: nnx } = jx;
+      let params = mapObject(d.params, arr);
+      const xs = arr(d.xs);
+      const y = arr(d.y);
+      const H = LSTM.hidden;
+      const gate = (z, k) => z.slice([null, null], [k * H, (k + 1) * H]);
+      function loss(p, xs, y) {
+        const zeros = np.zeros([LSTM.batch, H]);
+        const [[h]] = lax.scan(
+          ([h, c], x) => {
+            const z = np.matmul(np.concatenate([x, h], 1), p.kernel).add(p.bias);
+            const c2 = nnx.sigmoid(gate(z, 0)).mul(np.tanh(gate(z, 1))).add(c.mul(nnx.sigmoid(gate(z, 2).add(1))));
+            return [[np.tanh(c2).mul(nnx.sigmoid(gate(z, 3))), c2], null];
+          },
+          [zeros, zeros],
+          xs,
+        );
+        return np.mean(np.square(h.sub(y)));
+      }
+      const step = jit(
+        (p, xs, y) => {
+          const [l, g] = valueAndGrad(loss)(p, xs, y);
+          return [l, tree.map((w, gw) => w.sub(gw.mul(LSTM.lr)), p, g)];
+        },
+        { device },
+      );
+      return {
+        async run(keep) {
+          const [l, next] = step(params, xs, y);
+          await block(l);
+          for (const w of tree.leaves(next)) await block(w);
+          for (const w of tree.leaves(params)) w.dispose();
+          params = next;
+          if (keep) return l;
+          l.dispose();
+        },
+        check: async (l) => [(await read(l))[0]],
+      };
+    }
     case "tinyJit": {
       const x = arr(d.x);
       const f = jit((x) => x.mul(2).add(1), { device });
@@ -106,6 +147,13 @@ export async function setup(cell, d) {
       const a = arr(d.a);
       const b = arr(d.b);
       return op(() => np.add(a, b));
+    }
+    case "scan1000": {
+      // The whole loop is one compiled module: one call from JS per 1000 steps.
+      const c = arr(d.c);
+      const xs = arr(d.xs);
+      const f = jit((c, xs) => lax.scan((c, x) => [np.sin(c).mul(0.5).add(x), null], c, xs)[0], { device });
+      return op(() => f(c, xs));
     }
     default:
       throw new Error(`jaxts: unknown cell ${cell}`);

@@ -5,7 +5,7 @@
 // never uses its threaded build under Node, and setThreadsCount(1) pins XNNPACK to one thread.
 import { createRequire } from "node:module";
 import path from "node:path";
-import { MLP, mapObject, summarize } from "../common.mjs";
+import { LSTM, MLP, mapObject, summarize } from "../common.mjs";
 
 const require = createRequire(import.meta.url);
 let tf;
@@ -81,6 +81,30 @@ export async function setup(cell, d) {
         check: async (l) => [(await read(l))[0]],
       };
     }
+    case "lstmStep": {
+      // tfjs has no scan or jit: the 50 steps are a JS loop of tf.basicLSTMCell (tfjs's own
+      // LSTM cell op, the same math as the other systems), run eagerly under minimize's tape.
+      const p = mapObject(d.params, (v) => tf.variable(tensor(v)));
+      const xs = tf.unstack(tensor(d.xs)); // T tensors [batch, input], made once (untimed)
+      const y = tensor(d.y);
+      const forgetBias = tf.scalar(1);
+      const loss = () => {
+        let h = tf.zeros([LSTM.batch, LSTM.hidden]);
+        let c = tf.zeros([LSTM.batch, LSTM.hidden]);
+        for (const x of xs) [c, h] = tf.basicLSTMCell(forgetBias, p.kernel, p.bias, x, c, h);
+        return tf.mean(tf.square(tf.sub(h, y)));
+      };
+      const opt = tf.train.sgd(LSTM.lr);
+      const vars = Object.values(p);
+      return {
+        run(keep) {
+          const l = opt.minimize(loss, true, vars);
+          if (keep) return l;
+          l.dispose();
+        },
+        check: async (l) => [(await read(l))[0]],
+      };
+    }
     case "tinyJit": {
       // tfjs has no jit: the same two ops, eagerly, under tidy.
       const x = tensor(d.x);
@@ -90,6 +114,18 @@ export async function setup(cell, d) {
       const a = tensor(d.a);
       const b = tensor(d.b);
       return op(() => tf.add(a, b));
+    }
+    case "scan1000": {
+      // tfjs has no scan: a JS loop of the eager ops, under tidy, over pre-split rows of xs.
+      const c0 = tensor(d.c);
+      const rows = tf.unstack(tensor(d.xs));
+      return op(() =>
+        tf.tidy(() => {
+          let c = c0;
+          for (const x of rows) c = tf.add(tf.mul(tf.sin(c), 0.5), x);
+          return c;
+        }),
+      );
     }
     default:
       throw new Error(`tfjs: unknown cell ${cell}`);

@@ -3,6 +3,9 @@
  * Kernels are loop nests over an index space computing scalar expressions (map kernels, which
  * may hold one reduction), contractions with packed operands and a fused epilogue (matmul), or
  * host steps that run a primitive through the reference interpreter on views of the buffers.
+ * Structured control flow (cond, while, scan) is a loop step around a body region of steps,
+ * or a branch step choosing one of several regions, so a renderer emits the loop itself
+ * instead of calling out per iteration.
  * Target-neutral: the wasm renderer (and later WGSL) turns each kernel into code.
  */
 import type { DType } from "../../ir/dtype.js";
@@ -12,7 +15,29 @@ import { primitiveName } from "../../ir/primitives.js";
 import { type IExpr, type IVar, showIExpr } from "./iexpr.js";
 import { type SExpr, showSExpr } from "./sexpr.js";
 
-export type BufferKind = "input" | "output" | "temp" | "scratch";
+export type BufferKind = "input" | "output" | "temp" | "scratch" | "view";
+
+/**
+ * A window of another buffer that moves with a loop's iteration: its address is the base's
+ * plus `t * strideBytes`, t the iteration index of loop `loop` (a scan's xs and ys slices, so
+ * the body reads and writes the stacked arrays in place).
+ */
+export interface ViewOf {
+  readonly base: number;
+  readonly loop: number;
+  readonly strideBytes: number;
+}
+
+/**
+ * A double-buffered loop carry: the buffer `even` on even trips of loop `loop` (counted from
+ * 0), `odd` on odd ones. A carry is read through one such view and its new value written
+ * through the opposite one, so a trip never copies its carries.
+ */
+export interface SwapOf {
+  readonly loop: number;
+  readonly even: number;
+  readonly odd: number;
+}
 
 export interface BufferDecl {
   readonly id: number;
@@ -24,6 +49,16 @@ export interface BufferDecl {
   readonly size: number;
   /** Byte offset in the call's arena (temps and scratch), set by the memory plan. */
   offset: number;
+  /** For kind "view": what it is a window of. */
+  readonly view?: ViewOf;
+  /** For kind "view": the two buffers it alternates between. */
+  readonly swap?: SwapOf;
+  /**
+   * The loop whose body created this buffer (written before it is read in every iteration, so
+   * it lives for one iteration); undefined for buffers of the top level, which live across
+   * every loop that uses them.
+   */
+  readonly loop?: number;
 }
 
 export const bufferBytes = (b: BufferDecl): number => b.size * itemSize[b.dtype];
@@ -72,6 +107,9 @@ export interface MatmulKernel {
 
 export type HostInput = { readonly buf: number } | { readonly literal: number; readonly dtype: DType };
 
+/** The buffers whose addresses a host step's call passes, in order: buffer inputs, then outputs. */
+export const hostStepBuffers = (s: HostStep): number[] => [...s.inputs.flatMap((i) => ("buf" in i ? [i.buf] : [])), ...s.outputs];
+
 /** A primitive with no native kernel yet: the reference implementation on buffer views. */
 export interface HostStep {
   readonly kind: "host";
@@ -81,7 +119,62 @@ export interface HostStep {
   readonly outputs: readonly number[];
 }
 
-export type Step = MapKernel | MatmulKernel | HostStep;
+/**
+ * A loop: `scan` (a static trip count, `length`) or `while` (until the `cond` region leaves
+ * zero in the bool scalar buffer `pred`). Each trip runs `cond` (while), then `body`; carries
+ * are double-buffered (SwapOf views), and every buffer created in the body is dead between
+ * trips. Views with `loop === id` move with the iteration index t (`length - 1 - i`
+ * when `reverse`). `unroll` trips' bodies run per loop jump (a code-size hint only).
+ */
+export interface LoopStep {
+  readonly kind: "loop";
+  readonly name: string;
+  readonly id: number;
+  readonly length: number | null;
+  readonly reverse: boolean;
+  readonly unroll: number;
+  readonly cond: { readonly steps: readonly Step[]; readonly pred: number } | null;
+  readonly body: readonly Step[];
+  /** Run after the loop when it made an odd number of trips (the carries then sit in their second buffers). */
+  readonly oddExit: readonly Step[];
+}
+
+/** `cond`/`switch`: runs region `clamp(index, 0, regions.length - 1)`, the index an int32 scalar buffer. */
+export interface BranchStep {
+  readonly kind: "branch";
+  readonly name: string;
+  readonly index: number;
+  readonly regions: readonly (readonly Step[])[];
+}
+
+/** Steps that run code over buffers (as opposed to structured control flow around other steps). */
+export type LeafStep = MapKernel | MatmulKernel | HostStep;
+export type Step = LeafStep | LoopStep | BranchStep;
+
+/** The buffers whose memory a buffer is (itself, or what its views and swaps point into). */
+export function bufferRoots(buffers: readonly BufferDecl[], b: number): number[] {
+  const d = buffers[b]!;
+  if (d.view) return bufferRoots(buffers, d.view.base);
+  if (d.swap) return [...bufferRoots(buffers, d.swap.even), ...bufferRoots(buffers, d.swap.odd)];
+  return [b];
+}
+
+/** Every leaf step, in program order (loop bodies and branch regions included, once each). */
+export function leafSteps(steps: readonly Step[]): LeafStep[] {
+  const out: LeafStep[] = [];
+  const walk = (ss: readonly Step[]) => {
+    for (const s of ss) {
+      if (s.kind === "loop") {
+        if (s.cond) walk(s.cond.steps);
+        walk(s.body);
+        walk(s.oddExit);
+      } else if (s.kind === "branch") s.regions.forEach(walk);
+      else out.push(s);
+    }
+  };
+  walk(steps);
+  return out;
+}
 
 export interface Program {
   /** The optimized jaxpr this program computes. */
@@ -91,12 +184,17 @@ export interface Program {
   readonly inputs: readonly number[];
   readonly outputs: readonly number[];
   readonly steps: readonly Step[];
+  /**
+   * Scratch int32 buffer where a host step's call leaves the addresses of its buffers (buffer
+   * inputs, then outputs) for the host to read; present when the program has host steps.
+   */
+  readonly hostArgs?: number;
   /** Bytes of the per-call arena that holds temps and scratch (after planning). */
   arenaBytes: number;
 }
 
 /** Buffers a step reads. */
-export function stepReads(step: Step): number[] {
+export function stepReads(step: LeafStep): number[] {
   const out = new Set<number>();
   const visit = (roots: readonly SExpr[]) => {
     const seen = new Set<number>();
@@ -153,7 +251,7 @@ export function stepReads(step: Step): number[] {
 }
 
 /** Buffers a step writes. */
-export function stepWrites(step: Step): number[] {
+export function stepWrites(step: LeafStep): number[] {
   switch (step.kind) {
     case "map":
       return step.outs.map((o) => o.buf);
@@ -168,14 +266,48 @@ export function stepWrites(step: Step): number[] {
 export function showProgram(p: Program): string {
   const bufName = (id: number) => {
     const b = p.buffers[id]!;
-    return b.kind === "input" ? `in${b.index}` : b.kind === "output" ? `out${b.index}` : `t${id}`;
+    return b.kind === "input" ? `in${b.index}` : b.kind === "output" ? `out${b.index}` : b.kind === "view" ? `v${id}` : `t${id}`;
   };
   const lines: string[] = [];
   const temps = p.buffers.filter((b) => b.kind === "temp" || b.kind === "scratch");
   lines.push(`program: ${p.inputs.length} inputs, ${p.outputs.length} outputs, ${temps.length} temps in a ${p.arenaBytes}-byte arena`);
   for (const b of temps) lines.push(`  ${bufName(b.id)}: ${b.dtype}[${b.shape.join(",")}] ${b.kind} @${b.offset}`);
-  for (const s of p.steps) {
+  for (const b of p.buffers) {
+    if (b.view) lines.push(`  ${bufName(b.id)}: ${b.dtype}[${b.shape.join(",")}] view of ${bufName(b.view.base)} + t${b.view.loop}*${b.view.strideBytes}B`);
+    if (b.swap) lines.push(`  ${bufName(b.id)}: ${b.dtype}[${b.shape.join(",")}] ${bufName(b.swap.even)} on even trips of loop ${b.swap.loop}, else ${bufName(b.swap.odd)}`);
+  }
+  const show = (steps: readonly Step[], ind: string) => {
+    const at = lines.length;
+    showSteps(steps);
+    for (let i = at; i < lines.length; i++) lines[i] = ind + lines[i];
+  };
+  const showSteps = (steps: readonly Step[]) => {
+  for (const s of steps) {
     switch (s.kind) {
+      case "loop": {
+        const trips = s.length === null ? "while" : `t${s.id}<${s.length}${s.reverse ? " reversed" : ""}${s.unroll > 1 ? ` unroll ${s.unroll}` : ""}`;
+        lines.push(`${s.name}: loop [${trips}] {`);
+        if (s.cond) {
+          lines.push(`  cond -> ${bufName(s.cond.pred)}:`);
+          show(s.cond.steps, "    ");
+        }
+        lines.push("  body:");
+        show(s.body, "    ");
+        if (s.oddExit.length) {
+          lines.push("  after an odd number of trips:");
+          show(s.oddExit, "    ");
+        }
+        lines.push("}");
+        break;
+      }
+      case "branch":
+        lines.push(`${s.name}: branch on ${bufName(s.index)} {`);
+        s.regions.forEach((r, k) => {
+          lines.push(`  case ${k}:`);
+          show(r, "    ");
+        });
+        lines.push("}");
+        break;
       case "map": {
         const names = new Map<number, string>();
         s.vars.forEach((v, i) => names.set(v.id, `i${i}`));
@@ -204,5 +336,7 @@ export function showProgram(p: Program): string {
       }
     }
   }
+  };
+  showSteps(p.steps);
   return lines.join("\n");
 }

@@ -7,15 +7,19 @@
  *    reshape, transpose, squeeze, rev, slice, pad, concatenate, convertElementType, iota) are
  *    index arithmetic and join every consumer kernel; a reduction or contraction starts a
  *    kernel that absorbs its producers, and becomes the core of its consumer's kernel (an
- *    epilogue) when that consumer is elementwise over the same index space. Everything else is
- *    a host step. What a kernel computes is materialized in a buffer; the rest is never stored.
+ *    epilogue) when that consumer is elementwise over the same index space. cond, while and
+ *    scan stand alone, as do host steps (everything else). What a kernel computes is
+ *    materialized in a buffer; the rest is never stored.
  * 3. Build each kernel's scalar expressions by walking from its root back to materialized
- *    values, translating views into index expressions.
+ *    values, translating views into index expressions. cond, while and scan become branch and
+ *    loop steps whose regions are their sub-jaxprs lowered the same way (steps 1-4, on the
+ *    buffers of the enclosing program: carries double-buffered, scan's xs and ys as views
+ *    moving with the iteration), with loop-invariant kernels hoisted out of loops.
  * 4. Canonicalize loop nests (drop unit dims, merge dims every access walks contiguously) and
- *    plan the memory of temporaries.
+ *    plan the memory of temporaries (per iteration inside loops).
  */
-import { shapeSize, shapesEqual } from "../../ir/aval.js";
-import { type DType, castScalar } from "../../ir/dtype.js";
+import { type ShapedArray, shapeSize, shapesEqual } from "../../ir/aval.js";
+import { type DType, castScalar, itemSize } from "../../ir/dtype.js";
 import { type Atom, type Eqn, type Jaxpr, Literal, Var } from "../../ir/jaxpr.js";
 import { type Params, type Primitive, isBinary, isComparison, isUnary } from "../../ir/primitives.js";
 import {
@@ -35,7 +39,7 @@ import {
   newVar,
   unravel,
 } from "./iexpr.js";
-import type { BufferDecl, BufferKind, HostInput, MapKernel, MapOutput, MatmulKernel, Program, Step } from "./kernel.js";
+import { type BufferDecl, type BufferKind, type HostInput, type MapKernel, type MapOutput, type MatmulKernel, type Program, type Step, type SwapOf, type ViewOf, bufferRoots, hostStepBuffers, leafSteps, stepReads, stepWrites } from "./kernel.js";
 import { optimizeJaxpr } from "./passes.js";
 import { planMemory } from "./plan.js";
 import { NodeFactory, type ReduceOp, type SExpr, children as childrenOf, indexExprs } from "./sexpr.js";
@@ -149,11 +153,66 @@ function dotDims(e: Eqn): DotDims {
   };
 }
 
+/** What the lowering of a program and of its nested regions (loop bodies, branches) shares. */
+class LowerContext {
+  /** Every buffer, by id (an entry may be replaced, e.g. when a hoisted kernel's output moves out of a loop). */
+  readonly buffers: BufferDecl[] = [];
+  readonly f = new NodeFactory();
+  kernelCount = 0;
+  loopCount = 0;
+  /** The loop whose body is being lowered (buffers created now live one iteration). */
+  loop: number | undefined = undefined;
+  readonly minFlops: number;
+  readonly MR: number;
+  readonly NR: number;
+  constructor(readonly opts: LowerOptions) {
+    this.minFlops = opts.matmulMinFlops ?? 16384;
+    [this.MR, this.NR] = opts.matmulTile ?? [4, 8];
+  }
+  addBuffer(kind: BufferKind, index: number, dtype: DType, shape: readonly number[], view?: ViewOf, swap?: SwapOf): number {
+    const id = this.buffers.length;
+    const loop = kind === "temp" || kind === "scratch" ? this.loop : undefined;
+    this.buffers.push({
+      id,
+      kind,
+      index,
+      dtype,
+      shape,
+      size: shapeSize(shape),
+      offset: -1,
+      ...(view ? { view } : {}),
+      ...(swap ? { swap } : {}),
+      ...(loop !== undefined ? { loop } : {}),
+    });
+    return id;
+  }
+  nextName(what: string): string {
+    return `k${this.kernelCount++}_${what}`;
+  }
+}
+
 export function lowerJaxpr(input: Jaxpr, opts: LowerOptions = {}): Program {
   const jaxpr = optimizeJaxpr(input);
+  const ctx = new LowerContext(opts);
+  const inputs = [...jaxpr.constvars, ...jaxpr.invars].map((v, k) => ctx.addBuffer("input", k, v.aval.dtype, v.aval.shape));
+  const outputs = jaxpr.outs.map((a, k) => ctx.addBuffer("output", k, a.aval.dtype, a.aval.shape));
+  const steps = lowerRegion(ctx, jaxpr, inputs, outputs);
+  const hostArity = Math.max(0, ...leafSteps(steps).map((s) => (s.kind === "host" ? hostStepBuffers(s).length : 0)));
+  const hostArgs = hostArity > 0 ? ctx.addBuffer("scratch", -1, "int32", [hostArity]) : undefined;
+  const program: Program = { jaxpr, buffers: ctx.buffers, inputs, outputs, steps, arenaBytes: 0, ...(hostArgs !== undefined ? { hostArgs } : {}) };
+  planMemory(program);
+  return program;
+}
+
+/**
+ * Lowers an (optimized) jaxpr whose inputs (constvars, then invars) live in `inBufs` into
+ * steps that leave its outputs in `outBufs` (null: not needed). An output computed by one of
+ * the region's kernels is written there directly; any other (an input, a literal, a repeat) is
+ * copied at the end.
+ */
+function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[], outBufs: readonly (number | null)[]): Step[] {
   const eqns = jaxpr.eqns;
-  const minFlops = opts.matmulMinFlops ?? 16384;
-  const [MR, NR] = opts.matmulTile ?? [4, 8];
+  const { minFlops, MR, NR } = ctx;
 
   const producer = new Map<Var, number>();
   const consumers = new Map<Var, number[]>();
@@ -280,34 +339,22 @@ export function lowerJaxpr(input: Jaxpr, opts: LowerOptions = {}): Program {
   }
 
   // ---- buffers ----
-  const buffers: BufferDecl[] = [];
-  const addBuffer = (kind: BufferKind, index: number, dtype: DType, shape: readonly number[]): number => {
-    const id = buffers.length;
-    buffers.push({ id, kind, index, dtype, shape, size: shapeSize(shape), offset: -1 });
-    return id;
-  };
+  const addBuffer = (kind: BufferKind, index: number, dtype: DType, shape: readonly number[]): number => ctx.addBuffer(kind, index, dtype, shape);
   const bufOf = new Map<Var, number>();
-  const allInvars = [...jaxpr.constvars, ...jaxpr.invars];
-  const inputs = allInvars.map((v, k) => {
-    const id = addBuffer("input", k, v.aval.dtype, v.aval.shape);
-    bufOf.set(v, id);
-    return id;
-  });
+  [...jaxpr.constvars, ...jaxpr.invars].forEach((v, k) => bufOf.set(v, inBufs[k]!));
   const rootVars = new Set<Var>();
   for (const g of groups) for (const v of eqns[g.root]!.outVars) rootVars.add(v);
-  const outputs = jaxpr.outs.map((a, k) => {
-    const id = addBuffer("output", k, a.aval.dtype, a.aval.shape);
-    if (a instanceof Var && !bufOf.has(a) && rootVars.has(a)) bufOf.set(a, id);
-    return id;
+  jaxpr.outs.forEach((a, k) => {
+    const id = outBufs[k];
+    if (id !== null && id !== undefined && a instanceof Var && !bufOf.has(a) && rootVars.has(a)) bufOf.set(a, id);
   });
   const ordered = [...groups].sort((a, b) => a.root - b.root);
   for (const g of ordered)
     for (const v of eqns[g.root]!.outVars) if (!bufOf.has(v)) bufOf.set(v, addBuffer("temp", -1, v.aval.dtype, v.aval.shape));
 
   // ---- expressions ----
-  const f = new NodeFactory();
+  const f = ctx.f;
   const steps: Step[] = [];
-  let kernelCount = 0;
 
   const buildExprs = (g: Group) => {
     const memo = new Map<string, SExpr>();
@@ -513,7 +560,12 @@ export function lowerJaxpr(input: Jaxpr, opts: LowerOptions = {}): Program {
 
   for (const g of ordered) {
     const root = eqns[g.root]!;
-    const name = `k${kernelCount++}_${g.kind === "host" ? root.primitive : g.core !== null ? eqns[g.core]!.primitive : root.primitive}`;
+    const name = ctx.nextName(g.kind === "host" ? root.primitive : g.core !== null ? eqns[g.core]!.primitive : root.primitive);
+    if (g.kind === "host" && controlFlowPrims.has(root.primitive)) {
+      const operands = root.inputs.map((a) => atomBuffer(ctx, steps, a, bufOf));
+      steps.push(...lowerControlFlow(ctx, root, name, operands, root.outVars.map((v) => bufOf.get(v)!)));
+      continue;
+    }
     if (g.kind === "host") {
       const ins: HostInput[] = root.inputs.map((a) =>
         a instanceof Literal ? { literal: castScalar(a.value, a.aval.dtype), dtype: a.aval.dtype } : { buf: bufOf.get(a)! },
@@ -580,19 +632,180 @@ export function lowerJaxpr(input: Jaxpr, opts: LowerOptions = {}): Program {
 
   // ---- outputs not computed in place: literals, inputs, repeats ----
   jaxpr.outs.forEach((a, k) => {
-    const outBuf = outputs[k]!;
+    const outBuf = outBufs[k];
+    if (outBuf === null || outBuf === undefined) return;
     if (a instanceof Var && bufOf.get(a) === outBuf) return;
-    if (a.aval.size === 0) return;
-    const vars = a.aval.shape.map((n) => newVar(n, "i"));
-    const idx = vars.map(ivar);
-    const value =
-      a instanceof Literal ? f.const(castScalar(a.value, a.aval.dtype), a.aval.dtype) : f.load(bufOf.get(a)!, flatten(idx, a.aval.shape), a.aval.dtype);
-    steps.push(canonicalize(f, { kind: "map", name: `k${kernelCount++}_output${k}`, vars, outs: [{ buf: outBuf, value, index: flatten(idx, a.aval.shape) }] }));
+    steps.push(...copySteps(ctx, a instanceof Literal ? a : bufOf.get(a)!, a.aval, outBuf, `output${k}`));
   });
+  return steps;
+}
 
-  const program: Program = { jaxpr, buffers, inputs, outputs, steps, arenaBytes: 0 };
-  planMemory(program);
-  return program;
+/** A map kernel that stores a literal or a whole buffer into `to` (none for empty arrays). */
+function copySteps(ctx: LowerContext, from: Literal | number, aval: ShapedArray, to: number, what: string): Step[] {
+  if (aval.size === 0) return [];
+  const f = ctx.f;
+  const vars = aval.shape.map((n) => newVar(n, "i"));
+  const index = flatten(vars.map(ivar), aval.shape);
+  const value = from instanceof Literal ? f.const(castScalar(from.value, aval.dtype), aval.dtype) : f.load(from, index, aval.dtype);
+  return [canonicalize(f, { kind: "map", name: ctx.nextName(what), vars, outs: [{ buf: to, value, index }] })];
+}
+
+/** The buffer holding an operand: a literal is stored into a fresh temporary first. */
+function atomBuffer(ctx: LowerContext, steps: Step[], a: Atom, bufOf: ReadonlyMap<Var, number>): number {
+  if (a instanceof Var) return bufOf.get(a)!;
+  const t = ctx.addBuffer("temp", -1, a.aval.dtype, a.aval.shape);
+  steps.push(...copySteps(ctx, a, a.aval, t, "literal"));
+  return t;
+}
+
+// ---- structured control flow ----
+
+const controlFlowPrims = new Set<Primitive>(["cond", "while", "scan"]);
+
+/**
+ * The carries of loop `id` as its body sees them. A carry the body changes is double-buffered:
+ * its own buffer and a second one (both alive for the whole loop) alternate between being read
+ * (`cur`) and written (`next`) from trip to trip, so no trip copies a carry; after an odd
+ * number of trips the result sits in the second buffer and `oddExit` copies it back. A carry
+ * the body returns unchanged is read in place and never written.
+ */
+function loopCarries(ctx: LowerContext, id: number, body: Jaxpr, carryIn: number, carries: readonly number[]) {
+  const unchanged = carries.map((_, k) => body.outs[k] === body.invars[carryIn + k]);
+  const cur: number[] = [];
+  const next: (number | null)[] = [];
+  const oddExit: Step[] = [];
+  carries.forEach((c, k) => {
+    if (unchanged[k]) {
+      cur.push(c);
+      next.push(null);
+      return;
+    }
+    const { dtype, shape } = ctx.buffers[c]!;
+    const second = ctx.addBuffer("temp", -1, dtype, shape);
+    cur.push(ctx.addBuffer("view", -1, dtype, shape, undefined, { loop: id, even: c, odd: second }));
+    next.push(ctx.addBuffer("view", -1, dtype, shape, undefined, { loop: id, even: second, odd: c }));
+    oddExit.push(...copySteps(ctx, second, body.outs[k]!.aval, c, `carry${k}`));
+  });
+  return { cur, next, oddExit };
+}
+
+/**
+ * Loop-invariant code motion: a kernel of the loop's body that reads only buffers the loop
+ * never writes (constants, values computed before the loop, what earlier hoisted kernels
+ * computed) computes the same on every trip, so it runs once, before the loop, and its
+ * outputs live across the loop (packing a weight matrix for a matmul, a function of the
+ * constants). Host steps stay (they are rare and may be costly to run when a while loop makes
+ * no trip).
+ */
+function hoistInvariants(ctx: LowerContext, id: number, body: readonly Step[], cond: readonly Step[] = []): { hoisted: Step[]; body: Step[] } {
+  const writes = new Map<number, number>();
+  for (const s of leafSteps([...cond, ...body]))
+    for (const b of stepWrites(s)) for (const r of bufferRoots(ctx.buffers, b)) writes.set(r, (writes.get(r) ?? 0) + 1);
+  const varies = (b: number): boolean => {
+    const d = ctx.buffers[b]!;
+    if (d.view?.loop === id || d.swap?.loop === id) return true;
+    return bufferRoots(ctx.buffers, b).some((r) => (writes.get(r) ?? 0) > 0);
+  };
+  const hoisted: Step[] = [];
+  const kept: Step[] = [];
+  for (const s of body) {
+    if (s.kind !== "map" && s.kind !== "matmul") {
+      kept.push(s);
+      continue;
+    }
+    const own = stepWrites(s);
+    const movable =
+      own.every((b) => ctx.buffers[b]!.loop === id && writes.get(b) === 1) &&
+      stepReads(s).every((b) => own.includes(b) || !varies(b));
+    if (!movable) {
+      kept.push(s);
+      continue;
+    }
+    hoisted.push(s);
+    for (const b of own) {
+      writes.delete(b);
+      const { loop: _, ...rest } = ctx.buffers[b]!;
+      ctx.buffers[b] = ctx.loop === undefined ? rest : { ...rest, loop: ctx.loop };
+    }
+  }
+  return { hoisted, body: kept };
+}
+
+/** Runs `f` with buffers created meanwhile scoped to one iteration of loop `id`. */
+function inLoop<T>(ctx: LowerContext, id: number, f: () => T): T {
+  const saved = ctx.loop;
+  ctx.loop = id;
+  try {
+    return f();
+  } finally {
+    ctx.loop = saved;
+  }
+}
+
+/**
+ * cond, while and scan as structured steps around their lowered sub-jaxprs. A loop's carries
+ * start as a copy of their initial values in the equation's output buffers and are
+ * double-buffered from there (loopCarries); scan's xs and ys are views of the stacked arrays at
+ * the iteration index. A cond's branches write its output buffers directly.
+ */
+function lowerControlFlow(ctx: LowerContext, e: Eqn, name: string, ins: readonly number[], outs: readonly number[]): Step[] {
+  const steps: Step[] = [];
+  const initCarries = (init: readonly number[], carries: readonly number[]) =>
+    carries.forEach((c, k) => steps.push(...copySteps(ctx, init[k]!, e.outVars[k]!.aval, c, `${name}_init${k}`)));
+  switch (e.primitive) {
+    case "cond": {
+      const { branches } = e.params as Params<"cond">;
+      const index = e.inputs[0]!;
+      const ops = ins.slice(1);
+      const region = (b: Jaxpr) => lowerRegion(ctx, optimizeJaxpr(b), ops, outs);
+      if (index instanceof Literal) {
+        const k = Math.min(Math.max(Math.trunc(index.value), 0), branches.length - 1);
+        return [...steps, ...region(branches[k]!)];
+      }
+      if (branches.length === 1) return region(branches[0]!);
+      steps.push({ kind: "branch", name, index: ins[0]!, regions: branches.map(region) });
+      return steps;
+    }
+    case "while": {
+      const p = e.params as Params<"while">;
+      const condConsts = ins.slice(0, p.condNconsts);
+      const bodyConsts = ins.slice(p.condNconsts, p.condNconsts + p.bodyNconsts);
+      initCarries(ins.slice(p.condNconsts + p.bodyNconsts), outs);
+      const id = ctx.loopCount++;
+      const bodyJaxpr = optimizeJaxpr(p.bodyJaxpr);
+      const { cur, next, oddExit } = loopCarries(ctx, id, bodyJaxpr, bodyConsts.length, outs);
+      const [cond, body] = inLoop(ctx, id, () => {
+        const pred = ctx.addBuffer("temp", -1, "bool", []);
+        const condSteps = lowerRegion(ctx, optimizeJaxpr(p.condJaxpr), [...condConsts, ...cur], [pred]);
+        return [{ steps: condSteps, pred }, lowerRegion(ctx, bodyJaxpr, [...bodyConsts, ...cur], next)] as const;
+      });
+      const { hoisted, body: loopBody } = hoistInvariants(ctx, id, body, cond.steps);
+      steps.push(...hoisted, { kind: "loop", name, id, length: null, reverse: false, unroll: 1, cond, body: loopBody, oddExit });
+      return steps;
+    }
+    case "scan": {
+      const p = e.params as Params<"scan">;
+      const consts = ins.slice(0, p.numConsts);
+      const carries = outs.slice(0, p.numCarry);
+      const xs = ins.slice(p.numConsts + p.numCarry);
+      const ys = outs.slice(p.numCarry);
+      initCarries(ins.slice(p.numConsts, p.numConsts + p.numCarry), carries);
+      if (p.length === 0) return steps;
+      const id = ctx.loopCount++;
+      const view = (base: number, aval: ShapedArray) =>
+        ctx.addBuffer("view", -1, aval.dtype, aval.shape.slice(1), { base, loop: id, strideBytes: (aval.size / p.length) * itemSize[aval.dtype] });
+      const xViews = xs.map((b, k) => view(b, e.inputs[p.numConsts + p.numCarry + k]!.aval));
+      const yViews = ys.map((b, k) => view(b, e.outVars[p.numCarry + k]!.aval));
+      const bodyJaxpr = optimizeJaxpr(p.jaxpr);
+      const { cur, next, oddExit } = loopCarries(ctx, id, bodyJaxpr, consts.length, carries);
+      const { hoisted, body } = hoistInvariants(ctx, id, inLoop(ctx, id, () => lowerRegion(ctx, bodyJaxpr, [...consts, ...cur, ...xViews], [...next, ...yViews])));
+      const unroll = Math.max(1, Math.min(p.unroll, p.length));
+      steps.push(...hoisted, { kind: "loop", name, id, length: p.length, reverse: p.reverse, unroll, cond: null, body, oddExit });
+      return steps;
+    }
+    default:
+      throw new Error(`internal: ${e.primitive} is not structured control flow`);
+  }
 }
 
 /**

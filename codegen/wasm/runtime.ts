@@ -10,7 +10,7 @@ import type { ShapedArray } from "../../ir/aval.js";
 import { type AnyTypedArray, type DType, itemSize } from "../../ir/dtype.js";
 import type { Params, Primitive } from "../../ir/primitives.js";
 import { DYNAMIC_EXTENT } from "../kernel/iexpr.js";
-import type { Program } from "../kernel/kernel.js";
+import { type Program, hostStepBuffers } from "../kernel/kernel.js";
 import { evalPrimitiveRef } from "../ref/index.js";
 import { erf, erfInv, erfc, nextafter, powC } from "../ref/special.js";
 import { type RenderedModule, renderProgram } from "./module.js";
@@ -404,26 +404,16 @@ export class WasmRuntime {
     const rendered = renderProgram(program, { relaxedSimd: this.relaxedSimd }, { shared: this.sharedMemory, maxPages: Math.ceil(this.allocator.maxBytes / WASM_PAGE) });
     const bytes = this.assemble(rendered.wat);
     const module = new WebAssembly.Module(bytes);
-    let ctx: { arena: number; ins: readonly number[]; outs: readonly number[] } | null = null;
-    const ptrOf = (buf: number): number => {
-      const d = program.buffers[buf]!;
-      switch (d.kind) {
-        case "input":
-          return ctx!.ins[d.index]!;
-        case "output":
-          return ctx!.outs[d.index]!;
-        default:
-          return ctx!.arena + d.offset;
-      }
-    };
-    const host = (i: number) => {
-      const step = program.steps[i]!;
-      if (step.kind !== "host") throw new Error(`internal: step ${i} is not a host step`);
+    // A host step's call leaves the addresses of its buffers (buffer inputs, then outputs) in a table.
+    const host = (index: number, table: number) => {
+      const step = rendered.hostSteps[index]!;
       const mem = this.memory.buffer;
+      const ptrs = new Int32Array(mem, table, hostStepBuffers(step).length);
+      let k = 0;
       const ins = step.inputs.map((inp) => {
         if ("buf" in inp) {
           const d = program.buffers[inp.buf]!;
-          return typedView(mem, d.dtype, ptrOf(inp.buf), d.size);
+          return typedView(mem, d.dtype, ptrs[k++]!, d.size);
         }
         const t = typedView(new ArrayBuffer(8), inp.dtype, 0, 1);
         t[0] = inp.literal;
@@ -438,9 +428,9 @@ export class WasmRuntime {
         e.outVars.map((v) => v.aval),
       );
       const mem2 = this.memory.buffer;
-      step.outputs.forEach((buf, k) => {
+      step.outputs.forEach((buf, j) => {
         const d = program.buffers[buf]!;
-        typedView(mem2, d.dtype, ptrOf(buf), d.size).set(outs[k]!);
+        typedView(mem2, d.dtype, ptrs[k++]!, d.size).set(outs[j]!);
       });
     };
     const m: Record<string, (...x: number[]) => number> = {};
@@ -469,14 +459,12 @@ export class WasmRuntime {
         if (program.arenaBytes > 0) arena = this.allocate(program.arenaBytes);
         const insP = inputs.map((b) => b.ptr);
         const outsP = outs.map((b) => b.ptr);
-        ctx = { arena, ins: insP, outs: outsP };
         if (rendered.dynamic) entry(arena, n, ...insP, ...outsP);
         else entry(arena, ...insP, ...outsP);
       } catch (err) {
         for (const o of outs) this.free(o);
         throw err;
       } finally {
-        ctx = null;
         if (arena !== 0) this.allocator.release(arena, program.arenaBytes);
       }
       return outs;

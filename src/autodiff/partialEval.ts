@@ -11,6 +11,7 @@ import type { JArray } from "../core/array.js";
 import { BuilderTracer, JaxprBuilder } from "../core/builder.js";
 import { evalJaxpr, traceFlat } from "../core/evalJaxpr.js";
 import { type Interpreter, bind, checkNotLeaked, currentInterpreter, withInterpreter } from "../core/interpreter.js";
+import { partialEvalCond, partialEvalScan, partialEvalWhile } from "./controlFlowPartialEval.js";
 
 export class PartialEvalBuilder extends JaxprBuilder {
   constructor(parent: Interpreter, transformName: string) {
@@ -26,6 +27,9 @@ export class PartialEvalBuilder extends JaxprBuilder {
     if (!args.some((x) => this.isUnknown(x))) return withInterpreter(this.parent, () => this.parent.process(prim, args, params));
     if (prim === "jit") return partialEvalJit(this, args, params as Params<"jit">);
     if (prim === "checkpoint") return partialEvalCheckpoint(this, args, params as Params<"checkpoint">);
+    if (prim === "cond") return partialEvalCond(this, args, params as Params<"cond">);
+    if (prim === "scan") return partialEvalScan(this, args, params as Params<"scan">);
+    if (prim === "while") return partialEvalWhile(this, args, params as Params<"while">);
     return super.process(prim, args, params);
   }
 
@@ -45,13 +49,17 @@ export interface SplitJaxpr {
   numResiduals: number;
 }
 
-/** Splits a jaxpr into what can be computed from the known inputs and what must wait. */
-export function partialEvalJaxpr(jaxpr: Jaxpr, unknowns: readonly boolean[]): SplitJaxpr {
+/**
+ * Splits a jaxpr into what can be computed from the known inputs and what must wait.
+ * Outputs listed in `instantiate` are unknown even when computable (a loop's carry must keep
+ * one layout): their known values become residuals that the unknown half returns.
+ */
+export function partialEvalJaxpr(jaxpr: Jaxpr, unknowns: readonly boolean[], instantiate: readonly boolean[] = []): SplitJaxpr {
   const known = new JaxprBuilder(currentInterpreter(), "partial eval");
   const pe = new PartialEvalBuilder(known, "partial eval");
   const ins = jaxpr.invars.map((v, i) => (unknowns[i] ? pe.newArg(v.aval) : known.newArg(v.aval)));
   const outs = withInterpreter(pe, () => evalJaxpr(jaxpr, [], ins));
-  const outUnknowns = outs.map((o) => pe.isUnknown(o));
+  const outUnknowns = outs.map((o, i) => pe.isUnknown(o) || (instantiate[i] ?? false));
   const unknownClosed = pe.build(outs.filter((_, i) => outUnknowns[i]));
   const residuals = [...unknownClosed.consts];
   const knownClosed = known.build([...outs.filter((_, i) => !outUnknowns[i]), ...residuals]);
@@ -98,7 +106,7 @@ function partialEvalCheckpoint(pe: PartialEvalBuilder, args: readonly JArray[], 
   const saved = residualAtoms.map((a) => {
     if (a instanceof Literal) return false;
     const e = producer.get(a);
-    return e !== undefined && policy !== null && policy(e.primitive) === true;
+    return e !== undefined && policy !== null && policy(e.primitive, e.params) === true;
   });
   const knownForward = dce(new Jaxpr([], known.invars, known.eqns, [...known.outs.slice(0, numKnownOuts), ...residualAtoms.filter((_, i) => saved[i])]));
   const recompute = dce(new Jaxpr([], known.invars, known.eqns, residualAtoms.filter((_, i) => !saved[i])));

@@ -32,6 +32,11 @@ export interface WasmBackendOptions extends RuntimeOptions, LowerOptions {
 }
 
 const callPrims = new Set<Primitive>(["jit", "customJvpCall", "customVjpCall", "checkpoint"]);
+/**
+ * Structured control flow always compiles, however small: the reference would run the whole
+ * loop in JS, and the compiled loop (cached by the structure of its sub-jaxprs) never leaves wasm.
+ */
+const controlFlowPrims = new Set<Primitive>(["cond", "while", "scan"]);
 
 /** Primitives whose eager programs are size-generic (elementwise, one output). */
 const sizeGeneric = new Set<Primitive>([
@@ -108,7 +113,7 @@ export class WasmBackend implements Backend<WasmBuffer> {
     const flat = (a: ShapedArray) => (generic && a.ndim > 0 ? new ShapedArray([DYNAMIC_EXTENT], a.dtype, a.weakType) : a);
     const key = `${prim}${paramsKey(params)}(${inAvals.map((a) => (generic && a.ndim > 0 ? `${a.dtype}[*]` : avalKey(a))).join(",")})`;
     let c = this.lookup(key);
-    if (c === undefined && !generic) {
+    if (c === undefined && !generic && !controlFlowPrims.has(prim)) {
       const total = [...inAvals, ...outAvals].reduce((n, a) => n + a.size, 0);
       if (total <= (this.opts.eagerHostMaxElements ?? 2048)) {
         this.stats.hostOps++;

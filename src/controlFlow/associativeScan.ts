@@ -9,7 +9,7 @@ import { ValueError } from "../errors.js";
 import * as lax from "../lax.js";
 import * as tree from "../tree.js";
 import { operandLeaves } from "./common.js";
-import { checkOptions } from "./options.js";
+import { controlFlowOptions } from "./options.js";
 
 export interface AssociativeScanOptions {
   /** Scan from the end: the result at i combines elements i..n-1. */
@@ -24,7 +24,7 @@ export interface AssociativeScanOptions {
  * `fn(...fn(fn(e0, e1), e2)..., ei)`.
  */
 export function associativeScan<T>(fn: (a: T, b: T) => T, elems: T, opts?: AssociativeScanOptions): T {
-  const { reverse = false, axis = 0 } = checkOptions("lax.associativeScan", opts, ["reverse", "axis"]);
+  const { reverse = false, axis = 0 } = controlFlowOptions("lax.associativeScan", opts);
   if (typeof fn !== "function") throw new TypeError(`lax.associativeScan: fn should be callable, got ${describe(fn)}`);
   const [leaves, def] = operandLeaves(elems, "lax.associativeScan: elems");
   if (leaves.length === 0) return elems;

@@ -5,27 +5,17 @@
  */
 import { ShapedArray } from "../../ir/aval.js";
 import { Jaxpr, Var } from "../../ir/jaxpr.js";
-import { JArray } from "../core/array.js";
+import { ConcreteArray, JArray } from "../core/array.js";
 import { traceToJaxpr } from "../core/builder.js";
-import { describe, scalar } from "../core/convert.js";
-import { bind1 } from "../core/interpreter.js";
+import { argLeaf, describe, scalar } from "../core/convert.js";
+import { bind1, moveTo } from "../core/interpreter.js";
 import * as tree from "../tree.js";
 
-/**
- * An operand leaf as an array. JS numbers become weakly typed float32 scalars, as arguments of
- * every transformed function do (JS cannot tell 1 from 1.0), and booleans become bool.
- */
-export function operandLeaf(x: unknown, what: string): JArray {
-  if (x instanceof JArray) return x;
-  if (typeof x === "number") return scalar(x, "float32", true);
-  if (typeof x === "boolean") return scalar(x);
-  throw new TypeError(`${what}: expected arrays or numbers as leaves, got ${describe(x)}`);
-}
 
-/** Flattens a pytree of operands into array leaves. */
+/** Flattens a pytree of operands into array leaves (JS numbers are weak float32, as arguments of every transformed function). */
 export function operandLeaves(t: unknown, what: string): [JArray[], tree.TreeDef] {
   const [leaves, def] = tree.flatten(t);
-  return [leaves.map((x, i) => operandLeaf(x, `${what}, leaf ${i}`)), def];
+  return [leaves.map((x, i) => argLeaf(x, `${what}, leaf ${i}`)), def];
 }
 
 /** The path of every leaf of a tree, as JAX's keystr writes it: `[0]['w']`. */
@@ -102,3 +92,14 @@ export function avalDifferences(
 }
 
 const shapesSame = (x: ShapedArray, y: ShapedArray) => x.shape.length === y.shape.length && x.shape.every((d, i) => d === y.shape[i]);
+
+/**
+ * `x` (an array the control-flow function made itself, such as a branch index or a loop
+ * counter) on the device of the first concrete array among `like`, so that eager evaluation
+ * runs where the user's operands live instead of on the default device.
+ */
+export function placeLike<T extends JArray>(x: T, like: readonly unknown[]): T {
+  if (!(x instanceof ConcreteArray)) return x;
+  const ref = like.find((y): y is ConcreteArray => y instanceof ConcreteArray);
+  return (ref === undefined ? x : moveTo(x, ref.device)) as unknown as T;
+}

@@ -11,7 +11,7 @@ import { describe, scalar } from "../core/convert.js";
 import { bind, bind1 } from "../core/interpreter.js";
 import { ValueError } from "../errors.js";
 import * as tree from "../tree.js";
-import { type TracedBody, avalDifferences, leafPaths, operandLeaves, strongly, traceBody, typeString } from "./common.js";
+import { type TracedBody, avalDifferences, leafPaths, operandLeaves, placeLike, strongly, traceBody, typeString } from "./common.js";
 
 type Fn = (...args: any[]) => any;
 
@@ -30,7 +30,7 @@ export function cond(pred: JArray | boolean | number, trueFun: Fn, falseFun: Fn,
     if (!isInt(p.dtype) && !isFloat(p.dtype)) throw new TypeError(`lax.cond: Pred type must be either boolean or number, got ${p.dtype}`);
     p = bind1("ne", [p, scalar(0, p.dtype, p.weakType)], {});
   }
-  const index = bind1("convertElementType", [p], { newDtype: "int32", weakType: false });
+  const index = placeLike(bind1("convertElementType", [p], { newDtype: "int32", weakType: false }), tree.leaves(operands));
   return condByIndex("cond", index, [falseFun, trueFun], ["false_fun", "true_fun"], operands);
 }
 
@@ -57,7 +57,8 @@ export function switch_(index: JArray | number, branches: readonly Fn[], ...oper
   } else throw new TypeError(`lax.switch: Branch index must be an integer scalar, got ${describe(index)}`);
   if (branches.length === 1) return branches[0]!(...operands);
   i = bind1("convertElementType", [i], { newDtype: "int32", weakType: false });
-  i = bind1("clamp", [scalar(0, "int32"), i, scalar(branches.length - 1, "int32")], {});
+  i = placeLike(i, tree.leaves(operands));
+  i = bind1("clamp", [placeLike(scalar(0, "int32"), [i]), i, placeLike(scalar(branches.length - 1, "int32"), [i])], {});
   return condByIndex(
     "switch",
     i,
@@ -71,7 +72,9 @@ function condByIndex(api: string, index: JArray, fns: readonly Fn[], names: read
   const [leaves, inTree] = operandLeaves(operands, `lax.${api}: operands`);
   const inAvals = leaves.map((x) => x.aval);
   let traced = fns.map((f) => traceBody(f, inTree, inAvals, api));
-  checkBranches(api, names, traced);
+  // cond's branches are [false_fun, true_fun] by index; JAX's messages name true_fun first.
+  if (api === "cond") checkBranches(api, [names[1]!, names[0]!], [traced[1]!, traced[0]!]);
+  else checkBranches(api, names, traced);
   // Outputs weak in one branch and strong in another are strongly typed in all (JAX joins them so).
   const mixed = traced[0]!.outAvals.map((_, i) => !traced.every((t) => t.outAvals[i]!.weakType === traced[0]!.outAvals[i]!.weakType));
   if (mixed.some((m) => m))
@@ -107,7 +110,7 @@ function checkBranches(api: string, names: readonly string[], traced: readonly T
       leafPaths(first.outTree),
       first.outAvals,
       other.outAvals,
-      (path, a, b) => `the output of ${n1}${path} has type ${typeString(a)} but the corresponding output of ${n2} has type ${typeString(b)}`,
+      (path, a, b) => `the output of ${n1}${path ? ` at path ${path}` : ""} has type ${typeString(a)} but the corresponding output of ${n2} has type ${typeString(b)}`,
     );
     if (diff !== null)
       throw new TypeError(

@@ -8,8 +8,8 @@ import { describe, scalar } from "../core/convert.js";
 import { bind } from "../core/interpreter.js";
 import * as lax from "../lax.js";
 import * as tree from "../tree.js";
-import { type TracedBody, avalDifferences, leafPaths, operandLeaves, strongly, traceBody, typeString } from "./common.js";
-import { checkOptions } from "./options.js";
+import { type TracedBody, avalDifferences, leafPaths, operandLeaves, placeLike, strongly, traceBody, typeString } from "./common.js";
+import { controlFlowOptions } from "./options.js";
 import { scan } from "./scan.js";
 
 type Fn = (...args: any[]) => any;
@@ -67,7 +67,7 @@ export function weakCarriesToPromote(carry: readonly JArray[], body: TracedBody,
 export function checkCarry(what: string, inTree: tree.TreeDef, carry: readonly JArray[], body: TracedBody, outTree = body.outTree, offset = 0): void {
   if (!tree.treeDefEqual(inTree, outTree))
     throw new TypeError(
-      `${what} function carry input and carry output must have equal types, but they differ:\n\n` +
+      `${what} function carry input and carry output must have the same pytree structure, but they differ:\n\n` +
         `the input tree structure is: ${tree.treeDefString(inTree)}\nthe output tree structure is: ${tree.treeDefString(outTree)}\n\n` +
         "Revise the function so that the carry output has the same pytree structure as the carry input.",
     );
@@ -96,7 +96,7 @@ export interface ForiLoopOptions {
  * reverse mode can differentiate; traced bounds make a while loop.
  */
 export function foriLoop<T>(lower: JArray | number, upper: JArray | number, bodyFun: (i: JArray, val: T) => T, init: T, opts?: ForiLoopOptions): T {
-  const { unroll } = checkOptions("lax.foriLoop", opts, ["unroll"]);
+  const { unroll } = controlFlowOptions("lax.foriLoop", opts);
   if (typeof bodyFun !== "function") throw new TypeError(`lax.foriLoop: bodyFun should be callable, got ${describe(bodyFun)}`);
   const dtype = boundsDtype(lower, upper);
   const isStatic = (b: JArray | number) => typeof b === "number" || b instanceof ConcreteArray;
@@ -106,7 +106,7 @@ export function foriLoop<T>(lower: JArray | number, upper: JArray | number, body
     const length = Math.max(hi - lo, 0);
     const [[, val]] = scan(
       ([i, x]: [JArray, T]) => [[lax.add(i, scalar(1, dtype)), bodyFun(i, x)], null],
-      [scalar(lo, dtype), init],
+      [placeLike(scalar(lo, dtype), tree.leaves(init)), init],
       null,
       { length, unroll: unroll ?? 1 },
     ) as [[JArray, T], null];

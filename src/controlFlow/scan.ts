@@ -11,7 +11,7 @@ import * as tree from "../tree.js";
 import { vmap } from "../vmap/api.js";
 import { operandLeaves, strongly, traceBody } from "./common.js";
 import { checkCarry, weakCarriesToPromote } from "./loops.js";
-import { checkOptions } from "./options.js";
+import { controlFlowOptions } from "./options.js";
 
 export interface ScanOptions {
   /** The number of iterations; required when `xs` has no leaves, else it must match their leading axis. */
@@ -29,14 +29,14 @@ export interface ScanOptions {
  * once and the loop runs inside the compiled program.
  */
 export function scan<C, X, Y>(f: (carry: C, x: X) => [C, Y], init: C, xs: X, opts?: ScanOptions): [C, Y] {
-  const { length: lengthOpt, reverse = false, unroll = 1 } = checkOptions("lax.scan", opts, ["length", "reverse", "unroll"]);
+  const { length: lengthOpt, reverse = false, unroll = 1 } = controlFlowOptions("lax.scan", opts);
   if (typeof f !== "function") throw new TypeError(`lax.scan: f argument should be callable, got ${describe(f)}`);
   if (typeof reverse !== "boolean") throw new TypeError(`lax.scan: reverse must be a boolean, got ${describe(reverse)}`);
   let [carry, carryTree] = operandLeaves(init, "lax.scan: init");
   const [xLeaves, xTree] = operandLeaves(xs, "lax.scan: xs");
   const length = scanLength(xLeaves, lengthOpt);
   const unrollCount = unroll === true ? Math.max(length, 1) : unroll === false ? 1 : unroll;
-  if (!Number.isInteger(unrollCount) || unrollCount < 0) throw new ValueError("lax.scan: `unroll` must be a boolean or a non-negative integer");
+  if (!Number.isInteger(unrollCount) || unrollCount < 0) throw new ValueError(`lax.scan: \`unroll\` must be a boolean or a non-negative integer, got ${describe(unroll)}`);
   const argTree: tree.TreeDef = { kind: "list", children: [carryTree, xTree] };
   const trace = () => {
     const body = traceBody(f, argTree, [...carry.map((c) => c.aval), ...xLeaves.map((x) => sliceAval(x.aval))], "scan");
@@ -90,7 +90,7 @@ export interface MapOptions {
  * sequentially (a scan), or in vmapped groups of `batchSize`.
  */
 export function map<X, Y>(f: (x: X) => Y, xs: X, opts?: MapOptions): Y {
-  const { batchSize } = checkOptions("lax.map", opts, ["batchSize"]);
+  const { batchSize } = controlFlowOptions("lax.map", opts);
   if (typeof f !== "function") throw new TypeError(`lax.map: f argument should be callable, got ${describe(f)}`);
   if (batchSize === undefined) return scan((c: null, x: X) => [c, f(x)], null, xs)[1];
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new TypeError(`lax.map: batchSize must be a positive integer, got ${describe(batchSize)}`);

@@ -9,11 +9,21 @@
 import { ShapedArray, shapeSize } from "../../ir/aval.js";
 import type { AnyTypedArray, DType } from "../../ir/dtype.js";
 import { type Backend, type DeviceName } from "../backends/index.js";
-import { TracerBoolConversionError } from "../errors.js";
+import { ConcretizationTypeError, TracerBoolConversionError } from "../errors.js";
+import { arrayRepr, arrayStr, avalLong } from "./format.js";
 import type * as NP from "../numpy/index.js";
 import type { Interpreter } from "./interpreter.js";
 
 let np: typeof NP;
+
+// `Symbol.dispose` (for `x.dispose()` via `using`) is declared here too, as @types/node does, so
+// that our .d.ts type-checks for consumers whose lib predates it (ES2022 without
+// esnext.disposable); the declaration is TypeScript's own, so the two merge where both exist.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
 
 /** Called once by the numpy module so that array methods can reach it. */
 export function installNumpy(m: typeof NP): void {
@@ -25,6 +35,13 @@ export type ArrayLike = JArray | number | boolean;
 
 /** One entry of an index: an integer, a `[start, stop, step?]` slice, `null` (newaxis), `"..."`, or an integer array. */
 export type Index = number | readonly [number | null, (number | null)?, (number | null)?] | null | "..." | JArray;
+
+/**
+ * The `what` of a conversion to a JS number through valueOf/Symbol.toPrimitive: JS operators
+ * (`x > 0`, `x ** 3`) and `Number(x)`. On an abstract tracer it is JAX's bool conversion,
+ * so it throws TracerBoolConversionError.
+ */
+export const NUMBER_CONVERSION = "conversion to a JS number (a JS operator such as x > 0 or x ** 3, or Number(x))";
 
 /** Nested JS arrays of numbers/booleans, as `tolist()` returns. */
 export type NestedList = number | boolean | NestedList[];
@@ -81,16 +98,35 @@ export abstract class JArray {
     return c.dtype === "bool" ? v !== 0 : v;
   }
   valueOf(): number {
-    const c = this.toConcrete("conversion to a number");
-    if (c.size !== 1) throw new TypeError(`only an array of size 1 converts to a number, got shape [${c.shape}]`);
+    const c = this.toConcrete(NUMBER_CONVERSION);
+    if (c.size !== 1) throw new TypeError(`only an array of size 1 converts to a JS number (a JS operator or Number(x)), got shape [${c.shape}]`);
     return c.readHost()[0]!;
   }
   [Symbol.toPrimitive](hint: string): number | string {
     if (hint === "string") return this.toString();
     return this.valueOf();
   }
-  toString(): string {
-    return `Array(${this.aval})`;
+  /** JAX's repr: `Array([1., 2.], dtype=float32)`; tracers print as JAX's do (`JitTracer(float32[3])`). */
+  abstract toString(): string;
+  /** What Node's console.log and util.inspect show (the symbol is global, so browsers need no node:util). */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  /**
+   * Iterates over the first axis, as NumPy and JAX arrays do: `const [key, subkey] =
+   * random.split(key)`, `for (const row of x)`. A 0-d array is not iterable (a TypeError from
+   * the engine, as JAX's "iteration over a 0-d array"): it has no iterator at all rather than
+   * one that throws, because test libraries' deep equality (vitest, jest) iterates whatever
+   * has an iterator, and would then throw on every tree with a scalar leaf.
+   */
+  get [Symbol.iterator](): () => IterableIterator<JArray> {
+    if (this.ndim === 0) return undefined as unknown as () => IterableIterator<JArray>;
+    const self = this;
+    return function* (): IterableIterator<JArray> {
+      const n = self.shape[0]!;
+      for (let i = 0; i < n; i++) yield np.getIndex(self, [i]);
+    };
   }
 
   // --- memory ------------------------------------------------------------------------
@@ -208,6 +244,44 @@ export abstract class JArray {
   ravel(): JArray {
     return np.ravel(this);
   }
+  // --- more of NumPy's ndarray methods (axis positional, options last, as the np functions) --
+  var(axis?: number | readonly number[] | null, opts?: NP.VarOptions): JArray {
+    return np.var(this, axis, opts);
+  }
+  std(axis?: number | readonly number[] | null, opts?: NP.VarOptions): JArray {
+    return np.std(this, axis, opts);
+  }
+  all(axis?: number | readonly number[] | null, opts?: NP.BoolReduceOptions): JArray {
+    return np.all(this, axis, opts);
+  }
+  any(axis?: number | readonly number[] | null, opts?: NP.BoolReduceOptions): JArray {
+    return np.any(this, axis, opts);
+  }
+  cumsum(axis?: number | null, opts?: { dtype?: DType }): JArray {
+    return np.cumsum(this, axis, opts);
+  }
+  cumprod(axis?: number | null, opts?: { dtype?: DType }): JArray {
+    return np.cumprod(this, axis, opts);
+  }
+  clip(min?: ArrayLike | null, max?: ArrayLike | null): JArray {
+    return np.clip(this, min, max);
+  }
+  round(decimals?: number): JArray {
+    return np.round(this, decimals);
+  }
+  swapaxes(axis1: number, axis2: number): JArray {
+    return np.swapaxes(this, axis1, axis2);
+  }
+  sort(axis?: number | null, opts?: NP.SortOptions): JArray {
+    return np.sort(this, axis, opts);
+  }
+  argsort(axis?: number | null, opts?: NP.SortOptions): JArray {
+    return np.argsort(this, axis, opts);
+  }
+  take(indices: ArrayLike, axis?: number | null, opts?: NP.TakeOptions): JArray {
+    return np.take(this, indices, axis, opts);
+  }
+
   /** NumPy basic and advanced indexing: `x.slice(0, [1, null], null, idxArray)`. */
   slice(...index: Index[]): JArray {
     return np.getIndex(this, index);
@@ -275,10 +349,21 @@ export class ConcreteArray extends JArray {
 
   override toString(): string {
     if (this.#disposed) return `Array(${this.aval}, disposed)`;
+    let data: AnyTypedArray | null = null;
     try {
-      return `Array(${JSON.stringify(this.tolist())}, dtype=${this.dtype})`;
+      data = this.readHost();
     } catch {
-      return `Array(${this.aval})`;
+      // A backend that reads only asynchronously: print what is known, as JAX does without values.
+    }
+    return arrayRepr(this.aval, data);
+  }
+
+  /** NumPy's str of the values (`[1. 2.]`, `2.0`), as JAX tracers print their primals. */
+  toStr(): string {
+    try {
+      return arrayStr(this.aval, this.readHost());
+    } catch {
+      return this.toString();
     }
   }
 
@@ -301,16 +386,18 @@ export abstract class Tracer extends JArray {
     return this.interpreter.device ?? "cpu";
   }
 
-  /** Most tracers have no concrete value; Jvp tracers defer to their primal. */
-  toConcrete(what: string): ConcreteArray {
-    throw new TracerBoolConversionError(
-      `Attempted ${what} on an abstract tracer ${this.aval} inside ${this.interpreter.transformName}. ` +
-        "The value is not known while tracing: use lax.cond / np.where instead of a JS branch, " +
-        "or mark the argument static (jit's staticArgnums).",
-    );
+  /** JAX's generic tracer repr; each interpreter's tracer prints as JAX's counterpart does. */
+  override toString(): string {
+    return `Traced<${avalLong(this.aval)}>with<${this.interpreter.transformName}>`;
   }
 
-  override toString(): string {
-    return `Traced<${this.aval}> (${this.interpreter.transformName})`;
+  /** Most tracers have no concrete value; Jvp tracers defer to their primal. */
+  toConcrete(what: string): ConcreteArray {
+    const Err = what === NUMBER_CONVERSION ? TracerBoolConversionError : ConcretizationTypeError;
+    throw new Err(
+      `Attempted ${what} on an abstract tracer, a traced array with shape ${this.aval.dtype}[${this.shape}], inside ${this.interpreter.transformName}. ` +
+        "Its value is not known while tracing: use lax.cond / np.where instead of a JS branch, np functions instead of JS operators, " +
+        "or mark the argument static (jit's staticArgnums).",
+    );
   }
 }

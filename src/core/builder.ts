@@ -10,7 +10,8 @@ import { type Atom, ClosedJaxpr, Jaxpr, Literal, Var, eqn } from "../../ir/jaxpr
 import type { Params, Primitive } from "../../ir/primitives.js";
 import * as tree from "../tree.js";
 import { ConcreteArray, JArray, Tracer } from "./array.js";
-import { asJArray, avalOf } from "./convert.js";
+import { avalLong } from "./format.js";
+import { argAval, asJArray } from "./convert.js";
 import { type Interpreter, checkNotLeaked, currentInterpreter, outputAvals, withInterpreter } from "./interpreter.js";
 
 export class BuilderTracer extends Tracer {
@@ -22,6 +23,10 @@ export class BuilderTracer extends Tracer {
   }
   get aval(): ShapedArray {
     return this.variable.aval;
+  }
+  /** As JAX prints the tracers of jit and make_jaxpr: `JitTracer(float32[3])`. */
+  override toString(): string {
+    return `JitTracer(${avalLong(this.aval)})`;
   }
 }
 
@@ -105,9 +110,9 @@ export function traceToJaxpr(
   return { closed: builder.build(outArrays), inTree, outTree };
 }
 
-/** Flattens user arguments to leaves with their avals. */
+/** Flattens user arguments to leaves with their avals (JS numbers as weak float32, see argLeaf). */
 export function flattenArgs(args: readonly unknown[], what: string): [unknown[], ShapedArray[], tree.TreeDef] {
   const [leaves, treedef] = tree.flatten(args);
-  const avals = leaves.map((x, i) => avalOf(x, `${what}: leaf ${i} of the arguments`));
+  const avals = leaves.map((x, i) => argAval(x, `${what}: leaf ${i} of the arguments`));
   return [leaves, avals, treedef];
 }

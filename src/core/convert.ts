@@ -28,16 +28,45 @@ export function asJArray(x: JArray | number | boolean, what = "argument"): JArra
   throw new TypeError(`${what}: expected an array or a number, got ${describe(x)}`);
 }
 
-/** The abstract value of an argument (arrays and JS scalars). */
-export function avalOf(x: unknown, what = "argument"): ShapedArray {
-  if (x instanceof JArray) return x.aval;
-  if (typeof x === "number" || typeof x === "boolean") return scalarAval(x);
-  throw new TypeError(`${what}: expected an array or a number, got ${describe(x)}`);
+/**
+ * A JS number passed as an argument to a transformed function (jit, grad, vmap, jvp, ...)
+ * is a weak float32 scalar whatever its value, as JAX reads a Python float: JS has no
+ * integer literals, so reading `3` as int32 would make `jit(grad(f))(3)` fail and compile
+ * 3 and 3.5 separately. (Numbers inside arithmetic keep scalarAval's weak int/float reading.)
+ */
+export const numberArgAval = new ShapedArray([], "float32", true);
+
+/** A leaf of a transformed function's arguments as an array (numbers as numberArgAval says). */
+export function argLeaf(x: unknown, what: string): JArray {
+  if (x instanceof JArray) return x;
+  if (typeof x === "number") return scalar(x, "float32", true);
+  if (typeof x === "boolean") return scalar(x);
+  throw new TypeError(`${what}: expected arrays or numbers as leaves, got ${describe(x)}`);
 }
 
+/** The abstract value of an argument leaf of a transformed function, as argLeaf would make it. */
+export function argAval(x: unknown, what: string): ShapedArray {
+  if (x instanceof JArray) return x.aval;
+  if (typeof x === "number") return numberArgAval;
+  if (typeof x === "boolean") return scalarAval(x);
+  throw new TypeError(`${what}: expected arrays or numbers as leaves, got ${describe(x)}`);
+}
+
+/**
+ * A value as error messages name it. JS arrays are called JS arrays (nested lists), never
+ * "Array", which is also the name of our array class; a missing argument says so.
+ */
 export function describe(x: unknown): string {
   if (x === null) return "null";
+  if (x === undefined) return "undefined (a missing argument?)";
   if (x instanceof JArray) return `an array ${x.aval}`;
-  if (typeof x === "object") return `an object of type ${(x as object).constructor?.name ?? "Object"}`;
+  if (globalThis.Array.isArray(x)) return `a JS array (nested list) of length ${x.length}; use np.array(...) to make an array of it`;
+  if (ArrayBuffer.isView(x)) return `a ${x.constructor.name}; use np.array(...) to make an array of it`;
+  if (typeof x === "object") {
+    const name = (x as object).constructor?.name;
+    return name === undefined || name === "Object" ? `an object with keys {${Object.keys(x).join(", ")}}` : `an object of type ${name}`;
+  }
+  if (typeof x === "string") return `the string ${JSON.stringify(x)}`;
+  if (typeof x === "function") return `a function${x.name ? ` ${x.name}` : ""}`;
   return `${typeof x} ${String(x)}`;
 }

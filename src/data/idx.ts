@@ -5,6 +5,7 @@
  * 0x0D = float32, 0x0E = float64), the number of dimensions, then each dimension as a
  * big-endian uint32, then the data in big-endian row-major order.
  */
+import { bool, checkOptions, int, orNull } from "../core/options.js";
 import { ValueError } from "../errors.js";
 
 export interface IdxArray {
@@ -74,8 +75,14 @@ export function shuffledIndices(n: number, seed: number): Int32Array {
  * Batches of `[images, labels]` index lists over `n` examples: shuffled with `seed` (no
  * shuffle when seed is null); the last partial batch is dropped when `dropRemainder`.
  */
-export function* batches(n: number, batchSize: number, opts: { seed?: number | null; dropRemainder?: boolean } = {}): Generator<Int32Array> {
+export function batches(n: number, batchSize: number, opts: { seed?: number | null; dropRemainder?: boolean } = {}): Generator<Int32Array> {
+  // Checked here, at the call, not at the first iteration as a generator function's body would be.
+  checkOptions("data.batches", opts, { seed: orNull(int), dropRemainder: bool }, ["n", "batchSize"]);
   if (!(batchSize >= 1)) throw new ValueError(`batches: batchSize must be at least 1, got ${batchSize}`);
+  return batchesOf(n, batchSize, opts);
+}
+
+function* batchesOf(n: number, batchSize: number, opts: { seed?: number | null; dropRemainder?: boolean }): Generator<Int32Array> {
   const order = opts.seed === null || opts.seed === undefined ? Int32Array.from({ length: n }, (_, i) => i) : shuffledIndices(n, opts.seed);
   for (let start = 0; start < n; start += batchSize) {
     if (start + batchSize > n && opts.dropRemainder) return;

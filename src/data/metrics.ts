@@ -1,4 +1,5 @@
 /** Classification metrics over integer labels: accuracy, precision and recall. */
+import { any, bindArgs, keywordOnly, nonNegInt, oneOf, required } from "../core/options.js";
 import type { JArray } from "../core/array.js";
 import { ValueError } from "../errors.js";
 import * as np from "../numpy/index.js";
@@ -24,6 +25,7 @@ function check(pred: JArray, labels: JArray, fn: string): void {
 
 /** The fraction of predictions equal to the labels. */
 export function accuracy(predictions: Labels, labels: Labels): number {
+  bindArgs("data.metrics.accuracy", [...arguments], { predictions: required(any), labels: required(any) });
   const p = labelsOf(predictions, "accuracy: predictions");
   const l = labelsOf(labels, "accuracy: labels");
   check(p, l, "accuracy");
@@ -53,7 +55,13 @@ function averaged(scores: number[], average: "macro" | "none"): number | number[
 }
 
 /** Precision (true positives / predicted positives) per class, macro-averaged by default; 0 for a class never predicted. */
-export function precision(predictions: Labels, labels: Labels, opts: AverageOptions): number | number[] {
+/** precision and recall: numClasses is required (positionally or as an option). */
+const AVERAGE = { predictions: required(any), labels: required(any), numClasses: required(nonNegInt, { keyword: true }), average: keywordOnly(oneOf("macro", "none")) };
+
+export function precision(predictions: Labels, labels: Labels, opts: AverageOptions): number | number[];
+export function precision(predictions: Labels, labels: Labels, numClasses: number, opts?: Omit<AverageOptions, "numClasses">): number | number[];
+export function precision(...args: unknown[]): number | number[] {
+  const { predictions, labels, ...opts } = bindArgs("data.metrics.precision", args, AVERAGE) as { predictions: Labels; labels: Labels } & AverageOptions;
   const p = labelsOf(predictions, "precision: predictions");
   const l = labelsOf(labels, "precision: labels");
   check(p, l, "precision");
@@ -62,7 +70,10 @@ export function precision(predictions: Labels, labels: Labels, opts: AverageOpti
 }
 
 /** Recall (true positives / actual positives) per class, macro-averaged by default; 0 for a class that never occurs. */
-export function recall(predictions: Labels, labels: Labels, opts: AverageOptions): number | number[] {
+export function recall(predictions: Labels, labels: Labels, opts: AverageOptions): number | number[];
+export function recall(predictions: Labels, labels: Labels, numClasses: number, opts?: Omit<AverageOptions, "numClasses">): number | number[];
+export function recall(...args: unknown[]): number | number[] {
+  const { predictions, labels, ...opts } = bindArgs("data.metrics.recall", args, AVERAGE) as { predictions: Labels; labels: Labels } & AverageOptions;
   const p = labelsOf(predictions, "recall: predictions");
   const l = labelsOf(labels, "recall: labels");
   check(p, l, "recall");

@@ -2,6 +2,7 @@
  * `nn` activations. relu, softmax and logSoftmax carry custom jvp rules as in JAX, so their
  * gradients are exact at 0 (relu) and stable for large inputs (softmax, logSoftmax).
  */
+import { arrayLike, bindArgs, bool, dtype as dtypeKind, int, intOrInts, keywordOnly, nonNegInt, orNull, required } from "../core/options.js";
 import { customJvp } from "../autodiff/custom.js";
 import type { ArrayLike, JArray } from "../core/array.js";
 import * as lax from "../lax.js";
@@ -52,8 +53,11 @@ export function leakyRelu(x: ArrayLike, negativeSlope = 0.01): JArray {
   return np.where(np.greaterEqual(a, 0), a, np.multiply(negativeSlope, a));
 }
 
-/** GELU; `approximate` (the default, as in JAX) uses the tanh form. */
-export function gelu(x: ArrayLike, opts: { approximate?: boolean } = {}): JArray {
+/** GELU; `approximate` (the default, as in JAX) uses the tanh form: `gelu(x, approximate?)` or `gelu(x, {approximate})`. */
+export function gelu(x: ArrayLike, opts?: { approximate?: boolean }): JArray;
+export function gelu(x: ArrayLike, approximate?: boolean): JArray;
+export function gelu(...args: unknown[]): JArray {
+  const { x, ...opts } = bindArgs("nn.gelu", args, { x: required(arrayLike), approximate: bool });
   const a = inexact(x, "gelu");
   if (opts.approximate ?? true) {
     const c = Math.sqrt(2 / Math.PI);
@@ -113,12 +117,18 @@ export function logSoftmax(x: ArrayLike, axis: Axis = -1): JArray {
   return f(inexact(x, "logSoftmax"));
 }
 
-export function logsumexp(x: ArrayLike, axis?: number | readonly number[] | null, opts: { keepdims?: boolean } = {}): JArray {
-  return np.logsumexp(x, axis, opts);
+/** `logsumexp(a, axis?, b?, keepdims?)` in JAX's order, or `logsumexp(a, axis, {b, keepdims})`. */
+export function logsumexp(x: ArrayLike, axis?: number | readonly number[] | null, opts?: { keepdims?: boolean; b?: ArrayLike | null }): JArray;
+export function logsumexp(x: ArrayLike, axis?: number | readonly number[] | null, b?: ArrayLike | null, keepdims?: boolean): JArray;
+export function logsumexp(...args: unknown[]): JArray {
+  const { a, axis, ...opts } = bindArgs("nn.logsumexp", args, { a: required(arrayLike), axis: orNull(intOrInts), b: orNull(arrayLike), keepdims: bool });
+  return np.logsumexp(a, axis, opts);
 }
 
 /** One-hot encoding of integer labels along a new last axis (float32 by default). */
 export function oneHot(x: ArrayLike, numClasses: number, opts: { dtype?: np.DType; axis?: number } = {}): JArray {
+  // JAX's dtype and axis are keyword-only.
+  bindArgs("nn.oneHot", [...arguments], { x: required(arrayLike), numClasses: required(nonNegInt), dtype: keywordOnly(dtypeKind), axis: keywordOnly(int) });
   const labels = asArray(x, "oneHot");
   const classes = np.arange(numClasses);
   const expanded = np.expandDims(labels, opts.axis ?? -1);

@@ -16,6 +16,13 @@ import * as np from "../numpy/index.js";
 import { normalizeAxis } from "../numpy/util.js";
 import type { FloatDType } from "../random/samplers.js";
 import * as random from "../random/index.js";
+import { arrayLike, bindArgs, int, intOrInts, kind, num, oneOf, orNull, required } from "../core/options.js";
+
+// Each builder takes JAX's positional order (`glorotNormal(inAxis, outAxis)`, as stax calls it)
+// or a trailing options object; see core/options.ts. dtype values are checked by checkedDtype.
+const floatDtype = orNull(oneOf<readonly FloatDType[]>("float32", "float64"));
+const anyString = kind<string>("a string", (v) => typeof v === "string");
+const FAN_ARGS = { inAxis: intOrInts, outAxis: intOrInts, batchAxis: intOrInts, dtype: floatDtype };
 
 export type Shape = readonly number[];
 export type Initializer = (key: JArray, shape: Shape | number, dtype?: FloatDType) => JArray;
@@ -47,21 +54,30 @@ export function ones(_key: JArray, shape: Shape | number, dtype?: FloatDType): J
 }
 
 /** `constant(value, {dtype})`: an initializer returning arrays full of `value`. */
-export function constant(value: number | JArray, opts: { dtype?: FloatDType } = {}): Initializer {
-  return (_key, shape, dtype = opts.dtype) => np.full(checkedShape("constant", shape), value, { dtype: checkedDtype("constant", dtype) });
+export function constant(value: number | JArray, opts?: { dtype?: FloatDType }): Initializer;
+export function constant(value: number | JArray, dtype?: FloatDType | null): Initializer;
+export function constant(...args: unknown[]): Initializer {
+  const { value, ...opts } = bindArgs("nn.initializers.constant", args, { value: required(arrayLike), dtype: floatDtype });
+  return (_key, shape, dtype = opts.dtype ?? undefined) => np.full(checkedShape("constant", shape), value, { dtype: checkedDtype("constant", dtype) });
 }
 
 /** `uniform(scale=1e-2, {dtype})`: uniform samples in [0, scale). */
-export function uniform(scale = 1e-2, opts: { dtype?: FloatDType } = {}): Initializer {
-  return (key, shape, dtype = opts.dtype) => {
+export function uniform(scale?: number, opts?: { dtype?: FloatDType }): Initializer;
+export function uniform(scale?: number, dtype?: FloatDType | null): Initializer;
+export function uniform(...args: unknown[]): Initializer {
+  const { scale = 1e-2, ...opts } = bindArgs("nn.initializers.uniform", args, { scale: num, dtype: floatDtype });
+  return (key, shape, dtype = opts.dtype ?? undefined) => {
     const d = checkedDtype("uniform", dtype);
     return lax.mul(random.uniform(key, checkedShape("uniform", shape), { dtype: d }), constOf(scale, d));
   };
 }
 
 /** `normal(stddev=1e-2, {dtype})`: normal samples with mean 0 and standard deviation `stddev`. */
-export function normal(stddev = 1e-2, opts: { dtype?: FloatDType } = {}): Initializer {
-  return (key, shape, dtype = opts.dtype) => {
+export function normal(stddev?: number, opts?: { dtype?: FloatDType }): Initializer;
+export function normal(stddev?: number, dtype?: FloatDType | null): Initializer;
+export function normal(...args: unknown[]): Initializer {
+  const { stddev = 1e-2, ...opts } = bindArgs("nn.initializers.normal", args, { stddev: num, dtype: floatDtype });
+  return (key, shape, dtype = opts.dtype ?? undefined) => {
     const d = checkedDtype("normal", dtype);
     return lax.mul(random.normal(key, checkedShape("normal", shape), { dtype: d }), constOf(stddev, d));
   };
@@ -71,8 +87,11 @@ export function normal(stddev = 1e-2, opts: { dtype?: FloatDType } = {}): Initia
  * `truncatedNormal(stddev=1e-2, {dtype, lower=-2, upper=2})`: `stddev` times a standard normal
  * truncated to (lower, upper). As in JAX, no variance correction is applied.
  */
-export function truncatedNormal(stddev = 1e-2, opts: { dtype?: FloatDType; lower?: number; upper?: number } = {}): Initializer {
-  return (key, shape, dtype = opts.dtype) => {
+export function truncatedNormal(stddev?: number, opts?: { dtype?: FloatDType; lower?: number; upper?: number }): Initializer;
+export function truncatedNormal(stddev?: number, dtype?: FloatDType | null, lower?: number, upper?: number): Initializer;
+export function truncatedNormal(...args: unknown[]): Initializer {
+  const { stddev = 1e-2, ...opts } = bindArgs("nn.initializers.truncatedNormal", args, { stddev: num, dtype: floatDtype, lower: num, upper: num });
+  return (key, shape, dtype = opts.dtype ?? undefined) => {
     const d = checkedDtype("truncatedNormal", dtype);
     const s = checkedShape("truncatedNormal", shape);
     return lax.mul(random.truncatedNormal(key, opts.lower ?? -2.0, opts.upper ?? 2.0, s, { dtype: d }), constOf(stddev, d));
@@ -115,7 +134,28 @@ export interface FanOptions {
  * deviation of a unit normal truncated to (-2, 2)); "uniform" draws from [-limit, limit) with
  * limit = sqrt(3 * scale / n).
  */
-export function varianceScaling(scale: number, mode: FanMode, distribution: Distribution, opts: FanOptions = {}): Initializer {
+export function varianceScaling(scale: number, mode: FanMode, distribution: Distribution, opts?: FanOptions): Initializer;
+export function varianceScaling(
+  scale: number,
+  mode: FanMode,
+  distribution: Distribution,
+  inAxis?: Axes,
+  outAxis?: Axes,
+  batchAxis?: Axes,
+  dtype?: FloatDType | null,
+): Initializer;
+export function varianceScaling(...args: unknown[]): Initializer {
+  // mode and distribution values are checked below, with JAX's ValueError.
+  const { scale, mode, distribution, ...opts } = bindArgs("nn.initializers.varianceScaling", args, {
+    scale: required(num),
+    mode: required(anyString),
+    distribution: required(anyString),
+    ...FAN_ARGS,
+  });
+  return varianceScalingImpl(scale, mode as FanMode, distribution as Distribution, { ...opts, dtype: opts.dtype ?? undefined });
+}
+
+function varianceScalingImpl(scale: number, mode: FanMode, distribution: Distribution, opts: FanOptions): Initializer {
   if (!["fan_in", "fan_out", "fan_avg", "fan_geo_avg"].includes(mode)) throw new ValueError(`invalid mode for variance scaling initializer: ${mode}`);
   if (!["truncated_normal", "normal", "uniform"].includes(distribution))
     throw new ValueError(`invalid distribution for variance scaling initializer: ${distribution}`);
@@ -134,20 +174,31 @@ export function varianceScaling(scale: number, mode: FanMode, distribution: Dist
   };
 }
 
-type FanOnly = Omit<FanOptions, never>;
+/** The fan-based builders take JAX's `(inAxis, outAxis, batchAxis, dtype)` positionally or as options. */
+type FanBuilder = {
+  (opts?: FanOptions): Initializer;
+  (inAxis?: Axes, outAxis?: Axes, batchAxis?: Axes, dtype?: FloatDType | null): Initializer;
+};
+
+function fanBuilder(name: string, scale: number, mode: FanMode, distribution: Distribution): FanBuilder {
+  return (...args: unknown[]): Initializer => {
+    const opts = bindArgs(`nn.initializers.${name}`, args, FAN_ARGS);
+    return varianceScalingImpl(scale, mode, distribution, { ...opts, dtype: opts.dtype ?? undefined });
+  };
+}
 
 /** Glorot (Xavier) uniform: varianceScaling(1, "fan_avg", "uniform"). */
-export const glorotUniform = (opts: FanOnly = {}): Initializer => varianceScaling(1.0, "fan_avg", "uniform", opts);
+export const glorotUniform = fanBuilder("glorotUniform", 1.0, "fan_avg", "uniform");
 /** Glorot (Xavier) normal: varianceScaling(1, "fan_avg", "truncated_normal"). */
-export const glorotNormal = (opts: FanOnly = {}): Initializer => varianceScaling(1.0, "fan_avg", "truncated_normal", opts);
+export const glorotNormal = fanBuilder("glorotNormal", 1.0, "fan_avg", "truncated_normal");
 /** LeCun uniform: varianceScaling(1, "fan_in", "uniform"). */
-export const lecunUniform = (opts: FanOnly = {}): Initializer => varianceScaling(1.0, "fan_in", "uniform", opts);
+export const lecunUniform = fanBuilder("lecunUniform", 1.0, "fan_in", "uniform");
 /** LeCun normal: varianceScaling(1, "fan_in", "truncated_normal"). */
-export const lecunNormal = (opts: FanOnly = {}): Initializer => varianceScaling(1.0, "fan_in", "truncated_normal", opts);
+export const lecunNormal = fanBuilder("lecunNormal", 1.0, "fan_in", "truncated_normal");
 /** He (Kaiming) uniform: varianceScaling(2, "fan_in", "uniform"). */
-export const heUniform = (opts: FanOnly = {}): Initializer => varianceScaling(2.0, "fan_in", "uniform", opts);
+export const heUniform = fanBuilder("heUniform", 2.0, "fan_in", "uniform");
 /** He (Kaiming) normal: varianceScaling(2, "fan_in", "truncated_normal"). */
-export const heNormal = (opts: FanOnly = {}): Initializer => varianceScaling(2.0, "fan_in", "truncated_normal", opts);
+export const heNormal = fanBuilder("heNormal", 2.0, "fan_in", "truncated_normal");
 export const xavierUniform = glorotUniform;
 export const xavierNormal = glorotNormal;
 export const kaimingUniform = heUniform;
@@ -158,8 +209,11 @@ export const kaimingNormal = heNormal;
  * `columnAxis` holds the columns; all other axes are flattened into rows. See
  * random.orthogonal for the QR (exact to float32 rounding, not bit for bit).
  */
-export function orthogonal(scale = 1.0, opts: { columnAxis?: number; dtype?: FloatDType } = {}): Initializer {
-  return (key, shape, dtype = opts.dtype) => {
+export function orthogonal(scale?: number, opts?: { columnAxis?: number; dtype?: FloatDType }): Initializer;
+export function orthogonal(scale?: number, columnAxis?: number, dtype?: FloatDType | null): Initializer;
+export function orthogonal(...args: unknown[]): Initializer {
+  const { scale = 1.0, ...opts } = bindArgs("nn.initializers.orthogonal", args, { scale: num, columnAxis: int, dtype: floatDtype });
+  return (key, shape, dtype = opts.dtype ?? undefined) => {
     const d = checkedDtype("orthogonal", dtype);
     const s = checkedShape("orthogonal", shape);
     if (s.length < 2) throw new ValueError("orthogonal initializer requires at least a 2D shape");

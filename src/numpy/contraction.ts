@@ -3,6 +3,7 @@
  * batch dimensions where numpy broadcasts), after promoting the operands to one dtype. Bool
  * operands contract as bool (or of ands), as in JAX.
  */
+import { checkOptions, dtype as dtypeKind, orNull } from "../core/options.js";
 import { showShape } from "../../ir/aval.js";
 import type { DType } from "../../ir/dtype.js";
 import type { ArrayLike, JArray } from "../core/array.js";
@@ -18,6 +19,9 @@ export interface DotOptions {
 }
 
 const s = (x: { shape: readonly number[] }) => showShape(x.shape);
+
+/** The options of every contraction (checked strictly: core/options.ts). */
+const DOT_OPTIONS = { preferredElementType: orNull(dtypeKind) };
 
 function dotGeneral(a: JArray, b: JArray, contract: [number[], number[]], batch: [number[], number[]], opts: DotOptions): JArray {
   return lax.dotGeneral(a, b, [contract, batch], { preferredElementType: opts.preferredElementType ?? null });
@@ -40,6 +44,7 @@ const argsortInts = (xs: readonly number[]): number[] => xs.map((_, i) => i).sor
  * dropped. One dotGeneral with batch dims (size-1 batch dims are squeezed, not broadcast).
  */
 export function matmul(x: ArrayLike, y: ArrayLike, opts: DotOptions = {}): JArray {
+  checkOptions("np.matmul", opts, DOT_OPTIONS, ["a", "b"]);
   const xs = [asArray(x, "matmul: input operand 0"), asArray(y, "matmul: input operand 1")];
   xs.forEach((t, i) => {
     if (t.ndim < 1) throw new ValueError(`matmul: input operand ${i} must have ndim at least 1, but it has ndim 0 (shapes ${s(xs[0]!)} and ${s(xs[1]!)})`);
@@ -108,6 +113,7 @@ export function matmul(x: ArrayLike, y: ArrayLike, opts: DotOptions = {}): JArra
  * the second-to-last of `b` (the only axis, if `b` is 1-D), the free dims of `a` first.
  */
 export function dot(x: ArrayLike, y: ArrayLike, opts: DotOptions = {}): JArray {
+  checkOptions("np.dot", opts, DOT_OPTIONS, ["a", "b"]);
   const [a, b] = promoteArgs("dot", [x, y]) as [JArray, JArray];
   if (a.ndim === 0 || b.ndim === 0) return dotGeneral(a, b, [[], []], [[], []], opts);
   const ad = a.ndim - 1;
@@ -119,6 +125,7 @@ export function dot(x: ArrayLike, y: ArrayLike, opts: DotOptions = {}): JArray {
 
 /** `np.vdot(a, b)`: the dot product of the flattened operands (which must have one size). */
 export function vdot(x: ArrayLike, y: ArrayLike, opts: DotOptions = {}): JArray {
+  checkOptions("np.vdot", opts, DOT_OPTIONS, ["a", "b"]);
   const [a, b] = promoteArgs("vdot", [x, y]) as [JArray, JArray];
   if (a.size !== b.size)
     throw new ValueError(`vdot: operands must have the same number of elements, got shapes ${s(a)} (size ${a.size}) and ${s(b)} (size ${b.size})`);
@@ -127,6 +134,7 @@ export function vdot(x: ArrayLike, y: ArrayLike, opts: DotOptions = {}): JArray 
 
 /** `np.inner(a, b)`: a sum over the last axes of both; with a scalar, the product. */
 export function inner(x: ArrayLike, y: ArrayLike, opts: DotOptions = {}): JArray {
+  checkOptions("np.inner", opts, DOT_OPTIONS, ["a", "b"]);
   const [a, b] = promoteArgs("inner", [x, y]) as [JArray, JArray];
   if (a.ndim === 0 || b.ndim === 0) return multiply(a, b);
   const ad = a.ndim - 1;
@@ -155,6 +163,7 @@ export function tensordot(
   axes: number | readonly [number, number] | readonly [readonly number[], readonly number[]] = 2,
   opts: DotOptions = {},
 ): JArray {
+  checkOptions("np.tensordot", opts, DOT_OPTIONS, ["a", "b", "axes?"]);
   const [a, b] = promoteArgs("tensordot", [x, y]) as [JArray, JArray];
   let ca: number[];
   let cb: number[];

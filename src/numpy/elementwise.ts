@@ -5,6 +5,9 @@ import { isFloat, isInt } from "../../ir/dtype.js";
 import type { ArrayLike, JArray } from "../core/array.js";
 import { customJvp } from "../autodiff/custom.js";
 import * as lax from "../lax.js";
+import { describe } from "../core/convert.js";
+import { ConcretizationTypeError, ValueError } from "../errors.js";
+import { type NonzeroOptions, nonzero } from "./indexing.js";
 import { asArray, broadcastArgs, promoteArgs, promoteArgsInexact } from "./util.js";
 
 type Binary = (x: ArrayLike, y: ArrayLike) => JArray;
@@ -283,12 +286,40 @@ export const bitwiseNot: Unary = sameUnary("bitwiseNot", (a) => {
 export const invert = bitwiseNot;
 
 /** `np.where(cond, x, y)`: elementwise choice, with broadcasting and promotion of x and y. */
-export function where(condition: ArrayLike, x: ArrayLike, y: ArrayLike): JArray {
-  const [a, b] = promoteArgs("where", [x, y]) as [JArray, JArray];
+/**
+ * `np.where(condition, x, y)`: `x` where `condition` holds, else `y`. The one-argument form
+ * `np.where(condition, {size?, fillValue?})` is `np.nonzero(condition)`, as in NumPy and JAX;
+ * its result's shape depends on the values, so it needs a concrete condition (not under jit).
+ */
+export function where(condition: ArrayLike, x: ArrayLike, y: ArrayLike): JArray;
+export function where(condition: ArrayLike, opts?: NonzeroOptions): JArray[];
+export function where(condition: ArrayLike, x?: ArrayLike | NonzeroOptions, y?: ArrayLike): JArray | JArray[] {
+  const isOpts = x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype;
+  if (y === undefined && (x === undefined || isOpts)) return whereNonzero(condition, x as NonzeroOptions | undefined);
+  if (x === undefined || y === undefined || isOpts)
+    throw new ValueError(
+      `where: either both or neither of the x and y arguments should be given (where(condition, x, y) or where(condition)), got x=${describe(x)} and y=${describe(y)}`,
+    );
+  const [a, b] = promoteArgs("where", [x as ArrayLike, y]) as [JArray, JArray];
   const c = toBool(asArray(condition, "where: condition"));
   const [cb, ab, bb] = broadcastArgs("where", [c, a, b]) as [JArray, JArray, JArray];
   // select_n takes a scalar predicate or one of the cases' shape: give rank-0 cases the full shape.
   if (cb.ndim === 0) return lax.select(cb, ab, bb);
   const full = (t: JArray) => (t.ndim === 0 ? lax.broadcastInDim(t, cb.shape, []) : t);
   return lax.select(cb, full(ab), full(bb));
+}
+
+/** `where(condition)`: nonzero, with an error that says why it cannot be traced. */
+function whereNonzero(condition: ArrayLike, opts: NonzeroOptions | undefined): JArray[] {
+  const c = asArray(condition, "where: condition");
+  try {
+    c.toConcrete("where(condition)");
+  } catch (e) {
+    if (!(e instanceof ConcretizationTypeError)) throw e;
+    throw new ConcretizationTypeError(
+      `where: the one-argument form where(condition) is nonzero(condition), whose result's shape depends on the values of the condition, ` +
+        `so it cannot run on the abstract ${c.aval} condition inside a transform (jit, vmap); use the three-argument form where(condition, x, y) there`,
+    );
+  }
+  return nonzero(c, opts);
 }

@@ -19,6 +19,7 @@
  * clamped when reading (mode "clip", JAX's default for `x[i]`) and dropped when updating
  * (mode "fill", JAX's default for `x.at[i].set`); negative ones count from the end.
  */
+import { checkOptions, num, orNull, str } from "../core/options.js";
 import { showShape } from "../../ir/aval.js";
 import { type DType, isInt } from "../../ir/dtype.js";
 import type { IndexMode } from "../../ir/primitives.js";
@@ -442,8 +443,13 @@ export interface GetIndexOptions {
  * `x[index]` with NumPy semantics (what `x.slice(...index)` calls). Static integers out of
  * range are an IndexError; integer arrays are clamped into range (JAX's default).
  */
+/** Indexing options (checked strictly: core/options.ts); mode values are checked by gatherMode. */
+const GET_OPTIONS = { mode: str, fillValue: orNull(num) };
+const UPDATE_OPTIONS = { mode: str };
+
 export function getIndex(x: ArrayLike, index: readonly Index[], opts: GetIndexOptions = {}): JArray {
   const fn = "getIndex";
+  checkOptions("np.getIndex", opts, GET_OPTIONS, ["x", "index"]);
   const a = asArray(x, fn);
   const mode = gatherMode(fn, opts.mode, "clip");
   const p = parseIndex(fn, a, index, true);
@@ -465,6 +471,7 @@ export interface UpdateOptions {
 
 function scatterUpdate(kind: UpdateKind, x: JArray, index: readonly Index[], values: ArrayLike, opts: UpdateOptions): JArray {
   const fn = `at(...).${kind}`;
+  checkOptions(fn, opts, UPDATE_OPTIONS, ["values"]);
   const mode = gatherMode(fn, opts.mode, "fill");
   const p = parseIndex(fn, x, index, false);
   let v = asArray(values, `${fn}: values`);
@@ -593,6 +600,7 @@ function prepareTakeIndices(fn: string, i: JArray, n: number, mode: TakeMode): [
  * `x.shape[:axis] + indices.shape + x.shape[axis+1:]`.
  */
 export function take(x: ArrayLike, indices: ArrayLike, axis?: number | null, opts: TakeOptions = {}): JArray {
+  checkOptions("np.take", opts, GET_OPTIONS, ["a", "indices", "axis?"]);
   const fn = "take";
   let a = asArray(x, fn);
   const idx = indexArray(fn, indices);
@@ -626,6 +634,7 @@ export function take(x: ArrayLike, indices: ArrayLike, axis?: number | null, opt
  * `axis` null works on the flattened array with 1-d indices.
  */
 export function takeAlongAxis(arr: ArrayLike, indices: ArrayLike, axis: number | null, opts: TakeOptions = {}): JArray {
+  checkOptions("np.takeAlongAxis", opts, GET_OPTIONS, ["arr", "indices", "axis"]);
   const fn = "takeAlongAxis";
   let a = asArray(arr, fn);
   const idx = indexArray(fn, indices);
@@ -690,6 +699,9 @@ export interface NonzeroOptions {
   fillValue?: number;
 }
 
+/** nonzero's options; size's value is checked by sized (a ValueError, as NumPy). */
+const NONZERO = { size: num, fillValue: num };
+
 function sized(fn: string, coords: number[], opts: NonzeroOptions): number[] {
   if (opts.size === undefined) return coords;
   if (!Number.isInteger(opts.size) || opts.size < 0) throw new ValueError(`${fn}: size must be a non-negative integer, got ${opts.size}`);
@@ -700,6 +712,7 @@ function sized(fn: string, coords: number[], opts: NonzeroOptions): number[] {
 
 /** `np.nonzero(x)`: one int32 array of coordinates per dim. Needs a concrete `x`. */
 export function nonzero(x: ArrayLike, opts: NonzeroOptions = {}): JArray[] {
+  checkOptions("np.nonzero", opts, NONZERO, ["a"]);
   const a = asArray(x, "nonzero");
   if (a.ndim === 0) throw new ValueError("nonzero: calling nonzero on 0-d arrays is not allowed; use atleast1d(x) first");
   const coords = concreteNonzero(a, "nonzero (its result's shape depends on the values)");
@@ -708,6 +721,7 @@ export function nonzero(x: ArrayLike, opts: NonzeroOptions = {}): JArray[] {
 
 /** `np.argwhere(x)`: the coordinates of nonzero elements as an int32 array of shape `[count, ndim]`. */
 export function argwhere(x: ArrayLike, opts: NonzeroOptions = {}): JArray {
+  checkOptions("np.argwhere", opts, NONZERO, ["a"]);
   const a = asArray(x, "argwhere");
   if (a.ndim === 0) {
     const count = a.toConcrete("argwhere (its result's shape depends on the values)").readHost()[0] !== 0 ? 1 : 0;
@@ -722,6 +736,7 @@ export function argwhere(x: ArrayLike, opts: NonzeroOptions = {}): JArray {
 
 /** `np.flatnonzero(x)`: indices of nonzero elements of the flattened array. */
 export function flatnonzero(x: ArrayLike, opts: NonzeroOptions = {}): JArray {
+  checkOptions("np.flatnonzero", opts, NONZERO, ["a"]);
   const a = asArray(x, "flatnonzero");
   return nonzero(a.ndim === 1 ? a : lax.reshape(a, [a.size]), opts)[0]!;
 }

@@ -6,9 +6,10 @@
  * everything, and `max`/`min` of a zero-size axis is a ValueError (they have no identity).
  */
 import { showShape } from "../../ir/aval.js";
+import { arrayLike, bindArgs, bool, checkOptions, dtype as dtypeKind, num, orNull, required, union } from "../core/options.js";
 import { type DType, isFloat, isInt } from "../../ir/dtype.js";
-import type { ArrayLike, JArray } from "../core/array.js";
-import { scalar } from "../core/convert.js";
+import { type ArrayLike, JArray } from "../core/array.js";
+import { describe, scalar } from "../core/convert.js";
 import { ValueError } from "../errors.js";
 import * as lax from "../lax.js";
 import { checkDType } from "./creation.js";
@@ -110,7 +111,7 @@ interface Reducer {
 function reduction(r: Reducer, x: ArrayLike, axis: Axis | undefined, opts: SumOptions): JArray {
   const fn = r.name;
   const a = asArray(x, `${fn}: argument a`);
-  checkOptions(fn, opts);
+  checkOpts(fn as "sum" | "prod" | "max" | "min", opts);
   const axes = normalizeAxes(fn, axis, a.ndim);
   const identity = r.identity(a.dtype);
   if (opts.initial === undefined && identity === null) {
@@ -138,9 +139,36 @@ function reduction(r: Reducer, x: ArrayLike, axis: Axis | undefined, opts: SumOp
   return out;
 }
 
-function checkOptions(fn: string, opts: unknown): void {
-  if (opts !== undefined && (typeof opts !== "object" || opts === null || Array.isArray(opts)))
-    throw new TypeError(`${fn}: options must be an object like {keepdims: true}, got ${Array.isArray(opts) ? "an array" : String(opts)}`);
+// Each reduction's options, checked strictly (core/options.ts); axis stays positional, as NumPy's.
+const KEEPDIMS = { keepdims: bool };
+const WHERE = { ...KEEPDIMS, where: arrayLike };
+const INITIAL = union(num, bool);
+const OPTION_SPECS = {
+  sum: { ...WHERE, dtype: dtypeKind, initial: INITIAL },
+  prod: { ...WHERE, dtype: dtypeKind, initial: INITIAL },
+  max: { ...WHERE, initial: INITIAL },
+  min: { ...WHERE, initial: INITIAL },
+  ptp: KEEPDIMS,
+  countNonzero: KEEPDIMS,
+  all: WHERE,
+  any: WHERE,
+  mean: { ...WHERE, dtype: dtypeKind },
+  var: { ...WHERE, dtype: dtypeKind, ddof: num, correction: num },
+  std: { ...WHERE, dtype: dtypeKind, ddof: num, correction: num },
+  average: { ...KEEPDIMS, weights: orNull(arrayLike) },
+  argmax: KEEPDIMS,
+  argmin: KEEPDIMS,
+  logsumexp: { ...KEEPDIMS, b: orNull(arrayLike) },
+  cumsum: { dtype: dtypeKind },
+  cumprod: { dtype: dtypeKind },
+  isclose: { rtol: num, atol: num, equalNan: bool },
+  allclose: { rtol: num, atol: num, equalNan: bool },
+  arrayEqual: { equalNan: bool },
+} as const;
+
+/** Checks `opts` against the options `fn` takes; a non-object (`np.sum(x, 0, true)`) is an error too. */
+function checkOpts(fn: keyof typeof OPTION_SPECS, opts: unknown, leading: readonly string[] = ["a", "axis?"]): void {
+  checkOptions(`np.${fn}`, opts, OPTION_SPECS[fn], leading);
 }
 
 const axisStr = (axis: Axis | undefined): string => (axis === null || axis === undefined ? "None" : JSON.stringify(axis));
@@ -201,6 +229,7 @@ export const amin = min;
 
 /** `np.ptp(x, axis?, {keepdims})`: max minus min. */
 export function ptp(x: ArrayLike, axis?: Axis, opts: ReduceOptions = {}): JArray {
+  checkOpts("ptp", opts);
   const a = asArray(x, "ptp: argument a");
   if (a.dtype === "bool") throw new TypeError("ptp: not supported for bool arrays (boolean subtract)");
   return lax.sub(max(a, axis, { keepdims: opts.keepdims }), min(a, axis, { keepdims: opts.keepdims }));
@@ -208,6 +237,7 @@ export function ptp(x: ArrayLike, axis?: Axis, opts: ReduceOptions = {}): JArray
 
 /** `np.countNonzero(x, axis?, {keepdims})`: int32 counts. */
 export function countNonzero(x: ArrayLike, axis?: Axis, opts: ReduceOptions = {}): JArray {
+  checkOpts("countNonzero", opts);
   const a = asArray(x, "countNonzero: argument a");
   const nz = toBool(a);
   return sum(nz, axis, { keepdims: opts.keepdims, dtype: "int32" });
@@ -221,7 +251,7 @@ function toBool(a: JArray): JArray {
 
 function boolReduction(fn: "all" | "any", x: ArrayLike, axis: Axis | undefined, opts: BoolReduceOptions): JArray {
   const a = asArray(x, `${fn}: argument a`);
-  checkOptions(fn, opts);
+  checkOpts(fn, opts);
   const axes = normalizeAxes(fn, axis, a.ndim);
   let b = toBool(a);
   if (opts.where !== undefined) b = lax.select(whereMask(fn, opts.where, b.shape), b, filled(fn === "all", "bool", b.shape));
@@ -250,7 +280,7 @@ const reducedCount = (shape: readonly number[], axes: readonly number[]): number
 /** `np.mean(x, axis?, {keepdims, dtype, where})`; integer inputs give float32. An empty mean is NaN. */
 export function mean(x: ArrayLike, axis?: Axis, opts: MeanOptions = {}): JArray {
   const a = asArray(x, "mean: argument a");
-  checkOptions("mean", opts);
+  checkOpts("mean", opts);
   const axes = normalizeAxes("mean", axis, a.ndim);
   const dtype = opts.dtype === undefined ? toInexactDtype(a.dtype) : checkDType("mean", opts.dtype);
   const total = sum(a, axes, { dtype, keepdims: opts.keepdims, where: opts.where });
@@ -260,9 +290,9 @@ export function mean(x: ArrayLike, axis?: Axis, opts: MeanOptions = {}): JArray 
 }
 
 /** `np.var(x, axis?, {ddof, keepdims, dtype, where})`: mean squared deviation, divided by `N - ddof`. */
-function variance(x: ArrayLike, axis?: Axis, opts: VarOptions = {}): JArray {
+function variance(x: ArrayLike, axis?: Axis, opts: VarOptions = {}, fnName: "var" | "std" = "var"): JArray {
   const a = asArray(x, "var: argument a");
-  checkOptions("var", opts);
+  checkOpts(fnName, opts);
   if (opts.ddof !== undefined && opts.correction !== undefined) throw new ValueError("var: ddof and correction can't both be specified");
   const ddof = opts.ddof ?? opts.correction ?? 0;
   if (typeof ddof !== "number" || !Number.isFinite(ddof)) throw new TypeError(`var: ddof must be a number, got ${String(ddof)}`);
@@ -286,7 +316,7 @@ export { variance as var };
 
 /** `np.std(x, axis?, {ddof, keepdims, dtype, where})`: the square root of `var`. */
 export function std(x: ArrayLike, axis?: Axis, opts: VarOptions = {}): JArray {
-  return lax.sqrt(variance(x, axis, opts));
+  return lax.sqrt(variance(x, axis, opts, "std"));
 }
 
 /**
@@ -294,7 +324,7 @@ export function std(x: ArrayLike, axis?: Axis, opts: VarOptions = {}): JArray {
  * input's shape or, with an integer axis, are 1-D with the length of that axis.
  */
 export function average(x: ArrayLike, axis?: Axis, opts: { weights?: ArrayLike | null; keepdims?: boolean } = {}): JArray {
-  checkOptions("average", opts);
+  checkOpts("average", opts);
   if (opts.weights === undefined || opts.weights === null) return mean(x, axis, { keepdims: opts.keepdims });
   const [a, w0] = promoteArgsInexact("average", [x, opts.weights]) as [JArray, JArray];
   const axes = normalizeAxes("average", axis, a.ndim);
@@ -317,7 +347,7 @@ export function average(x: ArrayLike, axis?: Axis, opts: { weights?: ArrayLike |
 
 function argReduction(fn: "argmax" | "argmin", x: ArrayLike, axis: number | null | undefined, opts: ReduceOptions): JArray {
   let a = asArray(x, `${fn}: argument a`);
-  checkOptions(fn, opts);
+  checkOpts(fn, opts);
   const inShape = a.shape;
   let ax: number;
   if (axis === null || axis === undefined) {
@@ -352,7 +382,7 @@ export function argmin(x: ArrayLike, axis?: number | null, opts: ReduceOptions =
  * `+inf` gives `+inf`, an empty reduction gives `-inf`, and a negative sum (from `b`) NaN.
  */
 export function logsumexp(x: ArrayLike, axis?: Axis, opts: { keepdims?: boolean; b?: ArrayLike | null } = {}): JArray {
-  checkOptions("logsumexp", opts);
+  checkOpts("logsumexp", opts);
   let a: JArray;
   let b: JArray | null = null;
   if (opts.b === undefined || opts.b === null) a = promoteArgsInexact("logsumexp", [x])[0]!;
@@ -381,7 +411,7 @@ export function logsumexp(x: ArrayLike, axis?: Axis, opts: { keepdims?: boolean;
 
 function cumulative(fn: "cumsum" | "cumprod", x: ArrayLike, axis: number | null | undefined, opts: { dtype?: DType }): JArray {
   let a = asArray(x, `${fn}: argument a`);
-  checkOptions(fn, opts);
+  checkOpts(fn, opts);
   if (axis !== null && axis !== undefined && typeof axis !== "number")
     throw new TypeError(`${fn}: axis must be an integer or null, got ${JSON.stringify(axis)}`);
   if (axis === null || axis === undefined || a.ndim === 0) a = lax.reshape(a, [a.size]);
@@ -416,13 +446,24 @@ export interface CloseOptions {
  * elementwise; infinities are close only to the same infinity, NaN to nothing (or to NaN with
  * `equalNan`). Integer and bool arrays compare exactly.
  */
-export function isclose(a: ArrayLike, b: ArrayLike, opts: CloseOptions = {}): JArray {
-  checkOptions("isclose", opts);
-  const rtol = opts.rtol ?? 1e-5;
-  const atol = opts.atol ?? 1e-8;
-  for (const [k, v] of [["rtol", rtol], ["atol", atol]] as const)
-    if (typeof v !== "number") throw new TypeError(`isclose: ${k} must be a number, got ${typeof v}`);
-  const [x, y] = broadcastArgs("isclose", promoteArgs("isclose", [a, b])) as [JArray, JArray];
+/** isclose's and allclose's parameters, NumPy's order: `(a, b, rtol?, atol?, equalNan?)` or an options object. */
+const CLOSE_SPEC = { a: required(arrayLike), b: required(arrayLike), rtol: num, atol: num, equalNan: bool };
+
+function closeOptions(fn: string, args: readonly unknown[]): [ArrayLike, ArrayLike, Required<CloseOptions>] {
+  const o = bindArgs(fn, args, CLOSE_SPEC);
+  return [o.a, o.b, { rtol: o.rtol ?? 1e-5, atol: o.atol ?? 1e-8, equalNan: o.equalNan ?? false }];
+}
+
+/** `np.isclose(a, b, rtol?, atol?, equalNan?)`: elementwise `|a - b| <= atol + rtol * |b|`, as NumPy. */
+export function isclose(a: ArrayLike, b: ArrayLike, opts?: CloseOptions): JArray;
+export function isclose(a: ArrayLike, b: ArrayLike, rtol?: number, atol?: number, equalNan?: boolean): JArray;
+export function isclose(...args: unknown[]): JArray {
+  return iscloseImpl("np.isclose", ...closeOptions("np.isclose", args));
+}
+
+function iscloseImpl(fn: string, a: ArrayLike, b: ArrayLike, opts: Required<CloseOptions>): JArray {
+  const { rtol, atol } = opts;
+  const [x, y] = broadcastArgs(fn, promoteArgs(fn, [a, b])) as [JArray, JArray];
   if (!isFloat(x.dtype)) return lax.eq(x, y);
   const d = x.dtype;
   const absY = lax.abs(y);
@@ -442,12 +483,15 @@ export function isclose(a: ArrayLike, b: ArrayLike, opts: CloseOptions = {}): JA
  * `np.allclose(a, b, opts)`: whether every pair is close, as a JS boolean (it reads the data,
  * so under jit or vmap it throws ConcretizationTypeError).
  */
-export function allclose(a: ArrayLike, b: ArrayLike, opts: CloseOptions = {}): boolean {
-  return all(isclose(a, b, opts)).item() as boolean;
+export function allclose(a: ArrayLike, b: ArrayLike, opts?: CloseOptions): boolean;
+export function allclose(a: ArrayLike, b: ArrayLike, rtol?: number, atol?: number, equalNan?: boolean): boolean;
+export function allclose(...args: unknown[]): boolean {
+  return all(iscloseImpl("np.allclose", ...closeOptions("np.allclose", args))).item() as boolean;
 }
 
 /** `np.arrayEqual(a, b, {equalNan})`: same shape and equal elements, as a JS boolean. */
 export function arrayEqual(a: ArrayLike, b: ArrayLike, opts: { equalNan?: boolean } = {}): boolean {
+  checkOpts("arrayEqual", opts, ["a1", "a2"]);
   const x = asArray(a, "arrayEqual: argument a1");
   const y = asArray(b, "arrayEqual: argument a2");
   if (x.ndim !== y.ndim || x.shape.some((d, i) => d !== y.shape[i])) return false;

@@ -8,6 +8,7 @@
  * Arguments that decide shapes (axes, sizes, repeats, pad widths) are JS numbers, as they are
  * static in JAX; each is validated here with an error naming the function and the shapes.
  */
+import { any, checkOptions, str } from "../core/options.js";
 import { showShape } from "../../ir/aval.js";
 import { isInt } from "../../ir/dtype.js";
 import { range } from "../../ir/util.js";
@@ -432,7 +433,7 @@ const isNumber = (x: unknown): x is number => typeof x === "number";
  */
 export function pad(x: ArrayLike, padWidth: PadWidth, opts: PadOptions | PadMode = {}): JArray {
   const a = asArray(x, "pad");
-  const o: PadOptions = typeof opts === "string" ? { mode: opts } : opts;
+  const o: PadOptions = typeof opts === "string" ? { mode: opts } : (checkOptions("np.pad", opts, { mode: str, constantValues: any }, ["array", "padWidth"]) as PadOptions);
   const mode = o.mode ?? "constant";
   const widths = perAxisPairs("pad", "padWidth", padWidth, a.ndim, isNumber);
   if (widths.some(([lo, hi]) => !Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi < 0))

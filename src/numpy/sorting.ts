@@ -2,6 +2,7 @@
  * Sorting: `sort` and `argsort`, through the variadic `sort` primitive. NaNs sort after
  * everything else (as in NumPy and JAX); `axis = null` sorts the flattened array.
  */
+import { bool, checkOptions } from "../core/options.js";
 import type { ArrayLike, JArray } from "../core/array.js";
 import * as lax from "../lax.js";
 import { asArray, normalizeAxis } from "./util.js";
@@ -14,8 +15,7 @@ export interface SortOptions {
 }
 
 function prepare(fn: string, x: ArrayLike, axis: number | null | undefined, opts: SortOptions): [JArray, number] {
-  if (opts !== undefined && (typeof opts !== "object" || opts === null))
-    throw new TypeError(`${fn}: options must be an object like {descending: true}, got ${String(opts)}`);
+  checkOptions(`np.${fn}`, opts, { stable: bool, descending: bool }, ["a", "axis?"]);
   const a = asArray(x, `${fn}: argument a`);
   if (axis === null) return [lax.reshape(a, [a.size]), 0];
   const ax = axis ?? -1;

@@ -8,6 +8,7 @@ import { type DType, isFloat, promoteTypes } from "../../ir/dtype.js";
 import { type ArrayLike, JArray } from "../core/array.js";
 import { asJArray, describe } from "../core/convert.js";
 import { ValueError } from "../errors.js";
+import { isPlainObject } from "../core/options.js";
 import * as lax from "../lax.js";
 
 /** An array for a numpy argument; `what` names the function and argument for errors. */
@@ -95,6 +96,9 @@ export function normalizeAxis(fn: string, axis: number, ndim: number, argName = 
 /** Normalized axes from numpy's `axis` argument (`null`/`undefined` means all). */
 export function normalizeAxes(fn: string, axis: number | readonly number[] | null | undefined, ndim: number): number[] {
   if (axis === null || axis === undefined) return Array.from({ length: ndim }, (_, i) => i);
+  // NumPy's axis is positional, so `np.sum(x, {keepdims: true})` put the options in its place.
+  if (isPlainObject(axis))
+    throw new TypeError(`${fn}: axis must be an integer, an array of integers or null, got an options object; the options come after the axis: ${fn}(x, null, ${JSON.stringify(axis)})`);
   const list = typeof axis === "number" ? [axis] : [...axis];
   const out = list.map((a) => normalizeAxis(fn, a, ndim));
   if (new Set(out).size !== out.length) throw new ValueError(`${fn}: repeated axis in ${JSON.stringify(list)}`);

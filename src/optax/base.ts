@@ -9,6 +9,7 @@ import { JArray } from "../core/array.js";
 import { ValueError } from "../errors.js";
 import * as np from "../numpy/index.js";
 import * as tree from "../tree.js";
+import { type Kind, arrayLike, bool, fn, object, orNull, union } from "../core/options.js";
 
 /** A pytree of parameters (arrays as leaves; `null` marks an empty node). */
 export type Params = any;
@@ -65,7 +66,11 @@ export function setToZero(): GradientTransformation<EmptyState> {
 export function chain(...transforms: GradientTransformation[]): GradientTransformation<OptState[]> {
   transforms.forEach((t, i) => {
     if (t === null || typeof t !== "object" || typeof t.init !== "function" || typeof t.update !== "function")
-      throw new TypeError(`optax.chain: argument ${i + 1} is not a GradientTransformation (an object with init and update)`);
+      throw new TypeError(
+        `optax.chain: argument ${i + 1} is not a GradientTransformation (an object with init and update)` +
+          // The usual slip: a constructor passed uncalled (`chain(optax.clipByGlobalNorm, ...)`).
+          (typeof t === "function" ? `; got the function ${(t as Function).name || "(anonymous)"}, which must be called to make one` : ""),
+      );
   });
   return {
     init: (params) => transforms.map((t) => t.init(params)),
@@ -99,3 +104,10 @@ export function applyUpdates(params: Params, updates: Updates): Params {
 
 /** Whether `x` looks like a schedule (a function) rather than a scalar. */
 export const isSchedule = (x: unknown): x is Schedule => typeof x === "function";
+
+// --- argument kinds shared by optax's constructors (see core/options.ts) ----------------------
+
+/** A learning rate or weight decay: a number, a scalar array, or a schedule. */
+export const scalarOrSchedule: Kind<ScalarOrSchedule> = union(arrayLike, fn) as Kind<ScalarOrSchedule>;
+/** A mask: a tree of booleans (a prefix of the params' structure) or a function making one. */
+export const maskOrFn: Kind<any> = orNull(union(object, union(fn, bool)));

@@ -8,6 +8,11 @@ import { ValueError } from "../errors.js";
 import { logSigmoid, logSoftmax } from "../nn/activations.js";
 import * as np from "../numpy/index.js";
 import { normalizeAxes, normalizeAxis, shapeStr } from "../numpy/util.js";
+import { arrayLike, bindArgs, intOrInts, keywordOnly, orNull, required } from "../core/options.js";
+
+/** optax's losses: predictions/targets positional, then optax's own trailing arguments. */
+const ARR = required(arrayLike);
+const TARGETS = orNull(arrayLike);
 
 const asArr = (x: ArrayLike): JArray => (x instanceof JArray ? x : np.asarray(x));
 
@@ -25,6 +30,7 @@ function sameShape(a: JArray, b: JArray, fn: string): void {
 
 /** `(predictions - targets) ** 2` elementwise (targets default to 0); shapes must match. */
 export function squaredError(predictions: ArrayLike, targets?: ArrayLike | null): JArray {
+  bindArgs("optax.squaredError", [...arguments], { predictions: ARR, targets: TARGETS });
   const p = floating(predictions, "squaredError", "predictions");
   let errors = p;
   if (targets !== undefined && targets !== null) {
@@ -37,12 +43,15 @@ export function squaredError(predictions: ArrayLike, targets?: ArrayLike | null)
 
 /** Half the squared error: `0.5 * (predictions - targets) ** 2`. */
 export function l2Loss(predictions: ArrayLike, targets?: ArrayLike | null): JArray {
+  bindArgs("optax.l2Loss", [...arguments], { predictions: ARR, targets: TARGETS });
   return np.multiply(0.5, squaredError(predictions, targets));
 }
 
 /** Huber loss: quadratic for errors up to `delta`, linear beyond (`0.5 * q**2 + delta * (|e| - q)`, `q = min(|e|, delta)`). */
-export function huberLoss(predictions: ArrayLike, targets?: ArrayLike | null, opts: { delta?: ArrayLike } = {}): JArray {
-  const delta = opts.delta ?? 1.0;
+export function huberLoss(predictions: ArrayLike, targets?: ArrayLike | null, opts?: { delta?: ArrayLike }): JArray;
+export function huberLoss(...args: unknown[]): JArray {
+  // optax's delta is keyword-only.
+  const { predictions, targets, delta = 1.0 } = bindArgs("optax.huberLoss", args, { predictions: ARR, targets: TARGETS, delta: keywordOnly(arrayLike) });
   const p = floating(predictions, "huberLoss", "predictions");
   const errors = targets === undefined || targets === null ? p : np.subtract(p, targets);
   const absErrors = np.abs(errors);
@@ -57,8 +66,10 @@ type Axis = number | readonly number[];
  * Cross entropy between `labels` (one-hot or probabilities along `axis`) and the softmax of
  * `logits`: `-sum(labels * logSoftmax(logits), axis)`.
  */
-export function softmaxCrossEntropy(logits: ArrayLike, labels: ArrayLike, opts: { axis?: Axis } = {}): JArray {
-  const axis = opts.axis ?? -1;
+export function softmaxCrossEntropy(logits: ArrayLike, labels: ArrayLike, opts?: { axis?: Axis }): JArray;
+export function softmaxCrossEntropy(logits: ArrayLike, labels: ArrayLike, axis?: Axis): JArray;
+export function softmaxCrossEntropy(...args: unknown[]): JArray {
+  const { logits, labels, axis = -1 } = bindArgs("optax.softmaxCrossEntropy", args, { logits: ARR, labels: ARR, axis: intOrInts });
   const x = floating(logits, "softmaxCrossEntropy", "logits");
   const logProbs = logSoftmax(x, axis);
   return np.negative(np.sum(np.multiply(labels, logProbs), axis));
@@ -69,8 +80,11 @@ export function softmaxCrossEntropy(logits: ArrayLike, labels: ArrayLike, opts: 
  * `labels` has the shape of `logits` without `axis`. A list of axes is flattened into one class
  * axis (after moving the other axes to the front), as optax does.
  */
-export function softmaxCrossEntropyWithIntegerLabels(logits: ArrayLike, labels: ArrayLike, opts: { axis?: Axis } = {}): JArray {
+export function softmaxCrossEntropyWithIntegerLabels(logits: ArrayLike, labels: ArrayLike, opts?: { axis?: Axis }): JArray;
+export function softmaxCrossEntropyWithIntegerLabels(logits: ArrayLike, labels: ArrayLike, axis?: Axis): JArray;
+export function softmaxCrossEntropyWithIntegerLabels(...args: unknown[]): JArray {
   const fn = "softmaxCrossEntropyWithIntegerLabels";
+  const { logits, labels, ...opts } = bindArgs(`optax.${fn}`, args, { logits: ARR, labels: ARR, axis: intOrInts });
   let x = floating(logits, fn, "logits");
   const y = asArr(labels);
   if (!isInt(y.dtype))
@@ -95,6 +109,7 @@ export function softmaxCrossEntropyWithIntegerLabels(logits: ArrayLike, labels: 
  * `-labels * logSigmoid(logits) - (1 - labels) * logSigmoid(-logits)`.
  */
 export function sigmoidBinaryCrossEntropy(logits: ArrayLike, labels: ArrayLike): JArray {
+  bindArgs("optax.sigmoidBinaryCrossEntropy", [...arguments], { logits: ARR, labels: ARR });
   const x = floating(logits, "sigmoidBinaryCrossEntropy", "logits");
   const y = asArr(labels).astype(x.dtype);
   const logP = logSigmoid(x);

@@ -10,6 +10,14 @@ import { type ArrayLike, JArray } from "../core/array.js";
 import { ValueError } from "../errors.js";
 import * as np from "../numpy/index.js";
 import type { Schedule } from "./base.js";
+import { any, arrayLike, arrayOf, bindArgs, bool, fn, int, num, orNull, required } from "../core/options.js";
+
+/**
+ * optax's schedules take every argument positionally or by keyword, so each is a required
+ * argument that may also be a key of the options object: `cosineDecaySchedule({initValue: 0.1,
+ * decaySteps: 100})` works, and a missing or misspelled key fails here, not as a NaN later.
+ */
+const req = <T>(k: import("../core/options.js").Kind<T>) => required(k, { keyword: true });
 
 type Num = number | JArray;
 
@@ -40,8 +48,10 @@ function checkCount(count: unknown, fn: string): Num {
 const asNum = (x: ArrayLike): Num => (typeof x === "boolean" ? Number(x) : x);
 
 /** The same value at every step. */
-export function constantSchedule(value: ArrayLike): Schedule {
-  const v = asNum(value);
+export function constantSchedule(value: ArrayLike): Schedule;
+export function constantSchedule(opts: { value: ArrayLike }): Schedule;
+export function constantSchedule(...args: unknown[]): Schedule {
+  const v = asNum(bindArgs("optax.constantSchedule", args, { value: req(arrayLike) }).value);
   return () => v;
 }
 
@@ -55,13 +65,22 @@ export function polynomialSchedule(
   endValue: ArrayLike,
   power: ArrayLike,
   transitionSteps: number,
-  opts: { transitionBegin?: number } = {},
-): Schedule {
+  transitionBeginOrOptions?: number | { transitionBegin?: number },
+): Schedule;
+export function polynomialSchedule(opts: { initValue: ArrayLike; endValue: ArrayLike; power: ArrayLike; transitionSteps: number; transitionBegin?: number }): Schedule;
+export function polynomialSchedule(...args: unknown[]): Schedule {
+  const o = bindArgs("optax.polynomialSchedule", args, POLY);
+  return polynomial(o.initValue, o.endValue, o.power, o.transitionSteps, o.transitionBegin);
+}
+
+const POLY = { initValue: req(arrayLike), endValue: req(arrayLike), power: req(arrayLike), transitionSteps: req(int), transitionBegin: int };
+
+function polynomial(initValue: ArrayLike, endValue: ArrayLike, power: ArrayLike, transitionSteps: number, transitionBegin = 0): Schedule {
   const init = asNum(initValue);
   const end = asNum(endValue);
   const p = asNum(power);
   if (transitionSteps <= 0) return () => init;
-  const begin = Math.max(opts.transitionBegin ?? 0, 0);
+  const begin = Math.max(transitionBegin, 0);
   return (c) => {
     const count = clip(sub(checkCount(c, "polynomialSchedule"), begin), 0, transitionSteps);
     const frac = sub(1, div(count, transitionSteps));
@@ -74,17 +93,25 @@ export function linearSchedule(
   initValue: ArrayLike,
   endValue: ArrayLike,
   transitionSteps: number,
-  opts: { transitionBegin?: number } = {},
-): Schedule {
-  return polynomialSchedule(initValue, endValue, 1, transitionSteps, opts);
+  transitionBeginOrOptions?: number | { transitionBegin?: number },
+): Schedule;
+export function linearSchedule(opts: { initValue: ArrayLike; endValue: ArrayLike; transitionSteps: number; transitionBegin?: number }): Schedule;
+export function linearSchedule(...args: unknown[]): Schedule {
+  const o = bindArgs("optax.linearSchedule", args, { initValue: req(arrayLike), endValue: req(arrayLike), transitionSteps: req(int), transitionBegin: int });
+  return polynomial(o.initValue, o.endValue, 1, o.transitionSteps, o.transitionBegin);
 }
 
 /**
  * `initValue` times a factor that is `scale` from each boundary on (boundaries are step counts,
  * the keys of `boundariesAndScales`; factors multiply). Scales must be non-negative.
  */
-export function piecewiseConstantSchedule(initValue: ArrayLike, boundariesAndScales?: Record<number, number> | null): Schedule {
-  const init = asNum(initValue);
+export function piecewiseConstantSchedule(initValue: ArrayLike, boundariesAndScales?: Record<number, number> | null): Schedule;
+export function piecewiseConstantSchedule(opts: { initValue: ArrayLike; boundariesAndScales?: Record<number, number> | null }): Schedule;
+export function piecewiseConstantSchedule(...args: unknown[]): Schedule {
+  // The boundaries are a plain object, so in their position it is that argument, not options.
+  const o = bindArgs("optax.piecewiseConstantSchedule", args, { initValue: req(arrayLike), boundariesAndScales: orNull(any) });
+  const boundariesAndScales = o.boundariesAndScales as Record<number, number> | null | undefined;
+  const init = asNum(o.initValue);
   const entries = Object.entries(boundariesAndScales ?? {}).map(([k, v]) => [Number(k), v] as [number, number]);
   for (const [k, v] of entries) {
     if (!Number.isFinite(k)) throw new ValueError(`optax.piecewiseConstantSchedule: boundary ${JSON.stringify(k)} is not a number`);
@@ -111,8 +138,27 @@ export interface ExponentialDecayOptions {
 }
 
 /** `initValue * decayRate ** ((count - transitionBegin) / transitionSteps)`, constant before `transitionBegin`. */
-export function exponentialDecay(initValue: ArrayLike, transitionSteps: number, decayRate: number, opts: ExponentialDecayOptions = {}): Schedule {
-  const init = asNum(initValue);
+export function exponentialDecay(initValue: ArrayLike, transitionSteps: number, decayRate: number, opts?: ExponentialDecayOptions): Schedule;
+export function exponentialDecay(
+  initValue: ArrayLike,
+  transitionSteps: number,
+  decayRate: number,
+  transitionBegin?: number,
+  staircase?: boolean,
+  endValue?: ArrayLike | null,
+): Schedule;
+export function exponentialDecay(opts: { initValue: ArrayLike; transitionSteps: number; decayRate: number } & ExponentialDecayOptions): Schedule;
+export function exponentialDecay(...args: unknown[]): Schedule {
+  const opts = bindArgs("optax.exponentialDecay", args, {
+    initValue: req(arrayLike),
+    transitionSteps: req(int),
+    decayRate: req(num),
+    transitionBegin: int,
+    staircase: bool,
+    endValue: orNull(arrayLike),
+  });
+  const { transitionSteps, decayRate } = opts;
+  const init = asNum(opts.initValue);
   if (transitionSteps <= 0 || decayRate === 0) return () => init;
   const begin = Math.max(opts.transitionBegin ?? 0, 0);
   const staircase = opts.staircase ?? false;
@@ -135,11 +181,16 @@ export interface CosineDecayOptions {
 }
 
 /** `initValue * ((1 - alpha) * (0.5 * (1 + cos(pi * t / decaySteps)))**exponent + alpha)`, `t` capped at `decaySteps`. */
-export function cosineDecaySchedule(initValue: ArrayLike, decaySteps: number, opts: CosineDecayOptions = {}): Schedule {
+export function cosineDecaySchedule(initValue: ArrayLike, decaySteps: number, opts?: CosineDecayOptions): Schedule;
+export function cosineDecaySchedule(initValue: ArrayLike, decaySteps: number, alpha?: number, exponent?: number): Schedule;
+export function cosineDecaySchedule(opts: { initValue: ArrayLike; decaySteps: number } & CosineDecayOptions): Schedule;
+export function cosineDecaySchedule(...args: unknown[]): Schedule {
+  const o = bindArgs("optax.cosineDecaySchedule", args, { initValue: req(arrayLike), decaySteps: req(num), alpha: num, exponent: num });
+  const { initValue, decaySteps } = o;
   if (!(decaySteps > 0))
     throw new ValueError(`optax.cosineDecaySchedule: The cosine_decay_schedule requires positive decay_steps, got decay_steps=${decaySteps}.`);
   const init = asNum(initValue);
-  const { alpha = 0.0, exponent = 1.0 } = opts;
+  const { alpha = 0.0, exponent = 1.0 } = o;
   return (c) => {
     const count = minimum(toFloat(checkCount(c, "cosineDecaySchedule")), decaySteps);
     const cosineDecay = mul(0.5, add(1, cos(div(mul(Math.PI, count), decaySteps))));
@@ -149,7 +200,10 @@ export function cosineDecaySchedule(initValue: ArrayLike, decaySteps: number, op
 }
 
 /** Each schedule in turn: `schedules[i + 1]` runs from `boundaries[i]` on, counting steps from there. */
-export function joinSchedules(schedules: readonly Schedule[], boundaries: readonly number[]): Schedule {
+export function joinSchedules(schedules: readonly Schedule[], boundaries: readonly number[]): Schedule;
+export function joinSchedules(opts: { schedules: readonly Schedule[]; boundaries: readonly number[] }): Schedule;
+export function joinSchedules(...args: unknown[]): Schedule {
+  const { schedules, boundaries } = bindArgs("optax.joinSchedules", args, { schedules: req(arrayOf(fn, "an array of schedules")), boundaries: req(arrayOf(num, "an array of step numbers")) });
   if (schedules.length === 0) throw new ValueError("optax.joinSchedules: expected at least one schedule");
   return (c) => {
     const step = checkCount(c, "joinSchedules");
@@ -177,9 +231,20 @@ export function warmupCosineDecaySchedule(
   peakValue: number,
   warmupSteps: number,
   decaySteps: number,
-  opts: WarmupCosineDecayOptions = {},
-): Schedule {
-  const { endValue = 0.0, exponent = 1.0 } = opts;
+  opts?: WarmupCosineDecayOptions,
+): Schedule;
+export function warmupCosineDecaySchedule(initValue: number, peakValue: number, warmupSteps: number, decaySteps: number, endValue?: number, exponent?: number): Schedule;
+export function warmupCosineDecaySchedule(opts: { initValue: number; peakValue: number; warmupSteps: number; decaySteps: number } & WarmupCosineDecayOptions): Schedule;
+export function warmupCosineDecaySchedule(...args: unknown[]): Schedule {
+  const o = bindArgs("optax.warmupCosineDecaySchedule", args, {
+    initValue: req(num),
+    peakValue: req(num),
+    warmupSteps: req(int),
+    decaySteps: req(int),
+    endValue: num,
+    exponent: num,
+  });
+  const { initValue, peakValue, warmupSteps, decaySteps, endValue = 0.0, exponent = 1.0 } = o;
   const alpha = peakValue === 0 ? 0.0 : endValue / peakValue;
   return joinSchedules(
     [linearSchedule(initValue, peakValue, warmupSteps), cosineDecaySchedule(peakValue, decaySteps - warmupSteps, { alpha, exponent })],

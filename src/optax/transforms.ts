@@ -21,6 +21,10 @@ import {
   requireParams,
 } from "./base.js";
 import * as tu from "./treeUtils.js";
+import { arrayLike, bindArgs, bool, dtype, fn, keywordOnly, object, orNull, required, union } from "../core/options.js";
+import { maskOrFn, scalarOrSchedule } from "./base.js";
+
+type AL = ArrayLike;
 
 // --- Adam and friends ------------------------------------------------------------------------------
 
@@ -42,8 +46,11 @@ export interface ScaleByAdamOptions {
 }
 
 /** Rescales updates by Adam's bias-corrected moments: `mu_hat / (sqrt(nu_hat + epsRoot) + eps)`. */
-export function scaleByAdam(opts: ScaleByAdamOptions = {}): GradientTransformation<ScaleByAdamState> {
-  const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0.0, muDtype = null, nesterov = false } = opts;
+export function scaleByAdam(opts?: ScaleByAdamOptions): GradientTransformation<ScaleByAdamState>;
+export function scaleByAdam(b1?: AL, b2?: AL, eps?: AL, epsRoot?: AL, muDtype?: DType | null): GradientTransformation<ScaleByAdamState>;
+export function scaleByAdam(...args: unknown[]): GradientTransformation<ScaleByAdamState> {
+  const o = bindArgs("optax.scaleByAdam", args, { b1: arrayLike, b2: arrayLike, eps: arrayLike, epsRoot: arrayLike, muDtype: orNull(dtype), nesterov: keywordOnly(bool) });
+  const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0.0, muDtype = null, nesterov = false } = o;
   return {
     init: (params) => ({ count: tu.zeroCount(), mu: tu.zerosLike(params, muDtype), nu: tu.zerosLike(params) }),
     update: (updates, state) => {
@@ -76,9 +83,14 @@ export interface ScaleByRmsOptions {
   biasCorrection?: boolean;
 }
 
+/** scaleByRms and scaleByStddev, in optax's order. */
+const RMS = { decay: arrayLike, eps: arrayLike, initialScale: arrayLike, epsInSqrt: bool, biasCorrection: bool };
+
 /** Rescales updates by the root of the moving average of their squares (RMSProp). */
-export function scaleByRms(opts: ScaleByRmsOptions = {}): GradientTransformation<{ nu: any } | { count: JArray; nu: any }> {
-  const { decay = 0.9, eps = 1e-8, initialScale = 0.0, epsInSqrt = true, biasCorrection = false } = opts;
+export function scaleByRms(opts?: ScaleByRmsOptions): GradientTransformation<{ nu: any } | { count: JArray; nu: any }>;
+export function scaleByRms(decay?: AL, eps?: AL, initialScale?: AL, epsInSqrt?: boolean, biasCorrection?: boolean): GradientTransformation<{ nu: any } | { count: JArray; nu: any }>;
+export function scaleByRms(...args: unknown[]): GradientTransformation<{ nu: any } | { count: JArray; nu: any }> {
+  const { decay = 0.9, eps = 1e-8, initialScale = 0.0, epsInSqrt = true, biasCorrection = false } = bindArgs("optax.scaleByRms", args, RMS);
   return {
     init: (params) => {
       const nu = tu.fullLike(params, initialScale);
@@ -103,8 +115,16 @@ export function scaleByRms(opts: ScaleByRmsOptions = {}): GradientTransformation
 }
 
 /** Rescales updates by the root of the centered moving average of their squares (centered RMSProp). */
-export function scaleByStddev(opts: ScaleByRmsOptions = {}): GradientTransformation<{ mu: any; nu: any } | { count: JArray; mu: any; nu: any }> {
-  const { decay = 0.9, eps = 1e-8, initialScale = 0.0, epsInSqrt = true, biasCorrection = false } = opts;
+export function scaleByStddev(opts?: ScaleByRmsOptions): GradientTransformation<{ mu: any; nu: any } | { count: JArray; mu: any; nu: any }>;
+export function scaleByStddev(
+  decay?: AL,
+  eps?: AL,
+  initialScale?: AL,
+  epsInSqrt?: boolean,
+  biasCorrection?: boolean,
+): GradientTransformation<{ mu: any; nu: any } | { count: JArray; mu: any; nu: any }>;
+export function scaleByStddev(...args: unknown[]): GradientTransformation<{ mu: any; nu: any } | { count: JArray; mu: any; nu: any }> {
+  const { decay = 0.9, eps = 1e-8, initialScale = 0.0, epsInSqrt = true, biasCorrection = false } = bindArgs("optax.scaleByStddev", args, RMS);
   return {
     init: (params) => {
       const mu = tu.zerosLike(params);
@@ -138,8 +158,10 @@ export interface ScaleByRssOptions {
 }
 
 /** Rescales updates by the root of the running sum of their squares (Adagrad). */
-export function scaleByRss(opts: ScaleByRssOptions = {}): GradientTransformation<{ sumOfSquares: any }> {
-  const { initialAccumulatorValue = 0.1, eps = 1e-7 } = opts;
+export function scaleByRss(opts?: ScaleByRssOptions): GradientTransformation<{ sumOfSquares: any }>;
+export function scaleByRss(initialAccumulatorValue?: AL, eps?: AL): GradientTransformation<{ sumOfSquares: any }>;
+export function scaleByRss(...args: unknown[]): GradientTransformation<{ sumOfSquares: any }> {
+  const { initialAccumulatorValue = 0.1, eps = 1e-7 } = bindArgs("optax.scaleByRss", args, { initialAccumulatorValue: arrayLike, eps: arrayLike });
   return {
     init: (params) => ({ sumOfSquares: tu.fullLike(params, initialAccumulatorValue) }),
     update: (updates, state) => {
@@ -158,8 +180,10 @@ export interface ScaleByLionOptions {
 }
 
 /** Lion's update direction: `sign((1 - b1) * g + b1 * mu)`, with `mu` an EMA of the gradients at rate b2. */
-export function scaleByLion(opts: ScaleByLionOptions = {}): GradientTransformation<{ count: JArray; mu: any }> {
-  const { b1 = 0.9, b2 = 0.99, muDtype = null } = opts;
+export function scaleByLion(opts?: ScaleByLionOptions): GradientTransformation<{ count: JArray; mu: any }>;
+export function scaleByLion(b1?: AL, b2?: AL, muDtype?: DType | null): GradientTransformation<{ count: JArray; mu: any }>;
+export function scaleByLion(...args: unknown[]): GradientTransformation<{ count: JArray; mu: any }> {
+  const { b1 = 0.9, b2 = 0.99, muDtype = null } = bindArgs("optax.scaleByLion", args, { b1: arrayLike, b2: arrayLike, muDtype: orNull(dtype) });
   return {
     init: (params) => ({ count: tu.zeroCount(), mu: tu.zerosLike(params, muDtype) }),
     update: (updates, state) => {
@@ -181,8 +205,11 @@ export interface ScaleByTrustRatioOptions {
  * Scales each update by the trust ratio `trustCoefficient * |param| / (|update| + eps)` (1 where
  * either norm is 0), as in LARS and LAMB. Needs `params`.
  */
-export function scaleByTrustRatio(opts: ScaleByTrustRatioOptions = {}): GradientTransformation<EmptyState> {
-  const { minNorm = 0.0, trustCoefficient = 1.0, eps = 0.0 } = opts;
+export function scaleByTrustRatio(opts?: ScaleByTrustRatioOptions): GradientTransformation<EmptyState>;
+export function scaleByTrustRatio(minNorm?: AL, trustCoefficient?: AL, eps?: AL): GradientTransformation<EmptyState>;
+export function scaleByTrustRatio(...args: unknown[]): GradientTransformation<EmptyState> {
+  const o = bindArgs("optax.scaleByTrustRatio", args, { minNorm: arrayLike, trustCoefficient: arrayLike, eps: arrayLike });
+  const { minNorm = 0.0, trustCoefficient = 1.0, eps = 0.0 } = o;
   return {
     init: initEmptyState,
     update: (updates, state, params) => {
@@ -201,6 +228,7 @@ export function scaleByTrustRatio(opts: ScaleByTrustRatioOptions = {}): Gradient
 
 /** Replaces each update by its sign. */
 export function scaleBySign(): GradientTransformation<EmptyState> {
+  bindArgs("optax.scaleBySign", [...arguments], {});
   return { init: initEmptyState, update: (updates, state) => [tree.map((g: JArray) => np.sign(g), updates), state] };
 }
 
@@ -208,6 +236,7 @@ export function scaleBySign(): GradientTransformation<EmptyState> {
 
 /** Multiplies updates by a fixed `stepSize`. */
 export function scale(stepSize: ArrayLike): GradientTransformation<EmptyState> {
+  bindArgs("optax.scale", [...arguments], { stepSize: required(arrayLike) });
   return { init: initEmptyState, update: (updates, state) => [tree.map((g: JArray) => np.multiply(stepSize, g), updates), state] };
 }
 
@@ -217,6 +246,7 @@ export interface ScaleByScheduleState {
 
 /** Multiplies updates by `stepSizeFn(count)` (cast to each update's dtype); `count` starts at 0. */
 export function scaleBySchedule(stepSizeFn: Schedule): GradientTransformation<ScaleByScheduleState> {
+  bindArgs("optax.scaleBySchedule", [...arguments], { stepSizeFn: required(fn) });
   if (!isSchedule(stepSizeFn)) throw new TypeError("optax.scaleBySchedule: expected a schedule (a function of the step count)");
   return {
     init: () => ({ count: tu.zeroCount() }),
@@ -233,9 +263,11 @@ export function scaleBySchedule(stepSizeFn: Schedule): GradientTransformation<Sc
  * is evaluated at the step count; `null`/`undefined` means no scaling.
  */
 export function scaleByLearningRate(
-  learningRate: ScalarOrSchedule | null | undefined,
-  opts: { flipSign?: boolean } = {},
-): GradientTransformation<OptState> {
+  learningRate?: ScalarOrSchedule | null,
+  opts?: { flipSign?: boolean },
+): GradientTransformation<OptState>;
+export function scaleByLearningRate(...args: unknown[]): GradientTransformation<OptState> {
+  const { learningRate, ...opts } = bindArgs("optax.scaleByLearningRate", args, { learningRate: orNull(scalarOrSchedule), flipSign: keywordOnly(bool) });
   if (learningRate === null || learningRate === undefined) return identity();
   const m = (opts.flipSign ?? true) ? -1 : 1;
   if (isSchedule(learningRate)) {
@@ -258,10 +290,12 @@ export interface TraceOptions {
 }
 
 /** Momentum: `trace = g + decay * trace`; the update is the trace (or `g + decay * trace` with Nesterov). */
-export function trace(opts: TraceOptions): GradientTransformation<{ trace: any }> {
-  if (opts === undefined || opts === null || opts.decay === undefined)
-    throw new TypeError("optax.trace: the options need `decay` (for example trace({decay: 0.9}))");
-  const { decay, nesterov = false, accumulatorDtype = null } = opts;
+export function trace(opts: TraceOptions): GradientTransformation<{ trace: any }>;
+export function trace(decay: AL, nesterov?: boolean, accumulatorDtype?: DType | null): GradientTransformation<{ trace: any }>;
+export function trace(...args: unknown[]): GradientTransformation<{ trace: any }> {
+  // optax's trace(decay, nesterov, accumulator_dtype); decay is required but may be given by name.
+  const o = bindArgs("optax.trace", args, { decay: required(arrayLike, { keyword: true }), nesterov: bool, accumulatorDtype: orNull(dtype) });
+  const { decay, nesterov = false, accumulatorDtype = null } = o;
   const f = (g: JArray, t: JArray) => np.add(g, np.multiply(decay, t));
   return {
     init: (params) => ({ trace: tu.zerosLike(params, accumulatorDtype) }),
@@ -277,12 +311,14 @@ export function trace(opts: TraceOptions): GradientTransformation<{ trace: any }
 
 /** Clips each update elementwise to `[-maxDelta, maxDelta]`. */
 export function clip(maxDelta: ArrayLike): GradientTransformation<EmptyState> {
+  bindArgs("optax.clip", [...arguments], { maxDelta: required(arrayLike) });
   const lo = typeof maxDelta === "number" ? -maxDelta : np.negative(maxDelta);
   return { init: initEmptyState, update: (updates, state) => [tree.map((g: JArray) => np.clip(g, lo, maxDelta), updates), state] };
 }
 
 /** Scales all updates by `maxNorm / globalNorm` when their global L2 norm is at least `maxNorm`. */
 export function clipByGlobalNorm(maxNorm: ArrayLike): GradientTransformation<EmptyState> {
+  bindArgs("optax.clipByGlobalNorm", [...arguments], { maxNorm: required(arrayLike) });
   return {
     init: initEmptyState,
     update: (updates, state) => {
@@ -300,7 +336,10 @@ export function clipByGlobalNorm(maxNorm: ArrayLike): GradientTransformation<Emp
  * Adds `weightDecay * param` to each update (decoupled weight decay). A schedule is evaluated at
  * a step count kept in the state. With `mask`, only the masked-in leaves are decayed.
  */
-export function addDecayedWeights(weightDecay: ScalarOrSchedule = 0.0, mask?: MaskOrFn | null): GradientTransformation<OptState> {
+export function addDecayedWeights(opts?: { weightDecay?: ScalarOrSchedule; mask?: MaskOrFn | null }): GradientTransformation<OptState>;
+export function addDecayedWeights(weightDecay?: ScalarOrSchedule, mask?: MaskOrFn | null): GradientTransformation<OptState>;
+export function addDecayedWeights(...args: unknown[]): GradientTransformation<OptState> {
+  const { weightDecay = 0.0, mask } = bindArgs("optax.addDecayedWeights", args, { weightDecay: scalarOrSchedule, mask: maskOrFn });
   const inner: GradientTransformation<OptState> = {
     init: () => (isSchedule(weightDecay) ? { count: tu.zeroCount() } : {}),
     update: (updates, state, params) => {
@@ -332,6 +371,7 @@ const truthy = (m: unknown): boolean => (m instanceof JArray ? Boolean(m.item())
  * what `inner` sees and in its state, as optax's `MaskedNode`.
  */
 export function masked(inner: GradientTransformation<OptState>, mask: MaskOrFn): GradientTransformation<MaskedState> {
+  bindArgs("optax.masked", [...arguments], { inner: required(object), mask: required(union(object, union(fn, bool))) });
   const maskTreeOf = (t: unknown): unknown => (typeof mask === "function" ? mask(t) : mask);
   const maskPytree = (t: unknown, maskTree: unknown): unknown => tree.map((m: unknown, p: unknown) => (truthy(m) ? p : null), maskTree, t);
   return {

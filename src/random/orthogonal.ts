@@ -10,6 +10,7 @@
  * column. Both agree with JAX (LAPACK geqrf/orgqr in float32) to float32 rounding, not bit
  * for bit.
  */
+import { bindArgs, checkedLater, required } from "../core/options.js";
 import { typedArrayFor } from "../../ir/dtype.js";
 import { ConcreteArray, type JArray } from "../core/array.js";
 import { ValueError } from "../errors.js";
@@ -22,7 +23,17 @@ import { type Shape, canonicalShape, checkKey } from "./prng.js";
  * `orthogonal(key, n, shape=[], {dtype, m})`: an n x m matrix (m defaults to n) with orthonormal
  * rows (n <= m) or columns (n >= m), batched over `shape`.
  */
-export function orthogonal(k: JArray, n: number, shape: Shape = [], opts: { dtype?: FloatDType; m?: number } = {}): JArray {
+export function orthogonal(k: JArray, n: number, shape?: Shape, opts?: { dtype?: FloatDType; m?: number }): JArray;
+export function orthogonal(k: JArray, n: number, shape?: Shape, dtype?: FloatDType, m?: number): JArray;
+export function orthogonal(...args: unknown[]): JArray {
+  // JAX's order: key, n, shape, dtype, m; values are checked below.
+  const { key: k, n, shape = [], ...opts } = bindArgs("random.orthogonal", args, {
+    key: required(checkedLater<JArray>("a PRNG key")),
+    n: required(checkedLater<number>("an integer")),
+    shape: checkedLater<Shape>("a shape"),
+    dtype: checkedLater<FloatDType>("a float dtype"),
+    m: checkedLater<number>("an integer"),
+  });
   const key = checkKey("orthogonal", k);
   const dtype = floatDtype("orthogonal", opts.dtype);
   const s = canonicalShape("orthogonal", shape);

@@ -13,8 +13,10 @@
  * Everything is written with lax operations on the key array, so it traces, jits and vmaps
  * (a batch of keys is just a batched [2] array).
  */
+import { bindArgs, checkedLater, required } from "../core/options.js";
 import { shapeSize } from "../../ir/aval.js";
 import { ConcreteArray, JArray } from "../core/array.js";
+import { describe } from "../core/convert.js";
 import { ValueError } from "../errors.js";
 import * as lax from "../lax.js";
 import * as np from "../numpy/index.js";
@@ -24,16 +26,19 @@ export type Shape = number | readonly number[];
 /** A shape argument as a list of non-negative integers, or a ValueError naming the function. */
 export function canonicalShape(fn: string, shape: Shape | undefined | null, what = "shape"): number[] {
   if (shape === undefined || shape === null) return [];
-  const s = typeof shape === "number" ? [shape] : [...shape];
-  if (!Array.isArray(s) || s.some((d) => typeof d !== "number" || !Number.isInteger(d) || d < 0))
-    throw new ValueError(`random.${fn}: ${what} must be a non-negative integer or a list of them, got ${JSON.stringify(shape)}`);
+  // Checked before spreading: an options object here (`uniform(key, {shape})`) is not iterable.
+  const s = typeof shape === "number" ? [shape] : Array.isArray(shape) ? [...shape] : undefined;
+  if (s === undefined || s.some((d) => typeof d !== "number" || !Number.isInteger(d) || d < 0))
+    throw new ValueError(
+      `random.${fn}: ${what} must be a non-negative integer or a list of them, got ${s === undefined ? describe(shape) : JSON.stringify(shape)}`,
+    );
   return s;
 }
 
 /** Checks that `key` is one raw threefry key (uint32 [2]); batches must go through vmap. */
 export function checkKey(fn: string, key: unknown): JArray {
   if (!(key instanceof JArray))
-    throw new TypeError(`random.${fn}: expected a PRNG key (a uint32 array of shape [2], from random.key), got ${describeValue(key)}`);
+    throw new TypeError(`random.${fn}: expected a PRNG key (a uint32 array of shape [2], from random.key), got ${describe(key)}`);
   if (key.dtype !== "uint32" || key.ndim < 1 || key.shape[key.ndim - 1] !== 2)
     throw new TypeError(`random.${fn}: a PRNG key is a uint32 array of shape [2], got ${key.dtype}[${key.shape.join(",")}]`);
   if (key.ndim !== 1)
@@ -43,11 +48,6 @@ export function checkKey(fn: string, key: unknown): JArray {
   return key;
 }
 
-function describeValue(x: unknown): string {
-  if (x === null) return "null";
-  if (typeof x === "object") return `an object of type ${(x as object).constructor?.name ?? "Object"}`;
-  return `${typeof x} ${String(x)}`;
-}
 
 const u32 = (v: number): JArray => lax.convertElementType(v, "uint32");
 
@@ -86,6 +86,7 @@ export function randomBits32(key: JArray, shape: readonly number[]): JArray {
  * more keep their low 32 bits (2^32 + 7 gives [0, 7]).
  */
 export function key(seed: number | bigint | JArray): JArray {
+  bindArgs("random.key", [...arguments], { seed: required(checkedLater("an integer seed")) });
   if (seed instanceof JArray) {
     if (seed.ndim !== 0) throw new TypeError(`random.key: the seed must be a scalar, got shape [${seed.shape.join(",")}]`);
     if (seed.dtype !== "int32" && seed.dtype !== "uint32") throw new TypeError(`random.key: the seed must be an integer, got ${seed.dtype}`);
@@ -95,7 +96,7 @@ export function key(seed: number | bigint | JArray): JArray {
   let big: bigint;
   if (typeof seed === "bigint") big = seed;
   else if (typeof seed === "number" && Number.isInteger(seed)) big = BigInt(seed);
-  else throw new TypeError(`random.key: the seed must be an integer, got ${describeValue(seed)}`);
+  else throw new TypeError(`random.key: the seed must be an integer, got ${describe(seed)}`);
   if (big < -(2n ** 63n) || big >= 2n ** 63n) throw new RangeError(`random.key: seed ${big} does not fit in 64 bits`);
   const lo = Number(BigInt.asUintN(32, big));
   return np.array(new Uint32Array([0, lo]));
@@ -106,8 +107,9 @@ export const PRNGKey = key;
 
 /** The raw uint32 data of a key or an array of keys (`[..., 2]`); keys here are raw already. */
 export function keyData(keys: JArray): JArray {
+  bindArgs("random.keyData", [...arguments], { keys: required(checkedLater("a PRNG key")) });
   if (!(keys instanceof JArray) || keys.dtype !== "uint32" || keys.ndim < 1 || keys.shape[keys.ndim - 1] !== 2)
-    throw new TypeError(`random.keyData: expected uint32 key data of shape [..., 2], got ${keys instanceof JArray ? `${keys.dtype}[${keys.shape.join(",")}]` : describeValue(keys)}`);
+    throw new TypeError(`random.keyData: expected uint32 key data of shape [..., 2], got ${keys instanceof JArray ? `${keys.dtype}[${keys.shape.join(",")}]` : describe(keys)}`);
   return keys;
 }
 
@@ -116,6 +118,7 @@ export const wrapKeyData = keyData;
 
 /** `split(key, num=2)`: `num` new keys (or a `num`-shaped array of them), shape `[...num, 2]`. */
 export function split(k: JArray, num: Shape = 2): JArray {
+  bindArgs("random.split", [...arguments], { key: required(checkedLater("a PRNG key")), num: checkedLater("a count or shape") });
   const key = checkKey("split", k);
   const shape = canonicalShape("split", num, "num");
   const [a, b] = threefryWords(key, shape);
@@ -124,6 +127,7 @@ export function split(k: JArray, num: Shape = 2): JArray {
 
 /** `foldIn(key, data)`: a new key from a key and a 32-bit integer (a JS number or an integer scalar array). */
 export function foldIn(k: JArray, data: number | JArray): JArray {
+  bindArgs("random.foldIn", [...arguments], { key: required(checkedLater("a PRNG key")), data: required(checkedLater("an integer")) });
   const key = checkKey("foldIn", k);
   let d: JArray;
   if (data instanceof JArray) {
@@ -132,7 +136,7 @@ export function foldIn(k: JArray, data: number | JArray): JArray {
       throw new TypeError(`random.foldIn: data must be an integer, got ${data.dtype}`);
     d = lax.convertElementType(data, "uint32");
   } else {
-    if (typeof data !== "number" || !Number.isInteger(data)) throw new TypeError(`random.foldIn: data must be an integer, got ${describeValue(data)}`);
+    if (typeof data !== "number" || !Number.isInteger(data)) throw new TypeError(`random.foldIn: data must be an integer, got ${describe(data)}`);
     if (data < 0 || data >= 2 ** 32) throw new RangeError(`random.foldIn: integer ${data} out of bounds for uint32`);
     d = u32(data);
   }
@@ -142,7 +146,14 @@ export function foldIn(k: JArray, data: number | JArray): JArray {
 }
 
 /** `bits(key, shape=[], {dtype})`: uniform random uint32 bits (the only unsigned dtype here). */
-export function bits(k: JArray, shape: Shape = [], opts: { dtype?: "uint32" } = {}): JArray {
+export function bits(k: JArray, shape?: Shape, opts?: { dtype?: "uint32" }): JArray;
+export function bits(k: JArray, shape?: Shape, dtype?: "uint32"): JArray;
+export function bits(...args: unknown[]): JArray {
+  const { key: k, shape = [], ...opts } = bindArgs("random.bits", args, {
+    key: required(checkedLater<JArray>("a PRNG key")),
+    shape: checkedLater<Shape>("a shape"),
+    dtype: checkedLater<string>("an unsigned dtype"),
+  });
   const key = checkKey("bits", k);
   if (opts.dtype !== undefined && opts.dtype !== "uint32")
     throw new ValueError(`random.bits: dtype must be an unsigned int dtype (uint32 here), got ${String(opts.dtype)}`);

@@ -7,6 +7,7 @@
  * jaxts's own (near correctly rounded) lax functions are used, so those float64 samples can
  * differ from JAX's in the last bit or two.
  */
+import { bindArgs, bool, checkedLater, int, orNull, required } from "../core/options.js";
 import { shapeSize } from "../../ir/aval.js";
 import { type DType, isFloat } from "../../ir/dtype.js";
 import { type ArrayLike, JArray } from "../core/array.js";
@@ -96,12 +97,19 @@ function constantDifference(hi: JArray, lo: JArray, dtype: FloatDType): JArray {
   return lax.convertElementType(d, dtype);
 }
 
-/** `uniform(key, shape=[], {dtype, minval=0, maxval=1})`: floats in [minval, maxval). */
-export function uniform(
-  k: JArray,
-  shape: Shape = [],
-  opts: { dtype?: FloatDType; minval?: ArrayLike; maxval?: ArrayLike } = {},
-): JArray {
+// JAX's positional order for each sampler (`uniform(key, shape, dtype, minval, maxval)`), or
+// the options object; values are checked by the samplers themselves (checkKey, floatDtype, ...).
+const KEY = required(checkedLater<JArray>("a PRNG key"));
+const SHAPE = checkedLater<Shape | null>("a shape");
+const DTYPE = checkedLater<FloatDType>("a float dtype");
+const VALUE = checkedLater<ArrayLike>("a number or an array");
+const MODE = checkedLater<"low" | "high">(`"low" or "high"`);
+
+/** `uniform(key, shape=[], dtype?, minval=0, maxval=1)` or `uniform(key, shape, {dtype, minval, maxval})`: floats in [minval, maxval). */
+export function uniform(k: JArray, shape?: Shape, opts?: { dtype?: FloatDType; minval?: ArrayLike; maxval?: ArrayLike }): JArray;
+export function uniform(k: JArray, shape?: Shape, dtype?: FloatDType, minval?: ArrayLike, maxval?: ArrayLike): JArray;
+export function uniform(...args: unknown[]): JArray {
+  const { key: k, shape = [], ...opts } = bindArgs("random.uniform", args, { key: KEY, shape: SHAPE, dtype: DTYPE, minval: VALUE, maxval: VALUE });
   const key = checkKey("uniform", k);
   const dtype = floatDtype("uniform", opts.dtype);
   const s = canonicalShape("uniform", shape);
@@ -111,8 +119,11 @@ export function uniform(
   return scaleShift(unitFloats(key, s, dtype), minval, maxval, dtype);
 }
 
-/** `normal(key, shape=[], {dtype})`: standard normal samples, `sqrt(2) * erfInv(u)` with u uniform in (-1, 1). */
-export function normal(k: JArray, shape: Shape = [], opts: { dtype?: FloatDType } = {}): JArray {
+/** `normal(key, shape=[], dtype?)`: standard normal samples, `sqrt(2) * erfInv(u)` with u uniform in (-1, 1). */
+export function normal(k: JArray, shape?: Shape, opts?: { dtype?: FloatDType }): JArray;
+export function normal(k: JArray, shape?: Shape, dtype?: FloatDType): JArray;
+export function normal(...args: unknown[]): JArray {
+  const { key: k, shape = [], ...opts } = bindArgs("random.normal", args, { key: KEY, shape: SHAPE, dtype: DTYPE });
   const key = checkKey("normal", k);
   const dtype = floatDtype("normal", opts.dtype);
   const s = canonicalShape("normal", shape);
@@ -136,13 +147,16 @@ const log1pOf = (x: JArray): JArray => (x.dtype === "float32" ? log1pF32(x) : la
  * `lower < x < upper` (by inverting the CDF between erf(lower/sqrt2) and erf(upper/sqrt2)).
  * `shape` defaults to the broadcast of the bounds' shapes.
  */
-export function truncatedNormal(
-  k: JArray,
-  lower: ArrayLike,
-  upper: ArrayLike,
-  shape?: Shape | null,
-  opts: { dtype?: FloatDType } = {},
-): JArray {
+export function truncatedNormal(k: JArray, lower: ArrayLike, upper: ArrayLike, shape?: Shape | null, opts?: { dtype?: FloatDType }): JArray;
+export function truncatedNormal(k: JArray, lower: ArrayLike, upper: ArrayLike, shape?: Shape | null, dtype?: FloatDType): JArray;
+export function truncatedNormal(...args: unknown[]): JArray {
+  const { key: k, lower, upper, shape, ...opts } = bindArgs("random.truncatedNormal", args, {
+    key: KEY,
+    lower: required(VALUE),
+    upper: required(VALUE),
+    shape: SHAPE,
+    dtype: DTYPE,
+  });
   const key = checkKey("truncatedNormal", k);
   const dtype = floatDtype("truncatedNormal", opts.dtype);
   const lo = param(lower, dtype, "random.truncatedNormal: lower");
@@ -166,7 +180,10 @@ export function truncatedNormal(
 }
 
 /** `bernoulli(key, p=0.5, shape?, {mode})`: booleans that are true with probability p. */
-export function bernoulli(k: JArray, p: ArrayLike = 0.5, shape?: Shape | null, opts: { mode?: "low" | "high" } = {}): JArray {
+export function bernoulli(k: JArray, p?: ArrayLike, shape?: Shape | null, opts?: { mode?: "low" | "high" }): JArray;
+export function bernoulli(k: JArray, p?: ArrayLike, shape?: Shape | null, mode?: "low" | "high"): JArray;
+export function bernoulli(...args: unknown[]): JArray {
+  const { key: k, p = 0.5, shape, ...opts } = bindArgs("random.bernoulli", args, { key: KEY, p: VALUE, shape: SHAPE, mode: MODE });
   const key = checkKey("bernoulli", k);
   const mode = opts.mode ?? "low";
   if (mode !== "low" && mode !== "high") throw new ValueError(`random.bernoulli: got mode=${JSON.stringify(mode)}, expected "high" or "low"`);
@@ -192,7 +209,10 @@ export function bernoulli(k: JArray, p: ArrayLike = 0.5, shape?: Shape | null, o
  * `gumbel(key, shape=[], {dtype, mode})`: standard Gumbel samples, `-log(-log(u))`. Mode "high"
  * uses two uniforms per sample for a wider dynamic range, as in JAX.
  */
-export function gumbel(k: JArray, shape: Shape = [], opts: { dtype?: FloatDType; mode?: "low" | "high" } = {}): JArray {
+export function gumbel(k: JArray, shape?: Shape, opts?: { dtype?: FloatDType; mode?: "low" | "high" }): JArray;
+export function gumbel(k: JArray, shape?: Shape, dtype?: FloatDType, mode?: "low" | "high"): JArray;
+export function gumbel(...args: unknown[]): JArray {
+  const { key: k, shape = [], ...opts } = bindArgs("random.gumbel", args, { key: KEY, shape: SHAPE, dtype: DTYPE, mode: MODE });
   const key = checkKey("gumbel", k);
   const dtype = floatDtype("gumbel", opts.dtype);
   return gumbelImpl(key, canonicalShape("gumbel", shape), dtype, opts.mode ?? "low");
@@ -219,11 +239,17 @@ function gumbelImpl(key: JArray, shape: readonly number[], dtype: FloatDType, mo
  * top-k). `shape` defaults to the logits' shape without `axis`; extra leading dims draw more
  * samples.
  */
-export function categorical(
-  k: JArray,
-  logits: ArrayLike,
-  opts: { axis?: number; shape?: Shape | null; replace?: boolean; mode?: "low" | "high" } = {},
-): JArray {
+export function categorical(k: JArray, logits: ArrayLike, opts?: { axis?: number; shape?: Shape | null; replace?: boolean; mode?: "low" | "high" }): JArray;
+export function categorical(k: JArray, logits: ArrayLike, axis?: number, shape?: Shape | null, replace?: boolean, mode?: "low" | "high"): JArray;
+export function categorical(...args: unknown[]): JArray {
+  const { key: k, logits, ...opts } = bindArgs("random.categorical", args, {
+    key: KEY,
+    logits: required(VALUE),
+    axis: int,
+    shape: SHAPE,
+    replace: bool,
+    mode: MODE,
+  });
   const key = checkKey("categorical", k);
   const l = asArray(logits, "random.categorical: logits");
   if (!isFloat(l.dtype)) throw new ValueError(`random.categorical: logits must have a float dtype, got ${l.dtype}`);
@@ -280,7 +306,10 @@ function shuffle(key: JArray, x: JArray, axis: number): JArray {
  * or `x` shuffled along `axis` (every slice along it permuted the same way, unless
  * `independent`).
  */
-export function permutation(k: JArray, x: ArrayLike, opts: { axis?: number; independent?: boolean } = {}): JArray {
+export function permutation(k: JArray, x: ArrayLike, opts?: { axis?: number; independent?: boolean }): JArray;
+export function permutation(k: JArray, x: ArrayLike, axis?: number, independent?: boolean): JArray;
+export function permutation(...args: unknown[]): JArray {
+  const { key: k, x, ...opts } = bindArgs("random.permutation", args, { key: KEY, x: required(VALUE), axis: int, independent: bool });
   const key = checkKey("permutation", k);
   const arr = typeof x === "number" ? null : asArray(x, "random.permutation: x");
   if (arr === null || arr.ndim === 0) {
@@ -332,7 +361,16 @@ function convertAndClip(val: JArray, dtype: IntDType): JArray {
  * `randint(key, shape, minval, maxval, {dtype="int32"})`: integers in [minval, maxval), by JAX's
  * algorithm (two 32-bit draws combined modulo the span; a span of 0 or less gives minval).
  */
-export function randint(k: JArray, shape: Shape, minval: ArrayLike, maxval: ArrayLike, opts: { dtype?: IntDType } = {}): JArray {
+export function randint(k: JArray, shape: Shape, minval: ArrayLike, maxval: ArrayLike, opts?: { dtype?: IntDType }): JArray;
+export function randint(k: JArray, shape: Shape, minval: ArrayLike, maxval: ArrayLike, dtype?: IntDType): JArray;
+export function randint(...args: unknown[]): JArray {
+  const { key: k, shape, minval, maxval, ...opts } = bindArgs("random.randint", args, {
+    key: KEY,
+    shape: required(SHAPE),
+    minval: required(VALUE),
+    maxval: required(VALUE),
+    dtype: checkedLater<IntDType>("an integer dtype"),
+  });
   const key = checkKey("randint", k);
   const dtype = opts.dtype ?? "int32";
   if (dtype !== "int32" && dtype !== "uint32") throw new TypeError(`random.randint only accepts integer dtypes (int32, uint32), got ${String(dtype)}`);

@@ -12,21 +12,38 @@ import * as nn from "../nn/activations.js";
 import * as init from "../nn/initializers.js";
 import * as np from "../numpy/index.js";
 import * as random from "../random/index.js";
+import { type Kind, array, arrayOf, bindArgs, bool, checkOptions, fn as fnKind, int, intOrInts, kind, nonNegInt, num, oneOf, orNull, refine, required, str } from "../core/options.js";
+
+// Argument kinds of stax's constructors (see core/options.ts): each constructor takes stax's
+// positional order or a trailing options object.
+const dim = refine(int, "a positive integer", (n) => n > 0);
+const dims = arrayOf(dim, "an array of positive integers");
+const initializer: Kind<Initializer> = fnKind;
+const paddingKind: Kind<Padding> = kind(
+  `"SAME", "VALID" or an array of [lo, hi] pairs`,
+  (v) => v === "SAME" || v === "VALID" || (Array.isArray(v) && v.every((p) => Array.isArray(p) && p.length === 2 && p.every((x) => Number.isInteger(x)))),
+);
+const layer: Kind<Layer> = kind("a layer (an [initFun, applyFun] pair)", (v) => Array.isArray(v) && v.length === 2 && v.every((f) => typeof f === "function"));
+/** stax's apply functions take an rng and a mode by keyword; layers pass them down. */
+const APPLY = { rng: orNull(array), mode: oneOf("train", "eval", "test") };
 
 export type Shape = readonly number[];
 export interface ApplyOptions {
-  rng?: JArray;
-  mode?: "train" | "eval";
+  rng?: JArray | null;
+  /** "test" is stax's spelling of "eval". */
+  mode?: "train" | "eval" | "test";
 }
 export type InitFun = (rng: JArray, inputShape: any) => [any, any];
 export type ApplyFun = (params: any, inputs: any, opts?: ApplyOptions) => any;
 export type Layer = [InitFun, ApplyFun];
-export type Initializer = (key: JArray, shape: Shape, dtype?: np.DType) => JArray;
+/** nn.initializers' type, so `stax.Dense(5, nn.initializers.normal(0.1))` type-checks. */
+export type Initializer = init.Initializer;
 
 // --- elementwise layers ---------------------------------------------------------------------
 
 /** A parameterless layer applying `fn` elementwise. */
 export function elementwise(fn: (x: JArray) => JArray): Layer {
+  bindArgs("stax.elementwise", [...arguments], { fn: required(fnKind) });
   return [(_rng, inputShape) => [inputShape, []], (_params, inputs) => fn(inputs)];
 }
 
@@ -45,9 +62,13 @@ export const Identity: Layer = elementwise((x) => x);
 // --- layers with parameters -------------------------------------------------------------------
 
 /** A fully connected layer: `inputs @ W + b`, W of shape [in, out] and b of shape [out]. */
-export function Dense(outDim: number, opts: { WInit?: Initializer; bInit?: Initializer } = {}): Layer {
-  const WInit = opts.WInit ?? init.glorotNormal();
-  const bInit = opts.bInit ?? init.normal(1e-2);
+export function Dense(outDim: number, opts?: { WInit?: Initializer; bInit?: Initializer }): Layer;
+export function Dense(outDim: number, WInit?: Initializer, bInit?: Initializer): Layer;
+export function Dense(...args: unknown[]): Layer {
+  const o = bindArgs("stax.Dense", args, { outDim: required(dim), WInit: initializer, bInit: initializer });
+  const outDim = o.outDim;
+  const WInit = o.WInit ?? init.glorotNormal();
+  const bInit = o.bInit ?? init.normal(1e-2);
   const initFun: InitFun = (rng, inputShape: Shape) => {
     const [k1, k2] = splitKeys(rng, 2);
     const W = WInit(k1!, [inputShape[inputShape.length - 1]!, outDim]);
@@ -60,13 +81,41 @@ export function Dense(outDim: number, opts: { WInit?: Initializer; bInit?: Initi
 
 export type Padding = "SAME" | "VALID" | readonly (readonly [number, number])[];
 
-/** A convolution with explicit dimension numbers, as stax.GeneralConv. */
+export interface ConvOptions {
+  strides?: readonly number[] | null;
+  padding?: Padding;
+  WInit?: Initializer | null;
+  bInit?: Initializer;
+}
+
+/** stax's order after the filter shape: strides, padding, W_init, b_init. */
+const CONV_ARGS = { outChan: required(dim), filterShape: required(dims), strides: orNull(dims), padding: paddingKind, WInit: orNull(initializer), bInit: initializer };
+const dimensionNumbersKind = kind<readonly [string, string, string]>(
+  `three layout strings such as ["NHWC", "HWIO", "NHWC"]`,
+  (v) => Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === "string"),
+);
+
+/**
+ * A convolution with explicit dimension numbers, as stax.GeneralConv:
+ * `GeneralConv(dimensionNumbers, outChan, filterShape, strides?, padding?, WInit?, bInit?)` or
+ * with the optional ones in `{strides, padding, WInit, bInit}`.
+ */
+export function GeneralConv(dimensionNumbers: readonly [string, string, string], outChan: number, filterShape: readonly number[], opts?: ConvOptions): Layer;
 export function GeneralConv(
   dimensionNumbers: readonly [string, string, string],
   outChan: number,
   filterShape: readonly number[],
-  opts: { strides?: readonly number[]; padding?: Padding; WInit?: Initializer; bInit?: Initializer } = {},
-): Layer {
+  strides?: readonly number[] | null,
+  padding?: Padding,
+  WInit?: Initializer | null,
+  bInit?: Initializer,
+): Layer;
+export function GeneralConv(...args: unknown[]): Layer {
+  const o = bindArgs("stax.GeneralConv", args, { dimensionNumbers: required(dimensionNumbersKind), ...CONV_ARGS });
+  return generalConv(o.dimensionNumbers, o.outChan, o.filterShape, o);
+}
+
+function generalConv(dimensionNumbers: readonly [string, string, string], outChan: number, filterShape: readonly number[], opts: ConvOptions): Layer {
   const [lhsSpec, rhsSpec, outSpec] = dimensionNumbers;
   const one = filterShape.map(() => 1);
   const strides = opts.strides ?? one;
@@ -86,13 +135,30 @@ export function GeneralConv(
   return [initFun, applyFun];
 }
 
-/** `Conv(outChan, filterShape, {strides, padding})`: NHWC inputs, HWIO kernels, as stax.Conv. */
-export function Conv(outChan: number, filterShape: readonly number[], opts: { strides?: readonly number[]; padding?: Padding; WInit?: Initializer; bInit?: Initializer } = {}): Layer {
-  return GeneralConv(["NHWC", "HWIO", "NHWC"], outChan, filterShape, opts);
+/**
+ * `Conv(outChan, filterShape, strides?, padding?, WInit?, bInit?)`, or the optional ones as
+ * `{strides, padding, WInit, bInit}`: NHWC inputs, HWIO kernels, as stax.Conv.
+ */
+export function Conv(outChan: number, filterShape: readonly number[], opts?: ConvOptions): Layer;
+export function Conv(outChan: number, filterShape: readonly number[], strides?: readonly number[] | null, padding?: Padding, WInit?: Initializer | null, bInit?: Initializer): Layer;
+export function Conv(...args: unknown[]): Layer {
+  const o = bindArgs("stax.Conv", args, CONV_ARGS);
+  return generalConv(["NHWC", "HWIO", "NHWC"], o.outChan, o.filterShape, o);
 }
 
-/** A transposed convolution (NHWC/HWIO), as stax.ConvTranspose. */
-export function ConvTranspose(outChan: number, filterShape: readonly number[], opts: { strides?: readonly number[]; padding?: Padding; WInit?: Initializer; bInit?: Initializer } = {}): Layer {
+/** A transposed convolution (NHWC/HWIO), as stax.ConvTranspose; arguments as Conv's. */
+export function ConvTranspose(outChan: number, filterShape: readonly number[], opts?: ConvOptions): Layer;
+export function ConvTranspose(
+  outChan: number,
+  filterShape: readonly number[],
+  strides?: readonly number[] | null,
+  padding?: Padding,
+  WInit?: Initializer | null,
+  bInit?: Initializer,
+): Layer;
+export function ConvTranspose(...args: unknown[]): Layer {
+  const opts = bindArgs("stax.ConvTranspose", args, CONV_ARGS);
+  const { outChan, filterShape } = opts;
   const dimensionNumbers = ["NHWC", "HWIO", "NHWC"] as const;
   const one = filterShape.map(() => 1);
   const strides = opts.strides ?? one;
@@ -142,11 +208,32 @@ function convOutputShape(inputShape: Shape, kernelShape: Shape, strides: readonl
   );
 }
 
-/** Batch normalization over `axis` with learned scale and offset (batch statistics, as stax). */
+export interface BatchNormOptions {
+  axis?: number | readonly number[];
+  epsilon?: number;
+  center?: boolean;
+  scale?: boolean;
+  betaInit?: Initializer;
+  gammaInit?: Initializer;
+}
+
+/**
+ * Batch normalization over `axis` with learned scale and offset (batch statistics, as stax):
+ * `BatchNorm(axis?, epsilon?, center?, scale?, betaInit?, gammaInit?)` (stax's order) or `BatchNorm({...})`.
+ */
+export function BatchNorm(opts?: BatchNormOptions): Layer;
 export function BatchNorm(
-  opts: { axis?: readonly number[]; epsilon?: number; center?: boolean; scale?: boolean; betaInit?: Initializer; gammaInit?: Initializer } = {},
-): Layer {
-  const axis = opts.axis ?? [0, 1, 2];
+  axis?: number | readonly number[],
+  epsilon?: number,
+  center?: boolean,
+  scale?: boolean,
+  betaInit?: Initializer,
+  gammaInit?: Initializer,
+): Layer;
+export function BatchNorm(...args: unknown[]): Layer {
+  const opts = bindArgs("stax.BatchNorm", args, { axis: intOrInts, epsilon: num, center: bool, scale: bool, betaInit: initializer, gammaInit: initializer });
+  // stax: `axis = (axis,) if jnp.isscalar(axis) else axis`.
+  const axis = typeof opts.axis === "number" ? [opts.axis] : (opts.axis ?? [0, 1, 2]);
   const epsilon = opts.epsilon ?? 1e-5;
   const center = opts.center ?? true;
   const scale = opts.scale ?? true;
@@ -178,11 +265,16 @@ export function BatchNorm(
  * "train" mode (the default) each input is zeroed with probability `rate` and the rest scaled
  * by 1 / (1 - rate); in "eval" mode it is the identity. Training needs `{rng}`.
  */
-export function Dropout(rate: number, mode: "train" | "eval" = "train"): Layer {
-  if (!(rate >= 0 && rate < 1)) throw new ValueError(`stax.Dropout: rate must be in [0, 1), got ${rate}`);
-  const applyFun: ApplyFun = (_params, inputs: JArray, opts = {}) => {
+export function Dropout(rate: number, mode?: "train" | "eval" | "test"): Layer;
+export function Dropout(rate: number, opts?: { mode?: "train" | "eval" | "test" }): Layer;
+export function Dropout(opts: { rate: number; mode?: "train" | "eval" | "test" }): Layer;
+export function Dropout(...args: unknown[]): Layer {
+  const { rate, mode = "train" } = bindArgs("stax.Dropout", args, { rate: required(num, { keyword: true }), mode: APPLY.mode });
+  if (!(rate >= 0 && rate < 1)) throw new ValueError(`stax.Dropout: rate must be in [0, 1) (the drop probability; stax's argument is the keep rate), got ${rate}`);
+  const applyFun: ApplyFun = (_params, inputs: JArray, applyOpts) => {
+    const opts = checkOptions("stax.Dropout apply", applyOpts, APPLY, ["params", "inputs"]);
     if ((opts.mode ?? mode) !== "train" || rate === 0) return inputs;
-    if (opts.rng === undefined)
+    if (opts.rng === undefined || opts.rng === null)
       throw new ValueError("stax.Dropout: apply needs a PRNG key as {rng} in train mode (pass {mode: 'eval'} for inference)");
     const keep = random.bernoulli(opts.rng, 1 - rate, inputs.shape);
     return np.where(keep, np.divide(inputs, 1 - rate), 0);
@@ -200,7 +292,13 @@ export const Flatten: Layer = [
 type PoolKind = "max" | "sum" | "avg";
 
 function pooling(kind: PoolKind) {
-  return (windowShape: readonly number[], opts: { strides?: readonly number[]; padding?: Padding } = {}): Layer => {
+  const name = `stax.${kind === "max" ? "Max" : kind === "sum" ? "Sum" : "Avg"}Pool`;
+  function pool(windowShape: readonly number[], opts?: PoolOptions): Layer;
+  function pool(windowShape: readonly number[], strides?: readonly number[] | null, padding?: Padding, spec?: string | null): Layer;
+  function pool(...args: unknown[]): Layer {
+    // stax's order: window_shape, strides, padding, spec.
+    const opts = bindArgs(name, args, { windowShape: required(dims), strides: orNull(dims), padding: paddingKind, spec: orNull(nhwcLike) });
+    const windowShape = opts.windowShape;
     // NHWC: window and strides of 1 over the batch and channel dims.
     const strides0 = opts.strides ?? windowShape.map(() => 1);
     const window = [1, ...windowShape, 1];
@@ -222,8 +320,18 @@ function pooling(kind: PoolKind) {
       return np.divide(summed, np.expandDims(np.expandDims(sizes, 0), -1));
     };
     return [initFun, applyFun];
-  };
+  }
+  return pool;
 }
+
+export interface PoolOptions {
+  strides?: readonly number[] | null;
+  padding?: Padding;
+  /** The layout; only layouts with the batch first and channels last (like "NHWC") are supported. */
+  spec?: string | null;
+}
+
+const nhwcLike = refine(str, `a layout with N first and C last such as "NHWC" (other layouts are not supported)`, (s) => s.startsWith("N") && s.endsWith("C"));
 
 export const MaxPool = pooling("max");
 export const SumPool = pooling("sum");
@@ -233,18 +341,25 @@ export const AvgPool = pooling("avg");
 
 /** Layers applied in sequence. */
 export function serial(...layers: Layer[]): Layer {
+  layers.forEach((l, i) => checkLayer("stax.serial", l, i));
   const initFun: InitFun = (rng, inputShape) => {
     const params: unknown[] = [];
     let shape = inputShape;
-    const keys = splitKeys(rng, layers.length);
-    layers.forEach(([init], i) => {
-      const [s, p] = init(keys[i]!, shape);
+    // As stax: `rng, layer_rng = random.split(rng)` for each layer in turn, so the same key
+    // gives the same parameters as JAX's stax (splitting once into n keys would not).
+    let key = rng;
+    layers.forEach(([init]) => {
+      const [next, layerRng] = splitKeys(key, 2);
+      key = next!;
+      const [s, p] = init(layerRng!, shape);
       shape = s;
       params.push(p);
     });
     return [shape, params];
   };
-  const applyFun: ApplyFun = (params: unknown[], inputs, opts = {}) => {
+  const applyFun: ApplyFun = (params: unknown[], inputs, applyOpts) => {
+    const opts = checkOptions("stax.serial apply", applyOpts, APPLY, ["params", "inputs"]);
+    // Apply-time keys are split n ways at once, as stax's apply_fun does.
     const keys = opts.rng ? splitKeys(opts.rng, layers.length) : undefined;
     let x = inputs;
     layers.forEach(([, apply], i) => {
@@ -257,12 +372,14 @@ export function serial(...layers: Layer[]): Layer {
 
 /** Layers applied side by side to a list of inputs. */
 export function parallel(...layers: Layer[]): Layer {
+  layers.forEach((l, i) => checkLayer("stax.parallel", l, i));
   const initFun: InitFun = (rng, inputShapes: unknown[]) => {
     const keys = splitKeys(rng, layers.length);
     const results = layers.map(([init], i) => init(keys[i]!, inputShapes[i]));
     return [results.map(([s]) => s), results.map(([, p]) => p)];
   };
-  const applyFun: ApplyFun = (params: unknown[], inputs: unknown[], opts = {}) => {
+  const applyFun: ApplyFun = (params: unknown[], inputs: unknown[], applyOpts) => {
+    const opts = checkOptions("stax.parallel apply", applyOpts, APPLY, ["params", "inputs"]);
     const keys = opts.rng ? splitKeys(opts.rng, layers.length) : undefined;
     return layers.map(([, apply], i) => apply(params[i], inputs[i], { ...opts, rng: keys?.[i] }));
   };
@@ -271,6 +388,7 @@ export function parallel(...layers: Layer[]): Layer {
 
 /** `num` copies of the input. */
 export function FanOut(num: number): Layer {
+  bindArgs("stax.FanOut", [...arguments], { num: required(nonNegInt, { keyword: true }) });
   return [(_rng, inputShape) => [Array.from({ length: num }, () => inputShape), []], (_p, inputs) => Array.from({ length: num }, () => inputs)];
 }
 
@@ -282,6 +400,7 @@ export const FanInSum: Layer = [
 
 /** The concatenation of a list of inputs along `axis`. */
 export function FanInConcat(axis = -1): Layer {
+  bindArgs("stax.FanInConcat", [...arguments], { axis: int });
   return [
     (_rng, inputShapes: Shape[]) => {
       const first = inputShapes[0]!;
@@ -295,6 +414,7 @@ export function FanInConcat(axis = -1): Layer {
 
 /** A layer built from the input shape at init and apply time (stax.shape_dependent). */
 export function shapeDependent(makeLayer: (inputShape: any) => Layer): Layer {
+  bindArgs("stax.shapeDependent", [...arguments], { makeLayer: required(fnKind) });
   return [
     (rng, inputShape) => makeLayer(inputShape)[0](rng, inputShape),
     (params, inputs, opts) => makeLayer(tree_shape(inputs))[1](params, inputs, opts),
@@ -311,17 +431,22 @@ type Cell = {
   initialState: (batch: number, dtype: np.DType) => unknown;
 };
 
-function recurrent(hidden: number, cell: Cell): Layer {
-  const initFun: InitFun = (rng, inputShape: Shape) => [[inputShape[0]!, inputShape[1]!, hidden], cell.init(rng, inputShape[2]!)];
+/**
+ * A layer running `cell` over the time axis with `lax.scan`: the cell is traced once, whatever
+ * the sequence length, so a jitted training step is one compiled loop rather than one copy of
+ * the cell per time step.
+ */
+function recurrent(name: string, hidden: number, cell: Cell): Layer {
+  const initFun: InitFun = (rng, inputShape: Shape) => {
+    if (inputShape.length !== 3) throw new ValueError(`stax.${name}: expected an input shape [batch, time, features], got [${inputShape}]`);
+    return [[inputShape[0]!, inputShape[1]!, hidden], cell.init(rng, inputShape[2]!)];
+  };
   const applyFun: ApplyFun = (params, inputs: JArray) => {
-    let h = cell.initialState(inputs.shape[0]!, inputs.dtype);
-    const outs: JArray[] = [];
-    for (let t = 0; t < inputs.shape[1]!; t++) {
-      const [h2, y] = cell.step(params, h, inputs.slice([null, null], t));
-      h = h2;
-      outs.push(y);
-    }
-    return np.stack(outs, 1);
+    if (inputs.ndim !== 3) throw new ValueError(`stax.${name}: expected inputs of shape [batch, time, features], got [${inputs.shape}]`);
+    const h0 = cell.initialState(inputs.shape[0]!, inputs.dtype);
+    // scan runs over the leading axis: time first in, batch first out.
+    const [, ys] = lax.scan((h: unknown, x: JArray) => cell.step(params, h, x), h0, np.swapaxes(inputs, 0, 1));
+    return np.swapaxes(ys, 0, 1);
   };
   return [initFun, applyFun];
 }
@@ -338,7 +463,8 @@ const affine = (p: { Wx: JArray; Wh: JArray; b: JArray }, x: JArray, h: JArray) 
 
 /** An Elman RNN: `h = tanh(x Wx + h Wh + b)`; outputs the hidden state at every step. */
 export function RNN(hidden: number): Layer {
-  return recurrent(hidden, {
+  bindArgs("stax.RNN", [...arguments], { hidden: required(dim) });
+  return recurrent("RNN", hidden, {
     init: (rng, inDim) => denseParams(rng, inDim, hidden),
     initialState: (batch, dtype) => np.zeros([batch, hidden], { dtype }),
     step: (p, h, x) => {
@@ -350,8 +476,9 @@ export function RNN(hidden: number): Layer {
 
 /** An LSTM (input, forget, cell and output gates; forget bias 1); outputs the hidden state. */
 export function LSTM(hidden: number): Layer {
+  bindArgs("stax.LSTM", [...arguments], { hidden: required(dim) });
   const gates = ["i", "f", "g", "o"] as const;
-  return recurrent(hidden, {
+  return recurrent("LSTM", hidden, {
     init: (rng, inDim) => {
       const keys = splitKeys(rng, 4);
       return Object.fromEntries(gates.map((g, k) => {
@@ -375,7 +502,8 @@ export function LSTM(hidden: number): Layer {
 
 /** A GRU (update and reset gates); outputs the hidden state. */
 export function GRU(hidden: number): Layer {
-  return recurrent(hidden, {
+  bindArgs("stax.GRU", [...arguments], { hidden: required(dim) });
+  return recurrent("GRU", hidden, {
     init: (rng, inDim) => {
       const [k1, k2, k3] = splitKeys(rng, 3);
       return { z: denseParams(k1!, inDim, hidden), r: denseParams(k2!, inDim, hidden), n: denseParams(k3!, inDim, hidden) };
@@ -390,6 +518,13 @@ export function GRU(hidden: number): Layer {
       return [h2, h2];
     },
   });
+}
+
+/** A combinator's argument must be a layer; a constructor passed uncalled (`Dense`) is the usual slip. */
+function checkLayer(fname: string, l: unknown, i: number): void {
+  if (layer.test(l)) return;
+  const hint = typeof l === "function" ? ` (a layer constructor such as ${l.name || "Dense"} must be called: ${l.name || "Dense"}(...))` : "";
+  throw new TypeError(`${fname}: argument ${i} must be ${layer.what}, got ${typeof l === "function" ? "a function" : JSON.stringify(l)}${hint}`);
 }
 
 function splitKeys(rng: JArray, n: number): JArray[] {

@@ -3,6 +3,9 @@ import fc from "fast-check";
 import type { DType } from "../../ir/dtype.js";
 import type { JArray } from "../core/array.js";
 import * as np from "../numpy/index.js";
+import { checkOptions, checkedLater, dtype as dtypeKind, nonNegInt, num } from "../core/options.js";
+
+const SHAPE_OPTIONS = { minRank: nonNegInt, maxRank: nonNegInt, minSide: nonNegInt, maxSide: nonNegInt };
 
 export interface ShapeOptions {
   minRank?: number;
@@ -13,6 +16,7 @@ export interface ShapeOptions {
 
 /** Shapes with rank in [minRank, maxRank] (default 0..4) and sides in [minSide, maxSide] (default 1..5). */
 export function shape(opts: ShapeOptions = {}): fc.Arbitrary<number[]> {
+  checkOptions("testing.arbitraries.shape", opts, SHAPE_OPTIONS);
   return fc.array(fc.integer({ min: opts.minSide ?? 1, max: opts.maxSide ?? 5 }), {
     minLength: opts.minRank ?? 0,
     maxLength: opts.maxRank ?? 4,
@@ -28,6 +32,7 @@ export interface ArrayOptions {
 
 /** Arrays of a given (or generated) shape and dtype with values in [min, max]. */
 export function array(opts: ArrayOptions = {}): fc.Arbitrary<JArray> {
+  checkOptions("testing.arbitraries.array", opts, { shape: checkedLater("a shape or an arbitrary of shapes"), dtype: dtypeKind, min: num, max: num });
   const dtype = opts.dtype ?? "float32";
   const shapeArb: fc.Arbitrary<readonly number[]> =
     opts.shape === undefined ? shape() : Array.isArray(opts.shape) ? fc.constant(opts.shape as readonly number[]) : (opts.shape as fc.Arbitrary<readonly number[]>);
@@ -47,6 +52,7 @@ export function array(opts: ArrayOptions = {}): fc.Arbitrary<JArray> {
 
 /** `n` shapes that broadcast together (some dims 1, some missing on the left). */
 export function broadcastableShapes(n: number, opts: ShapeOptions = {}): fc.Arbitrary<number[][]> {
+  checkOptions("testing.arbitraries.broadcastableShapes", opts, SHAPE_OPTIONS, ["n"]);
   return shape(opts).chain((full) =>
     fc.tuple(
       ...Array.from({ length: n }, () =>

@@ -3,6 +3,7 @@
  * differences along a random direction; reverse mode checks the inner-product identity
  * <t, vjp(ct)> = <jvp(t), ct>. Higher orders recurse on the jvp/vjp of the function.
  */
+import { arrayOf, bindArgs, fn, kind, nonNegInt, num, oneOf, required } from "../core/options.js";
 import { isFloat } from "../../ir/dtype.js";
 import { jvp, vjp } from "../autodiff/api.js";
 import { JArray } from "../core/array.js";
@@ -115,7 +116,19 @@ function checkVjp(f: Fn, args: unknown[], atol: number | undefined, rtol: number
  * Checks the derivatives of `f` at `args` up to `order`, in forward ("fwd") and reverse
  * ("rev") mode; throws an error describing the first mismatch.
  */
-export function checkGrads(f: Fn, args: readonly unknown[], order: number, opts: CheckGradsOptions = {}): void {
+export function checkGrads(f: Fn, args: readonly unknown[], order: number, opts?: CheckGradsOptions): void;
+export function checkGrads(f: Fn, args: readonly unknown[], order: number, modes?: readonly ("fwd" | "rev")[], atol?: number, rtol?: number, eps?: number): void;
+export function checkGrads(...callArgs: unknown[]): void {
+  // JAX's check_grads(f, args, order, modes, atol, rtol, eps).
+  const { f, args, order, ...opts } = bindArgs("testing.checkGrads", callArgs, {
+    f: required(fn),
+    args: required(kind<readonly unknown[]>("an array with one entry per argument of f", (v) => Array.isArray(v))),
+    order: required(nonNegInt),
+    modes: arrayOf(oneOf("fwd", "rev"), `an array of "fwd" and "rev"`),
+    atol: num,
+    rtol: num,
+    eps: num,
+  });
   const modes = opts.modes ?? ["fwd", "rev"];
   const eps = opts.eps ?? 1e-4;
   const sample = normalSampler(0);

@@ -7,11 +7,12 @@ import type { ShapedArray } from "../../ir/aval.js";
 import { Jaxpr } from "../../ir/jaxpr.js";
 import { ConcreteArray, type JArray, Tracer } from "../core/array.js";
 import { type TracedFunction, flattenArgs, traceToJaxpr } from "../core/builder.js";
-import { asJArray } from "../core/convert.js";
+import { argLeaf } from "../core/convert.js";
 import { bind, moveTo } from "../core/interpreter.js";
 import { optimizeJaxpr } from "../../codegen/kernel/passes.js";
 import { type DeviceName, defaultDevice, getBackend } from "../backends/index.js";
 import * as tree from "../tree.js";
+import { bindArgs, fn, intOrInts, keywordOnly, oneOf, required } from "../core/options.js";
 
 export interface JitOptions {
   /** Positions of arguments that are not traced: their values are part of the cache key. */
@@ -48,7 +49,17 @@ function staticKey(x: unknown): string {
   return `${typeof x}:${String(x)}`;
 }
 
-export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = {}): Jitted<F> {
+/** JAX's jit takes everything after `fun` by keyword only, so jaxts's does by option only. */
+const JIT_SPEC = {
+  f: required(fn),
+  staticArgnums: keywordOnly(intOrInts),
+  device: keywordOnly(oneOf<readonly DeviceName[]>("cpu", "wasm", "webgpu")),
+};
+
+export function jit<F extends (...args: any[]) => any>(f: F, opts?: JitOptions): Jitted<F>;
+export function jit<F extends (...args: any[]) => any>(...args: unknown[]): Jitted<F> {
+  const { f: f0, ...opts } = bindArgs("jit", args, JIT_SPEC);
+  const f = f0 as F;
   const staticArgnums = typeof opts.staticArgnums === "number" ? [opts.staticArgnums] : [...(opts.staticArgnums ?? [])];
   const name = f.name || "fn";
   const cache = new Map<string, TracedFunction>();
@@ -71,7 +82,7 @@ export function jit<F extends (...args: any[]) => any>(f: F, opts: JitOptions = 
   const jitted = ((...args: unknown[]) => {
     const { traced, leaves } = trace(args);
     const jaxpr = hoistedOf(traced);
-    let operands = [...traced.closed.consts, ...leaves.map((x) => asJArray(x as JArray | number))];
+    let operands = [...traced.closed.consts, ...leaves.map((x, i) => argLeaf(x, `jit(${name}): leaf ${i} of the arguments`))];
     const device = opts.device;
     if (device !== undefined) operands = operands.map((x) => (x instanceof ConcreteArray ? moveTo(x, device) : x));
     const outs = bind("jit", operands, { jaxpr, name });

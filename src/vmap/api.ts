@@ -5,8 +5,10 @@
 import { isFloat } from "../../ir/dtype.js";
 import { jvp, vjp } from "../autodiff/api.js";
 import { JArray } from "../core/array.js";
-import { asJArray, describe, scalar } from "../core/convert.js";
+import { argLeaf, asJArray, describe } from "../core/convert.js";
 import { ValueError } from "../errors.js";
+import { holomorphicFalse } from "../autodiff/api.js";
+import { bindArgs, bool, fn, intOrInts, kind, nonNegInt, orNull, required } from "../core/options.js";
 import * as lax from "../lax.js";
 import * as tree from "../tree.js";
 import { type BDim, batchFlat, moveBdim } from "./batching.js";
@@ -43,11 +45,6 @@ function axesForLeaves(spec: AxisSpec | undefined, t: unknown, what: string): (n
   return keys.flatMap((k) => axesForLeaves(obj[k], (t as Record<string, unknown>)[k], what));
 }
 
-const leafArray = (x: unknown, what: string): JArray => {
-  if (x instanceof JArray) return x;
-  if (typeof x === "number" || typeof x === "boolean") return scalar(x);
-  throw new TypeError(`${what}: expected arrays or numbers as leaves, got ${describe(x)}`);
-};
 
 /** Checks that every leaf of an axis spec is an integer or null (JAX's TypeError at vmap time). */
 function checkAxisSpec(spec: unknown, what: string, name: string): void {
@@ -63,19 +60,25 @@ function checkAxisSpec(spec: unknown, what: string, name: string): void {
 
 const shapeStr = (v: JArray) => `${v.dtype}[${v.shape.join(",")}]`;
 
-/** `vmap(f, {inAxes, outAxes, axisSize})`, or `vmap(f, inAxes)`: `f` mapped over an array axis. */
-export function vmap<F extends Fn>(f: F, opts: VmapOptions | AxisSpec = {}): F {
+/** inAxes/outAxes: checked in detail by checkAxisSpec; a plain object in their position is the options. */
+const axisSpec = kind<AxisSpec>("an int, null, or an array with one entry per positional argument", () => true);
+/** JAX's axis_name sits between out_axes and axis_size; jaxts has no named axes. */
+const noAxisName = kind<null>("null (jaxts has no collectives over named axes)", (v) => v === null);
+
+/** JAX's order: in_axes, out_axes, axis_name, axis_size. */
+const VMAP_SPEC = { f: required(fn), inAxes: axisSpec, outAxes: axisSpec, axisName: noAxisName, axisSize: orNull(nonNegInt) };
+
+/**
+ * `vmap(f, {inAxes, outAxes, axisSize})`, or JAX's positional `vmap(f, inAxes, outAxes,
+ * axisName, axisSize)`: `f` mapped over an array axis.
+ */
+export function vmap<F extends Fn>(f: F, opts?: VmapOptions): F;
+export function vmap<F extends Fn>(f: F, inAxes?: AxisSpec, outAxes?: AxisSpec, axisName?: null, axisSize?: number): F;
+export function vmap<F extends Fn>(f: F, inAxesOrOptions?: VmapOptions | AxisSpec, outAxes?: AxisSpec, axisName?: null, axisSize?: number): F;
+export function vmap<F extends Fn>(...args: unknown[]): F {
+  const { f, ...bound } = bindArgs("vmap", args, VMAP_SPEC);
   const name = f.name || "fn";
-  const shorthand = opts === null || typeof opts === "number" || Array.isArray(opts);
-  if (!shorthand) {
-    if (typeof opts !== "object") throw new TypeError(`vmap(${name}): expected an options object or inAxes, got ${describe(opts)}`);
-    const unknown = Object.keys(opts).filter((k) => k !== "inAxes" && k !== "outAxes" && k !== "axisSize");
-    if (unknown.length > 0)
-      throw new TypeError(
-        `vmap(${name}): unknown option(s) ${unknown.join(", ")}; the options are inAxes, outAxes and axisSize (inAxes must be an int, null, or an array with one entry per positional argument)`,
-      );
-  }
-  const o: VmapOptions = shorthand ? { inAxes: opts as AxisSpec } : (opts as VmapOptions);
+  const o: VmapOptions = { inAxes: bound.inAxes, outAxes: bound.outAxes, axisSize: bound.axisSize ?? undefined };
   const inAxes = o.inAxes === undefined ? 0 : o.inAxes;
   const outAxes = o.outAxes === undefined ? 0 : o.outAxes;
   if (!(inAxes === null || typeof inAxes === "number" || Array.isArray(inAxes)))
@@ -94,7 +97,7 @@ export function vmap<F extends Fn>(f: F, opts: VmapOptions | AxisSpec = {}): F {
     const perArg = Array.isArray(inAxes) ? inAxes : args.map(() => inAxes);
     const [leaves, inTree] = tree.flatten(args);
     const axes = args.flatMap((a, i) => axesForLeaves(perArg[i] as AxisSpec, a, `vmap(${name}) inAxes`));
-    const values = leaves.map((x, i) => leafArray(x, `vmap(${name}): argument leaf ${i}`));
+    const values = leaves.map((x, i) => argLeaf(x, `vmap(${name}): argument leaf ${i}`));
     // Normalize axes and find the mapped size (as JAX's _mapped_axis_size).
     const dims: BDim[] = values.map((v, i) => {
       const a = axes[i] ?? null;
@@ -130,11 +133,12 @@ export function vmap<F extends Fn>(f: F, opts: VmapOptions | AxisSpec = {}): F {
       (...xs: JArray[]) => {
         const [ls, t] = tree.flatten(f(...tree.unflatten<unknown[]>(inTree, xs)));
         outTree = t;
-        return ls.map((x, i) => asJArray(leafArray(x, `vmap(${name}): output leaf ${i}`)));
+        return ls.map((x, i) => asJArray(x as JArray | number, `vmap(${name}): output leaf ${i}`));
       },
       values,
       dims,
       n,
+      `vmap(${name})`,
     );
     const outStructure = tree.unflatten(outTree!, outs.map(() => 0));
     const wanted = axesForLeaves(outAxes, outStructure, `vmap(${name}) outAxes`);
@@ -165,7 +169,13 @@ export function vmap<F extends Fn>(f: F, opts: VmapOptions | AxisSpec = {}): F {
 export interface JacOptions {
   argnums?: number | readonly number[];
   hasAux?: boolean;
+  /** Only `false`: jaxts has no complex numbers (kept so JAX's positions line up). */
+  holomorphic?: false;
 }
+
+/** jacfwd and hessian in JAX's order: argnums, has_aux, holomorphic (jacrev adds allow_int). */
+const JAC_SPEC = { f: required(fn), argnums: intOrInts, hasAux: bool, holomorphic: holomorphicFalse };
+const JACREV_SPEC = { ...JAC_SPEC, allowInt: bool };
 
 function argnumsOf(opts: JacOptions, nargs: number, fname: string): number[] {
   const a = opts.argnums ?? 0;
@@ -210,13 +220,17 @@ function selectArgs(args: unknown[], idx: number[]) {
   return { dyn, g };
 }
 
-/** `jacfwd(f, {argnums})`: the Jacobian by forward mode, output dims first, then input dims. */
-export function jacfwd(f: Fn, opts: JacOptions = {}): Fn {
+/** `jacfwd(f, {argnums, hasAux})` or `jacfwd(f, argnums, hasAux)`: the Jacobian by forward mode, output dims first, then input dims. */
+export function jacfwd(f: Fn, opts?: JacOptions): Fn;
+export function jacfwd(f: Fn, argnums?: number | readonly number[], hasAux?: boolean, holomorphic?: false): Fn;
+export function jacfwd(f: Fn, argnumsOrOptions?: number | readonly number[] | JacOptions, hasAux?: boolean, holomorphic?: false): Fn;
+export function jacfwd(...args: unknown[]): Fn {
+  const { f, ...opts } = bindArgs("jacfwd", args, JAC_SPEC);
   return (...args: unknown[]) => {
     const idx = argnumsOf(opts, args.length, "jacfwd");
     const { dyn, g } = selectArgs(args, idx);
     const [inLeaves, inTree] = tree.flatten(dyn);
-    const ins = inLeaves.map((x, i) => (x instanceof JArray ? x : scalar(x as number, "float32", true)) as JArray);
+    const ins = inLeaves.map((x, i) => argLeaf(x, `jacfwd: input leaf ${i}`));
     for (const [i, l] of ins.entries())
       if (!isFloat(l.dtype)) throw new TypeError(`jacfwd requires float inputs, but input leaf ${i} has dtype ${l.dtype}`);
     const basis = stdBasis(ins);
@@ -237,13 +251,17 @@ export function jacfwd(f: Fn, opts: JacOptions = {}): Fn {
   };
 }
 
-/** `jacrev(f, {argnums})`: the Jacobian by reverse mode, output dims first, then input dims. */
-export function jacrev(f: Fn, opts: JacOptions = {}): Fn {
+/** `jacrev(f, {argnums, hasAux, allowInt})` or `jacrev(f, argnums, hasAux)`: the Jacobian by reverse mode, output dims first, then input dims. */
+export function jacrev(f: Fn, opts?: JacOptions & { allowInt?: boolean }): Fn;
+export function jacrev(f: Fn, argnums?: number | readonly number[], hasAux?: boolean, holomorphic?: false, allowInt?: boolean): Fn;
+export function jacrev(f: Fn, argnumsOrOptions?: number | readonly number[] | JacOptions, hasAux?: boolean, holomorphic?: false, allowInt?: boolean): Fn;
+export function jacrev(...args: unknown[]): Fn {
+  const { f, ...opts } = bindArgs("jacrev", args, JACREV_SPEC);
   return (...args: unknown[]) => {
     const idx = argnumsOf(opts, args.length, "jacrev");
     const { dyn, g } = selectArgs(args, idx);
     const [inLeaves, inTree] = tree.flatten(dyn);
-    const ins = inLeaves.map((x) => (x instanceof JArray ? x : scalar(x as number, "float32", true)) as JArray);
+    const ins = inLeaves.map((x, i) => argLeaf(x, `jacrev: input leaf ${i}`));
     for (const [i, l] of ins.entries())
       if (!isFloat(l.dtype)) throw new TypeError(`jacrev requires float inputs, but input leaf ${i} has dtype ${l.dtype}`);
     const hasAux = opts.hasAux ?? false;
@@ -263,7 +281,11 @@ export function jacrev(f: Fn, opts: JacOptions = {}): Fn {
   };
 }
 
-/** `hessian(f, {argnums, hasAux})` = `jacfwd(jacrev(f))`. */
-export function hessian(f: Fn, opts: JacOptions = {}): Fn {
+/** `hessian(f, {argnums, hasAux})` or `hessian(f, argnums, hasAux)` = `jacfwd(jacrev(f))`. */
+export function hessian(f: Fn, opts?: JacOptions): Fn;
+export function hessian(f: Fn, argnums?: number | readonly number[], hasAux?: boolean, holomorphic?: false): Fn;
+export function hessian(f: Fn, argnumsOrOptions?: number | readonly number[] | JacOptions, hasAux?: boolean, holomorphic?: false): Fn;
+export function hessian(...args: unknown[]): Fn {
+  const { f, ...opts } = bindArgs("hessian", args, JAC_SPEC);
   return jacfwd(jacrev(f, opts), opts);
 }

@@ -9,6 +9,7 @@ import { Jaxpr } from "../../ir/jaxpr.js";
 import type { Params, Primitive } from "../../ir/primitives.js";
 import type { JArray } from "../core/array.js";
 import { Tracer } from "../core/array.js";
+import { avalLong } from "../core/format.js";
 import { evalJaxpr, traceFlat } from "../core/evalJaxpr.js";
 import { type Interpreter, checkNotLeaked, currentInterpreter, withInterpreter } from "../core/interpreter.js";
 import * as lax from "../lax.js";
@@ -31,13 +32,18 @@ export class BatchTracer extends Tracer {
       value.weakType,
     );
   }
+  /** As JAX prints vmap's tracers: `VmapTracer(aval=float32[3], batched=float32[2,3])`. */
+  override toString(): string {
+    return `VmapTracer(aval=${avalLong(this.aval)}, batched=${avalLong(this.value.aval)})`;
+  }
 }
 
 export class BatchInterpreter implements Interpreter {
-  readonly transformName = "vmap";
   constructor(
     readonly parent: Interpreter,
     readonly axisSize: number,
+    /** For messages: `vmap(f)`. */
+    readonly transformName = "vmap",
   ) {}
 
   lift(x: JArray): [JArray, BDim] {
@@ -83,8 +89,9 @@ export function batchFlat(
   values: readonly JArray[],
   dims: readonly BDim[],
   axisSize: number,
+  name?: string,
 ): [JArray[], BDim[]] {
-  const interp = new BatchInterpreter(currentInterpreter(), axisSize);
+  const interp = new BatchInterpreter(currentInterpreter(), axisSize, name);
   const ins = values.map((v, i) => interp.wrap(v, dims[i] ?? null));
   const outs = withInterpreter(interp, () => f(...ins));
   const lifted = outs.map((o) => interp.lift(o));

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { grad, numpy as np, random, stax, testing } from "../../src/index.js";
+import { grad, jit, makeJaxpr, numpy as np, random, stax, testing, valueAndGrad, vmap } from "../../src/index.js";
 
 // Golden outputs from JAX's example_libraries.stax for given params (test/golden/gen_stax.py).
 const golden = JSON.parse(readFileSync(new URL("../golden/stax.json", import.meta.url), "utf8")).layers as Record<
@@ -77,7 +77,7 @@ describe("stax behaviour beyond the golden cases", () => {
     expect((apply([], x, { mode: "eval" }) as np.Array).tolist()).toEqual(x.tolist());
   });
 
-  it("recurrent layers map [batch, time, features] to [batch, time, hidden] and have correct gradients", () => {
+  it("recurrent layers map [batch, time, features] to [batch, time, hidden], causally", () => {
     for (const layer of [stax.RNN(3), stax.LSTM(3), stax.GRU(3)]) {
       const [init, apply] = layer;
       const [outShape, params] = init(random.key(1), [2, 4, 5]);
@@ -89,10 +89,76 @@ describe("stax behaviour beyond the golden cases", () => {
       const x2 = x.at([null, null], 3).set(100);
       const y2 = apply(params, x2) as np.Array;
       expect(np.allclose(y.slice([null, null], [0, 3]), y2.slice([null, null], [0, 3]))).toBe(true);
-      const f64 = (t: unknown): unknown => (Array.isArray(t) ? t.map(f64) : t && typeof t === "object" && !(t instanceof np.Array) ? Object.fromEntries(Object.entries(t).map(([k, v]) => [k, f64(v)])) : (t as np.Array).astype("float64"));
-      testing.checkGrads((p: unknown) => np.sum(np.tanh(apply(p, x.astype("float64")) as np.Array)), [f64(params)], 1, { modes: ["rev"] });
+      expect(np.allclose(y.slice([null, null], 3), y2.slice([null, null], 3))).toBe(false);
     }
   });
+
+  it("recurrent layers reject inputs that are not [batch, time, features]", () => {
+    const [init, apply] = stax.LSTM(3);
+    expect(() => init(random.key(0), [2, 5])).toThrow(/stax.LSTM: expected an input shape \[batch, time, features\], got \[2,5\]/);
+    const [, params] = init(random.key(0), [2, 4, 5]);
+    expect(() => apply(params, np.ones([4, 5]))).toThrow(/stax.LSTM: expected inputs of shape \[batch, time, features\], got \[4,5\]/);
+  });
+
+  it("a recurrent layer's time loop is one scan: the jaxpr does not grow with the sequence length", () => {
+    const jaxprOf = (layer: stax.Layer, time: number) => {
+      const [init, apply] = layer;
+      const [, params] = init(random.key(0), [4, time, 6]);
+      const loss = (p: unknown, x: np.Array) => np.mean(np.square(apply(p, x) as np.Array));
+      return makeJaxpr(jit(loss))(params, np.ones([4, time, 6])).toString();
+    };
+    for (const layer of [stax.RNN(5), stax.LSTM(5), stax.GRU(5)]) {
+      const short = jaxprOf(layer, 3);
+      const long = jaxprOf(layer, 60);
+      expect(short.match(/\bscan\[/g)?.length).toBe(1);
+      expect(long.match(/\bscan\[/g)?.length).toBe(1);
+      expect(long.split("\n").length).toBe(short.split("\n").length);
+      expect(long).toMatch(/length=60/);
+    }
+  });
+  it("a jitted LSTM training step (value and grad) is traced once into scans whose number and size do not grow with the sequence length", () => {
+    const jaxprOf = (time: number) => {
+      const [init, apply] = stax.serial(stax.LSTM(5), stax.Dense(2));
+      const [, params] = init(random.key(0), [4, time, 6]);
+      const loss = (p: unknown, x: np.Array) => np.mean(np.square(apply(p, x) as np.Array));
+      return makeJaxpr(jit(valueAndGrad(loss)))(params, np.ones([4, time, 6])).toString();
+    };
+    const short = jaxprOf(3);
+    const long = jaxprOf(60);
+    const scans = short.match(/\bscan\[/g)?.length ?? 0;
+    expect(scans).toBeGreaterThanOrEqual(1);
+    expect(scans).toBeLessThanOrEqual(2); // the forward loop and its transpose
+    expect(long.match(/\bscan\[/g)?.length).toBe(scans);
+    expect(long.split("\n").length).toBe(short.split("\n").length);
+  });
+  it("vmap of a recurrent layer over a leading axis of sequence batches equals applying it to each", () => {
+    for (const layer of [stax.RNN(3), stax.LSTM(3), stax.GRU(3)]) {
+      const [init, apply] = layer;
+      const [, params] = init(random.key(4), [2, 5, 4]);
+      const xs = random.normal(random.key(5), [3, 2, 5, 4]);
+      const batched = vmap((x: np.Array) => apply(params, x) as np.Array)(xs);
+      const each = np.stack([0, 1, 2].map((i) => apply(params, xs.slice(i)) as np.Array));
+      expect(batched.shape).toEqual([3, 2, 5, 3]);
+      expect(np.allclose(batched, each, { atol: 1e-6 })).toBe(true);
+    }
+  });
+
+  const f64 = (t: unknown): unknown =>
+    Array.isArray(t) ? t.map(f64) : t && typeof t === "object" && !(t instanceof np.Array) ? Object.fromEntries(Object.entries(t).map(([k, v]) => [k, f64(v)])) : (t as np.Array).astype("float64");
+  for (const [name, layer] of [
+    ["RNN", stax.RNN(2)],
+    ["LSTM", stax.LSTM(2)],
+    ["GRU", stax.GRU(2)],
+  ] as const) {
+    it(`${name}: checkGrads through the scan, orders 1 and 2, forward and reverse, in params and inputs`, () => {
+      const [init, apply] = layer;
+      const [, params] = init(random.key(1), [2, 3, 2]);
+      const x = random.normal(random.key(2), [2, 3, 2]).astype("float64");
+      const f = (p: unknown, input: np.Array) => np.sum(np.tanh(apply(p, input) as np.Array));
+      testing.checkGrads(f, [f64(params), x], 1, { modes: ["fwd", "rev"] });
+      testing.checkGrads(f, [f64(params), x], 2, { modes: ["fwd", "rev"] });
+    });
+  }
 
   it("a serial network's loss can be differentiated with respect to its params", () => {
     const [init, apply] = stax.serial(stax.Conv(2, [3, 3], { padding: "SAME" }), stax.Relu, stax.MaxPool([2, 2], { strides: [2, 2] }), stax.Flatten, stax.Dense(3), stax.LogSoftmax);

@@ -188,8 +188,11 @@ describe("packed matmul kernel", async () => {
 });
 
 describe("convolutions through the matmul kernel (implicit im2col)", () => {
-  const conv = (x: np.Array, w: np.Array, o: Parameters<typeof lax.convGeneralDilated>[4] & { strides?: number[]; padding?: [number, number][] | "SAME" | "VALID" }) =>
-    lax.convGeneralDilated(x, w, o.strides ?? [1, 1], o.padding ?? "VALID", o);
+  // strides and padding are positional in lax.convGeneralDilated; the rest are its options (which reject unknown keys).
+  const conv = (x: np.Array, w: np.Array, o: Parameters<typeof lax.convGeneralDilated>[4] & { strides?: number[]; padding?: [number, number][] | "SAME" | "VALID" }) => {
+    const { strides = [1, 1], padding = "VALID", ...opts } = o ?? {};
+    return lax.convGeneralDilated(x, w, strides, padding, opts);
+  };
   it("NHWC/HWIO with strides, padding, dilations and feature groups, plus a bias+relu epilogue", () => {
     const cases: [number[], number[], Parameters<typeof conv>[2]][] = [
       [[2, 7, 6, 3], [3, 3, 3, 5], { dimensionNumbers: ["NHWC", "HWIO", "NHWC"] }],

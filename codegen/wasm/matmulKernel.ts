@@ -1,122 +1,11 @@
 /**
- * Kernel functions: one wasm function per map kernel (a loop nest, vectorized along its
- * innermost variable or inside its reduction) and per matmul (a register-tiled f32x4
- * microkernel over packed panels, with the fused epilogue applied tile by tile).
+ * The matmul microkernel as a wasm function: a register-tiled f32x4 product over the packed
+ * panels of A and B (MR x NR accumulators), with the fused epilogue applied tile by tile.
  */
-import type { DType } from "../../ir/dtype.js";
-import { type IVar, coefOf, inAtoms, isDynamic } from "../kernel/iexpr.js";
-import type { BufferDecl, MapKernel, MatmulKernel } from "../kernel/kernel.js";
-import { stepReads, stepWrites } from "../kernel/kernel.js";
-import { type SExpr, topoNodes } from "../kernel/sexpr.js";
+import type { BufferDecl, MatmulKernel } from "../kernel/kernel.js";
 import { type EmitOptions, type ImportSink, KernelEmitter } from "./emitter.js";
-import { nativeF32x4 } from "./simdmath.js";
-import { Block, Fn, get, i32c } from "./wat.js";
-
-function kernelFn(name: string, bufs: readonly number[]): { fn: Fn; ptr: Map<number, string> } {
-  const fn = new Fn(name);
-  const ptr = new Map<number, string>();
-  for (const b of bufs) ptr.set(b, fn.param(`b${b}`));
-  return { fn, ptr };
-}
-
-const usedBuffers = (step: MapKernel | MatmulKernel) => [...new Set([...stepReads(step), ...stepWrites(step)])].sort((a, b) => a - b);
-
-/** Whether every value in these expressions fits 4-lane 32-bit vector code. */
-function vectorizable(roots: readonly SExpr[], stores: readonly DType[]): boolean {
-  if (stores.some((d) => d === "float64")) return false;
-  return topoNodes(roots).every((n) => n.dtype !== "float64" && !(n.k === "reduce" && (n.op === "argmax" || n.op === "argmin")));
-}
-
-/** Loads in `roots` that walk `v` contiguously. */
-function contiguousLoads(roots: readonly SExpr[], v: IVar): number {
-  let n = 0;
-  for (const e of topoNodes(roots)) if (e.k === "load" && !inAtoms(e.index, v) && coefOf(e.index, v) === 1) n++;
-  return n;
-}
-
-/** Whether a kernel loops over a length given at run time (its function then takes `$n`). */
-export const isDynamicKernel = (k: MapKernel): boolean => k.vars.some(isDynamic);
-
-export function renderMapKernel(k: MapKernel, buffers: readonly BufferDecl[], imports: ImportSink, opts: EmitOptions): Fn {
-  const { fn, ptr } = kernelFn(k.name, usedBuffers(k));
-  if (isDynamicKernel(k)) fn.param("n");
-  const roots = k.outs.map((o) => o.value);
-  const hasTrig = topoNodes(roots).some((n) => n.k === "unary" && (n.op === "sin" || n.op === "cos") && n.dtype === "float32");
-  if (!hasTrig) {
-    emitMapLoops(k, buffers, new KernelEmitter(fn, (b) => get(ptr.get(b)!), imports, opts));
-    return fn;
-  }
-  // sin/cos: a fast pass that only flags large arguments, and an exact rerun if any was seen.
-  const flag = fn.local("v128", "bigtrig");
-  fn.body.push(`(local.set ${flag} (v128.const i32x4 0 0 0 0))`);
-  emitMapLoops(k, buffers, new KernelEmitter(fn, (b) => get(ptr.get(b)!), imports, opts, fn.body, { mode: "flag", flag }));
-  fn.body.push(`(if (v128.any_true (local.get ${flag})) (then`);
-  const exact = new Block();
-  exact.indent = true;
-  fn.body.push(exact);
-  fn.body.push(`))`);
-  emitMapLoops(k, buffers, new KernelEmitter(fn, (b) => get(ptr.get(b)!), imports, opts, exact, { mode: "exact" }));
-  return fn;
-}
-
-function emitMapLoops(k: MapKernel, buffers: readonly BufferDecl[], em: KernelEmitter): void {
-  const roots = k.outs.map((o) => o.value);
-  const vec = vectorizable(
-    roots,
-    k.outs.map((o) => buffers[o.buf]!.dtype),
-  );
-  const last = k.vars[k.vars.length - 1];
-  const outCand = vec && last !== undefined && last.extent >= 4;
-  let vecOut = false;
-  const red = topoNodes(roots).find((n): n is SExpr & { k: "reduce" } => n.k === "reduce");
-  if (vec && red) {
-    const rlast = red.rvars[red.rvars.length - 1];
-    const redCand = rlast !== undefined && rlast.extent >= 4;
-    if (redCand && (!outCand || contiguousLoads([red.body], rlast) >= contiguousLoads([red.body], last!))) {
-      em.reduceVectorVar = (e) => (e === red ? rlast : null);
-    } else vecOut = outCand;
-  } else vecOut = outCand;
-
-  // Bodies with a vectorized transcendental (long, latency-bound dependency chains, no reductions
-  // or nested loops) are unrolled twice; cheap bodies are memory-bound and stay as they are.
-  const unroll = !red && topoNodes(roots).some((n) => n.k === "unary" && nativeF32x4[n.op] !== undefined && n.dtype === "float32");
-  const body = (vector: boolean) => {
-    for (const o of k.outs) {
-      const value = em.value(o.value, vector);
-      em.store(o.buf, o.index, buffers[o.buf]!.dtype, value, vector);
-    }
-  };
-  const nest = (i: number) => {
-    if (i === k.vars.length) {
-      body(false);
-      return;
-    }
-    const v = k.vars[i]!;
-    if (isDynamic(v)) {
-      // n is a run-time length: a vector loop over n & ~3 and a scalar tail, each guarded.
-      const n = "(local.get $n)";
-      const full = `(i32.and ${n} (i32.const -4))`;
-      if (vecOut && i === k.vars.length - 1) {
-        em.loop(v, 0, full, 4, () => body(true), { vector: true, guard: `(i32.ge_s ${n} (i32.const 4))` });
-        em.loop(v, full, n, 1, () => body(false), { guard: `(i32.and ${n} (i32.const 3))` });
-      } else em.loop(v, 0, n, 1, () => nest(i + 1), { guard: `(i32.gt_s ${n} (i32.const 0))` });
-      return;
-    }
-    if (i === k.vars.length - 1 && vecOut) {
-      const full = Math.floor(v.extent / 4) * 4;
-      const full8 = Math.floor(v.extent / 8) * 8;
-      if (unroll && full8 > 0) {
-        // transcendental bodies: two interleaved vectors per trip, then at most one more vector
-        em.vectorLoopX2(v, full8, () => body(true));
-        if (full > full8) em.scope([{ v, value: i32c(full8) }], () => body(true), { vector: v });
-      } else em.loop(v, 0, full, 4, () => body(true), { vector: true });
-      em.loop(v, full, v.extent, 1, () => body(false));
-      return;
-    }
-    em.loop(v, 0, v.extent, 1, () => nest(i + 1));
-  };
-  nest(0);
-}
+import { kernelFn, usedBuffers, vectorizable } from "./mapKernel.js";
+import { type Fn, get, i32c } from "./wat.js";
 
 export function renderMatmulKernel(k: MatmulKernel, buffers: readonly BufferDecl[], imports: ImportSink, opts: EmitOptions): Fn {
   const { fn, ptr } = kernelFn(k.name, usedBuffers(k));
@@ -239,4 +128,3 @@ export function renderMatmulKernel(k: MatmulKernel, buffers: readonly BufferDecl
   });
   return fn;
 }
-
