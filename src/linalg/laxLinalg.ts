@@ -9,32 +9,41 @@ import { type ArrayLike, JArray } from "../core/array.js";
 import { asJArray, describe } from "../core/convert.js";
 import { bind, bind1 } from "../core/interpreter.js";
 import { ValueError } from "../errors.js";
-import { pivotsToPermutation, symmetrize } from "./matrix.js";
-import { linalgOptions } from "./options.js";
+import { matrixArg, pivotsToPermutation, symmetrize } from "./matrix.js";
+import { bindArgs, bool, checkedLater, keywordOnly, required } from "../core/options.js";
 
-/** A float array of rank >= 2 (square when asked), or an error naming the function and argument. */
-export function matrixArg(fn: string, arg: string, x: ArrayLike, square: boolean): JArray {
-  if (!(x instanceof JArray) && typeof x !== "number") throw new TypeError(`${fn}: ${arg} must be an array, got ${describe(x)}`);
-  const a = asJArray(x, `${fn}: ${arg}`);
-  if (!isFloat(a.dtype)) throw new TypeError(`${fn}: ${arg} must be float32 or float64, got ${a.dtype} with shape ${showShape(a.shape)}`);
-  if (a.ndim < 2) throw new ValueError(`${fn}: ${arg} must have at least 2 dimensions (a stack of matrices), got shape ${showShape(a.shape)}`);
-  if (square && a.shape[a.ndim - 1] !== a.shape[a.ndim - 2])
-    throw new ValueError(`${fn}: ${arg} must be a (stack of) square matrices, got shape ${showShape(a.shape)}`);
-  return a;
-}
+/** JAX's lax.linalg keyword-only arguments (every one after the operands is keyword-only there). */
+const SPECS = {
+  cholesky: { symmetrizeInput: keywordOnly(bool) },
+  eigh: { lower: keywordOnly(bool), symmetrizeInput: keywordOnly(bool), sortEigenvalues: keywordOnly(bool) },
+  lu: {},
+  qr: { fullMatrices: keywordOnly(bool) },
+  svd: { fullMatrices: keywordOnly(bool), computeUv: keywordOnly(bool) },
+  triangularSolve: {
+    leftSide: keywordOnly(bool),
+    lower: keywordOnly(bool),
+    transposeA: keywordOnly(bool),
+    conjugateA: keywordOnly(bool),
+    unitDiagonal: keywordOnly(bool),
+  },
+  luPivotsToPermutation: { permutationSize: required(checkedLater<number>("an integer"), { keyword: true }) },
+};
 
 /** Cholesky factor L (lower) of each matrix; NaN where a matrix is not positive definite. */
-export function cholesky(x: ArrayLike, opts?: { symmetrizeInput?: boolean }): JArray {
-  const { symmetrizeInput } = linalgOptions("lax.linalg.cholesky", opts, { symmetrizeInput: true });
+export function cholesky(x: ArrayLike, opts?: { symmetrizeInput?: boolean }): JArray;
+export function cholesky(x: ArrayLike, ...args: unknown[]): JArray {
+  const { symmetrizeInput = true } = bindArgs("lax.linalg.cholesky", args, SPECS.cholesky, ["x"]);
   let a = matrixArg("lax.linalg.cholesky", "x", x, true);
   if (symmetrizeInput) a = symmetrize(a);
   return bind1("cholesky", [a], {});
 }
 
 /** [v, w]: eigenvectors (columns) and ascending eigenvalues of symmetric matrices. */
-export function eigh(x: ArrayLike, opts?: { lower?: boolean; symmetrizeInput?: boolean; sortEigenvalues?: boolean }): [JArray, JArray] {
-  const o = linalgOptions("lax.linalg.eigh", opts, { lower: true, symmetrizeInput: true, sortEigenvalues: true });
-  if (!o.sortEigenvalues) throw new ValueError("lax.linalg.eigh: sortEigenvalues=false is not supported (eigenvalues always come out ascending)");
+export function eigh(x: ArrayLike, opts?: { lower?: boolean; symmetrizeInput?: boolean; sortEigenvalues?: boolean }): [JArray, JArray];
+export function eigh(x: ArrayLike, ...args: unknown[]): [JArray, JArray] {
+  const { lower = true, symmetrizeInput = true, sortEigenvalues = true } = bindArgs("lax.linalg.eigh", args, SPECS.eigh, ["x"]);
+  const o = { lower, symmetrizeInput };
+  if (!sortEigenvalues) throw new ValueError("lax.linalg.eigh: sortEigenvalues=false is not supported (eigenvalues always come out ascending)");
   let a = matrixArg("lax.linalg.eigh", "x", x, true);
   if (o.symmetrizeInput) a = symmetrize(a);
   return bind("eigh", [a], { lower: o.lower }) as [JArray, JArray];
@@ -42,12 +51,14 @@ export function eigh(x: ArrayLike, opts?: { lower?: boolean; symmetrizeInput?: b
 
 /** [lu, pivots, permutation] of LU with partial pivoting: a[permutation] = L U. */
 export function lu(x: ArrayLike): [JArray, JArray, JArray] {
+  bindArgs("lax.linalg.lu", [...arguments].slice(1), SPECS.lu, ["x"]);
   return bind("lu", [matrixArg("lax.linalg.lu", "x", x, false)], {}) as [JArray, JArray, JArray];
 }
 
 /** [q, r] (Householder); fullMatrices (default true, as JAX's lax) gives a square q. */
-export function qr(x: ArrayLike, opts?: { fullMatrices?: boolean }): [JArray, JArray] {
-  const { fullMatrices } = linalgOptions("lax.linalg.qr", opts, { fullMatrices: true });
+export function qr(x: ArrayLike, opts?: { fullMatrices?: boolean }): [JArray, JArray];
+export function qr(x: ArrayLike, ...args: unknown[]): [JArray, JArray] {
+  const { fullMatrices = true } = bindArgs("lax.linalg.qr", args, SPECS.qr, ["x"]);
   return bind("qr", [matrixArg("lax.linalg.qr", "x", x, false)], { fullMatrices }) as [JArray, JArray];
 }
 
@@ -55,8 +66,8 @@ export function qr(x: ArrayLike, opts?: { fullMatrices?: boolean }): [JArray, JA
 export function svd(x: ArrayLike, opts: { fullMatrices?: boolean; computeUv: false }): JArray;
 export function svd(x: ArrayLike, opts?: { fullMatrices?: boolean; computeUv?: true }): [JArray, JArray, JArray];
 export function svd(x: ArrayLike, opts?: { fullMatrices?: boolean; computeUv?: boolean }): JArray | [JArray, JArray, JArray];
-export function svd(x: ArrayLike, opts?: { fullMatrices?: boolean; computeUv?: boolean }): JArray | [JArray, JArray, JArray] {
-  const { fullMatrices, computeUv } = linalgOptions("lax.linalg.svd", opts, { fullMatrices: true, computeUv: true });
+export function svd(x: ArrayLike, ...args: unknown[]): JArray | [JArray, JArray, JArray] {
+  const { fullMatrices = true, computeUv = true } = bindArgs("lax.linalg.svd", args, SPECS.svd, ["x"]);
   const outs = bind("svd", [matrixArg("lax.linalg.svd", "x", x, false)], { fullMatrices, computeUv });
   if (!computeUv) return outs[0]!;
   const [s, u, vt] = outs as [JArray, JArray, JArray];
@@ -71,8 +82,10 @@ export function triangularSolve(
   a: ArrayLike,
   b: ArrayLike,
   opts?: { leftSide?: boolean; lower?: boolean; transposeA?: boolean; conjugateA?: boolean; unitDiagonal?: boolean },
-): JArray {
-  const o = linalgOptions("lax.linalg.triangularSolve", opts, { leftSide: false, lower: false, transposeA: false, conjugateA: false, unitDiagonal: false });
+): JArray;
+export function triangularSolve(a: ArrayLike, b: ArrayLike, ...args: unknown[]): JArray {
+  const b0 = bindArgs("lax.linalg.triangularSolve", args, SPECS.triangularSolve, ["a", "b"]);
+  const o = { leftSide: b0.leftSide ?? false, lower: b0.lower ?? false, transposeA: b0.transposeA ?? false, unitDiagonal: b0.unitDiagonal ?? false };
   const A = matrixArg("lax.linalg.triangularSolve", "a", a, true);
   const B = matrixArg("lax.linalg.triangularSolve", "b", b, false);
   if (A.dtype !== B.dtype) throw new TypeError(`lax.linalg.triangularSolve: a (${A.dtype}) and b (${B.dtype}) must have the same dtype`);
@@ -81,7 +94,9 @@ export function triangularSolve(
 
 
 /** The permutation of 0..permutationSize-1 that LU's row swaps `pivots` make (JAX's lu_pivots_to_permutation). */
-export function luPivotsToPermutation(pivots: ArrayLike, permutationSize: number): JArray {
+export function luPivotsToPermutation(pivots: ArrayLike, permutationSize: number): JArray;
+export function luPivotsToPermutation(pivots: ArrayLike, ...args: unknown[]): JArray {
+  const { permutationSize } = bindArgs("lax.linalg.luPivotsToPermutation", args, SPECS.luPivotsToPermutation, ["pivots"]);
   const p = asJArray(pivots, "lax.linalg.luPivotsToPermutation: pivots");
   if (p.dtype !== "int32" || p.ndim < 1) throw new TypeError(`lax.linalg.luPivotsToPermutation: pivots must be an int32 array of rank >= 1, got ${p.dtype} with shape ${showShape(p.shape)}`);
   if (!Number.isInteger(permutationSize) || permutationSize < p.shape[p.ndim - 1]!)

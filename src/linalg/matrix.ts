@@ -4,8 +4,12 @@
  * transform sees ordinary primitives: matmul with batch dims, transposes, triangles, identity,
  * diagonals.
  */
+import { showShape } from "../../ir/aval.js";
+import { isFloat } from "../../ir/dtype.js";
 import { range } from "../../ir/util.js";
-import type { JArray } from "../core/array.js";
+import { type ArrayLike, JArray } from "../core/array.js";
+import { asJArray, describe } from "../core/convert.js";
+import { ValueError } from "../errors.js";
 import { full } from "../autodiff/ruleUtils.js";
 import * as lax from "../lax.js";
 
@@ -97,4 +101,15 @@ export function pivotsToPermutation(pivots: JArray, m: number): JArray {
     perm = lax.select(lax.eq(iota, i), vp, lax.select(lax.eq(iota, p), vi, perm));
   }
   return perm;
+}
+
+/** A float array of rank >= 2 (square when asked), or an error naming the function and argument. */
+export function matrixArg(fn: string, arg: string, x: ArrayLike, square: boolean): JArray {
+  if (!(x instanceof JArray) && typeof x !== "number") throw new TypeError(`${fn}: ${arg} must be an array, got ${describe(x)}`);
+  const a = asJArray(x, `${fn}: ${arg}`);
+  if (!isFloat(a.dtype)) throw new TypeError(`${fn}: ${arg} must be float32 or float64, got ${a.dtype} with shape ${showShape(a.shape)}`);
+  if (a.ndim < 2) throw new ValueError(`${fn}: ${arg} must have at least 2 dimensions (a stack of matrices), got shape ${showShape(a.shape)}`);
+  if (square && a.shape[a.ndim - 1] !== a.shape[a.ndim - 2])
+    throw new ValueError(`${fn}: ${arg} must be a (stack of) square matrices, got shape ${showShape(a.shape)}`);
+  return a;
 }

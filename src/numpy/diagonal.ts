@@ -9,11 +9,22 @@ import type { ArrayLike, JArray } from "../core/array.js";
 import { ValueError } from "../errors.js";
 import * as lax from "../lax.js";
 import { diagMatrix, diagonalOf, tril as trilLast, triu as triuLast } from "../linalg/matrix.js";
+import { bindArgs, int } from "../core/options.js";
 import { asArray, normalizeAxis } from "./util.js";
 
+/** NumPy's signatures: every argument after the array positional or by name. */
+const SPECS = {
+  diagonal: { offset: int, axis1: int, axis2: int },
+  diag: { k: int },
+  triangle: { k: int },
+};
+
 /** The `offset` diagonal of the 2-D slices over axis1 and axis2, as the last axis of the result. */
-export function diagonal(a: ArrayLike, offset = 0, axis1 = 0, axis2 = 1): JArray {
-  const fn = "diagonal";
+export function diagonal(a: ArrayLike, offset?: number, axis1?: number, axis2?: number): JArray;
+export function diagonal(a: ArrayLike, opts: { offset?: number; axis1?: number; axis2?: number }): JArray;
+export function diagonal(a: ArrayLike, ...args: unknown[]): JArray {
+  const fn = "np.diagonal";
+  const { offset = 0, axis1 = 0, axis2 = 1 } = bindArgs(fn, args, SPECS.diagonal, ["a"]);
   const x = asArray(a, `${fn}: a`);
   if (x.ndim < 2) throw new ValueError(`${fn}: a must have at least 2 dimensions, got shape ${showShape(x.shape)}`);
   if (!Number.isInteger(offset)) throw new TypeError(`${fn}: offset must be an integer, got ${offset}`);
@@ -33,15 +44,21 @@ export function diagonal(a: ArrayLike, offset = 0, axis1 = 0, axis2 = 1): JArray
 }
 
 /** Sum of the `offset` diagonal over axis1 and axis2 (bool and int sum as int32). */
-export function trace(a: ArrayLike, offset = 0, axis1 = 0, axis2 = 1): JArray {
+export function trace(a: ArrayLike, offset?: number, axis1?: number, axis2?: number): JArray;
+export function trace(a: ArrayLike, opts: { offset?: number; axis1?: number; axis2?: number }): JArray;
+export function trace(a: ArrayLike, ...args: unknown[]): JArray {
+  const { offset = 0, axis1 = 0, axis2 = 1 } = bindArgs("np.trace", args, SPECS.diagonal, ["a"]);
   let d = diagonal(a, offset, axis1, axis2);
   if (d.dtype === "bool") d = lax.convertElementType(d, "int32");
   return lax.reduceSum(d, [d.ndim - 1]);
 }
 
 /** A 1-D v -> the 2-D matrix with v on diagonal k; a 2-D v -> its diagonal k. */
-export function diag(v: ArrayLike, k = 0): JArray {
-  const fn = "diag";
+export function diag(v: ArrayLike, k?: number): JArray;
+export function diag(v: ArrayLike, opts: { k?: number }): JArray;
+export function diag(v: ArrayLike, ...args: unknown[]): JArray {
+  const fn = "np.diag";
+  const { k = 0 } = bindArgs(fn, args, SPECS.diag, ["v"]);
   const x = asArray(v, `${fn}: v`);
   if (!Number.isInteger(k)) throw new TypeError(`${fn}: k must be an integer, got ${k}`);
   if (x.ndim === 2) return diagonal(x, k, 0, 1);
@@ -70,11 +87,15 @@ function triangle(fn: string, m: ArrayLike, k: number, lower: boolean): JArray {
 }
 
 /** Zeros above diagonal k of the last two axes. */
-export function tril(m: ArrayLike, k = 0): JArray {
-  return triangle("tril", m, k, true);
+export function tril(m: ArrayLike, k?: number): JArray;
+export function tril(m: ArrayLike, opts: { k?: number }): JArray;
+export function tril(m: ArrayLike, ...args: unknown[]): JArray {
+  return triangle("np.tril", m, bindArgs("np.tril", args, SPECS.triangle, ["m"]).k ?? 0, true);
 }
 
 /** Zeros below diagonal k of the last two axes. */
-export function triu(m: ArrayLike, k = 0): JArray {
-  return triangle("triu", m, k, false);
+export function triu(m: ArrayLike, k?: number): JArray;
+export function triu(m: ArrayLike, opts: { k?: number }): JArray;
+export function triu(m: ArrayLike, ...args: unknown[]): JArray {
+  return triangle("np.triu", m, bindArgs("np.triu", args, SPECS.triangle, ["m"]).k ?? 0, false);
 }

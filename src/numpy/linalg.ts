@@ -13,11 +13,33 @@ import type { ArrayLike, JArray } from "../core/array.js";
 import { ValueError } from "../errors.js";
 import * as lax from "../lax.js";
 import * as L from "../linalg/laxLinalg.js";
+import { luSolveCore, permuteRows } from "../linalg/luSolve.js";
 import { diagonalOf, eye, mT, mm } from "../linalg/matrix.js";
-import { linalgOptions } from "../linalg/options.js";
+import { bindArgs, bool, checkedLater, int, keywordOnly, num, oneOf, orNull, union, intOrInts } from "../core/options.js";
 import * as C from "./contraction.js";
 import { trace as npTrace, diagonal as npDiagonal } from "./diagonal.js";
 import { asArray, broadcastShapes, promoteArgs, promoteArgsInexact } from "./util.js";
+
+const axisOrAxes = orNull(intOrInts);
+/** jax.numpy.linalg's signatures: positional in NumPy's order, keyword-only where JAX's are. */
+const SPECS = {
+  slogdet: { method: keywordOnly(orNull(checkedLater<"lu">('"lu"'))) },
+  cholesky: { upper: keywordOnly(bool), symmetrizeInput: keywordOnly(bool) },
+  eigh: { UPLO: orNull(checkedLater<"L" | "U">('"L" or "U"')), symmetrizeInput: bool },
+  eigvalsh: { UPLO: orNull(checkedLater<"L" | "U">('"L" or "U"')), symmetrizeInput: keywordOnly(bool) },
+  svd: { fullMatrices: bool, computeUv: bool, hermitian: bool },
+  qr: { mode: checkedLater<string>('"reduced", "complete" or "r"') },
+  lstsq: { rcond: orNull(num), numpyResid: keywordOnly(bool) },
+  pinv: { rtol: orNull(num), hermitian: bool },
+  matrixRank: { rtol: orNull(num), hermitian: keywordOnly(bool) },
+  norm: { ord: checkedLater<Ord>("a norm order"), axis: axisOrAxes, keepdims: bool },
+  vectorNorm: { axis: keywordOnly(axisOrAxes), keepdims: keywordOnly(bool), ord: keywordOnly(num) },
+  matrixNorm: { keepdims: keywordOnly(bool), ord: keywordOnly(checkedLater<Ord>("a norm order")) },
+  axis: { axis: keywordOnly(int) },
+  diagonal: { offset: keywordOnly(int) },
+  trace: { offset: keywordOnly(int), dtype: keywordOnly(orNull(checkedLater<DType>("a dtype"))) },
+  tensordot: { axes: keywordOnly(checkedLater<number | readonly [readonly number[], readonly number[]]>("an integer or a pair of axis lists")) },
+};
 
 const s = (x: { shape: readonly number[] }) => showShape(x.shape);
 const fillOf = (v: number, dtype: DType, shape: readonly number[]): JArray => full(v, { shape, dtype });
@@ -47,29 +69,6 @@ function toBatch(x: JArray, batch: readonly number[], core: number): JArray {
 const cast = (x: JArray, dtype: DType) => (x.dtype === dtype ? x : lax.convertElementType(x, dtype));
 
 // --- solves ------------------------------------------------------------------------------
-
-/** Rows of b [..., n, k] in the order `perm` [..., n] (b[perm]). */
-function permuteRows(b: JArray, perm: JArray): JArray {
-  const idx = lax.broadcastInDim(perm, [...b.shape], [...range(perm.ndim)]);
-  return takeAlong(b, idx, b.ndim - 2);
-}
-
-/** The inverse of a batch of permutations. */
-function invertPermutation(perm: JArray): JArray {
-  return lax.sort([perm, lax.broadcastedIota("int32", perm.shape, perm.ndim - 1)], { dimension: perm.ndim - 1, numKeys: 1 })[1] as JArray;
-}
-
-/** x with a x = b (trans 0) or a^T x = b (trans 1, 2) from a's LU; all batch dims equal, b [..., n, k]. */
-export function luSolveCore(lu: JArray, perm: JArray, b: JArray, trans: 0 | 1 | 2): JArray {
-  if (trans === 0) {
-    let x = permuteRows(b, perm);
-    x = L.triangularSolve(lu, x, { leftSide: true, lower: true, unitDiagonal: true });
-    return L.triangularSolve(lu, x, { leftSide: true, lower: false });
-  }
-  let x = L.triangularSolve(lu, b, { leftSide: true, lower: false, transposeA: true });
-  x = L.triangularSolve(lu, x, { leftSide: true, lower: true, unitDiagonal: true, transposeA: true });
-  return permuteRows(x, invertPermutation(perm));
-}
 
 /** Solves a x = b: b is a vector [n] or a stack of matrices [..., n, k] (NumPy 2's rule, as JAX). */
 export function solve(a: ArrayLike, b: ArrayLike): JArray {
@@ -174,8 +173,9 @@ const slogdetSmall = customJvp(function slogdet(a: JArray): [JArray, JArray] {
 });
 
 /** [sign, logabsdet] of each matrix (sign 0 and -inf for singular ones). */
-export function slogdet(a: ArrayLike, opts?: { method?: "lu" | null }): [JArray, JArray] {
-  const { method } = linalgOptions("np.linalg.slogdet", opts, { method: null as "lu" | null });
+export function slogdet(a: ArrayLike, opts?: { method?: "lu" | null }): [JArray, JArray];
+export function slogdet(a: ArrayLike, ...args: unknown[]): [JArray, JArray] {
+  const { method = null } = bindArgs("np.linalg.slogdet", args, SPECS.slogdet, ["a"]);
   if (method !== null && method !== "lu")
     throw new ValueError(`np.linalg.slogdet: method must be "lu" (the only one implemented), got ${JSON.stringify(method)}`);
   const A = matrices("np.linalg.slogdet", a, true);
@@ -254,8 +254,10 @@ export function det(a: ArrayLike): JArray {
 // --- factorizations ----------------------------------------------------------------------
 
 /** The lower Cholesky factor (upper: its transpose); NaN for matrices that are not positive definite. */
-export function cholesky(a: ArrayLike, opts?: { upper?: boolean; symmetrizeInput?: boolean }): JArray {
-  const o = linalgOptions("np.linalg.cholesky", opts, { upper: false, symmetrizeInput: true });
+export function cholesky(a: ArrayLike, opts?: { upper?: boolean; symmetrizeInput?: boolean }): JArray;
+export function cholesky(a: ArrayLike, ...args: unknown[]): JArray {
+  const { upper = false, symmetrizeInput = true } = bindArgs("np.linalg.cholesky", args, SPECS.cholesky, ["a"]);
+  const o = { upper, symmetrizeInput };
   const l = L.cholesky(matrices("np.linalg.cholesky", a, true), { symmetrizeInput: o.symmetrizeInput });
   return o.upper ? mT(l) : l;
 }
@@ -267,17 +269,23 @@ const lowerOf = (fn: string, UPLO: string | null) => {
 };
 
 /** [w, v]: ascending eigenvalues and eigenvectors (columns) of symmetric matrices. */
-export function eigh(a: ArrayLike, opts?: { UPLO?: "L" | "U" | null; symmetrizeInput?: boolean }): [JArray, JArray] {
+export function eigh(a: ArrayLike, opts?: { UPLO?: "L" | "U" | null; symmetrizeInput?: boolean }): [JArray, JArray];
+export function eigh(a: ArrayLike, UPLO?: "L" | "U" | null, symmetrizeInput?: boolean): [JArray, JArray];
+export function eigh(a: ArrayLike, ...args: unknown[]): [JArray, JArray] {
   const fn = "np.linalg.eigh";
-  const o = linalgOptions(fn, opts, { UPLO: null as "L" | "U" | null, symmetrizeInput: true });
+  const { UPLO = null, symmetrizeInput = true } = bindArgs(fn, args, SPECS.eigh, ["a"]);
+  const o = { UPLO, symmetrizeInput };
   const [v, w] = L.eigh(matrices(fn, a, true), { lower: lowerOf(fn, o.UPLO), symmetrizeInput: o.symmetrizeInput });
   return [w, v];
 }
 
 /** Ascending eigenvalues of symmetric matrices. */
-export function eigvalsh(a: ArrayLike, opts?: { UPLO?: "L" | "U" | null; symmetrizeInput?: boolean }): JArray {
+export function eigvalsh(a: ArrayLike, opts?: { UPLO?: "L" | "U" | null; symmetrizeInput?: boolean }): JArray;
+export function eigvalsh(a: ArrayLike, UPLO?: "L" | "U" | null, opts?: { symmetrizeInput?: boolean }): JArray;
+export function eigvalsh(a: ArrayLike, ...args: unknown[]): JArray {
   const fn = "np.linalg.eigvalsh";
-  const o = linalgOptions(fn, opts, { UPLO: null as "L" | "U" | null, symmetrizeInput: true });
+  const { UPLO = null, symmetrizeInput = true } = bindArgs(fn, args, SPECS.eigvalsh, ["a"]);
+  const o = { UPLO, symmetrizeInput };
   return L.eigh(matrices(fn, a, true), { lower: lowerOf(fn, o.UPLO), symmetrizeInput: o.symmetrizeInput })[1];
 }
 
@@ -287,9 +295,11 @@ type SvdOptions = { fullMatrices?: boolean; computeUv?: boolean; hermitian?: boo
 export function svd(a: ArrayLike, opts: SvdOptions & { computeUv: false }): JArray;
 export function svd(a: ArrayLike, opts?: SvdOptions & { computeUv?: true }): [JArray, JArray, JArray];
 export function svd(a: ArrayLike, opts?: SvdOptions): JArray | [JArray, JArray, JArray];
-export function svd(a: ArrayLike, opts?: SvdOptions): JArray | [JArray, JArray, JArray] {
+export function svd(a: ArrayLike, fullMatrices?: boolean, computeUv?: boolean, hermitian?: boolean): JArray | [JArray, JArray, JArray];
+export function svd(a: ArrayLike, ...args: unknown[]): JArray | [JArray, JArray, JArray] {
   const fn = "np.linalg.svd";
-  const o = linalgOptions(fn, opts, { fullMatrices: true, computeUv: true, hermitian: false });
+  const { fullMatrices = true, computeUv = true, hermitian = false } = bindArgs(fn, args, SPECS.svd, ["a"]);
+  const o = { fullMatrices, computeUv, hermitian };
   const A = matrices(fn, a, false);
   if (o.hermitian) {
     if (A.shape[A.ndim - 1] !== A.shape[A.ndim - 2]) throw new ValueError(`${fn}: hermitian=true needs square matrices, got shape ${s(A)}`);
@@ -314,9 +324,13 @@ export function svdvals(x: ArrayLike): JArray {
 /** QR: mode "reduced" (default) -> [q, r], "complete" -> [q, r] with square q, "r" -> r. */
 export function qr(a: ArrayLike, opts: { mode: "r" }): JArray;
 export function qr(a: ArrayLike, opts?: { mode?: "reduced" | "complete" }): [JArray, JArray];
-export function qr(a: ArrayLike, opts?: { mode?: "reduced" | "complete" | "r" }): JArray | [JArray, JArray] {
+export function qr(a: ArrayLike, opts: { mode: "r" }): JArray;
+export function qr(a: ArrayLike, opts?: { mode?: "reduced" | "complete" }): [JArray, JArray];
+export function qr(a: ArrayLike, mode: "r"): JArray;
+export function qr(a: ArrayLike, mode?: "reduced" | "complete"): [JArray, JArray];
+export function qr(a: ArrayLike, ...args: unknown[]): JArray | [JArray, JArray] {
   const fn = "np.linalg.qr";
-  const { mode } = linalgOptions(fn, opts, { mode: "reduced" as string });
+  const { mode = "reduced" } = bindArgs(fn, args, SPECS.qr, ["a"]);
   if (mode !== "reduced" && mode !== "complete" && mode !== "r")
     throw new ValueError(`${fn}: unsupported mode ${JSON.stringify(mode)}; use "reduced", "complete" or "r"`);
   const [q, r] = L.qr(matrices(fn, a, false), { fullMatrices: mode === "complete" });
@@ -328,9 +342,12 @@ export function qr(a: ArrayLike, opts?: { mode?: "reduced" | "complete" | "r" })
 const epsOf = (dtype: DType) => (dtype === "float64" ? 2 ** -52 : 2 ** -23);
 
 /** [x, residuals, rank, s] minimizing |a x - b| (a is 2-D; b is [m] or [m, k]), through the SVD as JAX. */
-export function lstsq(a: ArrayLike, b: ArrayLike, opts?: { rcond?: number | null; numpyResid?: boolean }): [JArray, JArray, JArray, JArray] {
+export function lstsq(a: ArrayLike, b: ArrayLike, opts?: { rcond?: number | null; numpyResid?: boolean }): [JArray, JArray, JArray, JArray];
+export function lstsq(a: ArrayLike, b: ArrayLike, rcond?: number | null, opts?: { numpyResid?: boolean }): [JArray, JArray, JArray, JArray];
+export function lstsq(a: ArrayLike, b: ArrayLike, ...args: unknown[]): [JArray, JArray, JArray, JArray] {
   const fn = "np.linalg.lstsq";
-  const o = linalgOptions(fn, opts, { rcond: null as number | null, numpyResid: false });
+  const bound = bindArgs(fn, args, SPECS.lstsq, ["a", "b"]);
+  const o = { rcond: bound.rcond ?? null, numpyResid: bound.numpyResid ?? false };
   const [A, B0] = promoteArgsInexact(fn, [a, b]) as [JArray, JArray];
   if (A.ndim !== 2) throw new TypeError(`${fn}: a must be two-dimensional, got shape ${s(A)}`);
   if (B0.ndim !== 1 && B0.ndim !== 2) throw new TypeError(`${fn}: b must be one- or two-dimensional, got shape ${s(B0)}`);
@@ -373,9 +390,12 @@ function pinvImpl(a: JArray, rtol: number | null): JArray {
 }
 
 /** The Moore-Penrose pseudo-inverse through the SVD, with JAX's custom jvp (singular values at or below rtol * max are dropped). */
-export function pinv(a: ArrayLike, opts?: { rtol?: number | null; hermitian?: boolean }): JArray {
+export function pinv(a: ArrayLike, opts?: { rtol?: number | null; hermitian?: boolean }): JArray;
+export function pinv(a: ArrayLike, rtol?: number | null, hermitian?: boolean): JArray;
+export function pinv(a: ArrayLike, ...args: unknown[]): JArray {
   const fn = "np.linalg.pinv";
-  const o = linalgOptions(fn, opts, { rtol: null as number | null, hermitian: false });
+  const { rtol = null } = bindArgs(fn, args, SPECS.pinv, ["a"]);
+  const o = { rtol };
   const A = matrices(fn, a, false);
   const f = customJvp(function pinv(x: JArray): JArray {
     return pinvImpl(x, o.rtol);
@@ -394,9 +414,12 @@ export function pinv(a: ArrayLike, opts?: { rtol?: number | null; hermitian?: bo
 }
 
 /** The number of singular values above tol (default max(s) * max(m, n) * eps, as JAX); a 0-d/1-d input counts nonzeros. */
-export function matrixRank(M: ArrayLike, opts?: { rtol?: number | null; hermitian?: boolean }): JArray {
+export function matrixRank(M: ArrayLike, opts?: { rtol?: number | null; hermitian?: boolean }): JArray;
+export function matrixRank(M: ArrayLike, rtol?: number | null, opts?: { hermitian?: boolean }): JArray;
+export function matrixRank(M: ArrayLike, ...args: unknown[]): JArray {
   const fn = "np.linalg.matrixRank";
-  const o = linalgOptions(fn, opts, { rtol: null as number | null, hermitian: false });
+  const { rtol = null, hermitian = false } = bindArgs(fn, args, SPECS.matrixRank, ["M"]);
+  const o = { rtol, hermitian };
   const A = inexact(fn, M);
   if (A.ndim < 2) return lax.convertElementType(lax.reduceOr(lax.ne(A, 0), range(A.ndim)), "int32");
   const sv = svd(A, { computeUv: false, hermitian: o.hermitian, fullMatrices: false });
@@ -522,9 +545,12 @@ const normAxis = (fn: string, a: number, ndim: number) => {
 };
 
 /** Vector or matrix norm, as np.linalg.norm (ord, axis, keepdims). */
-export function norm(x: ArrayLike, opts?: { ord?: Ord; axis?: number | readonly number[] | null; keepdims?: boolean }): JArray {
+export function norm(x: ArrayLike, opts?: { ord?: Ord; axis?: number | readonly number[] | null; keepdims?: boolean }): JArray;
+export function norm(x: ArrayLike, ord?: Ord, axis?: number | readonly number[] | null, keepdims?: boolean): JArray;
+export function norm(x: ArrayLike, ...args: unknown[]): JArray {
   const fn = "np.linalg.norm";
-  const o = linalgOptions(fn, opts, { ord: null as Ord, axis: null as number | readonly number[] | null, keepdims: false });
+  const { ord = null, axis = null, keepdims = false } = bindArgs(fn, args, SPECS.norm, ["x"]);
+  const o = { ord, axis, keepdims };
   const a = inexact(fn, x);
   let axes: number[];
   if (o.axis === null) {
@@ -546,9 +572,11 @@ export function norm(x: ArrayLike, opts?: { ord?: Ord; axis?: number | readonly 
 }
 
 /** The array API's vector_norm: over all elements by default (axis null), or over axes. */
-export function vectorNorm(x: ArrayLike, opts?: { axis?: number | readonly number[] | null; keepdims?: boolean; ord?: number }): JArray {
+export function vectorNorm(x: ArrayLike, opts?: { axis?: number | readonly number[] | null; keepdims?: boolean; ord?: number }): JArray;
+export function vectorNorm(x: ArrayLike, ...args: unknown[]): JArray {
   const fn = "np.linalg.vectorNorm";
-  const o = linalgOptions(fn, opts, { axis: null as number | readonly number[] | null, keepdims: false, ord: 2 });
+  const { axis = null, keepdims = false, ord = 2 } = bindArgs(fn, args, SPECS.vectorNorm, ["x"]);
+  const o = { axis, keepdims, ord };
   const a = inexact(fn, x);
   const axes = o.axis === null ? range(a.ndim) : (typeof o.axis === "number" ? [o.axis] : [...o.axis]).map((d) => normAxis(fn, d, a.ndim));
   // Several axes act as one flattened axis at the end.
@@ -560,9 +588,11 @@ export function vectorNorm(x: ArrayLike, opts?: { axis?: number | readonly numbe
 }
 
 /** The array API's matrix_norm over the last two axes. */
-export function matrixNorm(x: ArrayLike, opts?: { keepdims?: boolean; ord?: Ord }): JArray {
+export function matrixNorm(x: ArrayLike, opts?: { keepdims?: boolean; ord?: Ord }): JArray;
+export function matrixNorm(x: ArrayLike, ...args: unknown[]): JArray {
   const fn = "np.linalg.matrixNorm";
-  const o = linalgOptions(fn, opts, { keepdims: false, ord: "fro" as Ord });
+  const { keepdims = false, ord = "fro" } = bindArgs(fn, args, SPECS.matrixNorm, ["x"]);
+  const o = { keepdims, ord };
   const a = matrices(fn, x, false, "x");
   return norm(a, { ord: o.ord, axis: [-2, -1], keepdims: o.keepdims });
 }
@@ -570,9 +600,10 @@ export function matrixNorm(x: ArrayLike, opts?: { keepdims?: boolean; ord?: Ord 
 // --- array API names -------------------------------------------------------------------------
 
 /** Cross product of 3-vectors along `axis` (size 3 on both, as jnp.linalg.cross). */
-export function cross(x1: ArrayLike, x2: ArrayLike, opts?: { axis?: number }): JArray {
+export function cross(x1: ArrayLike, x2: ArrayLike, opts?: { axis?: number }): JArray;
+export function cross(x1: ArrayLike, x2: ArrayLike, ...args: unknown[]): JArray {
   const fn = "np.linalg.cross";
-  const { axis } = linalgOptions(fn, opts, { axis: -1 });
+  const { axis = -1 } = bindArgs(fn, args, SPECS.axis, ["x1", "x2"]);
   const [a0, b0] = promoteArgsInexact(fn, [x1, x2]) as [JArray, JArray];
   const nd = Math.max(a0.ndim, b0.ndim);
   if (a0.ndim === 0 || b0.ndim === 0) throw new ValueError(`${fn}: x1 ${s(a0)} and x2 ${s(b0)} must have at least one dimension`);
@@ -596,14 +627,16 @@ export function cross(x1: ArrayLike, x2: ArrayLike, opts?: { axis?: number }): J
 }
 
 /** The diagonal of each matrix over the last two axes (array API). */
-export function diagonal(x: ArrayLike, opts?: { offset?: number }): JArray {
-  const { offset } = linalgOptions("np.linalg.diagonal", opts, { offset: 0 });
+export function diagonal(x: ArrayLike, opts?: { offset?: number }): JArray;
+export function diagonal(x: ArrayLike, ...args: unknown[]): JArray {
+  const { offset = 0 } = bindArgs("np.linalg.diagonal", args, SPECS.diagonal, ["x"]);
   return npDiagonal(x, offset, -2, -1);
 }
 
 /** The trace of each matrix over the last two axes (array API). */
-export function trace(x: ArrayLike, opts?: { offset?: number; dtype?: DType | null }): JArray {
-  const { offset, dtype } = linalgOptions("np.linalg.trace", opts, { offset: 0, dtype: null as DType | null });
+export function trace(x: ArrayLike, opts?: { offset?: number; dtype?: DType | null }): JArray;
+export function trace(x: ArrayLike, ...args: unknown[]): JArray {
+  const { offset = 0, dtype = null } = bindArgs("np.linalg.trace", args, SPECS.trace, ["x"]);
   const t = npTrace(x, offset, -2, -1);
   return dtype === null ? t : cast(t, dtype);
 }
@@ -626,15 +659,17 @@ export function outer(x1: ArrayLike, x2: ArrayLike): JArray {
   return C.outer(a, b);
 }
 
-export function tensordot(x1: ArrayLike, x2: ArrayLike, opts?: { axes?: number | readonly [readonly number[], readonly number[]] }): JArray {
-  const { axes } = linalgOptions("np.linalg.tensordot", opts, { axes: 2 as number | readonly [readonly number[], readonly number[]] });
+export function tensordot(x1: ArrayLike, x2: ArrayLike, opts?: { axes?: number | readonly [readonly number[], readonly number[]] }): JArray;
+export function tensordot(x1: ArrayLike, x2: ArrayLike, ...args: unknown[]): JArray {
+  const { axes = 2 } = bindArgs("np.linalg.tensordot", args, SPECS.tensordot, ["x1", "x2"]);
   return C.tensordot(x1, x2, axes);
 }
 
 /** sum(x1 * x2) along `axis` after broadcasting (array API's vecdot). */
-export function vecdot(x1: ArrayLike, x2: ArrayLike, opts?: { axis?: number }): JArray {
+export function vecdot(x1: ArrayLike, x2: ArrayLike, opts?: { axis?: number }): JArray;
+export function vecdot(x1: ArrayLike, x2: ArrayLike, ...args: unknown[]): JArray {
   const fn = "np.linalg.vecdot";
-  const { axis } = linalgOptions(fn, opts, { axis: -1 });
+  const { axis = -1 } = bindArgs(fn, args, SPECS.axis, ["x1", "x2"]);
   const [a, b] = promoteArgs(fn, [x1, x2]) as [JArray, JArray];
   if (a.ndim === 0 || b.ndim === 0) throw new ValueError(`${fn}: x1 ${s(a)} and x2 ${s(b)} must have at least one dimension`);
   const ax1 = normAxis(fn, axis, a.ndim);

@@ -12,9 +12,28 @@ import { ValueError } from "../errors.js";
 import * as lax from "../lax.js";
 import * as L from "../linalg/laxLinalg.js";
 import { eye, mT, mm, pivotsToPermutation, tril, triu } from "../linalg/matrix.js";
-import { linalgOptions } from "../linalg/options.js";
-import { luSolveCore, norm, solve } from "../numpy/linalg.js";
+import { bindArgs, bool, checkedLater, keywordOnly, nonNegInt } from "../core/options.js";
+import { luSolveCore } from "../linalg/luSolve.js";
+import { norm, solve } from "../numpy/linalg.js";
 import { broadcastShapes, promoteArgsInexact } from "../numpy/util.js";
+
+/** SciPy's signatures as JAX's scipy.linalg has them: positional in SciPy's order, keyword-only where SciPy's are. */
+const SPECS = {
+  solveTriangular: {
+    trans: checkedLater<0 | 1 | 2 | "N" | "T" | "C">('0, 1, 2, "N", "T" or "C"'),
+    lower: bool,
+    unitDiagonal: bool,
+    overwriteB: bool,
+    debug: checkedLater("anything"),
+    checkFinite: bool,
+  },
+  choFactor: { lower: bool, overwriteA: bool, checkFinite: bool },
+  choSolve: { overwriteB: bool, checkFinite: bool },
+  luFactor: { overwriteA: bool, checkFinite: bool },
+  luSolve: { trans: checkedLater<0 | 1 | 2>("0, 1 or 2"), overwriteB: bool, checkFinite: bool },
+  lu: { permuteL: bool, overwriteA: bool, checkFinite: bool },
+  expm: { upperTriangular: keywordOnly(bool), maxSquarings: keywordOnly(nonNegInt) },
+};
 
 const s = (x: { shape: readonly number[] }) => showShape(x.shape);
 
@@ -55,16 +74,19 @@ export function solveTriangular(
   a: ArrayLike,
   b: ArrayLike,
   opts?: { lower?: boolean; trans?: 0 | 1 | 2 | "N" | "T" | "C"; unitDiagonal?: boolean; overwriteB?: boolean; debug?: unknown; checkFinite?: boolean },
-): JArray {
+): JArray;
+export function solveTriangular(
+  a: ArrayLike,
+  b: ArrayLike,
+  trans?: 0 | 1 | 2 | "N" | "T" | "C",
+  lower?: boolean,
+  unitDiagonal?: boolean,
+  opts?: { overwriteB?: boolean; debug?: unknown; checkFinite?: boolean },
+): JArray;
+export function solveTriangular(a: ArrayLike, b: ArrayLike, ...args: unknown[]): JArray {
   const fn = "scipy.linalg.solveTriangular";
-  const o = linalgOptions(fn, opts, {
-    lower: false,
-    trans: 0 as 0 | 1 | 2 | "N" | "T" | "C",
-    unitDiagonal: false,
-    overwriteB: false,
-    debug: null as unknown,
-    checkFinite: true,
-  });
+  const bound = bindArgs(fn, args, SPECS.solveTriangular, ["a", "b"]);
+  const o = { lower: bound.lower ?? false, trans: bound.trans ?? 0, unitDiagonal: bound.unitDiagonal ?? false };
   const transposeA = o.trans === 1 || o.trans === 2 || o.trans === "T" || o.trans === "C";
   if (!transposeA && o.trans !== 0 && o.trans !== "N") throw new ValueError(`${fn}: invalid trans ${JSON.stringify(o.trans)}; use 0, 1, 2, "N", "T" or "C"`);
   const { A, B, vector } = solveOperands(fn, a, b, isVectorRhs);
@@ -72,9 +94,11 @@ export function solveTriangular(
 }
 
 /** [c, lower]: the Cholesky factor in the requested triangle (the other is zero). Not symmetrized, as JAX. */
-export function choFactor(a: ArrayLike, opts?: { lower?: boolean; overwriteA?: boolean; checkFinite?: boolean }): [JArray, boolean] {
+export function choFactor(a: ArrayLike, opts?: { lower?: boolean; overwriteA?: boolean; checkFinite?: boolean }): [JArray, boolean];
+export function choFactor(a: ArrayLike, lower?: boolean, overwriteA?: boolean, checkFinite?: boolean): [JArray, boolean];
+export function choFactor(a: ArrayLike, ...args: unknown[]): [JArray, boolean] {
   const fn = "scipy.linalg.choFactor";
-  const o = linalgOptions(fn, opts, { lower: false, overwriteA: false, checkFinite: true });
+  const o = { lower: bindArgs(fn, args, SPECS.choFactor, ["a"]).lower ?? false };
   const [A] = promoteArgsInexact(fn, [a]) as [JArray];
   // As JAX: the upper factor reads a's upper triangle (the lower factor of a^T, transposed).
   const c = L.cholesky(o.lower ? A : mT(A), { symmetrizeInput: false });
@@ -82,9 +106,11 @@ export function choFactor(a: ArrayLike, opts?: { lower?: boolean; overwriteA?: b
 }
 
 /** Solves a x = b from choFactor's [c, lower]. */
-export function choSolve(cAndLower: readonly [ArrayLike, boolean], b: ArrayLike, opts?: { overwriteB?: boolean; checkFinite?: boolean }): JArray {
+export function choSolve(cAndLower: readonly [ArrayLike, boolean], b: ArrayLike, opts?: { overwriteB?: boolean; checkFinite?: boolean }): JArray;
+export function choSolve(cAndLower: readonly [ArrayLike, boolean], b: ArrayLike, overwriteB?: boolean, checkFinite?: boolean): JArray;
+export function choSolve(cAndLower: readonly [ArrayLike, boolean], b: ArrayLike, ...args: unknown[]): JArray {
   const fn = "scipy.linalg.choSolve";
-  linalgOptions(fn, opts, { overwriteB: false, checkFinite: true });
+  bindArgs(fn, args, SPECS.choSolve, ["cAndLower", "b"]);
   if (!Array.isArray(cAndLower) || cAndLower.length !== 2 || typeof cAndLower[1] !== "boolean")
     throw new TypeError(`${fn}: the first argument must be [c, lower] as choFactor returns it`);
   const [c, lower] = cAndLower;
@@ -95,18 +121,22 @@ export function choSolve(cAndLower: readonly [ArrayLike, boolean], b: ArrayLike,
 }
 
 /** [lu, piv]: LAPACK's packed LU and 0-based pivot rows. */
-export function luFactor(a: ArrayLike, opts?: { overwriteA?: boolean; checkFinite?: boolean }): [JArray, JArray] {
+export function luFactor(a: ArrayLike, opts?: { overwriteA?: boolean; checkFinite?: boolean }): [JArray, JArray];
+export function luFactor(a: ArrayLike, overwriteA?: boolean, checkFinite?: boolean): [JArray, JArray];
+export function luFactor(a: ArrayLike, ...args: unknown[]): [JArray, JArray] {
   const fn = "scipy.linalg.luFactor";
-  linalgOptions(fn, opts, { overwriteA: false, checkFinite: true });
+  bindArgs(fn, args, SPECS.luFactor, ["a"]);
   const [A] = promoteArgsInexact(fn, [a]) as [JArray];
   const [lu, piv] = L.lu(A);
   return [lu, piv];
 }
 
 /** Solves a x = b (trans 0) or a^T x = b (1, 2) from luFactor's [lu, piv]. */
-export function luSolve(luAndPiv: readonly [ArrayLike, ArrayLike], b: ArrayLike, opts?: { trans?: 0 | 1 | 2; overwriteB?: boolean; checkFinite?: boolean }): JArray {
+export function luSolve(luAndPiv: readonly [ArrayLike, ArrayLike], b: ArrayLike, opts?: { trans?: 0 | 1 | 2; overwriteB?: boolean; checkFinite?: boolean }): JArray;
+export function luSolve(luAndPiv: readonly [ArrayLike, ArrayLike], b: ArrayLike, trans?: 0 | 1 | 2, overwriteB?: boolean, checkFinite?: boolean): JArray;
+export function luSolve(luAndPiv: readonly [ArrayLike, ArrayLike], b: ArrayLike, ...args: unknown[]): JArray {
   const fn = "scipy.linalg.luSolve";
-  const o = linalgOptions(fn, opts, { trans: 0 as 0 | 1 | 2, overwriteB: false, checkFinite: true });
+  const o = { trans: bindArgs(fn, args, SPECS.luSolve, ["luAndPiv", "b"]).trans ?? 0 };
   if (o.trans !== 0 && o.trans !== 1 && o.trans !== 2) throw new ValueError(`${fn}: trans must be 0, 1 or 2, got ${JSON.stringify(o.trans)}`);
   if (!Array.isArray(luAndPiv) || luAndPiv.length !== 2) throw new TypeError(`${fn}: the first argument must be [lu, piv] as luFactor returns it`);
   const [lu0, piv0] = luAndPiv;
@@ -119,9 +149,11 @@ export function luSolve(luAndPiv: readonly [ArrayLike, ArrayLike], b: ArrayLike,
 }
 
 /** [p, l, u] with a = p l u (or [p l, u] with permuteL). */
-export function lu(a: ArrayLike, opts?: { permuteL?: boolean; overwriteA?: boolean; checkFinite?: boolean }): JArray[] {
+export function lu(a: ArrayLike, opts?: { permuteL?: boolean; overwriteA?: boolean; checkFinite?: boolean }): JArray[];
+export function lu(a: ArrayLike, permuteL?: boolean, overwriteA?: boolean, checkFinite?: boolean): JArray[];
+export function lu(a: ArrayLike, ...args: unknown[]): JArray[] {
   const fn = "scipy.linalg.lu";
-  const o = linalgOptions(fn, opts, { permuteL: false, overwriteA: false, checkFinite: true });
+  const o = { permuteL: bindArgs(fn, args, SPECS.lu, ["a"]).permuteL ?? false };
   const [A] = promoteArgsInexact(fn, [a]) as [JArray];
   const [luM, , permutation] = L.lu(A);
   const nd = A.ndim;
@@ -176,9 +208,11 @@ function pade(A: JArray, deg: number): [JArray, JArray] {
 }
 
 /** The matrix exponential by scaling and squaring with Pade approximants (Higham 2005, as JAX; NaN past maxSquarings). */
-export function expm(A: ArrayLike, opts?: { upperTriangular?: boolean; maxSquarings?: number }): JArray {
+export function expm(A: ArrayLike, opts?: { upperTriangular?: boolean; maxSquarings?: number }): JArray;
+export function expm(A: ArrayLike, ...args: unknown[]): JArray {
   const fn = "scipy.linalg.expm";
-  const o = linalgOptions(fn, opts, { upperTriangular: false, maxSquarings: 16 });
+  const bound = bindArgs(fn, args, SPECS.expm, ["A"]);
+  const o = { upperTriangular: bound.upperTriangular ?? false, maxSquarings: bound.maxSquarings ?? 16 };
   const [a] = promoteArgsInexact(fn, [A]) as [JArray];
   if (a.ndim < 2 || a.shape[a.ndim - 1] !== a.shape[a.ndim - 2]) throw new ValueError(`${fn}: expected A to be a (batched) square matrix, got A.shape=${s(a)}`);
   if (a.ndim > 2) {
@@ -198,17 +232,18 @@ export function expm(A: ArrayLike, opts?: { upperTriangular?: boolean; maxSquari
   const nSq = lax.max(lax.floor(lax.div(lax.log(lax.div(l1, maxnorm)), Math.LN2)), 0);
   // JAX: log2 then floor; log(x)/ln2 can differ from log2 by an ulp at exact powers of two.
   const scaled = lax.div(a, lax.pow(lax.convertElementType(2, dtype), nSq));
-  // np.digitize(l1, conds): the number of thresholds at or below l1 picks the degree (select instead of switch).
+  // np.digitize(l1, conds): the number of thresholds at or below l1 picks the degree; lax.switch
+  // as JAX, so only the chosen Pade approximant is computed.
   let idx = full(0, { shape: [], dtype: "int32" });
   for (const c of conds) idx = lax.add(idx, lax.convertElementType(lax.ge(l1, c), "int32"));
-  const candidates = degrees.map((d) => pade(scaled, d));
-  const pick = (k: 0 | 1) => lax.selectN(idx, ...candidates.map((c) => c[k]));
-  const U = pick(0);
-  const V = pick(1);
+  const [U, V] = lax.switch(idx, degrees.map((d) => (x: JArray) => pade(x, d)), scaled) as [JArray, JArray];
   const P = lax.add(U, V);
   const Q = lax.add(lax.neg(U), V);
   let R = o.upperTriangular ? L.triangularSolve(Q, P, { leftSide: true, lower: false }) : solve(Q, P);
-  for (let i = 0; i < o.maxSquarings; i++) R = lax.select(lax.lt(i, nSq), mm(R, R), R);
+  // As JAX: maxSquarings steps, each squaring (lax.cond) only while i < nSq.
+  const square = (m: JArray) => mm(m, m);
+  const keep = (m: JArray) => m;
+  R = lax.foriLoop(0, o.maxSquarings, (i: JArray, r: JArray) => lax.cond(lax.lt(lax.convertElementType(i, dtype), nSq), square, keep, r) as JArray, R);
   const tooMany = lax.gt(nSq, o.maxSquarings);
   return lax.select(lax.broadcastInDim(tooMany, [...R.shape], []), full(NaN, R), R);
 }

@@ -9,12 +9,15 @@
  */
 import * as jaxts from "../../src/index.js";
 
-const { numpy: np, lax, nn, random, optax, stax, data, testing } = jaxts;
+const { numpy: np, lax, nn, random, optax, stax, data, testing, scipy } = jaxts;
 
 const f = (x: jaxts.Array) => np.sum(np.multiply(x, x));
 const x = () => np.array([1, 2, 3]);
 const key = () => random.PRNGKey(0);
 const ints = () => np.array([0, 1], "int32");
+/** A well-conditioned symmetric positive-definite 2x2 matrix and a right-hand side. */
+const spd = () => np.array([[4, 1], [1, 3]]);
+const rhs = () => np.array([[1], [2]]);
 
 type Opts = Record<string, unknown>;
 /** A recipe: calls the function with `o` as its options object. `name` overrides the name the error must show. */
@@ -167,6 +170,42 @@ export const WITH_OPTIONS: Record<string, Recipe> = {
   "stax.SumPool": (o) => stax.SumPool([2, 2], o),
   "stax.BatchNorm": (o) => stax.BatchNorm(o),
   "stax.Dropout": (o) => stax.Dropout(0.5, o),
+  // linear algebra (np.linalg, scipy.linalg, lax.linalg; np's diagonals and triangles)
+  "numpy.diagonal": (o) => np.diagonal(spd(), o),
+  "numpy.trace": (o) => np.trace(spd(), o),
+  "numpy.diag": (o) => np.diag(x(), o),
+  "numpy.tril": (o) => np.tril(spd(), o),
+  "numpy.triu": (o) => np.triu(spd(), o),
+  "numpy.linalg.slogdet": (o) => np.linalg.slogdet(spd(), o),
+  "numpy.linalg.cholesky": (o) => np.linalg.cholesky(spd(), o),
+  "numpy.linalg.eigh": (o) => np.linalg.eigh(spd(), o),
+  "numpy.linalg.eigvalsh": (o) => np.linalg.eigvalsh(spd(), o),
+  "numpy.linalg.svd": (o) => np.linalg.svd(spd(), o),
+  "numpy.linalg.qr": (o) => np.linalg.qr(spd(), o),
+  "numpy.linalg.lstsq": (o) => np.linalg.lstsq(spd(), rhs(), o),
+  "numpy.linalg.pinv": (o) => np.linalg.pinv(spd(), o),
+  "numpy.linalg.matrixRank": (o) => np.linalg.matrixRank(spd(), o),
+  "numpy.linalg.norm": (o) => np.linalg.norm(spd(), o),
+  "numpy.linalg.vectorNorm": (o) => np.linalg.vectorNorm(x(), o),
+  "numpy.linalg.matrixNorm": (o) => np.linalg.matrixNorm(spd(), o),
+  "numpy.linalg.cross": (o) => np.linalg.cross(x(), x(), o),
+  "numpy.linalg.diagonal": (o) => np.linalg.diagonal(spd(), o),
+  "numpy.linalg.trace": (o) => np.linalg.trace(spd(), o),
+  "numpy.linalg.tensordot": (o) => np.linalg.tensordot(spd(), spd(), o),
+  "numpy.linalg.vecdot": (o) => np.linalg.vecdot(x(), x(), o),
+  "scipy.linalg.solveTriangular": (o) => scipy.linalg.solveTriangular(spd(), rhs(), o),
+  "scipy.linalg.choFactor": (o) => scipy.linalg.choFactor(spd(), o),
+  "scipy.linalg.choSolve": (o) => scipy.linalg.choSolve(scipy.linalg.choFactor(spd()), rhs(), o),
+  "scipy.linalg.luFactor": (o) => scipy.linalg.luFactor(spd(), o),
+  "scipy.linalg.luSolve": (o) => scipy.linalg.luSolve(scipy.linalg.luFactor(spd()), rhs(), o),
+  "scipy.linalg.lu": (o) => scipy.linalg.lu(spd(), o),
+  "scipy.linalg.expm": (o) => scipy.linalg.expm(spd(), o),
+  "lax.linalg.cholesky": (o) => lax.linalg.cholesky(spd(), o),
+  "lax.linalg.eigh": (o) => lax.linalg.eigh(spd(), o),
+  "lax.linalg.qr": (o) => lax.linalg.qr(spd(), o),
+  "lax.linalg.svd": (o) => lax.linalg.svd(spd(), o),
+  "lax.linalg.triangularSolve": (o) => lax.linalg.triangularSolve(spd(), rhs(), { leftSide: true, ...o }),
+  "lax.linalg.luPivotsToPermutation": (o) => lax.linalg.luPivotsToPermutation(np.array([1, 1], "int32"), { permutationSize: 2, ...o } as never),
   // The apply functions of layers that read their options (rng, mode).
   "stax.serial": { call: (o: Opts) => stax.serial(stax.Relu)[1]([[]], x(), o), name: "stax.serial apply" },
   "stax.parallel": { call: (o: Opts) => stax.parallel(stax.Relu)[1]([[]], [x()], o), name: "stax.parallel apply" },
@@ -235,6 +274,9 @@ export const NO_OPTIONS = new Set<string>([
   "scipy.special.betaln", "scipy.special.entr", "scipy.special.erf", "scipy.special.erfc", "scipy.special.erfinv",
   "scipy.special.expit", "scipy.special.gammaln", "scipy.special.klDiv", "scipy.special.logit", "scipy.special.ndtr",
   "scipy.special.ndtri", "scipy.special.relEntr", "scipy.special.xlog1py", "scipy.special.xlogy",
+  // linear algebra without keyword arguments
+  "numpy.linalg.solve", "numpy.linalg.inv", "numpy.linalg.det", "numpy.linalg.svdvals", "numpy.linalg.matrixPower",
+  "numpy.linalg.multiDot", "numpy.linalg.matmul", "numpy.linalg.matrixTranspose", "numpy.linalg.outer", "lax.linalg.lu",
   "tree.transpose",
   "tree.flatten", "tree.flattenUpTo", "tree.leaves", "tree.map", "tree.numLeaves", "tree.register", "tree.structure",
   "tree.treeDefEqual", "tree.treeDefString", "tree.unflatten",
