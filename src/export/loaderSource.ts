@@ -70,35 +70,56 @@ const HOST_MATH = {
   cbrt: Math.cbrt, atan2: Math.atan2, fmod: (a, b) => a % b,
 };
 
-// reduce_window over a float operand: each window folded in row-major order of its taps, the
-// identity standing at padding and base-dilation holes (as the reference interpreter does).
-function reduceWindow(combine, identity) {
+// reduce_window over a float operand, as the reference interpreter computes it: the operand
+// placed into a padded, base-dilated array filled with the identity, then each window folded
+// in row-major order of its taps.
+function offsetsOf(shape, strides) {
+  const out = new Int32Array(size(shape));
+  const idx = new Array(shape.length).fill(0);
+  for (let k = 0, off = 0; k < out.length; k++) {
+    out[k] = off;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++idx[d] < shape[d]) { off += strides[d]; break; }
+      off -= (shape[d] - 1) * strides[d];
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+// The fold is written out per operation (a shared combine callback would not inline).
+const FOLDS = {
+  sum: (padded, starts, taps, out) => { for (let o = 0; o < out.length; o++) { let acc = 0; const s0 = starts[o]; for (let t = 0; t < taps.length; t++) acc += padded[s0 + taps[t]]; out[o] = acc; } },
+  max: (padded, starts, taps, out) => { for (let o = 0; o < out.length; o++) { let acc = -Infinity; const s0 = starts[o]; for (let t = 0; t < taps.length; t++) acc = Math.max(acc, padded[s0 + taps[t]]); out[o] = acc; } },
+  min: (padded, starts, taps, out) => { for (let o = 0; o < out.length; o++) { let acc = Infinity; const s0 = starts[o]; for (let t = 0; t < taps.length; t++) acc = Math.min(acc, padded[s0 + taps[t]]); out[o] = acc; } },
+};
+function reduceWindow(kind, identity) {
   return (x, out, inShape, outShape, p) => {
     const nd = inShape.length;
-    const xs = stridesOf(inShape), os = stridesOf(outShape), win = p.windowDimensions, ws = stridesOf(win);
-    const taps = size(win);
-    for (let o = 0; o < out.length; o++) {
-      let acc = identity;
-      for (let t = 0; t < taps; t++) {
-        let off = 0, inside = true;
-        for (let d = 0; d < nd && inside; d++) {
-          const od = Math.floor(o / os[d]) % outShape[d];
-          const wd = Math.floor(t / ws[d]) % win[d];
-          const pos = od * p.windowStrides[d] + wd * p.windowDilation[d] - p.padding[d][0];
-          const bd = p.baseDilation[d];
-          if (pos < 0 || pos % bd !== 0 || pos / bd >= inShape[d]) inside = false;
-          else off += (pos / bd) * xs[d];
-        }
-        acc = combine(acc, inside ? x[off] : identity);
+    const bd = p.baseDilation, lo = p.padding.map((q) => q[0]), hi = p.padding.map((q) => q[1]);
+    const paddedShape = inShape.map((n, d) => Math.max(0, lo[d] + hi[d] + n + Math.max(0, n - 1) * (bd[d] - 1)));
+    const ps = stridesOf(paddedShape);
+    const padded = new Float64Array(size(paddedShape)).fill(identity);
+    // Operand element at multi-index i lands at lo + i * baseDilation (negative padding crops).
+    const idx = new Array(nd).fill(0);
+    for (let i = 0; i < x.length; i++) {
+      let off = 0, inside = true;
+      for (let d = 0; d < nd; d++) {
+        const q = lo[d] + idx[d] * bd[d];
+        if (q < 0 || q >= paddedShape[d]) inside = false;
+        off += q * ps[d];
       }
-      out[o] = acc;
+      if (inside) padded[off] = x[i];
+      for (let d = nd - 1; d >= 0; d--) { if (++idx[d] < inShape[d]) break; idx[d] = 0; }
     }
+    const starts = offsetsOf(outShape, ps.map((s, d) => s * p.windowStrides[d]));
+    const taps = offsetsOf(p.windowDimensions, ps.map((s, d) => s * p.windowDilation[d]));
+    FOLDS[kind](padded, starts, taps, out);
   };
 }
 const HOST_STEPS = {
-  reduceWindowSum: reduceWindow((a, b) => a + b, 0),
-  reduceWindowMax: reduceWindow(Math.max, -Infinity),
-  reduceWindowMin: reduceWindow(Math.min, Infinity),
+  reduceWindowSum: reduceWindow("sum", 0),
+  reduceWindowMax: reduceWindow("max", -Infinity),
+  reduceWindowMin: reduceWindow("min", Infinity),
 };
 
 /**

@@ -2,8 +2,9 @@
  * The standalone .wasm export: the generated loader runs in a fresh Node process that cannot
  * import jaxts, and its outputs are bit-for-bit those of jit on this engine.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Array as JArray, exportFn, jit, lax, nn, numpy as np, random, stax } from "../../src/index.js";
+import { type Array as JArray, evalShape, exportFn, jit, lax, nn, numpy as np, random, stax } from "../../src/index.js";
 import { bytesOf, runStandalone } from "./standalone.js";
 
 const data = (x: JArray) => x.dataSync() as Float32Array | Int32Array | Uint8Array;
@@ -63,6 +64,40 @@ describe("toWasm", () => {
     const { files } = expectStandaloneMatchesJit(f, [x, np.array([1], "int32")]);
     expect(files.js).toContain('"primitive":"reduceWindowMax"'); // pooling runs as a host step in the loader
     expectStandaloneMatchesJit(f, [x, np.array([-1], "int32")]);
+  }, 60_000);
+
+  it("the loader's reduce_window (sum, max, min with padding, strides and dilations) equals jit bit-for-bit", () => {
+    const configArb = fc.record({
+      op: fc.constantFrom("add", "max", "min"),
+      window: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+      strides: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 })),
+      pads: fc.tuple(fc.tuple(fc.integer({ min: -1, max: 2 }), fc.integer({ min: -1, max: 2 })), fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 1 }))),
+      baseDilation: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.constant(1)),
+      windowDilation: fc.tuple(fc.constant(1), fc.integer({ min: 1, max: 2 })),
+    });
+    let checked = 0;
+    fc.assert(
+      fc.property(fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 })), fc.array(configArb, { minLength: 4, maxLength: 8 }), fc.nat(), (shape, configs, seed) => {
+        const window = (c: (typeof configs)[number]) => (x: JArray) =>
+          lax.reduceWindow(x, c.op === "add" ? 0 : c.op === "max" ? -Infinity : Infinity, lax[c.op], c.window, c.strides, c.pads, { baseDilation: c.baseDilation, windowDilation: c.windowDilation });
+        const valid = configs.filter((c) => {
+          try {
+            return evalShape(window(c))({ shape, dtype: "float32" }).shape.every((d: number) => d > 0);
+          } catch {
+            return false; // a window that does not fit the padded operand
+          }
+        });
+        if (valid.length === 0) return;
+        checked += valid.length;
+        const f = (x: JArray) => valid.map((c) => window(c)(x));
+        // Include NaN, infinities and signed zeros among the values.
+        const x = np.array(random.normal(random.key(seed), shape).dataSync().map((v, i) => [NaN, -0, Infinity, -Infinity][i % 11] ?? v), { shape });
+        const { files } = expectStandaloneMatchesJit(f, [x]);
+        expect(files.js).toMatch(/"primitive":"reduceWindow(Sum|Max|Min)"/);
+      }),
+      { numRuns: 3, seed: 11 },
+    );
+    expect(checked).toBeGreaterThanOrEqual(6);
   }, 60_000);
 
   it("checks run()'s inputs: count, TypedArray type and length, naming the input", () => {
