@@ -168,7 +168,13 @@ function build(doc: unknown, data: Uint8Array): Exported {
   const device = DEVICES.includes(d.device as DeviceName) ? (d.device as DeviceName) : bad(`unknown device ${JSON.stringify(d.device)}`);
   const fnName = typeof d.fnName === "string" ? d.fnName : bad("fnName is missing");
   const jaxpr = decodeJaxpr(d.jaxpr);
-  const checked = typecheckJaxpr(jaxpr);
+  let checked: ReturnType<typeof typecheckJaxpr>;
+  try {
+    checked = typecheckJaxpr(jaxpr);
+  } catch (e) {
+    // A shape rule reading params of the wrong form (missing fields, wrong kinds).
+    return bad(`the jaxpr's params are malformed: ${(e as Error).message}`);
+  }
   if (E.isLeft(checked)) bad(`the jaxpr does not type-check:\n  ${checked.left.join("\n  ")}`);
   const inTree = decodeTree(d.inTree, "inTree");
   const outTree = decodeTree(d.outTree, "outTree");

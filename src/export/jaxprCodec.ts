@@ -145,7 +145,10 @@ function decodeValue(x: unknown, where: string): unknown {
     return p ?? bad(`${where}: unknown checkpoint policy ${JSON.stringify(x.$policy)}`);
   }
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(x)) out[k] = decodeValue(v, `${where}.${k}`);
+  for (const [k, v] of Object.entries(x)) {
+    if (k === "__proto__") bad(`${where}: unexpected key "__proto__"`);
+    out[k] = decodeValue(v, `${where}.${k}`);
+  }
   return out;
 }
 

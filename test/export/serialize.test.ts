@@ -187,7 +187,7 @@ describe("tree structures and shape specs", () => {
 });
 
 describe("deserialize refuses damaged or foreign bytes, saying what is wrong", () => {
-  const e = exportFn((x: JArray) => np.tanh(np.multiply(x, np.array([1, 2, 3]))))({ shape: [3], dtype: "float32" });
+  const e = exportFn((x: JArray) => np.tanh(np.multiply(x, np.array([1, 2, 3]))).reshape([3, 1]))({ shape: [3], dtype: "float32" });
   const good = e.serialize();
   const copy = () => good.slice();
   /** Rewrites the JSON document and fixes up lengths and checksum, as a deliberate tamperer would. */
@@ -245,5 +245,8 @@ describe("deserialize refuses damaged or foreign bytes, saying what is wrong", (
     expect(() => deserialize(tampered((d) => (d.jaxpr.invars[0][1] = "complex128")))).toThrow(/unknown dtype "complex128"/);
     expect(() => deserialize(tampered((d) => (d.jaxpr.eqns[0].in[0] = { v: 99 })))).toThrow(/variable 99 is not defined before its use/);
     expect(() => deserialize(tampered((d) => delete d.jaxpr))).toThrow(/contents are invalid/);
+    const reshapeAt = (d: any) => d.jaxpr.eqns.findIndex((q: any) => q.p === "reshape");
+    expect(() => deserialize(tampered((d) => delete d.jaxpr.eqns[reshapeAt(d)].params.newSizes))).toThrow(/contents are invalid: the jaxpr's params are malformed/);
+    expect(() => deserialize(tampered((d) => (d.jaxpr.eqns[0].params = JSON.parse('{"__proto__": {"x": 1}}'))))).toThrow(/unexpected key "__proto__"/);
   });
 });
