@@ -21,3 +21,7 @@ export * as random from "./random/index.js";
 export * as optax from "./optax/index.js";
 export * as stax from "./stax/index.js";
 export * as scipy from "./scipy/index.js";
+export { exportFn, deserialize } from "./export/exported.js";
+export type { Exported } from "./export/exported.js";
+export type { ExportOptions } from "./export/exported.js";
+export type { StandaloneWasm, ToWasmOptions } from "./export/wasm.js";

@@ -196,6 +196,9 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   return new WasmBackend(new WasmRuntime(wabt, { ...opts, relaxedSimd }), opts);
 }
 
+/** wabt, ready (for code that assembles modules itself, such as the standalone export). */
+export const wabt: Wabt = await loadWabt();
+
 /** The process-wide wasm backend. */
 export const wasmBackend: WasmBackend = await createWasmBackend();
 

@@ -35,7 +35,7 @@ export function isShapeDtypeSpec(x: unknown): x is ShapeDtypeSpec {
 }
 
 /** The arguments' leaves (specs are leaves), their abstract values and the tree structure. */
-function flattenArgsOrSpecs(args: readonly unknown[], what: string) {
+export function flattenArgsOrSpecs(args: readonly unknown[], what: string) {
   const [leaves, inTree] = tree.flatten(args, { isLeaf: isShapeDtypeSpec });
   const avals = leaves.map((x, i) => {
     if (!isShapeDtypeSpec(x)) return argAval(x, `${what}: leaf ${i} of the arguments`);

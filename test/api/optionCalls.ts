@@ -35,6 +35,7 @@ export const WITH_OPTIONS: Record<string, Recipe> = {
   linearize: (o) => jaxts.linearize(f, [x()], o),
   vmap: (o) => jaxts.vmap(f, o),
   jit: (o) => jaxts.jit(f, o),
+  exportFn: (o) => jaxts.exportFn(f, o),
   checkpoint: (o) => jaxts.checkpoint(f, o),
   // data and testing
   "data.batches": (o) => data.batches(10, 3, o),
@@ -214,7 +215,7 @@ export const WITH_OPTIONS: Record<string, Recipe> = {
 /** Exported functions that take no options object (their arguments are all positional). */
 export const NO_OPTIONS = new Set<string>([
   // transforms and devices: customJvp/customVjp take only f (JAX's nondiff_argnums is not supported and is rejected as an extra argument); makeJaxpr/evalShape only f (anything more is rejected)
-  "customJvp", "customVjp", "defaultDevice", "devicePut", "devices", "evalShape", "linearTranspose", "makeJaxpr",
+  "customJvp", "customVjp", "deserialize", "defaultDevice", "devicePut", "devices", "evalShape", "linearTranspose", "makeJaxpr",
   "stopGradient",
   // data: plain positional helpers
   "data.gatherRows", "data.loadIdx", "data.parseIdx", "data.shuffledIndices",

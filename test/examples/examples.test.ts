@@ -1,5 +1,7 @@
+import { rmSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { charLoss, charModel, encodeBatch, loadWords, makeSampler, trainCharRnn } from "../../examples/char-rnn.js";
+import { exportLeNet } from "../../examples/export-lenet.js";
 import { trainLeNet } from "../../examples/lenet.js";
 import { trainLinearRegression } from "../../examples/linear-regression.js";
 import { lossCurveSvg } from "../../examples/plot.js";
@@ -25,6 +27,21 @@ describe("examples, at small sizes", () => {
     const svg = lossCurveSvg([{ name: "loss", values: r.losses }]);
     expect(svg).toMatch(/^<svg/);
     expect(svg).toContain("<polyline");
+  }, 120_000);
+
+  it("export-lenet: LeNet trained a few steps runs standalone (model.wasm + model.js, no jaxts) bit-identical to jit", () => {
+    const r = exportLeNet({ steps: 3, batch: 4, log: false });
+    expect(r.jaxtsImportable).toBe(false);
+    expect(r.standaloneBitIdentical).toBe(true);
+    expect(r.deserializedBitIdentical).toBe(true);
+    expect(r.maxAbsDiff).toBe(0);
+    expect(r.logits.length).toBe(40);
+    expect(r.logits.every(Number.isFinite)).toBe(true);
+    // This LeNet's 44426 float32 parameters (conv 5x5x1x6, conv 5x5x6x16, dense 256-120-84-10) are baked into the module.
+    expect(r.weightBytes).toBe(44426 * 4);
+    expect(r.files["model.wasm"]!).toBeGreaterThan(r.weightBytes);
+    expect(Object.keys(r.files)).toEqual(expect.arrayContaining(["model.jaxts", "model.wasm", "model.js", "model.d.ts"]));
+    rmSync(r.outDir, { recursive: true, force: true });
   }, 120_000);
 
   it("char-rnn: the untrained LSTM's loss is about log(27) and it samples words of letters (forward through the scan)", () => {
