@@ -20,6 +20,8 @@ export interface TrainPageOptions {
   outDir: string;
   epochs?: number;
   trainSize?: number;
+  /** Test images the accuracy is measured on (default 2,000). */
+  testSize?: number;
   synthetic?: boolean;
   log?: boolean;
 }
@@ -47,7 +49,7 @@ export async function trainPage(opts: TrainPageOptions): Promise<TrainPageResult
   const r = await trainLeNet({
     epochs: opts.epochs ?? 2,
     trainSize: opts.trainSize ?? 30_000,
-    testSize: 2_000,
+    testSize: opts.testSize ?? 2_000,
     batchSize: 64,
     learningRate: 2e-3,
     synthetic: opts.synthetic,

@@ -76,7 +76,7 @@ describe.skipIf(!haveChromium)("the browser page in headless Chromium", () => {
     const { chromium } = await import("playwright-core");
     // No sandbox: CI runs as root, where Chromium's sandbox refuses to start.
     browser = await chromium.launch({ executablePath: CHROMIUM, chromiumSandbox: false });
-    page = await browser.newPage({ viewport: { width: 1000, height: 560 } });
+    page = await browser.newPage({ viewport: { width: 1000, height: 640 } });
     page.on("console", (m) => {
       if (m.type() === "error") errors.push(`console.error: ${m.text()}`);
     });
@@ -120,6 +120,7 @@ describe.skipIf(!haveChromium)("the browser page in headless Chromium", () => {
     }
     if (process.env.JAXTS_SCREENSHOT) {
       await classifiedAfter(() => page.click('#samples button[data-index="0"]'));
+      await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: process.env.JAXTS_SCREENSHOT });
     }
     expect(errors).toEqual([]);
@@ -127,7 +128,10 @@ describe.skipIf(!haveChromium)("the browser page in headless Chromium", () => {
 
   it("classifies a drawing made with the mouse, and logs no error", async () => {
     await page.click("#clear");
+    // The canvas must be in the viewport: the mouse's coordinates are the viewport's.
+    await page.evaluate(() => document.querySelector("#draw")!.scrollIntoView({ block: "center" }));
     const box = (await page.locator("#draw").boundingBox())!;
+    expect(box.y).toBeGreaterThanOrEqual(0);
     const got = await classifiedAfter(async () => {
       // Two legs: a trouser-like shape.
       for (const x of [0.4, 0.6]) {
