@@ -7,7 +7,10 @@
  *   node dist/examples/lenet.js [--epochs N] [--train-size N] [--batch-size N]
  */
 import { existsSync } from "node:fs";
-import { data, jit, numpy as np, optax, random, stax, valueAndGrad } from "../src/index.js";
+import { data, jit, numpy as np, optax, random, valueAndGrad } from "../src/index.js";
+import { LeNet } from "./lenetModel.js";
+
+export { LeNet };
 
 export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
 
@@ -37,23 +40,8 @@ export interface LeNetResult {
   precision: number;
   recall: number;
   dataset: "fashion-mnist" | "synthetic";
-}
-
-export function LeNet(): stax.Layer {
-  return stax.serial(
-    stax.Conv(6, [5, 5]),
-    stax.Relu,
-    stax.MaxPool([2, 2], { strides: [2, 2] }),
-    stax.Conv(16, [5, 5]),
-    stax.Relu,
-    stax.MaxPool([2, 2], { strides: [2, 2] }),
-    stax.Flatten,
-    stax.Dense(120),
-    stax.Relu,
-    stax.Dense(84),
-    stax.Relu,
-    stax.Dense(10),
-  );
+  /** The trained parameters (stax's tree for `LeNet()`). */
+  params: unknown;
 }
 
 /** Fashion-MNIST from Debian's package, as [0, 1] floats. */
@@ -165,7 +153,7 @@ export async function trainLeNet(opts: LeNetOptions = {}): Promise<LeNetResult> 
     console.log(
       `test (${testN} images): accuracy ${(100 * accuracy).toFixed(2)}%, precision ${(100 * precision).toFixed(2)}%, recall ${(100 * recall).toFixed(2)}%`,
     );
-  return { losses, accuracy, precision, recall, dataset: haveData ? "fashion-mnist" : "synthetic" };
+  return { losses, accuracy, precision, recall, dataset: haveData ? "fashion-mnist" : "synthetic", params };
 }
 
 /** `--name value` from the command line. */
