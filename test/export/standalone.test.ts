@@ -54,6 +54,12 @@ describe("toWasm", () => {
     expect(files.wasm.byteLength).toBeLessThan(embedded.wasm.byteLength);
     const r = runStandalone({ ...files, weights: files.weights!.subarray(8) }, [{ dtype: "float32", data: data(x) }]);
     expect(r.error).toMatch(/weights are \d+ bytes, but the model needs \d+/);
+    // Fetched over HTTP, as in a browser page: the same bits.
+    const overHttp = runStandalone(files, [{ dtype: "float32", data: data(x) }], { serveOverHttp: true });
+    expect(overHttp.error).toBeUndefined();
+    expect(overHttp.outputs[0]!.bytes).toEqual(bytesOf(data(jit(mlp)(x))));
+    const missing = runStandalone({ ...files, weights: new Uint8Array(0) }, [{ dtype: "float32", data: data(x) }], { serveOverHttp: true });
+    expect(missing.error).toMatch(/weights are 0 bytes/);
   }, 60_000);
 
   it("pooling (host steps the loader implements), convolution, scan and cond run standalone bit-identically", () => {
