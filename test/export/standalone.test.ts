@@ -2,6 +2,10 @@
  * The standalone .wasm export: the generated loader runs in a fresh Node process that cannot
  * import jaxts, and its outputs are bit-for-bit those of jit on this engine.
  */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Array as JArray, evalShape, exportFn, jit, lax, nn, numpy as np, random, stax } from "../../src/index.js";
@@ -50,6 +54,12 @@ describe("toWasm", () => {
     expect(files.wasm.byteLength).toBeLessThan(embedded.wasm.byteLength);
     const r = runStandalone({ ...files, weights: files.weights!.subarray(8) }, [{ dtype: "float32", data: data(x) }]);
     expect(r.error).toMatch(/weights are \d+ bytes, but the model needs \d+/);
+    // Fetched over HTTP, as in a browser page: the same bits.
+    const overHttp = runStandalone(files, [{ dtype: "float32", data: data(x) }], { serveOverHttp: true });
+    expect(overHttp.error).toBeUndefined();
+    expect(overHttp.outputs[0]!.bytes).toEqual(bytesOf(data(jit(mlp)(x))));
+    const missing = runStandalone({ ...files, weights: new Uint8Array(0) }, [{ dtype: "float32", data: data(x) }], { serveOverHttp: true });
+    expect(missing.error).toMatch(/weights are 0 bytes/);
   }, 60_000);
 
   it("pooling (host steps the loader implements), convolution, scan and cond run standalone bit-identically", () => {
@@ -99,6 +109,35 @@ describe("toWasm", () => {
       { numRuns: 3, seed: 11 },
     );
     expect(checked).toBeGreaterThanOrEqual(6);
+  }, 60_000);
+
+  it("the .d.ts types a consumer strictly: input tuple types and literal shapes", () => {
+    const files = exportFn(mlp)({ shape: [3, 12], dtype: "float32" }).toWasm();
+    const dir = mkdtempSync(join(tmpdir(), "jaxts-dts-"));
+    try {
+      writeFileSync(join(dir, "model.js"), files.js);
+      writeFileSync(join(dir, "model.d.ts"), files.dts);
+      writeFileSync(join(dir, "package.json"), '{"type":"module"}');
+      writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, module: "NodeNext", target: "ES2022", noEmit: true, types: [] }, files: ["consumer.ts"] }));
+      writeFileSync(
+        join(dir, "consumer.ts"),
+        [
+          'import { load, inputs, outputs, type Inputs, type Outputs } from "./model.js";',
+          "const model = await load({ relaxedSimd: false });",
+          "const x: Inputs = [new Float32Array(36)];",
+          "const [y]: Outputs = model.run(x);",
+          "const batch: 3 = inputs[0].shape[0];",
+          "const classes: 5 = outputs[0].shape[1];",
+          "console.log(y.length, batch, classes);",
+          "// @ts-expect-error a Float64Array is not this model's input",
+          "model.run([new Float64Array(36)]);",
+        ].join("\n"),
+      );
+      const tsc = join(process.cwd(), "node_modules", ".bin", "tsc");
+      expect(() => execFileSync(tsc, ["-p", dir], { encoding: "utf8" })).not.toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it("checks run()'s inputs: count, TypedArray type and length, naming the input", () => {
