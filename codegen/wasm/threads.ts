@@ -121,6 +121,11 @@ export class ThreadPool {
   private busy = false;
   /** Counters, for tests. */
   readonly stats = { jobs: 0, serialJobs: 0, workerChunks: 0 };
+  /**
+   * Whether the calling thread claims chunks too (always, except in tests that must see pool
+   * threads do the work: on a loaded machine a woken thread may find every chunk taken).
+   */
+  callerClaims = true;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -190,7 +195,8 @@ export class ThreadPool {
     let own: unknown = null;
     let mine = 0;
     let w = open;
-    while ((w & 255) < n) {
+    const claim = this.callerClaims || Atomics.load(ctrl, CTRL.STARTED) === 0;
+    while (claim && (w & 255) < n) {
       const prev = Atomics.compareExchange(ctrl, CTRL.NEXT, w, w + 1);
       if (prev !== w) {
         w = prev;
@@ -239,6 +245,8 @@ export class ThreadPool {
       try {
         worker = new wt.Worker(WORKER_SOURCE, {
           eval: true,
+          // Not the parent's loader flags (a test runner's hooks would make the thread wait for the parent's event loop).
+          execArgv: [],
           workerData: { memory: this.memory, ctrlBuffer: this.ctrl.buffer, id, port: port2, scratch: this.allocScratch() },
           transferList: [port2],
         });

@@ -9,9 +9,9 @@
  *   DONE   chunks finished in the open job
  *   NCH    chunks of the open job;  MOD module id;  KER kernel index;  EXT extent;  CHUNK chunk size
  *   NARGS  kernel arguments (from ARGS on);  ERR failures reported in the open job
- *   ACTIVE workers with an id below this take part
+ *   ACTIVE workers with an id below this take part;  STARTED workers running their loop
  */
-export const CTRL = { NEXT: 0, DONE: 1, NCH: 2, MOD: 3, KER: 4, EXT: 5, CHUNK: 6, NARGS: 7, ERR: 8, ACTIVE: 9, ARGS: 16 } as const;
+export const CTRL = { NEXT: 0, DONE: 1, NCH: 2, MOD: 3, KER: 4, EXT: 5, CHUNK: 6, NARGS: 7, ERR: 8, ACTIVE: 9, STARTED: 10, ARGS: 16 } as const;
 export const CTRL_WORDS = 16 + 256;
 export const CLOSED = 255;
 /** Spin iterations before a thread sleeps in Atomics.wait (a kernel's successor usually comes within microseconds). */
@@ -22,6 +22,7 @@ export const WORKER_SOURCE = `
 const { workerData, receiveMessageOnPort } = require("node:worker_threads");
 const { memory, ctrlBuffer, id, port, scratch, mathNames } = workerData;
 const ctrl = new Int32Array(ctrlBuffer);
+Atomics.add(ctrl, ${CTRL.STARTED}, 1);
 const C = ${JSON.stringify(CTRL)};
 const CLOSED = ${CLOSED};
 const SPIN = ${SPIN};

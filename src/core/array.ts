@@ -347,7 +347,8 @@ export class ConcreteArray extends JArray {
 
   /** Ready now on the synchronous backends; a disposed array throws, as a deleted one does in JAX. */
   override blockUntilReady(): this {
-    this.backend.blockUntilReady?.(this.buffer);
+    const buffer = this.buffer; // throws if disposed
+    this.backend.blockUntilReady?.(buffer);
     return this;
   }
 
