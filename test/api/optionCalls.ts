@@ -32,6 +32,7 @@ export const WITH_OPTIONS: Record<string, Recipe> = {
   linearize: (o) => jaxts.linearize(f, [x()], o),
   vmap: (o) => jaxts.vmap(f, o),
   jit: (o) => jaxts.jit(f, o),
+  setNumThreads: (o) => jaxts.setNumThreads(jaxts.numThreads(), o),
   checkpoint: (o) => jaxts.checkpoint(f, o),
   // data and testing
   "data.batches": (o) => data.batches(10, 3, o),
@@ -176,6 +177,8 @@ export const WITH_OPTIONS: Record<string, Recipe> = {
 export const NO_OPTIONS = new Set<string>([
   // transforms and devices: customJvp/customVjp take only f (JAX's nondiff_argnums is not supported and is rejected as an extra argument); makeJaxpr/evalShape only f (anything more is rejected)
   "customJvp", "customVjp", "defaultDevice", "devicePut", "devices", "evalShape", "linearTranspose", "makeJaxpr",
+  // numThreads takes nothing; blockUntilReady only its tree (a plain object there is the tree)
+  "numThreads", "blockUntilReady",
   "stopGradient",
   // data: plain positional helpers
   "data.gatherRows", "data.loadIdx", "data.parseIdx", "data.shuffledIndices",

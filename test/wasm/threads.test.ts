@@ -16,7 +16,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ThreadPool, WorkerError } from "../../codegen/wasm/threads.js";
 import * as jaxts from "../../src/index.js";
 // helpers registers its own wasm backend as the "wasm" device.
-import { randomData, wasmBackend } from "./helpers.js";
+import { randomData, runJaxprWasm, wasmBackend } from "./helpers.js";
+import { createWasmBackend } from "../../src/backends/wasm.js";
 
 const { numpy: np, jit, grad, lax, tree, nn } = jaxts;
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -118,6 +119,26 @@ describe("results do not depend on the thread count", () => {
     const step = jit((p: P) => tree.map((w: jaxts.Array, g: jaxts.Array) => np.subtract(w, np.multiply(g, 0.1)), p, grad(loss)(p)) as P);
     const { one, two } = oneAndTwo(() => tree.leaves(step(step(p))) as jaxts.Array[]);
     expect(two).toEqual(one);
+  });
+});
+
+describe("split kernels compute what one pass computes", () => {
+  it("sin/exp over 1e5+1 floats, row sums and a matmul with odd edges give the bits of a backend that never splits", async () => {
+    const unsplit = await createWasmBackend({ sharedMemory: false, eagerHostMaxElements: 0 });
+    const cases: [(...a: jaxts.Array[]) => jaxts.Array, number[][]][] = [
+      [(v) => np.exp(np.multiply(np.sin(v), 0.5)), [[100001]]],
+      [(v) => np.sum(np.tanh(v), 1), [[301, 517]]],
+      [(a, b) => np.matmul(a, b), [[203, 301], [301, 190]]],
+    ];
+    jaxts.setNumThreads(2);
+    for (const [f, shapes] of cases) {
+      const { jaxpr } = jaxts.makeJaxpr(f)(...shapes.map((s) => np.zeros(s)));
+      const inputs = shapes.map((s, i) => randomData("float32", s.reduce((a, b) => a * b, 1), 20 + i, { range: 100 }));
+      const jobs = wasmBackend.runtime.pool.stats.jobs + wasmBackend.runtime.pool.stats.serialJobs;
+      const split = runJaxprWasm(jaxpr, inputs);
+      expect(wasmBackend.runtime.pool.stats.jobs + wasmBackend.runtime.pool.stats.serialJobs, "the kernel was split").toBeGreaterThan(jobs);
+      expect(new Uint32Array(split[0]!.buffer)).toEqual(new Uint32Array(runJaxprWasm(jaxpr, inputs, unsplit)[0]!.buffer));
+    }
   });
 });
 
