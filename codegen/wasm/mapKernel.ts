@@ -137,8 +137,8 @@ function emitMapLoops(k: MapKernel, buffers: readonly BufferDecl[], em: KernelEm
 /**
  * The innermost, vectorized loop over a chunk [lo, hi) whose lo is a multiple of 8: the same
  * split into unrolled vectors, one more vector and a scalar tail as the whole range's loop, so
- * every element takes the code path it takes in one pass (the vector and scalar paths of a
- * transcendental differ in the last bits).
+ * every element takes the code path it takes in one pass (today a scalar lane of a native
+ * vector op computes through the vector code, but nothing should rely on that).
  */
 function splitVectorLoop(em: KernelEmitter, v: IVar, lo: string, hi: string, unroll: boolean, body: (vector: boolean) => void): void {
   const len = em.tmp("i32", `(i32.sub ${hi} ${lo})`, "len");

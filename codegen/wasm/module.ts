@@ -5,8 +5,12 @@
  * back into JS through the import `env.host(step, table)`, after storing the addresses of the
  * step's buffers (inside a loop they move with the iteration) in the program's `hostArgs` table.
  * Memory is imported (`env.memory`): every module of a runtime shares one linear memory, and
- * kernels only see byte addresses passed in, never module state, so the same module can later
- * be instantiated in workers over a shared memory.
+ * kernels only see byte addresses passed in, never module state, so the same module is
+ * instantiated by the thread pool's workers over the shared memory (threads.ts): a kernel above
+ * the parallel threshold (split.ts) is exported and called through `env.par`, which runs its
+ * chunks across the pool and returns when all are done. Inside compiled loops the same rule
+ * holds per trip: a body kernel large enough to pay for a dispatch is split on every iteration,
+ * smaller ones run on the calling thread.
  */
 import { type HostStep, type LeafStep, type Program, hostStepBuffers, leafSteps } from "../kernel/kernel.js";
 import { emitSteps } from "./controlFlow.js";

@@ -4,8 +4,8 @@
  * batch or column panels) into chunks fixed here, from the kernel's shape alone. A chunk
  * computes whole output elements (a reduction's terms never spread over threads), and chunk
  * edges along a vectorized innermost variable fall on multiples of 8 (the unrolled vector
- * loop's step), so every element takes the same code path as in one pass over the whole range:
- * results are bit-identical whatever the thread count.
+ * loop's step), so every element takes the same code path as in one pass over the whole range.
+ * Chunks depend on shapes only, never on the thread count: results are bit-identical whatever it is.
  */
 import type { IVar } from "../kernel/iexpr.js";
 import { dependsOn, isDynamic } from "../kernel/iexpr.js";
@@ -15,8 +15,13 @@ import { topoNodes } from "../kernel/sexpr.js";
 /**
  * Work (output elements times reduced terms, or multiply-adds) below which a kernel runs on the
  * calling thread in one call: waking the pool and waiting for it costs more than the kernel.
- * Chosen by measurement (test/wasm/threads.bench notes in the report: an elementwise add of
- * 64K floats takes ~25 us on one thread here, a dispatch ~10-30 us).
+ * The estimate behind 64K: a dispatch (an import call, a notify, a pool thread waking from
+ * Atomics.wait, a final wait) costs 10-50 us on an idle core, and one core adds about 1-2
+ * float32 elements per ns, so below ~64K elements a second thread cannot win back its wake-up.
+ * Measuring it on the 2-core development machine failed: at a load average of ~20 every
+ * timing there was scheduler noise (a 4K-element add took 0.3 ms). Re-measure on an idle machine
+ * (an add of 4K..1M floats with setParallelMinWork(1), 1 vs 2 threads) before tuning.
+ * Loop bodies follow the same rule per call: a kernel in a scan pays one dispatch per trip.
  */
 export let PAR_MIN_WORK = 1 << 16;
 /** Work per chunk: enough to amortize a claim (a compare-and-swap and a call), small enough to balance. */
