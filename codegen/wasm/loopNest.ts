@@ -164,7 +164,8 @@ export abstract class LoopNestEmitter {
   }
 
   /**
-   * The vector loop `for (v = 0; v < full; v += 4) body()` (full a positive multiple of 8),
+   * The vector loop `for (v = start; v < full; v += 4) body()` (full - start a positive multiple of 8,
+   * or guarded by `guard` when the bounds are run-time values),
    * unrolled twice: each trip emits the body for v = j and for v = j + 4 (its own local for v)
    * and interleaves the two copies' statements, so that the engine, which keeps their order,
    * hands the core two independent dependency chains side by side (long transcendental chains
@@ -172,12 +173,12 @@ export abstract class LoopNestEmitter {
    * other. The stores of the two copies go to different elements, and a map kernel's outputs never
    * overlap its inputs, so the reordering keeps the result.
    */
-  vectorLoopX2(v: IVar, full: number, body: () => void): void {
+  vectorLoopX2(v: IVar, start: number | string, full: number | string, body: () => void, guard?: string): void {
     const localA = this.localOfVar(v);
     const localB = this.fn.local("i32", v.name);
     this.loop(
       null,
-      0,
+      start,
       full,
       8,
       (j) => {
@@ -209,7 +210,7 @@ export abstract class LoopNestEmitter {
           this.cur.body.push(b);
         }
       },
-      { hint: "u" },
+      { hint: "u", guard },
     );
   }
 

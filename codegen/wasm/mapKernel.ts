@@ -10,6 +10,7 @@ import { stepReads, stepWrites } from "../kernel/kernel.js";
 import { type SExpr, topoNodes } from "../kernel/sexpr.js";
 import { type EmitOptions, type ImportSink, KernelEmitter } from "./emitter.js";
 import { nativeF32x4 } from "./simdmath.js";
+import type { SplitPlan } from "./split.js";
 import { Block, Fn, get, i32c } from "./wat.js";
 
 /** A kernel function taking the address of each buffer it uses (parameter `$b<id>`). */
@@ -39,29 +40,37 @@ function contiguousLoads(roots: readonly SExpr[], v: IVar): number {
 /** Whether a kernel loops over a length given at run time (its function then takes `$n`). */
 export const isDynamicKernel = (k: MapKernel): boolean => k.vars.some(isDynamic);
 
-export function renderMapKernel(k: MapKernel, buffers: readonly BufferDecl[], imports: ImportSink, opts: EmitOptions): Fn {
+/**
+ * With a split plan the function takes the range `[lo, hi)` of the split variable after the
+ * buffers (the thread pool calls it once per chunk; see split.ts).
+ */
+export function renderMapKernel(k: MapKernel, buffers: readonly BufferDecl[], imports: ImportSink, opts: EmitOptions, split: SplitPlan | null = null): Fn {
   const { fn, ptr } = kernelFn(k.name, usedBuffers(k));
   if (isDynamicKernel(k)) fn.param("n");
+  const range = split === null ? null : { axis: split.axis as number, lo: get(fn.param("lo")), hi: get(fn.param("hi")) };
   const roots = k.outs.map((o) => o.value);
   const hasTrig = topoNodes(roots).some((n) => n.k === "unary" && (n.op === "sin" || n.op === "cos") && n.dtype === "float32");
   if (!hasTrig) {
-    emitMapLoops(k, buffers, new KernelEmitter(fn, (b) => get(ptr.get(b)!), imports, opts));
+    emitMapLoops(k, buffers, new KernelEmitter(fn, (b) => get(ptr.get(b)!), imports, opts), range);
     return fn;
   }
   // sin/cos: a fast pass that only flags large arguments, and an exact rerun if any was seen.
   const flag = fn.local("v128", "bigtrig");
   fn.body.push(`(local.set ${flag} (v128.const i32x4 0 0 0 0))`);
-  emitMapLoops(k, buffers, new KernelEmitter(fn, (b) => get(ptr.get(b)!), imports, opts, fn.body, { mode: "flag", flag }));
+  emitMapLoops(k, buffers, new KernelEmitter(fn, (b) => get(ptr.get(b)!), imports, opts, fn.body, { mode: "flag", flag }), range);
   fn.body.push(`(if (v128.any_true (local.get ${flag})) (then`);
   const exact = new Block();
   exact.indent = true;
   fn.body.push(exact);
   fn.body.push(`))`);
-  emitMapLoops(k, buffers, new KernelEmitter(fn, (b) => get(ptr.get(b)!), imports, opts, exact, { mode: "exact" }));
+  emitMapLoops(k, buffers, new KernelEmitter(fn, (b) => get(ptr.get(b)!), imports, opts, exact, { mode: "exact" }), range);
   return fn;
 }
 
-function emitMapLoops(k: MapKernel, buffers: readonly BufferDecl[], em: KernelEmitter): void {
+/** A split variable's range: loop `axis` of the nest runs over [lo, hi) (wasm expressions). */
+type Range = { axis: number; lo: string; hi: string } | null;
+
+function emitMapLoops(k: MapKernel, buffers: readonly BufferDecl[], em: KernelEmitter, range: Range = null): void {
   const roots = k.outs.map((o) => o.value);
   const vec = vectorizable(
     roots,
@@ -104,12 +113,17 @@ function emitMapLoops(k: MapKernel, buffers: readonly BufferDecl[], em: KernelEm
       } else em.loop(v, 0, n, 1, () => nest(i + 1), { guard: `(i32.gt_s ${n} (i32.const 0))` });
       return;
     }
+    if (range !== null && range.axis === i) {
+      if (i === k.vars.length - 1 && vecOut) splitVectorLoop(em, v, range.lo, range.hi, unroll, body);
+      else em.loop(v, range.lo, range.hi, 1, () => nest(i + 1));
+      return;
+    }
     if (i === k.vars.length - 1 && vecOut) {
       const full = Math.floor(v.extent / 4) * 4;
       const full8 = Math.floor(v.extent / 8) * 8;
       if (unroll && full8 > 0) {
         // transcendental bodies: two interleaved vectors per trip, then at most one more vector
-        em.vectorLoopX2(v, full8, () => body(true));
+        em.vectorLoopX2(v, 0, full8, () => body(true));
         if (full > full8) em.scope([{ v, value: i32c(full8) }], () => body(true), { vector: v });
       } else em.loop(v, 0, full, 4, () => body(true), { vector: true });
       em.loop(v, full, v.extent, 1, () => body(false));
@@ -118,4 +132,21 @@ function emitMapLoops(k: MapKernel, buffers: readonly BufferDecl[], em: KernelEm
     em.loop(v, 0, v.extent, 1, () => nest(i + 1));
   };
   nest(0);
+}
+
+/**
+ * The innermost, vectorized loop over a chunk [lo, hi) whose lo is a multiple of 8: the same
+ * split into unrolled vectors, one more vector and a scalar tail as the whole range's loop, so
+ * every element takes the code path it takes in one pass (today a scalar lane of a native
+ * vector op computes through the vector code, but nothing should rely on that).
+ */
+function splitVectorLoop(em: KernelEmitter, v: IVar, lo: string, hi: string, unroll: boolean, body: (vector: boolean) => void): void {
+  const len = em.tmp("i32", `(i32.sub ${hi} ${lo})`, "len");
+  const full = em.tmp("i32", `(i32.add ${lo} (i32.and ${len} (i32.const -4)))`, "full");
+  if (unroll) {
+    const full8 = em.tmp("i32", `(i32.add ${lo} (i32.and ${len} (i32.const -8)))`, "full8");
+    em.vectorLoopX2(v, lo, full8, () => body(true), `(i32.gt_s ${full8} ${lo})`);
+    em.ifElse(`(i32.gt_s ${full} ${full8})`, () => em.scope([{ v, value: full8 }], () => body(true), { vector: v }));
+  } else em.loop(v, lo, full, 4, () => body(true), { vector: true, guard: `(i32.gt_s ${full} ${lo})` });
+  em.loop(v, full, hi, 1, () => body(false), { guard: `(i32.lt_s ${full} ${hi})` });
 }

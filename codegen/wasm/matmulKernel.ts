@@ -5,10 +5,17 @@
 import type { BufferDecl, MatmulKernel } from "../kernel/kernel.js";
 import { type EmitOptions, type ImportSink, KernelEmitter } from "./emitter.js";
 import { kernelFn, usedBuffers, vectorizable } from "./mapKernel.js";
+import type { SplitPlan } from "./split.js";
 import { type Fn, get, i32c } from "./wat.js";
 
-export function renderMatmulKernel(k: MatmulKernel, buffers: readonly BufferDecl[], imports: ImportSink, opts: EmitOptions): Fn {
+/**
+ * With a split plan the function takes the range `[lo, hi)` of batch entries or column panels
+ * after the buffers, and the address of the calling thread's own edge-tile scratch (threads
+ * running chunks side by side must not share one).
+ */
+export function renderMatmulKernel(k: MatmulKernel, buffers: readonly BufferDecl[], imports: ImportSink, opts: EmitOptions, split: SplitPlan | null = null): Fn {
   const { fn, ptr } = kernelFn(k.name, usedBuffers(k));
+  const range = split === null ? null : { axis: split.axis, lo: get(fn.param("lo")), hi: get(fn.param("hi")), scratch: get(fn.param("scratch")) };
   const em = new KernelEmitter(fn, (b) => get(ptr.get(b)!), imports, opts);
   const { mr: MR, nr: NR, K } = k;
   const [Bt, M, N] = [k.bVar.extent, k.mVar.extent, k.nVar.extent];
@@ -22,7 +29,7 @@ export function renderMatmulKernel(k: MatmulKernel, buffers: readonly BufferDecl
   let labels = 0;
   const pA = get(ptr.get(k.packA)!);
   const pB = get(ptr.get(k.packB)!);
-  const pT = get(ptr.get(k.tile)!);
+  const pT = range ? range.scratch : get(ptr.get(k.tile)!);
   const ap = fn.local("i32", "ap");
   const bp = fn.local("i32", "bp");
   const acc = Array.from({ length: MR }, () => Array.from({ length: NQ }, () => fn.local("v128", "c")));
@@ -50,9 +57,11 @@ export function renderMatmulKernel(k: MatmulKernel, buffers: readonly BufferDecl
     }
   };
 
-  em.loop(k.bVar, 0, Bt, 1, (b) => {
+  const bRange: [number | string, number | string] = range?.axis === "batch" ? [range.lo, range.hi] : [0, Bt];
+  const jRange: [number | string, number | string] = range?.axis === "panels" ? [range.lo, range.hi] : [0, NB];
+  em.loop(k.bVar, bRange[0], bRange[1], 1, (b) => {
     em.loop(null, 0, blocks, 1, (ib) => {
-    em.loop(null, 0, NB, 1, (jp) => {
+    em.loop(null, jRange[0], jRange[1], 1, (jp) => {
       const ipStart = `(i32.mul ${get(ib)} ${i32c(panelsPerBlock)})`;
       const ipEnd = MB % panelsPerBlock === 0 ? `(i32.add ${ipStart} ${i32c(panelsPerBlock)})` : `(select ${i32c(MB)} (i32.add ${ipStart} ${i32c(panelsPerBlock)}) (i32.eq ${get(ib)} ${i32c(blocks - 1)}))`;
       em.loop(null, ipStart, ipEnd, 1, (ip) => {

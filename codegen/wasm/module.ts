@@ -5,14 +5,20 @@
  * back into JS through the import `env.host(step, table)`, after storing the addresses of the
  * step's buffers (inside a loop they move with the iteration) in the program's `hostArgs` table.
  * Memory is imported (`env.memory`): every module of a runtime shares one linear memory, and
- * kernels only see byte addresses passed in, never module state, so the same module can later
- * be instantiated in workers over a shared memory.
+ * kernels only see byte addresses passed in, never module state, so the same module is
+ * instantiated by the thread pool's workers over the shared memory (threads.ts): a kernel above
+ * the parallel threshold (split.ts) is exported and called through `env.par`, which runs its
+ * chunks across the pool and returns when all are done. Inside compiled loops the same rule
+ * holds per trip: a body kernel large enough to pay for a dispatch is split on every iteration,
+ * smaller ones run on the calling thread.
  */
 import { type HostStep, type LeafStep, type Program, hostStepBuffers, leafSteps } from "../kernel/kernel.js";
 import { emitSteps } from "./controlFlow.js";
 import type { EmitOptions, ImportSink } from "./emitter.js";
 import { isDynamicKernel, renderMapKernel } from "./mapKernel.js";
 import { renderMatmulKernel } from "./matmulKernel.js";
+import { type SplitPlan, splitMapKernel, splitMatmulKernel } from "./split.js";
+import type { ParallelKernel } from "./threads.js";
 import { Fn, get, i32c } from "./wat.js";
 
 export interface RenderedModule {
@@ -24,7 +30,20 @@ export interface RenderedModule {
   readonly hostSteps: readonly HostStep[];
   /** Whether the entry takes a run-time length after the arena (size-generic programs). */
   readonly dynamic: boolean;
+  /**
+   * Kernels the entry hands to the thread pool (`env.par(index, table)`, the buffer addresses
+   * stored in a table after the arena), by index; empty unless rendered for a shared memory.
+   */
+  readonly parallel: readonly ParallelKernel[];
+  /** Bytes after the arena's planned end where the entry stores a parallel kernel's addresses. */
+  readonly parTableBytes: number;
 }
+
+/** Host math a pool thread provides (plain Math); kernels calling anything else stay on the calling thread. */
+const THREAD_MATH = new Set(["exp", "exp2", "log", "expm1", "log1p", "tanh", "logistic", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "cbrt", "atan2", "fmod"]);
+
+/** Where the parallel-call table starts in the arena (after the planned bytes, aligned). */
+export const parTableOffset = (arenaBytes: number): number => Math.ceil(arenaBytes / 64) * 64;
 
 class Imports implements ImportSink {
   readonly math = new Map<string, 1 | 2>();
@@ -62,12 +81,36 @@ export function renderProgram(p: Program, opts: EmitOptions, memory: { shared: b
   const fns = new Map<LeafStep, Fn>();
   const hostSteps: HostStep[] = [];
   const hostIndex = new Map<HostStep, number>();
+  const parallel: ParallelKernel[] = [];
+  const parIndex = new Map<LeafStep, number>();
   for (const s of leaves) {
     if (s.kind === "host") {
       hostIndex.set(s, hostSteps.length);
       hostSteps.push(s);
-    } else fns.set(s, s.kind === "map" ? renderMapKernel(s, p.buffers, imports, opts) : renderMatmulKernel(s, p.buffers, imports, opts));
+      continue;
+    }
+    const split = memory.shared ? (s.kind === "map" ? splitMapKernel(s) : splitMatmulKernel(s)) : null;
+    const render = (plan: SplitPlan | null, sink: ImportSink) =>
+      s.kind === "map" ? renderMapKernel(s, p.buffers, sink, opts, plan) : renderMatmulKernel(s, p.buffers, sink, opts, plan);
+    if (split === null) {
+      fns.set(s, render(null, imports));
+      continue;
+    }
+    // Render to see which host functions it calls; kernels needing more than Math stay whole.
+    const used = new Imports();
+    const fn = render(split, used);
+    if (![...used.math.keys()].every((m) => THREAD_MATH.has(m))) {
+      fns.set(s, render(null, imports));
+      continue;
+    }
+    for (const [name, arity] of used.math) imports.hostMath(name, arity);
+    fn.exportName = fn.name;
+    parIndex.set(s, parallel.length);
+    const nargs = fn.params.length - (s.kind === "matmul" ? 3 : 2);
+    parallel.push({ name: fn.name, nargs, extent: split.extent, chunk: split.chunk, nChunks: split.nChunks });
+    fns.set(s, fn);
   }
+  const parTable = `(i32.add ${get(arena)} ${i32c(parTableOffset(p.arenaBytes))})`;
   emitSteps(
     {
       fn: entry,
@@ -75,6 +118,13 @@ export function renderProgram(p: Program, opts: EmitOptions, memory: { shared: b
       basePtr,
       kernelCall: (s, ptr) => {
         const fn = fns.get(s)!;
+        const k = parIndex.get(s);
+        if (k !== undefined) {
+          // The pool reads the buffers' addresses from the table (params are $b<id>, then the range).
+          const bufs = fn.params.slice(0, parallel[k]!.nargs).map((q) => ptr(Number(q.name.slice(2))));
+          const stores = bufs.map((a, i) => `(i32.store offset=${4 * i} ${parTable} ${a})`);
+          return [...stores, `(call $par ${i32c(k)} ${parTable})`].join(" ");
+        }
         const args = fn.params.map((q) => (q.name === "$n" ? get(n!) : ptr(Number(q.name.slice(2))))).join(" ");
         return `(call $${fn.name} ${args})`;
       },
@@ -90,11 +140,12 @@ export function renderProgram(p: Program, opts: EmitOptions, memory: { shared: b
   const lines: string[] = ["(module"];
   lines.push(`  (import "env" "memory" (memory 1${memory.shared ? ` ${memory.maxPages ?? 65536} shared` : ""}))`);
   if (hostSteps.length > 0) lines.push(`  (import "env" "host" (func $host (param i32 i32)))`);
+  if (parallel.length > 0) lines.push(`  (import "env" "par" (func $par (param i32 i32)))`);
   for (const [name, arity] of imports.math) {
     const params = arity === 1 ? "(param f64)" : "(param f64 f64)";
     lines.push(`  (import "m" "${name}" (func $m_${name} ${params} (result f64)))`);
   }
   for (const f of [...fns.values(), entry]) lines.push(f.render());
   lines.push(")");
-  return { wat: lines.join("\n"), hostMath: [...imports.math].map(([name, arity]) => ({ name, arity })), usesHost: hostSteps.length > 0, hostSteps, dynamic };
+  return { wat: lines.join("\n"), hostMath: [...imports.math].map(([name, arity]) => ({ name, arity })), usesHost: hostSteps.length > 0, hostSteps, dynamic, parallel, parTableBytes: 4 * Math.max(0, ...parallel.map((q) => q.nargs)) };
 }

@@ -13,7 +13,8 @@ import { DYNAMIC_EXTENT } from "../kernel/iexpr.js";
 import { type Program, hostStepBuffers } from "../kernel/kernel.js";
 import { evalPrimitiveRef } from "../ref/index.js";
 import { erf, erfInv, erfc, nextafter, powC } from "../ref/special.js";
-import { type RenderedModule, renderProgram } from "./module.js";
+import { type RenderedModule, parTableOffset, renderProgram } from "./module.js";
+import { type ParallelModule, SCRATCH_BYTES, ThreadPool, sharedMemoryAvailable } from "./threads.js";
 
 /** The part of wabt's API used here (`(await import("wabt")).default()`). */
 export interface Wabt {
@@ -162,8 +163,10 @@ export interface RuntimeOptions {
   maxBytes?: number;
   initialBytes?: number;
   /**
-   * A shared memory (SharedArrayBuffer-backed, modules import it as `shared`): the layout that
-   * lets the same modules run in workers later. Off by default.
+   * A shared memory (SharedArrayBuffer-backed, modules import it as `shared`), with kernels
+   * above the parallel threshold split across the thread pool (threads.ts). Default: wherever
+   * SharedArrayBuffer and worker threads exist, whatever the thread count (so results never
+   * depend on it; see split.ts).
    */
   sharedMemory?: boolean;
   /** Resident bytes above which buffers are evicted to host memory (default 256 MiB). */
@@ -230,7 +233,7 @@ export class WasmRuntime {
   ) {
     const maxBytes = opts.maxBytes ?? 65536 * WASM_PAGE;
     const initial = Math.ceil((opts.initialBytes ?? 16 * WASM_PAGE) / WASM_PAGE);
-    this.sharedMemory = opts.sharedMemory ?? false;
+    this.sharedMemory = opts.sharedMemory ?? sharedMemoryAvailable();
     this.memory = new WebAssembly.Memory({ initial, maximum: Math.ceil(maxBytes / WASM_PAGE), shared: this.sharedMemory });
     this.allocator = new Allocator(this.memory, maxBytes);
     this.evictFloor = opts.evictAboveBytes ?? Math.min(256 * 2 ** 20, maxBytes / 2);
@@ -398,6 +401,21 @@ export class WasmRuntime {
     return results.map((r, k) => this.fromHost(r, outAvals[k]!.dtype));
   }
 
+  // ---- threads ----
+
+  private poolInstance: ThreadPool | null = null;
+  private modules = 0;
+
+  /** The thread pool over this runtime's memory (started on the first parallel kernel). */
+  get pool(): ThreadPool {
+    if (this.poolInstance === null) {
+      if (!this.sharedMemory) throw new Error("internal: a thread pool needs a shared memory");
+      const scratch = () => this.allocator.alloc(SCRATCH_BYTES);
+      this.poolInstance = new ThreadPool(this.memory, scratch, scratch());
+    }
+    return this.poolInstance;
+  }
+
   // ---- programs ----
 
   compile(program: Program): Compiled {
@@ -435,8 +453,20 @@ export class WasmRuntime {
     };
     const m: Record<string, (...x: number[]) => number> = {};
     for (const { name } of rendered.hostMath) m[name] = hostMath[name]!;
-    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory, host }, m });
+    let parallel: ParallelModule | null = null;
+    // A parallel kernel's call: the entry left its buffers' addresses in the table at `table`.
+    const par = (k: number, table: number) => this.pool.run(parallel!, k, new Int32Array(this.memory.buffer, table, rendered.parallel[k]!.nargs));
+    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory, host, par }, m });
     const entry = instance.exports.run as (...ptrs: number[]) => void;
+    if (rendered.parallel.length > 0)
+      parallel = {
+        id: this.modules++,
+        module,
+        kernels: rendered.parallel,
+        fns: rendered.parallel.map((q) => instance.exports[q.name] as (...a: number[]) => void),
+        math: rendered.hostMath.map((h) => h.name),
+      };
+    const arenaBytes = rendered.parTableBytes > 0 ? parTableOffset(program.arenaBytes) + rendered.parTableBytes : program.arenaBytes;
     const outBytes = program.outputs.map((id) => {
       const d = program.buffers[id]!;
       return bytesOf(d.dtype, d.size);
@@ -456,7 +486,7 @@ export class WasmRuntime {
           this.pinned.add(o);
           outs.push(o);
         });
-        if (program.arenaBytes > 0) arena = this.allocate(program.arenaBytes);
+        if (arenaBytes > 0) arena = this.allocate(arenaBytes);
         const insP = inputs.map((b) => b.ptr);
         const outsP = outs.map((b) => b.ptr);
         if (rendered.dynamic) entry(arena, n, ...insP, ...outsP);
@@ -465,7 +495,7 @@ export class WasmRuntime {
         for (const o of outs) this.free(o);
         throw err;
       } finally {
-        if (arena !== 0) this.allocator.release(arena, program.arenaBytes);
+        if (arena !== 0) this.allocator.release(arena, arenaBytes);
       }
       return outs;
     };

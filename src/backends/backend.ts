@@ -26,6 +26,8 @@ export interface Backend<B = unknown> {
    */
   finalizerToken?(buffer: B): object;
   disposeToken?(token: object): void;
+  /** Waits for the work producing a buffer (backends that queue work; others are always ready). */
+  blockUntilReady?(buffer: B): void;
   executePrimitive<P extends Primitive>(
     prim: P,
     inputs: readonly B[],

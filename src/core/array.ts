@@ -130,6 +130,14 @@ export abstract class JArray {
   }
 
   // --- memory ------------------------------------------------------------------------
+  /**
+   * Waits until this array's value is computed and returns the array (JAX's
+   * `block_until_ready`). Traced values and arrays of the synchronous backends (cpu, wasm: a
+   * call returns after its kernels ran, on every thread) are ready at once.
+   */
+  blockUntilReady(): this {
+    return this;
+  }
   dispose(): void {}
   [Symbol.dispose](): void {
     this.dispose();
@@ -335,6 +343,13 @@ export class ConcreteArray extends JArray {
 
   readAsync(): Promise<AnyTypedArray> {
     return this.backend.read(this.buffer, this.aval);
+  }
+
+  /** Ready now on the synchronous backends; a disposed array throws, as a deleted one does in JAX. */
+  override blockUntilReady(): this {
+    const buffer = this.buffer; // throws if disposed
+    this.backend.blockUntilReady?.(buffer);
+    return this;
   }
 
   override dispose(): void {

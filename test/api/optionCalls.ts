@@ -36,6 +36,7 @@ export const WITH_OPTIONS: Record<string, Recipe> = {
   vmap: (o) => jaxts.vmap(f, o),
   jit: (o) => jaxts.jit(f, o),
   exportFn: (o) => jaxts.exportFn(f, o),
+  setNumThreads: (o) => jaxts.setNumThreads(jaxts.numThreads(), o),
   checkpoint: (o) => jaxts.checkpoint(f, o),
   // data and testing
   "data.batches": (o) => data.batches(10, 3, o),
@@ -216,6 +217,8 @@ export const WITH_OPTIONS: Record<string, Recipe> = {
 export const NO_OPTIONS = new Set<string>([
   // transforms and devices: customJvp/customVjp take only f (JAX's nondiff_argnums is not supported and is rejected as an extra argument); makeJaxpr/evalShape only f (anything more is rejected)
   "customJvp", "customVjp", "deserialize", "defaultDevice", "devicePut", "devices", "evalShape", "linearTranspose", "makeJaxpr",
+  // numThreads takes nothing; blockUntilReady only its tree (a plain object there is the tree)
+  "numThreads", "blockUntilReady",
   "stopGradient",
   // data: plain positional helpers
   "data.gatherRows", "data.loadIdx", "data.parseIdx", "data.shuffledIndices",
