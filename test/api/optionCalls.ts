@@ -9,7 +9,7 @@
  */
 import * as jaxts from "../../src/index.js";
 
-const { numpy: np, lax, nn, random, optax, stax, data, testing } = jaxts;
+const { numpy: np, lax, nn, random, optax, stax, data, testing, io, quant } = jaxts;
 
 const f = (x: jaxts.Array) => np.sum(np.multiply(x, x));
 const x = () => np.array([1, 2, 3]);
@@ -167,6 +167,10 @@ export const WITH_OPTIONS: Record<string, Recipe> = {
   "stax.SumPool": (o) => stax.SumPool([2, 2], o),
   "stax.BatchNorm": (o) => stax.BatchNorm(o),
   "stax.Dropout": (o) => stax.Dropout(0.5, o),
+  // deployment: weights files and int8 quantization
+  "io.saveSafetensors": (o) => io.saveSafetensors({ w: x() }, o),
+  "quant.quantize": (o) => quant.quantize(np.ones([2, 2]), o),
+  "quant.quantizeParams": (o) => quant.quantizeParams([np.ones([2, 2])], o),
   // The apply functions of layers that read their options (rng, mode).
   "stax.serial": { call: (o: Opts) => stax.serial(stax.Relu)[1]([[]], x(), o), name: "stax.serial apply" },
   "stax.parallel": { call: (o: Opts) => stax.parallel(stax.Relu)[1]([[]], [x()], o), name: "stax.parallel apply" },
@@ -236,6 +240,8 @@ export const NO_OPTIONS = new Set<string>([
   "scipy.special.expit", "scipy.special.gammaln", "scipy.special.klDiv", "scipy.special.logit", "scipy.special.ndtr",
   "scipy.special.ndtri", "scipy.special.relEntr", "scipy.special.xlog1py", "scipy.special.xlogy",
   "tree.transpose",
+  // deployment: a file's bytes, a {q, scale} pair or a params tree, nothing optional
+  "io.loadSafetensors", "quant.dequantize", "quant.dequantizeParams", "quant.isQuantized", "quant.paramBytes",
   "tree.flatten", "tree.flattenUpTo", "tree.leaves", "tree.map", "tree.numLeaves", "tree.register", "tree.structure",
   "tree.treeDefEqual", "tree.treeDefString", "tree.unflatten",
 ]);
