@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import ort from "onnxruntime-node";
 import * as np from "../../src/numpy/index.js";
 import * as lax from "../../src/lax.js";
@@ -26,10 +28,14 @@ async function runOnnx(bytes: Uint8Array, args: np.Array[]): Promise<{ data: Arr
   });
 }
 
+let modelCount = 0;
+
 /** Exports f at args, runs it in ONNX Runtime, and checks every output against f's own. */
 async function expectSameAsJaxts(f: (...a: any[]) => any, args: np.Array[], rtol = 1e-5, atol = 1e-6, opset?: number): Promise<Uint8Array> {
   const closed = makeJaxpr(f)(...args);
   const bytes = jaxprToOnnx(closed, opset === undefined ? {} : { opset });
+  // JAXTS_ONNX_DIR=dir keeps the models for test/golden/check_onnx.py (ONNX's own checker).
+  if (process.env.JAXTS_ONNX_DIR) writeFileSync(join(process.env.JAXTS_ONNX_DIR, `${expect.getState().currentTestName!.replace(/[^a-z0-9]+/gi, "_").slice(0, 60)}_${args.length}_${modelCount++}.onnx`), bytes);
   const got = await runOnnx(bytes, args);
   const want = [f(...args)].flat(Infinity) as np.Array[];
   expect(got.length).toBe(want.length);
