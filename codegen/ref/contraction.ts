@@ -41,6 +41,23 @@ export const dotGeneralImpl: RefImpl<"dotGeneral"> = (inputs, inAvals, { dimensi
     dotFloat(lhs, rhs, out, lBatch, rBatch, lFree, rFree, lC, rC);
     return [out];
   }
+  // int8/uint8/int32 operands into int32 (quantized inference): every value is already an
+  // int32, so the sum wraps with Math.imul and |0 without per-element conversions.
+  const smallInts = new Set(["int8", "uint8", "int32"]);
+  if (outAval.dtype === "int32" && smallInts.has(lhsAval.dtype) && smallInts.has(rhsAval.dtype)) {
+    let flat = 0;
+    for (let b = 0; b < lBatch.length; b++)
+      for (let i = 0; i < lFree.length; i++) {
+        const lBase = lBatch[b]! + lFree[i]!;
+        for (let j = 0; j < rFree.length; j++) {
+          const rBase = rBatch[b]! + rFree[j]!;
+          let acc = 0;
+          for (let c = 0; c < lC.length; c++) acc = (acc + Math.imul(lhs[lBase + lC[c]!]!, rhs[rBase + rC[c]!]!)) | 0;
+          out[flat++] = acc;
+        }
+      }
+    return [out];
+  }
   const ops = opsFor(outAval.dtype);
   const cvt = (v: number) => convertScalar(v, lhsAval.dtype, outAval.dtype);
   let flat = 0;
