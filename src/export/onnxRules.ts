@@ -89,13 +89,12 @@ const inversePerm = (perm: readonly number[]) => {
 
 const LETTERS = "abcdefghijklmnopqrstuvwxyz";
 
-const dotGeneral: Rule<"dotGeneral"> = (g, ins, { dimensionNumbers, preferredElementType }, [out], [l, r]) => {
+const dotGeneral: Rule<"dotGeneral"> = (g, ins, { dimensionNumbers }, [out], [l, r]) => {
   const [[lc, rc], [lb, rb]] = dimensionNumbers;
   const outDtype = out!.dtype;
   let [a, b] = ins.map((x) => g.name(x)) as [string, string];
   if (l!.dtype !== outDtype) a = g.cast(a, outDtype);
   if (r!.dtype !== outDtype) b = g.cast(b, outDtype);
-  void preferredElementType;
   // x[..., k] @ W[k, n]: MatMul.
   if (lb.length === 0 && rb.length === 0 && lc.length === 1 && rc.length === 1 && lc[0] === l!.ndim - 1 && rc[0] === 0 && r!.ndim === 2) return [g.op("MatMul", [a, b])];
   let next = 0;

@@ -147,6 +147,16 @@ describe("jaxprToOnnx: models run in ONNX Runtime give jaxts's outputs", () => {
     ];
     for (const i of [0, 1, 2, 7]) await expectSameAsJaxts(f, [normal(6, [4]), np.array(i, { dtype: "int32" })], 1e-5, 1e-6);
   });
+  it("int8 contractions with int32 results (quantized inference), batched dotGeneral as Einsum", async () => {
+    const q = (k: number, shape: number[]) => lax.convertElementType(random.randint(random.foldIn(key, k), shape, -128, 128), "int8");
+    const cw = q(13, [3, 3, 2, 4]); // a closed-over int8 constant: an initializer
+    const f = (x: np.Array, w: np.Array, c: np.Array, a: np.Array, b: np.Array) => [
+      lax.dotGeneral(x, w, [[[1], [0]], [[], []]], { preferredElementType: "int32" }),
+      lax.convGeneralDilated(c, cw, [1, 1], "SAME", { dimensionNumbers: ["NHWC", "HWIO", "NHWC"], preferredElementType: "int32" }),
+      lax.dotGeneral(a, b, [[[2], [1]], [[0], [0]]]),
+    ];
+    await expectSameAsJaxts(f, [q(10, [3, 20]), q(11, [20, 5]), q(12, [2, 5, 5, 2]), normal(14, [2, 3, 4]), normal(15, [2, 4, 5])], 1e-5, 1e-6);
+  });
   it("opset 18 (reductions take axes as inputs) gives the same outputs", async () => {
     const bytes = await expectSameAsJaxts((x: np.Array) => [np.max(x, 1), np.min(x, 0)], [normal(7, [3, 4])], 1e-6, 0, 18);
     expect(decodeOnnx(bytes).opset_import[0]!.version).toBe(18);
