@@ -7,15 +7,15 @@
  * are their own nodes (`i*`, `f*`).
  */
 
-export type DType = "float32" | "float64" | "int32" | "uint32" | "bool";
+export type DType = "float32" | "float64" | "int32" | "uint32" | "bool" | "int8" | "uint8" | "float16";
 
-export const dtypes: readonly DType[] = ["float32", "float64", "int32", "uint32", "bool"];
+export const dtypes: readonly DType[] = ["float32", "float64", "int32", "uint32", "bool", "int8", "uint8", "float16"];
 
 export const isDType = (x: unknown): x is DType => typeof x === "string" && (dtypes as readonly string[]).includes(x);
 
-export const isFloat = (d: DType): boolean => d === "float32" || d === "float64";
-export const isInt = (d: DType): boolean => d === "int32" || d === "uint32";
-export const isSigned = (d: DType): boolean => d !== "uint32" && d !== "bool";
+export const isFloat = (d: DType): boolean => d === "float32" || d === "float64" || d === "float16";
+export const isInt = (d: DType): boolean => d === "int32" || d === "uint32" || d === "int8" || d === "uint8";
+export const isSigned = (d: DType): boolean => d !== "uint32" && d !== "uint8" && d !== "bool";
 
 /** The short names JAX prints in jaxprs: `f32[3,4]`. */
 export const shortName: Record<DType, string> = {
@@ -24,6 +24,9 @@ export const shortName: Record<DType, string> = {
   int32: "i32",
   uint32: "u32",
   bool: "bool",
+  int8: "i8",
+  uint8: "u8",
+  float16: "f16",
 };
 
 export type TypedArrayFor<D extends DType> = D extends "float32"
@@ -34,11 +37,20 @@ export type TypedArrayFor<D extends DType> = D extends "float32"
       ? Int32Array
       : D extends "uint32"
         ? Uint32Array
-        : Uint8Array;
+        : D extends "int8"
+          ? Int8Array
+          : D extends "float16"
+            ? Uint16Array
+            : Uint8Array;
 
-export type AnyTypedArray = Float32Array | Float64Array | Int32Array | Uint32Array | Uint8Array;
+export type AnyTypedArray = Float32Array | Float64Array | Int32Array | Uint32Array | Uint8Array | Int8Array | Uint16Array;
 
-/** Storage for each dtype; bool is one byte per element holding 0 or 1. */
+/**
+ * Storage for each dtype; bool is one byte per element holding 0 or 1. float16 is stored as
+ * its IEEE half-precision bit patterns in a Uint16Array (JS has no Float16Array before Node
+ * 24); the CPU backends compute on it by widening to float32 and rounding the result back
+ * (see codegen/ref/index.ts), which is what XLA's CPU backend does for f16 too.
+ */
 export function typedArrayFor(dtype: DType, size: number): AnyTypedArray {
   switch (dtype) {
     case "float32":
@@ -50,12 +62,21 @@ export function typedArrayFor(dtype: DType, size: number): AnyTypedArray {
     case "uint32":
       return new Uint32Array(size);
     case "bool":
+    case "uint8":
       return new Uint8Array(size);
+    case "int8":
+      return new Int8Array(size);
+    case "float16":
+      return new Uint16Array(size);
   }
 }
 
-/** The dtype a TypedArray stands for (Uint8Array holds booleans). */
+/**
+ * The dtype a TypedArray stands for. A Uint8Array stands for booleans (jaxts's bool storage;
+ * pass `{dtype: "uint8"}` for bytes) and a Uint16Array is not read as float16 bits unless asked.
+ */
 export function dtypeOfTypedArray(a: ArrayBufferView): DType | undefined {
+  if (a instanceof Int8Array) return "int8";
   if (a instanceof Float32Array) return "float32";
   if (a instanceof Float64Array) return "float64";
   if (a instanceof Int32Array) return "int32";
@@ -64,7 +85,7 @@ export function dtypeOfTypedArray(a: ArrayBufferView): DType | undefined {
   return undefined;
 }
 
-export const itemSize: Record<DType, number> = { float32: 4, float64: 8, int32: 4, uint32: 4, bool: 1 };
+export const itemSize: Record<DType, number> = { float32: 4, float64: 8, int32: 4, uint32: 4, bool: 1, int8: 1, uint8: 1, float16: 2 };
 
 /** Rounds a JS number to what a dtype stores (f32 rounding, int wrap-around, bool truthiness). */
 export function castScalar(x: number | boolean, dtype: DType): number {
@@ -80,25 +101,126 @@ export function castScalar(x: number | boolean, dtype: DType): number {
       return Number.isFinite(v) ? Math.trunc(v) >>> 0 : 0;
     case "bool":
       return v !== 0 ? 1 : 0;
+    case "int8":
+      return Number.isFinite(v) ? (Math.trunc(v) << 24) >> 24 : 0;
+    case "uint8":
+      return Number.isFinite(v) ? Math.trunc(v) & 0xff : 0;
+    case "float16":
+      return roundToFloat16(v);
   }
 }
+
+/** What a buffer of `dtype` stores for the value `x`: castScalar's value, or float16's bits. */
+export const storeScalar = (x: number | boolean, dtype: DType): number =>
+  dtype === "float16" ? float16Bits(typeof x === "boolean" ? Number(x) : x) : castScalar(x, dtype);
+
+/** The value a buffer element of `dtype` stands for (float16's bits decoded; others as stored). */
+export const loadScalar = (stored: number, dtype: DType): number => (dtype === "float16" ? float16Value(stored) : stored);
+
+// ---------------------------------------------------------------------------------------
+// float16 bits. Conversions round to nearest even, as IEEE 754 (and numpy) do.
+
+/** The float16 bit pattern nearest to `x` (round to nearest even; overflow gives infinity). */
+export function float16Bits(x: number): number {
+  // Round to float32 first would double-round; work from the float64 value instead.
+  if (Number.isNaN(x)) return 0x7e00;
+  const sign = x < 0 || Object.is(x, -0) ? 0x8000 : 0;
+  const a = Math.abs(x);
+  if (a === Infinity) return sign | 0x7c00;
+  if (a < 2 ** -24 * 0.5) return sign; // rounds to zero (ties at exactly half go to even: zero)
+  if (a < 2 ** -14) {
+    // Subnormal: a multiple of 2^-24, rounded to nearest even.
+    const m = roundHalfEven(a * 2 ** 24);
+    return sign | m; // m may reach 0x400, which is the smallest normal's bit pattern
+  }
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--; // log2's rounding near powers of two
+  if (2 ** (e + 1) <= a) e++;
+  let m = roundHalfEven((a / 2 ** e - 1) * 1024);
+  if (m === 1024) {
+    m = 0;
+    e++;
+  }
+  if (e > 15) return sign | 0x7c00;
+  return sign | ((e + 15) << 10) | m;
+}
+
+function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const r = x - f;
+  if (r > 0.5) return f + 1;
+  if (r < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/** The number a float16 bit pattern stands for. */
+export function float16Value(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const e = (bits >> 10) & 0x1f;
+  const m = bits & 0x3ff;
+  if (e === 0) return sign * m * 2 ** -24;
+  if (e === 31) return m === 0 ? sign * Infinity : NaN;
+  return sign * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+/** `x` rounded to the nearest float16 value. */
+export const roundToFloat16 = (x: number): number => float16Value(float16Bits(x));
+
+/** float16 bits widened to float32 values (exact). */
+export function float16ToFloat32(bits: Uint16Array): Float32Array {
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = float16Value(bits[i]!);
+  return out;
+}
+
+/** Values rounded to float16 bits. */
+export function float32ToFloat16(values: ArrayLike<number>): Uint16Array {
+  const out = new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = float16Bits(values[i]!);
+  return out;
+}
+
 
 // ---------------------------------------------------------------------------------------
 // Promotion.
 
-/** A node of JAX's promotion lattice: a dtype, or one of the weak kinds. */
-type LatticeNode = DType | "i*" | "f*";
+/**
+ * A node of JAX's promotion lattice: a dtype, one of the weak kinds, or one of the integer
+ * dtypes jaxts does not have (int16, uint16, int64, uint64), which the lattice needs to give
+ * JAX's joins and which `canonical` then maps onto the dtypes we have.
+ */
+type LatticeNode = DType | "i*" | "f*" | "int16" | "uint16" | "int64" | "uint64";
 
-/** Edges of the lattice (JAX's `_type_promotion_lattice`, restricted to our dtypes). */
+/** Edges of the lattice (JAX's `_type_promotion_lattice`, without complex and the small floats). */
 const latticeEdges: Record<LatticeNode, LatticeNode[]> = {
   bool: ["i*"],
-  "i*": ["uint32", "int32"],
-  uint32: ["int32"], // JAX goes through int64, which canonicalizes to int32 without x64
-  int32: ["f*"],
-  "f*": ["float32"],
+  "i*": ["uint8", "int8"],
+  uint8: ["int16", "uint16"],
+  uint16: ["int32", "uint32"],
+  uint32: ["int64", "uint64"],
+  uint64: ["f*"],
+  int8: ["int16"],
+  int16: ["int32"],
+  int32: ["int64"],
+  int64: ["f*"],
+  "f*": ["float16"],
+  float16: ["float32"],
   float32: ["float64"],
   float64: [],
 };
+
+/**
+ * Where a join lands on a dtype jaxts lacks. int64 and uint64 become int32 and uint32 as in
+ * JAX without x64. int16 and uint16 (uint8 with int8, say) are a divergence from JAX, which
+ * has them: jaxts widens to int32 and uint32, the nearest dtypes that hold every value.
+ */
+const canonical: Record<LatticeNode, LatticeNode> = Object.fromEntries(
+  (Object.keys(latticeEdges) as LatticeNode[]).map((n) => [n, n]),
+) as Record<LatticeNode, LatticeNode>;
+canonical.int64 = "int32";
+canonical.uint64 = "uint32";
+canonical.int16 = "int32";
+canonical.uint16 = "uint32";
 
 const upperBounds: Record<LatticeNode, Set<LatticeNode>> = (() => {
   const out = {} as Record<LatticeNode, Set<LatticeNode>>;
@@ -144,7 +266,7 @@ export function promoteTypes(...xs: DTypeAndWeak[]): DTypeAndWeak {
   }
   if (node === "i*") return { dtype: "int32", weakType: true };
   if (node === "f*") return { dtype: weakFloat, weakType: true };
-  return { dtype: node, weakType: false };
+  return { dtype: canonical[node] as DType, weakType: false };
 }
 
 /** The dtype JAX gives the result of a true division or a float-only function. */

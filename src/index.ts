@@ -25,3 +25,5 @@ export { exportFn, deserialize } from "./export/exported.js";
 export type { Exported } from "./export/exported.js";
 export type { ExportOptions } from "./export/exported.js";
 export type { StandaloneWasm, ToWasmOptions } from "./export/wasm.js";
+export * as io from "./io/index.js";
+export * as quant from "./quant/index.js";

@@ -19,7 +19,7 @@
  *    plan the memory of temporaries (per iteration inside loops).
  */
 import { type ShapedArray, shapeSize, shapesEqual } from "../../ir/aval.js";
-import { type DType, castScalar, itemSize } from "../../ir/dtype.js";
+import { type DType, castScalar, itemSize, storeScalar } from "../../ir/dtype.js";
 import { type Atom, type Eqn, type Jaxpr, Literal, Var } from "../../ir/jaxpr.js";
 import { type Params, type Primitive, isBinary, isComparison, isUnary } from "../../ir/primitives.js";
 import {
@@ -92,8 +92,16 @@ export function kindOf(p: Primitive): Kind {
   return "host";
 }
 
+/**
+ * The narrow dtypes (int8, uint8, float16) have no wasm kernels yet: an equation that reads or
+ * writes one runs as a host step (the reference kernel, float16 widened to float32 there).
+ */
+const hostOnlyDtypes = new Set<DType>(["int8", "uint8", "float16"]);
+const touchesHostOnlyDtype = (e: Eqn) => e.inputs.some((a) => hostOnlyDtypes.has(a.aval.dtype)) || e.outVars.some((v) => hostOnlyDtypes.has(v.aval.dtype));
+
 /** The kind of an equation: float32 convolutions (without batch groups) are contractions. */
 function kindOfEqn(e: Eqn): Kind {
+  if (touchesHostOnlyDtype(e) && !controlFlowPrims.has(e.primitive)) return "host";
   if (e.primitive === "convGeneralDilated") {
     const p = e.params as Params<"convGeneralDilated">;
     return e.inputs[0]!.aval.dtype === "float32" && e.outVars[0]!.aval.dtype === "float32" && p.batchGroupCount === 1 ? "dot" : "host";
@@ -568,7 +576,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
     }
     if (g.kind === "host") {
       const ins: HostInput[] = root.inputs.map((a) =>
-        a instanceof Literal ? { literal: castScalar(a.value, a.aval.dtype), dtype: a.aval.dtype } : { buf: bufOf.get(a)! },
+        a instanceof Literal ? { literal: storeScalar(a.value, a.aval.dtype), dtype: a.aval.dtype } : { buf: bufOf.get(a)! },
       );
       steps.push({ kind: "host", name, eqn: root, inputs: ins, outputs: root.outVars.map((v) => bufOf.get(v)!) });
       continue;

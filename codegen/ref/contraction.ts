@@ -41,6 +41,22 @@ export const dotGeneralImpl: RefImpl<"dotGeneral"> = (inputs, inAvals, { dimensi
     dotFloat(lhs, rhs, out, lBatch, rBatch, lFree, rFree, lC, rC);
     return [out];
   }
+  // int8/uint8/int32 operands into int32 (quantized inference): every value is already an
+  // int32, so the sum wraps with Math.imul and |0 without per-element conversions.
+  if (outAval.dtype === "int32" && smallIntDtypes.has(lhsAval.dtype) && smallIntDtypes.has(rhsAval.dtype)) {
+    let flat = 0;
+    for (let b = 0; b < lBatch.length; b++)
+      for (let i = 0; i < lFree.length; i++) {
+        const lBase = lBatch[b]! + lFree[i]!;
+        for (let j = 0; j < rFree.length; j++) {
+          const rBase = rBatch[b]! + rFree[j]!;
+          let acc = 0;
+          for (let c = 0; c < lC.length; c++) acc = (acc + Math.imul(lhs[lBase + lC[c]!]!, rhs[rBase + rC[c]!]!)) | 0;
+          out[flat++] = acc;
+        }
+      }
+    return [out];
+  }
   const ops = opsFor(outAval.dtype);
   const cvt = (v: number) => convertScalar(v, lhsAval.dtype, outAval.dtype);
   let flat = 0;
@@ -124,6 +140,7 @@ export const convGeneralDilatedImpl: RefImpl<"convGeneralDilated"> = (inputs, in
   const ops = opsFor(outAval.dtype);
   const cvt = (v: number) => convertScalar(v, lhsAval.dtype, outAval.dtype);
   const plainFloat = (outAval.dtype === "float32" || outAval.dtype === "float64") && lhsAval.dtype === outAval.dtype;
+  const plainInt = outAval.dtype === "int32" && smallIntDtypes.has(lhsAval.dtype) && smallIntDtypes.has(rhsAval.dtype);
   // Every kernel position once (row-major): its index in each spatial dim, and its rhs offset.
   const K = kernelShape.reduce((a, b) => a * b, 1);
   const kernelIndex = range(nsp).map((s) => stridedOffsets(kernelShape, range(nsp).map((t) => (t === s ? 1 : 0))));
@@ -171,6 +188,7 @@ export const convGeneralDilatedImpl: RefImpl<"convGeneralDilated"> = (inputs, in
         const o1 = Math.min((g + 1) * outPerFeatureGroup, (bg + 1) * outPerBatchGroup);
         const lBase = (bg * batchPerGroup + n) * lBatchStride + g * I * lStep;
         if (plainFloat) convRunFloat(lhs, rhs, acc, lBase, o0, o1, rOutStride, tapLhs, tapRhs, taps, I, lStep, rStep);
+        else if (plainInt) convRunInt(lhs, rhs, acc, lBase, o0, o1, rOutStride, tapLhs, tapRhs, taps, I, lStep, rStep);
         else
           for (let o = o0; o < o1; o++)
             for (let t = 0; t < taps; t++)
@@ -185,6 +203,34 @@ export const convGeneralDilatedImpl: RefImpl<"convGeneralDilated"> = (inputs, in
   });
   return [out];
 };
+
+/** Operand dtypes whose values are int32 values already (int8/uint8 weights and activations). */
+const smallIntDtypes = new Set(["int8", "uint8", "int32"]);
+
+/** convRunFloat for int32 results of int8/uint8/int32 operands: products and sums wrap as int32. */
+function convRunInt(
+  lhs: RefBuffer,
+  rhs: RefBuffer,
+  acc: Float64Array,
+  lBase: number,
+  o0: number,
+  o1: number,
+  rOutStride: number,
+  tapLhs: Int32Array,
+  tapRhs: Int32Array,
+  taps: number,
+  I: number,
+  lStep: number,
+  rStep: number,
+): void {
+  for (let t = 0; t < taps; t++) {
+    for (let i = 0; i < I; i++) {
+      const v = lhs[lBase + tapLhs[t]! + i * lStep]!;
+      const r = tapRhs[t]! + i * rStep;
+      for (let o = o0; o < o1; o++) acc[o] = (acc[o]! + Math.imul(v, rhs[r + o * rOutStride]!)) | 0;
+    }
+  }
+}
 
 /**
  * The float case of the sums for outputs o0 .. o1 - 1 at one position: double multiply-adds.

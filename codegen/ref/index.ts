@@ -2,8 +2,8 @@
  * The reference `cpu` backend: a plain interpreter over TypedArrays for every primitive,
  * the oracle the other backends are tested against. Obviously right rather than fast.
  */
-import type { ShapedArray } from "../../ir/aval.js";
-import { castScalar, typedArrayFor } from "../../ir/dtype.js";
+import { ShapedArray } from "../../ir/aval.js";
+import { float16ToFloat32, float32ToFloat16, storeScalar, typedArrayFor } from "../../ir/dtype.js";
 import { type Atom, type Jaxpr, Literal, type Var } from "../../ir/jaxpr.js";
 import { type Params, type Primitive, binaryKinds, comparisonKinds, unaryKinds } from "../../ir/primitives.js";
 import { tableOf } from "../../ir/util.js";
@@ -133,13 +133,46 @@ export function evalPrimitiveRef<P extends Primitive>(
   outAvals: readonly ShapedArray[],
 ): RefBuffer[] {
   const impl = refImpls[prim] as RefImpl<P>;
-  return impl(inputs, inAvals, params, outAvals);
+  const touchesF16 = inAvals.some((a) => a.dtype === "float16") || outAvals.some((a) => a.dtype === "float16");
+  if (!touchesF16 || subJaxprPrims.has(prim)) return impl(inputs, inAvals, params, outAvals);
+  return evalWidened(prim, impl, inputs, inAvals, params, outAvals);
+}
+
+/** Primitives that evaluate sub-jaxprs: each inner equation widens for itself. */
+const subJaxprPrims = new Set<Primitive>(["jit", "customJvpCall", "customVjpCall", "checkpoint", "cond", "while", "scan"]);
+
+const widen = (a: ShapedArray): ShapedArray => (a.dtype === "float16" ? new ShapedArray(a.shape, "float32", a.weakType) : a);
+
+/**
+ * float16 on the CPU: the operands are widened to float32 (exactly), the float32 kernel runs,
+ * and float16 results are rounded back to nearest even, as XLA's CPU backend computes f16.
+ * A float16 result of convertElementType is then one rounding of the source value.
+ */
+function evalWidened<P extends Primitive>(
+  prim: P,
+  impl: RefImpl<P>,
+  inputs: readonly RefBuffer[],
+  inAvals: readonly ShapedArray[],
+  params: Params<P>,
+  outAvals: readonly ShapedArray[],
+): RefBuffer[] {
+  if (prim === "bitcastConvertType") throw new TypeError("lax.bitcastConvertType: float16 is not supported on the CPU backends");
+  const wideIn = inputs.map((b, i) => (inAvals[i]!.dtype === "float16" ? float16ToFloat32(b as Uint16Array) : b));
+  const outs = impl(wideIn, inAvals.map(widen), widenParams(params), outAvals.map(widen));
+  return outs.map((b, i) => (outAvals[i]!.dtype === "float16" ? float32ToFloat16(b as Float32Array) : b));
+}
+
+/** Params naming a float16 result dtype name float32 instead (the kernel's own type). */
+function widenParams<P>(params: P): P {
+  const out = { ...params } as Record<string, unknown>;
+  for (const k of ["newDtype", "dtype", "preferredElementType"]) if (out[k] === "float16") out[k] = "float32";
+  return out as P;
 }
 
 /** A 1-element buffer holding a literal, in its aval's dtype. */
 export function literalBuffer(lit: Literal): RefBuffer {
   const buf = typedArrayFor(lit.aval.dtype, 1);
-  buf[0] = castScalar(lit.value, lit.aval.dtype);
+  buf[0] = storeScalar(lit.value, lit.aval.dtype);
   return buf;
 }
 

@@ -4,7 +4,7 @@
  * strided offsets and copies that index arithmetic comes down to).
  */
 import { type ShapedArray, shapeSize, stridesOf } from "../../ir/aval.js";
-import { type AnyTypedArray, type DType, isFloat, typedArrayFor } from "../../ir/dtype.js";
+import { type AnyTypedArray, type DType, castScalar as castScalarInt, isFloat, roundToFloat16, typedArrayFor } from "../../ir/dtype.js";
 import type { Params, Primitive } from "../../ir/primitives.js";
 
 /** A reference buffer: row-major, contiguous; bool is a Uint8Array of 0/1. */
@@ -131,6 +131,9 @@ function copyRows(
  */
 export function bitsView(b: RefBuffer): Uint8Array | Int32Array | Float64Array {
   if (b instanceof Float32Array || b instanceof Uint32Array) return new Int32Array(b.buffer, b.byteOffset, b.length);
+  if (b instanceof Int8Array) return new Uint8Array(b.buffer, b.byteOffset, b.length);
+  // float16 operands are widened to float32 before any kernel runs (evalPrimitiveRef).
+  if (b instanceof Uint16Array) throw new Error("reference interpreter: a float16 buffer reached a kernel unwidened");
   return b;
 }
 
@@ -193,7 +196,15 @@ export function opsFor(dtype: DType): DTypeOps {
   switch (dtype) {
     case "float32":
     case "float64":
+    case "float16":
       return { add: (a, b) => a + b, mul: (a, b) => a * b, max: Math.max, min: Math.min, lowest: -Infinity, highest: Infinity };
+    case "int8":
+    case "uint8": {
+      // Values are held as JS numbers and wrap when stored into the Int8Array/Uint8Array.
+      const [lowest, highest] = dtype === "int8" ? [-0x80, 0x7f] : [0, 0xff];
+      const wrap = (x: number) => castScalarInt(x, dtype);
+      return { add: (a, b) => wrap(a + b), mul: (a, b) => wrap(a * b), max: (a, b) => (a > b ? a : b), min: (a, b) => (a < b ? a : b), lowest, highest };
+    }
     case "int32":
       return {
         add: (a, b) => (a + b) | 0,
@@ -243,5 +254,13 @@ export function convertScalar(v: number, from: DType, to: DType): number {
     case "uint32":
       if (isFloat(from)) return Number.isNaN(v) ? 0 : clampInt(Math.trunc(v), 0, 0xffffffff);
       return v >>> 0;
+    case "int8":
+      if (isFloat(from)) return Number.isNaN(v) ? 0 : clampInt(Math.trunc(v), -0x80, 0x7f);
+      return castScalarInt(v, "int8");
+    case "uint8":
+      if (isFloat(from)) return Number.isNaN(v) ? 0 : clampInt(Math.trunc(v), 0, 0xff);
+      return castScalarInt(v, "uint8");
+    case "float16":
+      return roundToFloat16(v);
   }
 }

@@ -186,7 +186,12 @@ function typedView(buffer: ArrayBuffer, dtype: DType, ptr: number, size: number)
     case "uint32":
       return new Uint32Array(buffer, ptr, size);
     case "bool":
+    case "uint8":
       return new Uint8Array(buffer, ptr, size);
+    case "int8":
+      return new Int8Array(buffer, ptr, size);
+    case "float16":
+      return new Uint16Array(buffer, ptr, size);
   }
 }
 

@@ -7,7 +7,7 @@
  * top level, after which compiling and running are synchronous.
  */
 import { ShapedArray, shapesEqual } from "../../ir/aval.js";
-import type { AnyTypedArray } from "../../ir/dtype.js";
+import type { AnyTypedArray, DType } from "../../ir/dtype.js";
 import { Jaxpr, Var, eqn } from "../../ir/jaxpr.js";
 import { type Params, type Primitive, binaryKinds, comparisonKinds, unaryKinds } from "../../ir/primitives.js";
 import { DYNAMIC_EXTENT } from "../../codegen/kernel/iexpr.js";
@@ -52,6 +52,8 @@ const sizeGeneric = new Set<Primitive>([
   "copy",
   "stopGradient",
 ]);
+
+const narrowDtypes = new Set<DType>(["int8", "uint8", "float16"]);
 
 export class WasmBackend implements Backend<WasmBuffer> {
   readonly name = "wasm" as const;
@@ -105,6 +107,12 @@ export class WasmBackend implements Backend<WasmBuffer> {
     if (callPrims.has(prim)) return this.executeJaxpr((params as { jaxpr: Jaxpr }).jaxpr, inputs);
     if (prim === "customLin")
       throw new Error("custom_lin is the linear part of a custom_vjp function and can only be transposed, not evaluated");
+    // int8, uint8 and float16 have no wasm kernels yet: their eager ops run the reference kernels
+    // on views of wasm memory, as jitted programs do in host steps (codegen/kernel/lower.ts).
+    if (!controlFlowPrims.has(prim) && [...inAvals, ...outAvals].some((a) => narrowDtypes.has(a.dtype))) {
+      this.stats.hostOps++;
+      return this.runtime.runReference(prim, inputs, inAvals, params, outAvals);
+    }
     // Elementwise primitives over same-shaped operands (rank-0 ones broadcast) compile once per
     // dtype pattern, whatever the shape: the length is a run-time argument.
     const out = outAvals[0]!;

@@ -7,7 +7,7 @@
  * loads, so this file has no runtime import of numpy (and no import cycle).
  */
 import { ShapedArray, shapeSize } from "../../ir/aval.js";
-import type { AnyTypedArray, DType } from "../../ir/dtype.js";
+import { type AnyTypedArray, type DType, float16ToFloat32 } from "../../ir/dtype.js";
 import { type Backend, type DeviceName } from "../backends/index.js";
 import { ConcretizationTypeError, TracerBoolConversionError } from "../errors.js";
 import { arrayRepr, arrayStr, avalLong } from "./format.js";
@@ -45,6 +45,9 @@ export const NUMBER_CONVERSION = "conversion to a JS number (a JS operator such 
 
 /** Nested JS arrays of numbers/booleans, as `tolist()` returns. */
 export type NestedList = number | boolean | NestedList[];
+
+const widenFloat16 = (data: AnyTypedArray, dtype: DType): AnyTypedArray =>
+  dtype === "float16" ? float16ToFloat32(data as Uint16Array) : data;
 
 export abstract class JArray {
   abstract readonly aval: ShapedArray;
@@ -337,12 +340,18 @@ export class ConcreteArray extends JArray {
     return this;
   }
 
+  /** The values, as a host copy (float16's bits widened to a Float32Array: JS has no Float16Array yet). */
   readHost(): AnyTypedArray {
-    return this.backend.readSync(this.buffer, this.aval);
+    return widenFloat16(this.backend.readSync(this.buffer, this.aval), this.dtype);
   }
 
-  readAsync(): Promise<AnyTypedArray> {
-    return this.backend.read(this.buffer, this.aval);
+  async readAsync(): Promise<AnyTypedArray> {
+    return widenFloat16(await this.backend.read(this.buffer, this.aval), this.dtype);
+  }
+
+  /** The stored elements exactly as the backend holds them (float16 as its bit patterns), for moving between backends. */
+  readStored(): AnyTypedArray {
+    return this.backend.readSync(this.buffer, this.aval);
   }
 
   /** Ready now on the synchronous backends; a disposed array throws, as a deleted one does in JAX. */

@@ -1,6 +1,6 @@
 /** Turning JS values into arrays at the API boundary. */
 import { ShapedArray } from "../../ir/aval.js";
-import { type DType, castScalar, typedArrayFor } from "../../ir/dtype.js";
+import { type DType, castScalar, storeScalar, typedArrayFor } from "../../ir/dtype.js";
 import { getBackend } from "../backends/index.js";
 import { ConcreteArray, JArray } from "./array.js";
 
@@ -15,7 +15,7 @@ export function scalar(x: number | boolean, dtype?: DType, weakType?: boolean): 
   const aval = scalarAval(x);
   const d = dtype ?? aval.dtype;
   const data = typedArrayFor(d, 1);
-  data[0] = castScalar(x, d);
+  data[0] = storeScalar(x, d);
   const out = ConcreteArray.fromHost(data, [], d, getBackend(), weakType ?? (dtype === undefined && aval.weakType));
   if (typeof x === "number") out.jsValue = x;
   return out;

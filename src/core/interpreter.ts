@@ -107,5 +107,5 @@ function pickBackend(args: readonly ConcreteArray[]) {
 export function moveTo(x: ConcreteArray, device: DeviceName): ConcreteArray {
   if (x.device === device) return x;
   const target = getBackend(device);
-  return new ConcreteArray(x.aval, target, target.fromHost(x.readHost(), x.aval));
+  return new ConcreteArray(x.aval, target, target.fromHost(x.readStored(), x.aval));
 }

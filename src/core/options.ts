@@ -61,7 +61,7 @@ export const arrayLike: Kind<number | boolean | JArray> = kind(
   (v) => typeof v === "number" || typeof v === "boolean" || v instanceof JArray,
 );
 export const dtype = kind<import("../../ir/dtype.js").DType>(
-  `a dtype ("float32", "float64", "int32", "uint32" or "bool")`,
+  `a dtype ("float32", "float64", "int32", "uint32", "bool", "int8", "uint8" or "float16")`,
   (v) => isDType(v),
 );
 /** Any object or array: trees, masks, dicts. */

@@ -1,6 +1,6 @@
 /** Creating arrays: `array`, `zeros`, `ones`, `full`, `arange`, `linspace`, `eye`, the `*Like`s. */
 import { shapeSize } from "../../ir/aval.js";
-import { type AnyTypedArray, type DType, castScalar, dtypeOfTypedArray, isDType, typedArrayFor } from "../../ir/dtype.js";
+import { type AnyTypedArray, type DType, castScalar, storeScalar, dtypeOfTypedArray, dtypes, isDType, typedArrayFor } from "../../ir/dtype.js";
 import { type DeviceName, getBackend } from "../backends/index.js";
 import { type ArrayLike, ConcreteArray, JArray } from "../core/array.js";
 import { ValueError } from "../errors.js";
@@ -41,7 +41,7 @@ export interface DTypeOption {
 }
 
 export function checkDType(fn: string, dtype: unknown): DType {
-  if (!isDType(dtype)) throw new TypeError(`${fn}: unsupported dtype ${JSON.stringify(dtype)}; jaxts has float32, float64, int32, uint32, bool`);
+  if (!isDType(dtype)) throw new TypeError(`${fn}: unsupported dtype ${JSON.stringify(dtype)}; jaxts has ${dtypes.join(", ")}`);
   return dtype;
 }
 
@@ -108,7 +108,7 @@ function arrayImpl(data: ArrayData, opts: ArrayOptions): JArray {
     if (shapeSize(shape) !== data.length) throw new ValueError(`np.array: ${data.length} values do not fill shape ${JSON.stringify(shape)}`);
     const d = dtype ?? own;
     const buf = typedArrayFor(d, data.length);
-    for (let i = 0; i < data.length; i++) buf[i] = castScalar(data[i]!, d);
+    for (let i = 0; i < data.length; i++) buf[i] = storeScalar(data[i]!, d);
     return ConcreteArray.fromHost(buf, shape, d, backend);
   }
   const nested = data as Nested;
@@ -127,7 +127,7 @@ function arrayImpl(data: ArrayData, opts: ArrayOptions): JArray {
   const allBool = flat.length > 0 && flat.every((x) => typeof x === "boolean");
   const d: DType = dtype ?? (allBool ? "bool" : "float32");
   const buf = typedArrayFor(d, flat.length);
-  for (let i = 0; i < flat.length; i++) buf[i] = castScalar(flat[i] as number | boolean, d);
+  for (let i = 0; i < flat.length; i++) buf[i] = storeScalar(flat[i] as number | boolean, d);
   return ConcreteArray.fromHost(buf, shape, d, backend);
 }
 
@@ -150,7 +150,7 @@ function fullImpl(fname: string, shape: readonly number[] | number, fillValue: A
   }
   const d = checkDType(fname, opts.dtype ?? (typeof fillValue === "boolean" ? "bool" : "float32"));
   const buf = typedArrayFor(d, shapeSize(s));
-  buf.fill(castScalar(fillValue, d));
+  buf.fill(storeScalar(fillValue, d));
   return ConcreteArray.fromHost(buf, s, d, getBackend());
 }
 
@@ -226,7 +226,7 @@ export function arange(...args: unknown[]): JArray {
   const d = opts.dtype ? checkDType("np.arange", opts.dtype) : allInt ? "int32" : "float32";
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const buf = typedArrayFor(d, n);
-  for (let i = 0; i < n; i++) buf[i] = castScalar(start + i * step, d);
+  for (let i = 0; i < n; i++) buf[i] = storeScalar(start + i * step, d);
   return ConcreteArray.fromHost(buf, [n], d, getBackend());
 }
 
@@ -257,7 +257,7 @@ function linspaceImpl(start: number, stop: number, num: number, opts: LinspaceOp
   const div = endpoint ? num - 1 : num;
   const step = div > 0 ? (stop - start) / div : 0;
   const buf = typedArrayFor(d, num);
-  for (let i = 0; i < num; i++) buf[i] = castScalar(endpoint && i === num - 1 && num > 1 ? stop : start + i * step, d);
+  for (let i = 0; i < num; i++) buf[i] = storeScalar(endpoint && i === num - 1 && num > 1 ? stop : start + i * step, d);
   return ConcreteArray.fromHost(buf, [num], d, getBackend());
 }
 

@@ -24,6 +24,9 @@ export const float64 = "float64" as const;
 export const int32 = "int32" as const;
 export const uint32 = "uint32" as const;
 export const bool = "bool" as const;
+export const int8 = "int8" as const;
+export const uint8 = "uint8" as const;
+export const float16 = "float16" as const;
 /** `np.newaxis` is `null`, as an index entry. */
 export const newaxis = null;
 export const pi = Math.PI;

@@ -421,6 +421,12 @@ function defaultFill(dtype: DType): number {
       return 0xffffffff;
     case "bool":
       return 1;
+    case "float16":
+      return NaN;
+    case "int8":
+      return -0x80;
+    case "uint8":
+      return 0xff;
   }
 }
 

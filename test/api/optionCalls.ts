@@ -9,7 +9,7 @@
  */
 import * as jaxts from "../../src/index.js";
 
-const { numpy: np, lax, nn, random, optax, stax, data, testing, scipy } = jaxts;
+const { numpy: np, lax, nn, random, optax, stax, data, testing, scipy, io, quant } = jaxts;
 
 const f = (x: jaxts.Array) => np.sum(np.multiply(x, x));
 const x = () => np.array([1, 2, 3]);
@@ -208,6 +208,10 @@ export const WITH_OPTIONS: Record<string, Recipe> = {
   "lax.linalg.svd": (o) => lax.linalg.svd(spd(), o),
   "lax.linalg.triangularSolve": (o) => lax.linalg.triangularSolve(spd(), rhs(), { leftSide: true, ...o }),
   "lax.linalg.luPivotsToPermutation": (o) => lax.linalg.luPivotsToPermutation(np.array([1, 1], "int32"), { permutationSize: 2, ...o } as never),
+  // deployment: weights files and int8 quantization
+  "io.saveSafetensors": (o) => io.saveSafetensors({ w: x() }, o),
+  "quant.quantize": (o) => quant.quantize(np.ones([2, 2]), o),
+  "quant.quantizeParams": (o) => quant.quantizeParams([np.ones([2, 2])], o),
   // The apply functions of layers that read their options (rng, mode).
   "stax.serial": { call: (o: Opts) => stax.serial(stax.Relu)[1]([[]], x(), o), name: "stax.serial apply" },
   "stax.parallel": { call: (o: Opts) => stax.parallel(stax.Relu)[1]([[]], [x()], o), name: "stax.parallel apply" },
@@ -282,6 +286,8 @@ export const NO_OPTIONS = new Set<string>([
   "numpy.linalg.solve", "numpy.linalg.inv", "numpy.linalg.det", "numpy.linalg.svdvals", "numpy.linalg.matrixPower",
   "numpy.linalg.multiDot", "numpy.linalg.matmul", "numpy.linalg.matrixTranspose", "numpy.linalg.outer", "lax.linalg.lu",
   "tree.transpose",
+  // deployment: a file's bytes, a {q, scale} pair or a params tree, nothing optional
+  "io.loadSafetensors", "quant.dequantize", "quant.dequantizeParams", "quant.isQuantized", "quant.paramBytes",
   "tree.flatten", "tree.flattenUpTo", "tree.leaves", "tree.map", "tree.numLeaves", "tree.register", "tree.structure",
   "tree.treeDefEqual", "tree.treeDefString", "tree.unflatten",
 ]);

@@ -28,8 +28,11 @@ const asAval = (kind: string) =>
       ? { dtype: "float32" as const, weakType: true }
       : { dtype: kind as np.DType, weakType: false };
 
+// jaxts has no int16/uint16: where JAX answers one (int8 with uint8), it widens to int32/uint32.
+const jaxtsDtype: Record<string, string> = { int16: "int32", uint16: "uint32" };
+
 describe("dtype promotion agrees with JAX", () => {
-  it.each(golden.cases)("$a + $b -> $dtype (weak $weak)", ({ a, b, dtype, weak }) => {
+  it.each(golden.cases.map((c) => ({ ...c, dtype: jaxtsDtype[c.dtype] ?? c.dtype })))("$a + $b -> $dtype (weak $weak)", ({ a, b, dtype, weak }) => {
     expect(promoteTypes(asAval(a), asAval(b))).toEqual({ dtype, weakType: weak });
     const r = np.add(operand(a), operand(b));
     expect(r.dtype).toBe(dtype);

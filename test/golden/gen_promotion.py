@@ -1,7 +1,8 @@
 """Golden dtype-promotion table from real JAX (run: ~/jaxref/bin/python test/golden/gen_promotion.py).
 
 Writes test/golden/promotion.json: for each pair of operand kinds, the dtype and weak type of
-`x + y`. Weak kinds are Python scalars. float64 pairs come from a separate x64 run.
+`x + y`. Weak kinds are Python scalars. JAX answers int16/uint16 for some int8/uint8 pairs:
+jaxts has neither and widens to int32/uint32 (test/core/promotion.test.ts maps them). float64 pairs come from a separate x64 run.
 """
 import json, subprocess, sys, os
 
@@ -16,6 +17,9 @@ kinds = {
   "int32": lambda: jnp.ones(2, "int32"),
   "uint32": lambda: jnp.ones(2, "uint32"),
   "bool": lambda: jnp.ones(2, "bool"),
+  "int8": lambda: jnp.ones(2, "int8"),
+  "uint8": lambda: jnp.ones(2, "uint8"),
+  "float16": lambda: jnp.ones(2, "float16"),
   "weakint": lambda: 3,
   "weakfloat": lambda: 2.5,
 }

@@ -25,6 +25,6 @@ describe("np.arange dtype", () => {
     // NumPy's fourth positional argument is the dtype.
     expect(() => (np.arange as (...a: unknown[]) => unknown)(0, 1, 1, 1)).toThrow("np.arange: dtype must be a dtype");
     expect(() => (np.arange as (...a: unknown[]) => unknown)(0, 1, 1, "int32", 5)).toThrow(/^np\.arange: .*argument/);
-    expect(() => np.arange(3, { dtype: "f32" as never })).toThrow('np.arange: dtype must be a dtype ("float32", "float64", "int32", "uint32" or "bool") or null, got "f32"');
+    expect(() => np.arange(3, { dtype: "f32" as never })).toThrow('np.arange: dtype must be a dtype ("float32", "float64", "int32", "uint32", "bool", "int8", "uint8" or "float16") or null, got "f32"');
   });
 });
