@@ -21,3 +21,5 @@ export * as random from "./random/index.js";
 export * as optax from "./optax/index.js";
 export * as stax from "./stax/index.js";
 export * as scipy from "./scipy/index.js";
+export * as interpret from "./interpret/index.js";
+export * as adversarial from "./adversarial/index.js";
