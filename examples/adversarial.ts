@@ -51,20 +51,15 @@ export async function runAdversarial(opts: AdversarialOptions = {}): Promise<Adv
   const clip = [0, 1] as const;
   const pgdSteps = opts.pgdSteps ?? 10;
 
-  // One compiled program per (attack, eps): the params and the batch are arguments.
-  const attackBatch = (p: unknown, key: np.Array, x: np.Array, y: np.Array, eps: number, attack: "fgsm" | "pgd") => {
-    if (eps === 0) return x;
-    const lossOfX = (xx: np.Array, yy: np.Array) => loss(p, xx, yy);
-    return attack === "fgsm"
-      ? adversarial.fgsm(lossOfX, x, y, eps, { clip })
-      : adversarial.pgd(lossOfX, key, x, y, { eps, stepSize: eps / 4, steps: pgdSteps, clip });
+  // One compiled program per attack: the params, the batch and eps are its arguments.
+  const attackFns = {
+    fgsm: jit((p: unknown, _key: np.Array, x: np.Array, y: np.Array, eps: np.Array) => adversarial.fgsm((xx: np.Array, yy: np.Array) => loss(p, xx, yy), x, y, eps, { clip })),
+    pgd: jit((p: unknown, key: np.Array, x: np.Array, y: np.Array, eps: np.Array) =>
+      adversarial.pgd((xx: np.Array, yy: np.Array) => loss(p, xx, yy), key, x, y, { eps, stepSize: np.divide(eps, 4), steps: pgdSteps, clip }),
+    ),
   };
-  const attacked = new Map<string, (p: unknown, key: np.Array, x: np.Array, y: np.Array) => np.Array>();
-  const attackFn = (eps: number, attack: "fgsm" | "pgd") => {
-    const name = `${attack}:${eps}`;
-    if (!attacked.has(name)) attacked.set(name, jit((p: unknown, key: np.Array, x: np.Array, y: np.Array) => attackBatch(p, key, x, y, eps, attack)));
-    return attacked.get(name)!;
-  };
+  const attackFn = (eps: number, attack: "fgsm" | "pgd") => (p: unknown, key: np.Array, x: np.Array, y: np.Array) =>
+    eps === 0 ? x : attackFns[attack](p, key, x, y, np.array(eps));
   const predict = jit((p: unknown, x: np.Array) => np.argmax(apply(p, x), -1));
 
   const accuracies = (p: unknown, attack: "fgsm" | "pgd"): Curve =>

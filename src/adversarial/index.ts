@@ -31,6 +31,8 @@ type Range = readonly [number, number];
 
 const X = required(kind<JArray>("an array (a batch of inputs)", (v) => v instanceof JArray));
 const nonNeg = refine(num, "a non-negative number", (v) => v >= 0);
+/** eps and step sizes: a non-negative number, or a scalar array (traced under jit, so one program serves every eps). */
+const size = kind<number | JArray>("a non-negative number or a scalar array", (v) => (typeof v === "number" && v >= 0) || (v instanceof JArray && v.ndim === 0));
 const range = kind<Range>("a pair [lo, hi] with lo <= hi", (v) => Array.isArray(v) && v.length === 2 && v.every((b) => typeof b === "number") && (v as number[])[0]! <= (v as number[])[1]!);
 
 function checkX(fname: string, x: JArray): void {
@@ -40,24 +42,24 @@ function checkX(fname: string, x: JArray): void {
 const clipTo = (x: JArray, clip: Range | undefined) => (clip === undefined ? x : np.clip(x, clip[0], clip[1]));
 
 /** `fgsm(lossFn, x, y, eps, {clip?})`: one signed-gradient step of size eps that increases the loss. */
-export function fgsm(lossFn: Loss, x: JArray, y: JArray, eps: number, opts?: { clip?: Range }): JArray;
+export function fgsm(lossFn: Loss, x: JArray, y: JArray, eps: number | JArray, opts?: { clip?: Range }): JArray;
 export function fgsm(...args: unknown[]): JArray {
-  const o = bindArgs("adversarial.fgsm", args, { lossFn: required(fn), x: X, y: required(any), eps: required(nonNeg), clip: keywordOnly(range) });
+  const o = bindArgs("adversarial.fgsm", args, { lossFn: required(fn), x: X, y: required(any), eps: required(size), clip: keywordOnly(range) });
   checkX("adversarial.fgsm", o.x);
   const g = grad(o.lossFn as Loss)(o.x, o.y);
   return clipTo(np.add(o.x, np.multiply(o.eps, np.sign(g))), o.clip);
 }
 
 interface PgdOptions {
-  eps: number;
-  stepSize: number;
+  eps: number | JArray;
+  stepSize: number | JArray;
   steps: number;
   randomStart?: boolean;
   clip?: Range;
 }
 const PGD_OPTIONS = {
-  eps: required(nonNeg, { keyword: true }),
-  stepSize: required(nonNeg, { keyword: true }),
+  eps: required(size, { keyword: true }),
+  stepSize: required(size, { keyword: true }),
   steps: required(nonNegInt, { keyword: true }),
   randomStart: keywordOnly(bool),
   clip: keywordOnly(range),
@@ -67,7 +69,7 @@ function pgdAttack(lossFn: Loss, key: JArray, x: JArray, y: JArray, o: PgdOption
   const lo = np.subtract(x, o.eps);
   const hi = np.add(x, o.eps);
   const project = (xa: JArray) => clipTo(np.clip(xa, lo, hi), o.clip);
-  const start = (o.randomStart ?? true) ? project(np.add(x, random.uniform(key, x.shape, x.dtype as "float32", -o.eps, o.eps))) : clipTo(x, o.clip);
+  const start = (o.randomStart ?? true) ? project(np.add(x, random.uniform(key, x.shape, x.dtype as "float32", np.negative(o.eps), o.eps))) : clipTo(x, o.clip);
   const step = (_i: JArray, xa: JArray) => project(np.add(xa, np.multiply(o.stepSize, np.sign(grad(lossFn)(xa, y)))));
   return foriLoop(0, o.steps, step, start);
 }

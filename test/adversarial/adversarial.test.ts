@@ -67,9 +67,18 @@ describe("adversarial.pgd", () => {
     expect(loops.length).toBe(1);
   });
 
+  it("takes eps as a traced scalar, so one compiled attack serves every eps", () => {
+    const attack = jit((eps: np.Array, b: np.Array) => adversarial.pgd(loss, random.key(1), b, y, { eps, stepSize: np.divide(eps, 4), steps: 3, clip: [0, 1] }));
+    for (const eps of [0.05, 0.2]) {
+      const expected = adversarial.pgd(loss, random.key(1), x, y, { eps, stepSize: eps / 4, steps: 3, clip: [0, 1] });
+      expect(maxAbs(np.subtract(attack(np.array(eps), x), expected))).toBeLessThan(1e-6);
+    }
+    expect(maxAbs(np.subtract(jit((e: np.Array) => adversarial.fgsm(loss, x, y, e))(np.array(0.1)), adversarial.fgsm(loss, x, y, 0.1)))).toBeLessThan(1e-6);
+  });
+
   it("rejects missing options and a key that is not one", () => {
     expect(() => adversarial.pgd(loss, random.key(0), x, y, { eps: 0.1, steps: 3 } as never)).toThrow(/adversarial\.pgd: missing required argument "stepSize"/);
-    expect(() => adversarial.fgsm(loss, x, y, -1)).toThrow(/adversarial\.fgsm: eps must be a non-negative number, got -1/);
+    expect(() => adversarial.fgsm(loss, x, y, -1)).toThrow(/adversarial\.fgsm: eps must be a non-negative number or a scalar array, got -1/);
     expect(() => adversarial.fgsm(loss, x, y, 0.1, { clip: [1, 0] })).toThrow(/clip must be a pair \[lo, hi\] with lo <= hi/);
   });
 });
