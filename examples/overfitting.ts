@@ -4,14 +4,16 @@
  * no regularization, an L2 penalty on the weights (nn.l2Penalty with a mask that skips biases),
  * dropout (stax.Dropout), data augmentation (data.augment: random crops with padding, and
  * horizontal flips for Fashion-MNIST), and all three. Prints a table of train and test accuracy
- * and writes the test-accuracy curves (SVG).
+ * and writes the train and test accuracy curves (SVG) and a PNG of augmented training images.
  *
  *   node dist/examples/overfitting.js [--epochs N] [--train-size N] [--test-size N] [--out DIR] [--synthetic]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { data, jit, nn, numpy as np, optax, random, tree, valueAndGrad } from "../src/index.js";
-import { LeNet, accuracyOn, argString, batchOf, evalLogits, loadSplit, table } from "./classifier.js";
+import { deflateSync } from "node:zlib";
+import { LeNet, accuracyOn, argString, batchOf, evalLogits, loadSplit, range, table } from "./classifier.js";
+import { encodePng, grid, tile } from "./image.js";
 import { argValue } from "./lenet.js";
 import { PALETTE, lossCurveSvg } from "./plot.js";
 
@@ -39,6 +41,8 @@ export interface OverfittingOptions {
   setups?: Regularization[];
   synthetic?: boolean;
   log?: boolean;
+  /** Measure train and test accuracy every this many epochs (default 1) and after the last. */
+  evalEvery?: number;
   /** Where to write the pictures (default "out"); null writes none. */
   outDir?: string | null;
 }
@@ -88,17 +92,18 @@ export async function runOverfitting(opts: OverfittingOptions = {}): Promise<{ r
         key = k;
         [params, state] = step(params, state, x, y, sub) as [unknown, unknown, np.Array];
       }
+      if ((epoch + 1) % (opts.evalEvery ?? 1) !== 0 && epoch !== epochs - 1) continue;
       r.trainAccuracy.push(accuracyOn(logits, params, train));
       r.testAccuracy.push(accuracyOn(logits, params, test));
     }
-    if (log) console.log(`${setup.name.padEnd(13)} train ${r.trainAccuracy[epochs - 1]!.toFixed(3)}  test ${r.testAccuracy[epochs - 1]!.toFixed(3)}`);
+    if (log) console.log(`${setup.name.padEnd(13)} train ${r.trainAccuracy.at(-1)!.toFixed(3)}  test ${r.testAccuracy.at(-1)!.toFixed(3)}`);
     results.push(r);
   }
 
   if (log) {
     console.log(`\nLeNet on ${train.n} ${split.dataset} images, ${epochs} epochs; accuracy on ${test.n} test images\n`);
     const rows = results.map((r) => {
-      const [tr, te] = [r.trainAccuracy[epochs - 1]!, r.testAccuracy[epochs - 1]!];
+      const [tr, te] = [r.trainAccuracy.at(-1)!, r.testAccuracy.at(-1)!];
       return [r.name, tr, te, tr - te];
     });
     console.log(table(["regularization", "train", "test", "gap"], rows));
@@ -116,6 +121,14 @@ export async function runOverfitting(opts: OverfittingOptions = {}): Promise<{ r
     );
     files.push(join(dir, "overfitting.svg"));
     writeFileSync(files[0]!, svg);
+    // What augmentation shows the network: ten training images, then three augmented draws of them.
+    const [x] = batchOf(train, range(0, Math.min(10, train.n)));
+    const draws = [x, ...[1, 2, 3].map((k) => augment(random.key(k), x))].map((b) => {
+      const px = b.dataSync() as Float32Array;
+      return Array.from({ length: b.shape[0]! }, (_, i) => tile(px.subarray(i * 784, (i + 1) * 784), 28, 28, { lo: 0, hi: 1 }));
+    });
+    files.push(join(dir, "augmentation.png"));
+    writeFileSync(files[1]!, encodePng(grid(draws, { scale: 2, pad: 3 }), { deflate: (b) => new Uint8Array(deflateSync(b)) }));
     if (log) console.log(`wrote ${files.join(", ")}`);
   }
   return { results, dataset: split.dataset, files };
