@@ -63,7 +63,8 @@ describe("adversarial example", () => {
     const dir = out();
     const r = await runAdversarial({ synthetic: true, trainSize: 300, testSize: 150, epochs: 8, advEpochs: 4, pgdSteps: 3, trainAttack: "fgsm", log: false, outDir: dir });
     const [clean, , fgsm01] = r.before.fgsm;
-    // Measured with 250 test images and 3 adversarial epochs: clean 0.72, FGSM at 0.1 0.01 before and 0.09 after.
+    // Measured at this size: clean 0.70; FGSM at 0.1: 0.00 before and 0.15 after adversarial training
+    // (PGD at 0.1: 0.05 before, 0.30 after); about 11 s of CPU.
     expect(clean!).toBeGreaterThan(0.5);
     expect(fgsm01!).toBeLessThan(clean! - 0.3);
     expect(r.before.pgd[2]!).toBeLessThan(clean! - 0.3);
