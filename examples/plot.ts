@@ -1,12 +1,16 @@
 /** A minimal SVG line chart for loss curves (no dependencies). */
-export function lossCurveSvg(series: { name: string; values: number[] }[], opts: { width?: number; height?: number; title?: string } = {}): string {
+export const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"];
+
+export function lossCurveSvg(
+  series: { name: string; values: number[]; color?: string; dashed?: boolean }[],
+  opts: { width?: number; height?: number; title?: string; xLabel?: string } = {},
+): string {
   const width = opts.width ?? 640;
   const height = opts.height ?? 360;
   const pad = { left: 56, right: 16, top: 32, bottom: 40 };
   const all = series.flatMap((s) => s.values).filter(Number.isFinite);
   const lo = Math.min(...all, 0);
   const hi = Math.max(...all, 1e-12);
-  const colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"];
   const lines = series.map((s, k) => {
     const n = Math.max(s.values.length - 1, 1);
     const pts = s.values
@@ -17,9 +21,10 @@ export function lossCurveSvg(series: { name: string; values: number[] }[], opts:
       })
       .join(" ");
     const legendY = pad.top + 14 * k;
+    const color = s.color ?? PALETTE[k % PALETTE.length];
     return (
-      `<polyline fill="none" stroke="${colors[k % colors.length]}" stroke-width="1.5" points="${pts}"/>` +
-      `<text x="${width - pad.right - 150}" y="${legendY + 10}" font-size="12" fill="${colors[k % colors.length]}">${s.name}</text>`
+      `<polyline fill="none" stroke="${color}" stroke-width="1.5"${s.dashed ? ` stroke-dasharray="5,3"` : ""} points="${pts}"/>` +
+      `<text x="${width - pad.right - 150}" y="${legendY + 10}" font-size="12" fill="${color}">${s.name}</text>`
     );
   });
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => {
@@ -33,7 +38,7 @@ export function lossCurveSvg(series: { name: string; values: number[] }[], opts:
     `<text x="${width / 2}" y="20" font-size="14" text-anchor="middle">${opts.title ?? "training loss"}</text>`,
     `<line x1="${pad.left}" x2="${pad.left}" y1="${pad.top}" y2="${height - pad.bottom}" stroke="#333"/>`,
     `<line x1="${pad.left}" x2="${width - pad.right}" y1="${height - pad.bottom}" y2="${height - pad.bottom}" stroke="#333"/>`,
-    `<text x="${width / 2}" y="${height - 8}" font-size="12" text-anchor="middle">step</text>`,
+    `<text x="${width / 2}" y="${height - 8}" font-size="12" text-anchor="middle">${opts.xLabel ?? "step"}</text>`,
     ...ticks,
     ...lines,
     `</svg>`,

@@ -27,3 +27,5 @@ export type { ExportOptions } from "./export/exported.js";
 export type { StandaloneWasm, ToWasmOptions } from "./export/wasm.js";
 export * as io from "./io/index.js";
 export * as quant from "./quant/index.js";
+export * as interpret from "./interpret/index.js";
+export * as adversarial from "./adversarial/index.js";

@@ -9,7 +9,7 @@
  */
 import * as jaxts from "../../src/index.js";
 
-const { numpy: np, lax, nn, random, optax, stax, data, testing, scipy, io, quant } = jaxts;
+const { numpy: np, lax, nn, random, optax, stax, data, testing, scipy, io, quant, interpret, adversarial } = jaxts;
 
 const f = (x: jaxts.Array) => np.sum(np.multiply(x, x));
 const x = () => np.array([1, 2, 3]);
@@ -18,6 +18,9 @@ const ints = () => np.array([0, 1], "int32");
 /** A well-conditioned symmetric positive-definite 2x2 matrix and a right-hand side. */
 const spd = () => np.array([[4, 1], [1, 3]]);
 const rhs = () => np.array([[1], [2]]);
+const images = () => np.ones([2, 4, 4, 1]);
+const scores = (b: jaxts.Array) => np.stack([np.sum(b), np.mean(b)]).reshape([1, 2]);
+const xentropy = (b: jaxts.Array, y: jaxts.Array) => np.mean(optax.softmaxCrossEntropyWithIntegerLabels(np.stack([b, np.negative(b)], -1), y));
 
 type Opts = Record<string, unknown>;
 /** A recipe: calls the function with `o` as its options object. `name` overrides the name the error must show. */
@@ -42,6 +45,16 @@ export const WITH_OPTIONS: Record<string, Recipe> = {
   "data.batches": (o) => data.batches(10, 3, o),
   "data.metrics.precision": (o) => data.metrics.precision([0, 1], [0, 1], { numClasses: 2, ...o }),
   "data.metrics.recall": (o) => data.metrics.recall([0, 1], [0, 1], { numClasses: 2, ...o }),
+  "data.augment.randomCrop": (o) => data.augment.randomCrop(key(), images(), { padding: 1, ...o }),
+  "data.augment.randomAffine": (o) => data.augment.randomAffine(key(), images(), o),
+  "data.augment.colorJitter": (o) => data.augment.colorJitter(key(), images(), o),
+  // the seed's other chapters
+  "interpret.saliency": (o) => interpret.saliency(scores, np.ones([1, 3]), o),
+  "interpret.smoothGrad": (o) => interpret.smoothGrad(scores, key(), np.ones([1, 3]), o),
+  "interpret.integratedGradients": (o) => interpret.integratedGradients(scores, np.ones([1, 3]), o),
+  "adversarial.fgsm": (o) => adversarial.fgsm(xentropy, x(), np.array([0, 1, 0], "int32"), 0.1, o),
+  "adversarial.pgd": (o) => adversarial.pgd(xentropy, key(), x(), np.array([0, 1, 0], "int32"), { eps: 0.1, stepSize: 0.05, steps: 2, ...o }),
+  "adversarial.trainStep": (o) => adversarial.trainStep((_p: unknown, b: jaxts.Array, y: jaxts.Array) => xentropy(b, y), optax.sgd(0.1), { eps: 0.1, ...o }),
   "testing.checkGrads": (o) => testing.checkGrads(f, [x()], 1, o),
   "testing.arbitraries.array": (o) => testing.arbitraries.array(o),
   "testing.arbitraries.shape": (o) => testing.arbitraries.shape(o),
@@ -68,6 +81,8 @@ export const WITH_OPTIONS: Record<string, Recipe> = {
   "lax.associativeScan": (o) => lax.associativeScan((a: jaxts.Array, b: jaxts.Array) => np.add(a, b), x(), o),
   // nn
   "nn.gelu": (o) => nn.gelu(x(), o),
+  "nn.l1Penalty": (o) => nn.l1Penalty([x()], o),
+  "nn.l2Penalty": (o) => nn.l2Penalty([x()], o),
   "nn.logsumexp": (o) => nn.logsumexp(x(), null, o),
   "nn.oneHot": (o) => nn.oneHot(ints(), 3, o),
   "nn.initializers.constant": (o) => nn.initializers.constant(1, o),
@@ -228,6 +243,8 @@ export const NO_OPTIONS = new Set<string>([
   "data.gatherRows", "data.loadIdx", "data.parseIdx", "data.shuffledIndices",
   // data.metrics.accuracy: predictions and labels only
   "data.metrics.accuracy",
+  // data.augment: randomFlip takes only (key, images); compose only the augmentations
+  "data.augment.randomFlip", "data.augment.compose",
   // lax: primitives' wrappers with positional arguments in JAX's order
   "lax.abs", "lax.acos", "lax.acosh", "lax.add", "lax.and", "lax.argmax", "lax.argmin", "lax.asin", "lax.asinh",
   "lax.atan", "lax.atan2", "lax.atanh", "lax.bitcastConvertType", "lax.broadcast", "lax.broadcastInDim",
