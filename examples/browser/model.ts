@@ -3,7 +3,7 @@
  * parameters, class probabilities, and a saliency map, for one 28x28 grey image at a time.
  * No DOM and no Node modules here, so Node computes exactly what the page computes.
  */
-import { type Array as JArray, grad, jit, nn, numpy as np, random } from "../../src/index.js";
+import { type Array as JArray, interpret, jit, nn, numpy as np, random } from "../../src/index.js";
 import { LeNet } from "../lenetModel.js";
 import { decodeParams } from "./paramsFile.js";
 
@@ -48,24 +48,14 @@ export function encodePixels(pixels: ArrayLike<number>): string {
   return btoa(s);
 }
 
-/**
- * Saliency by gradient: the gradient of the target class's score with respect to the input.
- * `scores` maps a batch [n, 28, 28, 1] to logits [n, classes]; `target` is one int32 label per
- * example. This is what `interpret.saliency(scores, x, {target})` computes: switch to it once
- * the `interpret` module lands.
- */
-function saliency(scores: (x: JArray) => JArray, x: JArray, target: JArray): JArray {
-  const targetScore = (xs: JArray) => np.sum(np.multiply(scores(xs), nn.oneHot(target, NUM_CLASSES)));
-  return grad(targetScore)(x);
-}
-
 /** A classifier for the parameters in `paramBytes` (see paramsFile.ts), on the default device. */
 export function makeClassifier(paramBytes: Uint8Array): (pixels: Float32Array) => Classification {
   const [init, apply] = LeNet();
   const [, template] = init(random.key(0), [-1, SIDE, SIDE, 1]);
   const params = decodeParams(paramBytes, template);
   const probabilities = jit((p: unknown, x: JArray) => nn.softmax(apply(p, x)));
-  const saliencyOf = jit((p: unknown, x: JArray, target: JArray) => saliency((xs) => apply(p, xs), x, target));
+  // Saliency by gradient: the gradient of the target class score with respect to the input image.
+  const saliencyOf = jit((p: unknown, x: JArray, target: JArray) => interpret.saliency((xs: JArray) => apply(p, xs), x, { target }));
   return (pixels) => {
     if (pixels.length !== SIDE * SIDE) throw new Error(`classify: an image has ${SIDE * SIDE} pixels, got ${pixels.length}`);
     // Freed as soon as they are read: wasm memory is not the JS heap, and a page classifies on every stroke.
