@@ -126,8 +126,8 @@ export async function setup(cell, d) {
     case "solve256": {
       const a = arr(d.a);
       const b = arr(d.b);
-      const f = jit((a, b) => np.linalg.solve(a, b));
-      return op(() => f(a.ref, b.ref));
+      // jax-js 0.1.25 cannot jit solve ("routine primitive triangular_solve input is not imm"), so it runs eagerly.
+      return op(() => np.linalg.solve(a.ref, b.ref));
     }
     case "svd256": {
       const a = arr(d.a);
