@@ -99,6 +99,10 @@ const CELLS = [
     flops: LSTM_FLOPS,
     targets: [{ maxMs: 25 }],
   },
+  // Linear algebra (issue 13's targets: >= 2x jax-js; tfjs has no cholesky, solve or svd).
+  { name: "cholesky256", label: "Cholesky of a 256×256 SPD matrix (f32, jit)", flops: 256 ** 3 / 3, targets: [{ peer: "jax-js", min: 2 }] },
+  { name: "solve256", label: "solve a x = b, a: 256×256, b: 256×1 (f32, jit; LU with pivoting)", flops: (2 * 256 ** 3) / 3, targets: [{ peer: "jax-js", min: 2 }] },
+  { name: "svd256", label: "SVD of a 256×256 matrix (f32, jit; u, s, vh computed, s read)", targets: [{ peer: "jax-js", min: 2 }] },
   { name: "tinyJit", label: "tiny jitted call x*2+1, x: f32[16] (tfjs: 2 eager ops)", targets: [{ maxMs: 0.01 }] },
   { name: "eagerOp", label: "eager op: add, f32[16] + f32[16]", targets: [{ maxMs: 0.03 }] },
   {

@@ -80,6 +80,19 @@ export function lstmData() {
   };
 }
 
+/** A symmetric positive-definite n x n matrix: G G^T / n + I for a seeded uniform G (float32 data, float64 arithmetic). */
+function spd(n, seed) {
+  const g = uniform(seed, n * n, -1, 1);
+  const a = new Float32Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j <= i; j++) {
+      let sum = 0;
+      for (let k = 0; k < n; k++) sum += g[i * n + k] * g[j * n + k];
+      a[i * n + j] = a[j * n + i] = sum / n + (i === j ? 1 : 0);
+    }
+  return a;
+}
+
 /** Inputs for each cell, by name. */
 export function cellData(cell) {
   switch (cell) {
@@ -101,6 +114,16 @@ export function cellData(cell) {
       return { a: { shape: [16], data: uniform(5, 16) }, b: { shape: [16], data: uniform(6, 16) } };
     case "scan1000":
       return { c: { shape: [16], data: uniform(7, 16) }, xs: { shape: [1000, 16], data: uniform(8, 16000) } };
+    case "cholesky256":
+      return { a: { shape: [256, 256], data: spd(256, 9) } };
+    case "solve256": {
+      // A general matrix, diagonally shifted so it is well conditioned, and one right-hand side.
+      const a = uniform(10, 256 * 256, -1, 1);
+      for (let i = 0; i < 256; i++) a[i * 257] += 16;
+      return { a: { shape: [256, 256], data: a }, b: { shape: [256, 1], data: uniform(11, 256) } };
+    }
+    case "svd256":
+      return { a: { shape: [256, 256], data: uniform(12, 256 * 256, -1, 1) } };
     default:
       throw new Error(`unknown cell ${cell}`);
   }

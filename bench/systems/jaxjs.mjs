@@ -118,6 +118,22 @@ export async function setup(cell, d) {
         check: async (l) => [(await read(l))[0]],
       };
     }
+    case "cholesky256": {
+      const a = arr(d.a);
+      const f = jit((a) => np.linalg.cholesky(a));
+      return op(() => f(a.ref));
+    }
+    case "solve256": {
+      const a = arr(d.a);
+      const b = arr(d.b);
+      // jax-js 0.1.25 cannot jit solve ("routine primitive triangular_solve input is not imm"), so it runs eagerly.
+      return op(() => np.linalg.solve(a.ref, b.ref));
+    }
+    case "svd256": {
+      const a = arr(d.a);
+      const f = jit((a) => np.linalg.svd(a)[1]);
+      return op(() => f(a.ref));
+    }
     case "tinyJit": {
       const x = arr(d.x);
       const f = jit((x) => x.mul(2).add(1));

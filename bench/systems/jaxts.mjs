@@ -138,6 +138,22 @@ export async function setup(cell, d) {
         check: async (l) => [(await read(l))[0]],
       };
     }
+    case "cholesky256": {
+      const a = arr(d.a);
+      const f = jit((a) => np.linalg.cholesky(a), { device });
+      return op(() => f(a));
+    }
+    case "solve256": {
+      const a = arr(d.a);
+      const b = arr(d.b);
+      const f = jit((a, b) => np.linalg.solve(a, b), { device });
+      return op(() => f(a, b));
+    }
+    case "svd256": {
+      const a = arr(d.a);
+      const f = jit((a) => np.linalg.svd(a)[1], { device });
+      return op(() => f(a));
+    }
     case "tinyJit": {
       const x = arr(d.x);
       const f = jit((x) => x.mul(2).add(1), { device });

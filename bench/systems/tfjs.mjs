@@ -105,6 +105,10 @@ export async function setup(cell, d) {
         check: async (l) => [(await read(l))[0]],
       };
     }
+    case "cholesky256":
+    case "solve256":
+    case "svd256":
+      throw new Error(`tfjs has no ${cell.replace(/256$/, "")}`);
     case "tinyJit": {
       // tfjs has no jit: the same two ops, eagerly, under tidy.
       const x = tensor(d.x);

@@ -381,38 +381,50 @@ function completeBasis(u: Mat, from: number): void {
 /** SVD of a tall (m >= n) matrix by one-sided Jacobi: a = u diag(s) v^T, u m x (full ? m : n). */
 function jacobiSvdTall(a: Mat, full: boolean): { s: Float64Array; u: Mat; v: Mat } {
   const [m, n] = [a.rows, a.cols];
-  const w = { ...a, d: a.d.slice() };
-  const v = mat(n, n);
-  for (let i = 0; i < n; i++) set(v, i, i, 1);
-  const col = (x: Mat, p: number, q: number) => {
+  // One-sided Jacobi rotates pairs of columns; they are kept as rows of the transposes (wt: n x m,
+  // vt: n x n) so every dot product and rotation walks contiguous memory.
+  const wt = transposed(a);
+  const vt = mat(n, n);
+  for (let i = 0; i < n; i++) set(vt, i, i, 1);
+  const row = (x: Mat, p: number) => x.d.subarray(p * x.cols, (p + 1) * x.cols);
+  const dot = (x: Float64Array, y: Float64Array) => {
     let d = 0;
-    for (let i = 0; i < x.rows; i++) d += get(x, i, p) * get(x, i, q);
+    for (let i = 0; i < x.length; i++) d += x[i]! * y[i]!;
     return d;
   };
-  const rotate = (x: Mat, p: number, q: number, c: number, s: number) => {
-    for (let i = 0; i < x.rows; i++) {
-      const [xp, xq] = [get(x, i, p), get(x, i, q)];
-      set(x, i, p, c * xp - s * xq);
-      set(x, i, q, s * xp + c * xq);
+  const rotate = (x: Float64Array, y: Float64Array, c: number, s: number) => {
+    for (let i = 0; i < x.length; i++) {
+      const xp = x[i]!;
+      const xq = y[i]!;
+      x[i] = c * xp - s * xq;
+      y[i] = s * xp + c * xq;
     }
   };
   for (let sweep = 0; sweep < 100; sweep++) {
     let rotated = false;
     for (let p = 0; p < n - 1; p++)
       for (let q = p + 1; q < n; q++) {
-        const alpha = col(w, p, p);
-        const beta = col(w, q, q);
-        const gamma = col(w, p, q);
+        const [wp, wq] = [row(wt, p), row(wt, q)];
+        const alpha = dot(wp, wp);
+        const beta = dot(wq, wq);
+        const gamma = dot(wp, wq);
         if (gamma === 0 || Math.abs(gamma) <= 1e-15 * Math.sqrt(alpha * beta)) continue;
         rotated = true;
         const zeta = (beta - alpha) / (2 * gamma);
         const t = signOf(zeta) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
         const c = 1 / Math.sqrt(1 + t * t);
-        rotate(w, p, q, c, c * t);
-        rotate(v, p, q, c, c * t);
+        rotate(wp, wq, c, c * t);
+        rotate(row(vt, p), row(vt, q), c, c * t);
       }
     if (!rotated) break;
   }
+  const w = transposed(wt);
+  const v = transposed(vt);
+  const col = (x: Mat, p: number, q: number) => {
+    let d = 0;
+    for (let i = 0; i < x.rows; i++) d += get(x, i, p) * get(x, i, q);
+    return d;
+  };
   const norms = Array.from({ length: n }, (_, j) => Math.sqrt(col(w, j, j)));
   const order = norms.map((_, i) => i).sort((i, j) => norms[j]! - norms[i]! || i - j);
   const s = new Float64Array(n);

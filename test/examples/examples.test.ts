@@ -2,6 +2,7 @@ import { rmSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { charLoss, charModel, encodeBatch, loadWords, makeSampler, trainCharRnn } from "../../examples/char-rnn.js";
 import { exportLeNet } from "../../examples/export-lenet.js";
+import { fitGaussianProcess, generatedSet } from "../../examples/gaussian-process.js";
 import { trainLeNet } from "../../examples/lenet.js";
 import { trainLinearRegression } from "../../examples/linear-regression.js";
 import { lossCurveSvg } from "../../examples/plot.js";
@@ -13,6 +14,20 @@ describe("examples, at small sizes", () => {
     expect(Math.abs(prediction - 10)).toBeLessThan(0.1);
     expect(losses[losses.length - 1]!).toBeLessThan(losses[0]!);
   });
+
+  it("Gaussian process: fitting the kernel through grad of Cholesky raises the marginal likelihood and beats a constant predictor on held-out points", () => {
+    const r = fitGaussianProcess({ data: generatedSet(100), nTrain: 60, steps: 40, log: false });
+    expect(r.source).toBe("generated");
+    expect(r.nTest).toBe(40);
+    expect(r.losses.every(Number.isFinite)).toBe(true);
+    // -log marginal likelihood per point falls.
+    expect(r.losses[r.losses.length - 1]!).toBeLessThan(r.losses[0]! - 0.1);
+    expect(r.testRmse).toBeLessThan(0.8 * r.constantRmse);
+    // x3 does not enter the target: its length scale grows past the relevant x0's.
+    expect(r.lengthScales.x3!).toBeGreaterThan(r.lengthScales.x0!);
+    expect(r.svg).toMatch(/^<svg/);
+    expect(r.svg).toContain("<polygon");
+  }, 120_000);
 
   it("LeNet trains for one epoch on a few hundred synthetic images and its loss falls", async () => {
     const r = await trainLeNet({ synthetic: true, epochs: 1, trainSize: 384, testSize: 100, batchSize: 32, learningRate: 3e-3, log: false });
