@@ -1,3 +1,5 @@
 /** `nn`: activations, softmax family, oneHot, and `nn.initializers`. */
 export * from "./activations.js";
+export * from "./normalization.js";
+export * from "./attention.js";
 export * as initializers from "./initializers.js";

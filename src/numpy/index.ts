@@ -16,6 +16,18 @@ export * from "./shapes.js";
 export * from "./contraction.js";
 export * from "./indexing.js";
 export * from "./sorting.js";
+export * from "./math.js";
+export * from "./bitwise.js";
+export * from "./nan.js";
+export * from "./windows.js";
+export * from "./polynomial.js";
+export * from "./statistics.js";
+export * from "./vectors.js";
+export * from "./grids.js";
+export * from "./splitting.js";
+export * from "./functional.js";
+export * from "./dtypes.js";
+export * from "./logic.js";
 
 export const float32 = "float32" as const;
 export const float64 = "float64" as const;
