@@ -110,5 +110,11 @@ export function dotProductAttention(...args: unknown[]): JArray {
   let out = lax.dotGeneral(probs, v, [[[4], [1]], [[0, 1], [0, 2]]]);
   out = lax.transpose(out, [0, 3, 1, 2, 4]);
   out = lax.reshape(out, [B, T, N, H]);
+  // Padded query rows (at or past their sequence's length) come out as zeros, as JAX's do.
+  if (o.querySeqLengths !== undefined && o.querySeqLengths !== null) {
+    const qlen = lax.convertElementType(asArray(o.querySeqLengths, `${FN}: querySeqLengths`), "int32");
+    const valid = lax.lt(lax.broadcastedIota("int32", [B, T, N, H], 1), lax.broadcastInDim(qlen, [B, T, N, H], [0]));
+    out = np.where(valid, out, 0);
+  }
   return unbatched ? lax.reshape(out, [T, N, H]) : out;
 }

@@ -45,7 +45,7 @@ const FINFO: Record<"float32" | "float64", FInfo> = {
     tiny: 2 ** -126,
     smallestNormal: 2 ** -126,
     smallestSubnormal: 2 ** -149,
-    resolution: 1e-6,
+    resolution: Math.fround(1e-6),
     precision: 6,
     nmant: 23,
     nexp: 8,

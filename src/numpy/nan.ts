@@ -123,20 +123,35 @@ export function nanmean(x: ArrayLike, axis?: Axis, opts: NanReduceOptions & { dt
   return mean(lax.select(isnan(a), filledLike(a, 0), a), axis, { ...opts, where: combinedWhere(a, opts.where) });
 }
 
-/** The variance of the non-NaN elements (divisor: their count minus `ddof`); NaN where none are left. */
+/**
+ * The variance of the non-NaN elements (divisor: their count minus `ddof`); NaN where none are
+ * left. JAX's formula: the NaN-free mean, squared deviations with NaNs zeroed, a masked divisor.
+ */
 export function nanvar(x: ArrayLike, axis?: Axis, opts: NanVarOptions = {}): JArray {
   checkOptions("np.nanvar", opts, SPECS.var, ["a", "axis?"]);
-  const a = asArray(x, "np.nanvar: argument a");
+  return nanvarImpl("np.nanvar", x, axis, opts);
+}
+
+function nanvarImpl(fn: string, x: ArrayLike, axis: Axis | undefined, opts: NanVarOptions): JArray {
+  const a = asArray(x, `${fn}: argument a`);
   if (!isFloat(a.dtype)) return variance(a, axis, opts);
-  return variance(lax.select(isnan(a), filledLike(a, 0), a), axis, { ...opts, where: combinedWhere(a, opts.where) });
+  const dtype = opts.dtype ?? a.dtype;
+  const c = lax.convertElementType(a, dtype);
+  const where = opts.where;
+  const m = nanmean(c, axis, { keepdims: true, where });
+  const nan = isnan(c);
+  const centered = lax.square(lax.select(nan, filledLike(c, 0), lax.sub(c, broadcastToShape(m, c.shape))));
+  const count = sum(lax.not(nan), axis, { keepdims: opts.keepdims, where, dtype });
+  const normalizer = lax.sub(count, opts.ddof ?? 0);
+  const empty = lax.le(normalizer, 0);
+  const total = sum(centered, axis, { keepdims: opts.keepdims, where, dtype });
+  return lax.div(lax.select(empty, filledLike(total, NaN), total), lax.select(empty, filledLike(normalizer, 1), normalizer));
 }
 
 /** The standard deviation of the non-NaN elements. */
 export function nanstd(x: ArrayLike, axis?: Axis, opts: NanVarOptions = {}): JArray {
   checkOptions("np.nanstd", opts, SPECS.var, ["a", "axis?"]);
-  const a = asArray(x, "np.nanstd: argument a");
-  if (!isFloat(a.dtype)) return std(a, axis, opts);
-  return std(lax.select(isnan(a), filledLike(a, 0), a), axis, { ...opts, where: combinedWhere(a, opts.where) });
+  return lax.sqrt(nanvarImpl("np.nanstd", x, axis, opts));
 }
 
 /** `cumsum` with NaNs counted as 0. */

@@ -56,7 +56,7 @@ export function correlate(...args: unknown[]): JArray {
 
 /** `p` evaluated at `x` by Horner's rule: `p[0] * x**(n-1) + ... + p[n-1]`. */
 export function polyval(p: ArrayLike, x: ArrayLike): JArray {
-  const [c, xs] = promoteArgsInexact("np.polyval", [p, x]) as [JArray, JArray];
+  const [c, xs] = promoteArgs("np.polyval", [p, x]) as [JArray, JArray];
   vector("np.polyval", "p", c);
   let y = filledLike(xs, 0);
   for (let i = 0; i < c.shape[0]!; i++) y = lax.add(lax.mul(y, xs), lax.reshape(lax.slice(c, [i], [i + 1]), []));

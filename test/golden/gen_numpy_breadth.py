@@ -25,7 +25,7 @@ def enc(a):
     if dt == "uint64":
         dt = "uint32"
     if dt == "bool":
-        data = [bool(v) for v in a.ravel()]
+        data = [int(bool(v)) for v in a.ravel()]
     else:
         f = lambda v: "nan" if np.isnan(v) else ("inf" if v == np.inf else ("-inf" if v == -np.inf else (float(v) if dt.startswith("float") else int(v))))
         data = [f(v) for v in a.astype(np.float64).ravel()]
@@ -57,7 +57,7 @@ def case(name, f, *inputs, grad=None, dtypes=("float32", "float64"), cast=None):
         c = {"inputs": [enc(x) for x in ins], "out": enc_tree(out)}
         if grad is not None:
             g = jax.grad(lambda *a: jnp.sum(first(f(*a))), argnums=grad)(*ins)
-            c["grad"] = [enc(x) for x in g]
+            c["grad"] = [enc(x) for x in (g if isinstance(grad, tuple) else (g,))]
         cases[key] = c
 
 def vcase(name, f, *inputs, in_axes=0):
@@ -91,9 +91,11 @@ case("logaddexp2", jnp.logaddexp2, u(2, 3) * 5, u(2, 3) * 5, grad=(0, 1))
 case("sinc", jnp.sinc, np.array([-2.5, -1.0, -0.3, 0.0, 0.4, 1.0, 1e-3]), grad=0)
 case("sinc_grad2", jax.vmap(jax.grad(jax.grad(jnp.sinc))), np.array([-0.7, 0.0, 0.3, 1.2]))
 case("modf", jnp.modf, np.array([-2.5, -1.0, -0.3, 0.0, 0.4, 1.75, 3.0]), grad=0)
-fr = np.array([0.0, -0.0, 1.0, -3.5, 0.1, 1024.0, 6e-39, 1e30, np.inf, -np.inf, np.nan, 2.0 ** -149])
+# Normal numbers only: JAX 0.10.2's frexp is off for subnormals (frexp(2**-149) gives exponent
+# -149, numpy's -148); jaxts follows numpy there, checked in breadth.test.ts.
+fr = np.array([0.0, -0.0, 1.0, -3.5, 0.1, 1024.0, 1e30, np.inf, -np.inf, np.nan])
 case("frexp", jnp.frexp, fr, dtypes=("float32",))
-case("frexp", jnp.frexp, np.array([0.0, 1.0, -3.5, 0.1, 1e300, 1e-310, np.inf, np.nan, 2.0 ** -1074]), dtypes=("float64",))
+case("frexp", jnp.frexp, np.array([0.0, 1.0, -3.5, 0.1, 1e300, np.inf, np.nan]), dtypes=("float64",))
 case("ldexp", jnp.ldexp, np.array([1.0, -3.5, 0.75, 1.5, 1.0, 0.0, 1.0, np.inf]), i32(0, 3, -2, 127, -140, 5, 200, 1), grad=0, cast={0})
 case("ldexp_f64", jnp.ldexp, np.array([1.0, -3.5, 1.0, 1.0, 1.0]), i32(1000, -1070, 1030, -1080, 0), dtypes=("float64",), cast={0})
 nan_inf = np.array([np.nan, np.inf, -np.inf, 1.5, -2.0])
