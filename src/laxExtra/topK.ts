@@ -7,8 +7,9 @@ import { ValueError } from "../errors.js";
 import { broadcastedIota, laxOperands, neg, not, sliceInDim, sort } from "../lax.js";
 
 /** `[values, indices]` of the `k` largest entries along the last axis, largest first (indices int32). */
-export function topK(operand: ArrayLike, k: number): [JArray, JArray] {
-  const o = bindArgs("lax.topK", [operand, k], { operand: required(checkedLater<ArrayLike>("an array")), k: required(nonNegInt) });
+export function topK(operand: ArrayLike, k: number): [JArray, JArray];
+export function topK(...args: unknown[]): [JArray, JArray] {
+  const o = bindArgs("lax.topK", args, { operand: required(checkedLater<ArrayLike>("an array")), k: required(nonNegInt) });
   const [x] = laxOperands("top_k", [o.operand]) as [JArray];
   if (x.ndim === 0) throw new ValueError("lax.topK: the operand must have at least 1 dimension, got a scalar");
   const n = x.shape[x.ndim - 1]!;

@@ -60,7 +60,8 @@ export function dotProductAttention(...args: unknown[]): JArray {
   // [B, T, K, G, H] x [B, S, K, H] -> [B, K, G, T, S], accumulated in float32 as JAX does.
   const q5 = lax.reshape(q, [B, T, K, G, H]);
   let logits = lax.dotGeneral(q5, k, [[[4], [3]], [[0, 2], [0, 2]]]); // [B, K, T, G, S]
-  logits = lax.transpose(logits, [0, 1, 3, 2, 4]); // [B, K, G, T, S]
+  // Logits are float32 whatever the inputs' dtype (JAX's preferred_element_type), and so is the masking constant.
+  logits = lax.convertElementType(lax.transpose(logits, [0, 1, 3, 2, 4]), "float32"); // [B, K, G, T, S]
   logits = lax.mul(logits, scale);
   const full = [B, N, T, S];
   const asBNTS = (t: ArrayLike, what: string) => {
@@ -102,10 +103,10 @@ export function dotProductAttention(...args: unknown[]): JArray {
   if (o.querySeqLengths !== undefined && o.querySeqLengths !== null) andKeep(lengths(o.querySeqLengths, "querySeqLengths", tIdx));
   if (o.keyValueSeqLengths !== undefined && o.keyValueSeqLengths !== null) andKeep(lengths(o.keyValueSeqLengths, "keyValueSeqLengths", sIdx));
   if (keep !== null) {
-    const largeNegative = -0.7 * (logits.dtype === "float64" ? Number.MAX_VALUE : 3.4028234663852886e38);
+    const largeNegative = -0.7 * 3.4028234663852886e38;
     logits = np.where(keep, logits, largeNegative);
   }
-  const probs = lax.convertElementType(softmax(lax.convertElementType(logits, "float32"), -1), k.dtype);
+  const probs = lax.convertElementType(softmax(logits, -1), k.dtype);
   // [B, K, G, T, S] x [B, S, K, H] -> [B, K, G, T, H] -> [B, T, K, G, H]
   let out = lax.dotGeneral(probs, v, [[[4], [1]], [[0, 1], [0, 2]]]);
   out = lax.transpose(out, [0, 3, 1, 2, 4]);

@@ -28,8 +28,9 @@ export function applyAlongAxis(...allArgs: unknown[]): JArray {
 }
 
 /** `a = func(a, axis)` for each axis in turn, a dropped axis put back as size 1: `applyOverAxes(func, a, axes)`. */
-export function applyOverAxes(func: (a: JArray, axis: number) => JArray, a: ArrayLike, axes: number | readonly number[]): JArray {
-  const o = bindArgs("np.applyOverAxes", [func, a, axes], { func: required(fn), a: required(arrayLike), axes: required(intOrInts) });
+export function applyOverAxes(func: (a: JArray, axis: number) => JArray, a: ArrayLike, axes: number | readonly number[]): JArray;
+export function applyOverAxes(...args: unknown[]): JArray {
+  const o = bindArgs("np.applyOverAxes", args, { func: required(fn), a: required(arrayLike), axes: required(intOrInts) });
   let x = asArray(o.a, "np.applyOverAxes: argument a");
   for (const axis of typeof o.axes === "number" ? [o.axes] : o.axes) {
     const b = o.func(x, axis) as JArray;

@@ -3,7 +3,7 @@
  * geometric sequences (`logspace geomspace`), as jax.numpy.
  */
 import { showShape } from "../../ir/aval.js";
-import { type DType, castScalar, isFloat, typedArrayFor } from "../../ir/dtype.js";
+import { type DType, castScalar, typedArrayFor } from "../../ir/dtype.js";
 import { type ArrayLike, JArray } from "../core/array.js";
 import { arrayLike, bindArgs, bool, dtype as dtypeKind, fn, int, ints, nonNegInt, num, oneOf, orNull, required } from "../core/options.js";
 import { ValueError } from "../errors.js";
@@ -96,11 +96,6 @@ function hostSequence(num: number, dtype: DType, f: (i: number) => number): JArr
   return array(buf as Float32Array);
 }
 
-function inexactDtype(fname: string, d: DType | null | undefined): DType {
-  const dtype = d ?? "float32";
-  if (!isFloat(dtype)) return dtype;
-  return dtype;
-}
 
 export interface LogspaceOptions {
   num?: number;
@@ -128,7 +123,7 @@ export function logspace(...args: unknown[]): JArray {
   const div = (o.endpoint ?? true) ? n - 1 : n;
   const step = div > 0 ? (o.stop - o.start) / div : 0;
   const base = o.base ?? 10;
-  return hostSequence(n, inexactDtype("np.logspace", o.dtype), (i) => base ** ((o.endpoint ?? true) && i === n - 1 && n > 1 ? o.stop : o.start + i * step));
+  return hostSequence(n, o.dtype ?? "float32", (i) => base ** ((o.endpoint ?? true) && i === n - 1 && n > 1 ? o.stop : o.start + i * step));
 }
 
 /** Samples evenly spaced on a log scale from `start` to `stop` (same sign, nonzero): `geomspace(start, stop, num = 50, endpoint = true, dtype?, axis = 0)`. */
@@ -145,7 +140,7 @@ export function geomspace(...args: unknown[]): JArray {
   const div = endpoint ? n - 1 : n;
   const step = div > 0 ? (l1 - l0) / div : 0;
   // The endpoints are exact, as JAX sets them.
-  return hostSequence(n, inexactDtype("np.geomspace", o.dtype), (i) => (i === 0 ? o.start : endpoint && i === n - 1 ? o.stop : sign * 10 ** (l0 + i * step)));
+  return hostSequence(n, o.dtype ?? "float32", (i) => (i === 0 ? o.start : endpoint && i === n - 1 ? o.stop : sign * 10 ** (l0 + i * step)));
 }
 
 function checkAxis(fname: string, axis: number | undefined): void {

@@ -125,7 +125,9 @@ export function ldexp(x1: ArrayLike, x2: ArrayLike): JArray {
   const m = inexact1("np.ldexp", x1);
   const [a, b] = broadcastArgs("np.ldexp", [m, lax.convertElementType(e, "int32")]) as [JArray, JArray];
   const full = (t: JArray, like: JArray) => (t.ndim === 0 && like.ndim > 0 ? lax.broadcastInDim(t, like.shape, []) : t);
-  return scaleByPow2(full(a, b), full(b, a));
+  const x = full(a, b);
+  // Zeros and infinities pass through as they are (so their derivative is 1, as in JAX's ldexp).
+  return lax.select(lax.or(lax.eq(x, 0), lax.eq(lax.abs(x), Infinity)), x, scaleByPow2(x, full(b, a)));
 }
 
 /**

@@ -83,9 +83,12 @@ export function trapezoid(...args: unknown[]): JArray {
   }
   const last = ym.ndim - 1;
   const mid = lax.add(sliceAxis(ym, last, 1, n), sliceAxis(ym, last, 0, Math.max(n - 1, 0)));
-  const dd = typeof d === "number" ? d : d;
-  const shape = broadcastShapes("np.trapezoid", mid.shape, typeof dd === "number" ? [] : dd.shape);
-  const prodTerm = typeof dd === "number" ? lax.mul(mid, dd) : lax.mul(broadcastToShape(mid, shape), broadcastToShape(lax.convertElementType(dd, mid.dtype), shape));
+  let prodTerm: JArray;
+  if (typeof d === "number") prodTerm = lax.mul(mid, d);
+  else {
+    const shape = broadcastShapes("np.trapezoid", mid.shape, d.shape);
+    prodTerm = lax.mul(broadcastToShape(mid, shape), broadcastToShape(lax.convertElementType(d, mid.dtype), shape));
+  }
   return lax.mul(sum(prodTerm, -1), 0.5);
 }
 

@@ -240,6 +240,22 @@ for (const pad of ["SAME", "VALID"] as const)
 
 const baseName = (name: string) => name.replace(/:f(32|64)$/, "");
 
+/** Cases whose gradient is taken with respect to other arguments than all of them. */
+const GRAD_ARGNUMS: Record<string, number[]> = { "nn.dot_product_attention_lengths": [1, 2] };
+
+/**
+ * Gradient entries where jaxts deliberately differs from JAX 0.10.2, each with the value it
+ * gives instead: d ldexp(1.5, 127) / dx1 is 2^127 (finite); JAX's, through its frexp-based
+ * formula, overflows to inf.
+ */
+const GRAD_OVERRIDES: Record<string, [arg: number, flatIndex: number, value: number][]> = { "ldexp:f32": [[0, 3, 2 ** 127]] };
+
+function expectedGrad(name: string, g: EncArray[]): EncArray[] {
+  const out = g.map((e) => ({ ...e, data: [...e.data] }));
+  for (const [arg, i, v] of GRAD_OVERRIDES[name] ?? []) out[arg]!.data[i] = v;
+  return out;
+}
+
 /** float32 results are compared to a few float32 ulps; float64 ones much tighter. */
 function tolerances(c: Case, name = ""): { rtol: number; atol: number } {
   // JAX runs attention's softmax in float32 whatever the input dtype, so float64 attention
@@ -264,10 +280,10 @@ describe("breadth functions against JAX 0.10.2", () => {
       const errs: string[] = [];
       compareTree(f(...inputs), c.out, rtol, atol, "value", errs);
       if (c.grad) {
-        const argnums = c.grad.map((_, i) => i);
+        const argnums = GRAD_ARGNUMS[baseName(name)] ?? c.grad.map((_, i) => i);
         const first = (t: unknown): Arr => (Array.isArray(t) ? first(t[0]) : (t as Arr));
-        const g = grad((...a: Arr[]) => np.sum(first(f(...a))), { argnums: argnums.length === 1 ? 0 : argnums })(...inputs);
-        compareTree(argnums.length === 1 ? [g] : g, c.grad, rtol * 10, atol * 10, "grad", errs);
+        const g = grad((...a: Arr[]) => np.sum(first(f(...a))), { argnums: argnums.length === 1 ? argnums[0]! : argnums })(...inputs);
+        compareTree(argnums.length === 1 ? [g] : g, expectedGrad(name, c.grad), rtol * 10, atol * 10, "grad", errs);
       }
       expect(errs).toEqual([]);
     });
