@@ -602,3 +602,6 @@ export type { ForiLoopOptions } from "./controlFlow/loops.js";
 export type { ScanOptions, MapOptions } from "./controlFlow/scan.js";
 export type { AssociativeScanOptions } from "./controlFlow/associativeScan.js";
 export * as linalg from "./linalg/laxLinalg.js";
+export { convTranspose, convWithGeneralPadding } from "./laxExtra/convTranspose.js";
+export type { ConvTransposeOptions } from "./laxExtra/convTranspose.js";
+export { topK } from "./laxExtra/topK.js";

@@ -2,7 +2,9 @@
  * `nn` activations. relu, softmax and logSoftmax carry custom jvp rules as in JAX, so their
  * gradients are exact at 0 (relu) and stable for large inputs (softmax, logSoftmax).
  */
-import { arrayLike, bindArgs, bool, dtype as dtypeKind, int, intOrInts, keywordOnly, nonNegInt, orNull, required } from "../core/options.js";
+import { arrayLike, bindArgs, bool, dtype as dtypeKind, int, intOrInts, keywordOnly, nonNegInt, num, orNull, required } from "../core/options.js";
+import { showShape } from "../../ir/aval.js";
+import { ValueError } from "../errors.js";
 import { customJvp } from "../autodiff/custom.js";
 import type { ArrayLike, JArray } from "../core/array.js";
 import * as lax from "../lax.js";
@@ -136,4 +138,99 @@ export function oneHot(x: ArrayLike, numClasses: number, opts: { dtype?: np.DTyp
   const axis = opts.axis === undefined || opts.axis === -1 ? labels.ndim : opts.axis < 0 ? opts.axis + labels.ndim + 1 : opts.axis;
   shape.splice(axis, 0, numClasses);
   return np.equal(expanded, np.reshape(classes, shape)).astype(opts.dtype ?? "float32");
+}
+
+// --- more activations, with jax.nn's formulas -------------------------------------------------
+
+/** Continuously differentiable ELU: `max(x, 0) + alpha * expm1(min(x, 0) / alpha)`: `celu(x, alpha = 1)`. */
+export function celu(x: ArrayLike, alpha?: number): JArray;
+export function celu(x: ArrayLike, opts?: { alpha?: number }): JArray;
+export function celu(...args: unknown[]): JArray {
+  const o = bindArgs("nn.celu", args, { x: required(arrayLike), alpha: num });
+  const a = inexact(o.x, "nn.celu");
+  const alpha = o.alpha ?? 1;
+  return np.add(np.maximum(a, 0), np.multiply(alpha, np.expm1(np.divide(np.minimum(a, 0), alpha))));
+}
+
+const SELU_ALPHA = 1.6732632423543772848170429916717;
+const SELU_SCALE = 1.0507009873554804934193349852946;
+
+/** Scaled ELU with the self-normalizing constants. */
+export function selu(x: ArrayLike): JArray {
+  return np.multiply(SELU_SCALE, elu(inexact(x, "nn.selu"), SELU_ALPHA));
+}
+
+/** Gated linear unit: the first half of `axis` times the sigmoid of the second: `glu(x, axis = -1)`. */
+export function glu(x: ArrayLike, axis?: number): JArray;
+export function glu(x: ArrayLike, opts?: { axis?: number }): JArray;
+export function glu(...args: unknown[]): JArray {
+  const o = bindArgs("nn.glu", args, { x: required(arrayLike), axis: int });
+  const a = asArray(o.x, "nn.glu: argument x");
+  const axis = o.axis ?? -1;
+  const ax = axis < 0 ? axis + a.ndim : axis;
+  if (a.ndim === 0 || ax < 0 || ax >= a.ndim) throw new ValueError(`nn.glu: axis ${axis} is out of bounds for shape ${showShape(a.shape)}`);
+  if (a.shape[ax]! % 2 !== 0) throw new ValueError(`nn.glu: axis ${axis} of shape ${showShape(a.shape)} must have an even size to split in two`);
+  const [x1, x2] = np.split(a, 2, ax) as [JArray, JArray];
+  return np.multiply(x1, sigmoid(x2));
+}
+
+/** `relu6(x + 3) / 6`. */
+export function hardSigmoid(x: ArrayLike): JArray {
+  return np.divide(relu6(np.add(inexact(x, "nn.hardSigmoid"), 3)), 6);
+}
+
+/** `x * hardSigmoid(x)`. */
+export function hardSilu(x: ArrayLike): JArray {
+  const a = inexact(x, "nn.hardSilu");
+  return np.multiply(a, hardSigmoid(a));
+}
+export const hardSwish = hardSilu;
+
+/** `x` clipped to [-1, 1]. */
+export function hardTanh(x: ArrayLike): JArray {
+  const a = inexact(x, "nn.hardTanh");
+  return np.where(np.greater(a, 1), 1, np.where(np.less(a, -1), -1, a));
+}
+
+/** The identity activation. */
+export function identity(x: ArrayLike): JArray {
+  return asArray(x, "nn.identity");
+}
+
+/** `log(1 - exp(-x))`, accurate on both sides of log 2 (log(-expm1(-x)) below, log1p(-exp(-x)) above). */
+export function log1mexp(x: ArrayLike): JArray {
+  const a = inexact(x, "nn.log1mexp");
+  return np.where(np.less(a, Math.LN2), np.log(np.negative(np.expm1(np.negative(a)))), np.log1p(np.negative(np.exp(np.negative(a)))));
+}
+
+/** `x * tanh(softplus(x))`. */
+export function mish(x: ArrayLike): JArray {
+  const a = inexact(x, "nn.mish");
+  return np.multiply(a, np.tanh(softplus(a)));
+}
+
+/** `x / (|x| + 1)`. */
+export function softSign(x: ArrayLike): JArray {
+  const a = inexact(x, "nn.softSign");
+  return np.divide(a, np.add(np.abs(a), 1));
+}
+
+/** 0 below -1, x above 1, and `(x + 1)^2 / 4` between: a smooth relu. */
+export function sparsePlus(x: ArrayLike): JArray {
+  const a = inexact(x, "nn.sparsePlus");
+  return np.where(np.lessEqual(a, -1), 0, np.where(np.greaterEqual(a, 1), a, np.divide(np.square(np.add(a, 1)), 4)));
+}
+
+/** `clip((x + 1) / 2, 0, 1)`: sparsePlus's derivative. */
+export function sparseSigmoid(x: ArrayLike): JArray {
+  return np.multiply(0.5, np.clip(np.add(inexact(x, "nn.sparseSigmoid"), 1), 0, 2));
+}
+
+/** `(x + sqrt(x^2 + b)) / 2`: `squareplus(x, b = 4)`. */
+export function squareplus(x: ArrayLike, b?: ArrayLike): JArray;
+export function squareplus(x: ArrayLike, opts?: { b?: ArrayLike }): JArray;
+export function squareplus(...args: unknown[]): JArray {
+  const o = bindArgs("nn.squareplus", args, { x: required(arrayLike), b: arrayLike });
+  const a = inexact(o.x, "nn.squareplus");
+  return np.divide(np.add(a, np.sqrt(np.add(np.square(a), o.b ?? 4))), 2);
 }

@@ -18,6 +18,18 @@ export * from "./indexing.js";
 export * from "./sorting.js";
 export { diag, diagonal, trace, tril, triu } from "./diagonal.js";
 export * as linalg from "./linalg.js";
+export * from "./math.js";
+export * from "./bitwise.js";
+export * from "./nan.js";
+export * from "./windows.js";
+export * from "./polynomial.js";
+export * from "./statistics.js";
+export * from "./vectors.js";
+export * from "./grids.js";
+export * from "./splitting.js";
+export * from "./functional.js";
+export * from "./dtypes.js";
+export * from "./logic.js";
 
 export const float32 = "float32" as const;
 export const float64 = "float64" as const;

@@ -310,7 +310,9 @@ function variance(x: ArrayLike, axis?: Axis, opts: VarOptions = {}, fnName: "var
   }
   const n = sum(whereMask("var", opts.where, a.shape), axes, { dtype, keepdims: opts.keepdims });
   const dof = lax.sub(n, ddof);
-  return lax.select(lax.gt(dof, 0), lax.div(total, dof), lax.mul(total, NaN));
+  // NaN as a constant, not total * NaN: reverse mode sends a zero cotangent into the unselected
+  // branch, and 0 * NaN would poison the whole gradient.
+  return lax.select(lax.gt(dof, 0), lax.div(total, dof), filled(NaN, dtype, total.shape));
 }
 export { variance as var };
 

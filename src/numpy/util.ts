@@ -6,7 +6,7 @@
 import { showShape } from "../../ir/aval.js";
 import { type DType, isFloat, promoteTypes } from "../../ir/dtype.js";
 import { type ArrayLike, JArray } from "../core/array.js";
-import { asJArray, describe } from "../core/convert.js";
+import { asJArray, describe, scalar } from "../core/convert.js";
 import { ValueError } from "../errors.js";
 import { isPlainObject } from "../core/options.js";
 import * as lax from "../lax.js";
@@ -107,3 +107,9 @@ export function normalizeAxes(fn: string, axis: number | readonly number[] | nul
 
 /** The shape of an array, shown as numpy does: `(3, 4)`. */
 export const shapeStr = (x: { shape: readonly number[] }): string => showShape(x.shape);
+
+/** The constant `v` in `like`'s dtype and shape (never computed from `like`'s values, which may be inf or NaN). */
+export function filledLike(like: JArray, v: number): JArray {
+  const c = scalar(v, like.dtype, false);
+  return like.ndim === 0 ? c : lax.broadcastInDim(c, like.shape, []);
+}

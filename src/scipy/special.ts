@@ -195,3 +195,111 @@ export function betaln(a: ArrayLike, b: ArrayLike): JArray {
   const [x, y] = inexact2("scipy.special.betaln", a, b);
   return lax.sub(lax.add(gammaln(x), gammaln(y)), gammaln(lax.add(x, y)));
 }
+
+// --- digamma and polygamma ---------------------------------------------------------------------
+
+/** Shifts applied by the recurrences below, so the asymptotic series run at arguments >= 10. */
+const SHIFT = 10;
+
+/** `pi / tan(pi x)`, with the argument reduced to [-1/2, 1/2] first (tan's period), for accuracy near integers. */
+function piCot(x: JArray): JArray {
+  const r = lax.sub(x, lax.round(x, "toNearestEven"));
+  return lax.div(Math.PI, lax.tan(lax.mul(r, Math.PI)));
+}
+
+/** ψ(x) for x >= 0.5: the recurrence up to x + 10, then the asymptotic series ln y - 1/2y - Σ B2k / (2k y^2k). */
+function digammaPositive(x: JArray): JArray {
+  let acc = np.zerosLike(x);
+  for (let k = 0; k < SHIFT; k++) acc = lax.add(acc, lax.div(1, lax.add(x, k)));
+  const y = lax.add(x, SHIFT);
+  const inv2 = lax.div(1, lax.mul(y, y));
+  // 1/12 - inv2 (1/120 - inv2 (1/252 - inv2 (1/240 - inv2 (1/132 - inv2 691/32760))))
+  const coeffs = [1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760];
+  let series = np.fullLike(x, coeffs[coeffs.length - 1]!);
+  for (let i = coeffs.length - 2; i >= 0; i--) series = lax.add(lax.mul(series, inv2), coeffs[i]!);
+  const asym = lax.sub(lax.sub(lax.log(y), lax.div(0.5, y)), lax.mul(series, inv2));
+  return lax.sub(asym, acc);
+}
+
+function digammaImpl(x: JArray): JArray {
+  const reflect = lax.lt(x, 0.5);
+  // Reflection ψ(x) = ψ(1 - x) - π cot(πx); both branches see safe arguments.
+  const positive = digammaPositive(np.where(reflect, lax.sub(1, x), x));
+  const out = np.where(reflect, lax.sub(positive, piCot(np.where(reflect, x, 0.25))), positive);
+  // Poles at 0, -1, -2, ...: NaN, as JAX's.
+  const pole = lax.and(lax.le(x, 0), lax.eq(x, lax.floor(x)));
+  return np.where(pole, NaN, np.where(lax.eq(x, Infinity), Infinity, out));
+}
+
+// Bernoulli numbers B2, B4, ..., B12 over (2k)!, for the Euler-Maclaurin tail of Hurwitz's zeta.
+const BERNOULLI_OVER_FACT = [1 / 6 / 2, -1 / 30 / 24, 1 / 42 / 720, -1 / 30 / 40320, 5 / 66 / 3628800, -691 / 2730 / 479001600];
+
+/**
+ * Hurwitz's ζ(s, x) for an integer s >= 2, by Euler-Maclaurin: the first 10 terms summed, then
+ * the integral, half the next term and the Bernoulli corrections at y = x + 10. Valid where
+ * x + 10 > 0 and no x + k is 0.
+ */
+function hurwitzZeta(s: number, x: JArray): JArray {
+  let acc = np.zerosLike(x);
+  for (let k = 0; k < SHIFT; k++) acc = lax.add(acc, lax.integerPow(lax.add(x, k), -s));
+  const y = lax.add(x, SHIFT);
+  const ys = lax.integerPow(y, -s);
+  let tail = lax.add(lax.div(lax.mul(ys, y), s - 1), lax.mul(ys, 0.5));
+  // Σ B2j/(2j)! · s(s+1)...(s+2j-2) · y^(-s-2j+1)
+  let rising = s;
+  let pw = lax.div(ys, y);
+  const inv2 = lax.div(1, lax.mul(y, y));
+  BERNOULLI_OVER_FACT.forEach((b, j) => {
+    if (j > 0) {
+      rising *= (s + 2 * j - 1) * (s + 2 * j);
+      pw = lax.mul(pw, inv2);
+    }
+    tail = lax.add(tail, lax.mul(pw, b * rising));
+  });
+  return lax.add(acc, tail);
+}
+
+const factorial = (n: number): number => (n <= 1 ? 1 : n * factorial(n - 1));
+
+const polygammaByOrder = new Map<number, (x: JArray) => JArray>();
+
+/** ψ⁽ⁿ⁾ as a function with its jvp ψ⁽ⁿ⁺¹⁾, so derivatives of any order follow. */
+function polygammaOfOrder(n: number): (x: JArray) => JArray {
+  let f = polygammaByOrder.get(n);
+  if (f !== undefined) return f;
+  if (n === 0) {
+    f = customJvp(function digamma(x: JArray): JArray {
+      return digammaImpl(x);
+    }).defjvps((g: JArray, _ans: JArray, x: JArray) => lax.mul(g, polygammaOfOrder(1)(x)));
+  } else {
+    const sign = n % 2 === 1 ? 1 : -1;
+    const scale = sign * factorial(n);
+    f = customJvp(function polygamma(x: JArray): JArray {
+      const value = lax.mul(hurwitzZeta(n + 1, x), scale);
+      if (n !== 1) return value;
+      // Trigamma below 1/2 by reflection: ψ1(x) = π² / sin²(πx) - ψ1(1 - x).
+      const reflect = lax.lt(x, 0.5);
+      const other = lax.mul(hurwitzZeta(2, np.where(reflect, lax.sub(1, x), 1)), scale);
+      const sinPi = lax.sin(lax.mul(lax.sub(x, lax.round(x, "toNearestEven")), Math.PI));
+      const reflected = lax.sub(lax.div(Math.PI * Math.PI, lax.square(sinPi)), other);
+      return np.where(reflect, reflected, value);
+    }).defjvps((g: JArray, _ans: JArray, x: JArray) => lax.mul(g, polygammaOfOrder(n + 1)(x)));
+  }
+  polygammaByOrder.set(n, f);
+  return f;
+}
+
+/** The digamma function ψ(x) = d/dx ln Γ(x); NaN at 0, -1, -2, ... Its derivative is polygamma(1, x). */
+export function digamma(x: ArrayLike): JArray {
+  return polygammaOfOrder(0)(inexact("scipy.special.digamma", x));
+}
+
+/**
+ * The n-th derivative of the digamma function, `polygamma(n, x)`, for a non-negative integer
+ * `n` (JAX also takes an array of orders; here it is one JS integer). Orders >= 2 are computed
+ * for x > -10.
+ */
+export function polygamma(n: number, x: ArrayLike): JArray {
+  if (!Number.isInteger(n) || n < 0) throw new TypeError(`scipy.special.polygamma: n must be a non-negative integer (a JS number), got ${String(n)}`);
+  return polygammaOfOrder(n)(inexact("scipy.special.polygamma", x));
+}

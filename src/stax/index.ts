@@ -5,6 +5,7 @@
  * Parameterless layers are pairs themselves (`Relu`, `Flatten`, ...); the rest are
  * constructors (`Dense(512)`, `Conv(32, [3, 3])`). Params trees have stax's shapes.
  */
+import { convTransposePadding } from "../laxExtra/convTranspose.js";
 import type { JArray } from "../core/array.js";
 import { ValueError } from "../errors.js";
 import * as lax from "../lax.js";
@@ -179,12 +180,7 @@ export function ConvTranspose(...args: unknown[]): Layer {
 /** The padding `lax.conv_transpose` uses for each spatial dim (JAX's _conv_transpose_padding). */
 function convTransposePads(filterShape: readonly number[], strides: readonly number[], padding: Padding): (readonly [number, number])[] {
   if (typeof padding !== "string") return padding.map(([lo, hi]) => [lo, hi] as const);
-  return filterShape.map((k, i) => {
-    const s = strides[i]!;
-    const padLen = padding === "SAME" ? k + s - 2 : k + s - 2 + Math.max(k - s, 0);
-    const lo = padding === "SAME" ? (s > k - 1 ? k - 1 : Math.ceil(padLen / 2)) : k - 1;
-    return [lo, padLen - lo] as const;
-  });
+  return filterShape.map((k, i) => convTransposePadding(k, strides[i]!, padding));
 }
 
 /** `lax.conv_transpose` for NHWC/HWIO: the input dilated by the strides, then convolved. */
