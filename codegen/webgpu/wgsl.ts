@@ -62,7 +62,8 @@ const valueType = (d: DType): string => (d === "bool" ? "bool" : storageType(d))
 function f32Literal(v: number): string {
   if (!Number.isFinite(v) || Object.is(v, -0)) {
     const bits = new Uint32Array(new Float32Array([v]).buffer)[0]!;
-    return `bitcast<f32>(0x${bits.toString(16)}u)`;
+    // through a function: WGSL rejects a constant expression that evaluates to inf or NaN
+    return `fbits(0x${bits.toString(16)}u)`;
   }
   const s = String(v);
   return /[.e]/.test(s) ? `${s}f` : `${s}.0f`;
@@ -85,9 +86,10 @@ function literal(v: number, d: DType): string {
 
 /** Helper functions a kernel may call; only the ones used are emitted. */
 const helpers: Record<string, string> = {
+  fbits: "fn fbits(b: u32) -> f32 { return bitcast<f32>(b); }",
   fdiv: "fn fdiv(a: i32, d: i32) -> i32 { let q = a / d; return select(q, q - 1, (a % d != 0) && (a < 0)); }",
   fmod: "fn fmod(a: i32, d: i32) -> i32 { let r = a % d; return select(r, r + d, r < 0); }",
-  nan: "fn nan() -> f32 { return bitcast<f32>(0x7fc00000u); }",
+  nan: "fn nan() -> f32 { return fbits(0x7fc00000u); }",
   isfin: "fn isfin(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }",
   isnan: "fn isnan_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }",
   expm1: "fn expm1_(x: f32) -> f32 { if (abs(x) < 1e-5f) { return x + 0.5f * x * x; } let u = exp(x); if (u == 1.0f) { return x; } let um1 = u - 1.0f; if (um1 == -1.0f || abs(x) > 0.5f) { return um1; } return um1 * x / log(u); }",
@@ -99,7 +101,7 @@ const helpers: Record<string, string> = {
   erfc:
     "fn erfc_(x: f32) -> f32 { if (x < 0.5f) { return 1.0f - erf_(x); } if (x >= 10.0f) { return 0.0f; } let t = 1.0f / (1.0f + 0.3275911f * x); let p = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f)))); return p * exp(-x * x); }",
 };
-const helperDeps: Record<string, string[]> = { powc: ["nan", "isnan"], erfc: ["erf"] };
+const helperDeps: Record<string, string[]> = { powc: ["nan", "isnan"], erfc: ["erf"], nan: ["fbits"] };
 
 /** Emits the statements of one kernel body; collects helper functions it needs. */
 class BodyEmitter {
@@ -510,6 +512,8 @@ const loadAs = (binds: Bindings) => (buf: number, index: string, dtype: DType) =
 const storeValue = (v: string, d: DType) => (d === "bool" ? `select(0u, 1u, ${v})` : v);
 
 function assemble(binds: Bindings, body: BodyEmitter, main: string[]): string {
+  const text = main.join("\n");
+  if (text.includes("fbits(")) body.need("fbits");
   const fns = [...body.used].map((h) => helpers[h]!);
   return [...binds.declarations(), ...fns, ...main].join("\n");
 }
