@@ -105,7 +105,18 @@ export class WebgpuRuntime {
   private readonly params: GPUBuffer;
   private readonly paramData = new Int32Array((PARAM_SLOTS * PARAM_SLOT_BYTES) / 4);
 
-  constructor(readonly device: GPUDevice) {
+  /**
+   * Whether matmul shaders stage operand slabs in workgroup-shared memory. Off on software
+   * adapters (SwiftShader): there a barrier makes the shader compile for seconds and run slower
+   * than streaming the packed panels from storage.
+   */
+  sharedMatmul: boolean;
+
+  constructor(
+    readonly device: GPUDevice,
+    opts: { sharedMatmul?: boolean } = {},
+  ) {
+    this.sharedMatmul = opts.sharedMatmul ?? true;
     device.addEventListener("uncapturederror", (ev) => {
       this.error ??= new Error(`webgpu device error: ${(ev as GPUUncapturedErrorEvent).error.message}`);
     });
@@ -195,7 +206,7 @@ export class WebgpuRuntime {
     const kernels = new Map<LeafStep, CompiledKernel>();
     try {
       const rendered: [LeafStep, RenderedKernel][] = [];
-      for (const s of leafSteps(program.steps)) if (s.kind !== "host") rendered.push([s, renderKernel(s, program.buffers)]);
+      for (const s of leafSteps(program.steps)) if (s.kind !== "host") rendered.push([s, renderKernel(s, program.buffers, this.sharedMatmul)]);
       const limit = this.device.limits.maxStorageBuffersPerShaderStage;
       for (const [s, r] of rendered) {
         if (r.bindings.length > limit) throw new UnsupportedKernel(`kernel ${r.name} binds ${r.bindings.length} buffers, the device allows ${limit}`);

@@ -5,9 +5,10 @@
  * - A map kernel is one invocation per point of its loop nest (the flat invocation index
  *   unravelled into the loop variables); a reduction inside its values is a serial loop in
  *   that invocation over the reduced variables.
- * - A matmul kernel is a tiled shader: each 16x16 workgroup stages TILE x TILE blocks of the
- *   packed operands in workgroup-shared memory, every invocation accumulates one output over K,
- *   then applies the fused epilogue and stores.
+ * - A matmul kernel is a tiled shader over the packed operand panels: each invocation keeps a
+ *   4 x 8 register tile of accumulators; a workgroup stages K slabs of its panels in
+ *   workgroup-shared memory (or, on software adapters, streams them from storage); the fused
+ *   epilogue then stores each output.
  * - Views are index arithmetic (the IR's index expressions); a view that moves with a loop
  *   (scan's xs and ys slices) adds an element offset read from a uniform per dispatch.
  *
@@ -472,6 +473,8 @@ class Bindings {
   readonly ids: number[] = [];
   readonly writes: boolean[] = [];
   readonly offsetSlots: number[] = [];
+  /** Bindings declared as vec4 arrays (the matmul's packed panels). */
+  readonly vec4 = new Set<number>();
   constructor(private readonly buffers: readonly BufferDecl[]) {}
   slot(buf: number, write: boolean): number {
     let k = this.ids.indexOf(buf);
@@ -491,7 +494,8 @@ class Bindings {
   declarations(): string[] {
     const out = this.ids.map((id, k) => {
       const d = this.buffers[id]!.dtype;
-      return `@group(0) @binding(${k}) var<storage, ${this.writes[k] ? "read_write" : "read"}> b${k}: array<${storageType(d)}>;`;
+      const t = this.vec4.has(k) ? `vec4<${storageType(d)}>` : storageType(d);
+      return `@group(0) @binding(${k}) var<storage, ${this.writes[k] ? "read_write" : "read"}> b${k}: array<${t}>;`;
     });
     if (this.offsetSlots.length) out.push(`@group(0) @binding(${this.ids.length}) var<uniform> off: array<vec4<i32>, ${Math.ceil(this.offsetSlots.length / 4)}>;`);
     return out;
@@ -563,48 +567,99 @@ export function renderMap(k: MapKernel, buffers: readonly BufferDecl[]): Rendere
   return { name: k.name, wgsl: assemble(binds, body, main), bindings: binds.ids, writes: binds.writes, offsetSlots: binds.offsetSlots, groups: [gx, gy, 1] };
 }
 
-export function renderMatmul(k: MatmulKernel, buffers: readonly BufferDecl[]): RenderedKernel {
-  const T = MATMUL_TILE;
+/**
+ * The matmul shader. The packed operands are panels: 4 rows of A per k (one vec4), `nr` columns
+ * of B per k (nr/4 vec4s). Each invocation owns one A panel x one B panel (a 4 x nr register
+ * tile of accumulators); a workgroup of 8 x 8 invocations covers 32 x 8nr outputs and stages a
+ * K slab of its 8 A panels and 8 B panels in workgroup-shared memory, so each operand element is
+ * read from storage once per workgroup and each barrier pair covers 4 * nr * KT multiply-adds.
+ * The epilogue (the fused consumers of the contraction) is a function of (b, m, n, acc) that
+ * stores one output.
+ */
+export function renderMatmul(k: MatmulKernel, buffers: readonly BufferDecl[], shared = true): RenderedKernel {
+  if (k.mr !== 4 || k.nr % 4 !== 0) throw new UnsupportedKernel(`matmul tile ${k.mr}x${k.nr}: the WGSL shader takes 4 x 4n tiles`);
+  const P = 8; // panels per workgroup side
+  const KT = MATMUL_TILE;
+  const NV = k.nr / 4;
   const binds = new Bindings(buffers);
-  binds.slot(k.out.buf, true);
   const M = k.mVar.extent;
   const N = k.nVar.extent;
   const K = k.K;
-  const MB = Math.ceil(M / k.mr);
+  const MB = Math.ceil(M / 4);
   const NB = Math.ceil(N / k.nr);
-  const varName = (v: IVar) => (v === k.bVar || v.id === k.bVar.id ? "b" : v.id === k.mVar.id ? "m" : v.id === k.nVar.id ? "n" : `r${v.id}`);
+  binds.slot(k.out.buf, true);
+  const pa = binds.slot(k.packA, false);
+  const pb = binds.slot(k.packB, false);
+  binds.vec4.add(pa);
+  binds.vec4.add(pb);
+  const varName = (v: IVar) => (v.id === k.bVar.id ? "b" : v.id === k.mVar.id ? "m" : v.id === k.nVar.id ? "n" : `r${v.id}`);
   const body = new BodyEmitter(varName, loadAs(binds));
-  const a = (m: string, kk: string) => binds.at(k.packA, `((b * ${MB} + ${m} / ${k.mr}) * ${K} + ${kk}) * ${k.mr} + ${m} % ${k.mr}`);
-  const bb = (kk: string, n: string) => binds.at(k.packB, `((b * ${NB} + ${n} / ${k.nr}) * ${K} + ${kk}) * ${k.nr} + ${n} % ${k.nr}`);
-  // The packed panels are zero beyond M and N, so tiles past the edges read zeros or are clamped.
-  const Mp = MB * k.mr;
-  const Np = NB * k.nr;
-  const scope = new Map<number, string>();
-  const [ep] = body.values([k.epilogue], scope);
+  const [ep] = body.values([k.epilogue], new Map());
   const store = `${binds.at(k.out.buf, body.index(k.out.index))} = ${storeValue(ep!, buffers[k.out.buf]!.dtype)};`;
+  const fmas: string[] = [];
+  for (let h = 0; h < NV; h++) {
+    fmas.push(`let bv${h} = sb[(tx * ${KT} + kk) * ${NV} + ${h}];`);
+    for (let r = 0; r < 4; r++) fmas.push(`acc[${r * NV + h}] = fma(vec4<f32>(av[${r}]), bv${h}, acc[${r * NV + h}]);`);
+  }
+  const direct: string[] = [];
+  for (let h = 0; h < NV; h++) {
+    direct.push(`let bv${h} = b${pb}[((b * ${NB} + jp) * ${K} + kk) * ${NV} + ${h}];`);
+    for (let r = 0; r < 4; r++) direct.push(`acc[${r * NV + h}] = fma(vec4<f32>(av[${r}]), bv${h}, acc[${r * NV + h}]);`);
+  }
+  const kLoop = shared
+    ? [
+        `  for (var k0: i32 = 0; k0 < ${K}; k0 += ${KT}) {`,
+        `    for (var e: i32 = li; e < ${P * KT}; e += ${P * P}) {`,
+        `      let p = ip0 + e / ${KT};`,
+        `      let kk = k0 + e % ${KT};`,
+        `      sa[e] = select(vec4<f32>(0.0f), b${pa}[min((b * ${MB} + p) * ${K} + kk, ${Math.max(0, k.bVar.extent * MB * K - 1)})], p < ${MB} && kk < ${K});`,
+        `    }`,
+        `    for (var e: i32 = li; e < ${P * KT * NV}; e += ${P * P}) {`,
+        `      let p = jp0 + e / ${KT * NV};`,
+        `      let kk = k0 + (e / ${NV}) % ${KT};`,
+        `      sb[e] = select(vec4<f32>(0.0f), b${pb}[min(((b * ${NB} + p) * ${K} + kk) * ${NV} + e % ${NV}, ${Math.max(0, k.bVar.extent * NB * K * NV - 1)})], p < ${NB} && kk < ${K});`,
+        `    }`,
+        `    workgroupBarrier();`,
+        `    for (var kk: i32 = 0; kk < ${KT}; kk++) {`,
+        `      let av = sa[ty * ${KT} + kk];`,
+        ...fmas.map((l) => `      ${l}`),
+        `    }`,
+        `    workgroupBarrier();`,
+        `  }`,
+        `  if (ip >= ${MB} || jp >= ${NB}) { return; }`,
+      ]
+    : [
+        `  if (ip >= ${MB} || jp >= ${NB}) { return; }`,
+        `  for (var kk: i32 = 0; kk < ${K}; kk++) {`,
+        `    let av = b${pa}[(b * ${MB} + ip) * ${K} + kk];`,
+        ...direct.map((l) => `    ${l}`),
+        `  }`,
+      ];
   const main = [
-    `var<workgroup> ta: array<array<f32, ${T}>, ${T}>;`,
-    `var<workgroup> tb: array<array<f32, ${T}>, ${T}>;`,
-    `@compute @workgroup_size(${T}, ${T})`,
+    ...(shared ? [`var<workgroup> sa: array<vec4<f32>, ${P * KT}>;`, `var<workgroup> sb: array<vec4<f32>, ${P * KT * NV}>;`] : []),
+    `fn epilogue(b: i32, m: i32, n: i32, acc: f32) {`,
+    `  if (m >= ${M} || n >= ${N}) { return; }`,
+    ...body.lines.map((l) => `  ${l}`),
+    `  ${store}`,
+    `}`,
+    `@compute @workgroup_size(${P}, ${P})`,
     `fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {`,
     `  let b = i32(wg.z);`,
     `  let tx = i32(lid.x);`,
     `  let ty = i32(lid.y);`,
-    `  let m = i32(wg.y) * ${T} + ty;`,
-    `  let n = i32(wg.x) * ${T} + tx;`,
-    `  var acc: f32 = 0.0f;`,
-    `  for (var k0: i32 = 0; k0 < ${K}; k0 += ${T}) {`,
-    `    let ka = k0 + tx;`,
-    `    let kb = k0 + ty;`,
-    `    ta[ty][tx] = select(0.0f, ${a("min(m, " + (Mp - 1) + ")", "min(ka, " + (K - 1) + ")")}, m < ${Mp} && ka < ${K});`,
-    `    tb[ty][tx] = select(0.0f, ${bb("min(kb, " + (K - 1) + ")", "min(n, " + (Np - 1) + ")")}, n < ${Np} && kb < ${K});`,
-    `    workgroupBarrier();`,
-    `    for (var kk: i32 = 0; kk < ${T}; kk++) { acc = fma(ta[ty][kk], tb[kk][tx], acc); }`,
-    `    workgroupBarrier();`,
+    `  let li = ty * ${P} + tx;`,
+    `  let ip0 = i32(wg.y) * ${P};`,
+    `  let jp0 = i32(wg.x) * ${P};`,
+    `  let ip = ip0 + ty;`,
+    `  let jp = jp0 + tx;`,
+    `  var acc: array<vec4<f32>, ${4 * NV}>;`,
+    ...kLoop,
+    // a loop, not unrolled: the epilogue is compiled once
+    `  for (var q: i32 = 0; q < ${4 * NV * 4}; q++) {`,
+    `    let r = q / ${NV * 4};`,
+    `    let c = q % ${NV * 4};`,
+    `    epilogue(b, ip * 4 + r, jp * ${k.nr} + c, acc[r * ${NV} + c / 4][c % 4]);`,
     `  }`,
-    `  if (m >= ${M} || n >= ${N}) { return; }`,
-    ...body.lines.map((l) => `  ${l}`),
-    `  ${store}`,
     "}",
   ];
   return {
@@ -613,10 +668,11 @@ export function renderMatmul(k: MatmulKernel, buffers: readonly BufferDecl[]): R
     bindings: binds.ids,
     writes: binds.writes,
     offsetSlots: binds.offsetSlots,
-    groups: [Math.ceil(N / T), Math.ceil(M / T), k.bVar.extent],
+    groups: [Math.ceil(NB / P), Math.ceil(MB / P), k.bVar.extent],
   };
 }
 
-export function renderKernel(step: Exclude<LeafStep, { kind: "host" }>, buffers: readonly BufferDecl[]): RenderedKernel {
-  return step.kind === "map" ? renderMap(step, buffers) : renderMatmul(step, buffers);
+/** `sharedMatmul`: stage operand slabs in workgroup memory (GPUs); without, panels stream from storage (software adapters, where barriers are costly to compile and run). */
+export function renderKernel(step: Exclude<LeafStep, { kind: "host" }>, buffers: readonly BufferDecl[], sharedMatmul = true): RenderedKernel {
+  return step.kind === "map" ? renderMap(step, buffers) : renderMatmul(step, buffers, sharedMatmul);
 }

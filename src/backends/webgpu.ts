@@ -159,5 +159,6 @@ export async function createWebgpuBackend(): Promise<WebgpuBackend | null> {
   const device = await adapter.requestDevice({ requiredLimits });
   const info = adapter.info;
   const name = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(" ") || "unknown adapter";
-  return new WebgpuBackend(new WebgpuRuntime(device), name, found.keepAlive);
+  const software = (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true || /swiftshader|llvmpipe/i.test(name);
+  return new WebgpuBackend(new WebgpuRuntime(device, { sharedMatmul: !software }), name, found.keepAlive);
 }

@@ -35,7 +35,7 @@ describe.skipIf(!hasWebgpu)("control flow on webgpu", () => {
     const f = (x: np.Array, n: np.Array) =>
       lax.whileLoop(
         ([i]: [np.Array, np.Array]) => np.less(i, n),
-        ([i, v]: [np.Array, np.Array]) => [np.add(i, 1), np.add(np.multiply(v, 0.9), np.sin(v))],
+        ([i, v]: [np.Array, np.Array]): [np.Array, np.Array] => [np.add(i, 1), np.add(np.multiply(v, 0.9), np.sin(v))],
         [np.array(0, { dtype: "int32" }), x],
       );
     const args = [rand([6], 4), np.array(5, { dtype: "int32" })];

@@ -60,7 +60,23 @@ describe.skipIf(!hasWebgpu)("webgpu device", () => {
       const g = jit(f, { device: "webgpu" });
       const [ga, gb] = [devicePut(a, "webgpu"), devicePut(b, "webgpu")];
       await compareAsync([g(ga, gb)], [expected], `matmul case ${k}`, { rtol: 1e-4, atol: 1e-4 });
-      expect(g.lower(ga, gb).compile().asText(), `case ${k} uses the tiled shader`).toContain("var<workgroup> ta");
+      expect(g.lower(ga, gb).compile().asText(), `case ${k} uses the matmul shader`).toContain("fn epilogue");
+    }
+  });
+
+  it("runs the workgroup-shared-memory variant of the matmul shader (what a GPU adapter gets)", async () => {
+    const rt = webgpu().runtime;
+    const saved = rt.sharedMatmul;
+    rt.sharedMatmul = true;
+    try {
+      const f = (a: np.Array, b: np.Array) => np.add(np.matmul(a, b), 1);
+      const [a, b] = [rand([2, 45, 19], 30), rand([2, 19, 70], 31)];
+      const g = jit(f, { device: "webgpu" });
+      const [ga, gb] = [devicePut(a, "webgpu"), devicePut(b, "webgpu")];
+      await compareAsync([g(ga, gb)], [f(a, b)], "shared-memory matmul", { rtol: 1e-4, atol: 1e-4 });
+      expect(g.lower(ga, gb).compile().asText()).toContain("var<workgroup> sa");
+    } finally {
+      rt.sharedMatmul = saved;
     }
   });
 
