@@ -15,7 +15,7 @@
 import type { ShapedArray } from "../../ir/aval.js";
 import { type AnyTypedArray, type DType, itemSize, typedArrayFor } from "../../ir/dtype.js";
 import type { Jaxpr } from "../../ir/jaxpr.js";
-import { type BufferDecl, type LeafStep, type Program, type Step, leafSteps, showProgram } from "../kernel/kernel.js";
+import { type BufferDecl, type LeafStep, type Program, type Step, leafSteps } from "../kernel/kernel.js";
 import { evalJaxprRef, evalPrimitiveRef } from "../ref/index.js";
 import { type RenderedKernel, UnsupportedKernel, renderKernel } from "./wgsl.js";
 
@@ -242,15 +242,34 @@ export class WebgpuRuntime {
     return { rendered: r, ...p, bindGroups: new Map() };
   }
 
-  /** The kernel listing and the WGSL of every kernel. */
+  /**
+   * The steps (kernels, host steps, loops and branches, by name) and the WGSL of every kernel.
+   * Not showProgram's expression listing: printed as trees, a threefry kernel's DAG is huge.
+   */
   text(c: CompiledProgram): string {
-    const listing = showProgram(c.program)
-      .split("\n")
-      .map((l) => `// ${l}`)
-      .join("\n");
-    if (c.hostFallback !== null) return `${listing}\n// runs on the host: ${c.hostFallback}`;
+    const lines: string[] = [];
+    const walk = (steps: readonly Step[], ind: string) => {
+      for (const s of steps) {
+        if (s.kind === "loop") {
+          lines.push(`// ${ind}${s.name}: ${s.length === null ? "while loop (predicate read back per trip)" : `scan loop of ${s.length} trips`} {`);
+          if (s.cond) walk(s.cond.steps, ind + "  ");
+          walk(s.body, ind + "  ");
+          lines.push(`// ${ind}}`);
+        } else if (s.kind === "branch") {
+          lines.push(`// ${ind}${s.name}: branch (index read back) {`);
+          s.regions.forEach((r, k) => {
+            lines.push(`// ${ind}  case ${k}:`);
+            walk(r, ind + "    ");
+          });
+          lines.push(`// ${ind}}`);
+        } else if (s.kind === "host") lines.push(`// ${ind}${s.name}: host step ${s.eqn.primitive} (read back, reference interpreter, written back)`);
+        else lines.push(`// ${ind}${s.name}: ${s.kind} kernel`);
+      }
+    };
+    walk(c.program.steps, "");
+    if (c.hostFallback !== null) return `${lines.join("\n")}\n// runs on the host: ${c.hostFallback}`;
     const shaders = [...c.kernels.values()].map((k) => `// ---- ${k.rendered.name}\n${k.rendered.wgsl}`);
-    return [listing, ...shaders].join("\n");
+    return [...lines, ...shaders].join("\n");
   }
 
   // ---- running ------------------------------------------------------------------------

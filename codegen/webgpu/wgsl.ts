@@ -55,7 +55,7 @@ export const storageType = (d: DType): string => {
     case "bool":
       return "u32";
     case "float64":
-      throw new UnsupportedKernel("float64 has no WGSL type");
+      throw new UnsupportedKernel("a float64 intermediate value (WebGPU has no 64-bit floats)");
   }
 };
 const valueType = (d: DType): string => (d === "bool" ? "bool" : storageType(d));
@@ -101,8 +101,11 @@ const helpers: Record<string, string> = {
     "fn erf_(x: f32) -> f32 { let a = abs(x); if (a < 0.5f) { let z = x * x; return 1.1283791670955126f * x * (1.0f + z * (-0.3333333333f + z * (0.1f + z * (-0.0238095238f + z * 0.0046296296f)))); } if (a >= 4.0f) { return sign(x); } let t = 1.0f / (1.0f + 0.3275911f * a); let p = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f)))); return sign(x) * (1.0f - p * exp(-a * a)); }",
   erfc:
     "fn erfc_(x: f32) -> f32 { if (x < 0.5f) { return 1.0f - erf_(x); } if (x >= 10.0f) { return 0.0f; } let t = 1.0f / (1.0f + 0.3275911f * x); let p = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f)))); return p * exp(-x * x); }",
+  // Giles' single-precision approximation ("Approximating the erfinv function", 2010)
+  erfinv:
+    "fn erfinv_(x: f32) -> f32 { let a = abs(x); if (a >= 1.0f) { return select(nan(), x * fbits(0x7f800000u), a == 1.0f); } var w = -log((1.0f - x) * (1.0f + x)); var p: f32; if (w < 5.0f) { w = w - 2.5f; p = 2.81022636e-08f; p = 3.43273939e-07f + p * w; p = -3.5233877e-06f + p * w; p = -4.39150654e-06f + p * w; p = 0.00021858087f + p * w; p = -0.00125372503f + p * w; p = -0.00417768164f + p * w; p = 0.246640727f + p * w; p = 1.50140941f + p * w; } else { w = sqrt(w) - 3.0f; p = -0.000200214257f; p = 0.000100950558f + p * w; p = 0.00134934322f + p * w; p = -0.00367342844f + p * w; p = 0.00573950773f + p * w; p = -0.0076224613f + p * w; p = 0.00943887047f + p * w; p = 1.00167406f + p * w; p = 2.83297682f + p * w; } return p * x; }",
 };
-const helperDeps: Record<string, string[]> = { powc: ["nan", "isnan"], erfc: ["erf"], nan: ["fbits"] };
+const helperDeps: Record<string, string[]> = { powc: ["nan", "isnan"], erfc: ["erf"], nan: ["fbits"], erfinv: ["nan", "fbits"] };
 
 /** Emits the statements of one kernel body; collects helper functions it needs. */
 class BodyEmitter {
@@ -369,6 +372,9 @@ class BodyEmitter {
       case "erfc":
         this.need("erfc");
         return `erfc_(${x})`;
+      case "erfInv":
+        this.need("erfinv");
+        return `erfinv_(${x})`;
     }
     throw new UnsupportedKernel(`unary ${op} has no WGSL form yet`);
   }

@@ -122,7 +122,7 @@ export class WebgpuBackend implements Backend<GpuArray> {
   private compile(jaxpr: Jaxpr, key: string): CompiledProgram {
     [...jaxpr.constvars, ...jaxpr.invars].forEach((v, k) => checkDType(v.aval, `input ${k} of the computation`));
     jaxpr.outs.forEach((a, k) => checkDType(a.aval, `output ${k} of the computation`));
-    for (const e of jaxpr.eqns) for (const v of e.outVars) checkDType(v.aval, `an intermediate value of ${e.primitive}`);
+    // A float64 intermediate (no array the caller holds) makes the program run on the host instead.
     const c = this.runtime.compile(lowerJaxpr(jaxpr), jaxpr);
     this.stats.compiles++;
     this.byKey.set(key, c);
