@@ -3,6 +3,7 @@ import { ValueError } from "../errors.js";
 import type { Backend, DeviceName } from "./backend.js";
 import { cpuBackend } from "./cpu.js";
 import { wasmBackend } from "./wasm.js";
+import { createWebgpuBackend } from "./webgpu.js";
 
 export type { Backend, DeviceName } from "./backend.js";
 
@@ -10,6 +11,10 @@ const backends = new Map<DeviceName, Backend>([
   ["cpu", cpuBackend as Backend],
   ["wasm", wasmBackend as Backend],
 ]);
+
+// WebGPU joins only where an adapter exists (the browser's, or Dawn's optional npm package in Node).
+const webgpu = await createWebgpuBackend().catch(() => null);
+if (webgpu) backends.set("webgpu", webgpu as Backend);
 
 /** Compiled WebAssembly is the default; `cpu` is the reference interpreter. */
 let defaultName: DeviceName = "wasm";

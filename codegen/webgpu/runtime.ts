@@ -1,0 +1,551 @@
+/// <reference types="@webgpu/types" />
+/**
+ * Running lowered programs on a GPUDevice: buffers from a pool keyed by size, compiled kernels
+ * (WGSL pipelines, cached by source), and an executor that records a program's dispatches into
+ * one command encoder and submits once.
+ *
+ * Some steps need values on the host: a host step (a primitive with no kernel: its inputs are
+ * read back, the reference interpreter runs, its outputs are written back), a while loop's
+ * predicate (read back once per trip) and a branch index. Reading a GPU buffer is asynchronous,
+ * so the executor is a generator that yields a promise where it must wait. A program that never
+ * yields runs to completion synchronously; one that does continues on a promise chain, and
+ * every later call joins the chain behind it, so calls still run in order. Reads wait for the
+ * chain.
+ */
+import type { ShapedArray } from "../../ir/aval.js";
+import { type AnyTypedArray, type DType, itemSize, typedArrayFor } from "../../ir/dtype.js";
+import type { Jaxpr } from "../../ir/jaxpr.js";
+import { type BufferDecl, type LeafStep, type Program, type Step, leafSteps } from "../kernel/kernel.js";
+import { evalJaxprRef, evalPrimitiveRef } from "../ref/index.js";
+import { type RenderedKernel, UnsupportedKernel, renderKernel } from "./wgsl.js";
+
+// The WebGPU usage flags, as numbers (Node has no GPUBufferUsage global unless installed).
+const MAP_READ = 0x1;
+const COPY_SRC = 0x4;
+const COPY_DST = 0x8;
+const UNIFORM = 0x40;
+const STORAGE = 0x80;
+const COMPUTE = 0x4;
+
+/** An array's memory on the device. Every element takes 4 bytes (bool is stored as u32). */
+export interface GpuArray {
+  readonly buffer: GPUBuffer;
+  /** The pool bucket (bytes). */
+  readonly bytes: number;
+  readonly id: number;
+  released: boolean;
+}
+
+/** Bytes of device memory for `size` elements (at least one word: WebGPU has no empty bindings). */
+export const deviceBytes = (size: number): number => Math.max(4, size * 4);
+
+/** Host bytes -> device layout: bool widens to u32. */
+function toDevice(data: AnyTypedArray, dtype: DType): ArrayBufferView<ArrayBuffer> {
+  if (dtype === "bool") return Uint32Array.from(data as Uint8Array);
+  return data as ArrayBufferView<ArrayBuffer>;
+}
+
+/** Device words -> a typed array of the dtype (bool narrows from u32). */
+function fromDevice(bytes: ArrayBuffer, dtype: DType, size: number): AnyTypedArray {
+  const out = typedArrayFor(dtype, size);
+  if (dtype === "bool") (out as Uint8Array).set(new Uint32Array(bytes, 0, size));
+  else new Uint8Array(out.buffer, out.byteOffset, size * 4).set(new Uint8Array(bytes, 0, size * 4));
+  return out;
+}
+
+interface CompiledKernel {
+  readonly rendered: RenderedKernel;
+  readonly pipeline: GPUComputePipeline;
+  readonly layout: GPUBindGroupLayout;
+  /** Bind groups by the buffers bound (a training loop sees the same pooled buffers each step). */
+  readonly bindGroups: Map<string, GPUBindGroup>;
+}
+
+/** A program ready to run: its kernels compiled, or (when some kernel has no WGSL form) the whole jaxpr on the host. */
+export interface CompiledProgram {
+  readonly program: Program;
+  readonly kernels: Map<LeafStep, CompiledKernel>;
+  /** Set when the program runs on the host (why, for asText and tests). */
+  readonly hostFallback: string | null;
+  readonly jaxpr: Jaxpr;
+  readonly outAvals: readonly ShapedArray[];
+}
+
+type Wait = Promise<unknown>;
+type Exec = Generator<Wait, void, unknown>;
+
+export interface RuntimeStats {
+  /** GPUBuffers created (the pool's misses). */
+  created: number;
+  reused: number;
+  submits: number;
+  dispatches: number;
+  /** Buffers read back to the host (reads, host steps, while predicates, branch indices). */
+  readbacks: number;
+  hostSteps: number;
+  pipelines: number;
+}
+
+/** Element offsets of the views a dispatch binds, one 256-byte slot (the dynamic-offset alignment) per dispatch. */
+const PARAM_SLOT_BYTES = 256;
+const PARAM_SLOTS = 256;
+
+export class WebgpuRuntime {
+  private readonly pool = new Map<string, GPUBuffer[]>();
+  private nextId = 1;
+  private readonly ids = new WeakMap<GPUBuffer, number>();
+  private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
+  readonly stats: RuntimeStats = { created: 0, reused: 0, submits: 0, dispatches: 0, readbacks: 0, hostSteps: 0, pipelines: 0 };
+  /** The promise chain of programs that had to wait for the host, or null when everything is submitted. */
+  private chain: Promise<void> | null = null;
+  /** Buffers released while the chain may still use them. */
+  private deferred: GpuArray[] = [];
+  /** An error from a program that ran asynchronously, or from the device; thrown by the next read. */
+  private error: unknown = null;
+  private readonly params: GPUBuffer;
+  private readonly paramData = new Int32Array((PARAM_SLOTS * PARAM_SLOT_BYTES) / 4);
+
+  /**
+   * Whether matmul shaders stage operand slabs in workgroup-shared memory. Off on software
+   * adapters (SwiftShader): there a barrier makes the shader compile for seconds and run slower
+   * than streaming the packed panels from storage.
+   */
+  sharedMatmul: boolean;
+
+  constructor(
+    readonly device: GPUDevice,
+    opts: { sharedMatmul?: boolean } = {},
+  ) {
+    this.sharedMatmul = opts.sharedMatmul ?? true;
+    device.addEventListener("uncapturederror", (ev) => {
+      this.error ??= new Error(`webgpu device error: ${(ev as GPUUncapturedErrorEvent).error.message}`);
+    });
+    this.params = device.createBuffer({ size: PARAM_SLOTS * PARAM_SLOT_BYTES, usage: UNIFORM | COPY_DST });
+  }
+
+  // ---- memory -------------------------------------------------------------------------
+
+  private take(bytes: number, usage: number): GPUBuffer {
+    const key = `${usage}:${bytes}`;
+    const free = this.pool.get(key);
+    const hit = free?.pop();
+    if (hit) {
+      this.stats.reused++;
+      return hit;
+    }
+    this.stats.created++;
+    const b = this.device.createBuffer({ size: bytes, usage });
+    this.ids.set(b, this.nextId++);
+    return b;
+  }
+
+  private give(b: GPUBuffer, usage: number): void {
+    const key = `${usage}:${b.size}`;
+    let free = this.pool.get(key);
+    if (!free) this.pool.set(key, (free = []));
+    free.push(b);
+  }
+
+  /** A storage buffer for `size` elements. */
+  acquire(size: number): GpuArray {
+    const bytes = deviceBytes(size);
+    const buffer = this.take(bytes, STORAGE | COPY_SRC | COPY_DST);
+    return { buffer, bytes, id: this.ids.get(buffer)!, released: false };
+  }
+
+  release(a: GpuArray): void {
+    if (a.released) return;
+    a.released = true;
+    if (this.chain !== null) this.deferred.push(a);
+    else this.give(a.buffer, STORAGE | COPY_SRC | COPY_DST);
+  }
+
+  fromHost(data: AnyTypedArray, dtype: DType): GpuArray {
+    const a = this.acquire(data.length);
+    if (data.length > 0) this.device.queue.writeBuffer(a.buffer, 0, toDevice(data, dtype));
+    return a;
+  }
+
+  /** Reads an array back (after everything queued before it). */
+  async read(a: GpuArray, dtype: DType, size: number): Promise<AnyTypedArray> {
+    if (this.chain !== null) await this.chain;
+    this.throwPending();
+    const encoder = this.device.createCommandEncoder();
+    const bytes = deviceBytes(size);
+    const staging = this.take(bytes, MAP_READ | COPY_DST);
+    encoder.copyBufferToBuffer(a.buffer, 0, staging, 0, bytes);
+    this.device.queue.submit([encoder.finish()]);
+    this.stats.readbacks++;
+    await staging.mapAsync(1);
+    const out = fromDevice(staging.getMappedRange(0, bytes).slice(0), dtype, size);
+    staging.unmap();
+    this.give(staging, MAP_READ | COPY_DST);
+    this.throwPending();
+    return out;
+  }
+
+  /** Resolves when everything queued so far has run. */
+  async settle(): Promise<void> {
+    if (this.chain !== null) await this.chain;
+    await this.device.queue.onSubmittedWorkDone();
+    this.throwPending();
+  }
+
+  private throwPending(): void {
+    if (this.error !== null) {
+      const e = this.error;
+      this.error = null;
+      throw e;
+    }
+  }
+
+  // ---- compiling ----------------------------------------------------------------------
+
+  compile(program: Program, jaxpr: Jaxpr): CompiledProgram {
+    const outAvals = jaxpr.outs.map((o) => o.aval);
+    const kernels = new Map<LeafStep, CompiledKernel>();
+    try {
+      const rendered: [LeafStep, RenderedKernel][] = [];
+      for (const s of leafSteps(program.steps)) if (s.kind !== "host") rendered.push([s, renderKernel(s, program.buffers, this.sharedMatmul)]);
+      const limit = this.device.limits.maxStorageBuffersPerShaderStage;
+      for (const [s, r] of rendered) {
+        if (r.bindings.length > limit) throw new UnsupportedKernel(`kernel ${r.name} binds ${r.bindings.length} buffers, the device allows ${limit}`);
+        kernels.set(s, this.kernel(r));
+      }
+    } catch (e) {
+      if (!(e instanceof UnsupportedKernel)) throw e;
+      return { program, kernels: new Map(), hostFallback: e.message, jaxpr, outAvals };
+    }
+    return { program, kernels, hostFallback: null, jaxpr, outAvals };
+  }
+
+  private kernel(r: RenderedKernel): CompiledKernel {
+    let p = this.pipelines.get(r.wgsl);
+    if (!p) {
+      const entries: GPUBindGroupLayoutEntry[] = r.bindings.map((_, k) => ({
+        binding: k,
+        visibility: COMPUTE,
+        buffer: { type: r.writes[k] ? "storage" : "read-only-storage" },
+      }));
+      if (r.offsetSlots.length) entries.push({ binding: r.bindings.length, visibility: COMPUTE, buffer: { type: "uniform", hasDynamicOffset: true } });
+      const layout = this.device.createBindGroupLayout({ entries });
+      const module = this.device.createShaderModule({ code: r.wgsl, label: r.name });
+      const pipeline = this.device.createComputePipeline({
+        layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+        compute: { module, entryPoint: "main" },
+        label: r.name,
+      });
+      this.stats.pipelines++;
+      p = { pipeline, layout };
+      this.pipelines.set(r.wgsl, p);
+    }
+    return { rendered: r, ...p, bindGroups: new Map() };
+  }
+
+  /**
+   * The steps (kernels, host steps, loops and branches, by name) and the WGSL of every kernel.
+   * Not showProgram's expression listing: printed as trees, a threefry kernel's DAG is huge.
+   */
+  text(c: CompiledProgram): string {
+    const lines: string[] = [];
+    const walk = (steps: readonly Step[], ind: string) => {
+      for (const s of steps) {
+        if (s.kind === "loop") {
+          lines.push(`// ${ind}${s.name}: ${s.length === null ? "while loop (predicate read back per trip)" : `scan loop of ${s.length} trips`} {`);
+          if (s.cond) walk(s.cond.steps, ind + "  ");
+          walk(s.body, ind + "  ");
+          lines.push(`// ${ind}}`);
+        } else if (s.kind === "branch") {
+          lines.push(`// ${ind}${s.name}: branch (index read back) {`);
+          s.regions.forEach((r, k) => {
+            lines.push(`// ${ind}  case ${k}:`);
+            walk(r, ind + "    ");
+          });
+          lines.push(`// ${ind}}`);
+        } else if (s.kind === "host") lines.push(`// ${ind}${s.name}: host step ${s.eqn.primitive} (read back, reference interpreter, written back)`);
+        else lines.push(`// ${ind}${s.name}: ${s.kind} kernel`);
+      }
+    };
+    walk(c.program.steps, "");
+    if (c.hostFallback !== null) return `${lines.join("\n")}\n// runs on the host: ${c.hostFallback}`;
+    const shaders = [...c.kernels.values()].map((k) => `// ---- ${k.rendered.name}\n${k.rendered.wgsl}`);
+    return [...lines, ...shaders].join("\n");
+  }
+
+  // ---- running ------------------------------------------------------------------------
+
+  /** Runs a program on input arrays; returns its output arrays at once (their contents may still be on the way). */
+  run(c: CompiledProgram, inputs: readonly GpuArray[]): GpuArray[] {
+    const outputs = c.outAvals.map((a) => this.acquire(a.size));
+    const exec = c.hostFallback !== null ? this.runOnHost(c, inputs, outputs) : new Execution(this, c, inputs, outputs).run();
+    this.schedule(exec);
+    return outputs;
+  }
+
+  private schedule(exec: Exec): void {
+    let started: Promise<void>;
+    if (this.chain === null) {
+      const first = exec.next();
+      if (first.done) return;
+      started = drive(exec, first.value);
+    } else started = this.chain.then(() => drive(exec, undefined));
+    const mine: Promise<void> = started.catch((e: unknown) => {
+      this.error ??= e;
+    });
+    this.chain = mine;
+    void mine.then(() => {
+      if (this.chain !== mine) return;
+      this.chain = null;
+      for (const a of this.deferred) this.give(a.buffer, STORAGE | COPY_SRC | COPY_DST);
+      this.deferred = [];
+    });
+  }
+
+  /** Copies device ranges back to the host (one submission for all); resolves to their bytes. */
+  readRanges(encoder: GPUCommandEncoder, ranges: readonly { buffer: GPUBuffer; offset: number; bytes: number }[]): Promise<ArrayBuffer[]> {
+    const stagings = ranges.map((r) => {
+      const s = this.take(Math.max(4, r.bytes), MAP_READ | COPY_DST);
+      if (r.bytes > 0) encoder.copyBufferToBuffer(r.buffer, r.offset, s, 0, r.bytes);
+      return s;
+    });
+    this.submit(encoder);
+    this.stats.readbacks += ranges.length;
+    return Promise.all(
+      stagings.map(async (s, k) => {
+        await s.mapAsync(1);
+        const bytes = s.getMappedRange(0, Math.max(4, ranges[k]!.bytes)).slice(0);
+        s.unmap();
+        this.give(s, MAP_READ | COPY_DST);
+        return bytes;
+      }),
+    );
+  }
+
+  submit(encoder: GPUCommandEncoder, paramSlots = 0): void {
+    if (paramSlots > 0) this.device.queue.writeBuffer(this.params, 0, this.paramData, 0, (paramSlots * PARAM_SLOT_BYTES) / 4);
+    this.device.queue.submit([encoder.finish()]);
+    this.stats.submits++;
+  }
+
+  get paramBuffer(): GPUBuffer {
+    return this.params;
+  }
+  get paramWords(): Int32Array {
+    return this.paramData;
+  }
+
+  bufferId(b: GPUBuffer): number {
+    return this.ids.get(b)!;
+  }
+
+  /** The whole jaxpr on the reference interpreter: read every input, run, write every output. */
+  private *runOnHost(c: CompiledProgram, inputs: readonly GpuArray[], outputs: readonly GpuArray[]): Exec {
+    const avals = c.jaxpr.invars.map((v) => v.aval);
+    const pending = this.readRanges(
+      this.device.createCommandEncoder(),
+      inputs.map((a, k) => ({ buffer: a.buffer, offset: 0, bytes: avals[k]!.size * 4 })),
+    );
+    let bytes: ArrayBuffer[] = [];
+    yield pending.then((b) => (bytes = b));
+    this.stats.hostSteps++;
+    const outs = evalJaxprRef(
+      c.jaxpr,
+      [],
+      bytes.map((b, k) => fromDevice(b, avals[k]!.dtype, avals[k]!.size)),
+    );
+    outs.forEach((o, k) => {
+      if (o.length > 0) this.device.queue.writeBuffer(outputs[k]!.buffer, 0, toDevice(o, c.outAvals[k]!.dtype));
+    });
+  }
+}
+
+async function drive(exec: Exec, first: Wait | undefined): Promise<void> {
+  let w = first;
+  for (;;) {
+    if (w !== undefined) await w;
+    const r = exec.next();
+    if (r.done) return;
+    w = r.value;
+  }
+}
+
+interface LoopState {
+  /** The iteration index views move with. */
+  t: number;
+  /** Trips made so far (double-buffered carries alternate on its parity). */
+  trip: number;
+}
+
+/** One call of a compiled program: the buffers it binds and the encoder it records into. */
+class Execution {
+  private readonly env = new Map<number, GpuArray>();
+  private readonly temps: GpuArray[] = [];
+  private readonly loops = new Map<number, LoopState>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private slots = 0;
+  private readonly buffers: readonly BufferDecl[];
+
+  constructor(
+    private readonly rt: WebgpuRuntime,
+    private readonly c: CompiledProgram,
+    inputs: readonly GpuArray[],
+    outputs: readonly GpuArray[],
+  ) {
+    this.buffers = c.program.buffers;
+    c.program.inputs.forEach((b, k) => this.env.set(b, inputs[k]!));
+    c.program.outputs.forEach((b, k) => this.env.set(b, outputs[k]!));
+  }
+
+  *run(): Exec {
+    try {
+      yield* this.steps(this.c.program.steps);
+      this.flush();
+    } finally {
+      for (const t of this.temps) this.rt.release(t);
+    }
+  }
+
+  /** The device array and element offset behind a program buffer, for the current loop trips. */
+  private resolve(b: number): { arr: GpuArray; off: number } {
+    const d = this.buffers[b]!;
+    if (d.view) {
+      const base = this.resolve(d.view.base);
+      const t = this.loops.get(d.view.loop)?.t ?? 0;
+      return { arr: base.arr, off: base.off + (t * d.view.strideBytes) / itemSize[d.dtype] };
+    }
+    if (d.swap) {
+      const trip = this.loops.get(d.swap.loop)?.trip ?? 0;
+      return this.resolve(trip % 2 === 0 ? d.swap.even : d.swap.odd);
+    }
+    let arr = this.env.get(b);
+    if (!arr) {
+      arr = this.rt.acquire(d.size);
+      this.temps.push(arr);
+      this.env.set(b, arr);
+    }
+    return { arr, off: 0 };
+  }
+
+  private computePass(): GPUComputePassEncoder {
+    this.encoder ??= this.rt.device.createCommandEncoder();
+    this.pass ??= this.encoder.beginComputePass();
+    return this.pass;
+  }
+
+  /** Submits what is recorded (with the dispatches' view offsets). */
+  private flush(): void {
+    this.pass?.end();
+    this.pass = null;
+    if (this.encoder) this.rt.submit(this.encoder, this.slots);
+    this.encoder = null;
+    this.slots = 0;
+  }
+
+  private dispatch(k: CompiledKernel): void {
+    const r = k.rendered;
+    const bound = r.bindings.map((b) => this.resolve(b));
+    let dynamic: number[] = [];
+    if (r.offsetSlots.length) {
+      if (this.slots === PARAM_SLOTS) this.flush();
+      const words = this.rt.paramWords;
+      const at = (this.slots * PARAM_SLOT_BYTES) / 4;
+      r.offsetSlots.forEach((s, j) => (words[at + j] = bound[s]!.off));
+      dynamic = [this.slots * PARAM_SLOT_BYTES];
+      this.slots++;
+    }
+    const key = bound.map((x) => x.arr.id).join(",");
+    let group = k.bindGroups.get(key);
+    if (!group) {
+      const entries: GPUBindGroupEntry[] = bound.map((x, i) => ({ binding: i, resource: { buffer: x.arr.buffer } }));
+      if (r.offsetSlots.length) entries.push({ binding: bound.length, resource: { buffer: this.rt.paramBuffer, size: Math.ceil(r.offsetSlots.length / 4) * 16 } });
+      group = this.rt.device.createBindGroup({ layout: k.layout, entries });
+      if (k.bindGroups.size >= 64) k.bindGroups.delete(k.bindGroups.keys().next().value!);
+      k.bindGroups.set(key, group);
+    }
+    const pass = this.computePass();
+    pass.setPipeline(k.pipeline);
+    pass.setBindGroup(0, group, dynamic);
+    pass.dispatchWorkgroups(...r.groups);
+    this.rt.stats.dispatches++;
+  }
+
+  /** Reads program buffers back (submitting what is recorded first). */
+  private *readBack(bufs: readonly number[]): Generator<Wait, AnyTypedArray[], unknown> {
+    this.pass?.end();
+    this.pass = null;
+    const encoder = this.encoder ?? this.rt.device.createCommandEncoder();
+    if (this.slots > 0) this.rt.device.queue.writeBuffer(this.rt.paramBuffer, 0, this.rt.paramWords, 0, (this.slots * PARAM_SLOT_BYTES) / 4);
+    this.encoder = null;
+    this.slots = 0;
+    const where = bufs.map((b) => ({ ...this.resolve(b), d: this.buffers[b]! }));
+    let bytes: ArrayBuffer[] = [];
+    yield this.rt.readRanges(
+      encoder,
+      where.map((w) => ({ buffer: w.arr.buffer, offset: w.off * 4, bytes: w.d.size * 4 })),
+    ).then((b) => (bytes = b));
+    return bytes.map((b, k) => fromDevice(b, where[k]!.d.dtype, where[k]!.d.size));
+  }
+
+  private *steps(steps: readonly Step[]): Exec {
+    for (const s of steps) {
+      switch (s.kind) {
+        case "map":
+        case "matmul": {
+          const k = this.c.kernels.get(s)!;
+          const total = s.kind === "map" ? s.vars.reduce((n, v) => n * v.extent, 1) : s.mVar.extent * s.nVar.extent * s.bVar.extent;
+          if (total > 0) this.dispatch(k);
+          break;
+        }
+        case "host": {
+          const bufIns = s.inputs.flatMap((i) => ("buf" in i ? [i.buf] : []));
+          const values = yield* this.readBack(bufIns);
+          let j = 0;
+          const ins = s.inputs.map((i) => {
+            if ("buf" in i) return values[j++]!;
+            const t = typedArrayFor(i.dtype, 1);
+            t[0] = i.literal;
+            return t;
+          });
+          this.rt.stats.hostSteps++;
+          const outs = evalPrimitiveRef(
+            s.eqn.primitive,
+            ins,
+            s.eqn.inputs.map((a) => a.aval),
+            s.eqn.params,
+            s.eqn.outVars.map((v) => v.aval),
+          );
+          s.outputs.forEach((b, k) => {
+            const { arr, off } = this.resolve(b);
+            const o = outs[k]!;
+            if (o.length > 0) this.rt.device.queue.writeBuffer(arr.buffer, off * 4, toDevice(o, this.buffers[b]!.dtype));
+          });
+          break;
+        }
+        case "branch": {
+          const [index] = yield* this.readBack([s.index]);
+          const i = Math.min(Math.max(index![0]!, 0), s.regions.length - 1);
+          yield* this.steps(s.regions[i]!);
+          break;
+        }
+        case "loop": {
+          const state: LoopState = { t: 0, trip: 0 };
+          this.loops.set(s.id, state);
+          for (;;) {
+            if (s.length !== null && state.trip >= s.length) break;
+            state.t = s.length !== null && s.reverse ? s.length - 1 - state.trip : state.trip;
+            if (s.cond) {
+              yield* this.steps(s.cond.steps);
+              const [pred] = yield* this.readBack([s.cond.pred]);
+              if (!pred![0]) break;
+            }
+            yield* this.steps(s.body);
+            state.trip++;
+          }
+          if (state.trip % 2 === 1) yield* this.steps(s.oddExit);
+          break;
+        }
+      }
+    }
+  }
+}

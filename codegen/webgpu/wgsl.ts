@@ -1,0 +1,689 @@
+/**
+ * The WGSL renderer: turns the leaf kernels of a lowered Program (codegen/kernel) into compute
+ * shaders, beside the WAT renderer over the same IR.
+ *
+ * - A map kernel is one invocation per point of its loop nest (the flat invocation index
+ *   unravelled into the loop variables); a reduction inside its values is a serial loop in
+ *   that invocation over the reduced variables.
+ * - A matmul kernel is a tiled shader over the packed operand panels: each invocation keeps a
+ *   4 x 8 register tile of accumulators; a workgroup stages K slabs of its panels in
+ *   workgroup-shared memory (or, on software adapters, streams them from storage); the fused
+ *   epilogue then stores each output.
+ * - Views are index arithmetic (the IR's index expressions); a view that moves with a loop
+ *   (scan's xs and ys slices) adds an element offset read from a uniform per dispatch.
+ *
+ * Buffers are bound as storage arrays of their element type; bool is stored as u32 (WGSL has no
+ * byte-sized storage), and held as WGSL `bool` in registers.
+ *
+ * A kernel the renderer cannot express (an operation without a WGSL form yet) throws
+ * UnsupportedKernel; the backend then runs the whole program on the host instead.
+ */
+import type { DType } from "../../ir/dtype.js";
+import { type IExpr, type IVar, irange } from "../kernel/iexpr.js";
+import type { BufferDecl, LeafStep, MapKernel, MatmulKernel } from "../kernel/kernel.js";
+import { type SExpr, topoNodes } from "../kernel/sexpr.js";
+
+export class UnsupportedKernel extends Error {}
+
+/** Invocations per workgroup of a map kernel. */
+export const MAP_WORKGROUP = 64;
+/** Side of the square output tile (and of the K slab) of the matmul shader. */
+export const MATMUL_TILE = 16;
+/** Most workgroups along one dispatch dimension (WebGPU's default limit). */
+export const MAX_GROUPS_PER_DIM = 65535;
+
+/** A rendered kernel: its WGSL, the program buffers it binds (in binding order), and its launch shape. */
+export interface RenderedKernel {
+  readonly name: string;
+  readonly wgsl: string;
+  /** Program buffer ids, binding k = bindings[k]; `writes[k]` says whether it is written. */
+  readonly bindings: readonly number[];
+  readonly writes: readonly boolean[];
+  /** Bindings that are views moving with a loop: their element offsets come from the uniform at binding `bindings.length`. */
+  readonly offsetSlots: readonly number[];
+  /** Workgroups along x, y, z. */
+  readonly groups: readonly [number, number, number];
+}
+
+export const storageType = (d: DType): string => {
+  switch (d) {
+    case "float32":
+      return "f32";
+    case "int32":
+      return "i32";
+    case "uint32":
+    case "bool":
+      return "u32";
+    case "float64":
+      throw new UnsupportedKernel("a float64 intermediate value (WebGPU has no 64-bit floats)");
+    default:
+      // int8/uint8/float16 have no WGSL kernels yet: such programs run as host steps.
+      throw new UnsupportedKernel(`a ${d} value (no WGSL kernels for it yet)`);
+  }
+};
+const valueType = (d: DType): string => (d === "bool" ? "bool" : storageType(d));
+
+function f32Literal(v: number): string {
+  if (!Number.isFinite(v) || Object.is(v, -0)) {
+    const bits = new Uint32Array(new Float32Array([v]).buffer)[0]!;
+    // through a function: WGSL rejects a constant expression that evaluates to inf or NaN
+    return `fbits(0x${bits.toString(16)}u)`;
+  }
+  const s = String(v);
+  return /[.e]/.test(s) ? `${s}f` : `${s}.0f`;
+}
+
+function literal(v: number, d: DType): string {
+  switch (d) {
+    case "float32":
+      return f32Literal(v);
+    case "int32":
+      return v === -0x80000000 ? "bitcast<i32>(0x80000000u)" : `${v}i`;
+    case "uint32":
+      return `${v >>> 0}u`;
+    case "bool":
+      return v ? "true" : "false";
+    case "float64":
+      throw new UnsupportedKernel("float64 has no WGSL type");
+    default:
+      throw new UnsupportedKernel(`${d} has no WGSL kernels yet`);
+  }
+}
+
+/** Helper functions a kernel may call; only the ones used are emitted. */
+const helpers: Record<string, string> = {
+  fbits: "fn fbits(b: u32) -> f32 { return bitcast<f32>(b); }",
+  fdiv: "fn fdiv(a: i32, d: i32) -> i32 { let q = a / d; return select(q, q - 1, (a % d != 0) && (a < 0)); }",
+  fmod: "fn fmod(a: i32, d: i32) -> i32 { let r = a % d; return select(r, r + d, r < 0); }",
+  nan: "fn nan() -> f32 { return fbits(0x7fc00000u); }",
+  isfin: "fn isfin(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }",
+  isnan: "fn isnan_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }",
+  expm1: "fn expm1_(x: f32) -> f32 { if (abs(x) < 1e-5f) { return x + 0.5f * x * x; } let u = exp(x); if (u == 1.0f) { return x; } let um1 = u - 1.0f; if (um1 == -1.0f || abs(x) > 0.5f) { return um1; } return um1 * x / log(u); }",
+  log1p: "fn log1p_(x: f32) -> f32 { let u = 1.0f + x; if (u == 1.0f) { return x; } if (abs(x) > 0.5f) { return log(u); } return log(u) * x / (u - 1.0f); }",
+  powc:
+    "fn powc(x: f32, y: f32) -> f32 { if (y == 0.0f || x == 1.0f) { return 1.0f; } if (isnan_(x) || isnan_(y)) { return nan(); } let a = pow(abs(x), y); if (x < 0.0f) { if (floor(y) != y) { return nan(); } if (abs(y) < 16777216.0f && (i32(y) & 1) == 1) { return -a; } } return a; }",
+  erf:
+    "fn erf_(x: f32) -> f32 { let a = abs(x); if (a < 0.5f) { let z = x * x; return 1.1283791670955126f * x * (1.0f + z * (-0.3333333333f + z * (0.1f + z * (-0.0238095238f + z * 0.0046296296f)))); } if (a >= 4.0f) { return sign(x); } let t = 1.0f / (1.0f + 0.3275911f * a); let p = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f)))); return sign(x) * (1.0f - p * exp(-a * a)); }",
+  erfc:
+    "fn erfc_(x: f32) -> f32 { if (x < 0.5f) { return 1.0f - erf_(x); } if (x >= 10.0f) { return 0.0f; } let t = 1.0f / (1.0f + 0.3275911f * x); let p = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f)))); return p * exp(-x * x); }",
+  // Giles' single-precision approximation ("Approximating the erfinv function", 2010)
+  erfinv:
+    "fn erfinv_(x: f32) -> f32 { let a = abs(x); if (a >= 1.0f) { return select(nan(), x * fbits(0x7f800000u), a == 1.0f); } var w = -log((1.0f - x) * (1.0f + x)); var p: f32; if (w < 5.0f) { w = w - 2.5f; p = 2.81022636e-08f; p = 3.43273939e-07f + p * w; p = -3.5233877e-06f + p * w; p = -4.39150654e-06f + p * w; p = 0.00021858087f + p * w; p = -0.00125372503f + p * w; p = -0.00417768164f + p * w; p = 0.246640727f + p * w; p = 1.50140941f + p * w; } else { w = sqrt(w) - 3.0f; p = -0.000200214257f; p = 0.000100950558f + p * w; p = 0.00134934322f + p * w; p = -0.00367342844f + p * w; p = 0.00573950773f + p * w; p = -0.0076224613f + p * w; p = 0.00943887047f + p * w; p = 1.00167406f + p * w; p = 2.83297682f + p * w; } return p * x; }",
+};
+const helperDeps: Record<string, string[]> = { powc: ["nan", "isnan"], erfc: ["erf"], nan: ["fbits"], erfinv: ["nan", "fbits"] };
+
+/** Emits the statements of one kernel body; collects helper functions it needs. */
+class BodyEmitter {
+  readonly lines: string[] = [];
+  readonly used = new Set<string>();
+  private tmp = 0;
+  constructor(
+    private readonly varName: (v: IVar) => string,
+    private readonly load: (buf: number, index: string, dtype: DType) => string,
+  ) {}
+
+  need(h: string): void {
+    if (this.used.has(h)) return;
+    this.used.add(h);
+    for (const d of helperDeps[h] ?? []) this.need(d);
+  }
+
+  fresh(prefix: string): string {
+    return `${prefix}${this.tmp++}`;
+  }
+
+  index(x: IExpr): string {
+    const parts: string[] = [];
+    for (const t of x.terms) {
+      const a = t.atom;
+      let s: string;
+      switch (a.k) {
+        case "var":
+          s = this.varName(a);
+          break;
+        case "div":
+        case "mod": {
+          const inner = this.index(a.a);
+          const nonneg = irange(a.a)[0] >= 0;
+          if (nonneg) s = a.k === "div" ? `((${inner}) / ${a.d})` : `((${inner}) % ${a.d})`;
+          else {
+            const h = a.k === "div" ? "fdiv" : "fmod";
+            this.need(h);
+            s = `${h}(${inner}, ${a.d})`;
+          }
+          break;
+        }
+        case "clamp":
+          s = `clamp(${this.index(a.a)}, ${a.lo}, ${a.hi})`;
+          break;
+      }
+      parts.push(t.coef === 1 ? s : `${t.coef} * ${s}`);
+    }
+    if (x.c !== 0 || parts.length === 0) parts.push(String(x.c));
+    return parts.join(" + ");
+  }
+
+  /** Emits `let`s for every node reachable from the roots (not yet in scope) and returns the root names. */
+  values(roots: readonly SExpr[], scope: Map<number, string>): string[] {
+    for (const e of topoNodes(roots)) {
+      if (scope.has(e.id)) continue;
+      // nodes inside a reduction body are emitted by the reduction's loop
+      if (e.k === "reduce") {
+        scope.set(e.id, this.reduce(e, scope));
+        continue;
+      }
+      if (insideReduceOnly(e, roots, scope)) continue;
+      const name = `n${e.id}`;
+      this.lines.push(`let ${name}: ${valueType(e.dtype)} = ${this.expr(e, scope)};`);
+      scope.set(e.id, name);
+    }
+    return roots.map((r) => scope.get(r.id)!);
+  }
+
+  private reduce(e: Extract<SExpr, { k: "reduce" }>, outer: Map<number, string>): string {
+    const acc = this.fresh("acc");
+    const bd = e.body.dtype;
+    const arg = e.op === "argmax" || e.op === "argmin";
+    const init = (): string => {
+      const inf = (neg: boolean) =>
+        bd === "float32" ? f32Literal(neg ? -Infinity : Infinity) : bd === "int32" ? literal(neg ? -0x80000000 : 0x7fffffff, "int32") : bd === "uint32" ? (neg ? "0u" : "0xffffffffu") : neg ? "false" : "true";
+      switch (e.op) {
+        case "sum":
+          return literal(0, e.dtype);
+        case "prod":
+          return literal(1, e.dtype);
+        case "max":
+          return inf(true);
+        case "min":
+          return inf(false);
+        case "and":
+          return "true";
+        case "or":
+          return "false";
+        default:
+          return inf(e.op === "argmax");
+      }
+    };
+    if (arg) {
+      this.lines.push(`var ${acc}_v: ${valueType(bd)} = ${init()};`);
+      this.lines.push(`var ${acc}: ${valueType(e.dtype)} = ${literal(0, e.dtype)};`);
+    } else this.lines.push(`var ${acc}: ${valueType(e.dtype)} = ${init()};`);
+    for (const v of e.rvars) this.lines.push(`for (var ${this.varName(v)}: i32 = 0; ${this.varName(v)} < ${v.extent}; ${this.varName(v)}++) {`);
+    const inner = new Map(outer);
+    const [b] = this.values([e.body], inner);
+    switch (e.op) {
+      case "sum":
+        this.lines.push(`${acc} = ${acc} + ${b};`);
+        break;
+      case "prod":
+        this.lines.push(`${acc} = ${acc} * ${b};`);
+        break;
+      case "max":
+      case "min":
+        if (bd === "bool") this.lines.push(`${acc} = ${acc} ${e.op === "max" ? "||" : "&&"} ${b};`);
+        else if (bd === "float32") {
+          // NaN wins, as in XLA
+          this.need("isnan");
+          this.lines.push(`${acc} = select(${e.op}(${acc}, ${b}), ${b}, isnan_(${b}));`);
+          this.lines.push(`${acc} = select(${acc}, nan(), isnan_(${acc}));`);
+          this.need("nan");
+        } else this.lines.push(`${acc} = ${e.op}(${acc}, ${b});`);
+        break;
+      case "and":
+        this.lines.push(`${acc} = ${acc} && ${b};`);
+        break;
+      case "or":
+        this.lines.push(`${acc} = ${acc} || ${b};`);
+        break;
+      case "argmax":
+      case "argmin": {
+        const r = this.varName(e.rvars[0]!);
+        const cmp = e.op === "argmax" ? ">" : "<";
+        let better: string;
+        if (bd === "bool") better = `(${r} == 0 || (u32(${b}) ${cmp} u32(${acc}_v)))`;
+        else if (bd === "float32") {
+          // the first NaN wins; otherwise the first extreme
+          this.need("isnan");
+          better = `(${r} == 0 || (!isnan_(${acc}_v) && (isnan_(${b}) || ${b} ${cmp} ${acc}_v)))`;
+        } else better = `(${r} == 0 || ${b} ${cmp} ${acc}_v)`;
+        this.lines.push(`if ${better} { ${acc}_v = ${b}; ${acc} = ${e.dtype === "uint32" ? `u32(${r})` : r}; }`);
+        break;
+      }
+    }
+    for (let k = 0; k < e.rvars.length; k++) this.lines.push("}");
+    return acc;
+  }
+
+  private expr(e: SExpr, scope: Map<number, string>): string {
+    const v = (x: SExpr) => scope.get(x.id)!;
+    switch (e.k) {
+      case "load":
+        return this.load(e.buf, this.index(e.index), e.dtype);
+      case "const":
+        return literal(e.value, e.dtype);
+      case "iota":
+        return convertFrom(this.index(e.index), "int32", e.dtype);
+      case "icond":
+        return `(${this.index(e.index)} ${e.op === "lt" ? "<" : e.op === "ge" ? ">=" : "=="} ${e.c})`;
+      case "acc":
+        return "acc";
+      case "unary":
+        return this.unary(e.op, v(e.a), e.a.dtype);
+      case "binary":
+        return this.binary(e.op, v(e.a), v(e.b), e.a.dtype);
+      case "compare": {
+        const op = { eq: "==", ne: "!=", lt: "<", le: "<=", gt: ">", ge: ">=" }[e.op];
+        if (e.a.dtype === "bool" && op !== "==" && op !== "!=") return `(u32(${v(e.a)}) ${op} u32(${v(e.b)}))`;
+        return `(${v(e.a)} ${op} ${v(e.b)})`;
+      }
+      case "select": {
+        const w = v(e.which);
+        if (e.which.dtype === "bool") return `select(${v(e.cases[0]!)}, ${v(e.cases[1]!)}, ${w})`;
+        // an integer index past the ends picks the nearest case
+        let s = v(e.cases[e.cases.length - 1]!);
+        for (let k = e.cases.length - 2; k >= 0; k--) s = `select(${s}, ${v(e.cases[k]!)}, ${w} <= ${literal(k, e.which.dtype)})`;
+        return s;
+      }
+      case "clamp":
+        return `min(max(${v(e.x)}, ${v(e.lo)}), ${v(e.hi)})`;
+      case "convert":
+        return convertFrom(v(e.a), e.a.dtype, e.dtype);
+      case "bitcast":
+        return `bitcast<${valueType(e.dtype)}>(${v(e.a)})`;
+      case "round":
+        if (e.method === "toNearestEven") return `round(${v(e.a)})`;
+        return `select(trunc(${v(e.a)}), trunc(${v(e.a)}) + sign(${v(e.a)}), abs(${v(e.a)} - trunc(${v(e.a)})) >= 0.5f)`;
+      case "ipow": {
+        const x = v(e.a);
+        const n = Math.abs(e.y);
+        if (n === 0) return literal(1, e.dtype);
+        // square-and-multiply, written out
+        const name = this.fresh("p");
+        let acc = "";
+        let base = x;
+        let k = n;
+        let bi = 0;
+        while (k > 0) {
+          if (k & 1) acc = acc ? `(${acc} * ${base})` : base;
+          k >>= 1;
+          if (k > 0) {
+            const nb = `${name}_${bi++}`;
+            this.lines.push(`let ${nb} = ${base} * ${base};`);
+            base = nb;
+          }
+        }
+        return e.y < 0 ? `(${literal(1, e.dtype)} / ${acc})` : acc;
+      }
+      case "reduce":
+        throw new Error("internal: reduce emitted as an expression");
+    }
+  }
+
+  private unary(op: string, x: string, d: DType): string {
+    const float = d === "float32";
+    switch (op) {
+      case "neg":
+        return d === "uint32" ? `(0u - ${x})` : `(-${x})`;
+      case "sign":
+        return d === "uint32" ? `select(0u, 1u, ${x} != 0u)` : `sign(${x})`;
+      case "abs":
+        return d === "uint32" ? x : `abs(${x})`;
+      case "square":
+        return `(${x} * ${x})`;
+      case "not":
+        return d === "bool" ? `(!${x})` : `(~${x})`;
+    }
+    if (!float) throw new UnsupportedKernel(`${op} on ${d}`);
+    switch (op) {
+      case "floor":
+      case "ceil":
+      case "exp":
+      case "exp2":
+      case "log":
+      case "sin":
+      case "cos":
+      case "tan":
+      case "asin":
+      case "acos":
+      case "atan":
+      case "sinh":
+      case "cosh":
+      case "asinh":
+      case "acosh":
+      case "atanh":
+      case "sqrt":
+        return `${op}(${x})`;
+      case "tanh":
+        // tanh is 1 in float32 beyond 9; clamping keeps exp from overflowing in the driver's formula
+        return `tanh(clamp(${x}, -15.0f, 15.0f))`;
+      case "isFinite":
+        this.need("isfin");
+        return `isfin(${x})`;
+      case "expm1":
+        this.need("expm1");
+        return `expm1_(${x})`;
+      case "log1p":
+        this.need("log1p");
+        return `log1p_(${x})`;
+      case "logistic":
+        return `(1.0f / (1.0f + exp(-${x})))`;
+      case "rsqrt":
+        return `inverseSqrt(${x})`;
+      case "cbrt":
+        return `(sign(${x}) * pow(abs(${x}), 1.0f / 3.0f))`;
+      case "erf":
+        this.need("erf");
+        return `erf_(${x})`;
+      case "erfc":
+        this.need("erfc");
+        return `erfc_(${x})`;
+      case "erfInv":
+        this.need("erfinv");
+        return `erfinv_(${x})`;
+    }
+    throw new UnsupportedKernel(`unary ${op} has no WGSL form yet`);
+  }
+
+  private binary(op: string, a: string, b: string, d: DType): string {
+    const int = d === "int32" || d === "uint32";
+    switch (op) {
+      case "add":
+        return d === "bool" ? `(${a} || ${b})` : `(${a} + ${b})`;
+      case "sub":
+        return `(${a} - ${b})`;
+      case "mul":
+        return d === "bool" ? `(${a} && ${b})` : `(${a} * ${b})`;
+      case "div":
+        // XLA: x / 0 is -1 (all bits set) for integers
+        if (int) return `select(${d === "int32" ? "-1i" : "0xffffffffu"}, ${a} / select(${b}, ${literal(1, d)}, ${b} == ${literal(0, d)}), ${b} != ${literal(0, d)})`;
+        return `(${a} / ${b})`;
+      case "rem":
+        if (int) return `select(${a}, ${a} % select(${b}, ${literal(1, d)}, ${b} == ${literal(0, d)}), ${b} != ${literal(0, d)})`;
+        return `(${a} - ${b} * trunc(${a} / ${b}))`;
+      case "pow":
+        this.need("powc");
+        return `powc(${a}, ${b})`;
+      case "max":
+      case "min":
+        if (d === "bool") return op === "max" ? `(${a} || ${b})` : `(${a} && ${b})`;
+        if (d === "float32") {
+          this.need("isnan");
+          this.need("nan");
+          return `select(${op}(${a}, ${b}), nan(), isnan_(${a}) || isnan_(${b}))`;
+        }
+        return `${op}(${a}, ${b})`;
+      case "atan2":
+        return `atan2(${a}, ${b})`;
+      case "and":
+        return d === "bool" ? `(${a} && ${b})` : `(${a} & ${b})`;
+      case "or":
+        return d === "bool" ? `(${a} || ${b})` : `(${a} | ${b})`;
+      case "xor":
+        return d === "bool" ? `(${a} != ${b})` : `(${a} ^ ${b})`;
+      case "shiftLeft":
+        return `select(${literal(0, d)}, ${a} << (u32(${b}) & 31u), u32(${b}) < 32u)`;
+      case "shiftRightLogical":
+        return d === "int32" ? `select(0i, bitcast<i32>(bitcast<u32>(${a}) >> (u32(${b}) & 31u)), u32(${b}) < 32u)` : `select(0u, ${a} >> (${b} & 31u), ${b} < 32u)`;
+      case "shiftRightArithmetic": {
+        const s = d === "int32" ? a : `bitcast<i32>(${a})`;
+        const r = `select(${s} >> 31u, ${s} >> (u32(${b}) & 31u), u32(${b}) < 32u)`;
+        return d === "int32" ? r : `bitcast<u32>(${r})`;
+      }
+    }
+    throw new UnsupportedKernel(`binary ${op} has no WGSL form yet`);
+  }
+}
+
+/** Whether a node is only reachable through a reduction not yet emitted (so it belongs inside that loop). */
+function insideReduceOnly(e: SExpr, roots: readonly SExpr[], scope: Map<number, string>): boolean {
+  // Walk from the roots without entering reductions: e is outside-reachable if found.
+  const seen = new Set<number>();
+  const stack = [...roots];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (seen.has(x.id) || scope.has(x.id)) continue;
+    seen.add(x.id);
+    if (x.id === e.id) return false;
+    if (x.k === "reduce") continue;
+    switch (x.k) {
+      case "unary":
+      case "convert":
+      case "bitcast":
+      case "round":
+      case "ipow":
+        stack.push(x.a);
+        break;
+      case "binary":
+      case "compare":
+        stack.push(x.a, x.b);
+        break;
+      case "select":
+        stack.push(x.which, ...x.cases);
+        break;
+      case "clamp":
+        stack.push(x.lo, x.x, x.hi);
+        break;
+      default:
+        break;
+    }
+  }
+  return true;
+}
+
+function convertFrom(x: string, from: DType, to: DType): string {
+  if (from === to) return x;
+  if (to === "bool") return `(${x} != ${literal(0, from)})`;
+  if (from === "bool") return `select(${literal(0, to)}, ${literal(1, to)}, ${x})`;
+  if (to === "uint32" && from === "float32") return `bitcast<u32>(i32(${x}))`; // negative values wrap, as the reference does
+  if ((from === "int32" && to === "uint32") || (from === "uint32" && to === "int32")) return `bitcast<${storageType(to)}>(${x})`;
+  return `${storageType(to)}(${x})`;
+}
+
+/** How a kernel addresses its buffers: each program buffer it touches becomes one binding. */
+class Bindings {
+  readonly ids: number[] = [];
+  readonly writes: boolean[] = [];
+  readonly offsetSlots: number[] = [];
+  /** Bindings declared as vec4 arrays (the matmul's packed panels). */
+  readonly vec4 = new Set<number>();
+  constructor(private readonly buffers: readonly BufferDecl[]) {}
+  slot(buf: number, write: boolean): number {
+    let k = this.ids.indexOf(buf);
+    if (k < 0) {
+      k = this.ids.length;
+      this.ids.push(buf);
+      this.writes.push(write);
+      if (movesWithLoop(this.buffers, buf)) this.offsetSlots.push(k);
+    } else if (write) this.writes[k] = true;
+    return k;
+  }
+  at(buf: number, index: string): string {
+    const k = this.slot(buf, false);
+    const off = this.offsetSlots.indexOf(k);
+    return off < 0 ? `b${k}[${index}]` : `b${k}[${index} + off[${off >> 2}][${off & 3}]]`;
+  }
+  declarations(): string[] {
+    const out = this.ids.map((id, k) => {
+      const d = this.buffers[id]!.dtype;
+      const t = this.vec4.has(k) ? `vec4<${storageType(d)}>` : storageType(d);
+      return `@group(0) @binding(${k}) var<storage, ${this.writes[k] ? "read_write" : "read"}> b${k}: array<${t}>;`;
+    });
+    if (this.offsetSlots.length) out.push(`@group(0) @binding(${this.ids.length}) var<uniform> off: array<vec4<i32>, ${Math.ceil(this.offsetSlots.length / 4)}>;`);
+    return out;
+  }
+}
+
+/** Whether a buffer is (a view of) a window that moves with a loop's iteration. */
+export function movesWithLoop(buffers: readonly BufferDecl[], b: number): boolean {
+  const d = buffers[b]!;
+  if (d.view) return true;
+  return false;
+}
+
+const loadAs = (binds: Bindings) => (buf: number, index: string, dtype: DType) => {
+  const raw = binds.at(buf, index);
+  return dtype === "bool" ? `(${raw} != 0u)` : raw;
+};
+const storeValue = (v: string, d: DType) => (d === "bool" ? `select(0u, 1u, ${v})` : v);
+
+function assemble(binds: Bindings, body: BodyEmitter, main: string[]): string {
+  const text = main.join("\n");
+  if (text.includes("fbits(")) body.need("fbits");
+  const fns = [...body.used].map((h) => helpers[h]!);
+  return [...binds.declarations(), ...fns, ...main].join("\n");
+}
+
+/** Splits a count of workgroups over x and y (each at most MAX_GROUPS_PER_DIM). */
+export function gridFor(groups: number): [number, number] {
+  if (groups <= MAX_GROUPS_PER_DIM) return [Math.max(groups, 1), 1];
+  const y = Math.ceil(groups / MAX_GROUPS_PER_DIM);
+  return [Math.ceil(groups / y), y];
+}
+
+export function renderMap(k: MapKernel, buffers: readonly BufferDecl[]): RenderedKernel {
+  const binds = new Bindings(buffers);
+  const names = new Map<number, string>();
+  k.vars.forEach((v, i) => names.set(v.id, `i${i}`));
+  const varName = (v: IVar) => {
+    let n = names.get(v.id);
+    if (n === undefined) names.set(v.id, (n = `r${v.id}`));
+    return n;
+  };
+  // outputs first, so their bindings are writable
+  for (const o of k.outs) binds.slot(o.buf, true);
+  const body = new BodyEmitter(varName, loadAs(binds));
+  const total = k.vars.reduce((n, v) => n * v.extent, 1);
+  const [gx, gy] = gridFor(Math.ceil(total / MAP_WORKGROUP));
+  const pre: string[] = [`let g = i32(gid.x + gid.y * ${gx * MAP_WORKGROUP}u);`, `if (g >= ${total}) { return; }`];
+  let stride = total;
+  for (let d = 0; d < k.vars.length; d++) {
+    const v = k.vars[d]!;
+    stride /= v.extent;
+    pre.push(`let i${d} = ${d === 0 ? `g / ${stride}` : `(g / ${stride}) % ${v.extent}`};`);
+  }
+  const scope = new Map<number, string>();
+  const vals = body.values(
+    k.outs.map((o) => o.value),
+    scope,
+  );
+  const stores = k.outs.map((o, j) => `${binds.at(o.buf, body.index(o.index))} = ${storeValue(vals[j]!, buffers[o.buf]!.dtype)};`);
+  const main = [
+    `@compute @workgroup_size(${MAP_WORKGROUP})`,
+    `fn main(@builtin(global_invocation_id) gid: vec3<u32>) {`,
+    ...pre.map((l) => `  ${l}`),
+    ...body.lines.map((l) => `  ${l}`),
+    ...stores.map((l) => `  ${l}`),
+    "}",
+  ];
+  return { name: k.name, wgsl: assemble(binds, body, main), bindings: binds.ids, writes: binds.writes, offsetSlots: binds.offsetSlots, groups: [gx, gy, 1] };
+}
+
+/**
+ * The matmul shader. The packed operands are panels: 4 rows of A per k (one vec4), `nr` columns
+ * of B per k (nr/4 vec4s). Each invocation owns one A panel x one B panel (a 4 x nr register
+ * tile of accumulators); a workgroup of 8 x 8 invocations covers 32 x 8nr outputs and stages a
+ * K slab of its 8 A panels and 8 B panels in workgroup-shared memory, so each operand element is
+ * read from storage once per workgroup and each barrier pair covers 4 * nr * KT multiply-adds.
+ * The epilogue (the fused consumers of the contraction) is a function of (b, m, n, acc) that
+ * stores one output.
+ */
+export function renderMatmul(k: MatmulKernel, buffers: readonly BufferDecl[], shared = true): RenderedKernel {
+  if (k.mr !== 4 || k.nr % 4 !== 0) throw new UnsupportedKernel(`matmul tile ${k.mr}x${k.nr}: the WGSL shader takes 4 x 4n tiles`);
+  const P = 8; // panels per workgroup side
+  const KT = MATMUL_TILE;
+  const NV = k.nr / 4;
+  const binds = new Bindings(buffers);
+  const M = k.mVar.extent;
+  const N = k.nVar.extent;
+  const K = k.K;
+  const MB = Math.ceil(M / 4);
+  const NB = Math.ceil(N / k.nr);
+  binds.slot(k.out.buf, true);
+  const pa = binds.slot(k.packA, false);
+  const pb = binds.slot(k.packB, false);
+  binds.vec4.add(pa);
+  binds.vec4.add(pb);
+  const varName = (v: IVar) => (v.id === k.bVar.id ? "b" : v.id === k.mVar.id ? "m" : v.id === k.nVar.id ? "n" : `r${v.id}`);
+  const body = new BodyEmitter(varName, loadAs(binds));
+  const [ep] = body.values([k.epilogue], new Map());
+  const store = `${binds.at(k.out.buf, body.index(k.out.index))} = ${storeValue(ep!, buffers[k.out.buf]!.dtype)};`;
+  const fmas: string[] = [];
+  for (let h = 0; h < NV; h++) {
+    fmas.push(`let bv${h} = sb[(tx * ${KT} + kk) * ${NV} + ${h}];`);
+    for (let r = 0; r < 4; r++) fmas.push(`acc[${r * NV + h}] = fma(vec4<f32>(av[${r}]), bv${h}, acc[${r * NV + h}]);`);
+  }
+  const direct: string[] = [];
+  for (let h = 0; h < NV; h++) {
+    direct.push(`let bv${h} = b${pb}[((b * ${NB} + jp) * ${K} + kk) * ${NV} + ${h}];`);
+    for (let r = 0; r < 4; r++) direct.push(`acc[${r * NV + h}] = fma(vec4<f32>(av[${r}]), bv${h}, acc[${r * NV + h}]);`);
+  }
+  const kLoop = shared
+    ? [
+        `  for (var k0: i32 = 0; k0 < ${K}; k0 += ${KT}) {`,
+        `    for (var e: i32 = li; e < ${P * KT}; e += ${P * P}) {`,
+        `      let p = ip0 + e / ${KT};`,
+        `      let kk = k0 + e % ${KT};`,
+        `      sa[e] = select(vec4<f32>(0.0f), b${pa}[min((b * ${MB} + p) * ${K} + kk, ${Math.max(0, k.bVar.extent * MB * K - 1)})], p < ${MB} && kk < ${K});`,
+        `    }`,
+        `    for (var e: i32 = li; e < ${P * KT * NV}; e += ${P * P}) {`,
+        `      let p = jp0 + e / ${KT * NV};`,
+        `      let kk = k0 + (e / ${NV}) % ${KT};`,
+        `      sb[e] = select(vec4<f32>(0.0f), b${pb}[min(((b * ${NB} + p) * ${K} + kk) * ${NV} + e % ${NV}, ${Math.max(0, k.bVar.extent * NB * K * NV - 1)})], p < ${NB} && kk < ${K});`,
+        `    }`,
+        `    workgroupBarrier();`,
+        `    for (var kk: i32 = 0; kk < ${KT}; kk++) {`,
+        `      let av = sa[ty * ${KT} + kk];`,
+        ...fmas.map((l) => `      ${l}`),
+        `    }`,
+        `    workgroupBarrier();`,
+        `  }`,
+        `  if (ip >= ${MB} || jp >= ${NB}) { return; }`,
+      ]
+    : [
+        `  if (ip >= ${MB} || jp >= ${NB}) { return; }`,
+        `  for (var kk: i32 = 0; kk < ${K}; kk++) {`,
+        `    let av = b${pa}[(b * ${MB} + ip) * ${K} + kk];`,
+        ...direct.map((l) => `    ${l}`),
+        `  }`,
+      ];
+  const main = [
+    ...(shared ? [`var<workgroup> sa: array<vec4<f32>, ${P * KT}>;`, `var<workgroup> sb: array<vec4<f32>, ${P * KT * NV}>;`] : []),
+    `fn epilogue(b: i32, m: i32, n: i32, acc: f32) {`,
+    `  if (m >= ${M} || n >= ${N}) { return; }`,
+    ...body.lines.map((l) => `  ${l}`),
+    `  ${store}`,
+    `}`,
+    `@compute @workgroup_size(${P}, ${P})`,
+    `fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {`,
+    `  let b = i32(wg.z);`,
+    `  let tx = i32(lid.x);`,
+    `  let ty = i32(lid.y);`,
+    `  let li = ty * ${P} + tx;`,
+    `  let ip0 = i32(wg.y) * ${P};`,
+    `  let jp0 = i32(wg.x) * ${P};`,
+    `  let ip = ip0 + ty;`,
+    `  let jp = jp0 + tx;`,
+    `  var acc: array<vec4<f32>, ${4 * NV}>;`,
+    ...kLoop,
+    // a loop, not unrolled: the epilogue is compiled once
+    `  for (var q: i32 = 0; q < ${4 * NV * 4}; q++) {`,
+    `    let r = q / ${NV * 4};`,
+    `    let c = q % ${NV * 4};`,
+    `    epilogue(b, ip * 4 + r, jp * ${k.nr} + c, acc[r * ${NV} + c / 4][c % 4]);`,
+    `  }`,
+    "}",
+  ];
+  return {
+    name: k.name,
+    wgsl: assemble(binds, body, main),
+    bindings: binds.ids,
+    writes: binds.writes,
+    offsetSlots: binds.offsetSlots,
+    groups: [Math.ceil(NB / P), Math.ceil(MB / P), k.bVar.extent],
+  };
+}
+
+/** `sharedMatmul`: stage operand slabs in workgroup memory (GPUs); without, panels stream from storage (software adapters, where barriers are costly to compile and run). */
+export function renderKernel(step: Exclude<LeafStep, { kind: "host" }>, buffers: readonly BufferDecl[], sharedMatmul = true): RenderedKernel {
+  return step.kind === "map" ? renderMap(step, buffers) : renderMatmul(step, buffers, sharedMatmul);
+}
