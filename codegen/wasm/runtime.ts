@@ -14,7 +14,7 @@ import { type Program, hostStepBuffers } from "../kernel/kernel.js";
 import { evalPrimitiveRef } from "../ref/index.js";
 import { erf, erfInv, erfc, nextafter, powC } from "../ref/special.js";
 import { type RenderedModule, parTableOffset, renderProgram } from "./module.js";
-import { type ParallelModule, SCRATCH_BYTES, ThreadPool, sharedMemoryAvailable } from "./threads.js";
+import { type ParallelModule, SCRATCH_BYTES, ThreadPool, effectiveThreads, sharedMemoryAvailable } from "./threads.js";
 
 /** The part of wabt's API used here (`(await import("wabt")).default()`). */
 export interface Wabt {
@@ -424,6 +424,8 @@ export class WasmRuntime {
   // ---- programs ----
 
   compile(program: Program): Compiled {
+    // Without shared memory every kernel runs on this thread: say so once if more were asked for.
+    if (!this.sharedMemory) effectiveThreads();
     const rendered = renderProgram(program, { relaxedSimd: this.relaxedSimd }, { shared: this.sharedMemory, maxPages: Math.ceil(this.allocator.maxBytes / WASM_PAGE) });
     const bytes = this.assemble(rendered.wat);
     const module = new WebAssembly.Module(bytes);

@@ -13,12 +13,14 @@
  * every chunk is done. Workers not started yet simply take no chunks, so the pool never blocks
  * on a starting thread. Workers are unref'd: they never keep a Node process alive.
  *
- * Where the calling thread may not block (a browser's main thread) or shared memory is missing
- * (a page without cross-origin isolation), or outside Node (browser Workers would need an
- * asynchronous module hand-off, not written yet), every chunk runs on the calling thread, and
- * a request for more than one thread says so once.
+ * Node runs pool threads as worker_threads; a browser as Workers started from a Blob URL (they
+ * receive modules asynchronously: see workerSource.ts). A browser's main thread may not block,
+ * so there the calling thread spins until the chunks other threads claimed are done (it claims
+ * chunks itself first, so it spins only for the last ones). Where shared memory is missing (a
+ * page without cross-origin isolation) or there are no workers, every chunk runs on the calling
+ * thread, and a request for more than one thread says so once.
  */
-import { CLOSED, CTRL, CTRL_WORDS, SPIN, WORKER_SOURCE } from "./workerSource.js";
+import { BROWSER_WORKER_SOURCE, CLOSED, CTRL, CTRL_WORDS, NODE_WORKER_SOURCE, SPIN } from "./workerSource.js";
 
 /** A kernel split into chunks: its export, argument count and range. */
 export interface ParallelKernel {
@@ -70,11 +72,22 @@ function initialThreads(): number {
 
 let requestedThreads = initialThreads();
 
+/** The browser's Worker constructor, where there is one and Node's worker_threads are not used. */
+const BrowserWorker: typeof Worker | undefined = nodeThreads === null && typeof Worker !== "undefined" ? Worker : undefined;
+
+/**
+ * Whether this thread may sleep in Atomics.wait: Node's threads may, a browser Worker may, a
+ * browser page's main thread may not (it throws).
+ */
+const mayBlock = nodeThreads !== null || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== "undefined";
+
 /** Why threads cannot run here, or null when they can. */
 export function threadsUnavailableReason(): string | null {
-  if (typeof SharedArrayBuffer === "undefined")
+  if (typeof SharedArrayBuffer === "undefined" || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false)
     return "SharedArrayBuffer is unavailable (a browser page needs cross-origin isolation: COOP/COEP headers)";
-  if (nodeThreads === null) return "worker pools run only under Node so far (a browser runs jaxts's kernels on one thread)";
+  if (nodeThreads === null && BrowserWorker === undefined) return "this JavaScript environment has no worker threads";
+  if (nodeThreads === null && typeof (Atomics as { waitAsync?: unknown }).waitAsync !== "function")
+    return "this browser lacks Atomics.waitAsync, which jaxts's pool threads sleep in";
   return null;
 }
 
@@ -96,6 +109,8 @@ export function effectiveThreads(): number {
 
 export function setRequestedThreads(n: number): void {
   requestedThreads = n;
+  // An explicit request for threads that cannot run here is answered at once (once).
+  if (n > 1) effectiveThreads();
 }
 
 export function requestedThreadCount(): number {
@@ -103,8 +118,11 @@ export function requestedThreadCount(): number {
 }
 
 interface PoolThread {
-  readonly worker: import("node:worker_threads").Worker;
-  readonly port: import("node:worker_threads").MessagePort;
+  /** Sends a message (a module to instantiate) to the thread. */
+  readonly post: (msg: unknown) => void;
+  /** The failure reports the thread sent that have not been read yet (Node reads them synchronously). */
+  readonly takeReports: () => { thread: number; chunk: number; error: string }[];
+  readonly terminate: () => Promise<unknown>;
   /** Module ids sent to this thread. */
   readonly sent: Set<number>;
 }
@@ -170,7 +188,7 @@ export class ThreadPool {
     for (let i = 0; i < Math.min(workers, this.threads.length); i++) {
       const t = this.threads[i]!;
       if (!t.sent.has(mod.id)) {
-        t.port.postMessage({ id: mod.id, module: mod.module, kernels: mod.kernels.map((q) => q.name), math: mod.math });
+        t.post({ id: mod.id, module: mod.module, kernels: mod.kernels.map((q) => q.name), math: mod.math });
         t.sent.add(mod.id);
       }
     }
@@ -195,77 +213,119 @@ export class ThreadPool {
     let own: unknown = null;
     let mine = 0;
     let w = open;
-    const claim = this.callerClaims || Atomics.load(ctrl, CTRL.STARTED) === 0;
-    while (claim && (w & 255) < n) {
-      const prev = Atomics.compareExchange(ctrl, CTRL.NEXT, w, w + 1);
-      if (prev !== w) {
-        w = prev;
-        continue;
+    const claimAll = () => {
+      while ((w & 255) < n) {
+        const prev = Atomics.compareExchange(ctrl, CTRL.NEXT, w, w + 1);
+        if (prev !== w) {
+          w = prev;
+          continue;
+        }
+        const c = w & 255;
+        a[kernel.nargs] = c * kernel.chunk;
+        a[kernel.nargs + 1] = Math.min(kernel.extent, (c + 1) * kernel.chunk);
+        try {
+          fn(...a);
+        } catch (e) {
+          own ??= e;
+        }
+        mine++;
+        Atomics.add(ctrl, CTRL.DONE, 1);
+        w = Atomics.load(ctrl, CTRL.NEXT);
       }
-      const c = w & 255;
-      a[kernel.nargs] = c * kernel.chunk;
-      a[kernel.nargs + 1] = Math.min(kernel.extent, (c + 1) * kernel.chunk);
-      try {
-        fn(...a);
-      } catch (e) {
-        own ??= e;
-      }
-      mine++;
-      Atomics.add(ctrl, CTRL.DONE, 1);
-      w = Atomics.load(ctrl, CTRL.NEXT);
-    }
-    // Wait for the chunks other threads claimed: spin briefly, then sleep.
+    };
+    const claimed = this.callerClaims || Atomics.load(ctrl, CTRL.STARTED) === 0;
+    if (claimed) claimAll();
+    // Wait for the chunks other threads claimed: spin briefly, then sleep (a browser's main
+    // thread may not sleep: it spins on). When the caller left the chunks to the pool (tests
+    // only), it still runs those that no pool thread took within 100 ms (a browser thread
+    // whose copy of the module has not arrived cannot take them).
     let spins = 0;
+    const graceEnds = claimed ? 0 : Date.now() + 100;
     for (let d = Atomics.load(ctrl, CTRL.DONE); d < n; d = Atomics.load(ctrl, CTRL.DONE)) {
       if (spins++ < SPIN) continue;
-      Atomics.wait(ctrl, CTRL.DONE, d);
+      w = Atomics.load(ctrl, CTRL.NEXT);
+      if ((w & 255) < n) {
+        if (Date.now() < graceEnds) continue;
+        claimAll();
+      } else if (mayBlock) Atomics.wait(ctrl, CTRL.DONE, d);
     }
     Atomics.store(ctrl, CTRL.NEXT, open | CLOSED);
     this.stats.workerChunks += n - mine;
     if (own !== null) throw own;
     if (ctrl[CTRL.ERR]! > 0) {
-      const reports: string[] = [];
-      for (const t of this.threads) {
-        for (let m = nodeThreads!.receiveMessageOnPort(t.port); m !== undefined; m = nodeThreads!.receiveMessageOnPort(t.port)) {
-          const r = m.message as { thread: number; chunk: number; error: string };
-          reports.push(`pool thread ${r.thread + 1} failed on chunk ${r.chunk} of ${n}: ${r.error}`);
-        }
-      }
-      throw new WorkerError(`wasm backend: kernel ${kernel.name} failed on a worker thread (${reports.join("; ") || "no report"})`);
+      const reports = this.threads.flatMap((t) => t.takeReports()).map((r) => `pool thread ${r.thread + 1} failed on chunk ${r.chunk} of ${n}: ${r.error}`);
+      // A browser thread's report arrives as a message after this call returns; it is logged then.
+      throw new WorkerError(`wasm backend: kernel ${kernel.name} failed on a worker thread (${reports.join("; ") || "its report follows in the console"})`);
     }
   }
 
   /** Starts pool threads up to `count` (they join jobs once running). */
   private grow(count: number): void {
-    const wt = nodeThreads!;
     while (this.threads.length < count) {
-      const { port1, port2 } = new wt.MessageChannel();
       const id = this.threads.length;
-      let worker: import("node:worker_threads").Worker;
+      const init = { memory: this.memory, ctrlBuffer: this.ctrl.buffer, id, scratch: this.allocScratch() };
+      let thread: PoolThread;
       try {
-        worker = new wt.Worker(WORKER_SOURCE, {
-          eval: true,
-          // Not the parent's loader flags (a test runner's hooks would make the thread wait for the parent's event loop).
-          execArgv: [],
-          workerData: { memory: this.memory, ctrlBuffer: this.ctrl.buffer, id, port: port2, scratch: this.allocScratch() },
-          transferList: [port2],
-        });
+        thread = nodeThreads !== null ? startNodeThread(nodeThreads, init) : startBrowserThread(init);
       } catch (e) {
         console.warn(`jaxts: could not start pool thread ${id + 1}: ${(e as Error).message}`);
         return;
       }
-      worker.unref();
-      // A thread that dies (its own heap exhausted) is reported; its chunks then never finish, so
-      // it must not take part again.
-      worker.on("error", (e) => console.warn(`jaxts: pool thread ${id + 1} stopped: ${(e as Error).message}`));
-      port1.unref?.();
-      this.threads.push({ worker, port: port1, sent: new Set() });
+      this.threads.push(thread);
     }
   }
 
   /** Stops every pool thread (for tests; a process exits without it). */
   async terminate(): Promise<void> {
     const ts = this.threads.splice(0);
-    await Promise.all(ts.map((t) => t.worker.terminate()));
+    await Promise.all(ts.map((t) => t.terminate()));
   }
+}
+
+interface ThreadInit {
+  readonly memory: WebAssembly.Memory;
+  readonly ctrlBuffer: ArrayBufferLike;
+  readonly id: number;
+  readonly scratch: number;
+}
+
+function startNodeThread(wt: NodeWorkerThreads, init: ThreadInit): PoolThread {
+  const { port1, port2 } = new wt.MessageChannel();
+  const worker = new wt.Worker(NODE_WORKER_SOURCE, {
+    eval: true,
+    // Not the parent's loader flags (a test runner's hooks would make the thread wait for the parent's event loop).
+    execArgv: [],
+    workerData: { ...init, port: port2 },
+    transferList: [port2],
+  });
+  worker.unref();
+  // A thread that dies (its own heap exhausted) is reported; its chunks then never finish, so
+  // it must not take part again.
+  worker.on("error", (e) => console.warn(`jaxts: pool thread ${init.id + 1} stopped: ${(e as Error).message}`));
+  port1.unref?.();
+  const takeReports = () => {
+    const out: { thread: number; chunk: number; error: string }[] = [];
+    for (let m = wt.receiveMessageOnPort(port1); m !== undefined; m = wt.receiveMessageOnPort(port1)) out.push(m.message as (typeof out)[number]);
+    return out;
+  };
+  return { post: (msg) => port1.postMessage(msg), takeReports, terminate: () => worker.terminate(), sent: new Set() };
+}
+
+let browserWorkerUrl: string | undefined;
+
+function startBrowserThread(init: ThreadInit): PoolThread {
+  browserWorkerUrl ??= URL.createObjectURL(new Blob([BROWSER_WORKER_SOURCE], { type: "text/javascript" }));
+  const worker = new BrowserWorker!(browserWorkerUrl, { name: `jaxts pool thread ${init.id + 1}` });
+  worker.onmessage = (e: MessageEvent) => {
+    const r = e.data as { thread: number; chunk: number; error: string };
+    console.error(`jaxts: pool thread ${r.thread + 1} failed on chunk ${r.chunk}: ${r.error}`);
+  };
+  worker.onerror = (e: ErrorEvent) => console.warn(`jaxts: pool thread ${init.id + 1} stopped: ${e.message}`);
+  worker.postMessage(init);
+  return {
+    post: (msg) => worker.postMessage(msg),
+    takeReports: () => [],
+    terminate: async () => worker.terminate(),
+    sent: new Set(),
+  };
 }

@@ -4,8 +4,9 @@
  * page cross-origin isolated (COOP same-origin, COEP require-corp), so that SharedArrayBuffer,
  * and with it jaxts's wasm threads, are available once the thread pool exists.
  *
- *   node examples/browser/serve.mjs [--dir DIR] [--port N] [--host H]
+ *   node examples/browser/serve.mjs [--dir DIR] [--port N] [--host H] [--no-isolation]
  *
+ * --no-isolation leaves the COOP/COEP headers out (to see a page without shared memory).
  * --port 0 picks a free port. The first line printed is `serving DIR at URL`.
  * Plain JavaScript, so it runs under Node without a build step.
  */
@@ -58,6 +59,7 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 const root = resolve(option("dir", join(here, "..", "..", "dist", "page")));
 const host = option("host", "127.0.0.1");
 const port = Number(option("port", "8080"));
+const headers = process.argv.includes("--no-isolation") ? {} : ISOLATION;
 if (!statSync(join(root, "index.html"), { throwIfNoEntry: false })) {
   console.error(`serve: ${root} has no index.html; build the page first (npm run build:page)`);
   process.exit(1);
@@ -70,7 +72,7 @@ const server = createServer((req, res) => {
     if (file) size = statSync(file).size;
   } catch {}
   if (size < 0) {
-    res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8", ...ISOLATION });
+    res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8", ...headers });
     res.end(`not found: ${req.url}\n`);
     return;
   }
@@ -78,7 +80,7 @@ const server = createServer((req, res) => {
     "Content-Type": TYPES[extname(file)] ?? "application/octet-stream",
     "Content-Length": size,
     "Cache-Control": "no-cache",
-    ...ISOLATION,
+    ...headers,
   });
   if (req.method === "HEAD") res.end();
   else createReadStream(file).pipe(res);

@@ -1,0 +1,100 @@
+/**
+ * The wasm backend's thread pool in a browser (issue 11 item 1): in a cross-origin isolated
+ * page, pool threads are Workers over the page's shared WebAssembly.Memory; a Worker takes
+ * chunks, and a matmul, row sums and a training step give the same bits on one thread and on
+ * two, equal to Node's. Without isolation the page runs on one thread and says so once.
+ * The page is test/browser/threadsPage (built by Vite, served by the example page's server).
+ * Needs Debian's chromium (CI's .ci/run installs it); skips without it, saying so.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const CHROMIUM = "/usr/bin/chromium";
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`test/browser/threads.test.ts: SKIPPED: no Chromium at ${CHROMIUM} (CI's .ci/run installs it)`);
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const pageDir = join(repo, "test", "browser", "threadsPage");
+
+function startServer(dir: string, isolated: boolean): Promise<{ server: ChildProcess; url: string }> {
+  const args = [join(repo, "examples", "browser", "serve.mjs"), "--dir", dir, "--port", "0", ...(isolated ? [] : ["--no-isolation"])];
+  const server = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    server.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /serving .* at (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ server, url: m[1]! });
+    });
+    server.stderr!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    server.on("exit", (code) => reject(new Error(`serve.mjs exited (${code}) before serving:\n${out}`)));
+  });
+}
+
+type Check = { one: number[][]; two: number[][]; workerChunks: number; jobs: number; threads: number; isolated: boolean };
+
+describe.skipIf(!haveChromium)("wasm threads in headless Chromium", () => {
+  let tmp = "";
+  const servers: ChildProcess[] = [];
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), "jaxts-threads-page-"));
+    const build = spawnSync(
+      process.execPath,
+      [join(repo, "node_modules", "vite", "bin", "vite.js"), "build", "-c", join(pageDir, "vite.config.ts"), "--outDir", tmp, "--emptyOutDir"],
+      { cwd: repo, encoding: "utf8" },
+    );
+    if (build.status !== 0) throw new Error(`vite build failed (${build.status}):\n${build.stdout}\n${build.stderr}`);
+    const { chromium } = await import("playwright-core");
+    // No sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+    browser = await chromium.launch({ executablePath: CHROMIUM, chromiumSandbox: false });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    for (const s of servers) s.kill();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  async function check(isolated: boolean): Promise<{ result: Check; console: string[] }> {
+    const served = await startServer(tmp, isolated);
+    servers.push(served.server);
+    const page = await browser!.newPage();
+    const messages: string[] = [];
+    page.on("console", (m) => messages.push(`${m.type()}: ${m.text()}`));
+    page.on("pageerror", (e) => messages.push(`page error: ${e.message}`));
+    await page.goto(served.url);
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 60_000 });
+    const result = (await page.evaluate(() => window.runThreadsCheck())) as Check;
+    await page.close();
+    return { result, console: messages };
+  }
+
+  it("runs chunks on a Worker in an isolated page, with the same bits as one thread", async () => {
+    const { result, console: messages } = await check(true);
+    expect(result.isolated).toBe(true);
+    expect(result.threads, "pool threads started").toBeGreaterThanOrEqual(1);
+    expect(result.workerChunks, `a Worker took chunks (${result.jobs} parallel jobs)`).toBeGreaterThan(0);
+    expect(result.two.length).toBe(3);
+    result.one.forEach((bits, i) => expect(result.two[i], `result ${i}: 1 vs 2 threads`).toEqual(bits));
+    // Errors of any kind, and jaxts's warnings (Chromium's own, such as "No available adapters"
+    // from the WebGPU probe without --enable-unsafe-webgpu, are not jaxts's).
+    expect(messages.filter((m) => m.startsWith("error") || m.startsWith("page error") || (m.startsWith("warning") && m.includes("jaxts")))).toEqual([]);
+  }, 120_000);
+
+  it("runs on one thread without cross-origin isolation, and says so once", async () => {
+    const { result, console: messages } = await check(false);
+    expect(result.isolated).toBe(false);
+    expect(result.jobs, "no job ran on the pool").toBe(0);
+    result.one.forEach((bits, i) => expect(result.two[i]).toEqual(bits));
+    const warnings = messages.filter((m) => m.includes("running on one thread"));
+    expect(warnings.length, messages.join("\n")).toBe(1);
+    expect(warnings[0]).toContain("cross-origin isolation");
+  }, 120_000);
+});
