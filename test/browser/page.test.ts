@@ -9,7 +9,7 @@
  * Needs Debian's chromium at /usr/bin/chromium (CI's .ci/run installs it); without it the tests
  * skip with a message saying so. JAXTS_SCREENSHOT=path writes the README's screenshot.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -18,13 +18,13 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLASS_NAMES, type Classification, SIDE, type SamplesFile, makeClassifier, samplePixels } from "../../examples/browser/model.js";
 import { defaultDevice } from "../../src/index.js";
+import { buildPage, repo, startServer } from "./pageServer.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium)
   console.warn(`test/browser/page.test.ts: SKIPPED: no Chromium at ${CHROMIUM} (install Debian's: apt-get install chromium; CI's .ci/run does)`);
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const pageDir = join(repo, "examples", "browser");
 const samplesFile = JSON.parse(readFileSync(join(pageDir, "public", "samples.json"), "utf8")) as SamplesFile;
 const paramBytes = new Uint8Array(readFileSync(join(pageDir, "public", "lenet.safetensors")));
@@ -41,21 +41,6 @@ function nodeTruth(): Classification[] {
   }
 }
 
-/** The server's first line, `serving DIR at URL`, gives the URL. */
-function startServer(dir: string): Promise<{ server: ChildProcess; url: string }> {
-  const server = spawn(process.execPath, [join(pageDir, "serve.mjs"), "--dir", dir, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    server.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /serving .* at (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ server, url: m[1]! });
-    });
-    server.stderr!.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    server.on("exit", (code) => reject(new Error(`serve.mjs exited (${code}) before serving:\n${out}`)));
-  });
-}
-
 describe.skipIf(!haveChromium)("the browser page in headless Chromium", () => {
   let tmp = "";
   let server: ChildProcess | undefined;
@@ -65,12 +50,7 @@ describe.skipIf(!haveChromium)("the browser page in headless Chromium", () => {
 
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), "jaxts-page-"));
-    const build = spawnSync(
-      process.execPath,
-      [join(repo, "node_modules", "vite", "bin", "vite.js"), "build", "-c", join(pageDir, "vite.config.ts"), "--outDir", tmp, "--emptyOutDir"],
-      { cwd: repo, encoding: "utf8" },
-    );
-    if (build.status !== 0) throw new Error(`vite build failed (${build.status}):\n${build.stdout}\n${build.stderr}`);
+    buildPage(join(pageDir, "vite.config.ts"), tmp);
     const served = await startServer(tmp);
     server = served.server;
     const { chromium } = await import("playwright-core");

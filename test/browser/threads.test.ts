@@ -6,35 +6,19 @@
  * The page is test/browser/threadsPage (built by Vite, served by the example page's server).
  * Needs Debian's chromium (CI's .ci/run installs it); skips without it, saying so.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildPage, repo, startServer } from "./pageServer.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`test/browser/threads.test.ts: SKIPPED: no Chromium at ${CHROMIUM} (CI's .ci/run installs it)`);
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const pageDir = join(repo, "test", "browser", "threadsPage");
-
-function startServer(dir: string, isolated: boolean): Promise<{ server: ChildProcess; url: string }> {
-  const args = [join(repo, "examples", "browser", "serve.mjs"), "--dir", dir, "--port", "0", ...(isolated ? [] : ["--no-isolation"])];
-  const server = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    server.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /serving .* at (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ server, url: m[1]! });
-    });
-    server.stderr!.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    server.on("exit", (code) => reject(new Error(`serve.mjs exited (${code}) before serving:\n${out}`)));
-  });
-}
 
 type Check = { one: number[][]; two: number[][]; workerChunks: number; jobs: number; threads: number; isolated: boolean };
 
@@ -45,12 +29,7 @@ describe.skipIf(!haveChromium)("wasm threads in headless Chromium", () => {
 
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), "jaxts-threads-page-"));
-    const build = spawnSync(
-      process.execPath,
-      [join(repo, "node_modules", "vite", "bin", "vite.js"), "build", "-c", join(pageDir, "vite.config.ts"), "--outDir", tmp, "--emptyOutDir"],
-      { cwd: repo, encoding: "utf8" },
-    );
-    if (build.status !== 0) throw new Error(`vite build failed (${build.status}):\n${build.stdout}\n${build.stderr}`);
+    buildPage(join(pageDir, "vite.config.ts"), tmp);
     const { chromium } = await import("playwright-core");
     // No sandbox: CI runs as root, where Chromium's sandbox refuses to start.
     browser = await chromium.launch({ executablePath: CHROMIUM, chromiumSandbox: false });
