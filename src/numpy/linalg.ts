@@ -23,7 +23,7 @@ import { asArray, broadcastShapes, promoteArgs, promoteArgsInexact } from "./uti
 const axisOrAxes = orNull(intOrInts);
 /** jax.numpy.linalg's signatures: positional in NumPy's order, keyword-only where JAX's are. */
 const SPECS = {
-  slogdet: { method: keywordOnly(orNull(checkedLater<"lu">('"lu"'))) },
+  slogdet: { method: keywordOnly(orNull(checkedLater<"lu" | "qr">('"lu" or "qr"'))) },
   cholesky: { upper: keywordOnly(bool), symmetrizeInput: keywordOnly(bool) },
   eigh: { UPLO: orNull(checkedLater<"L" | "U">('"L" or "U"')), symmetrizeInput: bool },
   eigvalsh: { UPLO: orNull(checkedLater<"L" | "U">('"L" or "U"')), symmetrizeInput: keywordOnly(bool) },
@@ -172,16 +172,35 @@ const slogdetSmall = customJvp(function slogdet(a: JArray): [JArray, JArray] {
   ];
 });
 
-/** [sign, logabsdet] of each matrix (sign 0 and -inf for singular ones). */
-export function slogdet(a: ArrayLike, opts?: { method?: "lu" | null }): [JArray, JArray];
+/**
+ * [sign, logabsdet] of each matrix (sign 0 and -inf for singular ones), by LU (method "lu",
+ * the default) or by QR (method "qr").
+ */
+export function slogdet(a: ArrayLike, opts?: { method?: "lu" | "qr" | null }): [JArray, JArray];
 export function slogdet(a: ArrayLike, ...args: unknown[]): [JArray, JArray] {
   const { method = null } = bindArgs("np.linalg.slogdet", args, SPECS.slogdet, ["a"]);
-  if (method !== null && method !== "lu")
-    throw new ValueError(`np.linalg.slogdet: method must be "lu" (the only one implemented), got ${JSON.stringify(method)}`);
+  if (method !== null && method !== "lu" && method !== "qr")
+    throw new ValueError(`np.linalg.slogdet: method must be "lu" or "qr", got ${JSON.stringify(method)}`);
   const A = matrices("np.linalg.slogdet", a, true);
   const n = A.shape[A.ndim - 1]!;
   if (n === 0) return [onesOf(A.dtype, A.shape.slice(0, -2)), zerosOf(A.dtype, A.shape.slice(0, -2))];
+  if (method === "qr") return slogdetQr(A);
   return n <= 2 ? slogdetSmall(A) : slogdetLuCustom(A);
+}
+
+/**
+ * slogdet through a = q r: |det a| is the product of |r_ii|, and sign(det a) is the product of
+ * their signs times det q (an orthogonal q's determinant is +1 or -1: its sign by LU, which
+ * cannot meet a small pivot there). The gradient flows through qr's; the sign's is zero.
+ */
+function slogdetQr(a: JArray): [JArray, JArray] {
+  const [q, r] = L.qr(a, { fullMatrices: true });
+  const d = diagonalOf(r);
+  const logabsdet = lax.reduceSum(lax.log(lax.abs(d)), [d.ndim - 1]);
+  const n = q.shape[q.ndim - 1]!;
+  const [signQ] = (n <= 2 ? slogdetSmall : slogdetLuCustom)(lax.stopGradient(q));
+  const sign = lax.mul(lax.reduceProd(lax.sign(lax.stopGradient(d)), [d.ndim - 1]), signQ);
+  return [sign, logabsdet];
 }
 
 function det2x2(a: JArray): JArray {

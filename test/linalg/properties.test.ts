@@ -82,6 +82,7 @@ describe("checkGrads of the factorizations (float64, orders 1 and 2, fwd and rev
     ["inv", (n) => generalArb(n, n).map((a) => [a]), (a) => np.linalg.inv(a)],
     ["det", (n) => generalArb(n, n).map((a) => [a]), (a) => np.linalg.det(a)],
     ["slogdet", (n) => generalArb(n, n).map((a) => [a]), (a) => np.linalg.slogdet(a)[1]],
+    ["slogdet by qr", (n) => qrArb(n, n).map((a) => [a]), (a) => np.linalg.slogdet(a, { method: "qr" })[1]],
     ["pinv", (n) => generalArb(n + 1, n).map((a) => [a]), (a) => np.linalg.pinv(a)],
     ["expm", (n) => generalArb(n, n, [], 0).map((a) => [a]), (a) => scipy.linalg.expm(a)],
     // choFactor reads one triangle without symmetrizing, and the Cholesky jvp (JAX's) assumes a
@@ -328,4 +329,59 @@ describe("vmap of functions built on the factorizations equals stacking", () => 
         runs,
       );
     });
+});
+
+describe("slogdet by QR agrees with slogdet by LU", () => {
+  // Any sign of the determinant (no diagonal shift), batched, float64 and float32.
+  it("on random matrices: the same sign, logabsdet within rounding", () => {
+    fc.assert(
+      fc.property(sizeArb, fc.integer({ min: 1, max: 3 }), fc.boolean(), (n, b, f32) =>
+        fc.assert(
+          fc.property(generalArb(n, n, [b], 0.3), (a64) => {
+            const a = f32 ? a64.astype("float32") : a64;
+            const [sq, lq] = np.linalg.slogdet(a, { method: "qr" });
+            const [sl, ll] = np.linalg.slogdet(a);
+            expect(sq.dtype).toBe(a.dtype);
+            expect(Array.from(sq.dataSync())).toEqual(Array.from(sl.dataSync()));
+            const tol = f32 ? 1e-4 : 1e-10;
+            const gq = lq.dataSync(), gl = ll.dataSync();
+            for (let i = 0; i < gl.length; i++) expect(Math.abs(gq[i]! - gl[i]!)).toBeLessThanOrEqual(tol * (1 + Math.abs(gl[i]!)));
+          }),
+          { numRuns: 2 },
+        ),
+      ),
+      runs,
+    );
+  });
+  it("gives sign 0 and -inf for a singular matrix, and runs under jit and vmap", () => {
+    // A zero column: exactly singular in floating point too (a rank-deficient matrix whose
+    // columns merely combine to zero would leave a rounding-sized r_ii, in JAX as here).
+    const singular = np.array([[1, 0, 2], [3, 0, 4], [5, 0, 6]], { dtype: "float64" });
+    const [s0, l0] = np.linalg.slogdet(singular, { method: "qr" });
+    expect(Math.abs(s0.item() as number)).toBe(0);
+    expect(l0.item()).toBe(-Infinity);
+    const a = np.array([[[0, 1], [1, 0]], [[2, 1], [1, 3]]], { dtype: "float64" });
+    const f = (x: A) => np.linalg.slogdet(x, { method: "qr" });
+    const [sj, lj] = jit(f)(a);
+    const [sv, lv] = vmap(f)(a);
+    expect(Array.from(sj.dataSync())).toEqual([-1, 1]);
+    expect(Array.from(sv.dataSync())).toEqual([-1, 1]);
+    expect(lj.dataSync()[1]).toBeCloseTo(Math.log(5), 12);
+    expect(lv.dataSync()[0]).toBeCloseTo(0, 12);
+  });
+  it("refuses another method, naming it", () => {
+    expect(() => np.linalg.slogdet(np.eye(2), { method: "svd" as "qr" })).toThrow(/np\.linalg\.slogdet: method must be "lu" or "qr", got "svd"/);
+  });
+});
+
+describe("lax.linalg.eigh with sortEigenvalues false", () => {
+  it("returns a valid eigendecomposition (the ascending order, as every backend here gives)", () => {
+    const a = np.array([[2, 1, 0], [1, 3, 1], [0, 1, 4]], { dtype: "float64" });
+    const [v, w] = lax.linalg.eigh(a, { sortEigenvalues: false });
+    const [v2, w2] = lax.linalg.eigh(a);
+    expect(Array.from(w.dataSync())).toEqual(Array.from(w2.dataSync()));
+    expect(Array.from(v.dataSync())).toEqual(Array.from(v2.dataSync()));
+    const back = np.matmul(np.matmul(v, np.diag(w)), np.swapaxes(v, -1, -2)).dataSync();
+    Array.from(a.dataSync()).forEach((x, i) => expect(back[i]!).toBeCloseTo(x, 12));
+  });
 });
