@@ -41,6 +41,8 @@ import {
 } from "./iexpr.js";
 import { type BufferDecl, type BufferKind, type HostInput, type MapKernel, type MapOutput, type MatmulKernel, type Program, type Step, type SwapOf, type ViewOf, bufferRoots, hostStepBuffers, leafSteps, stepReads, stepWrites } from "./kernel.js";
 import { optimizeJaxpr } from "./passes.js";
+import { col2imPlan } from "./lowerConv.js";
+import { isReduceWindow, isSelectWindow, reduceWindowExpr, selectWindowKernels, windowRereads } from "./lowerWindows.js";
 import { planMemory } from "./plan.js";
 import { NodeFactory, type ReduceOp, type SExpr, children as childrenOf, indexExprs } from "./sexpr.js";
 
@@ -86,7 +88,7 @@ const reducePrims: Partial<Record<Primitive, ReduceOp>> = {
 export function kindOf(p: Primitive): Kind {
   if (isUnary(p) || isBinary(p) || isComparison(p) || ewPrims.has(p)) return "ew";
   if (viewPrims.has(p)) return "dup";
-  if (p in reducePrims) return "reduce";
+  if (p in reducePrims || isReduceWindow(p)) return "reduce";
   if (p === "dotGeneral") return "dot";
   if (p === "threefry2x32") return "multi"; // elementwise with several outputs: a kernel root
   return "host";
@@ -261,7 +263,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       (j) =>
         g.members.has(j) &&
         // reduce-style dots and convolutions (im2col) read each operand element many times
-        ((j === g.core && (g.dotStyle === "reduce" || eqns[j]!.primitive === "convGeneralDilated")) || g.operandCtx.has(j)),
+        ((j === g.core && (g.dotStyle === "reduce" || eqns[j]!.primitive === "convGeneralDilated" || windowRereads(eqns[j]!))) || g.operandCtx.has(j)),
     );
   /** Whether every use of v inside g (transitively) reads it at its own index, and nothing outside g does. */
   const flowsIndexPreserving = (g: Group, v: Var): boolean => {
@@ -490,6 +492,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
           if (g.dotStyle === "matmul" && g.core === producer.get(e.outVars[0]!)) return f.acc(out.dtype);
           throw new Error("internal: a convolution outside its contraction kernel");
         default: {
+          if (isReduceWindow(prim)) return reduceWindowExpr(f, e, idx, exprOf);
           const op = reducePrims[prim];
           if (op === undefined) throw new Error(`internal: ${prim} has no kernel lowering`);
           const axes = (e.params as Params<"reduceSum">).axes;
@@ -574,6 +577,12 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       steps.push(...lowerControlFlow(ctx, root, name, operands, root.outVars.map((v) => bufOf.get(v)!)));
       continue;
     }
+    if (g.kind === "host" && isSelectWindow(root.primitive) && !touchesHostOnlyDtype(root)) {
+      const [first, operand] = root.inputs.map((a) => atomBuffer(ctx, steps, a, bufOf)) as [number, number];
+      const kernels = selectWindowKernels(f, root, { first, operand, out: bufOf.get(root.outVars[0]!)! }, (d, s) => addBuffer("temp", -1, d, s), name);
+      steps.push(...kernels.map((k) => canonicalize(f, k)));
+      continue;
+    }
     if (g.kind === "host") {
       const ins: HostInput[] = root.inputs.map((a) =>
         a instanceof Literal ? { literal: storeScalar(a.value, a.aval.dtype), dtype: a.aval.dtype } : { buf: bufOf.get(a)! },
@@ -587,7 +596,10 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
     if (g.kind === "dot" && g.dotStyle === "matmul") {
       const core = eqns[g.core!]!;
       const coreOut = core.outVars[0]!.aval;
-      const c = contraction(core, (a, idx) => exprOf(a, idx), f);
+      // A convolution whose im2col would mostly pack padding: a matmul into a temporary, then a gather-sum (lowerConv.ts).
+      const col = g.root === g.core ? col2imPlan(core, (a, idx) => exprOf(a, idx), f) : null;
+      const c = col ? col.contraction : contraction(core, (a, idx) => exprOf(a, idx), f);
+      const mmOut = col ? addBuffer("temp", -1, "float32", col.yShape) : outBuf;
       const { Bt, M, N, K } = c;
       if (Bt * M * N === 0) continue;
       const MB = Math.ceil(M / MR);
@@ -624,10 +636,11 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       const mVar = newVar(M, "m");
       const nVar = newVar(N, "n");
       // The epilogue runs over the root's index space; it differs from the core's at most by unit dims.
-      const flat = flatten(c.outIdx(ivar(bVar), ivar(mVar), ivar(nVar)), coreOut.shape);
+      const flat = flatten(c.outIdx(ivar(bVar), ivar(mVar), ivar(nVar)), col ? col.yShape : coreOut.shape);
       const epilogue = g.root === g.core ? f.acc(coreOut.dtype) : compute(root, unravel(flat, outVar.aval.shape));
-      const k: MatmulKernel = { kind: "matmul", name, bVar, mVar, nVar, K, epilogue, out: { buf: outBuf, index: flat }, packA, packB, tile, mr: MR, nr: NR };
+      const k: MatmulKernel = { kind: "matmul", name, bVar, mVar, nVar, K, epilogue, out: { buf: mmOut, index: flat }, packA, packB, tile, mr: MR, nr: NR };
       steps.push(k);
+      if (col) steps.push(canonicalize(f, col.kernel(mmOut, outBuf, name)));
       continue;
     }
     const vars = outVar.aval.shape.map((n) => newVar(n, "i"));
