@@ -617,15 +617,20 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
         if (K === 0 || (full ? nFull === 0 : nFull === nPanels)) return;
         const bv = newVar(Bt, "b");
         const pv = full ? newVar(nFull, "p") : null;
-        const kv = newVar(K, "k");
+        // K's factors as loop variables of their own (affine loads, no div/mod per element); for
+        // a convolution's A (im2col), the panel row outside them, so that an output position's
+        // index arithmetic is hoisted out of the loops over the taps.
+        const kvars = c.kShape ? c.kShape.map((n) => newVar(n, "k")) : [newVar(K, "k")];
+        const kIdx = c.kShape ? flatten(kvars.map(ivar), c.kShape) : ivar(kvars[0]!);
         const rv = newVar(R, "r");
         const panel = pv ? ivar(pv) : iconst(nFull);
         const pos = iadd(iscale(panel, R), ivar(rv));
         const at = full ? pos : iclamp(pos, 0, total - 1);
-        let value = which === "A" ? c.a(ivar(bv), at, ivar(kv)) : c.b(ivar(bv), ivar(kv), at);
+        let value = which === "A" ? c.a(ivar(bv), at, kIdx) : c.b(ivar(bv), kIdx, at);
         if (!full) value = f.select(f.icond(pos, "lt", total), [f.const(0, "float32"), value], "float32");
-        const index = iadd(iscale(iadd(iscale(iadd(iscale(ivar(bv), nPanels), panel), K), ivar(kv)), R), ivar(rv));
-        const vars = pv ? [bv, pv, kv, rv] : [bv, kv, rv];
+        const index = iadd(iscale(iadd(iscale(iadd(iscale(ivar(bv), nPanels), panel), K), kIdx), R), ivar(rv));
+        const inner = which === "A" && c.kShape ? [rv, ...kvars] : [...kvars, rv];
+        const vars = pv ? [bv, pv, ...inner] : [bv, ...inner];
         steps.push(canonicalize(f, { kind: "map", name: `${name}_pack${which}${full ? "" : "_edge"}`, vars, outs: [{ buf: which === "A" ? packA : packB, value, index }] }));
       };
       pack("A", true);
@@ -841,6 +846,8 @@ interface Contraction {
   readonly M: number;
   readonly N: number;
   readonly K: number;
+  /** K as the product of the dims it flattens (a convolution's input feature and kernel taps), when more than one. */
+  readonly kShape?: readonly number[];
   a(b: IExpr, m: IExpr, k: IExpr): SExpr;
   b(b: IExpr, k: IExpr, n: IExpr): SExpr;
   outIdx(b: IExpr, m: IExpr, n: IExpr): IExpr[];
@@ -889,6 +896,7 @@ function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, 
     M: Nb * shapeSize(outSp),
     N: OG,
     K: I * shapeSize(ksz),
+    kShape: [I, ...ksz],
     a: (g, m, k) => {
       if (insz.some((n) => n === 0)) return f.const(0, "float32");
       const [n, ...pos] = unravel(m, [Nb, ...outSp]);

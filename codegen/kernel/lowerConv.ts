@@ -32,6 +32,7 @@ export interface Col2imContraction {
   readonly M: number;
   readonly N: number;
   readonly K: number;
+  readonly kShape?: readonly number[];
   a(b: IExpr, m: IExpr, k: IExpr): SExpr;
   b(b: IExpr, k: IExpr, n: IExpr): SExpr;
   outIdx(b: IExpr, m: IExpr, n: IExpr): IExpr[];
