@@ -1,7 +1,8 @@
 // LeNet-5 training step (batch 64, Adam, as examples/lenet.ts) timed on the wasm device with 1
 // and 2 threads. `node scripts/lenetStep.mjs [entry ...]`: each entry (a built dist/src/index.js;
 // default this checkout's) is timed in its own child process, the entries interleaved over
-// rounds, so an A/B comparison shares the machine's load. Prints medians and minima in ms.
+// rounds, so an A/B comparison shares the machine's load. Prints medians and minima of the wall
+// time and the median process CPU time per step (on one thread the step's own cost), in ms.
 import { execFileSync } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -37,17 +38,25 @@ if (process.env.LENET_CHILD) {
   for (const threads of [1, 2]) {
     jx.setNumThreads(threads);
     const times = [];
+    const cpus = [];
     for (let r = 0; r < reps + 5; r++) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const [p, s, l] = step(params, state, x, y);
       l.dataSync();
       const t = performance.now() - t0;
-      if (r >= 5) times.push(t);
+      const c = process.cpuUsage(c0);
+      if (r >= 5) {
+        times.push(t);
+        cpus.push((c.user + c.system) / 1000);
+      }
       params = p;
       state = s;
     }
     times.sort((a, b) => a - b);
-    out[threads] = { median: times[times.length >> 1], min: times[0] };
+    cpus.sort((a, b) => a - b);
+    // CPU time of the process per step: on one thread, the step's cost with less of the machine's load in it.
+    out[threads] = { median: times[times.length >> 1], min: times[0], cpu: cpus[cpus.length >> 1] };
   }
   if (process.env.LENET_TEXT) console.error(step.lower(params, state, x, y).compile().asText());
   console.log(JSON.stringify(out));
@@ -67,7 +76,8 @@ entries.forEach((entry, k) => {
   const fmt = (t) => {
     const meds = results[k][t].map((o) => o.median).sort((a, b) => a - b);
     const mins = results[k][t].map((o) => o.min);
-    return `${t} thread${t > 1 ? "s" : ""}: median ${meds[meds.length >> 1].toFixed(2)} ms (per round ${meds.map((m) => m.toFixed(1)).join(", ")}), min ${Math.min(...mins).toFixed(2)} ms`;
+    const cpus = results[k][t].map((o) => o.cpu).sort((a, b) => a - b);
+    return `${t} thread${t > 1 ? "s" : ""}: median ${meds[meds.length >> 1].toFixed(2)} ms (per round ${meds.map((m) => m.toFixed(1)).join(", ")}), min ${Math.min(...mins).toFixed(2)} ms; process CPU per step (median) ${cpus[cpus.length >> 1].toFixed(2)} ms`;
   };
   console.log(`${entry}\n  ${fmt(1)}\n  ${fmt(2)}`);
 });
