@@ -42,6 +42,7 @@ import {
 import { type BufferDecl, type BufferKind, type HostInput, type MapKernel, type MapOutput, type MatmulKernel, type Program, type Step, type SwapOf, type ViewOf, bufferRoots, hostStepBuffers, leafSteps, stepReads, stepWrites } from "./kernel.js";
 import { optimizeJaxpr } from "./passes.js";
 import { col2imPlan } from "./lowerConv.js";
+import { cumulativeKernel, isCumulative } from "./lowerScan.js";
 import { isReduceWindow, isSelectWindow, reduceWindowExpr, selectWindowKernels, windowRereads } from "./lowerWindows.js";
 import { planMemory } from "./plan.js";
 import { NodeFactory, type ReduceOp, type SExpr, children as childrenOf, indexExprs } from "./sexpr.js";
@@ -583,6 +584,11 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       steps.push(...kernels.map((k) => canonicalize(f, k)));
       continue;
     }
+    if (g.kind === "host" && isCumulative(root.primitive) && !touchesHostOnlyDtype(root)) {
+      const k = cumulativeKernel(f, root, { x: atomBuffer(ctx, steps, root.inputs[0]!, bufOf), out: bufOf.get(root.outVars[0]!)! }, name);
+      if (k) steps.push(canonicalize(f, k));
+      continue;
+    }
     if (g.kind === "host") {
       const ins: HostInput[] = root.inputs.map((a) =>
         a instanceof Literal ? { literal: storeScalar(a.value, a.aval.dtype), dtype: a.aval.dtype } : { buf: bufOf.get(a)! },
@@ -948,6 +954,7 @@ export function canonicalize(f: NodeFactory, k: MapKernel): MapKernel {
   let outs: MapOutput[] = [...k.outs];
   const allIndex = () => [...outs.map((o) => o.index), ...indexExprs(outs.map((o) => o.value))];
   const mergeable = (a: IVar, b: IVar, exprs: readonly IExpr[]) =>
+    a !== k.sequential && b !== k.sequential &&
     exprs.every((e) => !inAtoms(e, a) && !inAtoms(e, b) && coefOf(e, a) === coefOf(e, b) * b.extent);
   const substAll = (map: (v: IVar) => IExpr | undefined) => {
     const memo = new Map<number, SExpr>();
@@ -993,7 +1000,7 @@ export function canonicalize(f: NodeFactory, k: MapKernel): MapKernel {
     return out;
   };
   outs = outs.map((o) => ({ ...o, value: fixReduces(o.value) }));
-  return { kind: "map", name: k.name, vars, outs };
+  return { kind: "map", name: k.name, vars, outs, ...(k.sequential && vars.includes(k.sequential) ? { sequential: k.sequential } : {}) };
 }
 
 const substIdx = (x: IExpr, map: (v: IVar) => IExpr | undefined) => isubst(x, map);
