@@ -1,7 +1,7 @@
 /**
  * What runs natively and what falls back, each against the cpu reference: threefry random
- * bits, float32 convolutions (im2col and col2im), pooling and its gradient are GPU kernels;
- * sort, cumsum, gather and scatter are host steps between kernels (inputs read back, the reference run, outputs written back); a
+ * bits, float32 convolutions (im2col and col2im), pooling and its gradient, cumulative ops are
+ * GPU kernels; sort, gather and scatter are host steps between kernels (inputs read back, the reference run, outputs written back); a
  * program using erfInv (no WGSL form yet) runs whole on the host.
  */
 import { describe, expect, it } from "vitest";
@@ -47,10 +47,17 @@ describe.skipIf(!hasWebgpu)("webgpu: native kernels and host fallbacks", () => {
     expect(await check("conv input gradient", convInputGrad, [rand([2, 8, 8, 6], 6), rand([5, 5, 6, 4], 7)])).toBe(0);
   });
 
-  it("sort, cumsum, gather and scatter run as host steps between kernels", async () => {
+  it("cumulative ops along any axis, either direction, are GPU kernels (a loop per line)", async () => {
+    const x = rand([6, 5, 7], 8);
+    expect(await check("cumsum", (a) => np.exp(np.cumsum(a, 0)), [x])).toBe(0);
+    expect(await check("cumprod", (a) => np.cumprod(np.add(a, 1), 2), [x])).toBe(0);
+    expect(await check("cummax reversed", (a) => lax.cummax(a, 1, true), [x])).toBe(0);
+    expect(await check("cummin", (a) => lax.cummin(np.sin(a), 2), [x])).toBe(0);
+  });
+
+  it("sort, gather and scatter run as host steps between kernels", async () => {
     const x = rand([6, 5], 3);
     expect(await check("sort", (a) => np.multiply(np.sort(np.sin(a), 1), 2), [x])).toBe(1);
-    expect(await check("cumsum", (a) => np.exp(np.cumsum(a, 0)), [x])).toBe(1);
     const idx = np.array(new Int32Array([4, 0, 2, 2]));
     expect(await check("gather", (a, i) => np.add(np.take(a, i, 1), 1), [x, idx])).toBeGreaterThan(0);
     expect(await check("scatter", (a) => np.multiply(a.at(1).set(np.ones([5])), 3), [x])).toBeGreaterThan(0);
