@@ -157,19 +157,38 @@ export function selectWindowKernels(
   let value: SExpr;
   if (scatter) {
     // Operand element `at` is position w of window o where o * stride = at * baseDilation + padLo - w * windowDilation.
+    // Along a dim whose windows do not overlap (no window dilation, window <= stride) that is
+    // at most one window, at w = (at * baseDilation + padLo) % stride: no loop over w there.
     let valid = f.const(1, "bool");
+    const tapAt: IExpr[] = [];
+    const sumVars: typeof wVars = [];
     const o = windowShape.map((n, d) => {
       const s = p.windowStrides[d]!;
-      const q = iadd(iscale(at[d]!, p.baseDilation[d]!), p.padding[d]![0], iscale(w[d]!, -p.windowDilation[d]!));
+      const wd = p.windowDilation[d]!;
+      const win = p.windowDimensions[d]!;
+      if (wd === 1 && win <= s) {
+        const q0 = iadd(iscale(at[d]!, p.baseDilation[d]!), p.padding[d]![0]);
+        valid = and(f, valid, f.icond(q0, "ge", 0));
+        valid = and(f, valid, f.icond(q0, "lt", (n - 1) * s + win));
+        const wAt = imod(iclamp(q0, 0, (n - 1) * s + win - 1), s);
+        if (win < s) valid = and(f, valid, f.icond(wAt, "lt", win));
+        tapAt.push(wAt);
+        return iclamp(idiv(q0, s), 0, n - 1);
+      }
+      sumVars.push(wVars[d]!);
+      tapAt.push(w[d]!);
+      const q = iadd(iscale(at[d]!, p.baseDilation[d]!), p.padding[d]![0], iscale(w[d]!, -wd));
       valid = and(f, valid, f.icond(q, "ge", 0));
       valid = and(f, valid, f.icond(q, "lt", (n - 1) * s + 1));
       if (s > 1) valid = and(f, valid, f.icond(imod(q, s), "eq", 0));
       return iclamp(idiv(q, s), 0, n - 1);
     });
     const window = flatten(o, windowShape);
+    const tapHere = f.iota(flatten(tapAt, p.windowDimensions), "int32");
     const routed = () =>
-      f.select(f.compare("eq", f.load(chosen, window, "int32"), tap), [f.const(0, dtype), f.load(bufs.first, window, dtype)], dtype);
-    value = f.reduce("sum", where(f, valid, routed, 0, dtype), wVars, dtype);
+      f.select(f.compare("eq", f.load(chosen, window, "int32"), tapHere), [f.const(0, dtype), f.load(bufs.first, window, dtype)], dtype);
+    const term = where(f, valid, routed, 0, dtype);
+    value = sumVars.length > 0 ? f.reduce("sum", term, sumVars, dtype) : term;
   } else {
     const src = windowSource(f, p, operand.shape, at, w);
     const routed = () =>

@@ -113,6 +113,17 @@ describe("max/min pooling gradient kernels (selectAndScatterAdd, selectAndGather
     );
   });
 
+  it("windows with gaps between them (window < stride): elements in no window get nothing", () => {
+    // Element (0, 2) lies in no window; its position inside the window grid, (0, 2), would
+    // flatten to the same tap as (1, 0) if it were not ruled out.
+    for (let seed = 0; seed < 8; seed++)
+      for (const select of ["max", "min"] as const) {
+        const p: Params<"selectAndScatterAdd"> = { windowDimensions: [2, 2], windowStrides: [3, 3], padding: [[0, 1], [1, 0]], baseDilation: [1, 1], windowDilation: [1, 1], select };
+        const j = primJaxpr("selectAndScatterAdd", [aval([2, 2], "float32"), aval([6, 6], "float32")], p);
+        checkJaxpr(j, [randomData("float32", 4, seed), randomData("float32", 36, seed + 100)], {}, `seed ${seed} ${select}`);
+      }
+  });
+
   it("routes each window's cotangent to its first maximum (a hand-checked case)", () => {
     // Windows of 3 over [1, 3, 3, 2, 3]: [1,3,3] -> index 1, [3,3,2] -> index 1, [3,2,3] -> index 2.
     const p: Params<"selectAndScatterAdd"> = { windowDimensions: [3], windowStrides: [1], padding: [[0, 0]], baseDilation: [1], windowDilation: [1], select: "max" };
