@@ -166,6 +166,15 @@ export interface ReduceWindowParams {
   windowDilation: readonly number[];
 }
 
+/**
+ * selectAndScatterAdd / selectAndGatherAdd (the gradient of max and min pooling): the window
+ * geometry of the reduceWindow, and which element each window selects (its first maximum or
+ * minimum in window order; a NaN is selected over any number, as argmax does).
+ */
+export interface SelectWindowParams extends ReduceWindowParams {
+  select: "max" | "min";
+}
+
 export interface CumulativeParams {
   axis: number;
   reverse: boolean;
@@ -238,6 +247,10 @@ export type PrimitiveParams = { [P in UnaryPrimitive | BinaryPrimitive | Compari
   reduceWindowSum: ReduceWindowParams;
   reduceWindowMax: ReduceWindowParams;
   reduceWindowMin: ReduceWindowParams;
+  /** `(source, operand)`: zeros shaped like operand, plus each source element at its window's selected position. */
+  selectAndScatterAdd: SelectWindowParams;
+  /** `(tangents, operand)`: per window, the tangent at the window's selected position (0 where that is padding). */
+  selectAndGatherAdd: SelectWindowParams;
   sort: { dimension: number; isStable: boolean; numKeys: number };
   threefry2x32: NoParams;
   /** A nested jit call: `jaxpr` has no constvars (constants are passed as leading inputs). */
@@ -414,6 +427,22 @@ function reduceWindowRule(name: string) {
       return padded < win ? 0 : Math.floor((padded - win) / p.windowStrides[i]!) + 1;
     });
     return ok(x.update({ shape }));
+  };
+}
+
+function selectWindowRule(name: string, scatter: boolean) {
+  const windowRule = reduceWindowRule(name);
+  return (inputs: readonly ShapedArray[], p: SelectWindowParams): Either<ShapedArray[]> => {
+    if (inputs.length !== 2) return fail(`${name} takes ${scatter ? "source" : "tangents"} and operand`);
+    const [first, x] = inputs as [ShapedArray, ShapedArray];
+    if (!isFloat(x.dtype)) return fail(`${name}: operand ${x} must be floating point`);
+    if (p.select !== "max" && p.select !== "min") return fail(`${name}: select must be "max" or "min", got ${String(p.select)}`);
+    const windowed = windowRule([x], p);
+    if (E.isLeft(windowed)) return windowed;
+    const expected = scatter ? windowed.right[0]! : x;
+    if (first.dtype !== x.dtype || !shapesEqual(first.shape, expected.shape))
+      return fail(`${name}: ${scatter ? "source" : "tangents"} ${first} must be ${x.dtype}[${expected.shape.join(",")}] for operand ${x}`);
+    return ok((scatter ? x : windowed.right[0]!).strongly());
   };
 }
 
@@ -676,6 +705,8 @@ export const shapeRules: { [P in Primitive]: ShapeRule<P> } = {
   reduceWindowSum: reduceWindowRule("reduce_window_sum"),
   reduceWindowMax: reduceWindowRule("reduce_window_max"),
   reduceWindowMin: reduceWindowRule("reduce_window_min"),
+  selectAndScatterAdd: selectWindowRule("select_and_scatter_add", true),
+  selectAndGatherAdd: selectWindowRule("select_and_gather_add", false),
   sort: (inputs, { dimension, numKeys }) => {
     const first = inputs[0];
     if (first === undefined) return fail("sort needs at least one operand");

@@ -3,7 +3,7 @@
  * lax does not promote dtypes or broadcast (JS scalars excepted: they take the dtype of the
  * other operand, as Python scalars do in JAX).
  */
-import { type DType, isDType } from "../ir/dtype.js";
+import { type DType, isDType, isFloat } from "../ir/dtype.js";
 import {
   type BinaryPrimitive,
   type ComparisonPrimitive,
@@ -570,6 +570,10 @@ export function reduceWindow(...args: unknown[]): JArray {
     baseDilation: [...baseDilation],
     windowDilation: [...windowDilation],
   });
+  // The primitives fold from the identity already: combining with it again would only add work
+  // (and, for max and min, a tie in the gradient where the result equals it).
+  const identity = prim === "reduceWindowSum" ? 0 : prim === "reduceWindowMax" ? -Infinity : Infinity;
+  if (typeof init === "number" && init === identity && isFloat(a.dtype)) return out;
   return op(out, i0);
 }
 

@@ -77,6 +77,11 @@ export interface MapKernel {
   /** Loop nest, outermost first. */
   readonly vars: readonly IVar[];
   readonly outs: readonly MapOutput[];
+  /**
+   * One of `vars` whose iterations must run in order, each reading what the earlier ones stored
+   * (a cumulative scan's axis): renderers never vectorize, split or parallelize along it.
+   */
+  readonly sequential?: IVar;
 }
 
 /**

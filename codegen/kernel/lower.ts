@@ -41,6 +41,9 @@ import {
 } from "./iexpr.js";
 import { type BufferDecl, type BufferKind, type HostInput, type MapKernel, type MapOutput, type MatmulKernel, type Program, type Step, type SwapOf, type ViewOf, bufferRoots, hostStepBuffers, leafSteps, stepReads, stepWrites } from "./kernel.js";
 import { optimizeJaxpr } from "./passes.js";
+import { col2imPlan } from "./lowerConv.js";
+import { cumulativeKernel, isCumulative } from "./lowerScan.js";
+import { isReduceWindow, isSelectWindow, reduceWindowExpr, selectWindowKernels, windowRereads } from "./lowerWindows.js";
 import { planMemory } from "./plan.js";
 import { NodeFactory, type ReduceOp, type SExpr, children as childrenOf, indexExprs } from "./sexpr.js";
 
@@ -86,7 +89,7 @@ const reducePrims: Partial<Record<Primitive, ReduceOp>> = {
 export function kindOf(p: Primitive): Kind {
   if (isUnary(p) || isBinary(p) || isComparison(p) || ewPrims.has(p)) return "ew";
   if (viewPrims.has(p)) return "dup";
-  if (p in reducePrims) return "reduce";
+  if (p in reducePrims || isReduceWindow(p)) return "reduce";
   if (p === "dotGeneral") return "dot";
   if (p === "threefry2x32") return "multi"; // elementwise with several outputs: a kernel root
   return "host";
@@ -261,7 +264,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       (j) =>
         g.members.has(j) &&
         // reduce-style dots and convolutions (im2col) read each operand element many times
-        ((j === g.core && (g.dotStyle === "reduce" || eqns[j]!.primitive === "convGeneralDilated")) || g.operandCtx.has(j)),
+        ((j === g.core && (g.dotStyle === "reduce" || eqns[j]!.primitive === "convGeneralDilated" || windowRereads(eqns[j]!))) || g.operandCtx.has(j)),
     );
   /** Whether every use of v inside g (transitively) reads it at its own index, and nothing outside g does. */
   const flowsIndexPreserving = (g: Group, v: Var): boolean => {
@@ -490,6 +493,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
           if (g.dotStyle === "matmul" && g.core === producer.get(e.outVars[0]!)) return f.acc(out.dtype);
           throw new Error("internal: a convolution outside its contraction kernel");
         default: {
+          if (isReduceWindow(prim)) return reduceWindowExpr(f, e, idx, exprOf);
           const op = reducePrims[prim];
           if (op === undefined) throw new Error(`internal: ${prim} has no kernel lowering`);
           const axes = (e.params as Params<"reduceSum">).axes;
@@ -574,6 +578,17 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       steps.push(...lowerControlFlow(ctx, root, name, operands, root.outVars.map((v) => bufOf.get(v)!)));
       continue;
     }
+    if (g.kind === "host" && isSelectWindow(root.primitive) && !touchesHostOnlyDtype(root)) {
+      const [first, operand] = root.inputs.map((a) => atomBuffer(ctx, steps, a, bufOf)) as [number, number];
+      const kernels = selectWindowKernels(f, root, { first, operand, out: bufOf.get(root.outVars[0]!)! }, (d, s) => addBuffer("temp", -1, d, s), name);
+      steps.push(...kernels.map((k) => canonicalize(f, k)));
+      continue;
+    }
+    if (g.kind === "host" && isCumulative(root.primitive) && !touchesHostOnlyDtype(root)) {
+      const k = cumulativeKernel(f, root, { x: atomBuffer(ctx, steps, root.inputs[0]!, bufOf), out: bufOf.get(root.outVars[0]!)! }, name);
+      if (k) steps.push(canonicalize(f, k));
+      continue;
+    }
     if (g.kind === "host") {
       const ins: HostInput[] = root.inputs.map((a) =>
         a instanceof Literal ? { literal: storeScalar(a.value, a.aval.dtype), dtype: a.aval.dtype } : { buf: bufOf.get(a)! },
@@ -587,7 +602,10 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
     if (g.kind === "dot" && g.dotStyle === "matmul") {
       const core = eqns[g.core!]!;
       const coreOut = core.outVars[0]!.aval;
-      const c = contraction(core, (a, idx) => exprOf(a, idx), f);
+      // A convolution whose im2col would mostly pack padding: a matmul into a temporary, then a gather-sum (lowerConv.ts).
+      const col = g.root === g.core ? col2imPlan(core, (a, idx) => exprOf(a, idx), f) : null;
+      const c = col ? col.contraction : contraction(core, (a, idx) => exprOf(a, idx), f);
+      const mmOut = col ? addBuffer("temp", -1, "float32", col.yShape) : outBuf;
       const { Bt, M, N, K } = c;
       if (Bt * M * N === 0) continue;
       const MB = Math.ceil(M / MR);
@@ -605,15 +623,20 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
         if (K === 0 || (full ? nFull === 0 : nFull === nPanels)) return;
         const bv = newVar(Bt, "b");
         const pv = full ? newVar(nFull, "p") : null;
-        const kv = newVar(K, "k");
+        // K's factors as loop variables of their own (affine loads, no div/mod per element); for
+        // a convolution's A (im2col), the panel row outside them, so that an output position's
+        // index arithmetic is hoisted out of the loops over the taps.
+        const kvars = c.kShape ? c.kShape.map((n) => newVar(n, "k")) : [newVar(K, "k")];
+        const kIdx = c.kShape ? flatten(kvars.map(ivar), c.kShape) : ivar(kvars[0]!);
         const rv = newVar(R, "r");
         const panel = pv ? ivar(pv) : iconst(nFull);
         const pos = iadd(iscale(panel, R), ivar(rv));
         const at = full ? pos : iclamp(pos, 0, total - 1);
-        let value = which === "A" ? c.a(ivar(bv), at, ivar(kv)) : c.b(ivar(bv), ivar(kv), at);
+        let value = which === "A" ? c.a(ivar(bv), at, kIdx) : c.b(ivar(bv), kIdx, at);
         if (!full) value = f.select(f.icond(pos, "lt", total), [f.const(0, "float32"), value], "float32");
-        const index = iadd(iscale(iadd(iscale(iadd(iscale(ivar(bv), nPanels), panel), K), ivar(kv)), R), ivar(rv));
-        const vars = pv ? [bv, pv, kv, rv] : [bv, kv, rv];
+        const index = iadd(iscale(iadd(iscale(iadd(iscale(ivar(bv), nPanels), panel), K), kIdx), R), ivar(rv));
+        const inner = which === "A" && c.kShape ? [rv, ...kvars] : [...kvars, rv];
+        const vars = pv ? [bv, pv, ...inner] : [bv, ...inner];
         steps.push(canonicalize(f, { kind: "map", name: `${name}_pack${which}${full ? "" : "_edge"}`, vars, outs: [{ buf: which === "A" ? packA : packB, value, index }] }));
       };
       pack("A", true);
@@ -624,10 +647,11 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       const mVar = newVar(M, "m");
       const nVar = newVar(N, "n");
       // The epilogue runs over the root's index space; it differs from the core's at most by unit dims.
-      const flat = flatten(c.outIdx(ivar(bVar), ivar(mVar), ivar(nVar)), coreOut.shape);
+      const flat = flatten(c.outIdx(ivar(bVar), ivar(mVar), ivar(nVar)), col ? col.yShape : coreOut.shape);
       const epilogue = g.root === g.core ? f.acc(coreOut.dtype) : compute(root, unravel(flat, outVar.aval.shape));
-      const k: MatmulKernel = { kind: "matmul", name, bVar, mVar, nVar, K, epilogue, out: { buf: outBuf, index: flat }, packA, packB, tile, mr: MR, nr: NR };
+      const k: MatmulKernel = { kind: "matmul", name, bVar, mVar, nVar, K, epilogue, out: { buf: mmOut, index: flat }, packA, packB, tile, mr: MR, nr: NR };
       steps.push(k);
+      if (col) steps.push(canonicalize(f, col.kernel(mmOut, outBuf, name)));
       continue;
     }
     const vars = outVar.aval.shape.map((n) => newVar(n, "i"));
@@ -828,6 +852,8 @@ interface Contraction {
   readonly M: number;
   readonly N: number;
   readonly K: number;
+  /** K as the product of the dims it flattens (a convolution's input feature and kernel taps), when more than one. */
+  readonly kShape?: readonly number[];
   a(b: IExpr, m: IExpr, k: IExpr): SExpr;
   b(b: IExpr, k: IExpr, n: IExpr): SExpr;
   outIdx(b: IExpr, m: IExpr, n: IExpr): IExpr[];
@@ -876,6 +902,7 @@ function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, 
     M: Nb * shapeSize(outSp),
     N: OG,
     K: I * shapeSize(ksz),
+    kShape: [I, ...ksz],
     a: (g, m, k) => {
       if (insz.some((n) => n === 0)) return f.const(0, "float32");
       const [n, ...pos] = unravel(m, [Nb, ...outSp]);
@@ -927,6 +954,7 @@ export function canonicalize(f: NodeFactory, k: MapKernel): MapKernel {
   let outs: MapOutput[] = [...k.outs];
   const allIndex = () => [...outs.map((o) => o.index), ...indexExprs(outs.map((o) => o.value))];
   const mergeable = (a: IVar, b: IVar, exprs: readonly IExpr[]) =>
+    a !== k.sequential && b !== k.sequential &&
     exprs.every((e) => !inAtoms(e, a) && !inAtoms(e, b) && coefOf(e, a) === coefOf(e, b) * b.extent);
   const substAll = (map: (v: IVar) => IExpr | undefined) => {
     const memo = new Map<number, SExpr>();
@@ -972,7 +1000,7 @@ export function canonicalize(f: NodeFactory, k: MapKernel): MapKernel {
     return out;
   };
   outs = outs.map((o) => ({ ...o, value: fixReduces(o.value) }));
-  return { kind: "map", name: k.name, vars, outs };
+  return { kind: "map", name: k.name, vars, outs, ...(k.sequential && vars.includes(k.sequential) ? { sequential: k.sequential } : {}) };
 }
 
 const substIdx = (x: IExpr, map: (v: IVar) => IExpr | undefined) => isubst(x, map);

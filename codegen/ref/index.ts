@@ -52,7 +52,7 @@ import {
 } from "./structural.js";
 import { threefry2x32Impl } from "./threefry.js";
 import { type RefBuffer, type RefImpl, at } from "./util.js";
-import { reduceWindowMaxImpl, reduceWindowMinImpl, reduceWindowSumImpl } from "./windows.js";
+import { reduceWindowMaxImpl, reduceWindowMinImpl, reduceWindowSumImpl, selectAndGatherAddImpl, selectAndScatterAddImpl } from "./windows.js";
 
 export type { RefBuffer, RefImpl } from "./util.js";
 
@@ -104,6 +104,8 @@ const refImpls: { [P in Primitive]: RefImpl<P> } = {
   reduceWindowSum: reduceWindowSumImpl,
   reduceWindowMax: reduceWindowMaxImpl,
   reduceWindowMin: reduceWindowMinImpl,
+  selectAndScatterAdd: selectAndScatterAddImpl,
+  selectAndGatherAdd: selectAndGatherAddImpl,
   sort: sortImpl,
   threefry2x32: threefry2x32Impl,
   jit: jitImpl,

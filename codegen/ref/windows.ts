@@ -10,6 +10,7 @@
  * this equals skipping those positions.
  */
 import type { RefImpl } from "./util.js";
+import type { Params } from "../../ir/primitives.js";
 import { type DTypeOps, alloc, at, opsFor, stridedOffsets, stridesOf } from "./util.js";
 import { padInto } from "./structural.js";
 
@@ -86,3 +87,75 @@ export const reduceWindowMinImpl = reduceWindowImpl(
     }
   },
 );
+
+/**
+ * The operand position each window of a max (min) pooling selects, or -1 where the selected
+ * element is padding or a base-dilation hole: the first maximum (minimum) in window order,
+ * a NaN over any number, the window's first element when every element is the identity
+ * (-inf / +inf). This is the choice the compiled kernels make (an argmax over the window's
+ * elements, padding reading as the identity).
+ */
+export function selectedPositions(x: ArrayLike<number>, shape: readonly number[], outShape: readonly number[], p: Params<"selectAndScatterAdd">): Int32Array {
+  const n = shape.length;
+  const strides = stridesOf(shape);
+  const outSize = outShape.reduce((a, b) => a * b, 1);
+  const taps = p.windowDimensions.reduce((a, b) => a * b, 1);
+  const max = p.select === "max";
+  const chosen = new Int32Array(outSize);
+  const o = new Array<number>(n).fill(0);
+  const w = new Array<number>(n).fill(0);
+  for (let flat = 0; flat < outSize; flat++) {
+    let r = flat;
+    for (let d = n - 1; d >= 0; d--) {
+      o[d] = r % outShape[d]!;
+      r = Math.floor(r / outShape[d]!);
+    }
+    const identity = max ? -Infinity : Infinity;
+    let best = identity;
+    let bestPos = -2; // before the first element
+    for (let t = 0; t < taps; t++) {
+      let q = t;
+      for (let d = n - 1; d >= 0; d--) {
+        w[d] = q % p.windowDimensions[d]!;
+        q = Math.floor(q / p.windowDimensions[d]!);
+      }
+      let pos = 0;
+      for (let d = 0; d < n && pos >= 0; d++) {
+        const X = o[d]! * p.windowStrides[d]! + w[d]! * p.windowDilation[d]! - p.padding[d]![0];
+        const bd = p.baseDilation[d]!;
+        if (X < 0 || X > (shape[d]! - 1) * bd || X % bd !== 0) pos = -1;
+        else pos += (X / bd) * strides[d]!;
+      }
+      if (bestPos === -2) bestPos = pos;
+      const v = pos >= 0 ? x[pos]! : identity;
+      // As the kernels' argmax: a NaN, once chosen, stays; a NaN or a strictly better value replaces.
+      if (best === best && (v !== v || (max ? v > best : v < best))) {
+        best = v;
+        bestPos = pos;
+      }
+    }
+    chosen[flat] = bestPos;
+  }
+  return chosen;
+}
+
+export const selectAndScatterAddImpl: RefImpl<"selectAndScatterAdd"> = (inputs, inAvals, p, outAvals) => {
+  const source = at(inputs, 0);
+  const x = at(inputs, 1);
+  const out = alloc(at(outAvals, 0));
+  const chosen = selectedPositions(x, at(inAvals, 1).shape, at(inAvals, 0).shape, p);
+  for (let o = 0; o < chosen.length; o++) {
+    const pos = chosen[o]!;
+    if (pos >= 0) out[pos] = out[pos]! + source[o]!;
+  }
+  return [out];
+};
+
+export const selectAndGatherAddImpl: RefImpl<"selectAndGatherAdd"> = (inputs, inAvals, p, outAvals) => {
+  const t = at(inputs, 0);
+  const x = at(inputs, 1);
+  const out = alloc(at(outAvals, 0));
+  const chosen = selectedPositions(x, at(inAvals, 1).shape, at(outAvals, 0).shape, p);
+  for (let o = 0; o < chosen.length; o++) out[o] = chosen[o]! >= 0 ? t[chosen[o]!]! : 0;
+  return [out];
+};

@@ -42,6 +42,12 @@ export abstract class LoopNestEmitter {
   protected readonly varDepth = new Map<number, number>();
   protected readonly varLocal = new Map<number, string>();
   protected readonly depsCache = new Map<number, Set<number>>();
+  /**
+   * A kernel's sequential variable and the buffers it stores: a load from those depends on the
+   * variable whatever its index (it reads what an earlier trip stored), so it is never hoisted
+   * out of that loop. Set before emitting.
+   */
+  carried: { readonly v: number; readonly bufs: ReadonlySet<number> } | null = null;
   /** Ids whose lanes differ in vector mode: the vector variable, and ACC when the accumulator is a vector. */
   protected laneIds = new Set<number>();
   protected accValue: string | null = null;
@@ -320,6 +326,7 @@ export abstract class LoopNestEmitter {
       case "iota":
       case "icond":
         addIndex(e.index);
+        if (e.k === "load" && this.carried?.bufs.has(e.buf)) s.add(this.carried.v);
         break;
       case "acc":
         s.add(ACC);

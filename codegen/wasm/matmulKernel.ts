@@ -5,11 +5,11 @@
 import type { BufferDecl, MatmulKernel } from "../kernel/kernel.js";
 import { type EmitOptions, type ImportSink, KernelEmitter } from "./emitter.js";
 import { kernelFn, usedBuffers, vectorizable } from "./mapKernel.js";
-import type { SplitPlan } from "./split.js";
+import { type SplitPlan, matmulBlocking } from "./split.js";
 import { type Fn, get, i32c } from "./wat.js";
 
 /**
- * With a split plan the function takes the range `[lo, hi)` of batch entries or column panels
+ * With a split plan the function takes the range `[lo, hi)` of batch entries, column panels or blocks of row panels
  * after the buffers, and the address of the calling thread's own edge-tile scratch (threads
  * running chunks side by side must not share one).
  */
@@ -44,8 +44,7 @@ export function renderMatmulKernel(k: MatmulKernel, buffers: readonly BufferDecl
 
   // Cache blocking: a block of A panels (about 128 KiB) stays in L2 while every B panel (in L1)
   // sweeps over it.
-  const panelsPerBlock = Math.max(1, Math.min(MB, Math.floor(131072 / Math.max(1, K * MR * 4))));
-  const blocks = Math.ceil(MB / panelsPerBlock);
+  const { panelsPerBlock, blocks } = matmulBlocking(k);
   const unroll = 1;
   const apEnd = fn.local("i32", "apend");
   /** One rank-1 update from packed row u (relative to the current pointers). */
@@ -59,8 +58,9 @@ export function renderMatmulKernel(k: MatmulKernel, buffers: readonly BufferDecl
 
   const bRange: [number | string, number | string] = range?.axis === "batch" ? [range.lo, range.hi] : [0, Bt];
   const jRange: [number | string, number | string] = range?.axis === "panels" ? [range.lo, range.hi] : [0, NB];
+  const blockRange: [number | string, number | string] = range?.axis === "rows" ? [range.lo, range.hi] : [0, blocks];
   em.loop(k.bVar, bRange[0], bRange[1], 1, (b) => {
-    em.loop(null, 0, blocks, 1, (ib) => {
+    em.loop(null, blockRange[0], blockRange[1], 1, (ib) => {
     em.loop(null, jRange[0], jRange[1], 1, (jp) => {
       const ipStart = `(i32.mul ${get(ib)} ${i32c(panelsPerBlock)})`;
       const ipEnd = MB % panelsPerBlock === 0 ? `(i32.add ${ipStart} ${i32c(panelsPerBlock)})` : `(select ${i32c(MB)} (i32.add ${ipStart} ${i32c(panelsPerBlock)}) (i32.eq ${get(ib)} ${i32c(blocks - 1)}))`;

@@ -35,8 +35,8 @@ export function setParallelMinWork(work: number): void {
 }
 
 export interface SplitPlan {
-  /** Map kernels: the index of the split variable in `vars`. Matmul: which loop. */
-  readonly axis: number | "batch" | "panels";
+  /** Map kernels: the index of the split variable in `vars`. Matmul: which loop (batch entries, column panels, blocks of row panels). */
+  readonly axis: number | "batch" | "panels" | "rows";
   readonly extent: number;
   readonly chunk: number;
   readonly nChunks: number;
@@ -62,7 +62,7 @@ export function splitMapKernel(k: MapKernel): SplitPlan | null {
   const alignOf = (i: number) => (i === last ? 8 : 1);
   const candidates = k.vars
     .map((v, i) => ({ v, i }))
-    .filter(({ v }) => v.extent > 1 && k.outs.every((o) => dependsOn(o.index, v)));
+    .filter(({ v }) => v.extent > 1 && v !== k.sequential && k.outs.every((o) => dependsOn(o.index, v)));
   if (candidates.length === 0) return null;
   const units = ({ v, i }: { v: IVar; i: number }) => Math.floor(v.extent / alignOf(i));
   const pick = candidates.find((c) => units(c) >= 8) ?? candidates.reduce((a, b) => (units(b) > units(a) ? b : a));
@@ -70,11 +70,27 @@ export function splitMapKernel(k: MapKernel): SplitPlan | null {
   return c && { axis: pick.i, extent: pick.v.extent, ...c };
 }
 
-/** How a matmul splits: over its batch when that has more chunks to give, else over column panels. */
+/**
+ * A matmul's cache blocking: blocks of row panels of A (about 128 KiB of packed A each) that
+ * stay in L2 while every column panel of B sweeps over them.
+ */
+export function matmulBlocking(k: MatmulKernel): { panelsPerBlock: number; blocks: number } {
+  const MB = Math.ceil(k.mVar.extent / k.mr);
+  const panelsPerBlock = Math.max(1, Math.min(MB, Math.floor(131072 / Math.max(1, k.K * k.mr * 4))));
+  return { panelsPerBlock, blocks: Math.ceil(MB / panelsPerBlock) };
+}
+
+/**
+ * How a matmul splits: over its batch when that has more chunks to give, else over column
+ * panels, or over blocks of row panels when those are more (a tall product with few columns,
+ * as a convolution with few output channels is).
+ */
 export function splitMatmulKernel(k: MatmulKernel): SplitPlan | null {
   const Bt = k.bVar.extent;
   const NB = Math.ceil(k.nVar.extent / k.nr);
+  const { blocks } = matmulBlocking(k);
   const work = Bt * k.mVar.extent * k.nVar.extent * k.K;
-  const c = Bt >= NB ? chunking(Bt, work, 1) : chunking(NB, work, 1);
-  return c && { axis: Bt >= NB ? "batch" : "panels", extent: Bt >= NB ? Bt : NB, ...c };
+  const [axis, extent] = Math.max(Bt, NB) >= blocks ? (Bt >= NB ? (["batch", Bt] as const) : (["panels", NB] as const)) : (["rows", blocks] as const);
+  const c = chunking(extent, work, 1);
+  return c && { axis, extent, ...c };
 }

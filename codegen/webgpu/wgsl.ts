@@ -552,15 +552,21 @@ export function renderMap(k: MapKernel, buffers: readonly BufferDecl[]): Rendere
   // outputs first, so their bindings are writable
   for (const o of k.outs) binds.slot(o.buf, true);
   const body = new BodyEmitter(varName, loadAs(binds));
-  const total = k.vars.reduce((n, v) => n * v.extent, 1);
+  // One invocation per point of the parallel variables; a sequential one loops inside it.
+  const parallel = k.vars.filter((v) => v !== k.sequential);
+  const total = parallel.reduce((n, v) => n * v.extent, 1);
   const [gx, gy] = gridFor(Math.ceil(total / MAP_WORKGROUP));
   const pre: string[] = [`let g = i32(gid.x + gid.y * ${gx * MAP_WORKGROUP}u);`, `if (g >= ${total}) { return; }`];
   let stride = total;
+  let first = true;
   for (let d = 0; d < k.vars.length; d++) {
     const v = k.vars[d]!;
+    if (v === k.sequential) continue;
     stride /= v.extent;
-    pre.push(`let i${d} = ${d === 0 ? `g / ${stride}` : `(g / ${stride}) % ${v.extent}`};`);
+    pre.push(`let i${d} = ${first ? `g / ${stride}` : `(g / ${stride}) % ${v.extent}`};`);
+    first = false;
   }
+  const seq = k.sequential ? k.vars.indexOf(k.sequential) : -1;
   const scope = new Map<number, string>();
   const vals = body.values(
     k.outs.map((o) => o.value),
@@ -571,8 +577,10 @@ export function renderMap(k: MapKernel, buffers: readonly BufferDecl[]): Rendere
     `@compute @workgroup_size(${MAP_WORKGROUP})`,
     `fn main(@builtin(global_invocation_id) gid: vec3<u32>) {`,
     ...pre.map((l) => `  ${l}`),
+    ...(seq >= 0 ? [`  for (var i${seq}: i32 = 0; i${seq} < ${k.vars[seq]!.extent}; i${seq}++) {`] : []),
     ...body.lines.map((l) => `  ${l}`),
     ...stores.map((l) => `  ${l}`),
+    ...(seq >= 0 ? ["  }"] : []),
     "}",
   ];
   return { name: k.name, wgsl: assemble(binds, body, main), bindings: binds.ids, writes: binds.writes, offsetSlots: binds.offsetSlots, groups: [gx, gy, 1] };

@@ -5,8 +5,7 @@
  * the gradient evenly, floor/round/sign have zero gradient).
  */
 import { isFloat } from "../../ir/dtype.js";
-import * as E from "fp-ts/lib/Either.js";
-import { type Params, type Primitive, type UnaryPrimitive, inferShapes, unaryKinds } from "../../ir/primitives.js";
+import { type Params, type Primitive, type UnaryPrimitive, unaryKinds } from "../../ir/primitives.js";
 import { range, tableOf } from "../../ir/util.js";
 import type { JArray } from "../core/array.js";
 import { bind, bind1, currentInterpreter } from "../core/interpreter.js";
@@ -182,48 +181,30 @@ const cumulative =
     return jvpOfComposite((x) => [associativeScan(op, x, params.axis, params.reverse)], primals, tangents, interp);
   };
 
-/** The output shape of a reduce-window, from its shape rule. */
-function windowOutShape(x: JArray, prim: "reduceWindowMax" | "reduceWindowMin", p: Params<"reduceWindowMax">): readonly number[] {
-  const r = inferShapes(prim, [x.aval], p);
-  if (E.isLeft(r)) throw new Error(`internal: ${r.left}`);
-  return r.right[0]!.shape;
-}
-
-/** reduceWindowMax/Min as a running choice over the window's strided slices (exact jvp). */
-function reduceWindowAsSlices(prim: "reduceWindowMax" | "reduceWindowMin", p: Params<"reduceWindowMax">): (x: JArray) => JArray[] {
-  return (x) => {
-    const n = x.ndim;
-    const init = prim === "reduceWindowMax" ? -Infinity : Infinity;
-    const padValue = isFloat(x.dtype) ? lax.convertElementType(init, x.dtype) : lax.convertElementType(0, x.dtype);
-    const padded = lax.pad(
-      x,
-      padValue,
-      range(n).map((i) => [p.padding[i]![0], p.padding[i]![1], p.baseDilation[i]! - 1] as const),
-    );
-    // From the shape rule: binding `prim` on x (a tracer of the jvp below) would recurse into this rule.
-    const outShape = windowOutShape(x, prim, p);
-    const offsets = p.windowDimensions.reduce<number[][]>((acc, w) => acc.flatMap((o) => range(w).map((k) => [...o, k])), [[]]);
-    let acc: JArray | null = null;
-    for (const off of offsets) {
-      const start = off.map((k, i) => k * p.windowDilation[i]!);
-      const limit = start.map((s, i) => s + (outShape[i]! - 1) * p.windowStrides[i]! + 1);
-      const piece = outShape.some((d) => d === 0) ? lax.broadcastInDim(padValue, outShape, []) : lax.slice(padded, start, limit, p.windowStrides);
-      // A later element replaces the running choice only if strictly better, so at ties the tangent
-      // is that of the first maximum in window order, as JAX's select_and_gather_add gives.
-      if (acc === null) acc = piece;
-      else acc = lax.select(prim === "reduceWindowMax" ? lax.gt(piece, acc) : lax.lt(piece, acc), piece, acc);
-    }
-    return [acc ?? lax.broadcastInDim(padValue, outShape, [])];
-  };
-}
-
+/**
+ * reduceWindowMax/Min: the tangent of each window's selected element (its first maximum, as
+ * JAX's select_and_gather_add), whose transpose routes each cotangent to that element
+ * (selectAndScatterAdd) instead of building a mask over every window position.
+ */
 const reduceWindowChooser =
   <P extends "reduceWindowMax" | "reduceWindowMin">(prim: P): JvpRule<P> =>
   (primals, tangents, params, interp) => {
     if (!isFloat(primals[0]!.dtype)) return zeroJvp(prim)(primals, tangents, params, interp);
+    const x = primals[0]!;
+    const out = bind1(prim, [x], params);
+    const t = tangents[0] ?? null;
+    if (t === null) return [[out], [null]];
+    const select = prim === "reduceWindowMax" ? "max" : "min";
+    return [[out], [bind1("selectAndGatherAdd", [t, x], { ...params, select })]];
+  };
+
+/** Linear in the first input (tangents or source); the operand only decides which element each window selects. */
+const selectWindowJvp =
+  <P extends "selectAndScatterAdd" | "selectAndGatherAdd">(prim: P): JvpRule<P> =>
+  (primals, tangents, params) => {
     const out = bind1(prim, primals, params);
-    const [, t] = jvpOfComposite(reduceWindowAsSlices(prim, params), primals, tangents, interp);
-    return [[out], t];
+    const t = tangents[0] ?? null;
+    return [[out], [t === null ? null : bind1(prim, [t, primals[1]!], params)]];
   };
 
 const scatterChooser =
@@ -441,6 +422,8 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   reduceWindowSum: linearJvp("reduceWindowSum"),
   reduceWindowMax: reduceWindowChooser("reduceWindowMax"),
   reduceWindowMin: reduceWindowChooser("reduceWindowMin"),
+  selectAndScatterAdd: selectWindowJvp("selectAndScatterAdd"),
+  selectAndGatherAdd: selectWindowJvp("selectAndGatherAdd"),
   sort: (primals, tangents, params) => {
     const dim = params.dimension;
     const iota = lax.broadcastedIota("int32", primals[0]!.shape, dim);

@@ -361,6 +361,9 @@ export const transposeRules: { [P in Primitive]: TransposeRule<P> } = {
   reduceWindowSum: onOperand((ct, x, params) => reduceWindowSumTranspose(ct, x.aval, params)),
   reduceWindowMax: notLinear("reduceWindowMax"),
   reduceWindowMin: notLinear("reduceWindowMin"),
+  // Each is the other's transpose in its first input; the operand is not linear.
+  selectAndScatterAdd: ([ct], [, x], params) => [ct ? bind1("selectAndGatherAdd", [ct, known(x, "select_and_scatter_add")], params) : null, null],
+  selectAndGatherAdd: ([ct], [, x], params) => [ct ? bind1("selectAndScatterAdd", [ct, known(x, "select_and_gather_add")], params) : null, null],
   sort: notLinear("sort"),
   threefry2x32: notLinear("threefry2x32"),
   jit: (cts, inputs, params) =>

@@ -436,6 +436,8 @@ export const onnxRules: { [P in Primitive]: Rule<P> | null } = {
   reduceWindowSum: windowRule("sum"),
   reduceWindowMax: windowRule("max"),
   reduceWindowMin: windowRule("min"),
+  selectAndScatterAdd: no,
+  selectAndGatherAdd: no,
   sort: no,
   threefry2x32: no,
   // Calls are inlined; control flow becomes If and Loop.

@@ -133,6 +133,22 @@ function windowBatch<P extends "reduceWindowSum" | "reduceWindowMax" | "reduceWi
   };
 }
 
+/** Both inputs batched at 0 (the unbatched one broadcast), the window one element wide there. */
+function selectWindowBatch<P extends "selectAndScatterAdd" | "selectAndGatherAdd">(prim: P): BatchRule<P> {
+  return ([a, x], [da, dx], p, n) => {
+    const one = <T>(xs: readonly T[], v: T) => [v, ...xs];
+    const params = {
+      ...p,
+      windowDimensions: one(p.windowDimensions, 1),
+      windowStrides: one(p.windowStrides, 1),
+      padding: one(p.padding, [0, 0] as const),
+      baseDilation: one(p.baseDilation, 1),
+      windowDilation: one(p.windowDilation, 1),
+    } as Params<P>;
+    return [[bind1(prim, [atZero(a!, da!, n), atZero(x!, dx!, n)], params)], [0]];
+  };
+}
+
 type ScatterPrimitive = "scatter" | "scatterAdd" | "scatterMul" | "scatterMin" | "scatterMax";
 
 /** Scatter with every operand batched at 0, expressed through the scatter's batching dims. */
@@ -420,6 +436,8 @@ export const batchRules: { [P in Primitive]: BatchRule<P> } = {
   reduceWindowSum: windowBatch("reduceWindowSum"),
   reduceWindowMax: windowBatch("reduceWindowMax"),
   reduceWindowMin: windowBatch("reduceWindowMin"),
+  selectAndScatterAdd: selectWindowBatch("selectAndScatterAdd"),
+  selectAndGatherAdd: selectWindowBatch("selectAndGatherAdd"),
   sort: (values, dims, params, n) => {
     const moved = values.map((v, i) => atZero(v, dims[i] ?? null, n));
     const outs = bind("sort", moved, { ...params, dimension: params.dimension + 1 });

@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { lax, makeJaxpr, numpy as np, vmap } from "../../src/index.js";
+import { jvp, lax, makeJaxpr, numpy as np, vjp, vmap } from "../../src/index.js";
 import { type Arr, type Kind, type Spec, permArb, range, shapeArb, vmapProperty } from "./helpers.js";
 
 // --- gather ------------------------------------------------------------------------------------
@@ -386,6 +386,39 @@ describe("vmap of reduceWindow", () => {
               { shape: [], kind: "f" },
             ],
           })),
+      ),
+      10,
+    );
+  });
+});
+
+describe("vmap of max/min pooling's derivatives (selectAndScatterAdd, selectAndGatherAdd)", () => {
+  it.each([
+    ["max", lax.max, -Infinity],
+    ["min", lax.min, Infinity],
+  ] as const)("%s pooling: the vjp's cotangent routing and the jvp's tangent selection, operand and (co)tangent mapped or not", (name, op, init) => {
+    vmapProperty(
+      shapeArb(1, 3, 4).chain((shape) =>
+        fc
+          .record({
+            win: fc.tuple(...shape.map((d) => fc.integer({ min: 1, max: d }))),
+            strides: fc.tuple(...shape.map(() => fc.integer({ min: 1, max: 2 }))),
+            windowDilation: fc.tuple(...shape.map(() => fc.integer({ min: 1, max: 2 }))),
+            vjp: fc.boolean(),
+          })
+          .filter((r) => r.win.every((w, i) => (w - 1) * r.windowDilation[i]! + 1 <= shape[i]!))
+          .map((r): Spec => {
+            const pool = (x: Arr) => lax.reduceWindow(x, init, op, r.win, r.strides, "VALID", { windowDilation: r.windowDilation });
+            const outShape = shape.map((d, i) => Math.floor((d - ((r.win[i]! - 1) * r.windowDilation[i]! + 1)) / r.strides[i]!) + 1);
+            return {
+              name: `${name} pooling ${r.vjp ? "vjp" : "jvp"} ${JSON.stringify(r)}`,
+              f: r.vjp ? (x, ct) => (vjp(pool, [x])[1] as (c: Arr) => Arr[])(ct)[0]! : (x, t) => jvp(pool, [x], [t])[1] as Arr,
+              args: [
+                { shape, kind: "f" },
+                { shape: r.vjp ? outShape : shape, kind: "f" },
+              ],
+            };
+          }),
       ),
       10,
     );

@@ -89,6 +89,19 @@ describe("results do not depend on the thread count", () => {
     nearCpu(out[1]!, () => nn.relu(np.matmul(jaxts.devicePut(c, "cpu"), jaxts.devicePut(d, "cpu"))));
   });
 
+  it("a tall matmul with few columns (split over blocks of row panels) and LeNet's first convolution are bit-identical with 1 and 2 threads", () => {
+    const a = put([20001, 25], 7);
+    const b = put([25, 6], 8);
+    const img = put([64, 28, 28, 1], 9);
+    const ker = put([5, 5, 1, 6], 10);
+    const mm = jit((p: jaxts.Array, q: jaxts.Array) => np.matmul(p, q));
+    const conv = jit((x: jaxts.Array, w: jaxts.Array) => nn.relu(lax.convGeneralDilated(x, w, [1, 1], "VALID", { dimensionNumbers: ["NHWC", "HWIO", "NHWC"] })));
+    const { one, two, out } = oneAndTwo(() => [mm(a, b), conv(img, ker)]);
+    expect(two).toEqual(one);
+    nearCpu(out[0]!, () => np.matmul(jaxts.devicePut(a, "cpu"), jaxts.devicePut(b, "cpu")));
+    nearCpu(out[1]!, () => nn.relu(lax.convGeneralDilated(jaxts.devicePut(img, "cpu"), jaxts.devicePut(ker, "cpu"), [1, 1], "VALID", { dimensionNumbers: ["NHWC", "HWIO", "NHWC"] })));
+  });
+
   it("elementwise sin/exp over 1e5+3 floats (some large arguments, so the exact path reruns a chunk) is bit-identical", () => {
     const x = put([100003], 6, 20000);
     const f = jit((v: jaxts.Array) => np.exp(np.multiply(np.sin(v), 0.5)));

@@ -1,11 +1,11 @@
 /**
  * What runs natively and what falls back, each against the cpu reference: threefry random
- * bits and float32 convolutions are GPU kernels; sort, cumsum, gather, scatter and pooling are
- * host steps between kernels (inputs read back, the reference run, outputs written back); a
+ * bits, float32 convolutions (im2col and col2im), pooling and its gradient, cumulative ops are
+ * GPU kernels; sort, gather and scatter are host steps between kernels (inputs read back, the reference run, outputs written back); a
  * program using erfInv (no WGSL form yet) runs whole on the host.
  */
 import { describe, expect, it } from "vitest";
-import { devicePut, jit, lax, numpy as np, random } from "../../src/index.js";
+import { devicePut, grad, jit, lax, numpy as np, random } from "../../src/index.js";
 import { randomData } from "../wasm/helpers.js";
 import { compareAsync, hasWebgpu, webgpu } from "./helpers.js";
 
@@ -34,14 +34,33 @@ describe.skipIf(!hasWebgpu)("webgpu: native kernels and host fallbacks", () => {
     expect(await check("conv", conv, [rand([2, 3, 9, 9], 1), rand([8, 3, 3, 3], 2)])).toBe(0);
   });
 
-  it("sort, cumsum, gather, scatter and pooling run as host steps between kernels", async () => {
+  it("pooling (max, min, sum; padding, strides, dilation), max pooling's gradient and a convolution's input gradient (col2im) run as GPU kernels", async () => {
+    const x = rand([2, 7, 6, 3], 5);
+    const pool = (op: typeof lax.max, init: number) => (a: np.Array) =>
+      lax.reduceWindow(a, init, op, [1, 3, 2, 1], [1, 2, 1, 1], [[0, 0], [1, 1], [0, 1], [0, 0]], { windowDilation: [1, 1, 2, 1] });
+    expect(await check("maxPool", pool(lax.max, -Infinity), [x])).toBe(0);
+    expect(await check("minPool", pool(lax.min, Infinity), [x])).toBe(0);
+    expect(await check("sumPool", pool(lax.add, 0), [x])).toBe(0);
+    const maxPoolGrad = grad((a: np.Array) => np.sum(np.sin(lax.reduceWindow(a, -Infinity, lax.max, [1, 2, 2, 1], [1, 2, 2, 1], "VALID"))));
+    expect(await check("maxPool gradient", maxPoolGrad, [x])).toBe(0);
+    const convInputGrad = grad((a: np.Array, w: np.Array) => np.sum(np.tanh(lax.convGeneralDilated(a, w, [1, 1], "VALID", { dimensionNumbers: ["NHWC", "HWIO", "NHWC"] }))));
+    expect(await check("conv input gradient", convInputGrad, [rand([2, 8, 8, 6], 6), rand([5, 5, 6, 4], 7)])).toBe(0);
+  });
+
+  it("cumulative ops along any axis, either direction, are GPU kernels (a loop per line)", async () => {
+    const x = rand([6, 5, 7], 8);
+    expect(await check("cumsum", (a) => np.exp(np.cumsum(a, 0)), [x])).toBe(0);
+    expect(await check("cumprod", (a) => np.cumprod(np.add(a, 1), 2), [x])).toBe(0);
+    expect(await check("cummax reversed", (a) => lax.cummax(a, 1, true), [x])).toBe(0);
+    expect(await check("cummin", (a) => lax.cummin(np.sin(a), 2), [x])).toBe(0);
+  });
+
+  it("sort, gather and scatter run as host steps between kernels", async () => {
     const x = rand([6, 5], 3);
     expect(await check("sort", (a) => np.multiply(np.sort(np.sin(a), 1), 2), [x])).toBe(1);
-    expect(await check("cumsum", (a) => np.exp(np.cumsum(a, 0)), [x])).toBe(1);
     const idx = np.array(new Int32Array([4, 0, 2, 2]));
     expect(await check("gather", (a, i) => np.add(np.take(a, i, 1), 1), [x, idx])).toBeGreaterThan(0);
     expect(await check("scatter", (a) => np.multiply(a.at(1).set(np.ones([5])), 3), [x])).toBeGreaterThan(0);
-    expect(await check("maxPool", (a) => lax.reduceWindow(a, -Infinity, lax.max, [2, 2], [1, 1]), [x])).toBe(1);
   });
 
   it("erfInv is a kernel; a program with nextafter runs whole on the host, and says so in its text", async () => {
