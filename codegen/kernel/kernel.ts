@@ -12,7 +12,7 @@ import type { DType } from "../../ir/dtype.js";
 import { itemSize } from "../../ir/dtype.js";
 import type { Eqn, Jaxpr } from "../../ir/jaxpr.js";
 import { primitiveName } from "../../ir/primitives.js";
-import { type IExpr, type IVar, showIExpr } from "./iexpr.js";
+import { type IExpr, type IVar, readBuffers, showIExpr } from "./iexpr.js";
 import { type SExpr, showSExpr } from "./sexpr.js";
 
 export type BufferKind = "input" | "output" | "temp" | "scratch" | "view";
@@ -77,6 +77,12 @@ export interface MapKernel {
   /** Loop nest, outermost first. */
   readonly vars: readonly IVar[];
   readonly outs: readonly MapOutput[];
+  /**
+   * Iterations must run one at a time in row-major order (a scatter: an iteration reads what an
+   * earlier one stored, at data-dependent positions): no vectors, no threads, loads of the
+   * output never hoisted out of the innermost loop.
+   */
+  readonly sequential?: boolean;
 }
 
 /**
@@ -202,6 +208,7 @@ export function stepReads(step: LeafStep): number[] {
       if (seen.has(e.id)) return;
       seen.add(e.id);
       if (e.k === "load") out.add(e.buf);
+      if (e.k === "load" || e.k === "iota" || e.k === "icond") readBuffers(e.index, out);
       switch (e.k) {
         case "unary":
         case "convert":
@@ -236,9 +243,11 @@ export function stepReads(step: LeafStep): number[] {
   switch (step.kind) {
     case "map":
       visit(step.outs.map((o) => o.value));
+      for (const o of step.outs) readBuffers(o.index, out);
       break;
     case "matmul":
       visit([step.epilogue]);
+      readBuffers(step.out.index, out);
       out.add(step.packA);
       out.add(step.packB);
       out.add(step.tile);

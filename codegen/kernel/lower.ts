@@ -40,6 +40,7 @@ import {
   unravel,
 } from "./iexpr.js";
 import { type BufferDecl, type BufferKind, type HostInput, type MapKernel, type MapOutput, type MatmulKernel, type Program, type Step, type SwapOf, type ViewOf, bufferRoots, hostStepBuffers, leafSteps, stepReads, stepWrites } from "./kernel.js";
+import { computeIndexing, expandsOperand, indexViewPrims, readsAsIndex, scatterKernel, scatterPrims } from "./lowerIndexing.js";
 import { optimizeJaxpr } from "./passes.js";
 import { planMemory } from "./plan.js";
 import { NodeFactory, type ReduceOp, type SExpr, children as childrenOf, indexExprs } from "./sexpr.js";
@@ -85,7 +86,7 @@ const reducePrims: Partial<Record<Primitive, ReduceOp>> = {
 
 export function kindOf(p: Primitive): Kind {
   if (isUnary(p) || isBinary(p) || isComparison(p) || ewPrims.has(p)) return "ew";
-  if (viewPrims.has(p)) return "dup";
+  if (viewPrims.has(p) || indexViewPrims.has(p)) return "dup";
   if (p in reducePrims) return "reduce";
   if (p === "dotGeneral") return "dot";
   if (p === "threefry2x32") return "multi"; // elementwise with several outputs: a kernel root
@@ -299,12 +300,13 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
     for (const j of cons) for (const g of groupsOf[j]!) consGroups.add(g);
 
     if (kind === "ew" || kind === "dup") {
-      if (!isOut && cons.length > 0) {
+      // indices are read from a buffer (data-dependent index expressions): materialize them
+      if (!isOut && cons.length > 0 && !cons.some((j) => readsAsIndex(eqns[j]!, v))) {
         const expands =
           kind === "ew" &&
           cons.some((j) => {
             const c = eqns[j]!;
-            return c.primitive === "broadcastInDim" && c.outVars[0]!.aval.size > v.aval.size;
+            return (c.primitive === "broadcastInDim" && c.outVars[0]!.aval.size > v.aval.size) || expandsOperand(c, v);
           });
         const canJoin = (g: Group) => g.kind !== "host" && !expands && (kind === "dup" || !inOperandCtx(g, v));
         const join = (g: Group) => {
@@ -490,6 +492,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
           if (g.dotStyle === "matmul" && g.core === producer.get(e.outVars[0]!)) return f.acc(out.dtype);
           throw new Error("internal: a convolution outside its contraction kernel");
         default: {
+          if (indexViewPrims.has(prim)) return computeIndexing({ f, exprOf, bufferOf: (v) => bufOf.get(v)! }, e, idx);
           const op = reducePrims[prim];
           if (op === undefined) throw new Error(`internal: ${prim} has no kernel lowering`);
           const axes = (e.params as Params<"reduceSum">).axes;
@@ -572,6 +575,15 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
     if (g.kind === "host" && controlFlowPrims.has(root.primitive)) {
       const operands = root.inputs.map((a) => atomBuffer(ctx, steps, a, bufOf));
       steps.push(...lowerControlFlow(ctx, root, name, operands, root.outVars.map((v) => bufOf.get(v)!)));
+      continue;
+    }
+    if (g.kind === "host" && scatterPrims.has(root.primitive) && !touchesHostOnlyDtype(root)) {
+      // a copy of the operand, then the updates in order (lowerIndexing.ts)
+      const [operand, indices, updates] = root.inputs as [Atom, Atom, Atom];
+      const out = bufOf.get(root.outVars[0]!)!;
+      steps.push(...copySteps(ctx, operand instanceof Literal ? operand : bufOf.get(operand)!, operand.aval, out, `${name}_operand`));
+      const k = scatterKernel(f, root, name, out, atomBuffer(ctx, steps, indices, bufOf), atomBuffer(ctx, steps, updates, bufOf));
+      if (k) steps.push(canonicalize(f, k));
       continue;
     }
     if (g.kind === "host") {
@@ -972,7 +984,7 @@ export function canonicalize(f: NodeFactory, k: MapKernel): MapKernel {
     return out;
   };
   outs = outs.map((o) => ({ ...o, value: fixReduces(o.value) }));
-  return { kind: "map", name: k.name, vars, outs };
+  return { kind: "map", name: k.name, vars, outs, ...(k.sequential ? { sequential: true } : {}) };
 }
 
 const substIdx = (x: IExpr, map: (v: IVar) => IExpr | undefined) => isubst(x, map);

@@ -72,7 +72,8 @@ type Range = { axis: number; lo: string; hi: string } | null;
 
 function emitMapLoops(k: MapKernel, buffers: readonly BufferDecl[], em: KernelEmitter, range: Range = null): void {
   const roots = k.outs.map((o) => o.value);
-  const vec = vectorizable(
+  if (k.sequential) em.pinnedLoads = { bufs: new Set(k.outs.map((o) => o.buf)), vars: k.vars.map((v) => v.id) };
+  const vec = !k.sequential && vectorizable(
     roots,
     k.outs.map((o) => buffers[o.buf]!.dtype),
   );

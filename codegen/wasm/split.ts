@@ -54,7 +54,7 @@ function chunking(extent: number, work: number, align: number): { chunk: number;
 
 /** How a map kernel splits, or null when it runs whole (small, size-generic, or no variable fits). */
 export function splitMapKernel(k: MapKernel): SplitPlan | null {
-  if (k.vars.some(isDynamic)) return null;
+  if (k.vars.some(isDynamic) || k.sequential) return null;
   const red = topoNodes(k.outs.map((o) => o.value)).find((n) => n.k === "reduce");
   const terms = red && red.k === "reduce" ? red.rvars.reduce((n, v) => n * v.extent, 1) : 1;
   const work = k.vars.reduce((n, v) => n * v.extent, 1) * terms;

@@ -156,6 +156,12 @@ class BodyEmitter {
         case "clamp":
           s = `clamp(${this.index(a.a)}, ${a.lo}, ${a.hi})`;
           break;
+        case "read": {
+          // A data-dependent index: the stored integer, clamped (uint32 clamped before the cast).
+          const raw = this.load(a.buf, this.index(a.a), a.dtype);
+          s = a.dtype === "uint32" ? `i32(clamp(${raw}, ${a.lo}u, ${a.hi}u))` : `clamp(${raw}, ${a.lo}, ${a.hi})`;
+          break;
+        }
       }
       parts.push(t.coef === 1 ? s : `${t.coef} * ${s}`);
     }
@@ -567,6 +573,22 @@ export function renderMap(k: MapKernel, buffers: readonly BufferDecl[]): Rendere
     scope,
   );
   const stores = k.outs.map((o, j) => `${binds.at(o.buf, body.index(o.index))} = ${storeValue(vals[j]!, buffers[o.buf]!.dtype)};`);
+  if (k.sequential) {
+    // One invocation runs every iteration in order (a scatter: later iterations read earlier stores).
+    const opens = k.vars.map((v, d) => `${"  ".repeat(d + 1)}for (var i${d}: i32 = 0; i${d} < ${v.extent}; i${d}++) {`);
+    const ind = "  ".repeat(k.vars.length + 1);
+    const closes = k.vars.map((_, d) => `${"  ".repeat(k.vars.length - d)}}`);
+    const seq = [
+      `@compute @workgroup_size(1)`,
+      `fn main() {`,
+      ...opens,
+      ...body.lines.map((l) => `${ind}${l}`),
+      ...stores.map((l) => `${ind}${l}`),
+      ...closes,
+      "}",
+    ];
+    return { name: k.name, wgsl: assemble(binds, body, seq), bindings: binds.ids, writes: binds.writes, offsetSlots: binds.offsetSlots, groups: [1, 1, 1] };
+  }
   const main = [
     `@compute @workgroup_size(${MAP_WORKGROUP})`,
     `fn main(@builtin(global_invocation_id) gid: vec3<u32>) {`,
