@@ -41,6 +41,7 @@ import {
 } from "./iexpr.js";
 import { type BufferDecl, type BufferKind, type HostInput, type MapKernel, type MapOutput, type MatmulKernel, type Program, type Step, type SwapOf, type ViewOf, bufferRoots, hostStepBuffers, leafSteps, stepReads, stepWrites } from "./kernel.js";
 import { computeIndexing, expandsOperand, indexViewPrims, readsAsIndex, scatterKernel, scatterPrims } from "./lowerIndexing.js";
+import { sortStep } from "./lowerSort.js";
 import { optimizeJaxpr } from "./passes.js";
 import { planMemory } from "./plan.js";
 import { NodeFactory, type ReduceOp, type SExpr, children as childrenOf, indexExprs } from "./sexpr.js";
@@ -54,6 +55,8 @@ export interface LowerOptions {
    * fastest on AMD EPYC and Intel Xeon, with and without relaxed-SIMD fma).
    */
   matmulTile?: readonly [number, number];
+  /** Primitives that run as host steps even where a native kernel exists (tests of the host-step path, A/B measurements). */
+  hostPrimitives?: ReadonlySet<Primitive>;
 }
 
 type Kind = "ew" | "dup" | "reduce" | "dot" | "multi" | "host";
@@ -284,7 +287,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
 
   for (let i = eqns.length - 1; i >= 0; i--) {
     const e = eqns[i]!;
-    const kind = kindOfEqn(e);
+    const kind = ctx.opts.hostPrimitives?.has(e.primitive) ? "host" : kindOfEqn(e);
     if (kind === "host") {
       newGroup(i, "host");
       continue;
@@ -577,13 +580,20 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       steps.push(...lowerControlFlow(ctx, root, name, operands, root.outVars.map((v) => bufOf.get(v)!)));
       continue;
     }
-    if (g.kind === "host" && scatterPrims.has(root.primitive) && !touchesHostOnlyDtype(root)) {
+    const native = !touchesHostOnlyDtype(root) && !ctx.opts.hostPrimitives?.has(root.primitive);
+    if (g.kind === "host" && scatterPrims.has(root.primitive) && native) {
       // a copy of the operand, then the updates in order (lowerIndexing.ts)
       const [operand, indices, updates] = root.inputs as [Atom, Atom, Atom];
       const out = bufOf.get(root.outVars[0]!)!;
       steps.push(...copySteps(ctx, operand instanceof Literal ? operand : bufOf.get(operand)!, operand.aval, out, `${name}_operand`));
       const k = scatterKernel(f, root, name, out, atomBuffer(ctx, steps, indices, bufOf), atomBuffer(ctx, steps, updates, bufOf));
       if (k) steps.push(canonicalize(f, k));
+      continue;
+    }
+    if (g.kind === "host" && root.primitive === "sort" && native) {
+      const ins = root.inputs.map((a) => atomBuffer(ctx, steps, a, bufOf));
+      const s = sortStep(root, name, ins, root.outVars.map((v) => bufOf.get(v)!), (n) => addBuffer("scratch", -1, "int32", [n]));
+      if (s) steps.push(s);
       continue;
     }
     if (g.kind === "host") {
