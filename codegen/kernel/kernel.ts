@@ -129,7 +129,8 @@ export interface HostStep {
  * A stable sort of lines (lax.sort): every line of `n` elements (at stride `inner`, `outer *
  * inner` lines) is ordered by the first `numKeys` operands compared lexicographically (floats
  * as JAX compares them: NaNs last and equal to each other, -0 equal to +0), and every operand is
- * permuted alike into its output. `perm` is int32 scratch of 2n (a permutation and a merge buffer).
+ * permuted alike into its output. `perm` is int32 scratch of 4n + 256 (keys, permutations, merge
+ * or radix buffers, digit counts).
  */
 export interface SortStep {
   readonly kind: "sort";

@@ -23,6 +23,6 @@ export function sortStep(e: Eqn, name: string, inputs: readonly number[], output
     n,
     inner: shapeSize(shape.slice(dimension + 1)),
     numKeys,
-    perm: scratch(2 * n),
+    perm: scratch(4 * n + 256),
   };
 }
