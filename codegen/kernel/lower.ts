@@ -41,6 +41,7 @@ import {
 } from "./iexpr.js";
 import { type BufferDecl, type BufferKind, type HostInput, type MapKernel, type MapOutput, type MatmulKernel, type Program, type Step, type SwapOf, type ViewOf, bufferRoots, hostStepBuffers, leafSteps, stepReads, stepWrites } from "./kernel.js";
 import { computeIndexing, expandsOperand, indexViewPrims, readsAsIndex, scatterKernel, scatterPrims } from "./lowerIndexing.js";
+import { convAsReduction, convIsMatmul } from "./lowerConv.js";
 import { sortStep } from "./lowerSort.js";
 import { optimizeJaxpr } from "./passes.js";
 import { planMemory } from "./plan.js";
@@ -103,13 +104,10 @@ export function kindOf(p: Primitive): Kind {
 const hostOnlyDtypes = new Set<DType>(["int8", "uint8", "float16"]);
 const touchesHostOnlyDtype = (e: Eqn) => e.inputs.some((a) => hostOnlyDtypes.has(a.aval.dtype)) || e.outVars.some((v) => hostOnlyDtypes.has(v.aval.dtype));
 
-/** The kind of an equation: float32 convolutions (without batch groups) are contractions. */
+/** The kind of an equation: convolutions are contractions (float32 ones matmul-style, see lowerConv.ts for the rest) but bool ones. */
 function kindOfEqn(e: Eqn): Kind {
   if (touchesHostOnlyDtype(e) && !controlFlowPrims.has(e.primitive)) return "host";
-  if (e.primitive === "convGeneralDilated") {
-    const p = e.params as Params<"convGeneralDilated">;
-    return e.inputs[0]!.aval.dtype === "float32" && e.outVars[0]!.aval.dtype === "float32" && p.batchGroupCount === 1 ? "dot" : "host";
-  }
+  if (e.primitive === "convGeneralDilated") return e.outVars[0]!.aval.dtype === "bool" ? "host" : "dot";
   return kindOf(e.primitive);
 }
 
@@ -240,7 +238,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
   const outputSet = new Set<Var>(jaxpr.outs.filter((a): a is Var => a instanceof Var));
 
   const dotStyleOf = (e: Eqn): "matmul" | "reduce" => {
-    if (e.primitive === "convGeneralDilated") return "matmul";
+    if (e.primitive === "convGeneralDilated") return convIsMatmul(e) ? "matmul" : "reduce";
     const out = e.outVars[0]!.aval;
     const lhs = e.inputs[0]!.aval;
     if (out.dtype !== "float32" || lhs.dtype !== "float32") return "reduce";
@@ -493,6 +491,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
           return computeDot(e, idx);
         case "convGeneralDilated":
           if (g.dotStyle === "matmul" && g.core === producer.get(e.outVars[0]!)) return f.acc(out.dtype);
+          if (g.dotStyle === "reduce" && g.core === producer.get(e.outVars[0]!)) return convAsReduction(contraction(e, exprOf, f), e, idx, f);
           throw new Error("internal: a convolution outside its contraction kernel");
         default: {
           if (indexViewPrims.has(prim)) return computeIndexing({ f, exprOf, bufferOf: (v) => bufOf.get(v)! }, e, idx);
@@ -845,7 +844,7 @@ function lowerControlFlow(ctx: LowerContext, e: Eqn, name: string, ins: readonly
  * over (input feature, kernel positions) — an implicit im2col, where positions that fall in the
  * padding or in lhs-dilation holes read as zero.
  */
-interface Contraction {
+export interface Contraction {
   readonly Bt: number;
   readonly M: number;
   readonly N: number;
@@ -855,10 +854,11 @@ interface Contraction {
   outIdx(b: IExpr, m: IExpr, n: IExpr): IExpr[];
 }
 
-function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, f: NodeFactory): Contraction {
+export function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, f: NodeFactory): Contraction {
   const [lhs, rhs] = e.inputs as [Atom, Atom];
   const out = e.outVars[0]!.aval;
-  const cvt = (x: SExpr) => f.convert(x, "float32");
+  const cvt = (x: SExpr) => f.convert(x, out.dtype);
+  const zero = f.const(0, out.dtype);
   if (e.primitive === "dotGeneral") {
     const d = dotDims(e);
     const operandIdx = (a: Atom, c: readonly number[], bd: readonly number[], bIdx: readonly IExpr[], freeIdx: readonly IExpr[], kIdx: readonly IExpr[]) => {
@@ -884,8 +884,11 @@ function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, 
   const p = e.params as Params<"convGeneralDilated">;
   const { lhsSpec, rhsSpec, outSpec } = p.dimensionNumbers;
   const nsp = lhs.aval.ndim - 2;
-  const G = p.featureGroupCount;
-  const Nb = lhs.aval.shape[lhsSpec[0]!]!;
+  // Feature groups or batch groups (at most one of them above 1) are the batch of the product:
+  // group g reads lhs features g*I.. (feature groups) or lhs batch entries g*Nb.. (batch groups).
+  const G = p.featureGroupCount * p.batchGroupCount;
+  const BG = p.batchGroupCount;
+  const Nb = lhs.aval.shape[lhsSpec[0]!]! / BG;
   const O = rhs.aval.shape[rhsSpec[0]!]!;
   const I = rhs.aval.shape[rhsSpec[1]!]!;
   const OG = O / G;
@@ -899,12 +902,12 @@ function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, 
     N: OG,
     K: I * shapeSize(ksz),
     a: (g, m, k) => {
-      if (insz.some((n) => n === 0)) return f.const(0, "float32");
+      if (insz.some((n) => n === 0)) return zero;
       const [n, ...pos] = unravel(m, [Nb, ...outSp]);
       const [i, ...kk] = unravel(k, [I, ...ksz]);
       const idx = new Array<IExpr>(lhs.aval.ndim);
-      idx[lhsSpec[0]!] = n!;
-      idx[lhsSpec[1]!] = iadd(iscale(g, I), i!);
+      idx[lhsSpec[0]!] = BG > 1 ? iadd(iscale(g, Nb), n!) : n!;
+      idx[lhsSpec[1]!] = BG > 1 ? i! : iadd(iscale(g, I), i!);
       const conds: SExpr[] = [];
       for (let s = 0; s < nsp; s++) {
         const dil = p.lhsDilation[s]!;
@@ -916,8 +919,8 @@ function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, 
       const v = cvt(exprOf(lhs, idx));
       let valid: SExpr = f.const(1, "bool");
       for (const c of conds) valid = valid.k === "const" ? (valid.value ? c : valid) : c.k === "const" ? (c.value ? valid : c) : f.binary("and", valid, c, "bool");
-      if (valid.k === "const") return valid.value ? v : f.const(0, "float32");
-      return f.select(valid, [f.const(0, "float32"), v], "float32");
+      if (valid.k === "const") return valid.value ? v : zero;
+      return f.select(valid, [zero, v], out.dtype);
     },
     b: (g, k, j) => {
       const [i, ...kk] = unravel(k, [I, ...ksz]);

@@ -1,7 +1,7 @@
 /**
  * What runs natively and what falls back, each against the cpu reference: threefry random
- * bits and float32 convolutions are GPU kernels; sort, cumsum, gather, scatter and pooling are
- * host steps between kernels (inputs read back, the reference run, outputs written back); a
+ * bits, float32 convolutions, gather, dynamic slices and scatter are GPU kernels; sort, cumsum
+ * and pooling are host steps between kernels (inputs read back, the reference run, outputs written back); a
  * program using erfInv (no WGSL form yet) runs whole on the host.
  */
 import { describe, expect, it } from "vitest";
@@ -34,13 +34,20 @@ describe.skipIf(!hasWebgpu)("webgpu: native kernels and host fallbacks", () => {
     expect(await check("conv", conv, [rand([2, 3, 9, 9], 1), rand([8, 3, 3, 3], 2)])).toBe(0);
   });
 
-  it("sort, cumsum, gather, scatter and pooling run as host steps between kernels", async () => {
+  it("gather, dynamic slices and scatter (data-dependent indices; scatter one sequential invocation) run as GPU kernels", async () => {
+    const x = rand([6, 5], 3);
+    const idx = np.array(new Int32Array([4, 0, 2, 2, -1, 9]));
+    expect(await check("gather", (a, i) => np.add(np.take(a, i, 1, { mode: "clip" }), 1), [x, idx])).toBe(0);
+    expect(await check("scatter", (a) => np.multiply(a.at(1).set(np.ones([5])), 3), [x])).toBe(0);
+    expect(await check("scatterAdd with duplicates", (a, i) => np.multiply(a.at(np.remainder(i, 6)).add(np.ones([6, 5])), 3), [x, idx])).toBe(0);
+    const k = np.array(3, { dtype: "int32" });
+    expect(await check("dynamic slices", (a, s) => lax.dynamicUpdateSlice(a, np.exp(lax.dynamicSlice(a, [s, s], [2, 2])), [np.negative(s), s]), [x, k])).toBe(0);
+  });
+
+  it("sort, cumsum and pooling run as host steps between kernels", async () => {
     const x = rand([6, 5], 3);
     expect(await check("sort", (a) => np.multiply(np.sort(np.sin(a), 1), 2), [x])).toBe(1);
     expect(await check("cumsum", (a) => np.exp(np.cumsum(a, 0)), [x])).toBe(1);
-    const idx = np.array(new Int32Array([4, 0, 2, 2]));
-    expect(await check("gather", (a, i) => np.add(np.take(a, i, 1), 1), [x, idx])).toBeGreaterThan(0);
-    expect(await check("scatter", (a) => np.multiply(a.at(1).set(np.ones([5])), 3), [x])).toBeGreaterThan(0);
     expect(await check("maxPool", (a) => lax.reduceWindow(a, -Infinity, lax.max, [2, 2], [1, 1]), [x])).toBe(1);
   });
 
