@@ -40,6 +40,11 @@ describe.skipIf(!hasWebgpu)("webgpu: native kernels and host fallbacks", () => {
     expect(await check("gather", (a, i) => np.add(np.take(a, i, 1, { mode: "clip" }), 1), [x, idx])).toBe(0);
     expect(await check("scatter", (a) => np.multiply(a.at(1).set(np.ones([5])), 3), [x])).toBe(0);
     expect(await check("scatterAdd with duplicates", (a, i) => np.multiply(a.at(np.remainder(i, 6)).add(np.ones([6, 5])), 3), [x, idx])).toBe(0);
+    // uint32 indices (clamped before the cast to i32), fill mode's bounds test on the raw index
+    const u = np.array(new Uint32Array([4, 0, 0xffffffff, 2, 7]));
+    const dims = { offsetDims: [1], collapsedSliceDims: [0], startIndexMap: [0] };
+    expect(await check("gather, uint32, fill", (a, i) => lax.gather(a, np.reshape(i, [5, 1]), dims, [1, 5], { mode: "fill", fillValue: -7 }), [x, u])).toBe(0);
+    expect(await check("gather, uint32, clip", (a, i) => lax.gather(a, np.reshape(i, [5, 1]), dims, [1, 5], { mode: "clip" }), [x, u])).toBe(0);
     const k = np.array(3, { dtype: "int32" });
     expect(await check("dynamic slices", (a, s) => lax.dynamicUpdateSlice(a, np.exp(lax.dynamicSlice(a, [s, s], [2, 2])), [np.negative(s), s]), [x, k])).toBe(0);
   });
