@@ -12,7 +12,8 @@ import { ShapedArray } from "../../ir/aval.js";
 import type { AnyTypedArray, DType } from "../../ir/dtype.js";
 import { Jaxpr, Var, eqn } from "../../ir/jaxpr.js";
 import type { IndexMode, Params } from "../../ir/primitives.js";
-import { leafSteps } from "../../codegen/kernel/kernel.js";
+import { iadd, ieval, iread, irange, iscale, isubst, ivar, newVar, readBuffers } from "../../codegen/kernel/iexpr.js";
+import { leafSteps, stepReads } from "../../codegen/kernel/kernel.js";
 import { lowerJaxpr } from "../../codegen/kernel/lower.js";
 import { renderKernel } from "../../codegen/webgpu/wgsl.js";
 import { devicePut, jit, lax, numpy as np } from "../../src/index.js";
@@ -128,6 +129,23 @@ function fused(j: Jaxpr): Jaxpr {
     [final],
   );
 }
+
+describe("data-dependent index expressions", () => {
+  it("a read atom: its range is its clamp, it substitutes and evaluates, and steps report its buffer as read", () => {
+    const i = newVar(5);
+    const r = iread(7, iscale(ivar(i), 2), "int32", 0, 3);
+    expect(irange(iadd(iscale(r, 4), 1))).toEqual([1, 13]);
+    expect(iread(7, ivar(i), "int32", 2, 2).terms.length).toBe(0); // a one-point range is a constant
+    const mem = (buf: number, at: number) => (buf === 7 ? [9, -4, 2, 1, 0, 5, 3, 3, 8, 1][at]! : NaN);
+    for (let v = 0; v < 5; v++) expect(ieval(r, () => v, mem)).toBe(Math.min(Math.max(mem(7, 2 * v), 0), 3));
+    const j = newVar(3);
+    expect(ieval(isubst(r, (x) => (x.id === i.id ? iadd(ivar(j), 1) : undefined)), () => 0, mem)).toBe(2); // i = j + 1 = 1: mem[2]
+    expect([...readBuffers(iadd(r, iread(8, r, "uint32", 0, 9)))].sort()).toEqual([7, 8]);
+    const p = lowerJaxpr(gatherJaxpr({ operand: [6, 4], batch: [5], startIndexMap: [0], collapsed: [0], window: [1, 4], windowDims: [1], mode: "clip", indexDtype: "int32" }, "float32", null));
+    const k = leafSteps(p.steps)[0]!;
+    expect(stepReads(k).sort()).toEqual([p.inputs[0], p.inputs[1]].sort());
+  });
+});
 
 describe("gather as a native map kernel", () => {
   it("matches the reference for random dimension numbers, modes, dtypes and index values", () => {
