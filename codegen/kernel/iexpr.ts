@@ -24,7 +24,13 @@ export type IAtom =
   | IVar
   | { readonly k: "div"; readonly a: IExpr; readonly d: number }
   | { readonly k: "mod"; readonly a: IExpr; readonly d: number }
-  | { readonly k: "clamp"; readonly a: IExpr; readonly lo: number; readonly hi: number };
+  | { readonly k: "clamp"; readonly a: IExpr; readonly lo: number; readonly hi: number }
+  /**
+   * A data-dependent index: the integer in buffer `buf` at flat position `a`, clamped into
+   * [lo, hi] (gather and dynamic-slice starts, clamped as XLA clamps them). The buffer is never
+   * written by a kernel that reads it this way (scatter kernels read their indices, not their output).
+   */
+  | { readonly k: "read"; readonly buf: number; readonly a: IExpr; readonly dtype: "int32" | "uint32"; readonly lo: number; readonly hi: number };
 
 export interface ITerm {
   readonly atom: IAtom;
@@ -63,6 +69,8 @@ export function atomKey(a: IAtom): string {
       return `(${a.a.key})%${a.d}`;
     case "clamp":
       return `clamp(${a.a.key},${a.lo},${a.hi})`;
+    case "read":
+      return `read${a.buf}:${a.dtype}[${a.a.key}]in${a.lo},${a.hi}`;
   }
 }
 
@@ -164,6 +172,8 @@ function atomRange(a: IAtom): [number, number] {
       const [lo, hi] = irange(a.a);
       return [Math.min(Math.max(lo, a.lo), a.hi), Math.min(Math.max(hi, a.lo), a.hi)];
     }
+    case "read":
+      return [a.lo, a.hi];
   }
 }
 
@@ -216,6 +226,16 @@ export function iclamp(x: IExpr, lo: number, hi: number): IExpr {
   return iatom({ k: "clamp", a: x, lo, hi });
 }
 
+/**
+ * The integer stored in `buf` at flat position `at`, clamped into [lo, hi] (a constant when the
+ * range has one point). Only int32 and uint32 buffers hold indices in kernels.
+ */
+export function iread(buf: number, at: IExpr, dtype: "int32" | "uint32", lo: number, hi: number): IExpr {
+  if (hi <= lo) return iconst(lo);
+  if (dtype === "uint32" && lo < 0) throw new Error("internal: a uint32 index clamped below 0");
+  return iatom({ k: "read", buf, a: at, dtype, lo, hi });
+}
+
 /** Row-major flat position of a multi-index in a shape. */
 export function flatten(idx: readonly IExpr[], shape: readonly number[]): IExpr {
   let acc = iconst(0);
@@ -263,6 +283,16 @@ export function varsOf(x: IExpr, out = new Map<number, IVar>()): Map<number, IVa
   return out;
 }
 
+/** The buffers a data-dependent index reads (its `read` atoms, nested ones included). */
+export function readBuffers(x: IExpr, out = new Set<number>()): Set<number> {
+  for (const t of x.terms) {
+    if (t.atom.k === "var") continue;
+    if (t.atom.k === "read") out.add(t.atom.buf);
+    readBuffers(t.atom.a, out);
+  }
+  return out;
+}
+
 /** Replaces variables (those `f` maps) and re-simplifies. */
 export function isubst(x: IExpr, f: (v: IVar) => IExpr | undefined): IExpr {
   const parts: IExpr[] = [iconst(x.c)];
@@ -282,14 +312,17 @@ export function isubst(x: IExpr, f: (v: IVar) => IExpr | undefined): IExpr {
       case "clamp":
         e = iclamp(isubst(a.a, f), a.lo, a.hi);
         break;
+      case "read":
+        e = iread(a.buf, isubst(a.a, f), a.dtype, a.lo, a.hi);
+        break;
     }
     parts.push(iscale(e, t.coef));
   }
   return iadd(...parts);
 }
 
-/** Evaluates with concrete variable values (for tests and host-side checks). */
-export function ieval(x: IExpr, env: (v: IVar) => number): number {
+/** Evaluates with concrete variable values (for tests and host-side checks); `read` atoms need `mem`. */
+export function ieval(x: IExpr, env: (v: IVar) => number, mem?: (buf: number, at: number) => number): number {
   let s = x.c;
   for (const t of x.terms) {
     const a = t.atom;
@@ -299,13 +332,17 @@ export function ieval(x: IExpr, env: (v: IVar) => number): number {
         v = env(a);
         break;
       case "div":
-        v = Math.floor(ieval(a.a, env) / a.d);
+        v = Math.floor(ieval(a.a, env, mem) / a.d);
         break;
       case "mod":
-        v = mod(ieval(a.a, env), a.d);
+        v = mod(ieval(a.a, env, mem), a.d);
         break;
       case "clamp":
-        v = Math.min(Math.max(ieval(a.a, env), a.lo), a.hi);
+        v = Math.min(Math.max(ieval(a.a, env, mem), a.lo), a.hi);
+        break;
+      case "read":
+        if (mem === undefined) throw new Error("internal: ieval of a data-dependent index without memory");
+        v = Math.min(Math.max(mem(a.buf, ieval(a.a, env, mem)), a.lo), a.hi);
         break;
     }
     s += t.coef * v;
@@ -324,6 +361,8 @@ export function showIExpr(x: IExpr, name: (v: IVar) => string = (v) => `${v.name
         return `(${showIExpr(a.a, name)})%${a.d}`;
       case "clamp":
         return `clamp(${showIExpr(a.a, name)}, ${a.lo}, ${a.hi})`;
+      case "read":
+        return `read(b${a.buf}[${showIExpr(a.a, name)}], ${a.lo}, ${a.hi})`;
     }
   };
   const parts = x.terms.map((t) => (t.coef === 1 ? atom(t.atom) : `${t.coef}*${atom(t.atom)}`));

@@ -12,7 +12,7 @@ import type { DType } from "../../ir/dtype.js";
 import { itemSize } from "../../ir/dtype.js";
 import type { Eqn, Jaxpr } from "../../ir/jaxpr.js";
 import { primitiveName } from "../../ir/primitives.js";
-import { type IExpr, type IVar, showIExpr } from "./iexpr.js";
+import { type IExpr, type IVar, readBuffers, showIExpr } from "./iexpr.js";
 import { type SExpr, showSExpr } from "./sexpr.js";
 
 export type BufferKind = "input" | "output" | "temp" | "scratch" | "view";
@@ -78,10 +78,12 @@ export interface MapKernel {
   readonly vars: readonly IVar[];
   readonly outs: readonly MapOutput[];
   /**
-   * One of `vars` whose iterations must run in order, each reading what the earlier ones stored
-   * (a cumulative scan's axis): renderers never vectorize, split or parallelize along it.
+   * Those of `vars` whose iterations must run in order, each reading what earlier ones stored:
+   * a cumulative scan's axis, or every variable of a scatter's update loop (its positions are
+   * data-dependent). Renderers never vectorize, split or parallelize along them, and never
+   * hoist a load of the kernel's own outputs out of their loops.
    */
-  readonly sequential?: IVar;
+  readonly sequential?: readonly IVar[];
 }
 
 /**
@@ -125,6 +127,30 @@ export interface HostStep {
 }
 
 /**
+ * A stable sort of lines (lax.sort): every line of `n` elements (at stride `inner`, `outer *
+ * inner` lines) is ordered by the first `numKeys` operands compared lexicographically (floats
+ * as JAX compares them: NaNs last and equal to each other, -0 equal to +0), and every operand is
+ * permuted alike into its output. `perm` is int32 scratch of 4n + 256 (keys, permutations, merge
+ * or radix buffers, digit counts).
+ */
+export interface SortStep {
+  readonly kind: "sort";
+  readonly name: string;
+  /** The sort equation (for backends that run it through the reference). */
+  readonly eqn: Eqn;
+  readonly inputs: readonly number[];
+  readonly outputs: readonly number[];
+  readonly outer: number;
+  readonly n: number;
+  readonly inner: number;
+  readonly numKeys: number;
+  readonly perm: number;
+}
+
+/** A sort step as the host step that computes the same (for backends without a sort kernel). */
+export const sortAsHostStep = (s: SortStep): HostStep => ({ kind: "host", name: s.name, eqn: s.eqn, inputs: s.inputs.map((buf) => ({ buf })), outputs: s.outputs });
+
+/**
  * A loop: `scan` (a static trip count, `length`) or `while` (until the `cond` region leaves
  * zero in the bool scalar buffer `pred`). Each trip runs `cond` (while), then `body`; carries
  * are double-buffered (SwapOf views), and every buffer created in the body is dead between
@@ -153,7 +179,7 @@ export interface BranchStep {
 }
 
 /** Steps that run code over buffers (as opposed to structured control flow around other steps). */
-export type LeafStep = MapKernel | MatmulKernel | HostStep;
+export type LeafStep = MapKernel | MatmulKernel | HostStep | SortStep;
 export type Step = LeafStep | LoopStep | BranchStep;
 
 /** The buffers whose memory a buffer is (itself, or what its views and swaps point into). */
@@ -207,6 +233,7 @@ export function stepReads(step: LeafStep): number[] {
       if (seen.has(e.id)) return;
       seen.add(e.id);
       if (e.k === "load") out.add(e.buf);
+      if (e.k === "load" || e.k === "iota" || e.k === "icond") readBuffers(e.index, out);
       switch (e.k) {
         case "unary":
         case "convert":
@@ -241,15 +268,21 @@ export function stepReads(step: LeafStep): number[] {
   switch (step.kind) {
     case "map":
       visit(step.outs.map((o) => o.value));
+      for (const o of step.outs) readBuffers(o.index, out);
       break;
     case "matmul":
       visit([step.epilogue]);
+      readBuffers(step.out.index, out);
       out.add(step.packA);
       out.add(step.packB);
       out.add(step.tile);
       break;
     case "host":
       for (const i of step.inputs) if ("buf" in i) out.add(i.buf);
+      break;
+    case "sort":
+      for (const b of step.inputs) out.add(b);
+      out.add(step.perm);
       break;
   }
   return [...out];
@@ -264,6 +297,8 @@ export function stepWrites(step: LeafStep): number[] {
       return [step.out.buf, step.tile];
     case "host":
       return [...step.outputs];
+    case "sort":
+      return [...step.outputs, step.perm];
   }
 }
 
@@ -334,6 +369,9 @@ export function showProgram(p: Program): string {
         lines.push(`  ${bufName(s.out.buf)}[${showIExpr(s.out.index, name)}] = ${showSExpr(s.epilogue, name, bufName)}`);
         break;
       }
+      case "sort":
+        lines.push(`${s.name}: sort [${s.outer} x ${s.n} x ${s.inner}, ${s.numKeys} key${s.numKeys > 1 ? "s" : ""}] (${s.inputs.map(bufName).join(", ")}) -> ${s.outputs.map(bufName).join(", ")} via ${bufName(s.perm)}`);
+        break;
       case "host": {
         const ins = s.inputs.map((i) => ("buf" in i ? bufName(i.buf) : `${i.literal}:${i.dtype}`)).join(", ");
         lines.push(`${s.name}: host ${primitiveName(s.eqn.primitive)}(${ins}) -> ${s.outputs.map(bufName).join(", ")}`);

@@ -40,6 +40,9 @@ import {
   unravel,
 } from "./iexpr.js";
 import { type BufferDecl, type BufferKind, type HostInput, type MapKernel, type MapOutput, type MatmulKernel, type Program, type Step, type SwapOf, type ViewOf, bufferRoots, hostStepBuffers, leafSteps, stepReads, stepWrites } from "./kernel.js";
+import { computeIndexing, expandsOperand, indexViewPrims, readsAsIndex, scatterKernel, scatterPrims } from "./lowerIndexing.js";
+import { convAsReduction, convIsMatmul } from "./lowerConvReduce.js";
+import { sortStep } from "./lowerSort.js";
 import { optimizeJaxpr } from "./passes.js";
 import { col2imPlan } from "./lowerConv.js";
 import { cumulativeKernel, isCumulative } from "./lowerScan.js";
@@ -56,6 +59,8 @@ export interface LowerOptions {
    * fastest on AMD EPYC and Intel Xeon, with and without relaxed-SIMD fma).
    */
   matmulTile?: readonly [number, number];
+  /** Primitives that run as host steps even where a native kernel exists (tests of the host-step path, A/B measurements). */
+  hostPrimitives?: ReadonlySet<Primitive>;
 }
 
 type Kind = "ew" | "dup" | "reduce" | "dot" | "multi" | "host";
@@ -88,7 +93,7 @@ const reducePrims: Partial<Record<Primitive, ReduceOp>> = {
 
 export function kindOf(p: Primitive): Kind {
   if (isUnary(p) || isBinary(p) || isComparison(p) || ewPrims.has(p)) return "ew";
-  if (viewPrims.has(p)) return "dup";
+  if (viewPrims.has(p) || indexViewPrims.has(p)) return "dup";
   if (p in reducePrims || isReduceWindow(p)) return "reduce";
   if (p === "dotGeneral") return "dot";
   if (p === "threefry2x32") return "multi"; // elementwise with several outputs: a kernel root
@@ -102,13 +107,10 @@ export function kindOf(p: Primitive): Kind {
 const hostOnlyDtypes = new Set<DType>(["int8", "uint8", "float16"]);
 const touchesHostOnlyDtype = (e: Eqn) => e.inputs.some((a) => hostOnlyDtypes.has(a.aval.dtype)) || e.outVars.some((v) => hostOnlyDtypes.has(v.aval.dtype));
 
-/** The kind of an equation: float32 convolutions (without batch groups) are contractions. */
+/** The kind of an equation: convolutions are contractions (float32 ones matmul-style, see lowerConv.ts for the rest) but bool ones. */
 function kindOfEqn(e: Eqn): Kind {
   if (touchesHostOnlyDtype(e) && !controlFlowPrims.has(e.primitive)) return "host";
-  if (e.primitive === "convGeneralDilated") {
-    const p = e.params as Params<"convGeneralDilated">;
-    return e.inputs[0]!.aval.dtype === "float32" && e.outVars[0]!.aval.dtype === "float32" && p.batchGroupCount === 1 ? "dot" : "host";
-  }
+  if (e.primitive === "convGeneralDilated") return e.outVars[0]!.aval.dtype === "bool" ? "host" : "dot";
   return kindOf(e.primitive);
 }
 
@@ -239,7 +241,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
   const outputSet = new Set<Var>(jaxpr.outs.filter((a): a is Var => a instanceof Var));
 
   const dotStyleOf = (e: Eqn): "matmul" | "reduce" => {
-    if (e.primitive === "convGeneralDilated") return "matmul";
+    if (e.primitive === "convGeneralDilated") return convIsMatmul(e) ? "matmul" : "reduce";
     const out = e.outVars[0]!.aval;
     const lhs = e.inputs[0]!.aval;
     if (out.dtype !== "float32" || lhs.dtype !== "float32") return "reduce";
@@ -286,7 +288,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
 
   for (let i = eqns.length - 1; i >= 0; i--) {
     const e = eqns[i]!;
-    const kind = kindOfEqn(e);
+    const kind = ctx.opts.hostPrimitives?.has(e.primitive) ? "host" : kindOfEqn(e);
     if (kind === "host") {
       newGroup(i, "host");
       continue;
@@ -302,12 +304,13 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
     for (const j of cons) for (const g of groupsOf[j]!) consGroups.add(g);
 
     if (kind === "ew" || kind === "dup") {
-      if (!isOut && cons.length > 0) {
+      // indices are read from a buffer (data-dependent index expressions): materialize them
+      if (!isOut && cons.length > 0 && !cons.some((j) => readsAsIndex(eqns[j]!, v))) {
         const expands =
           kind === "ew" &&
           cons.some((j) => {
             const c = eqns[j]!;
-            return c.primitive === "broadcastInDim" && c.outVars[0]!.aval.size > v.aval.size;
+            return (c.primitive === "broadcastInDim" && c.outVars[0]!.aval.size > v.aval.size) || expandsOperand(c, v);
           });
         const canJoin = (g: Group) => g.kind !== "host" && !expands && (kind === "dup" || !inOperandCtx(g, v));
         const join = (g: Group) => {
@@ -491,9 +494,11 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
           return computeDot(e, idx);
         case "convGeneralDilated":
           if (g.dotStyle === "matmul" && g.core === producer.get(e.outVars[0]!)) return f.acc(out.dtype);
+          if (g.dotStyle === "reduce" && g.core === producer.get(e.outVars[0]!)) return convAsReduction(contraction(e, exprOf, f), e, idx, f);
           throw new Error("internal: a convolution outside its contraction kernel");
         default: {
           if (isReduceWindow(prim)) return reduceWindowExpr(f, e, idx, exprOf);
+          if (indexViewPrims.has(prim)) return computeIndexing({ f, exprOf, bufferOf: (v) => bufOf.get(v)! }, e, idx);
           const op = reducePrims[prim];
           if (op === undefined) throw new Error(`internal: ${prim} has no kernel lowering`);
           const axes = (e.params as Params<"reduceSum">).axes;
@@ -578,15 +583,31 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       steps.push(...lowerControlFlow(ctx, root, name, operands, root.outVars.map((v) => bufOf.get(v)!)));
       continue;
     }
-    if (g.kind === "host" && isSelectWindow(root.primitive) && !touchesHostOnlyDtype(root)) {
+    const native = !touchesHostOnlyDtype(root) && !ctx.opts.hostPrimitives?.has(root.primitive);
+    if (g.kind === "host" && isSelectWindow(root.primitive) && native) {
       const [first, operand] = root.inputs.map((a) => atomBuffer(ctx, steps, a, bufOf)) as [number, number];
       const kernels = selectWindowKernels(f, root, { first, operand, out: bufOf.get(root.outVars[0]!)! }, (d, s) => addBuffer("temp", -1, d, s), name);
       steps.push(...kernels.map((k) => canonicalize(f, k)));
       continue;
     }
-    if (g.kind === "host" && isCumulative(root.primitive) && !touchesHostOnlyDtype(root)) {
+    if (g.kind === "host" && isCumulative(root.primitive) && native) {
       const k = cumulativeKernel(f, root, { x: atomBuffer(ctx, steps, root.inputs[0]!, bufOf), out: bufOf.get(root.outVars[0]!)! }, name);
       if (k) steps.push(canonicalize(f, k));
+      continue;
+    }
+    if (g.kind === "host" && scatterPrims.has(root.primitive) && native) {
+      // a copy of the operand, then the updates in order (lowerIndexing.ts)
+      const [operand, indices, updates] = root.inputs as [Atom, Atom, Atom];
+      const out = bufOf.get(root.outVars[0]!)!;
+      steps.push(...copySteps(ctx, operand instanceof Literal ? operand : bufOf.get(operand)!, operand.aval, out, `${name}_operand`));
+      const k = scatterKernel(f, root, name, out, atomBuffer(ctx, steps, indices, bufOf), atomBuffer(ctx, steps, updates, bufOf));
+      if (k) steps.push(canonicalize(f, k));
+      continue;
+    }
+    if (g.kind === "host" && root.primitive === "sort" && native) {
+      const ins = root.inputs.map((a) => atomBuffer(ctx, steps, a, bufOf));
+      const s = sortStep(root, name, ins, root.outVars.map((v) => bufOf.get(v)!), (n) => addBuffer("scratch", -1, "int32", [n]));
+      if (s) steps.push(s);
       continue;
     }
     if (g.kind === "host") {
@@ -847,7 +868,7 @@ function lowerControlFlow(ctx: LowerContext, e: Eqn, name: string, ins: readonly
  * over (input feature, kernel positions) — an implicit im2col, where positions that fall in the
  * padding or in lhs-dilation holes read as zero.
  */
-interface Contraction {
+export interface Contraction {
   readonly Bt: number;
   readonly M: number;
   readonly N: number;
@@ -859,10 +880,11 @@ interface Contraction {
   outIdx(b: IExpr, m: IExpr, n: IExpr): IExpr[];
 }
 
-function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, f: NodeFactory): Contraction {
+export function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, f: NodeFactory): Contraction {
   const [lhs, rhs] = e.inputs as [Atom, Atom];
   const out = e.outVars[0]!.aval;
-  const cvt = (x: SExpr) => f.convert(x, "float32");
+  const cvt = (x: SExpr) => f.convert(x, out.dtype);
+  const zero = f.const(0, out.dtype);
   if (e.primitive === "dotGeneral") {
     const d = dotDims(e);
     const operandIdx = (a: Atom, c: readonly number[], bd: readonly number[], bIdx: readonly IExpr[], freeIdx: readonly IExpr[], kIdx: readonly IExpr[]) => {
@@ -888,8 +910,11 @@ function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, 
   const p = e.params as Params<"convGeneralDilated">;
   const { lhsSpec, rhsSpec, outSpec } = p.dimensionNumbers;
   const nsp = lhs.aval.ndim - 2;
-  const G = p.featureGroupCount;
-  const Nb = lhs.aval.shape[lhsSpec[0]!]!;
+  // Feature groups or batch groups (at most one of them above 1) are the batch of the product:
+  // group g reads lhs features g*I.. (feature groups) or lhs batch entries g*Nb.. (batch groups).
+  const G = p.featureGroupCount * p.batchGroupCount;
+  const BG = p.batchGroupCount;
+  const Nb = lhs.aval.shape[lhsSpec[0]!]! / BG;
   const O = rhs.aval.shape[rhsSpec[0]!]!;
   const I = rhs.aval.shape[rhsSpec[1]!]!;
   const OG = O / G;
@@ -904,12 +929,12 @@ function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, 
     K: I * shapeSize(ksz),
     kShape: [I, ...ksz],
     a: (g, m, k) => {
-      if (insz.some((n) => n === 0)) return f.const(0, "float32");
+      if (insz.some((n) => n === 0)) return zero;
       const [n, ...pos] = unravel(m, [Nb, ...outSp]);
       const [i, ...kk] = unravel(k, [I, ...ksz]);
       const idx = new Array<IExpr>(lhs.aval.ndim);
-      idx[lhsSpec[0]!] = n!;
-      idx[lhsSpec[1]!] = iadd(iscale(g, I), i!);
+      idx[lhsSpec[0]!] = BG > 1 ? iadd(iscale(g, Nb), n!) : n!;
+      idx[lhsSpec[1]!] = BG > 1 ? i! : iadd(iscale(g, I), i!);
       const conds: SExpr[] = [];
       for (let s = 0; s < nsp; s++) {
         const dil = p.lhsDilation[s]!;
@@ -921,8 +946,8 @@ function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, 
       const v = cvt(exprOf(lhs, idx));
       let valid: SExpr = f.const(1, "bool");
       for (const c of conds) valid = valid.k === "const" ? (valid.value ? c : valid) : c.k === "const" ? (c.value ? valid : c) : f.binary("and", valid, c, "bool");
-      if (valid.k === "const") return valid.value ? v : f.const(0, "float32");
-      return f.select(valid, [f.const(0, "float32"), v], "float32");
+      if (valid.k === "const") return valid.value ? v : zero;
+      return f.select(valid, [zero, v], out.dtype);
     },
     b: (g, k, j) => {
       const [i, ...kk] = unravel(k, [I, ...ksz]);
@@ -954,7 +979,7 @@ export function canonicalize(f: NodeFactory, k: MapKernel): MapKernel {
   let outs: MapOutput[] = [...k.outs];
   const allIndex = () => [...outs.map((o) => o.index), ...indexExprs(outs.map((o) => o.value))];
   const mergeable = (a: IVar, b: IVar, exprs: readonly IExpr[]) =>
-    a !== k.sequential && b !== k.sequential &&
+    !k.sequential?.includes(a) && !k.sequential?.includes(b) &&
     exprs.every((e) => !inAtoms(e, a) && !inAtoms(e, b) && coefOf(e, a) === coefOf(e, b) * b.extent);
   const substAll = (map: (v: IVar) => IExpr | undefined) => {
     const memo = new Map<number, SExpr>();
@@ -1000,7 +1025,8 @@ export function canonicalize(f: NodeFactory, k: MapKernel): MapKernel {
     return out;
   };
   outs = outs.map((o) => ({ ...o, value: fixReduces(o.value) }));
-  return { kind: "map", name: k.name, vars, outs, ...(k.sequential && vars.includes(k.sequential) ? { sequential: k.sequential } : {}) };
+  const sequential = k.sequential?.filter((v) => vars.includes(v)) ?? [];
+  return { kind: "map", name: k.name, vars, outs, ...(sequential.length > 0 ? { sequential } : {}) };
 }
 
 const substIdx = (x: IExpr, map: (v: IVar) => IExpr | undefined) => isubst(x, map);

@@ -36,5 +36,5 @@ export function cumulativeKernel(f: NodeFactory, e: Eqn, bufs: { x: number; out:
   const x = f.load(bufs.x, flatten(idx, aval.shape), aval.dtype);
   const prev = f.load(bufs.out, flatten(prevIdx, aval.shape), aval.dtype);
   const value = f.select(f.icond(ivar(t), "eq", 0), [f.binary(combine[e.primitive as CumulativePrimitive], prev, x, aval.dtype), x], aval.dtype);
-  return { kind: "map", name, vars, outs: [{ buf: bufs.out, value, index: flatten(idx, aval.shape) }], sequential: t };
+  return { kind: "map", name, vars, outs: [{ buf: bufs.out, value, index: flatten(idx, aval.shape) }], sequential: [t] };
 }

@@ -42,15 +42,15 @@ export abstract class LoopNestEmitter {
   protected readonly varDepth = new Map<number, number>();
   protected readonly varLocal = new Map<number, string>();
   protected readonly depsCache = new Map<number, Set<number>>();
-  /**
-   * A kernel's sequential variable and the buffers it stores: a load from those depends on the
-   * variable whatever its index (it reads what an earlier trip stored), so it is never hoisted
-   * out of that loop. Set before emitting.
-   */
-  carried: { readonly v: number; readonly bufs: ReadonlySet<number> } | null = null;
   /** Ids whose lanes differ in vector mode: the vector variable, and ACC when the accumulator is a vector. */
   protected laneIds = new Set<number>();
   protected accValue: string | null = null;
+  /**
+   * A sequential kernel's outputs and its sequential variables: a load from those buffers
+   * depends on those variables whatever its index (it reads what an earlier iteration stored),
+   * so it is never hoisted out of their loops. Set before emitting.
+   */
+  pinnedLoads: { readonly bufs: ReadonlySet<number>; readonly vars: readonly number[] } | null = null;
   protected labels = 0;
 
   constructor(
@@ -326,7 +326,7 @@ export abstract class LoopNestEmitter {
       case "iota":
       case "icond":
         addIndex(e.index);
-        if (e.k === "load" && this.carried?.bufs.has(e.buf)) s.add(this.carried.v);
+        if (e.k === "load" && this.pinnedLoads?.bufs.has(e.buf)) for (const id of this.pinnedLoads.vars) s.add(id);
         break;
       case "acc":
         s.add(ACC);
@@ -425,6 +425,17 @@ export abstract class LoopNestEmitter {
         const hi = `(select ${i32c(a.hi)} ${x} (i32.gt_s ${x} ${i32c(a.hi)}))`;
         const y = this.define(null, d, "i32", hi, "ix");
         return this.define(key, d, "i32", `(select ${i32c(a.lo)} ${y} (i32.lt_s ${y} ${i32c(a.lo)}))`, "ix");
+      }
+      case "read": {
+        // A data-dependent index: load the integer, clamp it (unsigned compares for uint32).
+        const key = `Iread${a.buf}:${a.dtype}[${a.a.key}]${a.lo},${a.hi}`;
+        const hit = this.lookup(key);
+        if (hit) return hit;
+        const d = this.depthOfIds(varsOf(a.a).keys());
+        const s = a.dtype === "uint32" ? "u" : "s";
+        const x = this.define(null, d, "i32", `(i32.load ${this.address(a.buf, this.index(a.a), "int32")})`, "ix");
+        const y = this.define(null, d, "i32", `(select ${i32c(a.hi)} ${x} (i32.gt_${s} ${x} ${i32c(a.hi)}))`, "ix");
+        return this.define(key, d, "i32", `(select ${i32c(a.lo)} ${y} (i32.lt_${s} ${y} ${i32c(a.lo)}))`, "ix");
       }
     }
   }

@@ -72,13 +72,13 @@ type Range = { axis: number; lo: string; hi: string } | null;
 
 function emitMapLoops(k: MapKernel, buffers: readonly BufferDecl[], em: KernelEmitter, range: Range = null): void {
   const roots = k.outs.map((o) => o.value);
-  if (k.sequential) em.carried = { v: k.sequential.id, bufs: new Set(k.outs.map((o) => o.buf)) };
-  const vec = vectorizable(
+  if (k.sequential) em.pinnedLoads = { bufs: new Set(k.outs.map((o) => o.buf)), vars: k.sequential.map((v) => v.id) };
+  const vec = k.sequential?.length !== k.vars.length && vectorizable(
     roots,
     k.outs.map((o) => buffers[o.buf]!.dtype),
   );
   const last = k.vars[k.vars.length - 1];
-  const outCand = vec && last !== undefined && last.extent >= 4 && last !== k.sequential;
+  const outCand = vec && last !== undefined && last.extent >= 4 && !k.sequential?.includes(last);
   let vecOut = false;
   const red = topoNodes(roots).find((n): n is SExpr & { k: "reduce" } => n.k === "reduce");
   if (vec && red) {

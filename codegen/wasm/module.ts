@@ -17,6 +17,7 @@ import { emitSteps } from "./controlFlow.js";
 import type { EmitOptions, ImportSink } from "./emitter.js";
 import { isDynamicKernel, renderMapKernel } from "./mapKernel.js";
 import { renderMatmulKernel } from "./matmulKernel.js";
+import { renderSortKernel } from "./sortKernel.js";
 import { type SplitPlan, splitMapKernel, splitMatmulKernel } from "./split.js";
 import type { ParallelKernel } from "./threads.js";
 import { Fn, get, i32c } from "./wat.js";
@@ -87,6 +88,10 @@ export function renderProgram(p: Program, opts: EmitOptions, memory: { shared: b
     if (s.kind === "host") {
       hostIndex.set(s, hostSteps.length);
       hostSteps.push(s);
+      continue;
+    }
+    if (s.kind === "sort") {
+      fns.set(s, renderSortKernel(s, p.buffers));
       continue;
     }
     const split = memory.shared ? (s.kind === "map" ? splitMapKernel(s) : splitMatmulKernel(s)) : null;

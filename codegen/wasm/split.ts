@@ -62,7 +62,7 @@ export function splitMapKernel(k: MapKernel): SplitPlan | null {
   const alignOf = (i: number) => (i === last ? 8 : 1);
   const candidates = k.vars
     .map((v, i) => ({ v, i }))
-    .filter(({ v }) => v.extent > 1 && v !== k.sequential && k.outs.every((o) => dependsOn(o.index, v)));
+    .filter(({ v }) => v.extent > 1 && !k.sequential?.includes(v) && k.outs.every((o) => dependsOn(o.index, v)));
   if (candidates.length === 0) return null;
   const units = ({ v, i }: { v: IVar; i: number }) => Math.floor(v.extent / alignOf(i));
   const pick = candidates.find((c) => units(c) >= 8) ?? candidates.reduce((a, b) => (units(b) > units(a) ? b : a));

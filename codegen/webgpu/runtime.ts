@@ -15,7 +15,7 @@
 import type { ShapedArray } from "../../ir/aval.js";
 import { type AnyTypedArray, type DType, itemSize, typedArrayFor } from "../../ir/dtype.js";
 import type { Jaxpr } from "../../ir/jaxpr.js";
-import { type BufferDecl, type LeafStep, type Program, type Step, leafSteps } from "../kernel/kernel.js";
+import { type BufferDecl, type LeafStep, type Program, type Step, leafSteps, sortAsHostStep } from "../kernel/kernel.js";
 import { evalJaxprRef, evalPrimitiveRef } from "../ref/index.js";
 import { type RenderedKernel, UnsupportedKernel, renderKernel } from "./wgsl.js";
 
@@ -206,7 +206,7 @@ export class WebgpuRuntime {
     const kernels = new Map<LeafStep, CompiledKernel>();
     try {
       const rendered: [LeafStep, RenderedKernel][] = [];
-      for (const s of leafSteps(program.steps)) if (s.kind !== "host") rendered.push([s, renderKernel(s, program.buffers, this.sharedMatmul)]);
+      for (const s of leafSteps(program.steps)) if (s.kind !== "host" && s.kind !== "sort") rendered.push([s, renderKernel(s, program.buffers, this.sharedMatmul)]);
       const limit = this.device.limits.maxStorageBuffersPerShaderStage;
       for (const [s, r] of rendered) {
         if (r.bindings.length > limit) throw new UnsupportedKernel(`kernel ${r.name} binds ${r.bindings.length} buffers, the device allows ${limit}`);
@@ -262,7 +262,7 @@ export class WebgpuRuntime {
             walk(r, ind + "    ");
           });
           lines.push(`// ${ind}}`);
-        } else if (s.kind === "host") lines.push(`// ${ind}${s.name}: host step ${s.eqn.primitive} (read back, reference interpreter, written back)`);
+        } else if (s.kind === "host" || s.kind === "sort") lines.push(`// ${ind}${s.name}: host step ${s.eqn.primitive} (read back, reference interpreter, written back)`);
         else lines.push(`// ${ind}${s.name}: ${s.kind} kernel`);
       }
     };
@@ -497,11 +497,14 @@ class Execution {
           if (total > 0) this.dispatch(k);
           break;
         }
+        case "sort":
         case "host": {
-          const bufIns = s.inputs.flatMap((i) => ("buf" in i ? [i.buf] : []));
+          // a sort has no WGSL kernel yet: it runs as a host step
+          const h = s.kind === "sort" ? sortAsHostStep(s) : s;
+          const bufIns = h.inputs.flatMap((i) => ("buf" in i ? [i.buf] : []));
           const values = yield* this.readBack(bufIns);
           let j = 0;
-          const ins = s.inputs.map((i) => {
+          const ins = h.inputs.map((i) => {
             if ("buf" in i) return values[j++]!;
             const t = typedArrayFor(i.dtype, 1);
             t[0] = i.literal;
@@ -509,13 +512,13 @@ class Execution {
           });
           this.rt.stats.hostSteps++;
           const outs = evalPrimitiveRef(
-            s.eqn.primitive,
+            h.eqn.primitive,
             ins,
-            s.eqn.inputs.map((a) => a.aval),
-            s.eqn.params,
-            s.eqn.outVars.map((v) => v.aval),
+            h.eqn.inputs.map((a) => a.aval),
+            h.eqn.params,
+            h.eqn.outVars.map((v) => v.aval),
           );
-          s.outputs.forEach((b, k) => {
+          h.outputs.forEach((b, k) => {
             const { arr, off } = this.resolve(b);
             const o = outs[k]!;
             if (o.length > 0) this.rt.device.queue.writeBuffer(arr.buffer, off * 4, toDevice(o, this.buffers[b]!.dtype));

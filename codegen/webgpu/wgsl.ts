@@ -156,6 +156,12 @@ class BodyEmitter {
         case "clamp":
           s = `clamp(${this.index(a.a)}, ${a.lo}, ${a.hi})`;
           break;
+        case "read": {
+          // A data-dependent index: the stored integer, clamped (uint32 clamped before the cast).
+          const raw = this.load(a.buf, this.index(a.a), a.dtype);
+          s = a.dtype === "uint32" ? `i32(clamp(${raw}, ${a.lo}u, ${a.hi}u))` : `clamp(${raw}, ${a.lo}, ${a.hi})`;
+          break;
+        }
       }
       parts.push(t.coef === 1 ? s : `${t.coef} * ${s}`);
     }
@@ -552,8 +558,10 @@ export function renderMap(k: MapKernel, buffers: readonly BufferDecl[]): Rendere
   // outputs first, so their bindings are writable
   for (const o of k.outs) binds.slot(o.buf, true);
   const body = new BodyEmitter(varName, loadAs(binds));
-  // One invocation per point of the parallel variables; a sequential one loops inside it.
-  const parallel = k.vars.filter((v) => v !== k.sequential);
+  // One invocation per point of the parallel variables; the sequential ones loop inside it, in
+  // their order (a scatter, all of whose variables are sequential, is one invocation).
+  const isSeq = (v: IVar) => k.sequential?.includes(v) ?? false;
+  const parallel = k.vars.filter((v) => !isSeq(v));
   const total = parallel.reduce((n, v) => n * v.extent, 1);
   const [gx, gy] = gridFor(Math.ceil(total / MAP_WORKGROUP));
   const pre: string[] = [`let g = i32(gid.x + gid.y * ${gx * MAP_WORKGROUP}u);`, `if (g >= ${total}) { return; }`];
@@ -561,26 +569,27 @@ export function renderMap(k: MapKernel, buffers: readonly BufferDecl[]): Rendere
   let first = true;
   for (let d = 0; d < k.vars.length; d++) {
     const v = k.vars[d]!;
-    if (v === k.sequential) continue;
+    if (isSeq(v)) continue;
     stride /= v.extent;
     pre.push(`let i${d} = ${first ? `g / ${stride}` : `(g / ${stride}) % ${v.extent}`};`);
     first = false;
   }
-  const seq = k.sequential ? k.vars.indexOf(k.sequential) : -1;
+  const seqDims = k.vars.flatMap((v, d) => (isSeq(v) ? [d] : []));
   const scope = new Map<number, string>();
   const vals = body.values(
     k.outs.map((o) => o.value),
     scope,
   );
   const stores = k.outs.map((o, j) => `${binds.at(o.buf, body.index(o.index))} = ${storeValue(vals[j]!, buffers[o.buf]!.dtype)};`);
+  const ind = "  ".repeat(seqDims.length + 1);
   const main = [
-    `@compute @workgroup_size(${MAP_WORKGROUP})`,
+    `@compute @workgroup_size(${total === 1 ? 1 : MAP_WORKGROUP})`,
     `fn main(@builtin(global_invocation_id) gid: vec3<u32>) {`,
     ...pre.map((l) => `  ${l}`),
-    ...(seq >= 0 ? [`  for (var i${seq}: i32 = 0; i${seq} < ${k.vars[seq]!.extent}; i${seq}++) {`] : []),
-    ...body.lines.map((l) => `  ${l}`),
-    ...stores.map((l) => `  ${l}`),
-    ...(seq >= 0 ? ["  }"] : []),
+    ...seqDims.map((d, j) => `${"  ".repeat(j + 1)}for (var i${d}: i32 = 0; i${d} < ${k.vars[d]!.extent}; i${d}++) {`),
+    ...body.lines.map((l) => `${ind}${l}`),
+    ...stores.map((l) => `${ind}${l}`),
+    ...seqDims.map((_, j) => `${"  ".repeat(seqDims.length - j)}}`),
     "}",
   ];
   return { name: k.name, wgsl: assemble(binds, body, main), bindings: binds.ids, writes: binds.writes, offsetSlots: binds.offsetSlots, groups: [gx, gy, 1] };
@@ -692,6 +701,6 @@ export function renderMatmul(k: MatmulKernel, buffers: readonly BufferDecl[], sh
 }
 
 /** `sharedMatmul`: stage operand slabs in workgroup memory (GPUs); without, panels stream from storage (software adapters, where barriers are costly to compile and run). */
-export function renderKernel(step: Exclude<LeafStep, { kind: "host" }>, buffers: readonly BufferDecl[], sharedMatmul = true): RenderedKernel {
+export function renderKernel(step: Exclude<LeafStep, { kind: "host" } | { kind: "sort" }>, buffers: readonly BufferDecl[], sharedMatmul = true): RenderedKernel {
   return step.kind === "map" ? renderMap(step, buffers) : renderMatmul(step, buffers, sharedMatmul);
 }

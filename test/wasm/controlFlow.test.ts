@@ -10,7 +10,7 @@ import type { DType } from "../../ir/dtype.js";
 import { type BufferDecl, type Step, bufferBytes, leafSteps } from "../../codegen/kernel/kernel.js";
 import { lowerJaxpr } from "../../codegen/kernel/lower.js";
 import { liveRanges } from "../../codegen/kernel/plan.js";
-import { evalPrimitiveRef } from "../../codegen/ref/index.js";
+import { evalJaxprRef, evalPrimitiveRef } from "../../codegen/ref/index.js";
 import { createWasmBackend } from "../../src/backends/wasm.js";
 import { defaultDevice, devicePut, jit, lax, makeJaxpr, numpy as np } from "../../src/index.js";
 import * as tree from "../../src/tree.js";
@@ -186,7 +186,9 @@ describe("scan compiled on wasm == cpu reference", () => {
     expect(text).toMatch(/matmul \[/);
   });
 
-  it("host-step primitives inside the body (sort, gather) run as calls out of the loop", () => {
+  it("host-step primitives inside the body (sort, gather, cumsum) run as calls out of the loop, or natively", async () => {
+    // sort and gather have native kernels; a backend that forces them onto the host-step path
+    const hostBackend = await createWasmBackend({ hostPrimitives: new Set(["sort", "gather", "cumsum"] as const) });
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 5 }), seedArb, (n, length, seed) => {
         const f = (c0: A, xs: A, idx: A) =>
@@ -200,9 +202,18 @@ describe("scan compiled on wasm == cpu reference", () => {
             xs,
           );
         checkAgainstCpu(f, [{ shape: [n], seed }, { shape: [length, n], seed: seed + 1 }, { shape: [n], dtype: "int32", seed: seed + 2, range: n - 1 }], JSON.stringify({ n, length }));
+        const j = makeJaxpr(f)(np.zeros([n]), np.zeros([length, n]), np.zeros([n], { dtype: "int32" })).jaxpr;
+        const ins = [randomData("float32", n, seed), randomData("float32", length * n, seed + 1), Int32Array.from({ length: n }, (_, i) => (i * 5) % n)];
+        const want = evalJaxprRef(j, [], ins);
+        const bufs = ins.map((d, k) => hostBackend.fromHost(d, j.invars[k]!.aval));
+        const outs = hostBackend.executeJaxpr(j, bufs);
+        outs.forEach((o, k) => expectClose(hostBackend.readSync(o, j.outs[k]!.aval), want[k]!, j.outs[k]!.aval.dtype, tol, `host steps, output ${k}`));
+        [...bufs, ...outs].forEach((b) => hostBackend.dispose(b));
       }),
       { numRuns: 12, seed: 4 },
     );
+    const text = hostBackend.lowerText(makeJaxpr((c0: A, xs: A) => lax.scan((v: A, x: A) => [np.sort(np.add(v, x)), null], c0, xs))(np.ones([16]), np.ones([4, 16])).jaxpr);
+    expect(text).toMatch(/\(loop [^]*\(call \$host /);
   });
 });
 
@@ -371,13 +382,13 @@ describe("the compiled module", () => {
       expect(text, name).not.toMatch(/\(import "env" "host"/);
       expect(text, name).toMatch(name === "cond" ? /br_table/ : /\(loop /);
     }
-    // a sort inside the body stays a host step, called from inside the loop
+    // a sort inside the body is a native step, called from inside the loop
     const text = jit((c0: A, xs: A) => lax.scan((v: A, x: A) => [np.sort(np.add(v, x)), null], c0, xs), { device: "wasm" })
       .lower(c, np.ones([4, 16]))
       .compile()
       .asText();
-    expect(text).toMatch(/\(import "env" "host"/);
-    expect(text).toMatch(/\(loop [^]*\(call \$host /);
+    expect(text).not.toMatch(/\(import "env" "host"/);
+    expect(text).toMatch(/\(loop [^]*\(call \$k\d+_sort /);
   });
 
   it("runs a 1000-step scan in one call from JS into wasm", () => {

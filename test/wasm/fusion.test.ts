@@ -117,14 +117,21 @@ describe("fusion", () => {
     checkJaxpr(j, inputsFor(j), { rtol: 1e-5 });
   });
 
-  it("a jitted program crosses into wasm once; host steps call back between kernels", () => {
+  it("a jitted program crosses into wasm once; host steps call back between kernels", async () => {
     const j = jaxprOf((x) => np.exp(np.sort(np.sin(x), 0)), [20]);
-    const p = lowerJaxpr(j);
+    // sort has a native step; forced onto the host-step path here
+    const hostPrimitives = new Set(["sort"] as const);
+    const p = lowerJaxpr(j, { hostPrimitives });
     expect(p.steps.map((s) => s.kind)).toEqual(["map", "host", "map"]);
-    const wat = wasmBackend.lowerText(j);
+    const backend = await createWasmBackend({ hostPrimitives });
+    const wat = backend.lowerText(j);
     expect(wat).toContain('(import "env" "host"');
     expect(wat.match(/\(export "run"\)/g)!.length).toBe(1);
-    checkJaxpr(j, inputsFor(j), { rtol: 1e-5 });
+    checkJaxpr(j, inputsFor(j), { rtol: 1e-5 }, "forced host step", backend);
+    // and natively: map, sort, map in the one module
+    expect(lowerJaxpr(j).steps.map((s) => s.kind)).toEqual(["map", "sort", "map"]);
+    expect(wasmBackend.lowerText(j)).not.toContain('(import "env" "host"');
+    checkJaxpr(j, inputsFor(j), { rtol: 1e-5 }, "native sort");
   });
 });
 
