@@ -2,13 +2,15 @@
  * Jaxpr passes the compiler runs before lowering: inlining of nested calls (jit,
  * customJvpCall, customVjpCall, checkpoint evaluate like their sub-jaxprs), forwarding of
  * copy/stopGradient, constant folding of scalar equations, a few algebraic identities, common
- * subexpression elimination, and dead-code elimination.
+ * subexpression elimination, transposes and slices of products folded into the product (dotFolds.ts),
+ * and dead-code elimination.
  */
 import type { ShapedArray } from "../../ir/aval.js";
 import { type Atom, type Eqn, Jaxpr, Literal, Var } from "../../ir/jaxpr.js";
 import { dce } from "../../ir/passes.js";
 import { isBinary, isComparison, isUnary } from "../../ir/primitives.js";
 import { evalPrimitiveRef, literalBuffer } from "../ref/index.js";
+import { foldViewsIntoDots } from "./dotFolds.js";
 import { paramsKey } from "./key.js";
 
 const callPrimitives = new Set(["jit", "customJvpCall", "customVjpCall", "checkpoint"]);
@@ -155,7 +157,7 @@ function identity(e: Eqn): Atom | undefined {
 export function optimizeJaxpr(jaxpr: Jaxpr): Jaxpr {
   let j = inlineCalls(jaxpr);
   for (let i = 0; i < 3; i++) {
-    const next = simplify(j);
+    const next = simplify(foldViewsIntoDots(j));
     if (next.eqns.length === j.eqns.length && next.outs.every((o, k) => o === j.outs[k])) {
       j = next;
       break;
