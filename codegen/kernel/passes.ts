@@ -3,7 +3,8 @@
  * customJvpCall, customVjpCall, checkpoint evaluate like their sub-jaxprs), forwarding of
  * copy/stopGradient, constant folding of scalar equations, a few algebraic identities, common
  * subexpression elimination, transposes and slices of products folded into the product (dotFolds.ts),
- * and dead-code elimination.
+ * accumulating scan carries turned into one contraction after the loop (scanAccumulators.ts),
+ * and dead-code elimination (inside scans too: scanDce.ts).
  */
 import type { ShapedArray } from "../../ir/aval.js";
 import { type Atom, type Eqn, Jaxpr, Literal, Var } from "../../ir/jaxpr.js";
@@ -12,6 +13,8 @@ import { isBinary, isComparison, isUnary } from "../../ir/primitives.js";
 import { evalPrimitiveRef, literalBuffer } from "../ref/index.js";
 import { foldViewsIntoDots } from "./dotFolds.js";
 import { paramsKey } from "./key.js";
+import { hoistScanAccumulators } from "./scanAccumulators.js";
+import { dceScans } from "./scanDce.js";
 
 const callPrimitives = new Set(["jit", "customJvpCall", "customVjpCall", "checkpoint"]);
 
@@ -157,7 +160,7 @@ function identity(e: Eqn): Atom | undefined {
 export function optimizeJaxpr(jaxpr: Jaxpr): Jaxpr {
   let j = inlineCalls(jaxpr);
   for (let i = 0; i < 3; i++) {
-    const next = simplify(foldViewsIntoDots(j));
+    const next = dceScans(simplify(hoistScanAccumulators(foldViewsIntoDots(j), optimizeJaxpr)));
     if (next.eqns.length === j.eqns.length && next.outs.every((o, k) => o === j.outs[k])) {
       j = next;
       break;
