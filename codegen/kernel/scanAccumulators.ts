@@ -18,6 +18,8 @@ import { dce } from "../../ir/passes.js";
 import type { AxesParams, Params } from "../../ir/primitives.js";
 
 /** `optimize` is applied to scan bodies first (the pattern appears once their views are folded). */
+const FLOAT = new Set(["float32", "float64"]);
+
 export function hoistScanAccumulators(jaxpr: Jaxpr, optimize: (body: Jaxpr) => Jaxpr): Jaxpr {
   let changed = false;
   const eqns = jaxpr.eqns.flatMap((e) => {
@@ -61,12 +63,12 @@ function rewriteScan(e: Eqn, body: Jaxpr): Eqn[] | null {
     const add = producer.get(out);
     if (add?.primitive !== "add" || !add.inputs.includes(c) || add.inputs[0] === add.inputs[1]) continue;
     const t = add.inputs[0] === c ? add.inputs[1]! : add.inputs[0]!;
-    if (!(t instanceof Var) || uses.get(t) !== 1 || !t.aval.sameType(c.aval) || c.aval.dtype !== "float32") continue;
+    if (!(t instanceof Var) || uses.get(t) !== 1 || !t.aval.sameType(c.aval) || !FLOAT.has(c.aval.dtype)) continue;
     const q = producer.get(t);
     if (q?.primitive === "dotGeneral") {
       const lb = (q.params as Params<"dotGeneral">).dimensionNumbers[1][0];
       const [a, b] = q.inputs as [Atom, Atom];
-      if (lb.length === 0 && perTrip(a) && perTrip(b) && a.aval.dtype === "float32" && b.aval.dtype === "float32") found.set(i, { kind: "dot", eqn: q, operands: [a, b] });
+      if (lb.length === 0 && perTrip(a) && perTrip(b) && a.aval.dtype === c.aval.dtype && b.aval.dtype === c.aval.dtype) found.set(i, { kind: "dot", eqn: q, operands: [a, b] });
     } else if (q?.primitive === "reduceSum" && perTrip(q.inputs[0]!)) {
       found.set(i, { kind: "sum", eqn: q, operands: [q.inputs[0] as Var] });
     }
