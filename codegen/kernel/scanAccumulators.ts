@@ -1,13 +1,15 @@
 /**
  * Accumulating carries of a scan become one contraction after the loop. A carry whose body
- * only does `c' = c + dot(a_t, b_t)` (or `c + reduce_sum(x_t)`) and reads c nowhere else ends
- * at `c0 + sum_t dot(a_t, b_t)`, which is one dot_general of the stacked operands that also
+ * only does `c' = c + dot(a_t, b_t)` and reads c nowhere else ends at
+ * `c0 + sum_t dot(a_t, b_t)`, which is one dot_general of the stacked operands that also
  * contracts over t. Reverse mode produces exactly this for every weight a loop reads: the
  * transposed scan accumulates `x_t^T @ g_t` into the weight's cotangent on each trip. Per trip
  * that is a product with a contraction as short as the batch (K = 32 for an LSTM's weight
  * gradient), whose epilogue reads and writes the whole accumulator; after the loop it is one
  * product with K = length * batch, at the matmul kernel's full speed and split across threads
  * once. The operands are stacked as extra ys (a scanned xs operand is used as it is).
+ * (`c + reduce_sum(x_t)`, a bias gradient, stays in the loop: a sum over the stacked x after
+ * the loop walks a stack larger than the cache column by column and measured no faster.)
  *
  * The sum runs in another order than trip by trip, so results agree to rounding, not bit for
  * bit (as any reassociation of a float sum).
@@ -15,10 +17,12 @@
 import { ShapedArray } from "../../ir/aval.js";
 import { type Atom, type Eqn, Jaxpr, Var } from "../../ir/jaxpr.js";
 import { dce } from "../../ir/passes.js";
-import type { AxesParams, Params } from "../../ir/primitives.js";
+import type { Params } from "../../ir/primitives.js";
 
 /** `optimize` is applied to scan bodies first (the pattern appears once their views are folded). */
 const FLOAT = new Set(["float32", "float64"]);
+/** Most elements the stacked operands may take (64 MiB of float32). */
+const MAX_STACK_ELEMENTS = 1 << 24;
 
 export function hoistScanAccumulators(jaxpr: Jaxpr, optimize: (body: Jaxpr) => Jaxpr): Jaxpr {
   let changed = false;
@@ -32,8 +36,11 @@ export function hoistScanAccumulators(jaxpr: Jaxpr, optimize: (body: Jaxpr) => J
   return changed ? new Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, jaxpr.outs) : jaxpr;
 }
 
-/** How carry i's increment is computed from per-trip operands: a dot_general or a reduce_sum. */
-type Increment = { kind: "dot"; eqn: Eqn; operands: [Var, Var] } | { kind: "sum"; eqn: Eqn; operands: [Var] };
+/** How carry i's increment is computed from per-trip operands. */
+interface Increment {
+  readonly eqn: Eqn;
+  readonly operands: readonly [Var, Var];
+}
 
 function rewriteScan(e: Eqn, body: Jaxpr): Eqn[] | null {
   const p = e.params as Params<"scan">;
@@ -68,12 +75,13 @@ function rewriteScan(e: Eqn, body: Jaxpr): Eqn[] | null {
     if (q?.primitive === "dotGeneral") {
       const lb = (q.params as Params<"dotGeneral">).dimensionNumbers[1][0];
       const [a, b] = q.inputs as [Atom, Atom];
-      if (lb.length === 0 && perTrip(a) && perTrip(b) && a.aval.dtype === c.aval.dtype && b.aval.dtype === c.aval.dtype) found.set(i, { kind: "dot", eqn: q, operands: [a, b] });
-    } else if (q?.primitive === "reduceSum" && perTrip(q.inputs[0]!)) {
-      found.set(i, { kind: "sum", eqn: q, operands: [q.inputs[0] as Var] });
+      if (lb.length === 0 && perTrip(a) && perTrip(b) && a.aval.dtype === c.aval.dtype && b.aval.dtype === c.aval.dtype) found.set(i, { eqn: q, operands: [a, b] });
     }
   }
   if (found.size === 0) return null;
+  // Stacking costs memory per trip: a long loop over large operands keeps its per-trip products.
+  const stackElems = [...new Set([...found.values()].flatMap((inc) => inc.operands.filter((v) => xsIndex(v) < 0)))].reduce((n, v) => n + length * v.aval.size, 0);
+  if (stackElems > MAX_STACK_ELEMENTS) return null;
   // New ys: each operand once (stacked by the body), unless it is a scanned xs already.
   const stackedOf = new Map<Var, Atom>();
   const newYs: Var[] = [];
@@ -101,16 +109,11 @@ function rewriteScan(e: Eqn, body: Jaxpr): Eqn[] | null {
   for (const [i, inc] of found) {
     const carryOut = e.outVars[i]!;
     const total = new Var(carryOut.aval);
-    if (inc.kind === "dot") {
-      const dp = inc.eqn.params as Params<"dotGeneral">;
-      const [[lc, rc]] = dp.dimensionNumbers;
-      const shift = (d: readonly number[]) => [0, ...d.map((x) => x + 1)];
-      const params: Params<"dotGeneral"> = { ...dp, dimensionNumbers: [[shift(lc), shift(rc)], [[], []]] };
-      out.push({ primitive: "dotGeneral", inputs: inc.operands.map((v) => stackedOf.get(v)!), params, outVars: [total] } as Eqn);
-    } else {
-      const { axes } = inc.eqn.params as AxesParams;
-      out.push({ primitive: "reduceSum", inputs: [stackedOf.get(inc.operands[0])!], params: { ...inc.eqn.params, axes: [0, ...axes.map((x) => x + 1)] }, outVars: [total] } as Eqn);
-    }
+    const dp = inc.eqn.params as Params<"dotGeneral">;
+    const [[lc, rc]] = dp.dimensionNumbers;
+    const shift = (d: readonly number[]) => [0, ...d.map((x) => x + 1)];
+    const params: Params<"dotGeneral"> = { ...dp, dimensionNumbers: [[shift(lc), shift(rc)], [[], []]] };
+    out.push({ primitive: "dotGeneral", inputs: inc.operands.map((v) => stackedOf.get(v)!), params, outVars: [total] } as Eqn);
     out.push({ primitive: "add", inputs: [e.inputs[ncon + i]!, total], params: {}, outVars: [carryOut] } as Eqn);
   }
   return out;
