@@ -156,8 +156,19 @@ function identity(e: Eqn): Atom | undefined {
   return undefined;
 }
 
+/** Results by input (jaxprs are immutable): scan bodies are optimized by their parent's pipeline and again when lowered. */
+const optimized = new WeakMap<Jaxpr, Jaxpr>();
+
 /** The pipeline the compiler runs: inline, then simplify to a fixed point (at most a few rounds). */
 export function optimizeJaxpr(jaxpr: Jaxpr): Jaxpr {
+  const hit = optimized.get(jaxpr);
+  if (hit !== undefined) return hit;
+  const out = optimizeOnce(jaxpr);
+  optimized.set(jaxpr, out);
+  return out;
+}
+
+function optimizeOnce(jaxpr: Jaxpr): Jaxpr {
   let j = inlineCalls(jaxpr);
   for (let i = 0; i < 3; i++) {
     const next = dceScans(simplify(hoistScanAccumulators(foldViewsIntoDots(j), optimizeJaxpr)));
