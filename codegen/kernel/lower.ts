@@ -39,6 +39,7 @@ import {
   newVar,
   unravel,
 } from "./iexpr.js";
+import { splitIndexSets } from "./indexSets.js";
 import { type BufferDecl, type BufferKind, type HostInput, type MapKernel, type MapOutput, type MatmulKernel, type Program, type Step, type SwapOf, type ViewOf, bufferRoots, hostStepBuffers, leafSteps, stepReads, stepWrites } from "./kernel.js";
 import { computeIndexing, expandsOperand, indexViewPrims, readsAsIndex, scatterKernel, scatterPrims } from "./lowerIndexing.js";
 import { convAsReduction, convIsMatmul } from "./lowerConvReduce.js";
@@ -61,6 +62,8 @@ export interface LowerOptions {
   matmulTile?: readonly [number, number];
   /** Primitives that run as host steps even where a native kernel exists (tests of the host-step path, A/B measurements). */
   hostPrimitives?: ReadonlySet<Primitive>;
+  /** Cut map kernels where their pad/concatenate predicates change (indexSets.ts): for SIMD renderers. */
+  splitIndexSets?: boolean;
 }
 
 type Kind = "ew" | "dup" | "reduce" | "dot" | "multi" | "host";
@@ -209,7 +212,8 @@ export function lowerJaxpr(input: Jaxpr, opts: LowerOptions = {}): Program {
   const ctx = new LowerContext(opts);
   const inputs = [...jaxpr.constvars, ...jaxpr.invars].map((v, k) => ctx.addBuffer("input", k, v.aval.dtype, v.aval.shape));
   const outputs = jaxpr.outs.map((a, k) => ctx.addBuffer("output", k, a.aval.dtype, a.aval.shape));
-  const steps = lowerRegion(ctx, jaxpr, inputs, outputs);
+  const lowered = lowerRegion(ctx, jaxpr, inputs, outputs);
+  const steps = opts.splitIndexSets ? splitIndexSets(ctx.f, ctx.buffers, lowered) : lowered;
   const hostArity = Math.max(0, ...leafSteps(steps).map((s) => (s.kind === "host" ? hostStepBuffers(s).length : 0)));
   const hostArgs = hostArity > 0 ? ctx.addBuffer("scratch", -1, "int32", [hostArity]) : undefined;
   const program: Program = { jaxpr, buffers: ctx.buffers, inputs, outputs, steps, arenaBytes: 0, ...(hostArgs !== undefined ? { hostArgs } : {}) };

@@ -2,14 +2,19 @@
  * Jaxpr passes the compiler runs before lowering: inlining of nested calls (jit,
  * customJvpCall, customVjpCall, checkpoint evaluate like their sub-jaxprs), forwarding of
  * copy/stopGradient, constant folding of scalar equations, a few algebraic identities, common
- * subexpression elimination, and dead-code elimination.
+ * subexpression elimination, transposes and slices of products folded into the product (dotFolds.ts),
+ * accumulating scan carries turned into one contraction after the loop (scanAccumulators.ts),
+ * and dead-code elimination (inside scans too: scanDce.ts).
  */
 import type { ShapedArray } from "../../ir/aval.js";
 import { type Atom, type Eqn, Jaxpr, Literal, Var } from "../../ir/jaxpr.js";
 import { dce } from "../../ir/passes.js";
 import { isBinary, isComparison, isUnary } from "../../ir/primitives.js";
 import { evalPrimitiveRef, literalBuffer } from "../ref/index.js";
+import { foldViewsIntoDots } from "./dotFolds.js";
 import { paramsKey } from "./key.js";
+import { hoistScanAccumulators } from "./scanAccumulators.js";
+import { dceScans } from "./scanDce.js";
 
 const callPrimitives = new Set(["jit", "customJvpCall", "customVjpCall", "checkpoint"]);
 
@@ -151,11 +156,22 @@ function identity(e: Eqn): Atom | undefined {
   return undefined;
 }
 
+/** Results by input (jaxprs are immutable): scan bodies are optimized by their parent's pipeline and again when lowered. */
+const optimized = new WeakMap<Jaxpr, Jaxpr>();
+
 /** The pipeline the compiler runs: inline, then simplify to a fixed point (at most a few rounds). */
 export function optimizeJaxpr(jaxpr: Jaxpr): Jaxpr {
+  const hit = optimized.get(jaxpr);
+  if (hit !== undefined) return hit;
+  const out = optimizeOnce(jaxpr);
+  optimized.set(jaxpr, out);
+  return out;
+}
+
+function optimizeOnce(jaxpr: Jaxpr): Jaxpr {
   let j = inlineCalls(jaxpr);
   for (let i = 0; i < 3; i++) {
-    const next = simplify(j);
+    const next = dceScans(simplify(hoistScanAccumulators(foldViewsIntoDots(j), optimizeJaxpr)));
     if (next.eqns.length === j.eqns.length && next.outs.every((o, k) => o === j.outs[k])) {
       j = next;
       break;

@@ -81,6 +81,11 @@ export class NodeFactory {
     return this.intern({ k: "unary", op, a, dtype }, `U${op}|${a.id}|${dtype}`);
   }
   binary(op: BinaryPrimitive, a: SExpr, b: SExpr, dtype: DType): SExpr {
+    // Decided predicates (index-set splitting folds icond to constants) fold through and/or.
+    if (dtype === "bool" && (op === "and" || op === "or")) {
+      const absorb = op === "and" ? 0 : 1;
+      for (const [x, y] of [[a, b], [b, a]] as const) if (x.k === "const") return x.value === absorb ? x : y;
+    }
     return this.intern({ k: "binary", op, a, b, dtype }, `B${op}|${a.id}|${b.id}|${dtype}`);
   }
   compare(op: ComparisonPrimitive, a: SExpr, b: SExpr): SExpr {

@@ -166,12 +166,11 @@ export class ThreadPool {
     const threads = this.busy ? 1 : effectiveThreads();
     if (threads <= 1 || kernel.nChunks <= 1) {
       this.stats.serialJobs++;
-      const a = [...Array.from(args), 0, 0, this.callerScratch];
-      for (let c = 0; c < kernel.nChunks; c++) {
-        a[kernel.nargs] = c * kernel.chunk;
-        a[kernel.nargs + 1] = Math.min(kernel.extent, (c + 1) * kernel.chunk);
-        fn(...a);
-      }
+      // One call over the whole range: chunks only cut it (each computes whole outputs, along
+      // the same code path), so this is bit-identical to running them in turn, without a
+      // JS-to-wasm call per chunk (64 per matmul in a scan body add up).
+      const a = [...Array.from(args), 0, kernel.extent, this.callerScratch];
+      fn(...a);
       return;
     }
     this.busy = true;

@@ -24,6 +24,7 @@ import { evalJaxpr, literalArray, traceFlat } from "../core/evalJaxpr.js";
 import { bind, withInterpreter } from "../core/interpreter.js";
 import { type Hoisted, hoist, joinConsts } from "./controlFlowJvp.js";
 import { type PartialEvalBuilder, type SplitJaxpr, partialEvalJaxpr } from "./partialEval.js";
+import { recomputeCheapResiduals } from "./residualRecompute.js";
 import { zerosOf } from "./transpose.js";
 
 const pick = <T>(xs: readonly T[], mask: readonly boolean[], want: boolean): T[] => xs.filter((_, i) => mask[i] === want);
@@ -166,7 +167,7 @@ export function partialEvalScan(pe: PartialEvalBuilder, args: readonly JArray[],
     if (same(next, carryUk)) break;
     carryUk = next;
   }
-  split = pruneResiduals(split);
+  split = recomputeCheapResiduals(pruneResiduals(split));
   const outUk = split.outUnknowns;
   const consts = args.slice(0, ncon);
   const carry = args.slice(ncon, ncon + nc);
