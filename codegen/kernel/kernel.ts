@@ -12,6 +12,7 @@ import type { DType } from "../../ir/dtype.js";
 import { itemSize } from "../../ir/dtype.js";
 import type { Eqn, Jaxpr } from "../../ir/jaxpr.js";
 import { primitiveName } from "../../ir/primitives.js";
+import type { FactorStep } from "./factor.js";
 import { type IExpr, type IVar, showIExpr } from "./iexpr.js";
 import { type SExpr, showSExpr } from "./sexpr.js";
 
@@ -148,7 +149,7 @@ export interface BranchStep {
 }
 
 /** Steps that run code over buffers (as opposed to structured control flow around other steps). */
-export type LeafStep = MapKernel | MatmulKernel | HostStep;
+export type LeafStep = MapKernel | MatmulKernel | HostStep | FactorStep;
 export type Step = LeafStep | LoopStep | BranchStep;
 
 /** The buffers whose memory a buffer is (itself, or what its views and swaps point into). */
@@ -246,6 +247,9 @@ export function stepReads(step: LeafStep): number[] {
     case "host":
       for (const i of step.inputs) if ("buf" in i) out.add(i.buf);
       break;
+    case "factor":
+      for (const b of [...step.inputs, step.work]) out.add(b);
+      break;
   }
   return [...out];
 }
@@ -259,6 +263,8 @@ export function stepWrites(step: LeafStep): number[] {
       return [step.out.buf, step.tile];
     case "host":
       return [...step.outputs];
+    case "factor":
+      return [...step.outputs, step.work];
   }
 }
 
@@ -334,6 +340,9 @@ export function showProgram(p: Program): string {
         lines.push(`${s.name}: host ${primitiveName(s.eqn.primitive)}(${ins}) -> ${s.outputs.map(bufName).join(", ")}`);
         break;
       }
+      case "factor":
+        lines.push(`${s.name}: factor ${primitiveName(s.eqn.primitive)}(${s.inputs.map(bufName).join(", ")}) -> ${s.outputs.map(bufName).join(", ")} work ${bufName(s.work)}`);
+        break;
     }
   }
   };

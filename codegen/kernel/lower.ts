@@ -40,6 +40,7 @@ import {
   unravel,
 } from "./iexpr.js";
 import { type BufferDecl, type BufferKind, type HostInput, type MapKernel, type MapOutput, type MatmulKernel, type Program, type Step, type SwapOf, type ViewOf, bufferRoots, hostStepBuffers, leafSteps, stepReads, stepWrites } from "./kernel.js";
+import { factorStep } from "./factor.js";
 import { optimizeJaxpr } from "./passes.js";
 import { planMemory } from "./plan.js";
 import { NodeFactory, type ReduceOp, type SExpr, children as childrenOf, indexExprs } from "./sexpr.js";
@@ -53,6 +54,8 @@ export interface LowerOptions {
    * fastest on AMD EPYC and Intel Xeon, with and without relaxed-SIMD fma).
    */
   matmulTile?: readonly [number, number];
+  /** Factorizations (cholesky, triangularSolve, lu) as factor steps the renderer has kernels for, not host steps. */
+  factorSteps?: boolean;
 }
 
 type Kind = "ew" | "dup" | "reduce" | "dot" | "multi" | "host";
@@ -578,7 +581,9 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       const ins: HostInput[] = root.inputs.map((a) =>
         a instanceof Literal ? { literal: storeScalar(a.value, a.aval.dtype), dtype: a.aval.dtype } : { buf: bufOf.get(a)! },
       );
-      steps.push({ kind: "host", name, eqn: root, inputs: ins, outputs: root.outVars.map((v) => bufOf.get(v)!) });
+      const outs = root.outVars.map((v) => bufOf.get(v)!);
+      const factor = ctx.opts.factorSteps ? factorStep(name, root, (a) => (a instanceof Var ? bufOf.get(a) : undefined), outs, (d, shape) => addBuffer("scratch", -1, d, shape)) : null;
+      steps.push(factor ?? { kind: "host", name, eqn: root, inputs: ins, outputs: outs });
       continue;
     }
     const outVar = root.outVars[0]!;

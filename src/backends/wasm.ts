@@ -174,7 +174,7 @@ export class WasmBackend implements Backend<WasmBuffer> {
   }
 
   private compile(jaxpr: Jaxpr, key: string): Compiled {
-    const program = lowerJaxpr(jaxpr, this.opts);
+    const program = lowerJaxpr(jaxpr, { factorSteps: true, ...this.opts });
     const c = this.runtime.compile(program);
     this.stats.compiles++;
     this.byKey.set(key, c);
