@@ -1,0 +1,203 @@
+/**
+ * The wasm backend's native factor kernels (codegen/wasm/factor/: cholesky, triangularSolve,
+ * lu) against the cpu reference interpreter (codegen/ref/linalg.ts), differentially, on
+ * fast-check-drawn sizes up to 256, batched, float32 and float64, well- and ill-conditioned,
+ * singular, not positive definite, and with inf/NaN entries; under jit and vmap. Both compute
+ * in float64: LU runs the reference's operations in its order, so pivots, permutation and
+ * factors agree exactly; Cholesky and the substitutions sum their dot products in another
+ * order (SIMD lanes), so they agree to float64 rounding (amplified by the conditioning), which
+ * a float32 result rounds away.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { devicePut, jit, lax, numpy as np, vmap } from "../../src/index.js";
+
+type A = np.Array;
+type DT = "float32" | "float64";
+
+/** A seeded uniform [-1, 1) stream (mulberry32). */
+function uniform(seed: number, count: number): Float64Array {
+  let s = seed >>> 0;
+  const out = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+type Flavor = "well" | "ill" | "singular" | "special";
+
+/** A batch of n x n matrices: shifted general (well), graded (ill), rank-deficient or with zero columns (singular), or with inf/NaN entries (special). */
+function general(batch: number, m: number, n: number, seed: number, flavor: Flavor): Float64Array {
+  const d = uniform(seed, batch * m * n);
+  for (let b = 0; b < batch; b++) {
+    const at = (i: number, j: number) => b * m * n + i * n + j;
+    if (flavor === "well") for (let i = 0; i < Math.min(m, n); i++) d[at(i, i)]! += 4;
+    if (flavor === "ill") for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) d[at(i, j)]! *= 10 ** (-6 * (j / Math.max(1, n - 1)));
+    if (flavor === "singular") {
+      // a repeated row, a zero column, and (every other matrix) a rank-one matrix
+      if (m > 1) for (let j = 0; j < n; j++) d[at(m - 1, j)] = d[at(0, j)]!;
+      for (let i = 0; i < m; i++) d[at(i, Math.floor(n / 2))] = 0;
+      if (b % 2 === 1) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) d[at(i, j)] = d[b * m * n + i]! * d[b * m * n + j]!;
+    }
+    if (flavor === "special") {
+      const k = (seed + b) % (m * n);
+      d[b * m * n + k] = b % 3 === 0 ? NaN : b % 3 === 1 ? Infinity : -Infinity;
+    }
+  }
+  return d;
+}
+
+/** A batch of symmetric matrices: G G^T / n + shift I (shift 1: well; 1e-7: ill; -0.5 or a negative pivot: not PD), or with a NaN. */
+function spd(batch: number, n: number, seed: number, flavor: Flavor): Float64Array {
+  const g = uniform(seed, batch * n * n);
+  const out = new Float64Array(batch * n * n);
+  const shift = flavor === "well" ? 1 : flavor === "ill" ? 1e-7 : flavor === "singular" ? -0.05 : 1;
+  for (let b = 0; b < batch; b++) {
+    const o = b * n * n;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j <= i; j++) {
+        let s = 0;
+        for (let k = 0; k < n; k++) s += g[o + i * n + k]! * g[o + j * n + k]!;
+        out[o + i * n + j] = out[o + j * n + i] = s / n + (i === j ? shift : 0);
+      }
+    if (flavor === "singular" && b % 2 === 1) out[o + (n - 1) * n + (n - 1)] = -1; // fails at the last pivot
+    if (flavor === "special") out[o + ((seed + b) % n) * (n + 1)] = b % 2 === 0 ? NaN : Infinity;
+  }
+  return out;
+}
+
+const asArray = (d: Float64Array, shape: number[], dtype: DT): A => np.array(d, { dtype: "float64" }).reshape(shape).astype(dtype);
+const flat = (x: A): number[] => Array.from(x.dataSync() as ArrayLike<number>, Number);
+
+/** Element-wise agreement: NaN where NaN, the same infinities, else within rtol |ref| + atol max|ref|. */
+function expectClose(got: A, ref: A, rtol: number, atol: number, what: string): void {
+  expect(got.shape, what).toEqual(ref.shape);
+  expect(got.dtype, what).toBe(ref.dtype);
+  const [g, r] = [flat(got), flat(ref)];
+  const scale = r.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
+  let worst = 0;
+  let where = -1;
+  r.forEach((v, k) => {
+    const w = g[k]!;
+    if (Number.isNaN(v) || !Number.isFinite(v)) {
+      if (!Object.is(w, v) && !(Number.isNaN(v) && Number.isNaN(w))) {
+        worst = Infinity;
+        where = k;
+      }
+      return;
+    }
+    const err = Math.abs(w - v) / (rtol * Math.abs(v) + atol * scale || 1);
+    if (!(err <= worst)) {
+      worst = Number.isNaN(err) ? Infinity : err;
+      where = k;
+    }
+  });
+  expect(worst, `${what}: element ${where} is ${g[where]}, the reference's ${r[where]}`).toBeLessThanOrEqual(1);
+}
+
+/** float64 rounding (reordered sums) amplified by the conditioning; float32 rounds it away. */
+const tolerance = (dtype: DT, flavor: Flavor, n: number): [number, number] =>
+  dtype === "float32" ? [2 ** -22, 2 ** -22] : flavor === "ill" || flavor === "singular" ? [1e-6, 1e-9] : [64 * n * 2 ** -52, 64 * n * 2 ** -52];
+
+const onBoth = (f: (...xs: A[]) => A | A[], xs: A[]) => {
+  const run = (device: "cpu" | "wasm") => {
+    const out = jit(f, { device })(...xs.map((x) => devicePut(x, device)));
+    return Array.isArray(out) ? out : [out];
+  };
+  return { wasm: run("wasm"), cpu: run("cpu") };
+};
+
+const sizeArb = fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 24 }) }, { weight: 1, arbitrary: fc.integer({ min: 25, max: 256 }) });
+const batchArb = fc.constantFrom([], [2], [2, 3]);
+const dtypeArb = fc.constantFrom<DT>("float32", "float64");
+const flavorArb = fc.constantFrom<Flavor>("well", "ill", "singular", "special");
+const seedArb = fc.integer({ min: 1, max: 1 << 30 });
+const runs = { numRuns: 25 };
+const size = (batch: number[]) => batch.reduce((a, b) => a * b, 1);
+
+describe("wasm factor kernels agree with the cpu reference", () => {
+  it("cholesky (NaN in the lower triangle where the reference fails, as JAX)", () => {
+    fc.assert(
+      fc.property(sizeArb, batchArb, dtypeArb, flavorArb, seedArb, (n, batch, dtype, flavor, seed) => {
+        const a = asArray(spd(size(batch), n, seed, flavor), [...batch, n, n], dtype);
+        const { wasm, cpu } = onBoth((x) => lax.linalg.cholesky(x), [a]);
+        const [rtol, atol] = tolerance(dtype, flavor, n);
+        expectClose(wasm[0]!, cpu[0]!, rtol, atol, `cholesky ${dtype} ${flavor} n=${n} batch=${batch}`);
+      }),
+      runs,
+    );
+  });
+
+  it("lu: the same pivots and permutation, the same factors (rectangular, singular, inf/NaN)", () => {
+    fc.assert(
+      fc.property(sizeArb, fc.integer({ min: -3, max: 3 }), batchArb, dtypeArb, flavorArb, seedArb, (n, dm, batch, dtype, flavor, seed) => {
+        const m = Math.max(1, n + dm);
+        const a = asArray(general(size(batch), m, n, seed, flavor), [...batch, m, n], dtype);
+        const { wasm, cpu } = onBoth((x) => lax.linalg.lu(x), [a]);
+        const what = `lu ${dtype} ${flavor} ${m}x${n} batch=${batch}`;
+        expect(flat(wasm[1]!), `${what} pivots`).toEqual(flat(cpu[1]!));
+        expect(flat(wasm[2]!), `${what} permutation`).toEqual(flat(cpu[2]!));
+        expectClose(wasm[0]!, cpu[0]!, 0, 0, `${what} factors`);
+      }),
+      runs,
+    );
+  });
+
+  it("triangularSolve: left and right, lower and upper, transposeA, unitDiagonal", () => {
+    fc.assert(
+      fc.property(
+        sizeArb,
+        fc.integer({ min: 1, max: 5 }),
+        batchArb,
+        dtypeArb,
+        fc.constantFrom<Flavor>("well", "ill", "special"),
+        seedArb,
+        fc.record({ leftSide: fc.boolean(), lower: fc.boolean(), transposeA: fc.boolean(), unitDiagonal: fc.boolean() }),
+        (m, k, batch, dtype, flavor, seed, params) => {
+          // ill: a triangle with a graded diagonal (the solve amplifies rounding by up to 1e6)
+          const a = asArray(general(size(batch), m, m, seed, flavor === "ill" ? "well" : flavor), [...batch, m, m], dtype);
+          const scaled = flavor === "ill" ? np.multiply(a, asArray(Float64Array.from({ length: m }, (_, j) => 10 ** (-6 * (j / Math.max(1, m - 1)))), [m], dtype)) : a;
+          const bShape = params.leftSide ? [...batch, m, k] : [...batch, k, m];
+          const b = asArray(uniform(seed + 1, size(bShape)), bShape, dtype);
+          const { wasm, cpu } = onBoth((x, y) => lax.linalg.triangularSolve(x, y, params), [scaled, b]);
+          const [rtol, atol] = tolerance(dtype, flavor, m);
+          expectClose(wasm[0]!, cpu[0]!, rtol, atol, `triangularSolve ${JSON.stringify(params)} ${dtype} ${flavor} m=${m} k=${k} batch=${batch}`);
+        },
+      ),
+      runs,
+    );
+  });
+
+  it("under vmap (batched into the kernels) and inside np.linalg.solve / inv / det", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), dtypeArb, seedArb, (n, dtype, seed) => {
+        const a = asArray(spd(3, n, seed, "well"), [3, n, n], dtype);
+        const b = asArray(uniform(seed + 2, 3 * n * 2), [3, n, 2], dtype);
+        const f = vmap((x: A, y: A) => [lax.linalg.cholesky(x), np.linalg.solve(x, y), np.linalg.inv(x), np.linalg.det(x), ...lax.linalg.lu(x)]);
+        const { wasm, cpu } = onBoth((x, y) => f(x, y) as A[], [a, b]);
+        const [rtol, atol] = tolerance(dtype, "well", n);
+        wasm.forEach((w, i) => expectClose(w, cpu[i]!, rtol * 4, atol * 4, `vmapped output ${i} ${dtype} n=${n}`));
+      }),
+      { numRuns: 10 },
+    );
+  });
+});
+
+describe("the compiled module", () => {
+  it("runs cholesky, triangularSolve and lu as native factor steps, not host steps", () => {
+    const a = np.add(np.eye(8), np.full([8, 8], 0.1));
+    const b = np.ones([8, 2]);
+    const f = (x: A, y: A) => [lax.linalg.cholesky(x), lax.linalg.triangularSolve(x, y, { leftSide: true, lower: true }), ...lax.linalg.lu(x)];
+    const text = jit(f, { device: "wasm" }).lower(a, b).compile().asText();
+    expect(text).toMatch(/factor cholesky\(/);
+    expect(text).toMatch(/factor triangular_solve\(/);
+    expect(text).toMatch(/factor lu\(/);
+    expect(text).not.toMatch(/host (cholesky|triangular_solve|lu)\(/);
+    expect(text).not.toMatch(/\(import "env" "host"/);
+  });
+});
