@@ -16,8 +16,8 @@ import { type Atom, type Eqn, Literal } from "../../ir/jaxpr.js";
 import type { Params } from "../../ir/primitives.js";
 
 /** The factorizations that have native kernels (the others stay host steps). */
-export type FactorPrimitive = "cholesky" | "triangularSolve" | "lu";
-const factorPrimitives = new Set<string>(["cholesky", "triangularSolve", "lu"]);
+export type FactorPrimitive = "cholesky" | "triangularSolve" | "lu" | "svd";
+const factorPrimitives = new Set<string>(["cholesky", "triangularSolve", "lu", "svd"]);
 
 export interface FactorStep {
   readonly kind: "factor";
@@ -47,7 +47,19 @@ function workspaceElements(e: Eqn): number {
       const [, bm, bn] = matrixDims(e.inputs[1]!.aval);
       return m * m + bm * bn;
     }
+    case "svd":
+      return svdWorkspace(m, n, (e.params as Params<"svd">).fullMatrices);
   }
+}
+
+/**
+ * Float64 entries of the one-sided Jacobi SVD's workspace for an m x n matrix (M = max, N = min):
+ * the tall matrix's columns N x M, v^T N x N, norms, sort keys and order 3N, u's columns
+ * (fullMatrices ? M : N) x M, one candidate column M.
+ */
+export function svdWorkspace(m: number, n: number, fullMatrices: boolean): number {
+  const [M, N] = [Math.max(m, n), Math.min(m, n)];
+  return N * M + N * N + 3 * N + (fullMatrices ? M : N) * M + M;
 }
 
 /**
@@ -65,6 +77,8 @@ export function factorStep(
   const dtype = e.inputs[0]!.aval.dtype;
   if (dtype !== "float32" && dtype !== "float64") return null;
   if (e.inputs.some((a) => a instanceof Literal)) return null;
+  // an SVD of an empty matrix still has u and vt to fill: the reference does it
+  if (e.primitive === "svd" && matrixDims(e.inputs[0]!.aval)[1] * matrixDims(e.inputs[0]!.aval)[2] === 0) return null;
   const inputs = e.inputs.map((a) => bufOf(a));
   if (inputs.some((b) => b === undefined)) return null;
   const work = addScratch("float64", [Math.max(1, workspaceElements(e))]);

@@ -1,12 +1,14 @@
 /**
  * The wasm backend's native factor kernels (codegen/wasm/factor/: cholesky, triangularSolve,
- * lu) against the cpu reference interpreter (codegen/ref/linalg.ts), differentially, on
+ * lu, svd) against the cpu reference interpreter (codegen/ref/linalg.ts), differentially, on
  * fast-check-drawn sizes up to 256, batched, float32 and float64, well- and ill-conditioned,
  * singular, not positive definite, and with inf/NaN entries; under jit and vmap. Both compute
  * in float64: LU runs the reference's operations in its order, so pivots, permutation and
  * factors agree exactly; Cholesky and the substitutions sum their dot products in another
  * order (SIMD lanes), so they agree to float64 rounding (amplified by the conditioning), which
- * a float32 result rounds away.
+ * a float32 result rounds away. The SVD is the reference's Jacobi iteration, but a rotation's
+ * threshold test on reordered sums may go the other way, so its vectors are checked by what
+ * defines them (reconstruction, orthonormality) and its singular values against the reference.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -113,7 +115,7 @@ const onBoth = (f: (...xs: A[]) => A | A[], xs: A[]) => {
 };
 
 const sizeArb = fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 24 }) }, { weight: 1, arbitrary: fc.integer({ min: 25, max: 256 }) });
-const batchArb = fc.constantFrom([], [2], [2, 3]);
+const batchArb = fc.constantFrom<number[]>([], [2], [2, 3]);
 const dtypeArb = fc.constantFrom<DT>("float32", "float64");
 const flavorArb = fc.constantFrom<Flavor>("well", "ill", "singular", "special");
 const seedArb = fc.integer({ min: 1, max: 1 << 30 });
@@ -173,6 +175,50 @@ describe("wasm factor kernels agree with the cpu reference", () => {
     );
   });
 
+  it("svd: the same singular values; u diag(s) vh reconstructs a with orthonormal u and vh (full and reduced, wide and tall)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 48 }),
+        fc.integer({ min: -6, max: 6 }),
+        fc.constantFrom<number[]>([], [2]),
+        dtypeArb,
+        flavorArb,
+        seedArb,
+        fc.record({ fullMatrices: fc.boolean(), computeUv: fc.boolean() }),
+        (n, dm, batch, dtype, flavor, seed, params) => {
+          const m = Math.max(1, n + dm);
+          const a = asArray(general(size(batch), m, n, seed, flavor), [...batch, m, n], dtype);
+          // (s, u, vh) as the primitive orders them
+          const { wasm, cpu } = onBoth((x) => (params.computeUv ? ((([u, sv, vh]) => [sv, u, vh])(lax.linalg.svd(x, params) as A[]) as A[]) : lax.linalg.svd(x, params)), [a]);
+          const what = `svd ${JSON.stringify(params)} ${dtype} ${flavor} ${m}x${n} batch=${batch}`;
+          const eps = dtype === "float32" ? 2 ** -23 : 2 ** -52;
+          expectClose(wasm[0]!, cpu[0]!, 0, 64 * Math.max(m, n) * eps, `${what} s`);
+          if (!params.computeUv) return;
+          expect(wasm.map((w) => w.shape)).toEqual(cpu.map((w) => w.shape));
+          if (flavor === "special") {
+            wasm.forEach((w) => expect(flat(w).every(Number.isNaN), what).toBe(true));
+            return;
+          }
+          // in float64: u[:, :k] diag(s) vh[:k] = a, u^T u = I, vh vh^T = I
+          const [s64, u, vh] = wasm.map((w) => w.astype("float64")) as [A, A, A];
+          const k = Math.min(m, n);
+          const T = (x: A) => np.swapaxes(x, -1, -2);
+          const all = batch.map(() => [null, null, null]);
+          const uk = u.slice(...([...all, [null, null, null], [0, k, null]] as never[]));
+          const vk = vh.slice(...([...all, [0, k, null]] as never[]));
+          const tol = 64 * Math.max(m, n) * eps;
+          const maxAbs = (x: A) => Math.max(0, ...flat(np.abs(x)));
+          const a64 = a.astype("float64");
+          expect(maxAbs(np.subtract(np.matmul(np.multiply(uk, np.expandDims(s64, -2)), vk), a64)), `${what} u s vh`).toBeLessThanOrEqual(tol * (1 + maxAbs(a64)));
+          const eye = (d: number) => np.broadcastTo(np.eye(d, null, { dtype: "float64" }), [...batch, d, d]);
+          expect(maxAbs(np.subtract(np.matmul(T(u), u), eye(u.shape[u.ndim - 1]!))), `${what} u^T u`).toBeLessThanOrEqual(tol);
+          expect(maxAbs(np.subtract(np.matmul(vh, T(vh)), eye(vh.shape[vh.ndim - 2]!))), `${what} vh vh^T`).toBeLessThanOrEqual(tol);
+        },
+      ),
+      runs,
+    );
+  });
+
   it("under vmap (batched into the kernels) and inside np.linalg.solve / inv / det", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 40 }), dtypeArb, seedArb, (n, dtype, seed) => {
@@ -189,15 +235,16 @@ describe("wasm factor kernels agree with the cpu reference", () => {
 });
 
 describe("the compiled module", () => {
-  it("runs cholesky, triangularSolve and lu as native factor steps, not host steps", () => {
+  it("runs cholesky, triangularSolve, lu and svd as native factor steps, not host steps", () => {
     const a = np.add(np.eye(8), np.full([8, 8], 0.1));
     const b = np.ones([8, 2]);
-    const f = (x: A, y: A) => [lax.linalg.cholesky(x), lax.linalg.triangularSolve(x, y, { leftSide: true, lower: true }), ...lax.linalg.lu(x)];
+    const f = (x: A, y: A) => [lax.linalg.cholesky(x), lax.linalg.triangularSolve(x, y, { leftSide: true, lower: true }), ...lax.linalg.lu(x), ...lax.linalg.svd(x)];
     const text = jit(f, { device: "wasm" }).lower(a, b).compile().asText();
     expect(text).toMatch(/factor cholesky\(/);
     expect(text).toMatch(/factor triangular_solve\(/);
     expect(text).toMatch(/factor lu\(/);
-    expect(text).not.toMatch(/host (cholesky|triangular_solve|lu)\(/);
+    expect(text).toMatch(/factor svd\(/);
+    expect(text).not.toMatch(/host (cholesky|triangular_solve|lu|svd)\(/);
     expect(text).not.toMatch(/\(import "env" "host"/);
   });
 });

@@ -4,12 +4,14 @@ import type { BufferDecl } from "../../kernel/kernel.js";
 import type { Fn } from "../wat.js";
 import { renderCholesky } from "./cholesky.js";
 import { renderLu } from "./lu.js";
+import { renderSvd } from "./svd.js";
 import { renderTriangularSolve } from "./triangularSolve.js";
 
 const renderers: { [P in FactorPrimitive]: (s: FactorStep & { primitive: P }, buffers: readonly BufferDecl[]) => Fn } = {
   cholesky: renderCholesky,
   triangularSolve: renderTriangularSolve,
   lu: renderLu,
+  svd: renderSvd,
 };
 
 export const renderFactorStep = (s: FactorStep, buffers: readonly BufferDecl[]): Fn => (renderers[s.primitive] as (s: FactorStep, b: readonly BufferDecl[]) => Fn)(s, buffers);
