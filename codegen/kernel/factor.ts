@@ -16,8 +16,8 @@ import { type Atom, type Eqn, Literal } from "../../ir/jaxpr.js";
 import type { Params } from "../../ir/primitives.js";
 
 /** The factorizations that have native kernels (the others stay host steps). */
-export type FactorPrimitive = "cholesky" | "triangularSolve" | "lu" | "svd";
-const factorPrimitives = new Set<string>(["cholesky", "triangularSolve", "lu", "svd"]);
+export type FactorPrimitive = "cholesky" | "triangularSolve" | "lu" | "qr" | "eigh" | "svd";
+const factorPrimitives = new Set<string>(["cholesky", "triangularSolve", "lu", "qr", "eigh", "svd"]);
 
 export interface FactorStep {
   readonly kind: "factor";
@@ -47,6 +47,14 @@ function workspaceElements(e: Eqn): number {
       const [, bm, bn] = matrixDims(e.inputs[1]!.aval);
       return m * m + bm * bn;
     }
+    case "qr": {
+      // a, q (m x kq), one row of reflector products, the taus
+      const kq = (e.params as Params<"qr">).fullMatrices ? m : Math.min(m, n);
+      return m * n + m * kq + Math.max(n, kq) + Math.min(m, n);
+    }
+    case "eigh":
+      // a, v^T, the eigenvalues to sort, the taken flags
+      return 2 * n * n + 2 * n;
     case "svd":
       return svdWorkspace(m, n, (e.params as Params<"svd">).fullMatrices);
   }

@@ -54,7 +54,7 @@ export interface LowerOptions {
    * fastest on AMD EPYC and Intel Xeon, with and without relaxed-SIMD fma).
    */
   matmulTile?: readonly [number, number];
-  /** Factorizations (cholesky, triangularSolve, lu, svd) as factor steps the renderer has kernels for, not host steps. */
+  /** The factorizations (ir/linalg.ts) as factor steps the renderer has kernels for (codegen/kernel/factor.ts), not host steps. */
   factorSteps?: boolean;
 }
 

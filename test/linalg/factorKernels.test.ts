@@ -1,14 +1,15 @@
 /**
  * The wasm backend's native factor kernels (codegen/wasm/factor/: cholesky, triangularSolve,
- * lu, svd) against the cpu reference interpreter (codegen/ref/linalg.ts), differentially, on
+ * lu, qr, eigh, svd) against the cpu reference interpreter (codegen/ref/linalg.ts), differentially, on
  * fast-check-drawn sizes up to 256, batched, float32 and float64, well- and ill-conditioned,
  * singular, not positive definite, and with inf/NaN entries; under jit and vmap. Both compute
  * in float64: LU runs the reference's operations in its order, so pivots, permutation and
  * factors agree exactly; Cholesky and the substitutions sum their dot products in another
  * order (SIMD lanes), so they agree to float64 rounding (amplified by the conditioning), which
- * a float32 result rounds away. The SVD is the reference's Jacobi iteration, but a rotation's
- * threshold test on reordered sums may go the other way, so its vectors are checked by what
- * defines them (reconstruction, orthonormality) and its singular values against the reference.
+ * a float32 result rounds away; so do QR's q and r (the reference's reflectors and signs) where
+ * they are well-posed. eigh and SVD are the reference's Jacobi iterations, but a rotation's
+ * threshold test on reordered sums may go the other way, so their vectors are checked by what
+ * defines them (reconstruction, orthonormality) and their values against the reference.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -219,6 +220,58 @@ describe("wasm factor kernels agree with the cpu reference", () => {
     );
   });
 
+  it("qr: LAPACK's reflectors and signs (q and r as the reference's; rank-deficient: q r = a, q orthonormal, r upper)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 64 }), fc.integer({ min: -6, max: 6 }), fc.constantFrom<number[]>([], [2]), dtypeArb, flavorArb, seedArb, fc.boolean(), (n, dm, batch, dtype, flavor, seed, fullMatrices) => {
+        const m = Math.max(1, n + dm);
+        const a = asArray(general(size(batch), m, n, seed, flavor), [...batch, m, n], dtype);
+        const { wasm, cpu } = onBoth((x) => lax.linalg.qr(x, { fullMatrices }), [a]);
+        const what = `qr fullMatrices=${fullMatrices} ${dtype} ${flavor} ${m}x${n} batch=${batch}`;
+        const eps = dtype === "float32" ? 2 ** -23 : 2 ** -52;
+        if (flavor !== "singular") {
+          // column scaling (the ill flavor) leaves q as it is: both are well-posed
+          const [rtol, atol] = tolerance(dtype, "well", Math.max(m, n));
+          expectClose(wasm[0]!, cpu[0]!, rtol, atol, `${what} q`);
+          expectClose(wasm[1]!, cpu[1]!, rtol, atol, `${what} r`);
+          return;
+        }
+        // past the rank, the reflectors come from rounding noise (in LAPACK too): check what defines q and r
+        const [q, r] = wasm.map((w) => w.astype("float64")) as [A, A];
+        const maxAbs = (x: A) => Math.max(0, ...flat(np.abs(x)));
+        const tol = 64 * Math.max(m, n) * eps;
+        const a64 = a.astype("float64");
+        expect(maxAbs(np.subtract(np.matmul(q, r), a64)), `${what} q r`).toBeLessThanOrEqual(tol * (1 + maxAbs(a64)));
+        const kq = q.shape[q.ndim - 1]!;
+        expect(maxAbs(np.subtract(np.matmul(np.swapaxes(q, -1, -2), q), np.broadcastTo(np.eye(kq, null, { dtype: "float64" }), [...batch, kq, kq]))), `${what} q^T q`).toBeLessThanOrEqual(tol);
+        expect(maxAbs(np.tril(r, -1)), `${what} r upper`).toBe(0);
+      }),
+      runs,
+    );
+  });
+
+  it("eigh: ascending eigenvalues as the reference's; v diag(w) v^T = a with orthonormal v (lower and upper triangle)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.constantFrom<number[]>([], [2]), dtypeArb, flavorArb, seedArb, fc.boolean(), (n, batch, dtype, flavor, seed, lower) => {
+        const a = asArray(spd(size(batch), n, seed, flavor), [...batch, n, n], dtype);
+        const { wasm, cpu } = onBoth((x) => lax.linalg.eigh(x, { lower, symmetrizeInput: false }), [a]);
+        const what = `eigh lower=${lower} ${dtype} ${flavor} n=${n} batch=${batch}`;
+        const eps = dtype === "float32" ? 2 ** -23 : 2 ** -52;
+        const tol = 64 * n * eps;
+        expectClose(wasm[1]!, cpu[1]!, 0, tol, `${what} w`);
+        if (flavor === "special") {
+          expect(flat(wasm[0]!).every(Number.isNaN), what).toBe(true);
+          return;
+        }
+        const [v, w] = wasm.map((x) => x.astype("float64")) as [A, A];
+        const maxAbs = (x: A) => Math.max(0, ...flat(np.abs(x)));
+        const a64 = a.astype("float64");
+        expect(maxAbs(np.subtract(np.matmul(np.multiply(v, np.expandDims(w, -2)), np.swapaxes(v, -1, -2)), a64)), `${what} v w v^T`).toBeLessThanOrEqual(tol * (1 + maxAbs(a64)));
+        expect(maxAbs(np.subtract(np.matmul(np.swapaxes(v, -1, -2), v), np.broadcastTo(np.eye(n, null, { dtype: "float64" }), [...batch, n, n]))), `${what} v^T v`).toBeLessThanOrEqual(tol);
+      }),
+      runs,
+    );
+  });
+
   it("under vmap (batched into the kernels) and inside np.linalg.solve / inv / det", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 40 }), dtypeArb, seedArb, (n, dtype, seed) => {
@@ -235,16 +288,25 @@ describe("wasm factor kernels agree with the cpu reference", () => {
 });
 
 describe("the compiled module", () => {
-  it("runs cholesky, triangularSolve, lu and svd as native factor steps, not host steps", () => {
+  it("runs all six factorizations as native factor steps, not host steps", () => {
     const a = np.add(np.eye(8), np.full([8, 8], 0.1));
     const b = np.ones([8, 2]);
-    const f = (x: A, y: A) => [lax.linalg.cholesky(x), lax.linalg.triangularSolve(x, y, { leftSide: true, lower: true }), ...lax.linalg.lu(x), ...lax.linalg.svd(x)];
+    const f = (x: A, y: A) => [
+      lax.linalg.cholesky(x),
+      lax.linalg.triangularSolve(x, y, { leftSide: true, lower: true }),
+      ...lax.linalg.lu(x),
+      ...lax.linalg.qr(x),
+      ...lax.linalg.eigh(x),
+      ...lax.linalg.svd(x),
+    ];
     const text = jit(f, { device: "wasm" }).lower(a, b).compile().asText();
     expect(text).toMatch(/factor cholesky\(/);
     expect(text).toMatch(/factor triangular_solve\(/);
     expect(text).toMatch(/factor lu\(/);
+    expect(text).toMatch(/factor qr\(/);
+    expect(text).toMatch(/factor eigh\(/);
     expect(text).toMatch(/factor svd\(/);
-    expect(text).not.toMatch(/host (cholesky|triangular_solve|lu|svd)\(/);
+    expect(text).not.toMatch(/host (cholesky|triangular_solve|lu|qr|eigh|svd)\(/);
     expect(text).not.toMatch(/\(import "env" "host"/);
   });
 });

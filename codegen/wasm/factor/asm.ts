@@ -4,7 +4,7 @@
  * kernels compute with. Expressions are folded WAT strings; statements go to the current block.
  */
 import type { DType } from "../../../ir/dtype.js";
-import { Block, Fn, get, i32c } from "../wat.js";
+import { Block, Fn, f64c, get, i32c } from "../wat.js";
 
 export class Asm {
   readonly fn: Fn;
@@ -104,7 +104,7 @@ export const I = {
 
 /** float64 scalars. */
 export const F = {
-  c: (v: number) => `(f64.const ${Number.isNaN(v) ? "nan" : v})`,
+  c: f64c,
   add: (a: string, b: string) => `(f64.add ${a} ${b})`,
   sub: (a: string, b: string) => `(f64.sub ${a} ${b})`,
   mul: (a: string, b: string) => `(f64.mul ${a} ${b})`,
@@ -171,4 +171,29 @@ export function emitDot(asm: Asm, out: string, paExpr: string, pbExpr: string, l
   });
   asm.set(out, V.hsum(V.add(get(a0), get(a1))));
   asm.if(I.lt(get(k), len), () => asm.set(out, F.add(get(out), F.mul(F.load(at(pa)), F.load(at(pb))))));
+}
+
+/**
+ * `dst[k] = dst[k] - l * src[k]` (or `+` with `add`), k < len, over float64 arrays at byte
+ * addresses dst, src (locals' values, evaluated each use: pass `get(local)`s), l a float64
+ * local; f64x2 then one scalar. Each element is the scalar operation's result exactly.
+ */
+export function emitAxpy(asm: Asm, dst: string, src: string, l: string, len: string, op: "sub" | "add" = "sub"): void {
+  const k = asm.i32("k");
+  const lv = asm.v128("l");
+  const at = (p: string) => `(i32.add ${p} ${I.shl(get(k), 3)})`;
+  asm.set(lv, V.splat(get(l)));
+  asm.for(k, i32c(0), I.sub(len, i32c(1)), () => asm.emit(V.store(at(dst), V[op](V.load(at(dst)), V.mul(get(lv), V.load(at(src)))))), 2);
+  asm.if(I.lt(get(k), len), () => asm.emit(F.store(at(dst), F[op](F.load(at(dst)), F.mul(get(l), F.load(at(src)))))));
+}
+
+/** sqrt(x^2 + y^2) without undue overflow or underflow (scaled by the larger magnitude), into `out`. */
+export function emitHypot(asm: Asm, out: string, x: string, y: string): void {
+  const big = asm.f64("big");
+  asm.set(big, `(f64.max ${F.abs(x)} ${F.abs(y)})`);
+  asm.if(
+    `(i32.or ${F.eq(get(big), F.c(0))} ${F.eq(get(big), F.c(Infinity))})`,
+    () => asm.set(out, get(big)),
+    () => asm.set(out, F.mul(get(big), F.sqrt(F.add(F.mul(F.div(x, get(big)), F.div(x, get(big))), F.mul(F.div(y, get(big)), F.div(y, get(big))))))),
+  );
 }

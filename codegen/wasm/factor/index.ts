@@ -3,7 +3,9 @@ import type { FactorPrimitive, FactorStep } from "../../kernel/factor.js";
 import type { BufferDecl } from "../../kernel/kernel.js";
 import type { Fn } from "../wat.js";
 import { renderCholesky } from "./cholesky.js";
+import { renderEigh } from "./eigh.js";
 import { renderLu } from "./lu.js";
+import { renderQr } from "./qr.js";
 import { renderSvd } from "./svd.js";
 import { renderTriangularSolve } from "./triangularSolve.js";
 
@@ -11,6 +13,8 @@ const renderers: { [P in FactorPrimitive]: (s: FactorStep & { primitive: P }, bu
   cholesky: renderCholesky,
   triangularSolve: renderTriangularSolve,
   lu: renderLu,
+  qr: renderQr,
+  eigh: renderEigh,
   svd: renderSvd,
 };
 
