@@ -13,7 +13,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { devicePut, jit, lax, numpy as np, vmap } from "../../src/index.js";
+import { devicePut, exportFn, jit, lax, numpy as np, vmap } from "../../src/index.js";
+import { bytesOf, runStandalone } from "../export/standalone.js";
 
 type A = np.Array;
 type DT = "float32" | "float64";
@@ -309,4 +310,25 @@ describe("the compiled module", () => {
     expect(text).not.toMatch(/host (cholesky|triangular_solve|lu|qr|eigh|svd)\(/);
     expect(text).not.toMatch(/\(import "env" "host"/);
   });
+
+  it("exports to a standalone module (no host step for the loader to run) that computes what jit does, bit for bit", () => {
+    const n = 12;
+    const a = asArray(spd(1, n, 5, "well"), [n, n], "float32");
+    const b = asArray(uniform(6, n * 2), [n, 2], "float32");
+    // (not np.linalg.solve: its row permutation is a gather, a host step yet)
+    const f = (x: A, y: A) => [
+      np.linalg.cholesky(x),
+      lax.linalg.triangularSolve(x, y, { leftSide: true, lower: false, transposeA: true }),
+      ...lax.linalg.lu(x),
+      np.linalg.qr(x)[1],
+      np.linalg.eigh(x)[0],
+      np.linalg.svd(x, { computeUv: false }),
+    ];
+    const files = exportFn(f)(a, b).toWasm();
+    const want = (jit(f, { device: "wasm" })(devicePut(a, "wasm"), devicePut(b, "wasm")) as A[]).map((o) => bytesOf(o.dataSync() as Float32Array));
+    const got = runStandalone(files, [a, b].map((x) => ({ dtype: "float32", data: x.dataSync() as Float32Array })));
+    expect(got.error).toBeUndefined();
+    expect(got.outputs.length).toBe(want.length);
+    got.outputs.forEach((o, i) => expect(o.bytes, `output ${i}`).toEqual(want[i]));
+  }, 60_000);
 });
