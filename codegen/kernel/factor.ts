@@ -61,13 +61,13 @@ function workspaceElements(e: Eqn): number {
 }
 
 /**
- * Float64 entries of the one-sided Jacobi SVD's workspace for an m x n matrix (M = max, N = min):
- * the tall matrix's columns N x M, v^T N x N, norms, sort keys and order 3N, u's columns
- * (fullMatrices ? M : N) x M, one candidate column M.
+ * Float64 entries of the SVD's workspace for an m x n matrix (M = max, N = min): u's columns
+ * scaled N x M, v^T N x N, norms, sort keys and order 3N, u's columns (fullMatrices ? M : N) x M
+ * (first the tall matrix itself), one candidate column M, v N x N, the bidiagonal 2N, a row M.
  */
 export function svdWorkspace(m: number, n: number, fullMatrices: boolean): number {
   const [M, N] = [Math.max(m, n), Math.min(m, n)];
-  return N * M + N * N + 3 * N + (fullMatrices ? M : N) * M + M;
+  return N * M + N * N + 3 * N + (fullMatrices ? M : N) * M + M + N * N + 2 * N + M;
 }
 
 /**

@@ -1,21 +1,20 @@
 /**
- * SVD as a wasm kernel, batched: the reference's one-sided (Hestenes) Jacobi step for step
- * (codegen/ref/linalg.ts jacobiSvd), in float64, so its conventions carry over: the matrix
- * scaled by max|a| first, a wide matrix handled as its transpose, cyclic sweeps until no pair
- * rotates (|gamma| <= 1e-15 sqrt(alpha beta)), singular values descending (ties in column
- * order), u's columns for values at rounding level (and the extra ones fullMatrices asks for)
- * an orthonormal completion by Gram-Schmidt of the standard basis, and all-NaN outputs for a
- * matrix with an inf or NaN.
- *
- * The columns being orthogonalized are kept as rows (the tall matrix transposed, and v^T), so
- * the three dot products of a pair are one fused pass over two contiguous rows and a rotation is
- * an f64x2 loop; without computeUv, v is not accumulated (it does not change s).
+ * SVD as a wasm kernel, batched, in float64, with the reference's conventions (codegen/ref/
+ * linalg.ts jacobiSvd): the matrix scaled by max|a| first, a wide matrix handled as its
+ * transpose, singular values descending (ties in column order), u's columns for values at
+ * rounding level (<= 1e-13 of the largest) and the extra ones fullMatrices asks for an
+ * orthonormal completion by Gram-Schmidt of the standard basis, all-NaN outputs for a matrix
+ * with an inf or NaN. The decomposition itself is Golub-Kahan-Reinsch (golubKahan.ts), not the
+ * reference's one-sided Jacobi: a few QR sweeps' worth of rotations instead of ~13 Jacobi sweeps
+ * at 256 x 256; the singular values agree to rounding, the vectors up to the signs (and the
+ * bases of repeated values) that no SVD fixes. Without computeUv, u and v are not accumulated.
  */
 import { itemSize } from "../../../ir/dtype.js";
 import type { BufferDecl } from "../../kernel/kernel.js";
 import { type FactorStep, factorParams, matrixDims } from "../../kernel/factor.js";
 import { type Fn, get, i32c } from "../wat.js";
-import { Asm, F, I, V, elemAddr, emitDot, loadAs64, storeFrom64 } from "./asm.js";
+import { Asm, F, I, elemAddr, emitDot, loadAs64, storeFrom64 } from "./asm.js";
+import { emitGolubKahan } from "./golubKahan.js";
 
 export function renderSvd(s: FactorStep & { primitive: "svd" }, buffers: readonly BufferDecl[]): Fn {
   const asm = new Asm(s.name);
@@ -31,8 +30,9 @@ export function renderSvd(s: FactorStep & { primitive: "svd" }, buffers: readonl
   const wide = m < n;
   const [M, N] = [Math.max(m, n), Math.min(m, n)];
   const KU = fullMatrices ? M : N;
-  // Workspace (float64, svdWorkspace): wt N x M (t's columns as rows), vt N x N, norms N, keys N,
-  // order N (as float64 indices), ut KU x M (u of t, as rows), x M (a completion candidate).
+  // Workspace (float64, svdWorkspace): wt N x M (t's u columns times s, as rows), vt N x N,
+  // norms N, keys N, order N (as float64 indices), ut KU x M (u of t, as rows; first t itself,
+  // row-major), x M (a completion candidate), then Golub-Kahan's v, bidiagonal and row.
   const WT = 0;
   const VT = WT + N * M * 8;
   const NORMS = VT + N * N * 8;
@@ -40,15 +40,14 @@ export function renderSvd(s: FactorStep & { primitive: "svd" }, buffers: readonl
   const ORDER = KEYS + N * 8;
   const UT = ORDER + N * 8;
   const X = UT + KU * M * 8;
-  const [b, i, j, p, q, k, e, c, sweep, rotated, finite, nonzero] = ["b", "i", "j", "p", "q", "k", "e", "c", "sw", "rot", "fin", "nz"].map((h) => asm.i32(h)) as [
-    string, string, string, string, string, string, string, string, string, string, string, string,
-  ];
+  const VG = X + M * 8;
+  const RV1 = VG + N * N * 8;
+  const WD = RV1 + N * 8;
+  const SROW = WD + N * 8;
+  const [b, i, j, p, k, e, c, finite, nonzero] = ["b", "i", "j", "p", "k", "e", "c", "fin", "nz"].map((h) => asm.i32(h)) as [string, string, string, string, string, string, string, string, string];
   const [pa, pp, pq] = [asm.i32("pa"), asm.i32("pp"), asm.i32("pq")];
   const po = outs.map(() => asm.i32("po"));
-  const [scale, alpha, beta, gamma, zeta, t, cs, sn, x, best, tiny] = ["scale", "al", "be", "ga", "ze", "t", "c", "s", "x", "best", "tiny"].map((h) => asm.f64(h)) as [
-    string, string, string, string, string, string, string, string, string, string, string,
-  ];
-  const [va, vb, vg, vx, vy, vc, vs] = ["va", "vb", "vg", "vx", "vy", "vc", "vs"].map((h) => asm.v128(h)) as [string, string, string, string, string, string, string];
+  const [scale, t, x, best, tiny] = ["scale", "t", "x", "best", "tiny"].map((h) => asm.f64(h)) as [string, string, string, string, string];
   const W = (off: number) => I.add(get(pwork), i32c(off));
   const row = (base: number, r: string, width: number) => I.add(get(pwork), I.add(i32c(base), I.mul(r, i32c(width * 8))));
   const f64At = (base: number, idx: string) => elemAddr(W(base), idx, 8);
@@ -56,24 +55,6 @@ export function renderSvd(s: FactorStep & { primitive: "svd" }, buffers: readonl
   // a's element of t[i][j]
   const aAt = (ti: string, tj: string) => elemAddr(get(pa), wide ? I.add(I.mul(tj, i32c(n)), ti) : I.add(I.mul(ti, i32c(n)), tj), es);
   const orderOf = (dst: string) => `(i32.trunc_f64_s ${F.load(f64At(ORDER, dst))})`;
-
-  /** x[k] = cs * x[k] - sn * y[k]; y[k] = sn * x[k] + cs * y[k] over `width` entries of rows at locals pp, pq. */
-  const rotate = (width: number) => {
-    asm.set(vc, V.splat(get(cs)));
-    asm.set(vs, V.splat(get(sn)));
-    asm.for(k, i32c(0), i32c(width - 1), () => {
-      asm.set(vx, V.load(at(get(pp), get(k))));
-      asm.set(vy, V.load(at(get(pq), get(k))));
-      asm.emit(V.store(at(get(pp), get(k)), V.sub(V.mul(get(vc), get(vx)), V.mul(get(vs), get(vy)))));
-      asm.emit(V.store(at(get(pq), get(k)), V.add(V.mul(get(vs), get(vx)), V.mul(get(vc), get(vy)))));
-    }, 2);
-    if (width % 2 === 1) {
-      asm.set(alpha, F.load(at(get(pp), get(k))));
-      asm.set(beta, F.load(at(get(pq), get(k))));
-      asm.emit(F.store(at(get(pp), get(k)), F.sub(F.mul(get(cs), get(alpha)), F.mul(get(sn), get(beta)))));
-      asm.emit(F.store(at(get(pq), get(k)), F.add(F.mul(get(sn), get(alpha)), F.mul(get(cs), get(beta)))));
-    }
-  };
 
   const nanAll = () =>
     s.outputs.forEach((o, r) => {
@@ -97,65 +78,13 @@ export function renderSvd(s: FactorStep & { primitive: "svd" }, buffers: readonl
       nanAll,
       () => {
         asm.if(F.eq(get(scale), F.c(0)), () => asm.set(scale, F.c(1)));
+        // t / max|a| (row-major, where ut goes later), then Golub-Kahan-Reinsch
         asm.for(i, i32c(0), i32c(M), () =>
-          asm.for(j, i32c(0), i32c(N), () => asm.emit(F.store(f64At(WT, I.add(I.mul(get(j), i32c(M)), get(i))), F.div(loadAs64(dtype, aAt(get(i), get(j))), get(scale))))),
+          asm.for(j, i32c(0), i32c(N), () => asm.emit(F.store(f64At(UT, I.add(I.mul(get(i), i32c(N)), get(j))), F.div(loadAs64(dtype, aAt(get(i), get(j))), get(scale))))),
         );
-        if (computeUv) {
-          asm.for(e, i32c(0), i32c(N * N), () => asm.emit(F.store(f64At(VT, get(e)), F.c(0))));
-          asm.for(i, i32c(0), i32c(N), () => asm.emit(F.store(f64At(VT, I.mul(get(i), i32c(N + 1))), F.c(1))));
-        }
-        // cyclic sweeps until no pair rotates (at most 100)
-        asm.set(sweep, i32c(0));
-        asm.emit(`(block $sweeps (loop $sweep`);
-        asm.set(rotated, i32c(0));
-        asm.for(p, i32c(0), i32c(N - 1), () =>
-          asm.for(q, I.add(get(p), i32c(1)), i32c(N), () => {
-            asm.set(pp, row(WT, get(p), M));
-            asm.set(pq, row(WT, get(q), M));
-            for (const v of [va, vb, vg]) asm.set(v, V.zero);
-            asm.for(k, i32c(0), i32c(M - 1), () => {
-              asm.set(vx, V.load(at(get(pp), get(k))));
-              asm.set(vy, V.load(at(get(pq), get(k))));
-              asm.set(va, V.add(get(va), V.mul(get(vx), get(vx))));
-              asm.set(vb, V.add(get(vb), V.mul(get(vy), get(vy))));
-              asm.set(vg, V.add(get(vg), V.mul(get(vx), get(vy))));
-            }, 2);
-            asm.set(alpha, V.hsum(get(va)));
-            asm.set(beta, V.hsum(get(vb)));
-            asm.set(gamma, V.hsum(get(vg)));
-            if (M % 2 === 1) {
-              asm.set(x, F.load(at(get(pp), get(k))));
-              asm.set(t, F.load(at(get(pq), get(k))));
-              asm.set(alpha, F.add(get(alpha), F.mul(get(x), get(x))));
-              asm.set(beta, F.add(get(beta), F.mul(get(t), get(t))));
-              asm.set(gamma, F.add(get(gamma), F.mul(get(x), get(t))));
-            }
-            const skip = `(i32.or ${F.eq(get(gamma), F.c(0))} (f64.le ${F.abs(get(gamma))} ${F.mul(F.c(1e-15), F.sqrt(F.mul(get(alpha), get(beta))))}))`;
-            asm.if(`(i32.eqz ${skip})`, () => {
-              asm.set(rotated, i32c(1));
-              asm.set(zeta, F.div(F.sub(get(beta), get(alpha)), F.mul(F.c(2), get(gamma))));
-              asm.set(t, F.div(`(select ${F.c(-1)} ${F.c(1)} (f64.lt ${get(zeta)} ${F.c(0)}))`, F.add(F.abs(get(zeta)), F.sqrt(F.add(F.c(1), F.mul(get(zeta), get(zeta)))))));
-              asm.set(cs, F.div(F.c(1), F.sqrt(F.add(F.c(1), F.mul(get(t), get(t))))));
-              asm.set(sn, F.mul(get(cs), get(t)));
-              rotate(M);
-              if (computeUv) {
-                asm.set(pp, row(VT, get(p), N));
-                asm.set(pq, row(VT, get(q), N));
-                rotate(N);
-              }
-            });
-          }),
-        );
-        asm.set(sweep, I.add(get(sweep), i32c(1)));
-        asm.emit(`(br_if $sweep (i32.and ${get(rotated)} ${I.lt(get(sweep), i32c(100))}))`);
-        asm.emit(`))`);
-        // norms, and their order (descending; ties in column order)
-        asm.for(j, i32c(0), i32c(N), () => {
-          asm.set(pp, row(WT, get(j), M));
-          emitDot(asm, x, get(pp), get(pp), i32c(M));
-          asm.emit(F.store(f64At(NORMS, get(j)), F.sqrt(get(x))));
-          asm.emit(F.store(f64At(KEYS, get(j)), F.sqrt(get(x))));
-        });
+        emitGolubKahan(asm, { pw: pwork, A: UT, V: VG, RV1, WD, S: SROW, WT, VT, NORMS }, M, N, computeUv);
+        // their order (descending; ties in column order)
+        asm.for(j, i32c(0), i32c(N), () => asm.emit(F.store(f64At(KEYS, get(j)), F.load(f64At(NORMS, get(j))))));
         asm.for(i, i32c(0), i32c(N), () => {
           asm.set(p, i32c(0));
           asm.set(best, F.c(-1));
