@@ -288,6 +288,26 @@ describe("wasm factor kernels agree with the cpu reference", () => {
   });
 });
 
+describe("factor steps inside compiled loops", () => {
+  it("a scan over a stack of matrices (operands are views moving with the trip, workspaces per trip) agrees with the cpu", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 4 }), dtypeArb, seedArb, (n, steps, dtype, seed) => {
+        const as = asArray(spd(steps, n, seed, "well"), [steps, n, n], dtype);
+        const body = (carry: A, a: A): [A, A[]] => {
+          const l = lax.linalg.cholesky(a);
+          const x = lax.linalg.triangularSolve(l, carry, { leftSide: true, lower: true });
+          return [np.add(carry, np.multiply(x, 0.5)), [l, lax.linalg.svd(a, { computeUv: false }), lax.linalg.qr(a)[1], lax.linalg.eigh(a)[1], lax.linalg.lu(a)[0]]];
+        };
+        const c0 = asArray(uniform(seed + 3, n), [n, 1], dtype);
+        const { wasm, cpu } = onBoth((c, xs) => (([c1, ys]) => [c1, ...ys])(lax.scan(body, c, xs) as [A, A[]]), [c0, as]);
+        const [rtol, atol] = tolerance(dtype, "well", n);
+        wasm.forEach((w, i) => expectClose(w, cpu[i]!, rtol * 16, atol * 16, `scan output ${i} ${dtype} n=${n} steps=${steps}`));
+      }),
+      { numRuns: 10 },
+    );
+  });
+});
+
 describe("the compiled module", () => {
   it("runs all six factorizations as native factor steps, not host steps", () => {
     const a = np.add(np.eye(8), np.full([8, 8], 0.1));
