@@ -288,6 +288,32 @@ describe("wasm factor kernels agree with the cpu reference", () => {
   });
 });
 
+describe("degenerate shapes agree with the cpu", () => {
+  const shapes: number[][] = [[0, 3, 3], [2, 0, 0], [1, 1], [2, 1, 1], [3, 0], [0, 4], [1, 5], [5, 1], [2, 0, 3]];
+  for (const shape of shapes)
+    for (const dtype of ["float32", "float64"] as DT[])
+      it(`${JSON.stringify(shape)} ${dtype}`, () => {
+        const [m, n] = shape.slice(-2) as [number, number];
+        const count = shape.reduce((x, y) => x * y, 1);
+        const a = asArray(Float64Array.from(uniform(7, count), (v) => v + 2), shape, dtype);
+        const fs: [string, (x: A) => A[]][] = [
+          ["lu", (x) => lax.linalg.lu(x)],
+          ["qr", (x) => lax.linalg.qr(x)],
+          ["qr reduced", (x) => lax.linalg.qr(x, { fullMatrices: false })],
+          ["svd values", (x) => [lax.linalg.svd(x, { computeUv: false })]],
+        ];
+        if (m === n) {
+          const spdA = np.add(np.matmul(a, np.swapaxes(a, -1, -2)), np.multiply(np.eye(n, null, { dtype }), n));
+          fs.push(["cholesky", () => [lax.linalg.cholesky(spdA)]], ["eigh values", () => [lax.linalg.eigh(spdA)[1]]]);
+          fs.push(["triangularSolve", (x) => [lax.linalg.triangularSolve(np.add(x, np.eye(n, null, { dtype })), np.ones([...shape.slice(0, -2), n, 2], { dtype }), { leftSide: true, lower: true })]]);
+        }
+        for (const [name, f] of fs) {
+          const { wasm, cpu } = onBoth((x) => f(x), [a]);
+          wasm.forEach((w, i) => expectClose(w, cpu[i]!, 1e-6, 1e-6, `${name} output ${i}`));
+        }
+      });
+});
+
 describe("factor steps inside compiled loops", () => {
   it("a scan over a stack of matrices (operands are views moving with the trip, workspaces per trip) agrees with the cpu", () => {
     fc.assert(
