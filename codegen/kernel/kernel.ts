@@ -12,6 +12,7 @@ import type { DType } from "../../ir/dtype.js";
 import { itemSize } from "../../ir/dtype.js";
 import type { Eqn, Jaxpr } from "../../ir/jaxpr.js";
 import { primitiveName } from "../../ir/primitives.js";
+import type { FactorStep } from "./factor.js";
 import { type IExpr, type IVar, readBuffers, showIExpr } from "./iexpr.js";
 import { type SExpr, showSExpr } from "./sexpr.js";
 
@@ -179,7 +180,7 @@ export interface BranchStep {
 }
 
 /** Steps that run code over buffers (as opposed to structured control flow around other steps). */
-export type LeafStep = MapKernel | MatmulKernel | HostStep | SortStep;
+export type LeafStep = MapKernel | MatmulKernel | HostStep | SortStep | FactorStep;
 export type Step = LeafStep | LoopStep | BranchStep;
 
 /** The buffers whose memory a buffer is (itself, or what its views and swaps point into). */
@@ -284,6 +285,9 @@ export function stepReads(step: LeafStep): number[] {
       for (const b of step.inputs) out.add(b);
       out.add(step.perm);
       break;
+    case "factor":
+      for (const b of [...step.inputs, step.work]) out.add(b);
+      break;
   }
   return [...out];
 }
@@ -299,6 +303,8 @@ export function stepWrites(step: LeafStep): number[] {
       return [...step.outputs];
     case "sort":
       return [...step.outputs, step.perm];
+    case "factor":
+      return [...step.outputs, step.work];
   }
 }
 
@@ -377,6 +383,9 @@ export function showProgram(p: Program): string {
         lines.push(`${s.name}: host ${primitiveName(s.eqn.primitive)}(${ins}) -> ${s.outputs.map(bufName).join(", ")}`);
         break;
       }
+      case "factor":
+        lines.push(`${s.name}: factor ${primitiveName(s.eqn.primitive)}(${s.inputs.map(bufName).join(", ")}) -> ${s.outputs.map(bufName).join(", ")} work ${bufName(s.work)}`);
+        break;
     }
   }
   };

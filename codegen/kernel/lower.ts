@@ -44,6 +44,7 @@ import { type BufferDecl, type BufferKind, type HostInput, type MapKernel, type 
 import { computeIndexing, expandsOperand, indexViewPrims, readsAsIndex, scatterKernel, scatterPrims } from "./lowerIndexing.js";
 import { convAsReduction, convIsMatmul } from "./lowerConvReduce.js";
 import { sortStep } from "./lowerSort.js";
+import { factorStep } from "./factor.js";
 import { optimizeJaxpr } from "./passes.js";
 import { col2imPlan } from "./lowerConv.js";
 import { cumulativeKernel, isCumulative } from "./lowerScan.js";
@@ -64,6 +65,8 @@ export interface LowerOptions {
   hostPrimitives?: ReadonlySet<Primitive>;
   /** Cut map kernels where their pad/concatenate predicates change (indexSets.ts): for SIMD renderers. */
   splitIndexSets?: boolean;
+  /** The factorizations (ir/linalg.ts) as factor steps the renderer has kernels for (codegen/kernel/factor.ts), not host steps. */
+  factorSteps?: boolean;
 }
 
 type Kind = "ew" | "dup" | "reduce" | "dot" | "multi" | "host";
@@ -618,7 +621,9 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       const ins: HostInput[] = root.inputs.map((a) =>
         a instanceof Literal ? { literal: storeScalar(a.value, a.aval.dtype), dtype: a.aval.dtype } : { buf: bufOf.get(a)! },
       );
-      steps.push({ kind: "host", name, eqn: root, inputs: ins, outputs: root.outVars.map((v) => bufOf.get(v)!) });
+      const outs = root.outVars.map((v) => bufOf.get(v)!);
+      const factor = ctx.opts.factorSteps && native ? factorStep(name, root, (a) => (a instanceof Var ? bufOf.get(a) : undefined), outs, (d, shape) => addBuffer("scratch", -1, d, shape)) : null;
+      steps.push(factor ?? { kind: "host", name, eqn: root, inputs: ins, outputs: outs });
       continue;
     }
     const outVar = root.outVars[0]!;

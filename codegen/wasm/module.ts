@@ -14,6 +14,7 @@
  */
 import { type HostStep, type LeafStep, type Program, hostStepBuffers, leafSteps } from "../kernel/kernel.js";
 import { emitSteps } from "./controlFlow.js";
+import { renderFactorStep } from "./factor/index.js";
 import type { EmitOptions, ImportSink } from "./emitter.js";
 import { isDynamicKernel, renderMapKernel } from "./mapKernel.js";
 import { renderMatmulKernel } from "./matmulKernel.js";
@@ -92,6 +93,10 @@ export function renderProgram(p: Program, opts: EmitOptions, memory: { shared: b
     }
     if (s.kind === "sort") {
       fns.set(s, renderSortKernel(s, p.buffers));
+      continue;
+    }
+    if (s.kind === "factor") {
+      fns.set(s, renderFactorStep(s, p.buffers));
       continue;
     }
     const split = memory.shared ? (s.kind === "map" ? splitMapKernel(s) : splitMatmulKernel(s)) : null;

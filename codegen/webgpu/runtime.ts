@@ -206,7 +206,7 @@ export class WebgpuRuntime {
     const kernels = new Map<LeafStep, CompiledKernel>();
     try {
       const rendered: [LeafStep, RenderedKernel][] = [];
-      for (const s of leafSteps(program.steps)) if (s.kind !== "host" && s.kind !== "sort") rendered.push([s, renderKernel(s, program.buffers, this.sharedMatmul)]);
+      for (const s of leafSteps(program.steps)) if (s.kind === "map" || s.kind === "matmul") rendered.push([s, renderKernel(s, program.buffers, this.sharedMatmul)]);
       const limit = this.device.limits.maxStorageBuffersPerShaderStage;
       for (const [s, r] of rendered) {
         if (r.bindings.length > limit) throw new UnsupportedKernel(`kernel ${r.name} binds ${r.bindings.length} buffers, the device allows ${limit}`);

@@ -701,6 +701,6 @@ export function renderMatmul(k: MatmulKernel, buffers: readonly BufferDecl[], sh
 }
 
 /** `sharedMatmul`: stage operand slabs in workgroup memory (GPUs); without, panels stream from storage (software adapters, where barriers are costly to compile and run). */
-export function renderKernel(step: Exclude<LeafStep, { kind: "host" } | { kind: "sort" }>, buffers: readonly BufferDecl[], sharedMatmul = true): RenderedKernel {
+export function renderKernel(step: Exclude<LeafStep, { kind: "host" | "sort" | "factor" }>, buffers: readonly BufferDecl[], sharedMatmul = true): RenderedKernel {
   return step.kind === "map" ? renderMap(step, buffers) : renderMatmul(step, buffers, sharedMatmul);
 }
