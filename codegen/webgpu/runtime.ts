@@ -27,13 +27,26 @@ const UNIFORM = 0x40;
 const STORAGE = 0x80;
 const COMPUTE = 0x4;
 
-/** An array's memory on the device. Every element takes 4 bytes (bool is stored as u32). */
+/**
+ * An array's memory on the device. Every element takes 4 bytes (bool is stored as u32).
+ * `buffer` and `id` are set when the array is allocated, which waits for the device when the
+ * array was made before the device existed (see WebgpuRuntime's constructor).
+ */
 export interface GpuArray {
-  readonly buffer: GPUBuffer;
+  buffer: GPUBuffer;
   /** The pool bucket (bytes). */
   readonly bytes: number;
-  readonly id: number;
+  id: number;
   released: boolean;
+}
+
+/** What the backend knows about the adapter before its device exists (from a probe). */
+export interface AdapterFacts {
+  readonly name: string;
+  /** A software adapter (SwiftShader, llvmpipe). */
+  readonly fallback: boolean;
+  readonly features: readonly string[];
+  readonly limits: Readonly<Record<string, number>>;
 }
 
 /** Bytes of device memory for `size` elements (at least one word: WebGPU has no empty bindings). */
@@ -55,8 +68,8 @@ function fromDevice(bytes: ArrayBuffer, dtype: DType, size: number): AnyTypedArr
 
 interface CompiledKernel {
   readonly rendered: RenderedKernel;
-  readonly pipeline: GPUComputePipeline;
-  readonly layout: GPUBindGroupLayout;
+  /** Created at the first dispatch (the device may not exist yet when the program compiles). */
+  pipe: { readonly pipeline: GPUComputePipeline; readonly layout: GPUBindGroupLayout } | null;
   /** Bind groups by the buffers bound (a training loop sees the same pooled buffers each step). */
   readonly bindGroups: Map<string, GPUBindGroup>;
 }
@@ -102,7 +115,10 @@ export class WebgpuRuntime {
   private deferred: GpuArray[] = [];
   /** An error from a program that ran asynchronously, or from the device; thrown by the next read. */
   private error: unknown = null;
-  private readonly params: GPUBuffer;
+  private params!: GPUBuffer;
+  private dev: GPUDevice | null = null;
+  /** Arrays made before the device existed, with the bytes to write into them. */
+  private unborn: { arr: GpuArray; data: ArrayBufferView<ArrayBuffer> | null }[] = [];
   private readonly paramData = new Int32Array((PARAM_SLOTS * PARAM_SLOT_BYTES) / 4);
 
   /**
@@ -112,15 +128,37 @@ export class WebgpuRuntime {
    */
   sharedMatmul: boolean;
 
-  constructor(
-    readonly device: GPUDevice,
-    opts: { sharedMatmul?: boolean } = {},
-  ) {
+  /** Most storage buffers one kernel may bind (larger kernels make the program run on the host). */
+  readonly maxStorageBuffers: number;
+
+  /**
+   * `device` may still be on its way (Dawn in Node is created in the background after a
+   * synchronous probe): until it arrives, arrays are recorded unallocated and every program
+   * waits on the promise chain behind it, exactly as behind a host step.
+   */
+  constructor(device: GPUDevice | Promise<GPUDevice>, opts: { sharedMatmul?: boolean; maxStorageBuffers: number }) {
     this.sharedMatmul = opts.sharedMatmul ?? true;
+    this.maxStorageBuffers = opts.maxStorageBuffers;
+    if (device instanceof Promise) this.enqueue(device.then((d) => this.born(d)));
+    else this.born(device);
+  }
+
+  get device(): GPUDevice {
+    if (this.dev === null) throw new Error("internal: webgpu device used before it exists");
+    return this.dev;
+  }
+
+  private born(device: GPUDevice): void {
+    this.dev = device;
     device.addEventListener("uncapturederror", (ev) => {
       this.error ??= new Error(`webgpu device error: ${(ev as GPUUncapturedErrorEvent).error.message}`);
     });
     this.params = device.createBuffer({ size: PARAM_SLOTS * PARAM_SLOT_BYTES, usage: UNIFORM | COPY_DST });
+    for (const { arr, data } of this.unborn) {
+      this.allocate(arr);
+      if (data) device.queue.writeBuffer(arr.buffer, 0, data);
+    }
+    this.unborn = [];
   }
 
   // ---- memory -------------------------------------------------------------------------
@@ -148,9 +186,15 @@ export class WebgpuRuntime {
 
   /** A storage buffer for `size` elements. */
   acquire(size: number): GpuArray {
-    const bytes = deviceBytes(size);
-    const buffer = this.take(bytes, STORAGE | COPY_SRC | COPY_DST);
-    return { buffer, bytes, id: this.ids.get(buffer)!, released: false };
+    const arr: GpuArray = { buffer: null as unknown as GPUBuffer, bytes: deviceBytes(size), id: 0, released: false };
+    if (this.dev === null) this.unborn.push({ arr, data: null });
+    else this.allocate(arr);
+    return arr;
+  }
+
+  private allocate(arr: GpuArray): void {
+    arr.buffer = this.take(arr.bytes, STORAGE | COPY_SRC | COPY_DST);
+    arr.id = this.ids.get(arr.buffer)!;
   }
 
   release(a: GpuArray): void {
@@ -162,7 +206,11 @@ export class WebgpuRuntime {
 
   fromHost(data: AnyTypedArray, dtype: DType): GpuArray {
     const a = this.acquire(data.length);
-    if (data.length > 0) this.device.queue.writeBuffer(a.buffer, 0, toDevice(data, dtype));
+    if (data.length === 0) return a;
+    // before the device exists, keep a copy: the caller may reuse its array
+    const words = toDevice(data, dtype);
+    if (this.dev === null) this.unborn[this.unborn.length - 1]!.data = new Uint8Array(words.buffer, words.byteOffset, words.byteLength).slice();
+    else this.device.queue.writeBuffer(a.buffer, 0, words);
     return a;
   }
 
@@ -207,7 +255,7 @@ export class WebgpuRuntime {
     try {
       const rendered: [LeafStep, RenderedKernel][] = [];
       for (const s of leafSteps(program.steps)) if (s.kind !== "host") rendered.push([s, renderKernel(s, program.buffers, this.sharedMatmul)]);
-      const limit = this.device.limits.maxStorageBuffersPerShaderStage;
+      const limit = this.maxStorageBuffers;
       for (const [s, r] of rendered) {
         if (r.bindings.length > limit) throw new UnsupportedKernel(`kernel ${r.name} binds ${r.bindings.length} buffers, the device allows ${limit}`);
         kernels.set(s, this.kernel(r));
@@ -220,6 +268,11 @@ export class WebgpuRuntime {
   }
 
   private kernel(r: RenderedKernel): CompiledKernel {
+    return { rendered: r, pipe: null, bindGroups: new Map() };
+  }
+
+  /** The pipeline of a rendered kernel (shared by every kernel with the same WGSL). */
+  pipeline(r: RenderedKernel): { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } {
     let p = this.pipelines.get(r.wgsl);
     if (!p) {
       const entries: GPUBindGroupLayoutEntry[] = r.bindings.map((_, k) => ({
@@ -239,7 +292,7 @@ export class WebgpuRuntime {
       p = { pipeline, layout };
       this.pipelines.set(r.wgsl, p);
     }
-    return { rendered: r, ...p, bindGroups: new Map() };
+    return p;
   }
 
   /**
@@ -289,14 +342,23 @@ export class WebgpuRuntime {
       if (first.done) return;
       started = drive(exec, first.value);
     } else started = this.chain.then(() => drive(exec, undefined));
-    const mine: Promise<void> = started.catch((e: unknown) => {
-      this.error ??= e;
-    });
+    this.enqueue(started);
+  }
+
+  /** Makes `started` the tail of the chain; when the chain drains, deferred releases return to the pool. */
+  private enqueue(started: Promise<unknown>): void {
+    const mine: Promise<void> = started.then(
+      () => undefined,
+      (e: unknown) => {
+        this.error ??= e;
+      },
+    );
     this.chain = mine;
     void mine.then(() => {
       if (this.chain !== mine) return;
       this.chain = null;
-      for (const a of this.deferred) this.give(a.buffer, STORAGE | COPY_SRC | COPY_DST);
+      // (an array made before a device that never came has no buffer)
+      for (const a of this.deferred) if (a.buffer) this.give(a.buffer, STORAGE | COPY_SRC | COPY_DST);
       this.deferred = [];
     });
   }
@@ -444,6 +506,7 @@ class Execution {
 
   private dispatch(k: CompiledKernel): void {
     const r = k.rendered;
+    const pipe = (k.pipe ??= this.rt.pipeline(r));
     const bound = r.bindings.map((b) => this.resolve(b));
     let dynamic: number[] = [];
     if (r.offsetSlots.length) {
@@ -459,12 +522,12 @@ class Execution {
     if (!group) {
       const entries: GPUBindGroupEntry[] = bound.map((x, i) => ({ binding: i, resource: { buffer: x.arr.buffer } }));
       if (r.offsetSlots.length) entries.push({ binding: bound.length, resource: { buffer: this.rt.paramBuffer, size: Math.ceil(r.offsetSlots.length / 4) * 16 } });
-      group = this.rt.device.createBindGroup({ layout: k.layout, entries });
+      group = this.rt.device.createBindGroup({ layout: pipe.layout, entries });
       if (k.bindGroups.size >= 64) k.bindGroups.delete(k.bindGroups.keys().next().value!);
       k.bindGroups.set(key, group);
     }
     const pass = this.computePass();
-    pass.setPipeline(k.pipeline);
+    pass.setPipeline(pipe.pipeline);
     pass.setBindGroup(0, group, dynamic);
     pass.dispatchWorkgroups(...r.groups);
     this.rt.stats.dispatches++;

@@ -4,9 +4,11 @@
  * same kernel IR as the wasm backend (codegen/kernel) and renders to WGSL (codegen/webgpu); every
  * eager primitive runs as a cached single-equation program through the same path.
  *
- * Reading is asynchronous only: `await x.data()`. The device is found once, when the package is
- * imported: `navigator.gpu` in a browser, else the optional `webgpu` npm package (Dawn) in Node.
- * Without either, or without an adapter, the device is simply absent from `devices()`.
+ * Reading is asynchronous only: `await x.data()`. The device is found once: in a browser,
+ * `navigator.gpu` when the package is imported (quiet and cheap); in Node, the optional `webgpu`
+ * npm package (Dawn) when `devices()` or the webgpu device is first asked for, through a quiet
+ * probe in a child process (webgpuProbe.ts). Without either, or without an adapter, the device
+ * is simply absent from `devices()`.
  */
 import { ShapedArray } from "../../ir/aval.js";
 import type { AnyTypedArray } from "../../ir/dtype.js";
@@ -14,8 +16,9 @@ import { Jaxpr, Var, eqn } from "../../ir/jaxpr.js";
 import type { Params, Primitive } from "../../ir/primitives.js";
 import { avalKey, jaxprKey, paramsKey } from "../../codegen/kernel/key.js";
 import { lowerJaxpr } from "../../codegen/kernel/lower.js";
-import { type CompiledProgram, type GpuArray, WebgpuRuntime } from "../../codegen/webgpu/runtime.js";
+import { type AdapterFacts, type CompiledProgram, type GpuArray, WebgpuRuntime } from "../../codegen/webgpu/runtime.js";
 import type { Backend } from "./backend.js";
+import { dawnDevice, probeDawnSync } from "./webgpuProbe.js";
 
 export type { GpuArray };
 
@@ -40,8 +43,8 @@ export class WebgpuBackend implements Backend<GpuArray> {
     readonly runtime: WebgpuRuntime,
     /** What the adapter is (for messages and benchmarks). */
     readonly adapterName: string,
-    /** Keeps the Dawn instance alive as long as the backend (Node: dropping it destroys the device). */
-    private readonly keepAlive: unknown,
+    /** Keeps the Dawn instance alive as long as the backend (Node: dropping it destroys the device); set when the device exists. */
+    public keepAlive: unknown,
   ) {}
 
   fromHost(data: AnyTypedArray, aval: ShapedArray): GpuArray {
@@ -131,34 +134,55 @@ export class WebgpuBackend implements Backend<GpuArray> {
   }
 }
 
-/** The GPU entry point: the browser's, or Dawn's from the optional `webgpu` package; null when neither loads. */
-async function findGpu(): Promise<{ gpu: GPU; keepAlive: unknown } | null> {
-  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
-  if (nav?.gpu) return { gpu: nav.gpu, keepAlive: nav.gpu };
-  if (typeof process === "undefined" || !process.versions?.node) return null;
-  try {
-    const name = "webgpu"; // not a literal import, so bundlers leave the optional package alone
-    const m = (await import(name)) as { create: (flags: string[]) => GPU };
-    const gpu = m.create([]);
-    return { gpu, keepAlive: gpu };
-  } catch {
-    return null;
-  }
+const limitNames = ["maxStorageBufferBindingSize", "maxBufferSize", "maxStorageBuffersPerShaderStage", "maxComputeWorkgroupStorageSize"] as const;
+
+function factsOf(adapter: GPUAdapter): AdapterFacts {
+  const info = adapter.info;
+  const limits: Record<string, number> = {};
+  for (const k of limitNames) limits[k] = adapter.limits[k];
+  return {
+    name: [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(" ") || "unknown adapter",
+    fallback: (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true,
+    features: [...adapter.features],
+    limits,
+  };
 }
 
-/** A webgpu backend on the first adapter, or null where there is none. */
-export async function createWebgpuBackend(): Promise<WebgpuBackend | null> {
-  const found = await findGpu();
-  if (!found) return null;
-  const adapter = await found.gpu.requestAdapter();
-  if (!adapter) return null;
-  // The default limits cap a storage binding at 128 MiB: ask for what the adapter offers.
+/** The device, asking for the limits the adapter offers (the default limits cap a storage binding at 128 MiB). */
+function deviceOn(adapter: GPUAdapter, facts: AdapterFacts): Promise<GPUDevice> {
   const requiredLimits: Record<string, number> = {};
-  for (const k of ["maxStorageBufferBindingSize", "maxBufferSize", "maxStorageBuffersPerShaderStage", "maxComputeWorkgroupStorageSize"] as const)
-    requiredLimits[k] = adapter.limits[k];
-  const device = await adapter.requestDevice({ requiredLimits });
-  const info = adapter.info;
-  const name = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(" ") || "unknown adapter";
-  const software = (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true || /swiftshader|llvmpipe/i.test(name);
-  return new WebgpuBackend(new WebgpuRuntime(device, { sharedMatmul: !software }), name, found.keepAlive);
+  for (const k of limitNames) requiredLimits[k] = Math.min(adapter.limits[k], facts.limits[k] ?? adapter.limits[k]);
+  return adapter.requestDevice({ requiredLimits });
+}
+
+function runtimeFor(device: GPUDevice | Promise<GPUDevice>, facts: AdapterFacts): WebgpuRuntime {
+  const software = facts.fallback || /swiftshader|llvmpipe/i.test(facts.name);
+  return new WebgpuRuntime(device, { sharedMatmul: !software, maxStorageBuffers: facts.limits.maxStorageBuffersPerShaderStage ?? 8 });
+}
+
+/** A browser's webgpu backend on `navigator.gpu`'s first adapter, or null where there is none. */
+export async function createBrowserWebgpuBackend(): Promise<WebgpuBackend | null> {
+  const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  if (!gpu) return null;
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) return null;
+  const facts = factsOf(adapter);
+  return new WebgpuBackend(runtimeFor(await deviceOn(adapter, facts), facts), facts.name, gpu);
+}
+
+/**
+ * Node's webgpu backend on Dawn, or null where the `webgpu` package or an adapter is missing.
+ * Synchronous: a quiet child process says whether there is an adapter (and its limits); the
+ * device is then created here in the background, and work queued before it exists waits for it.
+ */
+export function createDawnWebgpuBackend(): WebgpuBackend | null {
+  const facts = probeDawnSync();
+  if (!facts) return null;
+  let backend: WebgpuBackend | null = null;
+  const device = dawnDevice().then(({ adapter, keepAlive }) => {
+    if (backend) backend.keepAlive = keepAlive;
+    return deviceOn(adapter, facts);
+  });
+  backend = new WebgpuBackend(runtimeFor(device, facts), facts.name, null);
+  return backend;
 }
