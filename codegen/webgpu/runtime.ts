@@ -127,6 +127,13 @@ export class WebgpuRuntime {
    * than streaming the packed panels from storage.
    */
   sharedMatmul: boolean;
+  /**
+   * Most output points of a reduction that renders as workgroup trees (one workgroup per
+   * output). Software adapters get a handful: SwiftShader runs a workgroup with barriers as
+   * coroutines, so a row-wise sum of 64 rows of 16384 took 2x longer as 64 trees than as one
+   * invocation per row; a whole-array sum of 2^20 took 2-4x less.
+   */
+  treeMaxOutputs: number;
 
   /** Most storage buffers one kernel may bind (larger kernels make the program run on the host). */
   readonly maxStorageBuffers: number;
@@ -136,8 +143,9 @@ export class WebgpuRuntime {
    * synchronous probe): until it arrives, arrays are recorded unallocated and every program
    * waits on the promise chain behind it, exactly as behind a host step.
    */
-  constructor(device: GPUDevice | Promise<GPUDevice>, opts: { sharedMatmul?: boolean; maxStorageBuffers: number }) {
+  constructor(device: GPUDevice | Promise<GPUDevice>, opts: { sharedMatmul?: boolean; treeMaxOutputs?: number; maxStorageBuffers: number }) {
     this.sharedMatmul = opts.sharedMatmul ?? true;
+    this.treeMaxOutputs = opts.treeMaxOutputs ?? 16384;
     this.maxStorageBuffers = opts.maxStorageBuffers;
     if (device instanceof Promise) this.enqueue(device.then((d) => this.born(d)));
     else this.born(device);
@@ -254,7 +262,7 @@ export class WebgpuRuntime {
     const kernels = new Map<LeafStep, CompiledKernel>();
     try {
       const rendered: [LeafStep, RenderedKernel][] = [];
-      for (const s of leafSteps(program.steps)) if (s.kind !== "host") rendered.push([s, renderKernel(s, program.buffers, this.sharedMatmul)]);
+      for (const s of leafSteps(program.steps)) if (s.kind !== "host") rendered.push([s, renderKernel(s, program.buffers, this)]);
       const limit = this.maxStorageBuffers;
       for (const [s, r] of rendered) {
         if (r.bindings.length > limit) throw new UnsupportedKernel(`kernel ${r.name} binds ${r.bindings.length} buffers, the device allows ${limit}`);

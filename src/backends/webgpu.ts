@@ -157,7 +157,7 @@ function deviceOn(adapter: GPUAdapter, facts: AdapterFacts): Promise<GPUDevice> 
 
 function runtimeFor(device: GPUDevice | Promise<GPUDevice>, facts: AdapterFacts): WebgpuRuntime {
   const software = facts.fallback || /swiftshader|llvmpipe/i.test(facts.name);
-  return new WebgpuRuntime(device, { sharedMatmul: !software, maxStorageBuffers: facts.limits.maxStorageBuffersPerShaderStage ?? 8 });
+  return new WebgpuRuntime(device, { sharedMatmul: !software, treeMaxOutputs: software ? 4 : 16384, maxStorageBuffers: facts.limits.maxStorageBuffersPerShaderStage ?? 8 });
 }
 
 /** A browser's webgpu backend on `navigator.gpu`'s first adapter, or null where there is none. */
