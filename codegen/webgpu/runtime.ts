@@ -15,8 +15,9 @@
 import type { ShapedArray } from "../../ir/aval.js";
 import { type AnyTypedArray, type DType, itemSize, typedArrayFor } from "../../ir/dtype.js";
 import type { Jaxpr } from "../../ir/jaxpr.js";
-import { type BufferDecl, type LeafStep, type Program, type Step, leafSteps } from "../kernel/kernel.js";
+import { type BufferDecl, type HostStep, type LeafStep, type Program, type Step, leafSteps } from "../kernel/kernel.js";
 import { evalJaxprRef, evalPrimitiveRef } from "../ref/index.js";
+import { ScratchSink, renderDeviceStep } from "./deviceSteps.js";
 import { type RenderedKernel, UnsupportedKernel, renderKernel } from "./wgsl.js";
 
 // The WebGPU usage flags, as numbers (Node has no GPUBufferUsage global unless installed).
@@ -78,6 +79,10 @@ interface CompiledKernel {
 export interface CompiledProgram {
   readonly program: Program;
   readonly kernels: Map<LeafStep, CompiledKernel>;
+  /** Host steps that run as device kernels instead (deviceSteps.ts), in dispatch order. */
+  readonly deviceSteps: Map<HostStep, CompiledKernel[]>;
+  /** The program's buffers, then the scratch of its device steps. */
+  readonly buffers: readonly BufferDecl[];
   /** Set when the program runs on the host (why, for asText and tests). */
   readonly hostFallback: string | null;
   readonly jaxpr: Jaxpr;
@@ -96,19 +101,24 @@ export interface RuntimeStats {
   /** Buffers read back to the host (reads, host steps, while predicates, branch indices). */
   readbacks: number;
   hostSteps: number;
+  /** Host-step primitives that ran as device kernels (sort, scatter). */
+  deviceSteps: number;
   pipelines: number;
 }
 
 /** Element offsets of the views a dispatch binds, one 256-byte slot (the dynamic-offset alignment) per dispatch. */
 const PARAM_SLOT_BYTES = 256;
-const PARAM_SLOTS = 256;
+const PARAM_SLOTS = 1024;
+
+/** Uniform words a dispatch of the kernel takes: its views' offsets, then its constant words. */
+const uniformWords = (r: RenderedKernel): number => r.offsetSlots.length + (r.params?.length ?? 0);
 
 export class WebgpuRuntime {
   private readonly pool = new Map<string, GPUBuffer[]>();
   private nextId = 1;
   private readonly ids = new WeakMap<GPUBuffer, number>();
   private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
-  readonly stats: RuntimeStats = { created: 0, reused: 0, submits: 0, dispatches: 0, readbacks: 0, hostSteps: 0, pipelines: 0 };
+  readonly stats: RuntimeStats = { created: 0, reused: 0, submits: 0, dispatches: 0, readbacks: 0, hostSteps: 0, deviceSteps: 0, pipelines: 0 };
   /** The promise chain of programs that had to wait for the host, or null when everything is submitted. */
   private chain: Promise<void> | null = null;
   /** Buffers released while the chain may still use them. */
@@ -260,19 +270,26 @@ export class WebgpuRuntime {
   compile(program: Program, jaxpr: Jaxpr): CompiledProgram {
     const outAvals = jaxpr.outs.map((o) => o.aval);
     const kernels = new Map<LeafStep, CompiledKernel>();
+    const deviceSteps = new Map<HostStep, CompiledKernel[]>();
+    const scratch = new ScratchSink(program.buffers);
+    const limit = this.maxStorageBuffers;
+    const checked = (r: RenderedKernel) => {
+      if (r.bindings.length > limit) throw new UnsupportedKernel(`kernel ${r.name} binds ${r.bindings.length} buffers, the device allows ${limit}`);
+      return this.kernel(r);
+    };
     try {
-      const rendered: [LeafStep, RenderedKernel][] = [];
-      for (const s of leafSteps(program.steps)) if (s.kind !== "host") rendered.push([s, renderKernel(s, program.buffers, this)]);
-      const limit = this.maxStorageBuffers;
-      for (const [s, r] of rendered) {
-        if (r.bindings.length > limit) throw new UnsupportedKernel(`kernel ${r.name} binds ${r.bindings.length} buffers, the device allows ${limit}`);
-        kernels.set(s, this.kernel(r));
+      for (const s of leafSteps(program.steps)) {
+        if (s.kind !== "host") kernels.set(s, checked(renderKernel(s, program.buffers, this)));
+        else {
+          const d = renderDeviceStep(s, scratch);
+          if (d) deviceSteps.set(s, d.kernels.map(checked));
+        }
       }
     } catch (e) {
       if (!(e instanceof UnsupportedKernel)) throw e;
-      return { program, kernels: new Map(), hostFallback: e.message, jaxpr, outAvals };
+      return { program, kernels: new Map(), deviceSteps: new Map(), buffers: program.buffers, hostFallback: e.message, jaxpr, outAvals };
     }
-    return { program, kernels, hostFallback: null, jaxpr, outAvals };
+    return { program, kernels, deviceSteps, buffers: scratch.all, hostFallback: null, jaxpr, outAvals };
   }
 
   private kernel(r: RenderedKernel): CompiledKernel {
@@ -288,7 +305,7 @@ export class WebgpuRuntime {
         visibility: COMPUTE,
         buffer: { type: r.writes[k] ? "storage" : "read-only-storage" },
       }));
-      if (r.offsetSlots.length) entries.push({ binding: r.bindings.length, visibility: COMPUTE, buffer: { type: "uniform", hasDynamicOffset: true } });
+      if (uniformWords(r)) entries.push({ binding: r.bindings.length, visibility: COMPUTE, buffer: { type: "uniform", hasDynamicOffset: true } });
       const layout = this.device.createBindGroupLayout({ entries });
       const module = this.device.createShaderModule({ code: r.wgsl, label: r.name });
       const pipeline = this.device.createComputePipeline({
@@ -323,13 +340,22 @@ export class WebgpuRuntime {
             walk(r, ind + "    ");
           });
           lines.push(`// ${ind}}`);
-        } else if (s.kind === "host") lines.push(`// ${ind}${s.name}: host step ${s.eqn.primitive} (read back, reference interpreter, written back)`);
+        } else if (s.kind === "host") {
+          const d = c.deviceSteps.get(s);
+          lines.push(
+            d
+              ? `// ${ind}${s.name}: ${s.eqn.primitive} as ${d.length} dispatches of ${new Set(d.map((k) => k.rendered.wgsl)).size} device kernels`
+              : `// ${ind}${s.name}: host step ${s.eqn.primitive} (read back, reference interpreter, written back)`,
+          );
+        }
         else lines.push(`// ${ind}${s.name}: ${s.kind} kernel`);
       }
     };
     walk(c.program.steps, "");
     if (c.hostFallback !== null) return `${lines.join("\n")}\n// runs on the host: ${c.hostFallback}`;
-    const shaders = [...c.kernels.values()].map((k) => `// ---- ${k.rendered.name}\n${k.rendered.wgsl}`);
+    const all = [...c.kernels.values(), ...[...c.deviceSteps.values()].flat()];
+    const seen = new Set<string>();
+    const shaders = all.filter((k) => !seen.has(k.rendered.wgsl) && seen.add(k.rendered.wgsl)).map((k) => `// ---- ${k.rendered.name}\n${k.rendered.wgsl}`);
     return [...lines, ...shaders].join("\n");
   }
 
@@ -462,7 +488,7 @@ class Execution {
     inputs: readonly GpuArray[],
     outputs: readonly GpuArray[],
   ) {
-    this.buffers = c.program.buffers;
+    this.buffers = c.buffers;
     c.program.inputs.forEach((b, k) => this.env.set(b, inputs[k]!));
     c.program.outputs.forEach((b, k) => this.env.set(b, outputs[k]!));
   }
@@ -517,11 +543,12 @@ class Execution {
     const pipe = (k.pipe ??= this.rt.pipeline(r));
     const bound = r.bindings.map((b) => this.resolve(b));
     let dynamic: number[] = [];
-    if (r.offsetSlots.length) {
+    if (uniformWords(r)) {
       if (this.slots === PARAM_SLOTS) this.flush();
       const words = this.rt.paramWords;
       const at = (this.slots * PARAM_SLOT_BYTES) / 4;
       r.offsetSlots.forEach((s, j) => (words[at + j] = bound[s]!.off));
+      r.params?.forEach((p, j) => (words[at + r.offsetSlots.length + j] = p));
       dynamic = [this.slots * PARAM_SLOT_BYTES];
       this.slots++;
     }
@@ -529,7 +556,7 @@ class Execution {
     let group = k.bindGroups.get(key);
     if (!group) {
       const entries: GPUBindGroupEntry[] = bound.map((x, i) => ({ binding: i, resource: { buffer: x.arr.buffer } }));
-      if (r.offsetSlots.length) entries.push({ binding: bound.length, resource: { buffer: this.rt.paramBuffer, size: Math.ceil(r.offsetSlots.length / 4) * 16 } });
+      if (uniformWords(r)) entries.push({ binding: bound.length, resource: { buffer: this.rt.paramBuffer, size: Math.ceil(uniformWords(r) / 4) * 16 } });
       group = this.rt.device.createBindGroup({ layout: pipe.layout, entries });
       if (k.bindGroups.size >= 64) k.bindGroups.delete(k.bindGroups.keys().next().value!);
       k.bindGroups.set(key, group);
@@ -569,6 +596,12 @@ class Execution {
           break;
         }
         case "host": {
+          const onDevice = this.c.deviceSteps.get(s);
+          if (onDevice) {
+            for (const k of onDevice) this.dispatch(k);
+            this.rt.stats.deviceSteps++;
+            break;
+          }
           const bufIns = s.inputs.flatMap((i) => ("buf" in i ? [i.buf] : []));
           const values = yield* this.readBack(bufIns);
           let j = 0;

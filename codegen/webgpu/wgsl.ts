@@ -57,6 +57,8 @@ export interface RenderedKernel {
   readonly writes: readonly boolean[];
   /** Bindings that are views moving with a loop: their element offsets come from the uniform at binding `bindings.length`. */
   readonly offsetSlots: readonly number[];
+  /** Constant words of this dispatch, after the offsets in the same uniform (passes of one multi-pass kernel share a pipeline). */
+  readonly params?: readonly number[];
   /** Workgroups along x, y, z. */
   readonly groups: readonly [number, number, number];
 }
@@ -107,7 +109,7 @@ function literal(v: number, d: DType): string {
 }
 
 /** Helper functions a kernel may call; only the ones used are emitted. */
-const helpers: Record<string, string> = {
+export const helpers: Record<string, string> = {
   fbits: "fn fbits(b: u32) -> f32 { return bitcast<f32>(b); }",
   fdiv: "fn fdiv(a: i32, d: i32) -> i32 { let q = a / d; return select(q, q - 1, (a % d != 0) && (a < 0)); }",
   fmod: "fn fmod(a: i32, d: i32) -> i32 { let r = a % d; return select(r, r + d, r < 0); }",
@@ -566,12 +568,16 @@ function convertFrom(x: string, from: DType, to: DType): string {
 }
 
 /** How a kernel addresses its buffers: each program buffer it touches becomes one binding. */
-class Bindings {
+export class Bindings {
   readonly ids: number[] = [];
   readonly writes: boolean[] = [];
   readonly offsetSlots: number[] = [];
   /** Bindings declared as vec4 arrays (the matmul's packed panels). */
   readonly vec4 = new Set<number>();
+  /** Bindings declared as arrays of atomics (binding -> "i32" | "u32"). */
+  readonly atomic = new Map<number, string>();
+  /** Constant words after the offsets in the uniform (see RenderedKernel.params). */
+  paramCount = 0;
   constructor(private readonly buffers: readonly BufferDecl[]) {}
   slot(buf: number, write: boolean): number {
     let k = this.ids.indexOf(buf);
@@ -588,13 +594,20 @@ class Bindings {
     const off = this.offsetSlots.indexOf(k);
     return off < 0 ? `b${k}[${index}]` : `b${k}[${index} + off[${off >> 2}][${off & 3}]]`;
   }
+  /** Constant word p of the dispatch (call once every binding is slotted). */
+  param(p: number): string {
+    const w = this.offsetSlots.length + p;
+    return `off[${w >> 2}][${w & 3}]`;
+  }
   declarations(): string[] {
     const out = this.ids.map((id, k) => {
       const d = this.buffers[id]!.dtype;
-      const t = this.vec4.has(k) ? `vec4<${storageType(d)}>` : storageType(d);
-      return `@group(0) @binding(${k}) var<storage, ${this.writes[k] ? "read_write" : "read"}> b${k}: array<${t}>;`;
+      const a = this.atomic.get(k);
+      const t = a ? `atomic<${a}>` : this.vec4.has(k) ? `vec4<${storageType(d)}>` : storageType(d);
+      return `@group(0) @binding(${k}) var<storage, ${this.writes[k] || a ? "read_write" : "read"}> b${k}: array<${t}>;`;
     });
-    if (this.offsetSlots.length) out.push(`@group(0) @binding(${this.ids.length}) var<uniform> off: array<vec4<i32>, ${Math.ceil(this.offsetSlots.length / 4)}>;`);
+    const words = this.offsetSlots.length + this.paramCount;
+    if (words) out.push(`@group(0) @binding(${this.ids.length}) var<uniform> off: array<vec4<i32>, ${Math.ceil(words / 4)}>;`);
     return out;
   }
 }

@@ -36,11 +36,11 @@ describe.skipIf(!hasWebgpu)("webgpu: native kernels and host fallbacks", () => {
 
   it("sort, cumsum, gather, scatter and pooling run as host steps between kernels", async () => {
     const x = rand([6, 5], 3);
-    expect(await check("sort", (a) => np.multiply(np.sort(np.sin(a), 1), 2), [x])).toBe(1);
+    expect(await check("sort", (a) => np.multiply(np.sort(np.sin(a), 1), 2), [x]), "sort is a device step").toBe(0);
     expect(await check("cumsum", (a) => np.exp(np.cumsum(a, 0)), [x])).toBe(1);
     const idx = np.array(new Int32Array([4, 0, 2, 2]));
     expect(await check("gather", (a, i) => np.add(np.take(a, i, 1), 1), [x, idx])).toBeGreaterThan(0);
-    expect(await check("scatter", (a) => np.multiply(a.at(1).set(np.ones([5])), 3), [x])).toBeGreaterThan(0);
+    expect(await check("scatter", (a) => np.multiply(a.at(1).set(np.ones([5])), 3), [x]), "scatter is a device step").toBe(0);
     expect(await check("maxPool", (a) => lax.reduceWindow(a, -Infinity, lax.max, [2, 2], [1, 1]), [x])).toBe(1);
   });
 
