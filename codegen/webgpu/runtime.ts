@@ -53,17 +53,21 @@ export interface AdapterFacts {
 /** Bytes of device memory for `size` elements (at least one word: WebGPU has no empty bindings). */
 export const deviceBytes = (size: number): number => Math.max(4, size * 4);
 
-/** Host bytes -> device layout: bool widens to u32. */
+/**
+ * Host elements -> device words: every element takes 4 bytes on the device (WGSL has no
+ * narrower storage), so bool, uint8 and float16's bits widen to u32 and int8 to i32.
+ */
 function toDevice(data: AnyTypedArray, dtype: DType): ArrayBufferView<ArrayBuffer> {
-  if (dtype === "bool") return Uint32Array.from(data as Uint8Array);
-  return data as ArrayBufferView<ArrayBuffer>;
+  if (itemSize[dtype] === 4) return data as ArrayBufferView<ArrayBuffer>;
+  if (dtype === "int8") return Int32Array.from(data as Int8Array);
+  return Uint32Array.from(data as Uint8Array | Uint16Array);
 }
 
-/** Device words -> a typed array of the dtype (bool narrows from u32). */
+/** Device words -> a typed array of the dtype (narrow dtypes narrow back from their words). */
 function fromDevice(bytes: ArrayBuffer, dtype: DType, size: number): AnyTypedArray {
   const out = typedArrayFor(dtype, size);
-  if (dtype === "bool") (out as Uint8Array).set(new Uint32Array(bytes, 0, size));
-  else new Uint8Array(out.buffer, out.byteOffset, size * 4).set(new Uint8Array(bytes, 0, size * 4));
+  if (itemSize[dtype] === 4) new Uint8Array(out.buffer, out.byteOffset, size * 4).set(new Uint8Array(bytes, 0, size * 4));
+  else (out as Int8Array | Uint8Array | Uint16Array).set(dtype === "int8" ? new Int32Array(bytes, 0, size) : new Uint32Array(bytes, 0, size));
   return out;
 }
 

@@ -25,10 +25,14 @@ export type { GpuArray };
 const callPrims = new Set<Primitive>(["jit", "customJvpCall", "customVjpCall", "checkpoint"]);
 
 /** The refusal for a dtype the device cannot hold; `what` names the array. */
-function checkDType(aval: ShapedArray, what: string): void {
+function checkDType(aval: ShapedArray, what: string, adapter: { name: string; f16: boolean }): void {
   if (aval.dtype === "float64")
     throw new TypeError(
       `webgpu: ${what} is float64 (${aval}), and WebGPU has no 64-bit floats; convert it to float32 (x.astype("float32")) or use the wasm or cpu device`,
+    );
+  if (aval.dtype === "float16" && !adapter.f16)
+    throw new TypeError(
+      `webgpu: ${what} is float16 (${aval}), and this adapter (${adapter.name}) does not offer the shader-f16 feature; convert it to float32 (x.astype("float32")) or use the wasm or cpu device`,
     );
 }
 
@@ -39,16 +43,23 @@ export class WebgpuBackend implements Backend<GpuArray> {
   private readonly byKey = new Map<string, CompiledProgram>();
   readonly stats = { compiles: 0, cacheHits: 0, calls: 0 };
 
+  /** What checkDType needs to know about the adapter. */
+  private readonly adapter: { name: string; f16: boolean };
+
   constructor(
     readonly runtime: WebgpuRuntime,
     /** What the adapter is (for messages and benchmarks). */
     readonly adapterName: string,
+    /** The adapter's features (float16 arrays need "shader-f16"). */
+    readonly features: readonly string[],
     /** Keeps the Dawn instance alive as long as the backend (Node: dropping it destroys the device); set when the device exists. */
     public keepAlive: unknown,
-  ) {}
+  ) {
+    this.adapter = { name: adapterName, f16: features.includes("shader-f16") };
+  }
 
   fromHost(data: AnyTypedArray, aval: ShapedArray): GpuArray {
-    checkDType(aval, "an array placed on it");
+    checkDType(aval, "an array placed on it", this.adapter);
     return this.runtime.fromHost(data, aval.dtype);
   }
 
@@ -123,8 +134,11 @@ export class WebgpuBackend implements Backend<GpuArray> {
   }
 
   private compile(jaxpr: Jaxpr, key: string): CompiledProgram {
-    [...jaxpr.constvars, ...jaxpr.invars].forEach((v, k) => checkDType(v.aval, `input ${k} of the computation`));
-    jaxpr.outs.forEach((a, k) => checkDType(a.aval, `output ${k} of the computation`));
+    [...jaxpr.constvars, ...jaxpr.invars].forEach((v, k) => checkDType(v.aval, `input ${k} of the computation`, this.adapter));
+    jaxpr.outs.forEach((a, k) => checkDType(a.aval, `output ${k} of the computation`, this.adapter));
+    if (!this.adapter.f16)
+      for (const e of jaxpr.eqns)
+        for (const v of e.outVars) if (v.aval.dtype === "float16") checkDType(v.aval, `an intermediate value of the computation (from ${e.primitive})`, this.adapter);
     // A float64 intermediate (no array the caller holds) makes the program run on the host instead.
     const c = this.runtime.compile(lowerJaxpr(jaxpr), jaxpr);
     this.stats.compiles++;
@@ -152,7 +166,9 @@ function factsOf(adapter: GPUAdapter): AdapterFacts {
 function deviceOn(adapter: GPUAdapter, facts: AdapterFacts): Promise<GPUDevice> {
   const requiredLimits: Record<string, number> = {};
   for (const k of limitNames) requiredLimits[k] = Math.min(adapter.limits[k], facts.limits[k] ?? adapter.limits[k]);
-  return adapter.requestDevice({ requiredLimits });
+  // float16 arrays are allowed only where the adapter has shader-f16 (checkDType), so ask for it
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has("shader-f16") ? ["shader-f16"] : [];
+  return adapter.requestDevice({ requiredLimits, requiredFeatures });
 }
 
 function runtimeFor(device: GPUDevice | Promise<GPUDevice>, facts: AdapterFacts): WebgpuRuntime {
@@ -167,7 +183,7 @@ export async function createBrowserWebgpuBackend(): Promise<WebgpuBackend | null
   const adapter = await gpu.requestAdapter();
   if (!adapter) return null;
   const facts = factsOf(adapter);
-  return new WebgpuBackend(runtimeFor(await deviceOn(adapter, facts), facts), facts.name, gpu);
+  return new WebgpuBackend(runtimeFor(await deviceOn(adapter, facts), facts), facts.name, facts.features, gpu);
 }
 
 /**
@@ -183,6 +199,6 @@ export function createDawnWebgpuBackend(): WebgpuBackend | null {
     if (backend) backend.keepAlive = keepAlive;
     return deviceOn(adapter, facts);
   });
-  backend = new WebgpuBackend(runtimeFor(device, facts), facts.name, null);
+  backend = new WebgpuBackend(runtimeFor(device, facts), facts.name, facts.features, null);
   return backend;
 }
