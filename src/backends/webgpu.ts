@@ -82,6 +82,10 @@ export class WebgpuBackend implements Backend<GpuArray> {
     return this.runtime.settle();
   }
 
+  blockUntilReady(_buffer: GpuArray): Promise<void> {
+    return this.settle();
+  }
+
   executePrimitive<P extends Primitive>(
     prim: P,
     inputs: readonly GpuArray[],
