@@ -20,13 +20,19 @@ import { LSTM, MLP, summaryError } from "./common.mjs";
 // ---------------------------------------------------------------------------------------------
 // Options
 
-const args = Object.fromEntries(
-  process.argv.slice(2).map((a) => {
-    const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
-    if (!m) throw new Error(`bench: bad argument ${a}`);
-    return [m[1], m[2] ?? true];
-  }),
-);
+// `--name=value`, `--name value` (as in `npm run bench -- --device webgpu`) or a bare `--flag`.
+const args = {};
+for (let i = 2, last = null; i < process.argv.length; i++) {
+  const a = process.argv[i];
+  const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
+  if (m) {
+    args[m[1]] = m[2] ?? true;
+    last = m[2] === undefined ? m[1] : null;
+  } else if (last !== null) {
+    args[last] = a;
+    last = null;
+  } else throw new Error(`bench: bad argument ${a}`);
+}
 const quick = Boolean(args.quick);
 const opts = {
   capMs: 1000 * Number(args.cap ?? (quick ? 8 : 20)),

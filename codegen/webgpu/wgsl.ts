@@ -26,7 +26,7 @@ import { type ReduceOp, type SExpr, topoNodes } from "../kernel/sexpr.js";
 export class UnsupportedKernel extends Error {}
 
 /** Invocations per workgroup of a map kernel. */
-export const MAP_WORKGROUP = 64;
+export const MAP_WORKGROUP = 256;
 /** Invocations per workgroup of a tree reduction. */
 export const TREE_WORKGROUP = 128;
 /**
