@@ -8,7 +8,7 @@
  */
 import { existsSync } from "node:fs";
 import type { DeviceName } from "../src/backends/index.js";
-import { data, defaultDevice, jit, numpy as np, optax, random, valueAndGrad } from "../src/index.js";
+import { data, defaultDevice, devicePut, jit, numpy as np, optax, random, tree, valueAndGrad } from "../src/index.js";
 import { LeNet } from "./lenetModel.js";
 
 export { LeNet };
@@ -90,15 +90,14 @@ function bar(done: number, total: number, width = 24): string {
 
 export async function trainLeNet(opts: LeNetOptions = {}): Promise<LeNetResult> {
   const saved = defaultDevice();
-  if (opts.device) defaultDevice(opts.device);
   try {
-    return await train(opts);
+    return await train(opts, saved);
   } finally {
     defaultDevice(saved);
   }
 }
 
-async function train(opts: LeNetOptions): Promise<LeNetResult> {
+async function train(opts: LeNetOptions, hostDevice: DeviceName): Promise<LeNetResult> {
   const log = opts.log ?? true;
   const epochs = opts.epochs ?? 1;
   const batchSize = opts.batchSize ?? 64;
@@ -116,6 +115,12 @@ async function train(opts: LeNetOptions): Promise<LeNetResult> {
   const [init, apply] = LeNet();
   const key = random.key(opts.seed ?? 0);
   let [, params] = init(key, [-1, 28, 28, 1]);
+  // The initializers sample on the default device (their float32 math rounds through float64,
+  // which WebGPU lacks); the parameters then move to the training device, which becomes the default.
+  if (opts.device) {
+    params = tree.map((x: np.Array) => devicePut(x, opts.device), params);
+    defaultDevice(opts.device);
+  }
   const opt = optax.adam(opts.learningRate ?? 1e-3);
   let state = opt.init(params);
   const loss = (p: unknown, x: np.Array, y: np.Array) =>
@@ -159,6 +164,7 @@ async function train(opts: LeNetOptions): Promise<LeNetResult> {
     predictions.push(...Array.from(await predict(params, x).data()));
     truth.push(...Array.from(rows, (r) => test.labels[r]!));
   }
+  defaultDevice(hostDevice); // the metrics read their values synchronously
   const accuracy = data.metrics.accuracy(predictions, truth);
   const precision = data.metrics.precision(predictions, truth, { numClasses: 10 }) as number;
   const recall = data.metrics.recall(predictions, truth, { numClasses: 10 }) as number;
