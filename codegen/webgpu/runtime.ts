@@ -15,9 +15,10 @@
 import type { ShapedArray } from "../../ir/aval.js";
 import { type AnyTypedArray, type DType, itemSize, typedArrayFor } from "../../ir/dtype.js";
 import type { Jaxpr } from "../../ir/jaxpr.js";
-import { type BufferDecl, type HostStep, type LeafStep, type Program, type Step, leafSteps } from "../kernel/kernel.js";
+import { type BufferDecl, type HostStep, type LeafStep, type LoopStep, type Program, type Step, leafSteps } from "../kernel/kernel.js";
 import { evalJaxprRef, evalPrimitiveRef } from "../ref/index.js";
 import { ScratchSink, renderDeviceStep } from "./deviceSteps.js";
+import { renderFusedWhile } from "./fusedWhile.js";
 import { type RenderedKernel, UnsupportedKernel, renderKernel } from "./wgsl.js";
 
 // The WebGPU usage flags, as numbers (Node has no GPUBufferUsage global unless installed).
@@ -85,6 +86,8 @@ export interface CompiledProgram {
   readonly kernels: Map<LeafStep, CompiledKernel>;
   /** Host steps that run as device kernels instead (deviceSteps.ts), in dispatch order. */
   readonly deviceSteps: Map<HostStep, CompiledKernel[]>;
+  /** While loops that run inside one shader (fusedWhile.ts). */
+  readonly fusedLoops: Map<LoopStep, CompiledKernel>;
   /** The program's buffers, then the scratch of its device steps. */
   readonly buffers: readonly BufferDecl[];
   /** Set when the program runs on the host (why, for asText and tests). */
@@ -148,6 +151,8 @@ export class WebgpuRuntime {
    * invocation per row; a whole-array sum of 2^20 took 2-4x less.
    */
   treeMaxOutputs: number;
+  /** Whether a while loop whose body fits runs inside one shader (fusedWhile.ts); off, it runs as dispatches per trip. */
+  fuseWhile = true;
 
   /** Most storage buffers one kernel may bind (larger kernels make the program run on the host). */
   readonly maxStorageBuffers: number;
@@ -291,9 +296,23 @@ export class WebgpuRuntime {
       }
     } catch (e) {
       if (!(e instanceof UnsupportedKernel)) throw e;
-      return { program, kernels: new Map(), deviceSteps: new Map(), buffers: program.buffers, hostFallback: e.message, jaxpr, outAvals };
+      return { program, kernels: new Map(), deviceSteps: new Map(), fusedLoops: new Map(), buffers: program.buffers, hostFallback: e.message, jaxpr, outAvals };
     }
-    return { program, kernels, deviceSteps, buffers: scratch.all, hostFallback: null, jaxpr, outAvals };
+    const fusedLoops = new Map<LoopStep, CompiledKernel>();
+    const walk = (steps: readonly Step[]) => {
+      for (const s of steps) {
+        if (s.kind === "loop") {
+          const r = this.fuseWhile ? renderFusedWhile(s, program.buffers, limit) : null;
+          if (r) fusedLoops.set(s, this.kernel(r));
+          else {
+            if (s.cond) walk(s.cond.steps);
+            walk(s.body);
+          }
+        } else if (s.kind === "branch") s.regions.forEach(walk);
+      }
+    };
+    walk(program.steps);
+    return { program, kernels, deviceSteps, fusedLoops, buffers: scratch.all, hostFallback: null, jaxpr, outAvals };
   }
 
   private kernel(r: RenderedKernel): CompiledKernel {
@@ -332,7 +351,8 @@ export class WebgpuRuntime {
     const lines: string[] = [];
     const walk = (steps: readonly Step[], ind: string) => {
       for (const s of steps) {
-        if (s.kind === "loop") {
+        if (s.kind === "loop" && c.fusedLoops.has(s)) lines.push(`// ${ind}${s.name}: while loop inside one shader (${c.fusedLoops.get(s)!.rendered.name})`);
+        else if (s.kind === "loop") {
           lines.push(`// ${ind}${s.name}: ${s.length === null ? "while loop (predicate read back per trip)" : `scan loop of ${s.length} trips`} {`);
           if (s.cond) walk(s.cond.steps, ind + "  ");
           walk(s.body, ind + "  ");
@@ -357,7 +377,7 @@ export class WebgpuRuntime {
     };
     walk(c.program.steps, "");
     if (c.hostFallback !== null) return `${lines.join("\n")}\n// runs on the host: ${c.hostFallback}`;
-    const all = [...c.kernels.values(), ...[...c.deviceSteps.values()].flat()];
+    const all = [...c.kernels.values(), ...[...c.deviceSteps.values()].flat(), ...c.fusedLoops.values()];
     const seen = new Set<string>();
     const shaders = all.filter((k) => !seen.has(k.rendered.wgsl) && seen.add(k.rendered.wgsl)).map((k) => `// ---- ${k.rendered.name}\n${k.rendered.wgsl}`);
     return [...lines, ...shaders].join("\n");
@@ -637,6 +657,11 @@ class Execution {
           break;
         }
         case "loop": {
+          const fused = this.c.fusedLoops.get(s);
+          if (fused) {
+            this.dispatch(fused);
+            break;
+          }
           const state: LoopState = { t: 0, trip: 0 };
           this.loops.set(s.id, state);
           for (;;) {

@@ -142,7 +142,7 @@ export interface TreeReduce {
 }
 
 /** Emits the statements of one kernel body; collects helper functions it needs. */
-class BodyEmitter {
+export class BodyEmitter {
   readonly lines: string[] = [];
   readonly used = new Set<string>();
   /** Module-scope declarations (workgroup arrays of tree reductions). */
@@ -619,13 +619,13 @@ export function movesWithLoop(buffers: readonly BufferDecl[], b: number): boolea
   return false;
 }
 
-const loadAs = (binds: Bindings) => (buf: number, index: string, dtype: DType) => {
+export const loadAs = (binds: Bindings) => (buf: number, index: string, dtype: DType) => {
   const raw = binds.at(buf, index);
   return dtype === "bool" ? `(${raw} != 0u)` : raw;
 };
-const storeValue = (v: string, d: DType) => (d === "bool" ? `select(0u, 1u, ${v})` : v);
+export const storeValue = (v: string, d: DType) => (d === "bool" ? `select(0u, 1u, ${v})` : v);
 
-function assemble(binds: Bindings, body: BodyEmitter, main: string[]): string {
+export function assemble(binds: Bindings, body: BodyEmitter, main: string[]): string {
   const text = main.join("\n");
   if (text.includes("fbits(")) body.need("fbits");
   const fns = [...body.used].map((h) => helpers[h]!);
