@@ -262,6 +262,7 @@ export class WebgpuRuntime {
   /** Resolves when everything queued so far has run. */
   async settle(): Promise<void> {
     if (this.chain !== null) await this.chain;
+    this.throwPending(); // (a device that failed to come: its error, not "used before it exists")
     await this.device.queue.onSubmittedWorkDone();
     this.throwPending();
   }
