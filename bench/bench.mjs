@@ -20,13 +20,19 @@ import { LSTM, MLP, summaryError } from "./common.mjs";
 // ---------------------------------------------------------------------------------------------
 // Options
 
-const args = Object.fromEntries(
-  process.argv.slice(2).map((a) => {
-    const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
-    if (!m) throw new Error(`bench: bad argument ${a}`);
-    return [m[1], m[2] ?? true];
-  }),
-);
+// `--name=value`, `--name value` (as in `npm run bench -- --device webgpu`) or a bare `--flag`.
+const args = {};
+for (let i = 2, last = null; i < process.argv.length; i++) {
+  const a = process.argv[i];
+  const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
+  if (m) {
+    args[m[1]] = m[2] ?? true;
+    last = m[2] === undefined ? m[1] : null;
+  } else if (last !== null) {
+    args[last] = a;
+    last = null;
+  } else throw new Error(`bench: bad argument ${a}`);
+}
 const quick = Boolean(args.quick);
 const opts = {
   capMs: 1000 * Number(args.cap ?? (quick ? 8 : 20)),
@@ -39,7 +45,15 @@ const opts = {
 };
 if (!["wall", "cpu"].includes(opts.clock)) throw new Error("bench: --clock is wall or cpu");
 const benchDir = fileURLToPath(new URL(".", import.meta.url));
-const outPath = args["no-write"] ? null : (args.out ?? `${benchDir}results.md`);
+// --device webgpu: every system on WebGPU (jaxts's webgpu device, tfjs-backend-webgpu, jax-js's
+// webgpu device), results in results-webgpu.md; the workers see it through the environment.
+const device = String(args.device ?? "wasm");
+if (!["wasm", "webgpu"].includes(device)) throw new Error("bench: --device is wasm or webgpu");
+if (device === "webgpu") {
+  process.env.JAXTS_DEVICE = "webgpu";
+  process.env.BENCH_DEVICE = "webgpu";
+}
+const outPath = args["no-write"] ? null : (args.out ?? `${benchDir}${device === "webgpu" ? "results-webgpu.md" : "results.md"}`);
 
 // Relaxed SIMD (f32x4 fused multiply-add) is on by default in browsers and in Node >= 22; Node 20
 // needs a V8 flag. jaxts and jax-js both feature-detect it; tfjs-wasm's prebuilt binary does not
@@ -113,11 +127,17 @@ const CELLS = [
     targets: [{ maxMs: 0.1 }],
   },
 ];
+// On WebGPU: the issue's three workloads (target: 1.5x the faster peer) and the first call.
+const WEBGPU_CELLS = ["matmul512", "expsin", "mlpStep", "mlpFirst"];
+if (device === "webgpu")
+  for (const c of CELLS)
+    if (c.targets.some((t) => t.peer)) c.targets = WEBGPU_CELLS.slice(0, 3).includes(c.name) ? [{ peer: "jax-js", min: 1.5 }, { peer: "tfjs", min: 1.5 }] : [];
+const defaultCells = device === "webgpu" ? CELLS.filter((c) => WEBGPU_CELLS.includes(c.name)) : CELLS;
 const cells = args.cells ? String(args.cells).split(",").map((n) => {
   const c = CELLS.find((c) => c.name === n);
   if (!c) throw new Error(`bench: unknown cell ${n}; cells: ${CELLS.map((c) => c.name).join(", ")}`);
   return c;
-}) : CELLS;
+}) : defaultCells;
 
 // ---------------------------------------------------------------------------------------------
 // Workers
@@ -339,7 +359,7 @@ function targetText(cell, st) {
 }
 
 function systemName(s) {
-  if (s === "tfjs") return "tfjs-wasm";
+  if (s === "tfjs") return device === "webgpu" ? "tfjs-webgpu" : "tfjs-wasm";
   if (s === "jax-js") return "jax-js";
   return s;
 }
@@ -347,7 +367,7 @@ function systemName(s) {
 function header(s) {
   const i = infos[s];
   if (s === "jaxts") return `jaxts (${i?.device ?? "?"})`;
-  if (s === "tfjs") return "tfjs-wasm";
+  if (s === "tfjs") return systemName(s);
   return `jax-js (${i?.device ?? "wasm"})`;
 }
 
@@ -400,6 +420,7 @@ function environment() {
     `- CPU: ${cpus[0]?.model ?? "?"} × ${cpus.length} logical cores; load average at start ${loadAtStart.map((l) => l.toFixed(2)).join(" ")}`,
     `- wasm relaxed SIMD: ${relaxedSimd() ? "on" : "off"}`,
   ];
+  if (adapter) lines.push(`- WebGPU adapter (every system): **${adapter}**, through Dawn (the \`webgpu\` npm package)${process.env.VK_ICD_FILENAMES ? `, VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES}` : ""}`);
   if (cpuShare !== null) {
     lines.push(
       `- CPU share of the timed samples (CPU time / wall time, median): ${(100 * cpuShare).toFixed(0)}%${cpuShare < 0.85 ? " — the machine was busy, so wall times are inflated and noisy; the details list CPU time too" : ""}`,
@@ -410,7 +431,7 @@ function environment() {
     if (!i) continue;
     if (i.error) lines.push(`- ${systemName(s)}: failed to start: ${i.error}`);
     else if (s === "jaxts") lines.push(`- jaxts ${i.version}: backend **${i.device}** (devices(): ${i.devices.join(", ")}), from ${i.from}`);
-    else lines.push(`- ${s === "tfjs" ? "@tensorflow/tfjs + @tensorflow/tfjs-backend-wasm" : "@jax-js/jax"} ${i.version}: ${i.device}, ${i.threads} thread${i.threads === 1 ? "" : "s"}`);
+    else lines.push(`- ${s === "tfjs" ? `@tensorflow/tfjs + @tensorflow/tfjs-backend-${device}` : "@jax-js/jax"} ${i.version}: ${i.device}, ${i.threads} thread${i.threads === 1 ? "" : "s"}`);
   }
   lines.push(
     `- budget: ${opts.capMs / 1000} s per system per benchmark (first call, ${opts.warmupMs} ms warm-up and calibration included), then up to ${opts.reps} alternating samples of ~${opts.sampleMs} ms each; first call: up to ${opts.firstReps} fresh workers per system`,
@@ -420,6 +441,16 @@ function environment() {
 
 // ---------------------------------------------------------------------------------------------
 // Main
+
+/** The adapter every system gets on --device webgpu (Dawn's first, as each system's own `create([])` finds). */
+async function adapterName() {
+  const { create } = await import("webgpu");
+  const a = await create([]).requestAdapter();
+  if (!a) throw new Error("bench --device webgpu: Dawn finds no adapter here (set VK_ICD_FILENAMES, see test/webgpu)");
+  const info = a.info ?? {};
+  return [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(" ") || "unknown adapter";
+}
+const adapter = device === "webgpu" ? await adapterName() : null;
 
 const loadAtStart = os.loadavg();
 const tStart = performance.now();

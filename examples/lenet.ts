@@ -4,10 +4,11 @@
  * precision and recall at the end. Without Debian's `dataset-fashion-mnist` package it says how
  * to install it and trains on a small synthetic set instead.
  *
- *   node dist/examples/lenet.js [--epochs N] [--train-size N] [--batch-size N]
+ *   node dist/examples/lenet.js [--epochs N] [--train-size N] [--batch-size N] [--device wasm|webgpu|cpu]
  */
 import { existsSync } from "node:fs";
-import { data, jit, numpy as np, optax, random, valueAndGrad } from "../src/index.js";
+import type { DeviceName } from "../src/backends/index.js";
+import { data, defaultDevice, devicePut, jit, numpy as np, optax, random, tree, valueAndGrad } from "../src/index.js";
 import { LeNet } from "./lenetModel.js";
 
 export { LeNet };
@@ -32,6 +33,8 @@ export interface LeNetOptions {
   log?: boolean;
   /** Use the synthetic set even when Fashion-MNIST is installed. */
   synthetic?: boolean;
+  /** The device to train on (default: the default device); webgpu's values are read with `await x.data()`. */
+  device?: DeviceName;
 }
 
 export interface LeNetResult {
@@ -86,6 +89,15 @@ function bar(done: number, total: number, width = 24): string {
 }
 
 export async function trainLeNet(opts: LeNetOptions = {}): Promise<LeNetResult> {
+  const saved = defaultDevice();
+  try {
+    return await train(opts, saved);
+  } finally {
+    defaultDevice(saved);
+  }
+}
+
+async function train(opts: LeNetOptions, hostDevice: DeviceName): Promise<LeNetResult> {
   const log = opts.log ?? true;
   const epochs = opts.epochs ?? 1;
   const batchSize = opts.batchSize ?? 64;
@@ -103,6 +115,12 @@ export async function trainLeNet(opts: LeNetOptions = {}): Promise<LeNetResult> 
   const [init, apply] = LeNet();
   const key = random.key(opts.seed ?? 0);
   let [, params] = init(key, [-1, 28, 28, 1]);
+  // The initializers sample on the default device (their float32 math rounds through float64,
+  // which WebGPU lacks); the parameters then move to the training device, which becomes the default.
+  if (opts.device) {
+    params = tree.map((x: np.Array) => devicePut(x, opts.device), params);
+    defaultDevice(opts.device);
+  }
   const opt = optax.adam(opts.learningRate ?? 1e-3);
   let state = opt.init(params);
   const loss = (p: unknown, x: np.Array, y: np.Array) =>
@@ -126,7 +144,7 @@ export async function trainLeNet(opts: LeNetOptions = {}): Promise<LeNetResult> 
       const [p, s, l] = step(params, state, x, y) as [unknown, unknown, np.Array];
       params = p;
       state = s;
-      losses.push(Number(l));
+      losses.push((await l.data())[0]!);
       seen += rows.length;
       k++;
       if (log && (k % 5 === 0 || k === stepsPerEpoch)) {
@@ -143,9 +161,10 @@ export async function trainLeNet(opts: LeNetOptions = {}): Promise<LeNetResult> 
   const truth: number[] = [];
   for (const rows of data.batches(testN, 500)) {
     const x = np.array(data.gatherRows(test.images, 784, rows), { shape: [rows.length, 28, 28, 1] });
-    predictions.push(...Array.from(predict(params, x).dataSync()));
+    predictions.push(...Array.from(await predict(params, x).data()));
     truth.push(...Array.from(rows, (r) => test.labels[r]!));
   }
+  defaultDevice(hostDevice); // the metrics read their values synchronously
   const accuracy = data.metrics.accuracy(predictions, truth);
   const precision = data.metrics.precision(predictions, truth, { numClasses: 10 }) as number;
   const recall = data.metrics.recall(predictions, truth, { numClasses: 10 }) as number;
@@ -164,5 +183,7 @@ export function argValue(name: string): number | undefined {
 
 const isMain = import.meta.url === `file://${process.argv[1]}`;
 if (isMain) {
-  await trainLeNet({ epochs: argValue("epochs") ?? 1, trainSize: argValue("train-size"), batchSize: argValue("batch-size") });
+  const d = process.argv.indexOf("--device");
+  const device = d >= 0 ? (process.argv[d + 1] as DeviceName) : undefined;
+  await trainLeNet({ epochs: argValue("epochs") ?? 1, trainSize: argValue("train-size"), batchSize: argValue("batch-size"), device });
 }

@@ -40,6 +40,9 @@ export function numThreads(...args: unknown[]): number {
 /** Waits until every array in `tree` is computed and returns `tree` (JAX's `jax.block_until_ready`). */
 export function blockUntilReady<T>(...args: [T] | unknown[]): T {
   const { tree } = bindArgs("blockUntilReady", args, { tree: required(any) });
-  for (const leaf of leaves(tree)) if (leaf instanceof JArray) leaf.blockUntilReady();
+  const pending: unknown[] = [];
+  for (const leaf of leaves(tree)) if (leaf instanceof JArray) pending.push(leaf.blockUntilReady());
+  // on an asynchronous device (webgpu) the leaves give promises: then so does this
+  if (pending.some((p) => p instanceof Promise)) return Promise.all(pending).then(() => tree) as T;
   return tree as T;
 }

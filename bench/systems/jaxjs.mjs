@@ -12,14 +12,22 @@ const require = createRequire(import.meta.url);
 let jax;
 
 export async function init() {
+  // --device webgpu: jax-js finds WebGPU through `navigator.gpu`, which Node lacks; Dawn's
+  // (the `webgpu` package) stands in, with its globals (GPUBufferUsage and the like).
+  const device = process.env.BENCH_DEVICE === "webgpu" ? "webgpu" : "wasm";
+  if (device === "webgpu") {
+    const { create, globals } = await import("webgpu");
+    Object.assign(globalThis, globals);
+    globalThis.navigator = { gpu: create([]), userAgent: "node" };
+  }
   jax = await import("@jax-js/jax");
-  const got = await jax.init("wasm"); // "webgpu" probes `navigator`, which Node lacks
-  if (!got.includes("wasm")) throw new Error(`jax-js: no wasm device (got ${got.join(", ")})`);
-  jax.defaultDevice("wasm");
+  const got = await jax.init(device);
+  if (!got.includes(device)) throw new Error(`jax-js: no ${device} device (got ${got.join(", ")})`);
+  jax.defaultDevice(device);
   const pkg = path.join(path.dirname(require.resolve("@jax-js/jax")), "..", "package.json");
   const version = JSON.parse(readFileSync(pkg, "utf8")).version;
   const threads = typeof globalThis.Worker === "undefined" ? 1 : "multi";
-  return { name: "jax-js", version, device: "wasm", threads };
+  return { name: "jax-js", version, device, threads };
 }
 
 const arr = ({ shape, data }) => jax.numpy.array(data).reshape(shape);

@@ -12,6 +12,7 @@ let tf;
 let wasm;
 
 export async function init() {
+  if (process.env.BENCH_DEVICE === "webgpu") return initWebgpu();
   tf = await import("@tensorflow/tfjs");
   wasm = await import("@tensorflow/tfjs-backend-wasm");
   const dist = path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"));
@@ -26,6 +27,24 @@ export async function init() {
   return { name: "tfjs", version: tf.version.tfjs, device: `wasm${simd ? "+simd" : ""}`, threads };
 }
 
+/** --device webgpu: tfjs-backend-webgpu on Dawn's navigator.gpu (the package is not a dev dependency yet: install it to compare). */
+async function initWebgpu() {
+  let backend;
+  try {
+    backend = await import("@tensorflow/tfjs-backend-webgpu");
+  } catch {
+    throw new Error("@tensorflow/tfjs-backend-webgpu is not installed in bench/node_modules");
+  }
+  const { create, globals } = await import("webgpu");
+  Object.assign(globalThis, globals);
+  globalThis.navigator = { gpu: create([]), userAgent: "node" };
+  tf = await import("@tensorflow/tfjs");
+  void backend;
+  if (!(await tf.setBackend("webgpu"))) throw new Error("tfjs: the webgpu backend failed to initialize");
+  await tf.ready();
+  return { name: "tfjs", version: tf.version.tfjs, device: "webgpu", threads: 1 };
+}
+
 const tensor = ({ shape, data }) => tf.tensor(data, shape, "float32");
 const read = async (t) => {
   const d = Array.from(await t.data());
@@ -33,12 +52,18 @@ const read = async (t) => {
   return d;
 };
 
-// tfjs-wasm executes each op synchronously when it is called, so a returned tensor is complete.
+// tfjs-wasm executes each op synchronously when it is called, so a returned tensor is complete;
+// on webgpu, the call waits for the queue (reading the result back, tfjs's only way to wait).
+const settle = async (t) => {
+  if (tf.getBackend() === "webgpu") await t.data();
+};
+
 /** A cell that calls `f`; `run(true)` keeps the result for `check`. */
 function op(f) {
   return {
-    run(keep) {
+    async run(keep) {
       const y = f();
+      await settle(y);
       if (keep) return y;
       y.dispose();
     },
@@ -72,9 +97,10 @@ export async function setup(cell, d) {
       const opt = tf.train.sgd(MLP.lr);
       const vars = Object.values(p);
       return {
-        run(keep) {
+        async run(keep) {
           // minimize = variableGrads (value and gradients) + the SGD update of the variables.
           const l = opt.minimize(loss, true, vars);
+          await settle(l);
           if (keep) return l;
           l.dispose();
         },

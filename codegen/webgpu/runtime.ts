@@ -15,8 +15,10 @@
 import type { ShapedArray } from "../../ir/aval.js";
 import { type AnyTypedArray, type DType, itemSize, typedArrayFor } from "../../ir/dtype.js";
 import type { Jaxpr } from "../../ir/jaxpr.js";
-import { type BufferDecl, type LeafStep, type Program, type Step, leafSteps, sortAsHostStep } from "../kernel/kernel.js";
+import { type BufferDecl, type HostStep, type LeafStep, type LoopStep, type Program, type Step, leafSteps, sortAsHostStep } from "../kernel/kernel.js";
 import { evalJaxprRef, evalPrimitiveRef } from "../ref/index.js";
+import { ScratchSink, renderDeviceStep } from "./deviceSteps.js";
+import { renderFusedWhile } from "./fusedWhile.js";
 import { type RenderedKernel, UnsupportedKernel, renderKernel } from "./wgsl.js";
 
 // The WebGPU usage flags, as numbers (Node has no GPUBufferUsage global unless installed).
@@ -27,36 +29,53 @@ const UNIFORM = 0x40;
 const STORAGE = 0x80;
 const COMPUTE = 0x4;
 
-/** An array's memory on the device. Every element takes 4 bytes (bool is stored as u32). */
+/**
+ * An array's memory on the device. Every element takes 4 bytes (bool is stored as u32).
+ * `buffer` and `id` are set when the array is allocated, which waits for the device when the
+ * array was made before the device existed (see WebgpuRuntime's constructor).
+ */
 export interface GpuArray {
-  readonly buffer: GPUBuffer;
+  buffer: GPUBuffer;
   /** The pool bucket (bytes). */
   readonly bytes: number;
-  readonly id: number;
+  id: number;
   released: boolean;
+}
+
+/** What the backend knows about the adapter before its device exists (from a probe). */
+export interface AdapterFacts {
+  readonly name: string;
+  /** A software adapter (SwiftShader, llvmpipe). */
+  readonly fallback: boolean;
+  readonly features: readonly string[];
+  readonly limits: Readonly<Record<string, number>>;
 }
 
 /** Bytes of device memory for `size` elements (at least one word: WebGPU has no empty bindings). */
 export const deviceBytes = (size: number): number => Math.max(4, size * 4);
 
-/** Host bytes -> device layout: bool widens to u32. */
+/**
+ * Host elements -> device words: every element takes 4 bytes on the device (WGSL has no
+ * narrower storage), so bool, uint8 and float16's bits widen to u32 and int8 to i32.
+ */
 function toDevice(data: AnyTypedArray, dtype: DType): ArrayBufferView<ArrayBuffer> {
-  if (dtype === "bool") return Uint32Array.from(data as Uint8Array);
-  return data as ArrayBufferView<ArrayBuffer>;
+  if (itemSize[dtype] === 4) return data as ArrayBufferView<ArrayBuffer>;
+  if (dtype === "int8") return Int32Array.from(data as Int8Array);
+  return Uint32Array.from(data as Uint8Array | Uint16Array);
 }
 
-/** Device words -> a typed array of the dtype (bool narrows from u32). */
+/** Device words -> a typed array of the dtype (narrow dtypes narrow back from their words). */
 function fromDevice(bytes: ArrayBuffer, dtype: DType, size: number): AnyTypedArray {
   const out = typedArrayFor(dtype, size);
-  if (dtype === "bool") (out as Uint8Array).set(new Uint32Array(bytes, 0, size));
-  else new Uint8Array(out.buffer, out.byteOffset, size * 4).set(new Uint8Array(bytes, 0, size * 4));
+  if (itemSize[dtype] === 4) new Uint8Array(out.buffer, out.byteOffset, size * 4).set(new Uint8Array(bytes, 0, size * 4));
+  else (out as Int8Array | Uint8Array | Uint16Array).set(dtype === "int8" ? new Int32Array(bytes, 0, size) : new Uint32Array(bytes, 0, size));
   return out;
 }
 
 interface CompiledKernel {
   readonly rendered: RenderedKernel;
-  readonly pipeline: GPUComputePipeline;
-  readonly layout: GPUBindGroupLayout;
+  /** Created at the first dispatch (the device may not exist yet when the program compiles). */
+  pipe: { readonly pipeline: GPUComputePipeline; readonly layout: GPUBindGroupLayout } | null;
   /** Bind groups by the buffers bound (a training loop sees the same pooled buffers each step). */
   readonly bindGroups: Map<string, GPUBindGroup>;
 }
@@ -65,6 +84,12 @@ interface CompiledKernel {
 export interface CompiledProgram {
   readonly program: Program;
   readonly kernels: Map<LeafStep, CompiledKernel>;
+  /** Host steps that run as device kernels instead (deviceSteps.ts), in dispatch order. */
+  readonly deviceSteps: Map<LeafStep, CompiledKernel[]>;
+  /** While loops that run inside one shader (fusedWhile.ts). */
+  readonly fusedLoops: Map<LoopStep, CompiledKernel>;
+  /** The program's buffers, then the scratch of its device steps. */
+  readonly buffers: readonly BufferDecl[];
   /** Set when the program runs on the host (why, for asText and tests). */
   readonly hostFallback: string | null;
   readonly jaxpr: Jaxpr;
@@ -83,26 +108,34 @@ export interface RuntimeStats {
   /** Buffers read back to the host (reads, host steps, while predicates, branch indices). */
   readbacks: number;
   hostSteps: number;
+  /** Host-step primitives that ran as device kernels (sort, scatter). */
+  deviceSteps: number;
   pipelines: number;
 }
 
 /** Element offsets of the views a dispatch binds, one 256-byte slot (the dynamic-offset alignment) per dispatch. */
 const PARAM_SLOT_BYTES = 256;
-const PARAM_SLOTS = 256;
+const PARAM_SLOTS = 1024;
+
+/** Uniform words a dispatch of the kernel takes: its views' offsets, then its constant words. */
+const uniformWords = (r: RenderedKernel): number => r.offsetSlots.length + (r.params?.length ?? 0);
 
 export class WebgpuRuntime {
   private readonly pool = new Map<string, GPUBuffer[]>();
   private nextId = 1;
   private readonly ids = new WeakMap<GPUBuffer, number>();
   private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
-  readonly stats: RuntimeStats = { created: 0, reused: 0, submits: 0, dispatches: 0, readbacks: 0, hostSteps: 0, pipelines: 0 };
+  readonly stats: RuntimeStats = { created: 0, reused: 0, submits: 0, dispatches: 0, readbacks: 0, hostSteps: 0, deviceSteps: 0, pipelines: 0 };
   /** The promise chain of programs that had to wait for the host, or null when everything is submitted. */
   private chain: Promise<void> | null = null;
   /** Buffers released while the chain may still use them. */
   private deferred: GpuArray[] = [];
   /** An error from a program that ran asynchronously, or from the device; thrown by the next read. */
   private error: unknown = null;
-  private readonly params: GPUBuffer;
+  private params!: GPUBuffer;
+  private dev: GPUDevice | null = null;
+  /** Arrays made before the device existed, with the bytes to write into them. */
+  private unborn: { arr: GpuArray; data: ArrayBufferView<ArrayBuffer> | null }[] = [];
   private readonly paramData = new Int32Array((PARAM_SLOTS * PARAM_SLOT_BYTES) / 4);
 
   /**
@@ -111,16 +144,48 @@ export class WebgpuRuntime {
    * than streaming the packed panels from storage.
    */
   sharedMatmul: boolean;
+  /**
+   * Most output points of a reduction that renders as workgroup trees (one workgroup per
+   * output). Software adapters get a handful: SwiftShader runs a workgroup with barriers as
+   * coroutines, so a row-wise sum of 64 rows of 16384 took 2x longer as 64 trees than as one
+   * invocation per row; a whole-array sum of 2^20 took 2-4x less.
+   */
+  treeMaxOutputs: number;
+  /** Whether a while loop whose body fits runs inside one shader (fusedWhile.ts); off, it runs as dispatches per trip. */
+  fuseWhile = true;
 
-  constructor(
-    readonly device: GPUDevice,
-    opts: { sharedMatmul?: boolean } = {},
-  ) {
+  /** Most storage buffers one kernel may bind (larger kernels make the program run on the host). */
+  readonly maxStorageBuffers: number;
+
+  /**
+   * `device` may still be on its way (Dawn in Node is created in the background after a
+   * synchronous probe): until it arrives, arrays are recorded unallocated and every program
+   * waits on the promise chain behind it, exactly as behind a host step.
+   */
+  constructor(device: GPUDevice | Promise<GPUDevice>, opts: { sharedMatmul?: boolean; treeMaxOutputs?: number; maxStorageBuffers: number }) {
     this.sharedMatmul = opts.sharedMatmul ?? true;
+    this.treeMaxOutputs = opts.treeMaxOutputs ?? 16384;
+    this.maxStorageBuffers = opts.maxStorageBuffers;
+    if (device instanceof Promise) this.enqueue(device.then((d) => this.born(d)));
+    else this.born(device);
+  }
+
+  get device(): GPUDevice {
+    if (this.dev === null) throw new Error("internal: webgpu device used before it exists");
+    return this.dev;
+  }
+
+  private born(device: GPUDevice): void {
+    this.dev = device;
     device.addEventListener("uncapturederror", (ev) => {
       this.error ??= new Error(`webgpu device error: ${(ev as GPUUncapturedErrorEvent).error.message}`);
     });
     this.params = device.createBuffer({ size: PARAM_SLOTS * PARAM_SLOT_BYTES, usage: UNIFORM | COPY_DST });
+    for (const { arr, data } of this.unborn) {
+      this.allocate(arr);
+      if (data) device.queue.writeBuffer(arr.buffer, 0, data);
+    }
+    this.unborn = [];
   }
 
   // ---- memory -------------------------------------------------------------------------
@@ -148,9 +213,15 @@ export class WebgpuRuntime {
 
   /** A storage buffer for `size` elements. */
   acquire(size: number): GpuArray {
-    const bytes = deviceBytes(size);
-    const buffer = this.take(bytes, STORAGE | COPY_SRC | COPY_DST);
-    return { buffer, bytes, id: this.ids.get(buffer)!, released: false };
+    const arr: GpuArray = { buffer: null as unknown as GPUBuffer, bytes: deviceBytes(size), id: 0, released: false };
+    if (this.dev === null) this.unborn.push({ arr, data: null });
+    else this.allocate(arr);
+    return arr;
+  }
+
+  private allocate(arr: GpuArray): void {
+    arr.buffer = this.take(arr.bytes, STORAGE | COPY_SRC | COPY_DST);
+    arr.id = this.ids.get(arr.buffer)!;
   }
 
   release(a: GpuArray): void {
@@ -162,7 +233,11 @@ export class WebgpuRuntime {
 
   fromHost(data: AnyTypedArray, dtype: DType): GpuArray {
     const a = this.acquire(data.length);
-    if (data.length > 0) this.device.queue.writeBuffer(a.buffer, 0, toDevice(data, dtype));
+    if (data.length === 0) return a;
+    // before the device exists, keep a copy: the caller may reuse its array
+    const words = toDevice(data, dtype);
+    if (this.dev === null) this.unborn[this.unborn.length - 1]!.data = new Uint8Array(words.buffer, words.byteOffset, words.byteLength).slice();
+    else this.device.queue.writeBuffer(a.buffer, 0, words);
     return a;
   }
 
@@ -187,6 +262,7 @@ export class WebgpuRuntime {
   /** Resolves when everything queued so far has run. */
   async settle(): Promise<void> {
     if (this.chain !== null) await this.chain;
+    this.throwPending(); // (a device that failed to come: its error, not "used before it exists")
     await this.device.queue.onSubmittedWorkDone();
     this.throwPending();
   }
@@ -204,22 +280,48 @@ export class WebgpuRuntime {
   compile(program: Program, jaxpr: Jaxpr): CompiledProgram {
     const outAvals = jaxpr.outs.map((o) => o.aval);
     const kernels = new Map<LeafStep, CompiledKernel>();
+    const deviceSteps = new Map<LeafStep, CompiledKernel[]>();
+    const scratch = new ScratchSink(program.buffers);
+    const limit = this.maxStorageBuffers;
+    const checked = (r: RenderedKernel) => {
+      if (r.bindings.length > limit) throw new UnsupportedKernel(`kernel ${r.name} binds ${r.bindings.length} buffers, the device allows ${limit}`);
+      return this.kernel(r);
+    };
     try {
-      const rendered: [LeafStep, RenderedKernel][] = [];
-      for (const s of leafSteps(program.steps)) if (s.kind === "map" || s.kind === "matmul") rendered.push([s, renderKernel(s, program.buffers, this.sharedMatmul)]);
-      const limit = this.device.limits.maxStorageBuffersPerShaderStage;
-      for (const [s, r] of rendered) {
-        if (r.bindings.length > limit) throw new UnsupportedKernel(`kernel ${r.name} binds ${r.bindings.length} buffers, the device allows ${limit}`);
-        kernels.set(s, this.kernel(r));
+      for (const s of leafSteps(program.steps)) {
+        if (s.kind === "map" || s.kind === "matmul") kernels.set(s, checked(renderKernel(s, program.buffers, this)));
+        else if (s.kind === "host" || s.kind === "sort") {
+          const d = renderDeviceStep(s.kind === "sort" ? sortAsHostStep(s) : s, scratch);
+          if (d) deviceSteps.set(s, d.kernels.map(checked));
+        } else throw new UnsupportedKernel(`${s.kind} steps have no WGSL form (this backend lowers without them)`);
       }
     } catch (e) {
       if (!(e instanceof UnsupportedKernel)) throw e;
-      return { program, kernels: new Map(), hostFallback: e.message, jaxpr, outAvals };
+      return { program, kernels: new Map(), deviceSteps: new Map(), fusedLoops: new Map(), buffers: program.buffers, hostFallback: e.message, jaxpr, outAvals };
     }
-    return { program, kernels, hostFallback: null, jaxpr, outAvals };
+    const fusedLoops = new Map<LoopStep, CompiledKernel>();
+    const walk = (steps: readonly Step[]) => {
+      for (const s of steps) {
+        if (s.kind === "loop") {
+          const r = this.fuseWhile ? renderFusedWhile(s, program.buffers, limit) : null;
+          if (r) fusedLoops.set(s, this.kernel(r));
+          else {
+            if (s.cond) walk(s.cond.steps);
+            walk(s.body);
+          }
+        } else if (s.kind === "branch") s.regions.forEach(walk);
+      }
+    };
+    walk(program.steps);
+    return { program, kernels, deviceSteps, fusedLoops, buffers: scratch.all, hostFallback: null, jaxpr, outAvals };
   }
 
   private kernel(r: RenderedKernel): CompiledKernel {
+    return { rendered: r, pipe: null, bindGroups: new Map() };
+  }
+
+  /** The pipeline of a rendered kernel (shared by every kernel with the same WGSL). */
+  pipeline(r: RenderedKernel): { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } {
     let p = this.pipelines.get(r.wgsl);
     if (!p) {
       const entries: GPUBindGroupLayoutEntry[] = r.bindings.map((_, k) => ({
@@ -227,7 +329,7 @@ export class WebgpuRuntime {
         visibility: COMPUTE,
         buffer: { type: r.writes[k] ? "storage" : "read-only-storage" },
       }));
-      if (r.offsetSlots.length) entries.push({ binding: r.bindings.length, visibility: COMPUTE, buffer: { type: "uniform", hasDynamicOffset: true } });
+      if (uniformWords(r)) entries.push({ binding: r.bindings.length, visibility: COMPUTE, buffer: { type: "uniform", hasDynamicOffset: true } });
       const layout = this.device.createBindGroupLayout({ entries });
       const module = this.device.createShaderModule({ code: r.wgsl, label: r.name });
       const pipeline = this.device.createComputePipeline({
@@ -239,7 +341,7 @@ export class WebgpuRuntime {
       p = { pipeline, layout };
       this.pipelines.set(r.wgsl, p);
     }
-    return { rendered: r, ...p, bindGroups: new Map() };
+    return p;
   }
 
   /**
@@ -250,7 +352,8 @@ export class WebgpuRuntime {
     const lines: string[] = [];
     const walk = (steps: readonly Step[], ind: string) => {
       for (const s of steps) {
-        if (s.kind === "loop") {
+        if (s.kind === "loop" && c.fusedLoops.has(s)) lines.push(`// ${ind}${s.name}: while loop inside one shader (${c.fusedLoops.get(s)!.rendered.name})`);
+        else if (s.kind === "loop") {
           lines.push(`// ${ind}${s.name}: ${s.length === null ? "while loop (predicate read back per trip)" : `scan loop of ${s.length} trips`} {`);
           if (s.cond) walk(s.cond.steps, ind + "  ");
           walk(s.body, ind + "  ");
@@ -262,13 +365,22 @@ export class WebgpuRuntime {
             walk(r, ind + "    ");
           });
           lines.push(`// ${ind}}`);
-        } else if (s.kind === "host" || s.kind === "sort") lines.push(`// ${ind}${s.name}: host step ${s.eqn.primitive} (read back, reference interpreter, written back)`);
+        } else if (s.kind === "host" || s.kind === "sort") {
+          const d = c.deviceSteps.get(s);
+          lines.push(
+            d
+              ? `// ${ind}${s.name}: ${s.eqn.primitive} as ${d.length} dispatches of ${new Set(d.map((k) => k.rendered.wgsl)).size} device kernels`
+              : `// ${ind}${s.name}: host step ${s.eqn.primitive} (read back, reference interpreter, written back)`,
+          );
+        }
         else lines.push(`// ${ind}${s.name}: ${s.kind} kernel`);
       }
     };
     walk(c.program.steps, "");
     if (c.hostFallback !== null) return `${lines.join("\n")}\n// runs on the host: ${c.hostFallback}`;
-    const shaders = [...c.kernels.values()].map((k) => `// ---- ${k.rendered.name}\n${k.rendered.wgsl}`);
+    const all = [...c.kernels.values(), ...[...c.deviceSteps.values()].flat(), ...c.fusedLoops.values()];
+    const seen = new Set<string>();
+    const shaders = all.filter((k) => !seen.has(k.rendered.wgsl) && seen.add(k.rendered.wgsl)).map((k) => `// ---- ${k.rendered.name}\n${k.rendered.wgsl}`);
     return [...lines, ...shaders].join("\n");
   }
 
@@ -289,14 +401,23 @@ export class WebgpuRuntime {
       if (first.done) return;
       started = drive(exec, first.value);
     } else started = this.chain.then(() => drive(exec, undefined));
-    const mine: Promise<void> = started.catch((e: unknown) => {
-      this.error ??= e;
-    });
+    this.enqueue(started);
+  }
+
+  /** Makes `started` the tail of the chain; when the chain drains, deferred releases return to the pool. */
+  private enqueue(started: Promise<unknown>): void {
+    const mine: Promise<void> = started.then(
+      () => undefined,
+      (e: unknown) => {
+        this.error ??= e;
+      },
+    );
     this.chain = mine;
     void mine.then(() => {
       if (this.chain !== mine) return;
       this.chain = null;
-      for (const a of this.deferred) this.give(a.buffer, STORAGE | COPY_SRC | COPY_DST);
+      // (an array made before a device that never came has no buffer)
+      for (const a of this.deferred) if (a.buffer) this.give(a.buffer, STORAGE | COPY_SRC | COPY_DST);
       this.deferred = [];
     });
   }
@@ -392,7 +513,7 @@ class Execution {
     inputs: readonly GpuArray[],
     outputs: readonly GpuArray[],
   ) {
-    this.buffers = c.program.buffers;
+    this.buffers = c.buffers;
     c.program.inputs.forEach((b, k) => this.env.set(b, inputs[k]!));
     c.program.outputs.forEach((b, k) => this.env.set(b, outputs[k]!));
   }
@@ -444,13 +565,15 @@ class Execution {
 
   private dispatch(k: CompiledKernel): void {
     const r = k.rendered;
+    const pipe = (k.pipe ??= this.rt.pipeline(r));
     const bound = r.bindings.map((b) => this.resolve(b));
     let dynamic: number[] = [];
-    if (r.offsetSlots.length) {
+    if (uniformWords(r)) {
       if (this.slots === PARAM_SLOTS) this.flush();
       const words = this.rt.paramWords;
       const at = (this.slots * PARAM_SLOT_BYTES) / 4;
       r.offsetSlots.forEach((s, j) => (words[at + j] = bound[s]!.off));
+      r.params?.forEach((p, j) => (words[at + r.offsetSlots.length + j] = p));
       dynamic = [this.slots * PARAM_SLOT_BYTES];
       this.slots++;
     }
@@ -458,13 +581,13 @@ class Execution {
     let group = k.bindGroups.get(key);
     if (!group) {
       const entries: GPUBindGroupEntry[] = bound.map((x, i) => ({ binding: i, resource: { buffer: x.arr.buffer } }));
-      if (r.offsetSlots.length) entries.push({ binding: bound.length, resource: { buffer: this.rt.paramBuffer, size: Math.ceil(r.offsetSlots.length / 4) * 16 } });
-      group = this.rt.device.createBindGroup({ layout: k.layout, entries });
+      if (uniformWords(r)) entries.push({ binding: bound.length, resource: { buffer: this.rt.paramBuffer, size: Math.ceil(uniformWords(r) / 4) * 16 } });
+      group = this.rt.device.createBindGroup({ layout: pipe.layout, entries });
       if (k.bindGroups.size >= 64) k.bindGroups.delete(k.bindGroups.keys().next().value!);
       k.bindGroups.set(key, group);
     }
     const pass = this.computePass();
-    pass.setPipeline(k.pipeline);
+    pass.setPipeline(pipe.pipeline);
     pass.setBindGroup(0, group, dynamic);
     pass.dispatchWorkgroups(...r.groups);
     this.rt.stats.dispatches++;
@@ -499,8 +622,14 @@ class Execution {
         }
         case "sort":
         case "host": {
-          // a sort has no WGSL kernel yet: it runs as a host step
+          // a sort step (the wasm lowering's) runs as the host step of its primitive here
           const h = s.kind === "sort" ? sortAsHostStep(s) : s;
+          const onDevice = this.c.deviceSteps.get(s);
+          if (onDevice) {
+            for (const k of onDevice) this.dispatch(k);
+            this.rt.stats.deviceSteps++;
+            break;
+          }
           const bufIns = h.inputs.flatMap((i) => ("buf" in i ? [i.buf] : []));
           const values = yield* this.readBack(bufIns);
           let j = 0;
@@ -532,6 +661,11 @@ class Execution {
           break;
         }
         case "loop": {
+          const fused = this.c.fusedLoops.get(s);
+          if (fused) {
+            this.dispatch(fused);
+            break;
+          }
           const state: LoopState = { t: 0, trip: 0 };
           this.loops.set(s.id, state);
           for (;;) {

@@ -21,12 +21,28 @@
 import type { DType } from "../../ir/dtype.js";
 import { type IExpr, type IVar, irange } from "../kernel/iexpr.js";
 import type { BufferDecl, LeafStep, MapKernel, MatmulKernel } from "../kernel/kernel.js";
-import { type SExpr, topoNodes } from "../kernel/sexpr.js";
+import { type ReduceOp, type SExpr, topoNodes } from "../kernel/sexpr.js";
 
 export class UnsupportedKernel extends Error {}
 
 /** Invocations per workgroup of a map kernel. */
-export const MAP_WORKGROUP = 64;
+export const MAP_WORKGROUP = 256;
+/** Invocations per workgroup of a tree reduction. */
+export const TREE_WORKGROUP = 128;
+/**
+ * A reduction becomes a workgroup tree (one workgroup per output point) when each output
+ * reduces at least TREE_MIN_REDUCED points and there are at most `treeMaxOutputs` outputs
+ * (RenderOptions; beyond that, one invocation per output already fills a GPU).
+ */
+export const TREE_MIN_REDUCED = 256;
+
+/** What suits the adapter (see WebgpuRuntime). */
+export interface RenderOptions {
+  /** Matmul shaders stage operand slabs in workgroup-shared memory. */
+  readonly sharedMatmul: boolean;
+  /** Most output points of a reduction rendered as workgroup trees. */
+  readonly treeMaxOutputs: number;
+}
 /** Side of the square output tile (and of the K slab) of the matmul shader. */
 export const MATMUL_TILE = 16;
 /** Most workgroups along one dispatch dimension (WebGPU's default limit). */
@@ -41,6 +57,8 @@ export interface RenderedKernel {
   readonly writes: readonly boolean[];
   /** Bindings that are views moving with a loop: their element offsets come from the uniform at binding `bindings.length`. */
   readonly offsetSlots: readonly number[];
+  /** Constant words of this dispatch, after the offsets in the same uniform (passes of one multi-pass kernel share a pipeline). */
+  readonly params?: readonly number[];
   /** Workgroups along x, y, z. */
   readonly groups: readonly [number, number, number];
 }
@@ -91,7 +109,7 @@ function literal(v: number, d: DType): string {
 }
 
 /** Helper functions a kernel may call; only the ones used are emitted. */
-const helpers: Record<string, string> = {
+export const helpers: Record<string, string> = {
   fbits: "fn fbits(b: u32) -> f32 { return bitcast<f32>(b); }",
   fdiv: "fn fdiv(a: i32, d: i32) -> i32 { let q = a / d; return select(q, q - 1, (a % d != 0) && (a < 0)); }",
   fmod: "fn fmod(a: i32, d: i32) -> i32 { let r = a % d; return select(r, r + d, r < 0); }",
@@ -112,10 +130,25 @@ const helpers: Record<string, string> = {
 };
 const helperDeps: Record<string, string[]> = { powc: ["nan", "isnan"], erfc: ["erf"], nan: ["fbits"], erfinv: ["nan", "fbits"] };
 
+/**
+ * A reduction rendered as a workgroup tree: every invocation of the workgroup folds a strided
+ * share of the reduced points, then the partials are combined pairwise in workgroup memory.
+ */
+export interface TreeReduce {
+  /** Invocations per workgroup (a power of two). */
+  readonly wg: number;
+  /** The local invocation index, as an i32 expression. */
+  readonly li: string;
+}
+
 /** Emits the statements of one kernel body; collects helper functions it needs. */
-class BodyEmitter {
+export class BodyEmitter {
   readonly lines: string[] = [];
   readonly used = new Set<string>();
+  /** Module-scope declarations (workgroup arrays of tree reductions). */
+  readonly decls: string[] = [];
+  /** When set, reductions render as workgroup trees (see renderMap). */
+  tree: TreeReduce | null = null;
   private tmp = 0;
   constructor(
     private readonly varName: (v: IVar) => string,
@@ -186,34 +219,61 @@ class BodyEmitter {
     return roots.map((r) => scope.get(r.id)!);
   }
 
+  /** `a op b` for two partial results of a reduction (not argmax/argmin). */
+  private combine(op: ReduceOp, a: string, b: string, d: DType): string {
+    switch (op) {
+      case "sum":
+        return `${a} + ${b}`;
+      case "prod":
+        return `${a} * ${b}`;
+      case "and":
+        return `${a} && ${b}`;
+      case "or":
+        return `${a} || ${b}`;
+      default:
+        if (d === "float32") {
+          // NaN wins, as in XLA
+          this.need("isnan");
+          this.need("nan");
+          return `select(${op}(${a}, ${b}), nan(), isnan_(${a}) || isnan_(${b}))`;
+        }
+        return `${op}(${a}, ${b})`;
+    }
+  }
+
+  /** The reduction as a workgroup tree (see TreeReduce); every invocation ends with the result. */
+  private treeReduce(e: Extract<SExpr, { k: "reduce" }>, outer: Map<number, string>, init: string, tree: TreeReduce): string {
+    const acc = this.fresh("acc");
+    const t = valueType(e.dtype);
+    const R = e.rvars.reduce((n, v) => n * v.extent, 1);
+    const f = `${acc}_f`;
+    this.decls.push(`var<workgroup> ${acc}_w: array<${t}, ${tree.wg}>;`);
+    this.lines.push(`var ${acc}: ${t} = ${init};`);
+    this.lines.push(`for (var ${f}: i32 = ${tree.li}; ${f} < ${R}; ${f} += ${tree.wg}) {`);
+    let stride = R;
+    for (const v of e.rvars) {
+      stride /= v.extent;
+      this.lines.push(`let ${this.varName(v)} = (${f} / ${stride}) % ${v.extent};`);
+    }
+    const [b] = this.values([e.body], new Map(outer));
+    this.lines.push(`${acc} = ${this.combine(e.op, acc, b!, e.dtype)};`, "}");
+    this.lines.push(`${acc}_w[${tree.li}] = ${acc};`, "workgroupBarrier();");
+    for (let h = tree.wg / 2; h >= 1; h /= 2) {
+      this.lines.push(`if (${tree.li} < ${h}) { ${acc}_w[${tree.li}] = ${this.combine(e.op, `${acc}_w[${tree.li}]`, `${acc}_w[${tree.li} + ${h}]`, e.dtype)}; }`, "workgroupBarrier();");
+    }
+    this.lines.push(`let ${acc}_r = ${acc}_w[0];`);
+    return `${acc}_r`;
+  }
+
   private reduce(e: Extract<SExpr, { k: "reduce" }>, outer: Map<number, string>): string {
+    if (this.tree && treeable(e)) return this.treeReduce(e, outer, reduceInit(e), this.tree);
     const acc = this.fresh("acc");
     const bd = e.body.dtype;
     const arg = e.op === "argmax" || e.op === "argmin";
-    const init = (): string => {
-      const inf = (neg: boolean) =>
-        bd === "float32" ? f32Literal(neg ? -Infinity : Infinity) : bd === "int32" ? literal(neg ? -0x80000000 : 0x7fffffff, "int32") : bd === "uint32" ? (neg ? "0u" : "0xffffffffu") : neg ? "false" : "true";
-      switch (e.op) {
-        case "sum":
-          return literal(0, e.dtype);
-        case "prod":
-          return literal(1, e.dtype);
-        case "max":
-          return inf(true);
-        case "min":
-          return inf(false);
-        case "and":
-          return "true";
-        case "or":
-          return "false";
-        default:
-          return inf(e.op === "argmax");
-      }
-    };
     if (arg) {
-      this.lines.push(`var ${acc}_v: ${valueType(bd)} = ${init()};`);
+      this.lines.push(`var ${acc}_v: ${valueType(bd)} = ${reduceInit(e)};`);
       this.lines.push(`var ${acc}: ${valueType(e.dtype)} = ${literal(0, e.dtype)};`);
-    } else this.lines.push(`var ${acc}: ${valueType(e.dtype)} = ${init()};`);
+    } else this.lines.push(`var ${acc}: ${valueType(e.dtype)} = ${reduceInit(e)};`);
     for (const v of e.rvars) this.lines.push(`for (var ${this.varName(v)}: i32 = 0; ${this.varName(v)} < ${v.extent}; ${this.varName(v)}++) {`);
     const inner = new Map(outer);
     const [b] = this.values([e.body], inner);
@@ -440,6 +500,34 @@ class BodyEmitter {
   }
 }
 
+/** The identity of a reduction (for argmax/argmin: of its running value). */
+function reduceInit(e: Extract<SExpr, { k: "reduce" }>): string {
+  const bd = e.body.dtype;
+  const inf = (neg: boolean) =>
+    bd === "float32" ? f32Literal(neg ? -Infinity : Infinity) : bd === "int32" ? literal(neg ? -0x80000000 : 0x7fffffff, "int32") : bd === "uint32" ? (neg ? "0u" : "0xffffffffu") : neg ? "false" : "true";
+  switch (e.op) {
+    case "sum":
+      return literal(0, e.dtype);
+    case "prod":
+      return literal(1, e.dtype);
+    case "max":
+      return inf(true);
+    case "min":
+      return inf(false);
+    case "and":
+      return "true";
+    case "or":
+      return "false";
+    default:
+      return inf(e.op === "argmax");
+  }
+}
+
+/** Whether a reduction can be a workgroup tree: not argmax/argmin (pairs), not on bool (no bool in workgroup memory), same dtype in and out. */
+function treeable(e: Extract<SExpr, { k: "reduce" }>): boolean {
+  return e.op !== "argmax" && e.op !== "argmin" && e.dtype !== "bool" && e.body.dtype === e.dtype;
+}
+
 /** Whether a node is only reachable through a reduction not yet emitted (so it belongs inside that loop). */
 function insideReduceOnly(e: SExpr, roots: readonly SExpr[], scope: Map<number, string>): boolean {
   // Walk from the roots without entering reductions: e is outside-reachable if found.
@@ -486,12 +574,16 @@ function convertFrom(x: string, from: DType, to: DType): string {
 }
 
 /** How a kernel addresses its buffers: each program buffer it touches becomes one binding. */
-class Bindings {
+export class Bindings {
   readonly ids: number[] = [];
   readonly writes: boolean[] = [];
   readonly offsetSlots: number[] = [];
   /** Bindings declared as vec4 arrays (the matmul's packed panels). */
   readonly vec4 = new Set<number>();
+  /** Bindings declared as arrays of atomics (binding -> "i32" | "u32"). */
+  readonly atomic = new Map<number, string>();
+  /** Constant words after the offsets in the uniform (see RenderedKernel.params). */
+  paramCount = 0;
   constructor(private readonly buffers: readonly BufferDecl[]) {}
   slot(buf: number, write: boolean): number {
     let k = this.ids.indexOf(buf);
@@ -508,13 +600,20 @@ class Bindings {
     const off = this.offsetSlots.indexOf(k);
     return off < 0 ? `b${k}[${index}]` : `b${k}[${index} + off[${off >> 2}][${off & 3}]]`;
   }
+  /** Constant word p of the dispatch (call once every binding is slotted). */
+  param(p: number): string {
+    const w = this.offsetSlots.length + p;
+    return `off[${w >> 2}][${w & 3}]`;
+  }
   declarations(): string[] {
     const out = this.ids.map((id, k) => {
       const d = this.buffers[id]!.dtype;
-      const t = this.vec4.has(k) ? `vec4<${storageType(d)}>` : storageType(d);
-      return `@group(0) @binding(${k}) var<storage, ${this.writes[k] ? "read_write" : "read"}> b${k}: array<${t}>;`;
+      const a = this.atomic.get(k);
+      const t = a ? `atomic<${a}>` : this.vec4.has(k) ? `vec4<${storageType(d)}>` : storageType(d);
+      return `@group(0) @binding(${k}) var<storage, ${this.writes[k] || a ? "read_write" : "read"}> b${k}: array<${t}>;`;
     });
-    if (this.offsetSlots.length) out.push(`@group(0) @binding(${this.ids.length}) var<uniform> off: array<vec4<i32>, ${Math.ceil(this.offsetSlots.length / 4)}>;`);
+    const words = this.offsetSlots.length + this.paramCount;
+    if (words) out.push(`@group(0) @binding(${this.ids.length}) var<uniform> off: array<vec4<i32>, ${Math.ceil(words / 4)}>;`);
     return out;
   }
 }
@@ -526,17 +625,25 @@ export function movesWithLoop(buffers: readonly BufferDecl[], b: number): boolea
   return false;
 }
 
-const loadAs = (binds: Bindings) => (buf: number, index: string, dtype: DType) => {
+export const loadAs = (binds: Bindings) => (buf: number, index: string, dtype: DType) => {
   const raw = binds.at(buf, index);
   return dtype === "bool" ? `(${raw} != 0u)` : raw;
 };
-const storeValue = (v: string, d: DType) => (d === "bool" ? `select(0u, 1u, ${v})` : v);
+export const storeValue = (v: string, d: DType) => (d === "bool" ? `select(0u, 1u, ${v})` : v);
 
-function assemble(binds: Bindings, body: BodyEmitter, main: string[]): string {
+export function assemble(binds: Bindings, body: BodyEmitter, main: string[]): string {
   const text = main.join("\n");
   if (text.includes("fbits(")) body.need("fbits");
   const fns = [...body.used].map((h) => helpers[h]!);
-  return [...binds.declarations(), ...fns, ...main].join("\n");
+  return [...binds.declarations(), ...body.decls, ...fns, ...main].join("\n");
+}
+
+/** The reduction a map kernel holds, when it should render as a workgroup tree. */
+function treeReduction(k: MapKernel, total: number, maxOutputs: number): Extract<SExpr, { k: "reduce" }> | null {
+  const reduces = topoNodes(k.outs.map((o) => o.value)).filter((e): e is Extract<SExpr, { k: "reduce" }> => e.k === "reduce");
+  if (reduces.length !== 1 || !treeable(reduces[0]!)) return null;
+  const R = reduces[0]!.rvars.reduce((n, v) => n * v.extent, 1);
+  return R >= TREE_MIN_REDUCED && total <= maxOutputs ? reduces[0]! : null;
 }
 
 /** Splits a count of workgroups over x and y (each at most MAX_GROUPS_PER_DIM). */
@@ -546,7 +653,7 @@ export function gridFor(groups: number): [number, number] {
   return [Math.ceil(groups / y), y];
 }
 
-export function renderMap(k: MapKernel, buffers: readonly BufferDecl[]): RenderedKernel {
+export function renderMap(k: MapKernel, buffers: readonly BufferDecl[], treeMaxOutputs = 16384): RenderedKernel {
   const binds = new Bindings(buffers);
   const names = new Map<number, string>();
   k.vars.forEach((v, i) => names.set(v.id, `i${i}`));
@@ -563,8 +670,14 @@ export function renderMap(k: MapKernel, buffers: readonly BufferDecl[]): Rendere
   const isSeq = (v: IVar) => k.sequential?.includes(v) ?? false;
   const parallel = k.vars.filter((v) => !isSeq(v));
   const total = parallel.reduce((n, v) => n * v.extent, 1);
-  const [gx, gy] = gridFor(Math.ceil(total / MAP_WORKGROUP));
-  const pre: string[] = [`let g = i32(gid.x + gid.y * ${gx * MAP_WORKGROUP}u);`, `if (g >= ${total}) { return; }`];
+  const tree = k.sequential ? null : treeReduction(k, total, treeMaxOutputs);
+  if (tree) body.tree = { wg: TREE_WORKGROUP, li: "li" };
+  // a tree: one workgroup per output point; else one invocation per point
+  const [gx, gy] = gridFor(tree ? total : Math.ceil(total / MAP_WORKGROUP));
+  const pre: string[] = tree
+    ? // no early return: every invocation must reach the barriers; only the first stores
+      [`let li = i32(lid);`, `let g0 = i32(wg.x + wg.y * ${gx}u);`, `let g = min(g0, ${total - 1});`]
+    : [`let g = i32(gid.x + gid.y * ${gx * MAP_WORKGROUP}u);`, `if (g >= ${total}) { return; }`];
   let stride = total;
   let first = true;
   for (let d = 0; d < k.vars.length; d++) {
@@ -580,11 +693,14 @@ export function renderMap(k: MapKernel, buffers: readonly BufferDecl[]): Rendere
     k.outs.map((o) => o.value),
     scope,
   );
-  const stores = k.outs.map((o, j) => `${binds.at(o.buf, body.index(o.index))} = ${storeValue(vals[j]!, buffers[o.buf]!.dtype)};`);
+  let stores = k.outs.map((o, j) => `${binds.at(o.buf, body.index(o.index))} = ${storeValue(vals[j]!, buffers[o.buf]!.dtype)};`);
+  if (tree) stores = [`if (li == 0 && g0 < ${total}) {`, ...stores.map((l) => `  ${l}`), "}"];
   const ind = "  ".repeat(seqDims.length + 1);
   const main = [
-    `@compute @workgroup_size(${total === 1 ? 1 : MAP_WORKGROUP})`,
-    `fn main(@builtin(global_invocation_id) gid: vec3<u32>) {`,
+    `@compute @workgroup_size(${tree ? TREE_WORKGROUP : total === 1 ? 1 : MAP_WORKGROUP})`,
+    tree
+      ? `fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {`
+      : `fn main(@builtin(global_invocation_id) gid: vec3<u32>) {`,
     ...pre.map((l) => `  ${l}`),
     ...seqDims.map((d, j) => `${"  ".repeat(j + 1)}for (var i${d}: i32 = 0; i${d} < ${k.vars[d]!.extent}; i${d}++) {`),
     ...body.lines.map((l) => `${ind}${l}`),
@@ -700,7 +816,6 @@ export function renderMatmul(k: MatmulKernel, buffers: readonly BufferDecl[], sh
   };
 }
 
-/** `sharedMatmul`: stage operand slabs in workgroup memory (GPUs); without, panels stream from storage (software adapters, where barriers are costly to compile and run). */
-export function renderKernel(step: Exclude<LeafStep, { kind: "host" | "sort" | "factor" }>, buffers: readonly BufferDecl[], sharedMatmul = true): RenderedKernel {
-  return step.kind === "map" ? renderMap(step, buffers) : renderMatmul(step, buffers, sharedMatmul);
+export function renderKernel(step: Exclude<LeafStep, { kind: "host" | "sort" | "factor" }>, buffers: readonly BufferDecl[], opts: RenderOptions): RenderedKernel {
+  return step.kind === "map" ? renderMap(step, buffers, opts.treeMaxOutputs) : renderMatmul(step, buffers, opts.sharedMatmul);
 }

@@ -26,8 +26,8 @@ export interface Backend<B = unknown> {
    */
   finalizerToken?(buffer: B): object;
   disposeToken?(token: object): void;
-  /** Waits for the work producing a buffer (backends that queue work; others are always ready). */
-  blockUntilReady?(buffer: B): void;
+  /** Waits for the work producing a buffer (backends that queue work; others are always ready); an asynchronous device (webgpu) returns a promise. */
+  blockUntilReady?(buffer: B): void | Promise<void>;
   executePrimitive<P extends Primitive>(
     prim: P,
     inputs: readonly B[],

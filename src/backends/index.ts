@@ -3,7 +3,7 @@ import { ValueError } from "../errors.js";
 import type { Backend, DeviceName } from "./backend.js";
 import { cpuBackend } from "./cpu.js";
 import { wasmBackend } from "./wasm.js";
-import { createWebgpuBackend } from "./webgpu.js";
+import { createBrowserWebgpuBackend, createDawnWebgpuBackend } from "./webgpu.js";
 
 export type { Backend, DeviceName } from "./backend.js";
 
@@ -12,19 +12,29 @@ const backends = new Map<DeviceName, Backend>([
   ["wasm", wasmBackend as Backend],
 ]);
 
-// WebGPU joins only where an adapter exists (the browser's, or Dawn's optional npm package in Node).
-const webgpu = await createWebgpuBackend().catch(() => null);
-if (webgpu) backends.set("webgpu", webgpu as Backend);
+// WebGPU joins only where an adapter exists: a browser's navigator.gpu is asked at import (quiet);
+// Node's Dawn only when devices() or the webgpu device is first asked for (its drivers are loud).
+const browserGpu = await createBrowserWebgpuBackend().catch(() => null);
+if (browserGpu) backends.set("webgpu", browserGpu as Backend);
+let webgpuProbed = browserGpu !== null;
+function probeWebgpu(): void {
+  if (webgpuProbed) return;
+  webgpuProbed = true;
+  const b = createDawnWebgpuBackend();
+  if (b) backends.set("webgpu", b as Backend);
+}
 
 /** Compiled WebAssembly is the default; `cpu` is the reference interpreter. */
 let defaultName: DeviceName = "wasm";
 
 /** The names of the backends available here. */
 export function devices(): DeviceName[] {
+  probeWebgpu();
   return [...backends.keys()];
 }
 
 export function getBackend(name: DeviceName = defaultName): Backend {
+  if (name === "webgpu") probeWebgpu();
   const b = backends.get(name);
   if (!b) throw new ValueError(`device "${name}" is not available here; available: ${devices().join(", ")}`);
   return b;

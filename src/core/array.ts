@@ -354,11 +354,15 @@ export class ConcreteArray extends JArray {
     return this.backend.readSync(this.buffer, this.aval);
   }
 
-  /** Ready now on the synchronous backends; a disposed array throws, as a deleted one does in JAX. */
+  /**
+   * Ready now on the synchronous backends; on webgpu, a promise of the array that resolves once
+   * the device's queue has run (so `await x.blockUntilReady()` waits everywhere, as API.md
+   * says). A disposed array throws, as a deleted one does in JAX.
+   */
   override blockUntilReady(): this {
     const buffer = this.buffer; // throws if disposed
-    this.backend.blockUntilReady?.(buffer);
-    return this;
+    const pending = this.backend.blockUntilReady?.(buffer);
+    return (pending instanceof Promise ? pending.then(() => this) : this) as this;
   }
 
   override dispose(): void {

@@ -289,11 +289,11 @@ describe("the scatter family as a copy and a sequential update kernel", () => {
     const g = lowerJaxpr(gatherJaxpr(c, "float32", null));
     const gk = leafSteps(g.steps)[0]!;
     if (gk.kind !== "map") throw new Error("expected a map kernel");
-    expect(renderKernel(gk, g.buffers).wgsl).toMatch(/clamp\(b\d+\[/);
+    expect(renderKernel(gk, g.buffers, { sharedMatmul: true, treeMaxOutputs: 16384 }).wgsl).toMatch(/clamp\(b\d+\[/);
     const s = lowerJaxpr(scatterJaxpr("scatterAdd", c, "float32"));
     const sk = leafSteps(s.steps).find((k) => k.kind === "map" && k.sequential)!;
     if (sk.kind !== "map") throw new Error("expected a map kernel");
-    const r = renderKernel(sk, s.buffers);
+    const r = renderKernel(sk, s.buffers, { sharedMatmul: true, treeMaxOutputs: 16384 });
     expect(r.groups).toEqual([1, 1, 1]);
     expect(r.wgsl).toMatch(/for \(var i0/);
   });

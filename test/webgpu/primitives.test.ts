@@ -1,8 +1,7 @@
 /**
  * What runs natively and what falls back, each against the cpu reference: threefry random
  * bits, float32 convolutions (im2col and col2im), pooling and its gradient, cumulative ops,
- * gather, dynamic slices and scatter are GPU kernels; sort is a host step between kernels (inputs
- * read back, the reference run, outputs written back); a
+ * gather, dynamic slices, scatter and sort are GPU kernels; a
  * program using erfInv (no WGSL form yet) runs whole on the host.
  */
 import { describe, expect, it } from "vitest";
@@ -71,9 +70,10 @@ describe.skipIf(!hasWebgpu)("webgpu: native kernels and host fallbacks", () => {
     expect(await check("dynamic slices", (a, s) => lax.dynamicUpdateSlice(a, np.exp(lax.dynamicSlice(a, [s, s], [2, 2])), [np.negative(s), s]), [x, k])).toBe(0);
   });
 
-  it("sort runs as a host step between kernels", async () => {
+  it("sort (a bitonic network) and scatter (atomics) run as device steps", async () => {
     const x = rand([6, 5], 3);
-    expect(await check("sort", (a) => np.multiply(np.sort(np.sin(a), 1), 2), [x])).toBe(1);
+    expect(await check("sort", (a) => np.multiply(np.sort(np.sin(a), 1), 2), [x]), "sort is a device step").toBe(0);
+    expect(await check("scatter", (a) => np.multiply(a.at(1).set(np.ones([5])), 3), [x]), "scatter is a device step").toBe(0);
   });
 
   it("erfInv is a kernel; a program with nextafter runs whole on the host, and says so in its text", async () => {

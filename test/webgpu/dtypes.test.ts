@@ -1,0 +1,36 @@
+/**
+ * Narrow dtypes on the webgpu device: int8 and uint8 arrays are held one element per 32-bit
+ * word (sign- or zero-extended) and read back exactly; a float16 array is refused with an error
+ * naming the array and the missing shader-f16 feature where the adapter lacks it (SwiftShader).
+ */
+import { describe, expect, it } from "vitest";
+import { devicePut, jit, numpy as np } from "../../src/index.js";
+import { hasWebgpu, webgpu } from "./helpers.js";
+
+describe.skipIf(!hasWebgpu)("webgpu: narrow dtypes", () => {
+  it("int8 and uint8 arrays round-trip and compute as the reference does (wrapping)", async () => {
+    const i8 = np.array(Int8Array.from([1, -2, 127, -128, 0]));
+    const u8 = np.array(Uint8Array.from([0, 1, 200, 255, 7]), { dtype: "uint8" });
+    const [gi, gu] = [devicePut(i8, "webgpu"), devicePut(u8, "webgpu")];
+    expect([...(await gi.data())]).toEqual([1, -2, 127, -128, 0]);
+    expect([...(await gu.data())]).toEqual([0, 1, 200, 255, 7]);
+    const f = (a: np.Array, b: np.Array) => [np.add(a, a), np.multiply(b, 2), np.astype(a, "float32")];
+    const want = f(i8, u8);
+    const got = jit(f, { device: "webgpu" })(gi, gu);
+    for (let k = 0; k < want.length; k++) {
+      expect(got[k]!.dtype).toBe(want[k]!.dtype);
+      expect([...(await got[k]!.data())]).toEqual([...want[k]!.dataSync()]);
+    }
+  });
+
+  it("float16 without shader-f16 is a clear error naming the array", () => {
+    const hasF16 = webgpu().features.includes("shader-f16");
+    const h = np.astype(np.array([1, 2, 3]), "float16");
+    if (hasF16) return; // checked where a GPU with shader-f16 is lent
+    expect(() => devicePut(h, "webgpu")).toThrow(/webgpu: an array placed on it is float16 \(f16\[3\]\), and this adapter \(.+\) does not offer the shader-f16 feature/);
+    const x = devicePut(np.array([1, 2, 3]), "webgpu");
+    expect(() => jit((a: np.Array) => np.astype(np.astype(a, "float16"), "float32"), { device: "webgpu" })(x)).toThrow(
+      /an intermediate value of the computation \(from convertElementType\) is float16/,
+    );
+  });
+});
