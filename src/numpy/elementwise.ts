@@ -16,7 +16,7 @@ type Unary = (x: ArrayLike) => JArray;
 /** A numpy binary function: promote, broadcast, then apply `op`. */
 function binary(fn: string, op: (x: JArray, y: JArray) => JArray, inexact = false): Binary {
   return (x, y) => {
-    const fast = operandsAsIs(x, y);
+    const fast = operandsAsIs(x, y, inexact);
     if (fast !== undefined) return op(fast[0], fast[1]);
     const [a, b] = broadcastArgs(fn, inexact ? promoteArgsInexact(fn, [x, y]) : promoteArgs(fn, [x, y])) as [JArray, JArray];
     return op(a, b);
@@ -26,13 +26,14 @@ function binary(fn: string, op: (x: JArray, y: JArray) => JArray, inexact = fals
 /**
  * The common cases where promotion and broadcasting change nothing, decided without building
  * them (an eager op on small arrays costs about as much as that boundary): two arrays of one
- * dtype, weakness and shape (or a rank-0 one), or a float array (not weak) and a JS number,
+ * dtype, weakness and shape (or a rank-0 one; a float dtype where the function computes in
+ * floats, as true division does), or a float array (not weak) and a JS number,
  * which promotes to a constant of the array's dtype as promoteArgs would make it.
  */
-function operandsAsIs(x: ArrayLike, y: ArrayLike): [JArray, JArray] | undefined {
+function operandsAsIs(x: ArrayLike, y: ArrayLike, inexact: boolean): [JArray, JArray] | undefined {
   if (x instanceof JArray) {
     if (y instanceof JArray) {
-      if (x.dtype !== y.dtype || x.weakType !== y.weakType) return undefined;
+      if (x.dtype !== y.dtype || x.weakType !== y.weakType || (inexact && !isFloat(x.dtype))) return undefined;
       const xs = x.shape;
       const ys = y.shape;
       if (xs.length !== ys.length) return xs.length === 0 || ys.length === 0 ? [x, y] : undefined;

@@ -131,6 +131,9 @@ describe("JS numbers as operands (the constant cache)", () => {
     expect(np.add(f, 2).weakType).toBe(false);
     expect(Array.from(np.add(f, 2).dataSync())).toEqual([3, 4, 5]);
     expect(np.add(np.array([true, false]), 1).dtype).toBe("int32");
+    // Functions that compute in floats promote equal int operands too (the fast path must not skip that).
+    expect(np.divide(i, i).dtype).toBe("float32");
+    expect(Array.from(np.arctan2(i, i).dataSync())).toEqual(Array.from({ length: 3 }, () => Math.fround(Math.PI / 4)));
   });
 
   it("disposing an array made from a JS number leaves other uses of that number intact", () => {
