@@ -118,7 +118,17 @@ const CELLS = [
   { name: "solve256", label: "solve a x = b, a: 256×256, b: 256×1 (f32, jit; LU with pivoting)", flops: (2 * 256 ** 3) / 3, targets: [{ peer: "jax-js", min: 2 }] },
   { name: "svd256", label: "SVD of a 256×256 matrix (f32, jit; u, s, vh computed, s read)", targets: [{ peer: "jax-js", min: 2 }] },
   { name: "tinyJit", label: "tiny jitted call x*2+1, x: f32[16] (tfjs: 2 eager ops)", targets: [{ maxMs: 0.01 }] },
-  { name: "eagerOp", label: "eager op: add, f32[16] + f32[16]", targets: [{ maxMs: 0.03 }] },
+  // Issue 11 item 4: eager calls as users write them (a JS number operand, no dispose).
+  { name: "eagerOp", label: "eager op: add, f32[16] + f32[16]", targets: [{ maxMs: 0.002 }] },
+  { name: "eagerScalar", label: "eager op: add, f32[16] + 1 (a JS number)", targets: [{ maxMs: 0.002 }] },
+  { name: "eager100k", label: "eager op: add, f32[1e5] + f32[1e5], result disposed", elems: 1e5, targets: [] },
+  {
+    name: "eager100kGc",
+    label: "  the same, result dropped without dispose (jaxts: left to the GC; tfjs: tf.tidy; jax-js: dispose)",
+    elems: 1e5,
+    targets: [],
+  },
+  { name: "readback1e6", label: "read back f32[1e6] to the host (await x.data())", elems: 1e6, targets: [{ maxMs: 0.5 }] },
   {
     name: "scan1000",
     label: "scan of 1000 steps c = sin(c)*0.5 + x_t, c: f32[16] (jit(lax.scan); peers: a JS loop of eager ops)",

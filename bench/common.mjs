@@ -111,7 +111,13 @@ export function cellData(cell) {
     case "tinyJit":
       return { x: { shape: [16], data: uniform(4, 16) } };
     case "eagerOp":
+    case "eagerScalar":
       return { a: { shape: [16], data: uniform(5, 16) }, b: { shape: [16], data: uniform(6, 16) } };
+    case "eager100k":
+    case "eager100kGc":
+      return { a: { shape: [100_000], data: uniform(13, 100_000) }, b: { shape: [100_000], data: uniform(14, 100_000) } };
+    case "readback1e6":
+      return { x: { shape: [1_000_000], data: uniform(15, 1_000_000) } };
     case "scan1000":
       return { c: { shape: [16], data: uniform(7, 16) }, xs: { shape: [1000, 16], data: uniform(8, 16000) } };
     case "cholesky256":

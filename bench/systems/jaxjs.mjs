@@ -147,10 +147,28 @@ export async function setup(cell, d) {
       const f = jit((x) => x.mul(2).add(1));
       return op(() => f(x.ref));
     }
-    case "eagerOp": {
+    case "eagerOp":
+    case "eager100k":
+    case "eager100kGc": {
+      // jax-js is reference counted: a result that is never disposed is never freed, so the
+      // no-dispose cell disposes too.
       const a = arr(d.a);
       const b = arr(d.b);
       return op(() => np.add(a.ref, b.ref));
+    }
+    case "eagerScalar": {
+      const a = arr(d.a);
+      return op(() => np.add(a.ref, 1));
+    }
+    case "readback1e6": {
+      const x = arr(d.x);
+      return {
+        async run(keep) {
+          const host = await x.ref.data(); // data() consumes a reference
+          if (keep) return host;
+        },
+        check: async (host) => summarize(Array.from(host)),
+      };
     }
     case "scan1000": {
       // jax-js has no scan: a JS loop of eager ops over pre-split rows of xs (ops consume

@@ -159,10 +159,38 @@ export async function setup(cell, d) {
       const f = jit((x) => x.mul(2).add(1), { device });
       return op(() => f(x));
     }
-    case "eagerOp": {
+    case "eagerOp":
+    case "eager100k": {
       const a = arr(d.a);
       const b = arr(d.b);
       return op(() => np.add(a, b));
+    }
+    case "eagerScalar": {
+      const a = arr(d.a);
+      return op(() => np.add(a, 1));
+    }
+    case "eager100kGc": {
+      // As the README tells users: no dispose(); the result is dropped and left to the GC.
+      const a = arr(d.a);
+      const b = arr(d.b);
+      return {
+        async run(keep) {
+          const y = np.add(a, b);
+          await block(y);
+          if (keep) return y;
+        },
+        check: async (y) => summarize(await read(y)),
+      };
+    }
+    case "readback1e6": {
+      const x = arr(d.x);
+      return {
+        async run(keep) {
+          const host = await x.data();
+          if (keep) return host;
+        },
+        check: async (host) => summarize(Array.from(host)),
+      };
     }
     case "scan1000": {
       // The whole loop is one compiled module: one call from JS per 1000 steps.

@@ -140,10 +140,39 @@ export async function setup(cell, d) {
       const x = tensor(d.x);
       return op(() => tf.tidy(() => x.mul(2).add(1)));
     }
-    case "eagerOp": {
+    case "eagerOp":
+    case "eager100k": {
       const a = tensor(d.a);
       const b = tensor(d.b);
       return op(() => tf.add(a, b));
+    }
+    case "eagerScalar": {
+      const a = tensor(d.a);
+      return op(() => tf.add(a, 1));
+    }
+    case "eager100kGc": {
+      // tfjs never frees a tensor by itself (dropped ones leak): tf.tidy is its way to write no dispose().
+      const a = tensor(d.a);
+      const b = tensor(d.b);
+      return {
+        run(keep) {
+          if (keep) return tf.add(a, b);
+          tf.tidy(() => {
+            tf.add(a, b);
+          });
+        },
+        check: async (y) => summarize(await read(y)),
+      };
+    }
+    case "readback1e6": {
+      const x = tensor(d.x);
+      return {
+        async run(keep) {
+          const host = await x.data();
+          if (keep) return host;
+        },
+        check: async (host) => summarize(Array.from(host)),
+      };
     }
     case "scan1000": {
       // tfjs has no scan: a JS loop of the eager ops, under tidy, over pre-split rows of xs.

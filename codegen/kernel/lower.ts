@@ -51,6 +51,7 @@ import { cumulativeKernel, isCumulative } from "./lowerScan.js";
 import { isReduceWindow, isSelectWindow, reduceWindowExpr, selectWindowKernels, windowRereads } from "./lowerWindows.js";
 import { planMemory } from "./plan.js";
 import { NodeFactory, type ReduceOp, type SExpr, children as childrenOf, indexExprs } from "./sexpr.js";
+import { matmulTileFor } from "./matmulTile.js";
 
 export interface LowerOptions {
   /** Float32 contractions with at least this many multiply-adds (and M >= 4, N >= 8) use the packed matmul kernel. */
@@ -256,7 +257,8 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
     const M = shapeSize(d.lfree);
     const N = shapeSize(d.rfree);
     const K = shapeSize(d.contract);
-    return M >= MR && N >= NR && K >= 1 && M * N * K * shapeSize(d.batch) >= minFlops ? "matmul" : "reduce";
+    const [mr, nr] = matmulTileFor([MR, NR], M, N);
+    return M >= mr && N >= nr && K >= 1 && M * N * K * shapeSize(d.batch) >= minFlops ? "matmul" : "reduce";
   };
 
   // ---- grouping, backwards ----
@@ -638,6 +640,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       const mmOut = col ? addBuffer("temp", -1, "float32", col.yShape) : outBuf;
       const { Bt, M, N, K } = c;
       if (Bt * M * N === 0) continue;
+      const [MR, NR] = matmulTileFor([ctx.MR, ctx.NR], M, N);
       const MB = Math.ceil(M / MR);
       const NB = Math.ceil(N / NR);
       const packA = addBuffer("scratch", -1, "float32", [Bt * MB * MR * K]);

@@ -27,6 +27,8 @@ export interface Wabt {
 
 export const WASM_PAGE = 65536;
 export const ALIGN = 64;
+/** Most bytes one eviction sweep moves to host memory (see WasmRuntime.evictFor). */
+export const EVICT_BATCH_BYTES = 16 * 2 ** 20;
 
 export class WasmOutOfMemoryError extends Error {
   override readonly name = "WasmOutOfMemoryError";
@@ -139,12 +141,27 @@ export class Allocator {
 export class WasmBuffer {
   freed = false;
   host: Uint8Array | undefined = undefined;
+  /** Calls that need this buffer in wasm memory right now (eviction skips it while above 0). */
+  pins = 0;
+  /** Used since the eviction sweep last passed it (a second chance, as the CLOCK algorithm gives). */
+  referenced = false;
   readonly token: BufferToken = {};
+  /**
+   * At most SMALL_BUFFER_BYTES: no finalizer watches it (registering one costs more than a small
+   * op, and in a synchronous loop the registry's dead cells pile up); the runtime reclaims it by
+   * eviction instead, when many are resident or when the event loop turns.
+   */
+  readonly small: boolean;
   constructor(
     public ptr: number,
     readonly bytes: number,
-  ) {}
+  ) {
+    this.small = bytes <= SMALL_BUFFER_BYTES;
+  }
 }
+
+/** Buffers up to this size are reclaimed by eviction rather than by finalizers (see WasmBuffer.small). */
+export const SMALL_BUFFER_BYTES = 4096;
 
 /** What a finalizer keeps of a buffer: an identity the runtime can look up while it is resident. */
 export type BufferToken = Record<string, never>;
@@ -171,6 +188,8 @@ export interface RuntimeOptions {
   sharedMemory?: boolean;
   /** Resident bytes above which buffers are evicted to host memory (default 256 MiB). */
   evictAboveBytes?: number;
+  /** Resident small buffers (SMALL_BUFFER_BYTES) above which the oldest are evicted (default 65536). */
+  maxSmallResident?: number;
 }
 
 const bytesOf = (dtype: DType, size: number) => size * itemSize[dtype];
@@ -243,6 +262,7 @@ export class WasmRuntime {
     this.allocator = new Allocator(this.memory, maxBytes);
     this.evictFloor = opts.evictAboveBytes ?? Math.min(256 * 2 ** 20, maxBytes / 2);
     this.evictAbove = this.evictFloor;
+    this.maxSmallResident = opts.maxSmallResident ?? 65536;
     this.relaxedSimd = opts.relaxedSimd ?? false;
   }
 
@@ -287,14 +307,19 @@ export class WasmRuntime {
 
   // ---- arrays ----
 
-  /** Buffers in wasm memory, by token: the only strong references the runtime keeps. */
+  /**
+   * Buffers in wasm memory, by token: the only strong references the runtime keeps. The map's
+   * order is the eviction order (oldest first; a buffer used since the sweep last passed it
+   * goes to the back once instead of being evicted).
+   */
   private readonly resident = new Map<BufferToken, WasmBuffer>();
-  /** Buffers that must stay in wasm memory during the current call. */
-  private pinned = new Set<WasmBuffer>();
   /**
    * Resident bytes above which the runtime evicts buffers to host memory before allocating
    * more. Buffers whose arrays were dropped can only be freed by finalizers, which never run
    * inside a synchronous loop; eviction moves them where the JS garbage collector reclaims them.
+   * A sweep evicts the oldest unused buffers until an eighth of the threshold (at most
+   * EVICT_BATCH_BYTES) is free, so in a loop of ops whose results are dropped each op pays for
+   * about one copy of its output, not for copying every resident buffer at once.
    */
   private evictAbove: number;
   private readonly evictFloor: number;
@@ -304,30 +329,86 @@ export class WasmRuntime {
   allocBuffer(bytes: number): WasmBuffer {
     const b = new WasmBuffer(this.allocate(bytes), bytes);
     this.resident.set(b.token, b);
+    if (b.small) this.addSmall();
     return b;
+  }
+
+  /** Small buffers in wasm memory, and the count above which a sweep evicts the oldest. */
+  private smallResident = 0;
+  private readonly maxSmallResident: number;
+  private idleSweepScheduled = false;
+
+  /**
+   * Counts a new resident small buffer. Nothing tells the runtime when a small buffer's array
+   * is dropped, so their number is bounded by sweeps, and once the event loop turns (the end of
+   * a synchronous burst of work) every small buffer moves to host memory: the garbage collector
+   * frees the dropped ones, the live ones come back on their next use (a copy of at most 4 KB).
+   */
+  private addSmall(): void {
+    if (++this.smallResident > this.maxSmallResident) this.sweepSmall(this.maxSmallResident >> 2);
+    if (!this.idleSweepScheduled) {
+      this.idleSweepScheduled = true;
+      const t = setTimeout(() => {
+        this.idleSweepScheduled = false;
+        this.sweepSmall(0);
+      }, 0) as unknown as { unref?: () => void };
+      t.unref?.(); // never keeps a Node process alive
+    }
+  }
+
+  /** Evicts the oldest unpinned small buffers until at most `keep` stay resident. */
+  private sweepSmall(keep: number): void {
+    this.evictions.runs++;
+    for (const [token, b] of this.resident) {
+      if (this.smallResident <= keep) break;
+      if (b.small && b.pins === 0) this.evict(token, b);
+    }
   }
 
   /** A block of wasm memory, evicting unpinned buffers first when resident memory is high. */
   private allocate(bytes: number): number {
-    if (this.allocator.allocatedBytes + bytes > this.evictAbove) {
-      this.evictAll();
-      this.evictAbove = Math.max(this.evictFloor, 2 * (this.allocator.allocatedBytes + bytes));
-    }
+    if (this.allocator.allocatedBytes + bytes > this.evictAbove) this.evictFor(bytes);
     return this.allocator.alloc(bytes);
+  }
+
+  /** Evicts the oldest unpinned, unused buffers until `bytes` fit below the threshold with room to spare. */
+  private evictFor(bytes: number): void {
+    this.evictions.runs++;
+    const limit = this.evictAbove;
+    const target = limit - Math.min(limit / 8, EVICT_BATCH_BYTES) - bytes;
+    let pinnedBytes = 0;
+    for (const [token, b] of this.resident) {
+      if (this.allocator.allocatedBytes <= target) break;
+      if (b.pins > 0) {
+        pinnedBytes += b.bytes;
+        continue;
+      }
+      if (b.referenced) {
+        b.referenced = false;
+        this.resident.delete(token);
+        this.resident.set(token, b); // visited again at the end of this sweep if still needed
+        continue;
+      }
+      this.evict(token, b);
+    }
+    // A pinned working set near the threshold would make every allocation sweep: raise it above
+    // what must stay resident (and let it fall back to the floor once that is released).
+    this.evictAbove = Math.max(this.evictFloor, 2 * (pinnedBytes + bytes), this.allocator.allocatedBytes + bytes > limit ? 2 * (this.allocator.allocatedBytes + bytes) : 0);
+  }
+
+  private evict(token: BufferToken, b: WasmBuffer): void {
+    b.host = new Uint8Array(this.memory.buffer, b.ptr, b.bytes).slice();
+    this.allocator.release(b.ptr, b.bytes);
+    b.ptr = -1;
+    this.resident.delete(token);
+    if (b.small) this.smallResident--;
+    this.evictions.buffers++;
   }
 
   /** Moves every resident, unpinned buffer to host memory. */
   evictAll(): void {
     this.evictions.runs++;
-    const mem = new Uint8Array(this.memory.buffer);
-    for (const [token, b] of this.resident) {
-      if (this.pinned.has(b)) continue;
-      b.host = mem.slice(b.ptr, b.ptr + b.bytes);
-      this.allocator.release(b.ptr, b.bytes);
-      b.ptr = -1;
-      this.resident.delete(token);
-      this.evictions.buffers++;
-    }
+    for (const [token, b] of this.resident) if (b.pins === 0) this.evict(token, b);
   }
 
   /** Brings an evicted buffer back into wasm memory (its pointer is valid until the next eviction). */
@@ -335,30 +416,46 @@ export class WasmRuntime {
     if (b.freed) throw new ReferenceError("wasm backend: an array whose memory was freed was used");
     if (b.host === undefined) return;
     const host = b.host;
-    this.pinned.add(b);
+    b.pins++;
     try {
       b.ptr = this.allocate(b.bytes);
     } finally {
-      this.pinned.delete(b);
+      b.pins--;
     }
     new Uint8Array(this.memory.buffer).set(host, b.ptr);
     b.host = undefined;
     this.resident.set(b.token, b);
+    if (b.small) this.addSmall();
     this.evictions.restores++;
+  }
+
+  /** Makes `buffers` resident and pins them (allocations cannot evict them) until `unpin`. */
+  pin(buffers: readonly WasmBuffer[]): void {
+    let k = 0;
+    try {
+      for (; k < buffers.length; k++) {
+        const b = buffers[k]!;
+        if (b.host !== undefined || b.freed) this.ensureResident(b);
+        b.pins++;
+        b.referenced = true;
+      }
+    } catch (e) {
+      for (let j = 0; j < k; j++) buffers[j]!.pins--;
+      throw e;
+    }
+  }
+
+  unpin(buffers: readonly WasmBuffer[]): void {
+    for (let k = 0; k < buffers.length; k++) buffers[k]!.pins--;
   }
 
   /** Runs `f` with `buffers` resident and pinned (so allocations inside cannot evict them). */
   withPinned<T>(buffers: readonly WasmBuffer[], f: () => T): T {
-    const saved = this.pinned;
-    this.pinned = new Set([...saved, ...buffers]);
+    this.pin(buffers);
     try {
-      for (const b of buffers) {
-        this.ensureResident(b);
-        this.pinned.add(b);
-      }
       return f();
     } finally {
-      this.pinned = saved;
+      this.unpin(buffers);
     }
   }
 
@@ -369,7 +466,7 @@ export class WasmRuntime {
       b.host = undefined;
       return;
     }
-    this.resident.delete(b.token);
+    if (this.resident.delete(b.token) && b.small) this.smallResident--;
     this.allocator.release(b.ptr, b.bytes);
   }
 
@@ -479,30 +576,54 @@ export class WasmRuntime {
       return bytesOf(d.dtype, d.size);
     });
     const dynamicOut = program.outputs.map((id) => program.buffers[id]!.size === DYNAMIC_EXTENT);
+    const nOut = outBytes.length;
+    const dynamic = rendered.dynamic;
+    // The entry's arguments: arena, [n], input pointers, output pointers (one array reused per
+    // call; calls do not nest, a host step never calls back into a module).
+    const args = new Array<number>((dynamic ? 2 : 1) + program.inputs.length + nOut).fill(0);
     const run = (inputs: readonly WasmBuffer[], n = 0): WasmBuffer[] => {
-      if (inputs.length !== program.inputs.length) throw new Error(`internal: program takes ${program.inputs.length} inputs, got ${inputs.length}`);
-      for (const b of inputs) if (b.freed) throw new ReferenceError("wasm backend: an input array was disposed");
-      return this.withPinned(inputs, () => runPinned(inputs, n));
-    };
-    const runPinned = (inputs: readonly WasmBuffer[], n: number): WasmBuffer[] => {
+      const nIn = inputs.length;
+      if (nIn !== program.inputs.length) throw new Error(`internal: program takes ${program.inputs.length} inputs, got ${nIn}`);
+      for (let k = 0; k < nIn; k++) if (inputs[k]!.freed) throw new ReferenceError("wasm backend: an input array was disposed");
+      this.pin(inputs);
       const outs: WasmBuffer[] = [];
       let arena = 0;
       try {
-        outBytes.forEach((bytes, k) => {
-          const o = this.allocBuffer(dynamicOut[k] ? (bytes / DYNAMIC_EXTENT) * n : bytes);
-          this.pinned.add(o);
+        for (let k = 0; k < nOut; k++) {
+          const o = this.allocBuffer(dynamicOut[k] ? (outBytes[k]! / DYNAMIC_EXTENT) * n : outBytes[k]!);
+          o.pins++;
           outs.push(o);
-        });
+        }
         if (arenaBytes > 0) arena = this.allocate(arenaBytes);
-        const insP = inputs.map((b) => b.ptr);
-        const outsP = outs.map((b) => b.ptr);
-        if (rendered.dynamic) entry(arena, n, ...insP, ...outsP);
-        else entry(arena, ...insP, ...outsP);
+        let j = 0;
+        args[j++] = arena;
+        if (dynamic) args[j++] = n;
+        for (let k = 0; k < nIn; k++) args[j++] = inputs[k]!.ptr;
+        for (let k = 0; k < nOut; k++) args[j++] = outs[k]!.ptr;
+        switch (j) {
+          case 3:
+            entry(args[0]!, args[1]!, args[2]!);
+            break;
+          case 4:
+            entry(args[0]!, args[1]!, args[2]!, args[3]!);
+            break;
+          case 5:
+            entry(args[0]!, args[1]!, args[2]!, args[3]!, args[4]!);
+            break;
+          default:
+            entry(...args);
+        }
       } catch (err) {
-        for (const o of outs) this.free(o);
+        for (const o of outs) {
+          o.pins--;
+          this.free(o);
+        }
+        outs.length = 0;
         throw err;
       } finally {
         if (arena !== 0) this.allocator.release(arena, arenaBytes);
+        for (const o of outs) o.pins--;
+        this.unpin(inputs);
       }
       return outs;
     };

@@ -22,9 +22,10 @@ export interface Backend<B = unknown> {
   /**
    * What the FinalizationRegistry keeps for a buffer (default: the buffer itself), and how it
    * frees by it: a backend that can move buffers out of device memory gives a token that does
-   * not keep the moved data alive.
+   * not keep the moved data alive. `undefined`: register no finalizer (the backend reclaims such
+   * buffers itself, as the wasm backend does for small ones: registering costs more than a small op).
    */
-  finalizerToken?(buffer: B): object;
+  finalizerToken?(buffer: B): object | undefined;
   disposeToken?(token: object): void;
   /** Waits for the work producing a buffer (backends that queue work; others are always ready); an asynchronous device (webgpu) returns a promise. */
   blockUntilReady?(buffer: B): void | Promise<void>;

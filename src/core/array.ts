@@ -308,6 +308,13 @@ export class ConcreteArray extends JArray {
   #buffer: unknown;
   #disposed = false;
   /**
+   * Set when this array shares another's buffer (a cached constant, see core/convert.ts): it
+   * keeps that array alive, and disposing this one marks only this one disposed.
+   */
+  #owner: ConcreteArray | undefined;
+  /** Whether the finalizer registry holds this array (backends may reclaim small buffers themselves). */
+  #registered = false;
+  /**
    * For a scalar made from a JS number: that number, exactly. A weak float is stored as
    * float32, but converting it to float64 later must not round through float32.
    */
@@ -317,10 +324,24 @@ export class ConcreteArray extends JArray {
     readonly aval: ShapedArray,
     readonly backend: Backend,
     buffer: unknown,
+    owner?: ConcreteArray,
   ) {
     super();
     this.#buffer = buffer;
-    if (backend.manualMemory) finalizer.register(this, { backend, token: backend.finalizerToken?.(buffer) ?? buffer }, this);
+    this.#owner = owner;
+    if (owner === undefined && backend.manualMemory) {
+      const token = backend.finalizerToken ? backend.finalizerToken(buffer) : buffer;
+      if (token !== undefined) {
+        finalizer.register(this, { backend, token }, this);
+        this.#registered = true;
+      }
+    }
+  }
+
+  /** A new array over this one's buffer: disposing either leaves the other usable; the buffer is freed when both are gone. */
+  share(): ConcreteArray {
+    const owner = this.#owner ?? this;
+    return new ConcreteArray(this.aval, this.backend, owner.buffer, owner);
   }
 
   get device(): DeviceName {
@@ -368,8 +389,9 @@ export class ConcreteArray extends JArray {
   override dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    if (this.backend.manualMemory) {
-      finalizer.unregister(this);
+    if (this.#owner !== undefined) this.#owner = undefined;
+    else if (this.backend.manualMemory) {
+      if (this.#registered) finalizer.unregister(this);
       this.backend.dispose(this.#buffer);
     }
     this.#buffer = undefined;

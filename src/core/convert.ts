@@ -1,7 +1,7 @@
 /** Turning JS values into arrays at the API boundary. */
 import { ShapedArray } from "../../ir/aval.js";
 import { type DType, castScalar, storeScalar, typedArrayFor } from "../../ir/dtype.js";
-import { getBackend } from "../backends/index.js";
+import { type Backend, getBackend } from "../backends/index.js";
 import { ConcreteArray, JArray } from "./array.js";
 
 /** The dtype and weakness a JS scalar gets: integer-valued numbers are weak int32, others weak float32. */
@@ -10,13 +10,48 @@ export function scalarAval(x: number | boolean): ShapedArray {
   return new ShapedArray([], Number.isInteger(x) ? "int32" : "float32", true);
 }
 
+/**
+ * Constants made from JS numbers, per backend, dtype and weakness, by value: `np.add(x, 1)` in
+ * a loop uploads its 1 once. Each call gets its own array sharing the cached one's buffer
+ * (ConcreteArray.share), so disposing it affects only itself. -0 is not cached (a Map key
+ * does not tell it from 0); each table is cleared when it reaches CONSTANTS_PER_TABLE (the
+ * dropped constants are freed by the garbage collector once no array shares them).
+ */
+const constants = new WeakMap<Backend, Map<string, Map<number, ConcreteArray>>>();
+const CONSTANTS_PER_TABLE = 256;
+
+function constantTable(backend: Backend, dtype: DType, weakType: boolean): Map<number, ConcreteArray> {
+  let byType = constants.get(backend);
+  if (byType === undefined) constants.set(backend, (byType = new Map()));
+  const key = weakType ? `${dtype}~` : dtype;
+  let table = byType.get(key);
+  if (table === undefined) byType.set(key, (table = new Map()));
+  return table;
+}
+
 /** A concrete rank-0 array on the default device. */
 export function scalar(x: number | boolean, dtype?: DType, weakType?: boolean): ConcreteArray {
   const aval = scalarAval(x);
   const d = dtype ?? aval.dtype;
-  const data = typedArrayFor(d, 1);
-  data[0] = storeScalar(x, d);
-  const out = ConcreteArray.fromHost(data, [], d, getBackend(), weakType ?? (dtype === undefined && aval.weakType));
+  const weak = weakType ?? (dtype === undefined && aval.weakType);
+  const backend = getBackend();
+  const v = typeof x === "number" ? x : x ? 1 : 0;
+  const cacheable = !Object.is(v, -0);
+  const table = cacheable ? constantTable(backend, d, weak) : undefined;
+  let cached = table?.get(v);
+  if (cached === undefined || cached.isDisposed) {
+    const data = typedArrayFor(d, 1);
+    data[0] = storeScalar(x, d);
+    cached = ConcreteArray.fromHost(data, [], d, backend, weak);
+    if (table !== undefined) {
+      if (table.size >= CONSTANTS_PER_TABLE) table.clear();
+      table.set(v, cached);
+    } else {
+      if (typeof x === "number") cached.jsValue = x;
+      return cached;
+    }
+  }
+  const out = cached.share();
   if (typeof x === "number") out.jsValue = x;
   return out;
 }

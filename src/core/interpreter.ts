@@ -79,13 +79,22 @@ export const evalInterpreter: Interpreter = {
   parent: null,
   transformName: "eager evaluation",
   process(prim, args, params) {
-    const concrete = args.map((x) => {
-      checkNotLeaked(x, this);
-      return x as ConcreteArray;
-    });
+    // Plain loops: this runs once per eager op, whose cost on small arrays is mostly overhead.
+    const n = args.length;
+    const concrete = new Array<ConcreteArray>(n);
+    for (let i = 0; i < n; i++) {
+      const x = args[i]!;
+      if (x instanceof Tracer) checkNotLeaked(x, this);
+      concrete[i] = x as ConcreteArray;
+    }
     const backend = pickBackend(concrete);
-    const buffers = concrete.map((x) => (x.backend === backend ? x.buffer : moveTo(x, backend.name).buffer));
-    const inAvals = concrete.map((x) => x.aval);
+    const buffers = new Array<unknown>(n);
+    const inAvals = new Array<ShapedArray>(n);
+    for (let i = 0; i < n; i++) {
+      const x = concrete[i]!;
+      buffers[i] = x.backend === backend ? x.buffer : moveTo(x, backend.name).buffer;
+      inAvals[i] = x.aval;
+    }
     const outAvals = outputAvals(prim, inAvals, params);
     const outs = backend.executePrimitive(prim, buffers, inAvals, params, outAvals);
     return outs.map((b, i) => new ConcreteArray(outAvals[i]!, backend, b));

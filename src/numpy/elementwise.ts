@@ -2,10 +2,10 @@
  * Elementwise numpy functions: promotion and broadcasting at the boundary, then primitives.
  */
 import { isFloat, isInt } from "../../ir/dtype.js";
-import type { ArrayLike, JArray } from "../core/array.js";
+import { type ArrayLike, JArray } from "../core/array.js";
 import { customJvp } from "../autodiff/custom.js";
 import * as lax from "../lax.js";
-import { describe } from "../core/convert.js";
+import { describe, scalar } from "../core/convert.js";
 import { ConcretizationTypeError, ValueError } from "../errors.js";
 import { type NonzeroOptions, nonzero } from "./indexing.js";
 import { asArray, broadcastArgs, promoteArgs, promoteArgsInexact } from "./util.js";
@@ -16,9 +16,35 @@ type Unary = (x: ArrayLike) => JArray;
 /** A numpy binary function: promote, broadcast, then apply `op`. */
 function binary(fn: string, op: (x: JArray, y: JArray) => JArray, inexact = false): Binary {
   return (x, y) => {
+    const fast = operandsAsIs(x, y, inexact);
+    if (fast !== undefined) return op(fast[0], fast[1]);
     const [a, b] = broadcastArgs(fn, inexact ? promoteArgsInexact(fn, [x, y]) : promoteArgs(fn, [x, y])) as [JArray, JArray];
     return op(a, b);
   };
+}
+
+/**
+ * The common cases where promotion and broadcasting change nothing, decided without building
+ * them (an eager op on small arrays costs about as much as that boundary): two arrays of one
+ * dtype, weakness and shape (or a rank-0 one; a float dtype where the function computes in
+ * floats, as true division does), or a float array (not weak) and a JS number,
+ * which promotes to a constant of the array's dtype as promoteArgs would make it.
+ */
+function operandsAsIs(x: ArrayLike, y: ArrayLike, inexact: boolean): [JArray, JArray] | undefined {
+  if (x instanceof JArray) {
+    if (y instanceof JArray) {
+      if (x.dtype !== y.dtype || x.weakType !== y.weakType || (inexact && !isFloat(x.dtype))) return undefined;
+      const xs = x.shape;
+      const ys = y.shape;
+      if (xs.length !== ys.length) return xs.length === 0 || ys.length === 0 ? [x, y] : undefined;
+      for (let i = 0; i < xs.length; i++) if (xs[i] !== ys[i]) return undefined;
+      return [x, y];
+    }
+    if (typeof y === "number" && !x.weakType && isFloat(x.dtype)) return [x, scalar(y, x.dtype, false)];
+    return undefined;
+  }
+  if (typeof x === "number" && y instanceof JArray && !y.weakType && isFloat(y.dtype)) return [scalar(x, y.dtype, false), y];
+  return undefined;
 }
 
 /** A numpy unary function that computes in a float dtype (ints become float32). */
