@@ -103,6 +103,11 @@ export interface MatmulKernel {
   readonly tile: number;
   readonly mr: number;
   readonly nr: number;
+  /**
+   * int8/uint8 operands (codegen/kernel/narrow.ts): the panels hold int32 words of two int16
+   * halves, k terms 2kp and 2kp+1 (ceil(K/2) words per row or column), and `acc` is int32.
+   */
+  readonly pairs?: true;
 }
 
 export type HostInput = { readonly buf: number } | { readonly literal: number; readonly dtype: DType };

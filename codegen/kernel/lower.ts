@@ -40,6 +40,7 @@ import {
   unravel,
 } from "./iexpr.js";
 import { type BufferDecl, type BufferKind, type HostInput, type MapKernel, type MapOutput, type MatmulKernel, type Program, type Step, type SwapOf, type ViewOf, bufferRoots, hostStepBuffers, leafSteps, stepReads, stepWrites } from "./kernel.js";
+import { isNarrowContraction, narrowNeedsHost, pairedPackKernels } from "./narrow.js";
 import { optimizeJaxpr } from "./passes.js";
 import { planMemory } from "./plan.js";
 import { NodeFactory, type ReduceOp, type SExpr, children as childrenOf, indexExprs } from "./sexpr.js";
@@ -93,18 +94,15 @@ export function kindOf(p: Primitive): Kind {
 }
 
 /**
- * The narrow dtypes (int8, uint8, float16) have no wasm kernels yet: an equation that reads or
- * writes one runs as a host step (the reference kernel, float16 widened to float32 there).
+ * The kind of an equation: float32 convolutions (without batch groups) are contractions, as
+ * are int8/uint8 ones into int32; what narrow.ts cannot keep in range (float16 always) runs
+ * as a host step (the reference kernel, float16 widened to float32 there).
  */
-const hostOnlyDtypes = new Set<DType>(["int8", "uint8", "float16"]);
-const touchesHostOnlyDtype = (e: Eqn) => e.inputs.some((a) => hostOnlyDtypes.has(a.aval.dtype)) || e.outVars.some((v) => hostOnlyDtypes.has(v.aval.dtype));
-
-/** The kind of an equation: float32 convolutions (without batch groups) are contractions. */
 function kindOfEqn(e: Eqn): Kind {
-  if (touchesHostOnlyDtype(e) && !controlFlowPrims.has(e.primitive)) return "host";
+  if (narrowNeedsHost(e) && !controlFlowPrims.has(e.primitive)) return "host";
   if (e.primitive === "convGeneralDilated") {
     const p = e.params as Params<"convGeneralDilated">;
-    return e.inputs[0]!.aval.dtype === "float32" && e.outVars[0]!.aval.dtype === "float32" && p.batchGroupCount === 1 ? "dot" : "host";
+    return (e.inputs[0]!.aval.dtype === "float32" && e.outVars[0]!.aval.dtype === "float32" && p.batchGroupCount === 1) || isNarrowContraction(e) ? "dot" : "host";
   }
   return kindOf(e.primitive);
 }
@@ -239,7 +237,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
     if (e.primitive === "convGeneralDilated") return "matmul";
     const out = e.outVars[0]!.aval;
     const lhs = e.inputs[0]!.aval;
-    if (out.dtype !== "float32" || lhs.dtype !== "float32") return "reduce";
+    if ((out.dtype !== "float32" || lhs.dtype !== "float32") && !isNarrowContraction(e)) return "reduce";
     const d = dotDims(e);
     const M = shapeSize(d.lfree);
     const N = shapeSize(d.rfree);
@@ -587,14 +585,17 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
     if (g.kind === "dot" && g.dotStyle === "matmul") {
       const core = eqns[g.core!]!;
       const coreOut = core.outVars[0]!.aval;
-      const c = contraction(core, (a, idx) => exprOf(a, idx), f);
+      // int8/uint8 operands: panels of k pairs as int16 halves of int32 words (narrow.ts).
+      const paired = isNarrowContraction(core);
+      const c = contraction(core, (a, idx) => exprOf(a, idx), f, paired ? "int32" : "float32");
       const { Bt, M, N, K } = c;
       if (Bt * M * N === 0) continue;
       const MB = Math.ceil(M / MR);
       const NB = Math.ceil(N / NR);
-      const packA = addBuffer("scratch", -1, "float32", [Bt * MB * MR * K]);
-      const packB = addBuffer("scratch", -1, "float32", [Bt * NB * NR * K]);
-      const tile = addBuffer("scratch", -1, "float32", [MR * NR]);
+      const KP = paired ? Math.ceil(K / 2) : K;
+      const packA = addBuffer("scratch", -1, paired ? "int32" : "float32", [Bt * MB * MR * KP]);
+      const packB = addBuffer("scratch", -1, paired ? "int32" : "float32", [Bt * NB * NR * KP]);
+      const tile = addBuffer("scratch", -1, paired ? "int32" : "float32", [MR * NR]);
       // Pack kernels (which fuse the operands' producers): one over full panels, one for the
       // partial last panel (zero-padded).
       const pack = (which: "A" | "B", full: boolean) => {
@@ -616,17 +617,20 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
         const vars = pv ? [bv, pv, kv, rv] : [bv, kv, rv];
         steps.push(canonicalize(f, { kind: "map", name: `${name}_pack${which}${full ? "" : "_edge"}`, vars, outs: [{ buf: which === "A" ? packA : packB, value, index }] }));
       };
-      pack("A", true);
-      pack("A", false);
-      pack("B", true);
-      pack("B", false);
+      if (paired) steps.push(...pairedPackKernels(f, name, c, MR, NR, packA, packB).map((pk) => canonicalize(f, pk)));
+      else {
+        pack("A", true);
+        pack("A", false);
+        pack("B", true);
+        pack("B", false);
+      }
       const bVar = newVar(Bt, "b");
       const mVar = newVar(M, "m");
       const nVar = newVar(N, "n");
       // The epilogue runs over the root's index space; it differs from the core's at most by unit dims.
       const flat = flatten(c.outIdx(ivar(bVar), ivar(mVar), ivar(nVar)), coreOut.shape);
       const epilogue = g.root === g.core ? f.acc(coreOut.dtype) : compute(root, unravel(flat, outVar.aval.shape));
-      const k: MatmulKernel = { kind: "matmul", name, bVar, mVar, nVar, K, epilogue, out: { buf: outBuf, index: flat }, packA, packB, tile, mr: MR, nr: NR };
+      const k: MatmulKernel = { kind: "matmul", name, bVar, mVar, nVar, K, epilogue, out: { buf: outBuf, index: flat }, packA, packB, tile, mr: MR, nr: NR, ...(paired ? { pairs: true as const } : {}) };
       steps.push(k);
       continue;
     }
@@ -833,10 +837,10 @@ interface Contraction {
   outIdx(b: IExpr, m: IExpr, n: IExpr): IExpr[];
 }
 
-function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, f: NodeFactory): Contraction {
+function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, f: NodeFactory, elem: "float32" | "int32" = "float32"): Contraction {
   const [lhs, rhs] = e.inputs as [Atom, Atom];
   const out = e.outVars[0]!.aval;
-  const cvt = (x: SExpr) => f.convert(x, "float32");
+  const cvt = (x: SExpr) => f.convert(x, elem);
   if (e.primitive === "dotGeneral") {
     const d = dotDims(e);
     const operandIdx = (a: Atom, c: readonly number[], bd: readonly number[], bIdx: readonly IExpr[], freeIdx: readonly IExpr[], kIdx: readonly IExpr[]) => {
@@ -877,7 +881,7 @@ function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, 
     N: OG,
     K: I * shapeSize(ksz),
     a: (g, m, k) => {
-      if (insz.some((n) => n === 0)) return f.const(0, "float32");
+      if (insz.some((n) => n === 0)) return f.const(0, elem);
       const [n, ...pos] = unravel(m, [Nb, ...outSp]);
       const [i, ...kk] = unravel(k, [I, ...ksz]);
       const idx = new Array<IExpr>(lhs.aval.ndim);
@@ -894,8 +898,8 @@ function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, 
       const v = cvt(exprOf(lhs, idx));
       let valid: SExpr = f.const(1, "bool");
       for (const c of conds) valid = valid.k === "const" ? (valid.value ? c : valid) : c.k === "const" ? (c.value ? valid : c) : f.binary("and", valid, c, "bool");
-      if (valid.k === "const") return valid.value ? v : f.const(0, "float32");
-      return f.select(valid, [f.const(0, "float32"), v], "float32");
+      if (valid.k === "const") return valid.value ? v : f.const(0, elem);
+      return f.select(valid, [f.const(0, elem), v], elem);
     },
     b: (g, k, j) => {
       const [i, ...kk] = unravel(k, [I, ...ksz]);

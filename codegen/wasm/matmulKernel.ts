@@ -17,7 +17,9 @@ export function renderMatmulKernel(k: MatmulKernel, buffers: readonly BufferDecl
   const { fn, ptr } = kernelFn(k.name, usedBuffers(k));
   const range = split === null ? null : { axis: split.axis, lo: get(fn.param("lo")), hi: get(fn.param("hi")), scratch: get(fn.param("scratch")) };
   const em = new KernelEmitter(fn, (b) => get(ptr.get(b)!), imports, opts);
-  const { mr: MR, nr: NR, K } = k;
+  const { mr: MR, nr: NR } = k;
+  // Paired (int8) panels: K counts words of two k terms each (narrow.ts).
+  const K = k.pairs ? Math.ceil(k.K / 2) : k.K;
   const [Bt, M, N] = [k.bVar.extent, k.mVar.extent, k.nVar.extent];
   const MB = Math.ceil(M / MR);
   const NB = Math.ceil(N / NR);
@@ -35,7 +37,8 @@ export function renderMatmulKernel(k: MatmulKernel, buffers: readonly BufferDecl
   const acc = Array.from({ length: MR }, () => Array.from({ length: NQ }, () => fn.local("v128", "c")));
   const bv = Array.from({ length: NQ }, () => fn.local("v128", "bq"));
   const av = fn.local("v128", "a");
-  const fma = (a: string, b: string, c: string) => (opts.relaxedSimd ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : `(f32x4.add ${c} (f32x4.mul ${a} ${b}))`);
+  const fma = (a: string, b: string, c: string) =>
+    k.pairs ? `(i32x4.add ${c} (i32x4.dot_i16x8_s ${a} ${b}))` : opts.relaxedSimd ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : `(f32x4.add ${c} (f32x4.mul ${a} ${b}))`;
 
   const storeEpilogue = (vector: boolean) => {
     const value = em.value(k.epilogue, vector);
@@ -110,7 +113,8 @@ export function renderMatmulKernel(k: MatmulKernel, buffers: readonly BufferDecl
                   1,
                   (cl) => {
                     em.ifElse(`(i32.lt_s (i32.add ${nBase} ${get(cl)}) ${i32c(N)})`, () => {
-                      const a = em.tmp("f32", `(f32.load (i32.add ${pT} (i32.shl (i32.add (i32.mul ${get(rl)} ${i32c(NR)}) ${get(cl)}) (i32.const 2))))`);
+                      const t = k.pairs ? "i32" : "f32";
+                      const a = em.tmp(t, `(${t}.load (i32.add ${pT} (i32.shl (i32.add (i32.mul ${get(rl)} ${i32c(NR)}) ${get(cl)}) (i32.const 2))))`);
                       em.scope(
                         [
                           { v: k.mVar, value: `(i32.add ${mBase} ${get(rl)})` },

@@ -1,0 +1,113 @@
+/**
+ * Kernels for the narrow dtypes (int8, uint8; float16 stays on host steps).
+ *
+ * int8/uint8 values live in kernels as int32 values (sign- or zero-extended), so a kernel may
+ * move, select, compare, clamp and convert them, and store them back, with no extra code; what
+ * could leave the 8-bit range (arithmetic that wraps, reductions whose identity is a dtype
+ * bound) still runs as a host step. Contractions of int8/uint8 operands accumulating in int32
+ * (quantized inference) become paired matmuls: the packed panels hold, per 32-bit word, two
+ * consecutive k terms as int16 halves, so the microkernel multiplies with i32x4.dot_i16x8_s
+ * (8 exact products and 4 pairwise sums per instruction), with the same panels, tiling and
+ * fused epilogue as the float32 matmul.
+ */
+import type { DType } from "../../ir/dtype.js";
+import type { Eqn } from "../../ir/jaxpr.js";
+import { type Params, type Primitive, isComparison } from "../../ir/primitives.js";
+import { type IExpr, iadd, iclamp, iconst, iscale, ivar, newVar } from "./iexpr.js";
+import type { MapKernel } from "./kernel.js";
+import type { NodeFactory, SExpr } from "./sexpr.js";
+
+const byteInts = new Set<DType>(["int8", "uint8"]);
+
+/** Primitives that keep every int8/uint8 value in range: moves, selects, clamps, comparisons, conversions. */
+const inRangePrims = new Set<Primitive>([
+  "broadcastInDim",
+  "reshape",
+  "transpose",
+  "squeeze",
+  "rev",
+  "slice",
+  "pad",
+  "concatenate",
+  "convertElementType",
+  "copy",
+  "stopGradient",
+  "iota",
+  "selectN",
+  "clamp",
+  "max",
+  "min",
+]);
+
+/** An int8/uint8 x int8/uint8 -> int32 dotGeneral or convolution (no batch groups): a paired matmul. */
+export function isNarrowContraction(e: Eqn): boolean {
+  if (e.primitive !== "dotGeneral" && e.primitive !== "convGeneralDilated") return false;
+  if (e.primitive === "convGeneralDilated" && (e.params as Params<"convGeneralDilated">).batchGroupCount !== 1) return false;
+  return e.inputs.length === 2 && e.inputs.every((a) => byteInts.has(a.aval.dtype)) && e.outVars[0]!.aval.dtype === "int32";
+}
+
+/** Whether an equation must run as a host step because of a narrow dtype it reads or writes. */
+export function narrowNeedsHost(e: Eqn): boolean {
+  const dtypes = [...e.inputs.map((a) => a.aval.dtype), ...e.outVars.map((v) => v.aval.dtype)];
+  if (dtypes.includes("float16")) return true;
+  if (!dtypes.some((d) => byteInts.has(d))) return false;
+  return !(inRangePrims.has(e.primitive) || isComparison(e.primitive) || isNarrowContraction(e));
+}
+
+/** What the pack kernels need of a contraction (lower.ts's Contraction, operands as int32 values). */
+export interface PairedOperands {
+  readonly Bt: number;
+  readonly M: number;
+  readonly N: number;
+  readonly K: number;
+  a(b: IExpr, m: IExpr, k: IExpr): SExpr;
+  b(b: IExpr, k: IExpr, n: IExpr): SExpr;
+}
+
+/**
+ * The pack kernels of a paired matmul: panels of `mr` rows of A, word
+ * `packA[((b*MB + ip)*KP + kp)*mr + r]` = (a[m, 2kp] & 0xffff) | a[m, 2kp+1] << 16 for
+ * m = ip*mr + r, and panels of `nr` columns of B the same way; zero beyond M, N and K
+ * (KP = ceil(K / 2)). One kernel over full panels and one for the partial last panel, per operand.
+ */
+export function pairedPackKernels(f: NodeFactory, name: string, c: PairedOperands, MR: number, NR: number, packA: number, packB: number): MapKernel[] {
+  const { Bt, M, N, K } = c;
+  const KP = Math.ceil(K / 2);
+  const MB = Math.ceil(M / MR);
+  const NB = Math.ceil(N / NR);
+  const i32 = (v: number) => f.const(v, "int32");
+  const out: MapKernel[] = [];
+  const pack = (which: "A" | "B", full: boolean) => {
+    const R = which === "A" ? MR : NR;
+    const total = which === "A" ? M : N;
+    const nPanels = which === "A" ? MB : NB;
+    const nFull = Math.floor(total / R);
+    if (K === 0 || (full ? nFull === 0 : nFull === nPanels)) return;
+    const bv = newVar(Bt, "b");
+    const pv = full ? newVar(nFull, "p") : null;
+    const kv = newVar(KP, "k");
+    const rv = newVar(R, "r");
+    const panel = pv ? ivar(pv) : iconst(nFull);
+    const pos = iadd(iscale(panel, R), ivar(rv));
+    const at = full ? pos : iclamp(pos, 0, total - 1);
+    const term = (k: IExpr) => (which === "A" ? c.a(ivar(bv), at, k) : c.b(ivar(bv), k, at));
+    const k0 = iscale(ivar(kv), 2);
+    const lo = term(k0);
+    let hi: SExpr;
+    if (K % 2 === 0) hi = term(iadd(k0, 1));
+    else {
+      const k1 = iadd(k0, 1);
+      hi = f.select(f.icond(k1, "lt", K), [i32(0), term(iclamp(k1, 0, K - 1))], "int32");
+    }
+    let value = f.binary("or", f.binary("and", lo, i32(0xffff), "int32"), f.binary("shiftLeft", hi, i32(16), "int32"), "int32");
+    if (!full) value = f.select(f.icond(pos, "lt", total), [i32(0), value], "int32");
+    const index = iadd(iscale(iadd(iscale(iadd(iscale(ivar(bv), nPanels), panel), KP), ivar(kv)), R), ivar(rv));
+    const vars = pv ? [bv, pv, kv, rv] : [bv, kv, rv];
+    out.push({ kind: "map", name: `${name}_pack${which}${full ? "" : "_edge"}`, vars, outs: [{ buf: which === "A" ? packA : packB, value, index }] });
+  };
+  pack("A", true);
+  pack("A", false);
+  pack("B", true);
+  pack("B", false);
+  return out;
+}
