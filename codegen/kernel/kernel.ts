@@ -104,10 +104,10 @@ export interface MatmulKernel {
   readonly mr: number;
   readonly nr: number;
   /**
-   * int8/uint8 operands (codegen/kernel/narrow.ts): the panels hold int32 words of two int16
-   * halves, k terms 2kp and 2kp+1 (ceil(K/2) words per row or column), and `acc` is int32.
+   * int8/uint8 operands (codegen/kernel/narrow.ts): the panels hold `pairs` int32 words per
+   * row or column, each two int16 halves (two k terms), and `acc` is int32.
    */
-  readonly pairs?: true;
+  readonly pairs?: number;
 }
 
 export type HostInput = { readonly buf: number } | { readonly literal: number; readonly dtype: DType };

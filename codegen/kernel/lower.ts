@@ -40,7 +40,7 @@ import {
   unravel,
 } from "./iexpr.js";
 import { type BufferDecl, type BufferKind, type HostInput, type MapKernel, type MapOutput, type MatmulKernel, type Program, type Step, type SwapOf, type ViewOf, bufferRoots, hostStepBuffers, leafSteps, stepReads, stepWrites } from "./kernel.js";
-import { isNarrowContraction, narrowNeedsHost, pairedPackKernels } from "./narrow.js";
+import { isNarrowContraction, narrowNeedsHost, pairedPackKernels, pairedWords } from "./narrow.js";
 import { optimizeJaxpr } from "./passes.js";
 import { planMemory } from "./plan.js";
 import { NodeFactory, type ReduceOp, type SExpr, children as childrenOf, indexExprs } from "./sexpr.js";
@@ -592,7 +592,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       if (Bt * M * N === 0) continue;
       const MB = Math.ceil(M / MR);
       const NB = Math.ceil(N / NR);
-      const KP = paired ? Math.ceil(K / 2) : K;
+      const KP = paired ? pairedWords(c.kShape) : K;
       const packA = addBuffer("scratch", -1, paired ? "int32" : "float32", [Bt * MB * MR * KP]);
       const packB = addBuffer("scratch", -1, paired ? "int32" : "float32", [Bt * NB * NR * KP]);
       const tile = addBuffer("scratch", -1, paired ? "int32" : "float32", [MR * NR]);
@@ -630,7 +630,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       // The epilogue runs over the root's index space; it differs from the core's at most by unit dims.
       const flat = flatten(c.outIdx(ivar(bVar), ivar(mVar), ivar(nVar)), coreOut.shape);
       const epilogue = g.root === g.core ? f.acc(coreOut.dtype) : compute(root, unravel(flat, outVar.aval.shape));
-      const k: MatmulKernel = { kind: "matmul", name, bVar, mVar, nVar, K, epilogue, out: { buf: outBuf, index: flat }, packA, packB, tile, mr: MR, nr: NR, ...(paired ? { pairs: true as const } : {}) };
+      const k: MatmulKernel = { kind: "matmul", name, bVar, mVar, nVar, K, epilogue, out: { buf: outBuf, index: flat }, packA, packB, tile, mr: MR, nr: NR, ...(paired ? { pairs: KP } : {}) };
       steps.push(k);
       continue;
     }
@@ -832,6 +832,8 @@ interface Contraction {
   readonly M: number;
   readonly N: number;
   readonly K: number;
+  /** The dims k flattens (row-major): the contracting dims, or (input feature, kernel positions). */
+  readonly kShape: readonly number[];
   a(b: IExpr, m: IExpr, k: IExpr): SExpr;
   b(b: IExpr, k: IExpr, n: IExpr): SExpr;
   outIdx(b: IExpr, m: IExpr, n: IExpr): IExpr[];
@@ -858,6 +860,7 @@ function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, 
       M: shapeSize(d.lfree),
       N: shapeSize(d.rfree),
       K: shapeSize(d.contract),
+      kShape: d.contract,
       a: (b, m, k) => cvt(exprOf(lhs, operandIdx(lhs, d.lc, d.lb, unravel(b, d.batch), unravel(m, d.lfree), unravel(k, d.contract)))),
       b: (b, k, n) => cvt(exprOf(rhs, operandIdx(rhs, d.rc, d.rb, unravel(b, d.batch), unravel(n, d.rfree), unravel(k, d.contract)))),
       outIdx: (b, m, n) => [...unravel(b, d.batch), ...unravel(m, d.lfree), ...unravel(n, d.rfree)],
@@ -880,6 +883,7 @@ function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, 
     M: Nb * shapeSize(outSp),
     N: OG,
     K: I * shapeSize(ksz),
+    kShape: [I, ...ksz],
     a: (g, m, k) => {
       if (insz.some((n) => n === 0)) return f.const(0, elem);
       const [n, ...pos] = unravel(m, [Nb, ...outSp]);

@@ -60,19 +60,38 @@ export interface PairedOperands {
   readonly M: number;
   readonly N: number;
   readonly K: number;
+  readonly kShape: readonly number[];
   a(b: IExpr, m: IExpr, k: IExpr): SExpr;
   b(b: IExpr, k: IExpr, n: IExpr): SExpr;
 }
 
 /**
+ * Words per row (or column) of a paired panel. Pairs run along the last dim of k's shape (L
+ * terms, ceil(L / 2) words, the last one half zero when L is odd), so that every k index the
+ * pack kernels compute is affine in one loop variable per dim of k: no division or remainder
+ * (a convolution's k flattens (input feature, kernel rows, kernel columns), and pairing the
+ * flat k would divide by the kernel's width for every term of the im2col).
+ */
+export function pairedWords(kShape: readonly number[]): number {
+  if (kShape.length === 0) return 1;
+  const L = kShape[kShape.length - 1]!;
+  return (kShape.reduce((a, b) => a * b, 1) / L) * Math.ceil(L / 2);
+}
+
+/**
  * The pack kernels of a paired matmul: panels of `mr` rows of A, word
- * `packA[((b*MB + ip)*KP + kp)*mr + r]` = (a[m, 2kp] & 0xffff) | a[m, 2kp+1] << 16 for
- * m = ip*mr + r, and panels of `nr` columns of B the same way; zero beyond M, N and K
- * (KP = ceil(K / 2)). One kernel over full panels and one for the partial last panel, per operand.
+ * `packA[((b*MB + ip)*KP + w)*mr + r]` = (a[m, k0(w)] & 0xffff) | a[m, k1(w)] << 16 for
+ * m = ip*mr + r and word w (pairedWords), and panels of `nr` columns of B the same way; zero
+ * beyond M, N and K. One kernel over full panels and one for the partial last panel, per
+ * operand. A's kernel loops over rows outside the k dims, so an im2col's decomposition of m
+ * (divisions by the output's extents) is computed once per row of the panel, not per term.
  */
 export function pairedPackKernels(f: NodeFactory, name: string, c: PairedOperands, MR: number, NR: number, packA: number, packB: number): MapKernel[] {
   const { Bt, M, N, K } = c;
-  const KP = Math.ceil(K / 2);
+  const kShape = c.kShape.length > 0 ? c.kShape : [1];
+  const KP = pairedWords(kShape);
+  const L = kShape[kShape.length - 1]!;
+  const LP = Math.ceil(L / 2);
   const MB = Math.ceil(M / MR);
   const NB = Math.ceil(N / NR);
   const i32 = (v: number) => f.const(v, "int32");
@@ -85,24 +104,34 @@ export function pairedPackKernels(f: NodeFactory, name: string, c: PairedOperand
     if (K === 0 || (full ? nFull === 0 : nFull === nPanels)) return;
     const bv = newVar(Bt, "b");
     const pv = full ? newVar(nFull, "p") : null;
-    const kv = newVar(KP, "k");
     const rv = newVar(R, "r");
+    const outer = kShape.slice(0, -1).map((n) => newVar(n, "k"));
+    const lv = newVar(LP, "l");
     const panel = pv ? ivar(pv) : iconst(nFull);
     const pos = iadd(iscale(panel, R), ivar(rv));
     const at = full ? pos : iclamp(pos, 0, total - 1);
-    const term = (k: IExpr) => (which === "A" ? c.a(ivar(bv), at, k) : c.b(ivar(bv), k, at));
-    const k0 = iscale(ivar(kv), 2);
-    const lo = term(k0);
-    let hi: SExpr;
-    if (K % 2 === 0) hi = term(iadd(k0, 1));
-    else {
-      const k1 = iadd(k0, 1);
-      hi = f.select(f.icond(k1, "lt", K), [i32(0), term(iclamp(k1, 0, K - 1))], "int32");
+    // k = (outer dims, 2l + j) flattened; word w = (outer dims, l) flattened.
+    let kBase = iconst(0);
+    let w = iconst(0);
+    let stride = L;
+    let wStride = LP;
+    for (let d = outer.length - 1; d >= 0; d--) {
+      kBase = iadd(kBase, iscale(ivar(outer[d]!), stride));
+      w = iadd(w, iscale(ivar(outer[d]!), wStride));
+      stride *= kShape[d]!;
+      wStride *= kShape[d]!;
     }
+    w = iadd(w, ivar(lv));
+    const term = (k: IExpr) => (which === "A" ? c.a(ivar(bv), at, k) : c.b(ivar(bv), k, at));
+    const two = iscale(ivar(lv), 2);
+    const lo = term(iadd(kBase, two));
+    const hi =
+      L % 2 === 0 ? term(iadd(kBase, two, 1)) : f.select(f.icond(iadd(two, 1), "lt", L), [i32(0), term(iadd(kBase, iclamp(iadd(two, 1), 0, L - 1)))], "int32");
     let value = f.binary("or", f.binary("and", lo, i32(0xffff), "int32"), f.binary("shiftLeft", hi, i32(16), "int32"), "int32");
     if (!full) value = f.select(f.icond(pos, "lt", total), [i32(0), value], "int32");
-    const index = iadd(iscale(iadd(iscale(iadd(iscale(ivar(bv), nPanels), panel), KP), ivar(kv)), R), ivar(rv));
-    const vars = pv ? [bv, pv, kv, rv] : [bv, kv, rv];
+    const index = iadd(iscale(iadd(iscale(iadd(iscale(ivar(bv), nPanels), panel), KP), w), R), ivar(rv));
+    // A: rows outside the k loops (see above); B: columns innermost (contiguous in the weights).
+    const vars = which === "A" ? [bv, ...(pv ? [pv] : []), rv, ...outer, lv] : [bv, ...(pv ? [pv] : []), ...outer, lv, rv];
     out.push({ kind: "map", name: `${name}_pack${which}${full ? "" : "_edge"}`, vars, outs: [{ buf: which === "A" ? packA : packB, value, index }] });
   };
   pack("A", true);

@@ -19,7 +19,7 @@ export function renderMatmulKernel(k: MatmulKernel, buffers: readonly BufferDecl
   const em = new KernelEmitter(fn, (b) => get(ptr.get(b)!), imports, opts);
   const { mr: MR, nr: NR } = k;
   // Paired (int8) panels: K counts words of two k terms each (narrow.ts).
-  const K = k.pairs ? Math.ceil(k.K / 2) : k.K;
+  const K = k.pairs ?? k.K;
   const [Bt, M, N] = [k.bVar.extent, k.mVar.extent, k.nVar.extent];
   const MB = Math.ceil(M / MR);
   const NB = Math.ceil(N / NR);
@@ -38,7 +38,7 @@ export function renderMatmulKernel(k: MatmulKernel, buffers: readonly BufferDecl
   const bv = Array.from({ length: NQ }, () => fn.local("v128", "bq"));
   const av = fn.local("v128", "a");
   const fma = (a: string, b: string, c: string) =>
-    k.pairs ? `(i32x4.add ${c} (i32x4.dot_i16x8_s ${a} ${b}))` : opts.relaxedSimd ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : `(f32x4.add ${c} (f32x4.mul ${a} ${b}))`;
+    k.pairs !== undefined ? `(i32x4.add ${c} (i32x4.dot_i16x8_s ${a} ${b}))` : opts.relaxedSimd ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : `(f32x4.add ${c} (f32x4.mul ${a} ${b}))`;
 
   const storeEpilogue = (vector: boolean) => {
     const value = em.value(k.epilogue, vector);
@@ -113,7 +113,7 @@ export function renderMatmulKernel(k: MatmulKernel, buffers: readonly BufferDecl
                   1,
                   (cl) => {
                     em.ifElse(`(i32.lt_s (i32.add ${nBase} ${get(cl)}) ${i32c(N)})`, () => {
-                      const t = k.pairs ? "i32" : "f32";
+                      const t = k.pairs !== undefined ? "i32" : "f32";
                       const a = em.tmp(t, `(${t}.load (i32.add ${pT} (i32.shl (i32.add (i32.mul ${get(rl)} ${i32c(NR)}) ${get(cl)}) (i32.const 2))))`);
                       em.scope(
                         [
