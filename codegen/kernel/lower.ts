@@ -832,7 +832,8 @@ interface Contraction {
   readonly M: number;
   readonly N: number;
   readonly K: number;
-  /** The dims k flattens (row-major): the contracting dims, or (input feature, kernel positions). */
+  /** The dims m and k flatten (row-major): lhs free dims or (batch, output positions); contracting dims or (input feature, kernel positions). */
+  readonly mShape: readonly number[];
   readonly kShape: readonly number[];
   a(b: IExpr, m: IExpr, k: IExpr): SExpr;
   b(b: IExpr, k: IExpr, n: IExpr): SExpr;
@@ -860,6 +861,7 @@ function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, 
       M: shapeSize(d.lfree),
       N: shapeSize(d.rfree),
       K: shapeSize(d.contract),
+      mShape: d.lfree,
       kShape: d.contract,
       a: (b, m, k) => cvt(exprOf(lhs, operandIdx(lhs, d.lc, d.lb, unravel(b, d.batch), unravel(m, d.lfree), unravel(k, d.contract)))),
       b: (b, k, n) => cvt(exprOf(rhs, operandIdx(rhs, d.rc, d.rb, unravel(b, d.batch), unravel(n, d.rfree), unravel(k, d.contract)))),
@@ -883,6 +885,7 @@ function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, 
     M: Nb * shapeSize(outSp),
     N: OG,
     K: I * shapeSize(ksz),
+    mShape: [Nb, ...outSp],
     kShape: [I, ...ksz],
     a: (g, m, k) => {
       if (insz.some((n) => n === 0)) return f.const(0, elem);

@@ -13,7 +13,7 @@
 import type { DType } from "../../ir/dtype.js";
 import type { Eqn } from "../../ir/jaxpr.js";
 import { type Params, type Primitive, isComparison } from "../../ir/primitives.js";
-import { type IExpr, iadd, iclamp, iconst, iscale, ivar, newVar } from "./iexpr.js";
+import { type IExpr, iadd, iclamp, iconst, idiv, iscale, ivar, newVar } from "./iexpr.js";
 import type { MapKernel } from "./kernel.js";
 import type { NodeFactory, SExpr } from "./sexpr.js";
 
@@ -60,6 +60,7 @@ export interface PairedOperands {
   readonly M: number;
   readonly N: number;
   readonly K: number;
+  readonly mShape: readonly number[];
   readonly kShape: readonly number[];
   a(b: IExpr, m: IExpr, k: IExpr): SExpr;
   b(b: IExpr, k: IExpr, n: IExpr): SExpr;
@@ -83,8 +84,7 @@ export function pairedWords(kShape: readonly number[]): number {
  * `packA[((b*MB + ip)*KP + w)*mr + r]` = (a[m, k0(w)] & 0xffff) | a[m, k1(w)] << 16 for
  * m = ip*mr + r and word w (pairedWords), and panels of `nr` columns of B the same way; zero
  * beyond M, N and K. One kernel over full panels and one for the partial last panel, per
- * operand. A's kernel loops over rows outside the k dims, so an im2col's decomposition of m
- * (divisions by the output's extents) is computed once per row of the panel, not per term.
+ * operand, vectorized along the panel's rows (A) or columns (B).
  */
 export function pairedPackKernels(f: NodeFactory, name: string, c: PairedOperands, MR: number, NR: number, packA: number, packB: number): MapKernel[] {
   const { Bt, M, N, K } = c;
@@ -103,12 +103,22 @@ export function pairedPackKernels(f: NodeFactory, name: string, c: PairedOperand
     const nFull = Math.floor(total / R);
     if (K === 0 || (full ? nFull === 0 : nFull === nPanels)) return;
     const bv = newVar(Bt, "b");
-    const pv = full ? newVar(nFull, "p") : null;
+    // When R divides m's last dim (a convolution's output width), the panels loop over m's
+    // leading dims and the panel s within the last, and m = (leading dims, s*R + r) is affine
+    // in every loop variable: an im2col reads R consecutive positions with one index
+    // computation (one vector load for a single channel), with no division by the output's extents.
+    const inner = which === "A" && c.mShape.length > 0 ? c.mShape[c.mShape.length - 1]! : 0;
+    const split = full && inner > R && inner % R === 0;
+    const lead = split ? c.mShape.slice(0, -1).map((n) => newVar(n, "m")) : [];
+    const sv = split ? newVar(inner / R, "s") : null;
+    const pv = full && !split ? newVar(nFull, "p") : null;
     const rv = newVar(R, "r");
     const outer = kShape.slice(0, -1).map((n) => newVar(n, "k"));
     const lv = newVar(LP, "l");
-    const panel = pv ? ivar(pv) : iconst(nFull);
-    const pos = iadd(iscale(panel, R), ivar(rv));
+    let leadFlat = iconst(0);
+    for (let d = lead.length - 1, st = inner; d >= 0; st *= c.mShape[d]!, d--) leadFlat = iadd(leadFlat, iscale(ivar(lead[d]!), st));
+    const panel = sv ? iadd(idiv(leadFlat, R), ivar(sv)) : pv ? ivar(pv) : iconst(nFull);
+    const pos = sv ? iadd(leadFlat, iscale(ivar(sv), R), ivar(rv)) : iadd(iscale(panel, R), ivar(rv));
     const at = full ? pos : iclamp(pos, 0, total - 1);
     // k = (outer dims, 2l + j) flattened; word w = (outer dims, l) flattened.
     let kBase = iconst(0);
@@ -130,8 +140,7 @@ export function pairedPackKernels(f: NodeFactory, name: string, c: PairedOperand
     let value = f.binary("or", f.binary("and", lo, i32(0xffff), "int32"), f.binary("shiftLeft", hi, i32(16), "int32"), "int32");
     if (!full) value = f.select(f.icond(pos, "lt", total), [i32(0), value], "int32");
     const index = iadd(iscale(iadd(iscale(iadd(iscale(ivar(bv), nPanels), panel), KP), w), R), ivar(rv));
-    // A: rows outside the k loops (see above); B: columns innermost (contiguous in the weights).
-    const vars = which === "A" ? [bv, ...(pv ? [pv] : []), rv, ...outer, lv] : [bv, ...(pv ? [pv] : []), ...outer, lv, rv];
+    const vars = [bv, ...lead, ...(sv ? [sv] : pv ? [pv] : []), ...outer, lv, rv];
     out.push({ kind: "map", name: `${name}_pack${which}${full ? "" : "_edge"}`, vars, outs: [{ buf: which === "A" ? packA : packB, value, index }] });
   };
   pack("A", true);
