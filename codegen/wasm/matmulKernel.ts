@@ -132,9 +132,24 @@ export function renderMatmulKernel(k: MatmulKernel, buffers: readonly BufferDecl
             { hint: "rl" },
           );
         };
-        if (!vecEpilogue || MBf === 0 || NBf === 0) edgeTile();
-        else if (MBf === MB && NBf === NB) fullTile();
-        else em.ifElse(`(i32.and (i32.lt_u ${get(ip)} ${i32c(MBf)}) (i32.lt_u ${get(jp)} ${i32c(NBf)}))`, fullTile, edgeTile);
+        // The last column panel of full rows (N not a multiple of NR, e.g. a convolution with 6
+        // output channels): whole 4-column chunks through the vector epilogue, the rest lane by lane.
+        const nRem = N - NBf * NR;
+        const colEdgeTile = () => {
+          const whole = Math.floor(nRem / 4);
+          const scalarAcc = (r: number, c: number) => `(${k.pairs !== undefined ? "i32x4" : "f32x4"}.extract_lane ${c % 4} ${get(acc[r]![Math.floor(c / 4)]!)})`;
+          for (let r = 0; r < MR; r++) {
+            const m = { v: k.mVar, value: `(i32.add ${mBase} ${i32c(r)})` };
+            for (let q = 0; q < whole; q++)
+              em.scope([m, { v: k.nVar, value: `(i32.add ${nBase} ${i32c(4 * q)})` }], () => storeEpilogue(true), { vector: k.nVar, acc: { value: get(acc[r]![q]!), vector: true } });
+            for (let c = 4 * whole; c < nRem; c++)
+              em.scope([m, { v: k.nVar, value: `(i32.add ${nBase} ${i32c(c)})` }], () => storeEpilogue(false), { acc: { value: em.tmp(k.pairs !== undefined ? "i32" : "f32", scalarAcc(r, c)), vector: false } });
+          }
+        };
+        const fullRows = () => (NBf === NB ? fullTile() : NBf === 0 ? colEdgeTile() : em.ifElse(`(i32.lt_u ${get(jp)} ${i32c(NBf)})`, fullTile, colEdgeTile));
+        if (!vecEpilogue || MBf === 0) edgeTile();
+        else if (MBf === MB) fullRows();
+        else em.ifElse(`(i32.lt_u ${get(ip)} ${i32c(MBf)})`, fullRows, edgeTile);
       });
     });
     });

@@ -107,9 +107,10 @@ const batchesKind = kind<readonly unknown[]>("a non-empty array of input batches
 export function calibrate(...args: unknown[]): number[] {
   const fname = "quant.calibrate";
   const a = bindArgs(fname, args, { f: required(fn), params: required(object), batches: required(batchesKind) });
-  const [leaves, paramTree] = tree.flatten(a.params);
+  const [leaves, paramTree] = tree.flatten(a.params, { isLeaf: isQuantized });
   leaves.forEach((l, i) => {
-    if (!(l instanceof JArray)) throw new TypeError(`${fname}: params leaf ${i} is not an array (got ${typeof l}); calibrate the float params, before quantizeParams`);
+    if (!(l instanceof JArray))
+      throw new TypeError(`${fname}: params leaf ${i} is not an array (got ${isQuantized(l) ? "a {q, scale} pair" : typeof l}); calibrate the float params, before quantizeParams`);
   });
   const params = leaves as JArray[];
   const paramAvals = params.map((p) => new ShapedArray(p.shape, p.dtype, p.weakType));
