@@ -8,6 +8,7 @@ import * as nn from "../../src/nn/index.js";
 import * as random from "../../src/random/index.js";
 import * as stax from "../../src/stax/index.js";
 import { makeJaxpr } from "../../src/transforms/makeJaxpr.js";
+import { exportFn, quant } from "../../src/index.js";
 import { decodeOnnx, jaxprToOnnx } from "../../src/export/onnx.js";
 import { LeNet, syntheticDataset } from "../../examples/lenet.js";
 
@@ -67,6 +68,24 @@ describe("jaxprToOnnx: models run in ONNX Runtime give jaxts's outputs", () => {
     expect(model.opset_import[0]!.version).toBe(17);
     const ops = new Set(model.graph.node.map((n) => n.op_type));
     for (const op of ["Conv", "MaxPool", "MatMul", "Max", "Transpose"]) expect(ops.has(op)).toBe(true);
+  });
+  it("exported.toOnnx: an Exported's captured weights (host copies) become initializers; the int8 LeNet too", async () => {
+    const [init, apply] = LeNet();
+    const [, params] = init(random.key(1), [-1, 28, 28, 1]);
+    const data = syntheticDataset(16, 3);
+    const x = np.array(data.images, { shape: [16, 28, 28, 1] });
+    const check = async (f: (xs: np.Array) => np.Array, tol: number) => {
+      const exported = exportFn(f)(x);
+      expect(exported.consts.length).toBeGreaterThan(0);
+      const [got] = await runOnnx(exported.toOnnx(), [x]);
+      const want = f(x).dataSync() as Float32Array;
+      expect(got!.dims).toEqual([16, 10]);
+      want.forEach((w, i) => expect(Math.abs((got!.data[i] as number) - w)).toBeLessThanOrEqual(tol * (1 + Math.abs(w))));
+    };
+    await check((xs) => apply(params, xs) as np.Array, 1e-5);
+    const scales = quant.calibrate(apply, params, [x]);
+    const qparams = quant.quantizeParams(params);
+    await check((xs) => quant.quantizedApply(apply, scales)(qparams, xs) as np.Array, 1e-5);
   });
   it("an MLP with softmax output, weights as initializers", async () => {
     const [init, apply] = stax.serial(stax.Dense(16), stax.Tanh, stax.Dense(8), stax.Gelu, stax.Dense(3), stax.LogSoftmax);
