@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import ort from "onnxruntime-node";
@@ -86,6 +87,27 @@ describe("jaxprToOnnx: models run in ONNX Runtime give jaxts's outputs", () => {
     const scales = quant.calibrate(apply, params, [x]);
     const qparams = quant.quantizeParams(params);
     await check((xs) => quant.quantizedApply(apply, scales)(qparams, xs) as np.Array, 1e-5);
+  });
+  it("dynamicSlice and dynamicUpdateSlice with run-time starts, clamped as JAX clamps them (fast-check shapes and starts)", async () => {
+    const cases: [number[], number[], number[]][] = [];
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 3, maxLength: 3 }),
+        fc.array(fc.integer({ min: -3, max: 8 }), { minLength: 3, maxLength: 3 }),
+        (shape, sizes, starts) => {
+          cases.push([shape, shape.map((n, d) => Math.min(n, sizes[d]!)), starts.slice(0, shape.length)]);
+        },
+      ),
+      { numRuns: 12 },
+    );
+    for (const [shape, sizes, starts] of cases) {
+      const x = normal(shape.length, shape);
+      const idx = starts.map((v) => np.array(v, { dtype: "int32" }));
+      await expectSameAsJaxts((a: np.Array, ...i: np.Array[]) => lax.dynamicSlice(a, i, sizes), [x, ...idx], 0, 0);
+      const upd = normal(7, sizes);
+      await expectSameAsJaxts((a: np.Array, u: np.Array, ...i: np.Array[]) => lax.dynamicUpdateSlice(a, u, i), [x, upd, ...idx], 0, 0);
+    }
   });
   it("an MLP with softmax output, weights as initializers", async () => {
     const [init, apply] = stax.serial(stax.Dense(16), stax.Tanh, stax.Dense(8), stax.Gelu, stax.Dense(3), stax.LogSoftmax);
