@@ -67,16 +67,26 @@ export interface PairedOperands {
 }
 
 /**
- * Words per row (or column) of a paired panel. Pairs run along the last dim of k's shape (L
- * terms, ceil(L / 2) words, the last one half zero when L is odd), so that every k index the
- * pack kernels compute is affine in one loop variable per dim of k: no division or remainder
- * (a convolution's k flattens (input feature, kernel rows, kernel columns), and pairing the
- * flat k would divide by the kernel's width for every term of the im2col).
+ * The dim of k's shape that pairs run along: the one that leaves the fewest words (an even
+ * extent wastes no half word; a 5x5 kernel over 6 input features pairs the features, 75 words
+ * rather than 90), the last on ties. Pairing along one dim keeps every k index the pack kernels
+ * compute affine in one loop variable per dim of k: no division or remainder (a convolution's
+ * k flattens (input feature, kernel rows, kernel columns), and pairing the flat k would divide
+ * by the kernel's width for every term of the im2col).
  */
+function pairDim(kShape: readonly number[]): number {
+  let best = kShape.length - 1;
+  const words = (d: number) => (kShape.reduce((a, b) => a * b, 1) / kShape[d]!) * Math.ceil(kShape[d]! / 2);
+  for (let d = kShape.length - 2; d >= 0; d--) if (kShape[d]! > 0 && words(d) < words(best)) best = d;
+  return best;
+}
+
+/** Words per row (or column) of a paired panel: ceil(n / 2) along the pair dim (pairDim), the other dims whole. */
 export function pairedWords(kShape: readonly number[]): number {
   if (kShape.length === 0) return 1;
-  const L = kShape[kShape.length - 1]!;
-  return (kShape.reduce((a, b) => a * b, 1) / L) * Math.ceil(L / 2);
+  if (kShape.some((n) => n === 0)) return 0;
+  const d = pairDim(kShape);
+  return (kShape.reduce((a, b) => a * b, 1) / kShape[d]!) * Math.ceil(kShape[d]! / 2);
 }
 
 /**
@@ -90,8 +100,8 @@ export function pairedPackKernels(f: NodeFactory, name: string, c: PairedOperand
   const { Bt, M, N, K } = c;
   const kShape = c.kShape.length > 0 ? c.kShape : [1];
   const KP = pairedWords(kShape);
-  const L = kShape[kShape.length - 1]!;
-  const LP = Math.ceil(L / 2);
+  const pd = pairDim(kShape);
+  const L = kShape[pd]!;
   const MB = Math.ceil(M / MR);
   const NB = Math.ceil(N / NR);
   const i32 = (v: number) => f.const(v, "int32");
@@ -113,34 +123,37 @@ export function pairedPackKernels(f: NodeFactory, name: string, c: PairedOperand
     const sv = split ? newVar(inner / R, "s") : null;
     const pv = full && !split ? newVar(nFull, "p") : null;
     const rv = newVar(R, "r");
-    const outer = kShape.slice(0, -1).map((n) => newVar(n, "k"));
-    const lv = newVar(LP, "l");
+    // One loop per dim of k, the pair dim's over word halves.
+    const kv = kShape.map((n, d) => newVar(d === pd ? Math.ceil(n / 2) : n, d === pd ? "l" : "k"));
     let leadFlat = iconst(0);
     for (let d = lead.length - 1, st = inner; d >= 0; st *= c.mShape[d]!, d--) leadFlat = iadd(leadFlat, iscale(ivar(lead[d]!), st));
     const panel = sv ? iadd(idiv(leadFlat, R), ivar(sv)) : pv ? ivar(pv) : iconst(nFull);
     const pos = sv ? iadd(leadFlat, iscale(ivar(sv), R), ivar(rv)) : iadd(iscale(panel, R), ivar(rv));
     const at = full ? pos : iclamp(pos, 0, total - 1);
-    // k = (outer dims, 2l + j) flattened; word w = (outer dims, l) flattened.
+    // k = (dims, 2l + j at the pair dim) flattened; word w = (dims, l) flattened.
     let kBase = iconst(0);
+    let kStride = 1;
     let w = iconst(0);
-    let stride = L;
-    let wStride = LP;
-    for (let d = outer.length - 1; d >= 0; d--) {
-      kBase = iadd(kBase, iscale(ivar(outer[d]!), stride));
-      w = iadd(w, iscale(ivar(outer[d]!), wStride));
-      stride *= kShape[d]!;
-      wStride *= kShape[d]!;
+    let wStride = 1;
+    let pairStride = 1;
+    for (let d = kShape.length - 1; d >= 0; d--) {
+      if (d === pd) pairStride = kStride;
+      else kBase = iadd(kBase, iscale(ivar(kv[d]!), kStride));
+      w = iadd(w, iscale(ivar(kv[d]!), wStride));
+      kStride *= kShape[d]!;
+      wStride *= kv[d]!.extent;
     }
-    w = iadd(w, ivar(lv));
     const term = (k: IExpr) => (which === "A" ? c.a(ivar(bv), at, k) : c.b(ivar(bv), k, at));
-    const two = iscale(ivar(lv), 2);
-    const lo = term(iadd(kBase, two));
+    const two = iscale(ivar(kv[pd]!), 2);
+    const lo = term(iadd(kBase, iscale(two, pairStride)));
     const hi =
-      L % 2 === 0 ? term(iadd(kBase, two, 1)) : f.select(f.icond(iadd(two, 1), "lt", L), [i32(0), term(iadd(kBase, iclamp(iadd(two, 1), 0, L - 1)))], "int32");
+      L % 2 === 0
+        ? term(iadd(kBase, iscale(iadd(two, 1), pairStride)))
+        : f.select(f.icond(iadd(two, 1), "lt", L), [i32(0), term(iadd(kBase, iscale(iclamp(iadd(two, 1), 0, L - 1), pairStride)))], "int32");
     let value = f.binary("or", f.binary("and", lo, i32(0xffff), "int32"), f.binary("shiftLeft", hi, i32(16), "int32"), "int32");
     if (!full) value = f.select(f.icond(pos, "lt", total), [i32(0), value], "int32");
     const index = iadd(iscale(iadd(iscale(iadd(iscale(ivar(bv), nPanels), panel), KP), w), R), ivar(rv));
-    const vars = [bv, ...lead, ...(sv ? [sv] : pv ? [pv] : []), ...outer, lv, rv];
+    const vars = [bv, ...lead, ...(sv ? [sv] : pv ? [pv] : []), ...kv, rv];
     out.push({ kind: "map", name: `${name}_pack${which}${full ? "" : "_edge"}`, vars, outs: [{ buf: which === "A" ? packA : packB, value, index }] });
   };
   pack("A", true);
