@@ -15,7 +15,7 @@ import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { LSTM, MLP, summaryError } from "./common.mjs";
+import { LENET, LSTM, MLP, summaryError } from "./common.mjs";
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -117,6 +117,14 @@ const CELLS = [
   { name: "cholesky256", label: "Cholesky of a 256×256 SPD matrix (f32, jit)", flops: 256 ** 3 / 3, targets: [{ peer: "jax-js", min: 2 }] },
   { name: "solve256", label: "solve a x = b, a: 256×256, b: 256×1 (f32, jit; LU with pivoting)", flops: (2 * 256 ** 3) / 3, targets: [{ peer: "jax-js", min: 2 }] },
   { name: "svd256", label: "SVD of a 256×256 matrix (f32, jit; u, s, vh computed, s read)", targets: [{ peer: "jax-js", min: 2 }] },
+  // Issue 14: int8 inference at least 1.5x faster than float32 (both jaxts, LeNet batch 256).
+  { name: "lenet256", label: `LeNet inference, batch ${LENET.batch} (f32, jit)`, images: LENET.batch, targets: [] },
+  {
+    name: "lenet256int8",
+    label: `  the same LeNet in int8 (calibrated quant.quantizedApply, jit; peers have no int8 path)`,
+    images: LENET.batch,
+    targets: [{ cell: "lenet256", min: 1.5 }],
+  },
   { name: "tinyJit", label: "tiny jitted call x*2+1, x: f32[16] (tfjs: 2 eager ops)", targets: [{ maxMs: 0.01 }] },
   // Issue 11 item 4: eager calls as users write them (a JS number operand, no dispose).
   { name: "eagerOp", label: "eager op: add, f32[16] + f32[16]", targets: [{ maxMs: 0.002 }] },
@@ -343,6 +351,7 @@ function fmtCell(cell, x) {
   if (cell.flops) s += ` · ${(cell.flops / x.ms / 1e6).toFixed(cell.flops / x.ms / 1e6 < 1 ? 3 : 1)} GFLOP/s`;
   if (cell.elems) s += ` · ${(cell.elems / x.ms / 1e3).toFixed(0)} Melem/s`;
   if (cell.steps) s += ` · ${fmtTime(x.ms / cell.steps)}/step`;
+  if (cell.images) s += ` · ${((cell.images / x.ms) * 1000).toFixed(0)} img/s`;
   return s;
 }
 
@@ -357,6 +366,13 @@ function ratio(st, peer) {
 function targetText(cell, st) {
   return cell.targets
     .map((t) => {
+      if (t.cell !== undefined) {
+        // jaxts against its own time on another cell of this run (int8 vs float32).
+        const other = results.find((r) => r.cell.name === t.cell)?.st.jaxts?.ms;
+        const got = st.jaxts?.ms;
+        const r = other === undefined || got === undefined ? null : other / got;
+        return `≥ ${t.min}× jaxts ${t.cell} ${r === null ? "(n/a)" : `${fmtRatio(r)} ${r >= t.min ? "✅" : "❌"}`}`;
+      }
       if (t.maxMs !== undefined) {
         const want = `< ${fmtTime(t.maxMs)}`;
         const got = st.jaxts?.ms;

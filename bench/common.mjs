@@ -93,6 +93,32 @@ function spd(n, seed) {
   return a;
 }
 
+/**
+ * LeNet inference (issue 14): the PyTorch tutorial's network (conv 5x5x6, max pool 2, conv
+ * 5x5x16, max pool 2, dense 120, 84, 10, relu between), NHWC images in [0, 1], HWIO filters,
+ * [in, out] dense weights, seeded He-scaled normal weights and small biases. The int8 cell
+ * calibrates on `calibration` (untimed) and runs the same images.
+ */
+export const LENET = { batch: 256 };
+
+export function lenetData() {
+  const layer = (seed, shape, fanIn) => ({
+    w: { shape, data: normal(seed, shape.reduce((a, b) => a * b, 1), Math.sqrt(2 / fanIn)) },
+    b: { shape: [shape[shape.length - 1]], data: uniform(seed + 100, shape[shape.length - 1], -0.05, 0.05) },
+  });
+  return {
+    params: {
+      conv1: layer(31, [5, 5, 1, 6], 25),
+      conv2: layer(32, [5, 5, 6, 16], 150),
+      fc1: layer(33, [256, 120], 256),
+      fc2: layer(34, [120, 84], 120),
+      fc3: layer(35, [84, 10], 84),
+    },
+    x: { shape: [LENET.batch, 28, 28, 1], data: uniform(36, LENET.batch * 784, 0, 1) },
+    calibration: { shape: [LENET.batch, 28, 28, 1], data: uniform(37, LENET.batch * 784, 0, 1) },
+  };
+}
+
 /** Inputs for each cell, by name. */
 export function cellData(cell) {
   switch (cell) {
@@ -128,6 +154,9 @@ export function cellData(cell) {
       for (let i = 0; i < 256; i++) a[i * 257] += 16;
       return { a: { shape: [256, 256], data: a }, b: { shape: [256, 1], data: uniform(11, 256) } };
     }
+    case "lenet256":
+    case "lenet256int8":
+      return lenetData();
     case "svd256":
       return { a: { shape: [256, 256], data: uniform(12, 256 * 256, -1, 1) } };
     default:

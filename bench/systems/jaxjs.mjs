@@ -181,6 +181,9 @@ export async function setup(cell, d) {
         return c;
       });
     }
+    case "lenet256":
+    case "lenet256int8":
+      throw new Error("jax-js: the LeNet cells are not written for jax-js (and it has no int8 path)");
     default:
       throw new Error(`jax-js: unknown cell ${cell}`);
   }

@@ -154,6 +154,32 @@ export async function setup(cell, d) {
       const f = jit((a) => np.linalg.svd(a)[1], { device });
       return op(() => f(a));
     }
+    case "lenet256":
+    case "lenet256int8": {
+      const { quant } = jx;
+      const params = mapObject(d.params, (l) => ({ w: arr(l.w), b: arr(l.b) }));
+      const dn = { dimensionNumbers: ["NHWC", "HWIO", "NHWC"] };
+      const pool = (h) => lax.reduceWindow(h, -Infinity, lax.max, [1, 2, 2, 1], [1, 2, 2, 1], "VALID");
+      const relu = (h) => np.maximum(h, 0);
+      const lenet = (p, x) => {
+        let h = pool(relu(np.add(lax.convGeneralDilated(x, p.conv1.w, [1, 1], "VALID", dn), p.conv1.b)));
+        h = pool(relu(np.add(lax.convGeneralDilated(h, p.conv2.w, [1, 1], "VALID", dn), p.conv2.b)));
+        h = np.reshape(h, [h.shape[0], -1]);
+        h = relu(np.add(np.matmul(h, p.fc1.w), p.fc1.b));
+        h = relu(np.add(np.matmul(h, p.fc2.w), p.fc2.b));
+        return np.add(np.matmul(h, p.fc3.w), p.fc3.b);
+      };
+      const x = arr(d.x);
+      if (cell === "lenet256") {
+        const f = jit(lenet, { device });
+        return op(() => f(params, x));
+      }
+      // Untimed: calibrate the activation scales on other images, quantize the weights.
+      const scales = quant.calibrate(lenet, params, [arr(d.calibration)]);
+      const qparams = quant.quantizeParams(params);
+      const f = jit(quant.quantizedApply(lenet, scales), { device });
+      return op(() => f(qparams, x));
+    }
     case "tinyJit": {
       const x = arr(d.x);
       const f = jit((x) => x.mul(2).add(1), { device });

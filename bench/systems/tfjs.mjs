@@ -131,6 +131,23 @@ export async function setup(cell, d) {
         check: async (l) => [(await read(l))[0]],
       };
     }
+    case "lenet256": {
+      const p = Object.fromEntries(Object.entries(d.params).map(([k, l]) => [k, { w: tensor(l.w), b: tensor(l.b) }]));
+      const x = tensor(d.x);
+      const pool = (h) => tf.maxPool(h, 2, 2, "valid");
+      return op(() =>
+        tf.tidy(() => {
+          let h = pool(tf.relu(tf.add(tf.conv2d(x, p.conv1.w, 1, "valid"), p.conv1.b)));
+          h = pool(tf.relu(tf.add(tf.conv2d(h, p.conv2.w, 1, "valid"), p.conv2.b)));
+          h = tf.reshape(h, [h.shape[0], -1]);
+          h = tf.relu(tf.add(tf.matMul(h, p.fc1.w), p.fc1.b));
+          h = tf.relu(tf.add(tf.matMul(h, p.fc2.w), p.fc2.b));
+          return tf.add(tf.matMul(h, p.fc3.w), p.fc3.b);
+        }),
+      );
+    }
+    case "lenet256int8":
+      throw new Error("tfjs-backend-wasm has no int8 inference path");
     case "cholesky256":
     case "solve256":
     case "svd256":

@@ -111,6 +111,11 @@ export interface MatmulKernel {
   readonly tile: number;
   readonly mr: number;
   readonly nr: number;
+  /**
+   * int8/uint8 operands (codegen/kernel/narrow.ts): the panels hold `pairs` int32 words per
+   * row or column, each two int16 halves (two k terms), and `acc` is int32.
+   */
+  readonly pairs?: number;
 }
 
 export type HostInput = { readonly buf: number } | { readonly literal: number; readonly dtype: DType };

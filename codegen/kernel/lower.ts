@@ -45,6 +45,7 @@ import { computeIndexing, expandsOperand, indexViewPrims, readsAsIndex, scatterK
 import { convAsReduction, convIsMatmul } from "./lowerConvReduce.js";
 import { sortStep } from "./lowerSort.js";
 import { factorStep } from "./factor.js";
+import { isNarrowContraction, narrowNeedsHost, pairedPackKernels, pairedWords } from "./narrow.js";
 import { optimizeJaxpr } from "./passes.js";
 import { col2imPlan } from "./lowerConv.js";
 import { cumulativeKernel, isCumulative } from "./lowerScan.js";
@@ -71,6 +72,9 @@ export interface LowerOptions {
 }
 
 type Kind = "ew" | "dup" | "reduce" | "dot" | "multi" | "host";
+
+/** The register tile of paired (int8) matmul kernels: the one their microkernel was measured and tested with. */
+const PAIRED_TILE: readonly [number, number] = [4, 8];
 
 const viewPrims = new Set<Primitive>([
   "broadcastInDim",
@@ -114,9 +118,13 @@ export function kindOf(p: Primitive): Kind {
 const hostOnlyDtypes = new Set<DType>(["int8", "uint8", "float16"]);
 const touchesHostOnlyDtype = (e: Eqn) => e.inputs.some((a) => hostOnlyDtypes.has(a.aval.dtype)) || e.outVars.some((v) => hostOnlyDtypes.has(v.aval.dtype));
 
-/** The kind of an equation: convolutions are contractions (float32 ones matmul-style, see lowerConv.ts for the rest) but bool ones. */
+/**
+ * The kind of an equation: convolutions are contractions (float32 and int8/uint8-into-int32
+ * ones matmul-style, see lowerConvReduce.ts for the rest) but bool ones; what narrow.ts cannot
+ * keep in range (float16 always) runs as a host step (the reference kernel, float16 widened).
+ */
 function kindOfEqn(e: Eqn): Kind {
-  if (touchesHostOnlyDtype(e) && !controlFlowPrims.has(e.primitive)) return "host";
+  if (narrowNeedsHost(e) && !controlFlowPrims.has(e.primitive)) return "host";
   if (e.primitive === "convGeneralDilated") return e.outVars[0]!.aval.dtype === "bool" ? "host" : "dot";
   return kindOf(e.primitive);
 }
@@ -249,15 +257,15 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
   const outputSet = new Set<Var>(jaxpr.outs.filter((a): a is Var => a instanceof Var));
 
   const dotStyleOf = (e: Eqn): "matmul" | "reduce" => {
-    if (e.primitive === "convGeneralDilated") return convIsMatmul(e) ? "matmul" : "reduce";
+    if (e.primitive === "convGeneralDilated") return convIsMatmul(e) || isNarrowContraction(e) ? "matmul" : "reduce";
     const out = e.outVars[0]!.aval;
     const lhs = e.inputs[0]!.aval;
-    if (out.dtype !== "float32" || lhs.dtype !== "float32") return "reduce";
+    if ((out.dtype !== "float32" || lhs.dtype !== "float32") && !isNarrowContraction(e)) return "reduce";
     const d = dotDims(e);
     const M = shapeSize(d.lfree);
     const N = shapeSize(d.rfree);
     const K = shapeSize(d.contract);
-    const [mr, nr] = matmulTileFor([MR, NR], M, N);
+    const [mr, nr] = isNarrowContraction(e) ? PAIRED_TILE : matmulTileFor([MR, NR], M, N);
     return M >= mr && N >= nr && K >= 1 && M * N * K * shapeSize(d.batch) >= minFlops ? "matmul" : "reduce";
   };
 
@@ -634,18 +642,25 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
     if (g.kind === "dot" && g.dotStyle === "matmul") {
       const core = eqns[g.core!]!;
       const coreOut = core.outVars[0]!.aval;
+      // int8/uint8 operands: panels of k pairs as int16 halves of int32 words (narrow.ts).
+      const paired = isNarrowContraction(core);
       // A convolution whose im2col would mostly pack padding: a matmul into a temporary, then a gather-sum (lowerConv.ts).
-      const col = g.root === g.core ? col2imPlan(core, (a, idx) => exprOf(a, idx), f) : null;
-      const c = col ? col.contraction : contraction(core, (a, idx) => exprOf(a, idx), f);
+      const col = g.root === g.core && !paired ? col2imPlan(core, (a, idx) => exprOf(a, idx), f) : null;
+      const direct = col ? null : contraction(core, (a, idx) => exprOf(a, idx), f, paired ? "int32" : "float32");
+      const c = col ? col.contraction : direct!;
       const mmOut = col ? addBuffer("temp", -1, "float32", col.yShape) : outBuf;
       const { Bt, M, N, K } = c;
       if (Bt * M * N === 0) continue;
-      const [MR, NR] = matmulTileFor([ctx.MR, ctx.NR], M, N);
+      const [MR, NR] = paired ? PAIRED_TILE : matmulTileFor([ctx.MR, ctx.NR], M, N);
       const MB = Math.ceil(M / MR);
       const NB = Math.ceil(N / NR);
-      const packA = addBuffer("scratch", -1, "float32", [Bt * MB * MR * K]);
-      const packB = addBuffer("scratch", -1, "float32", [Bt * NB * NR * K]);
-      const tile = addBuffer("scratch", -1, "float32", [MR * NR]);
+      const KP = paired ? pairedWords(direct!.kShape) : K;
+      const elem = paired ? "int32" : "float32";
+      const packA = addBuffer("scratch", -1, elem, [Bt * MB * MR * KP]);
+      const packB = addBuffer("scratch", -1, elem, [Bt * NB * NR * KP]);
+      const tile = addBuffer("scratch", -1, elem, [MR * NR]);
+      // K's factors (a convolution's input feature and kernel taps) as loop variables of their own.
+      const kFactors = core.primitive === "convGeneralDilated" ? c.kShape : undefined;
       // Pack kernels (which fuse the operands' producers): one over full panels, one for the
       // partial last panel (zero-padded).
       const pack = (which: "A" | "B", full: boolean) => {
@@ -659,8 +674,8 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
         // K's factors as loop variables of their own (affine loads, no div/mod per element); for
         // a convolution's A (im2col), the panel row outside them, so that an output position's
         // index arithmetic is hoisted out of the loops over the taps.
-        const kvars = c.kShape ? c.kShape.map((n) => newVar(n, "k")) : [newVar(K, "k")];
-        const kIdx = c.kShape ? flatten(kvars.map(ivar), c.kShape) : ivar(kvars[0]!);
+        const kvars = kFactors ? kFactors.map((n) => newVar(n, "k")) : [newVar(K, "k")];
+        const kIdx = kFactors ? flatten(kvars.map(ivar), kFactors) : ivar(kvars[0]!);
         const rv = newVar(R, "r");
         const panel = pv ? ivar(pv) : iconst(nFull);
         const pos = iadd(iscale(panel, R), ivar(rv));
@@ -668,21 +683,24 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
         let value = which === "A" ? c.a(ivar(bv), at, kIdx) : c.b(ivar(bv), kIdx, at);
         if (!full) value = f.select(f.icond(pos, "lt", total), [f.const(0, "float32"), value], "float32");
         const index = iadd(iscale(iadd(iscale(iadd(iscale(ivar(bv), nPanels), panel), K), kIdx), R), ivar(rv));
-        const inner = which === "A" && c.kShape ? [rv, ...kvars] : [...kvars, rv];
+        const inner = which === "A" && kFactors ? [rv, ...kvars] : [...kvars, rv];
         const vars = pv ? [bv, pv, ...inner] : [bv, ...inner];
         steps.push(canonicalize(f, { kind: "map", name: `${name}_pack${which}${full ? "" : "_edge"}`, vars, outs: [{ buf: which === "A" ? packA : packB, value, index }] }));
       };
-      pack("A", true);
-      pack("A", false);
-      pack("B", true);
-      pack("B", false);
+      if (paired) steps.push(...pairedPackKernels(f, name, direct!, MR, NR, packA, packB).map((pk) => canonicalize(f, pk)));
+      else {
+        pack("A", true);
+        pack("A", false);
+        pack("B", true);
+        pack("B", false);
+      }
       const bVar = newVar(Bt, "b");
       const mVar = newVar(M, "m");
       const nVar = newVar(N, "n");
       // The epilogue runs over the root's index space; it differs from the core's at most by unit dims.
       const flat = flatten(c.outIdx(ivar(bVar), ivar(mVar), ivar(nVar)), col ? col.yShape : coreOut.shape);
       const epilogue = g.root === g.core ? f.acc(coreOut.dtype) : compute(root, unravel(flat, outVar.aval.shape));
-      const k: MatmulKernel = { kind: "matmul", name, bVar, mVar, nVar, K, epilogue, out: { buf: mmOut, index: flat }, packA, packB, tile, mr: MR, nr: NR };
+      const k: MatmulKernel = { kind: "matmul", name, bVar, mVar, nVar, K, epilogue, out: { buf: mmOut, index: flat }, packA, packB, tile, mr: MR, nr: NR, ...(paired ? { pairs: KP } : {}) };
       steps.push(k);
       if (col) steps.push(canonicalize(f, col.kernel(mmOut, outBuf, name)));
       continue;
@@ -885,18 +903,24 @@ export interface Contraction {
   readonly M: number;
   readonly N: number;
   readonly K: number;
-  /** K as the product of the dims it flattens (a convolution's input feature and kernel taps), when more than one. */
-  readonly kShape?: readonly number[];
+  /** The dims m and k flatten (row-major): lhs free dims or (batch, output positions); contracting dims or (input feature, kernel positions). */
+  readonly mShape: readonly number[];
+  readonly kShape: readonly number[];
   a(b: IExpr, m: IExpr, k: IExpr): SExpr;
   b(b: IExpr, k: IExpr, n: IExpr): SExpr;
   outIdx(b: IExpr, m: IExpr, n: IExpr): IExpr[];
 }
 
-export function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, f: NodeFactory): Contraction {
+/**
+ * A contraction's operands as functions of (batch, m, k) and (batch, k, n), converted to `elem`:
+ * the output dtype by default (reductions), float32 for the packed matmul, int32 for paired
+ * int8 panels.
+ */
+export function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, f: NodeFactory, elem: DType = e.outVars[0]!.aval.dtype): Contraction {
   const [lhs, rhs] = e.inputs as [Atom, Atom];
   const out = e.outVars[0]!.aval;
-  const cvt = (x: SExpr) => f.convert(x, out.dtype);
-  const zero = f.const(0, out.dtype);
+  const cvt = (x: SExpr) => f.convert(x, elem);
+  const zero = f.const(0, elem);
   if (e.primitive === "dotGeneral") {
     const d = dotDims(e);
     const operandIdx = (a: Atom, c: readonly number[], bd: readonly number[], bIdx: readonly IExpr[], freeIdx: readonly IExpr[], kIdx: readonly IExpr[]) => {
@@ -914,6 +938,8 @@ export function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => 
       M: shapeSize(d.lfree),
       N: shapeSize(d.rfree),
       K: shapeSize(d.contract),
+      mShape: d.lfree,
+      kShape: d.contract,
       a: (b, m, k) => cvt(exprOf(lhs, operandIdx(lhs, d.lc, d.lb, unravel(b, d.batch), unravel(m, d.lfree), unravel(k, d.contract)))),
       b: (b, k, n) => cvt(exprOf(rhs, operandIdx(rhs, d.rc, d.rb, unravel(b, d.batch), unravel(n, d.rfree), unravel(k, d.contract)))),
       outIdx: (b, m, n) => [...unravel(b, d.batch), ...unravel(m, d.lfree), ...unravel(n, d.rfree)],
@@ -939,6 +965,7 @@ export function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => 
     M: Nb * shapeSize(outSp),
     N: OG,
     K: I * shapeSize(ksz),
+    mShape: [Nb, ...outSp],
     kShape: [I, ...ksz],
     a: (g, m, k) => {
       if (insz.some((n) => n === 0)) return zero;

@@ -170,6 +170,8 @@ export class KernelEmitter extends LoopNestEmitter {
         if (u !== null && coefOf(e.index, u) === 1 && !inAtoms(e.index, u) && e.dtype !== "float64") {
           const addr = this.address(e.buf, this.index(e.index), e.dtype);
           if (e.dtype === "bool") return `(i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero ${addr})))`;
+          if (e.dtype === "int8") return `(i32x4.extend_low_i16x8_s (i16x8.extend_low_i8x16_s (v128.load32_zero ${addr})))`;
+          if (e.dtype === "uint8") return `(i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero ${addr})))`;
           return `(v128.load ${addr})`;
         }
         const lanes = [0, 1, 2, 3].map((l) => this.tmp(scalarType(e.dtype), this.scalarLoad(e.buf, this.laneIndex(e.index, l), e.dtype)));

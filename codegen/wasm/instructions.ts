@@ -81,10 +81,13 @@ export function combineVector(op: ReduceOp, d: DType, a: string, b: string): str
   }
 }
 
+/** int8/uint8 values live in i32 (lanes) sign- or zero-extended, so they compare and convert as signed int32. */
+const signedI32 = (d: DType): boolean => d === "int32" || d === "int8" || d === "uint8";
+
 export function scalarCompare(op: ComparisonPrimitive, d: DType, a: string, b: string): string {
   if (isF(d)) return `(${F(d)}.${op} ${a} ${b})`;
   if (op === "eq" || op === "ne") return `(i32.${op} ${a} ${b})`;
-  const s = d === "int32" ? "s" : "u";
+  const s = signedI32(d) ? "s" : "u";
   return `(i32.${op}_${s} ${a} ${b})`;
 }
 
@@ -92,7 +95,7 @@ export function vectorCompare(op: ComparisonPrimitive, d: DType, a: string, b: s
   if (d === "float64") return null;
   if (d === "float32") return `(i32x4.neg (f32x4.${op} ${a} ${b}))`;
   if (op === "eq" || op === "ne") return `(i32x4.neg (i32x4.${op} ${a} ${b}))`;
-  const s = d === "int32" ? "s" : "u";
+  const s = signedI32(d) ? "s" : "u";
   return `(i32x4.neg (i32x4.${op}_${s} ${a} ${b}))`;
 }
 
@@ -119,17 +122,31 @@ export function convertScalar(x: string, from: DType, to: DType): string {
     const f = F(to);
     if (from === "float32") return `(f64.promote_f32 ${x})`;
     if (from === "float64") return `(f32.demote_f64 ${x})`;
-    return from === "int32" ? `(${f}.convert_i32_s ${x})` : `(${f}.convert_i32_u ${x})`;
+    return signedI32(from) ? `(${f}.convert_i32_s ${x})` : `(${f}.convert_i32_u ${x})`;
+  }
+  if (to === "int8" || to === "uint8") {
+    // As XLA on CPU: floats truncate and saturate (NaN to 0; clamping first is the same and
+    // lets x appear once), ints wrap.
+    const [lo, hi] = to === "int8" ? [-128, 127] : [0, 255];
+    if (isF(from)) return `(i32.trunc_sat_${F(from)}_${to === "int8" ? "s" : "u"} (${F(from)}.min (${F(from)}.max ${x} (${F(from)}.const ${lo})) (${F(from)}.const ${hi})))`;
+    if (from === "bool" || (from === "int8" && to === "int8") || (from === "uint8" && to === "uint8")) return x;
+    return to === "int8" ? `(i32.extend8_s ${x})` : `(i32.and ${x} (i32.const 255))`;
   }
   // to int32 / uint32
   if (isF(from)) return `(i32.trunc_sat_${F(from)}_${to === "int32" ? "s" : "u"} ${x})`;
-  return x; // int32 <-> uint32 <-> bool(0/1): same bits
+  return x; // int32 <-> uint32 <-> bool(0/1), int8/uint8 (held extended) to int32/uint32: same bits
 }
 
 export function convertVector(x: string, from: DType, to: DType): string {
   if (from === to) return x;
   if (to === "bool") return from === "float32" ? `(i32x4.neg (f32x4.ne ${x} ${vf32(0)}))` : `(i32x4.neg (i32x4.ne ${x} ${vi32(0)}))`;
-  if (to === "float32") return from === "int32" ? `(f32x4.convert_i32x4_s ${x})` : `(f32x4.convert_i32x4_u ${x})`;
+  if (to === "float32") return signedI32(from) ? `(f32x4.convert_i32x4_s ${x})` : `(f32x4.convert_i32x4_u ${x})`;
+  if (to === "int8" || to === "uint8") {
+    const [lo, hi] = to === "int8" ? [-128, 127] : [0, 255];
+    if (from === "float32") return `(i32x4.trunc_sat_f32x4_${to === "int8" ? "s" : "u"} (f32x4.min (f32x4.max ${x} ${vf32(lo)}) ${vf32(hi)}))`;
+    if (from === "bool" || from === to) return x;
+    return to === "int8" ? `(i32x4.shr_s (i32x4.shl ${x} (i32.const 24)) (i32.const 24))` : `(v128.and ${x} ${vi32(255)})`;
+  }
   if (from === "float32") return `(i32x4.trunc_sat_f32x4_${to === "int32" ? "s" : "u"} ${x})`;
   return x;
 }

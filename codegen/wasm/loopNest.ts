@@ -480,7 +480,10 @@ export abstract class LoopNestEmitter {
       case "float64":
         return `(f64.load ${addr})`;
       case "bool":
+      case "uint8":
         return `(i32.load8_u ${addr})`;
+      case "int8":
+        return `(i32.load8_s ${addr})`;
       default:
         return `(i32.load ${addr})`;
     }
@@ -494,6 +497,8 @@ export abstract class LoopNestEmitter {
       case "float64":
         return `(f64.store ${addr} ${value})`;
       case "bool":
+      case "int8":
+      case "uint8":
         return `(i32.store8 ${addr} ${value})`;
       default:
         return `(i32.store ${addr} ${value})`;
@@ -509,10 +514,12 @@ export abstract class LoopNestEmitter {
     const u = this.laneVarOf(index);
     if (u !== null && coefOf(index, u) === 1 && !inAtoms(index, u)) {
       const addr = this.address(buf, this.index(index), dtype);
-      if (dtype === "bool") {
+      if (dtype === "bool" || dtype === "int8" || dtype === "uint8") {
+        // Lanes hold in-range values (0/1, or int8/uint8 extended), so saturating narrows keep them.
         const v = this.tmp("v128", value);
-        const n16 = `(i16x8.narrow_i32x4_u ${v} ${v})`;
-        this.emit(`(v128.store32_lane 0 ${addr} (i8x16.narrow_i16x8_u ${n16} ${n16}))`);
+        const s = dtype === "int8" ? "s" : "u";
+        const n16 = `(i16x8.narrow_i32x4_${s} ${v} ${v})`;
+        this.emit(`(v128.store32_lane 0 ${addr} (i8x16.narrow_i16x8_${s} ${n16} ${n16}))`);
       } else this.emit(`(v128.store ${addr} ${value})`);
       return;
     }

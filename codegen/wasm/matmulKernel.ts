@@ -17,7 +17,9 @@ export function renderMatmulKernel(k: MatmulKernel, buffers: readonly BufferDecl
   const { fn, ptr } = kernelFn(k.name, usedBuffers(k));
   const range = split === null ? null : { axis: split.axis, lo: get(fn.param("lo")), hi: get(fn.param("hi")), scratch: get(fn.param("scratch")) };
   const em = new KernelEmitter(fn, (b) => get(ptr.get(b)!), imports, opts);
-  const { mr: MR, nr: NR, K } = k;
+  const { mr: MR, nr: NR } = k;
+  // Paired (int8) panels: K counts words of two k terms each (narrow.ts).
+  const K = k.pairs ?? k.K;
   const [Bt, M, N] = [k.bVar.extent, k.mVar.extent, k.nVar.extent];
   const MB = Math.ceil(M / MR);
   const NB = Math.ceil(N / NR);
@@ -35,7 +37,8 @@ export function renderMatmulKernel(k: MatmulKernel, buffers: readonly BufferDecl
   const acc = Array.from({ length: MR }, () => Array.from({ length: NQ }, () => fn.local("v128", "c")));
   const bv = Array.from({ length: NQ }, () => fn.local("v128", "bq"));
   const av = fn.local("v128", "a");
-  const fma = (a: string, b: string, c: string) => (opts.relaxedSimd ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : `(f32x4.add ${c} (f32x4.mul ${a} ${b}))`);
+  const fma = (a: string, b: string, c: string) =>
+    k.pairs !== undefined ? `(i32x4.add ${c} (i32x4.dot_i16x8_s ${a} ${b}))` : opts.relaxedSimd ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : `(f32x4.add ${c} (f32x4.mul ${a} ${b}))`;
 
   const storeEpilogue = (vector: boolean) => {
     const value = em.value(k.epilogue, vector);
@@ -110,7 +113,8 @@ export function renderMatmulKernel(k: MatmulKernel, buffers: readonly BufferDecl
                   1,
                   (cl) => {
                     em.ifElse(`(i32.lt_s (i32.add ${nBase} ${get(cl)}) ${i32c(N)})`, () => {
-                      const a = em.tmp("f32", `(f32.load (i32.add ${pT} (i32.shl (i32.add (i32.mul ${get(rl)} ${i32c(NR)}) ${get(cl)}) (i32.const 2))))`);
+                      const t = k.pairs !== undefined ? "i32" : "f32";
+                      const a = em.tmp(t, `(${t}.load (i32.add ${pT} (i32.shl (i32.add (i32.mul ${get(rl)} ${i32c(NR)}) ${get(cl)}) (i32.const 2))))`);
                       em.scope(
                         [
                           { v: k.mVar, value: `(i32.add ${mBase} ${get(rl)})` },
@@ -128,9 +132,24 @@ export function renderMatmulKernel(k: MatmulKernel, buffers: readonly BufferDecl
             { hint: "rl" },
           );
         };
-        if (!vecEpilogue || MBf === 0 || NBf === 0) edgeTile();
-        else if (MBf === MB && NBf === NB) fullTile();
-        else em.ifElse(`(i32.and (i32.lt_u ${get(ip)} ${i32c(MBf)}) (i32.lt_u ${get(jp)} ${i32c(NBf)}))`, fullTile, edgeTile);
+        // The last column panel of full rows (N not a multiple of NR, e.g. a convolution with 6
+        // output channels): whole 4-column chunks through the vector epilogue, the rest lane by lane.
+        const nRem = N - NBf * NR;
+        const colEdgeTile = () => {
+          const whole = Math.floor(nRem / 4);
+          const scalarAcc = (r: number, c: number) => `(${k.pairs !== undefined ? "i32x4" : "f32x4"}.extract_lane ${c % 4} ${get(acc[r]![Math.floor(c / 4)]!)})`;
+          for (let r = 0; r < MR; r++) {
+            const m = { v: k.mVar, value: `(i32.add ${mBase} ${i32c(r)})` };
+            for (let q = 0; q < whole; q++)
+              em.scope([m, { v: k.nVar, value: `(i32.add ${nBase} ${i32c(4 * q)})` }], () => storeEpilogue(true), { vector: k.nVar, acc: { value: get(acc[r]![q]!), vector: true } });
+            for (let c = 4 * whole; c < nRem; c++)
+              em.scope([m, { v: k.nVar, value: `(i32.add ${nBase} ${i32c(c)})` }], () => storeEpilogue(false), { acc: { value: em.tmp(k.pairs !== undefined ? "i32" : "f32", scalarAcc(r, c)), vector: false } });
+          }
+        };
+        const fullRows = () => (NBf === NB ? fullTile() : NBf === 0 ? colEdgeTile() : em.ifElse(`(i32.lt_u ${get(jp)} ${i32c(NBf)})`, fullTile, colEdgeTile));
+        if (!vecEpilogue || MBf === 0) edgeTile();
+        else if (MBf === MB) fullRows();
+        else em.ifElse(`(i32.lt_u ${get(ip)} ${i32c(MBf)})`, fullRows, edgeTile);
       });
     });
     });

@@ -721,6 +721,7 @@ export function renderMap(k: MapKernel, buffers: readonly BufferDecl[], treeMaxO
  * stores one output.
  */
 export function renderMatmul(k: MatmulKernel, buffers: readonly BufferDecl[], shared = true): RenderedKernel {
+  if (k.pairs !== undefined) throw new UnsupportedKernel("an int8 matmul (no WGSL kernel for paired int16 panels yet)");
   if (k.mr !== 4 || k.nr % 4 !== 0) throw new UnsupportedKernel(`matmul tile ${k.mr}x${k.nr}: the WGSL shader takes 4 x 4n tiles`);
   const P = 8; // panels per workgroup side
   const KT = MATMUL_TILE;

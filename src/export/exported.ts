@@ -120,7 +120,12 @@ export class Exported {
 
   /** An ONNX model of the function (see src/export/onnx.ts). */
   toOnnx(opts: { opset?: number } = {}): Uint8Array {
-    return jaxprToOnnx(this.closedJaxpr, { opset: opts.opset });
+    // jaxprToOnnx takes arrays: the captured constants (host copies here) become cpu arrays.
+    const consts = this.consts.map((c, i) => {
+      const aval = this.jaxpr.constvars[i]!.aval;
+      return ConcreteArray.fromHost(c, aval.shape, aval.dtype, getBackend("cpu"), aval.weakType);
+    });
+    return jaxprToOnnx(new ClosedJaxpr(this.jaxpr, consts), { opset: opts.opset });
   }
 }
 

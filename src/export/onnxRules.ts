@@ -216,6 +216,42 @@ const slice: Rule<"slice"> = (g, ins, { startIndices, limitIndices, strides }) =
   return [g.op("Slice", [g.name(ins[0]!), g.i64([...startIndices]), g.i64([...limitIndices]), g.i64(axes), g.i64(strides ? [...strides] : axes.map(() => 1))])];
 };
 
+/** Start indices of a dynamic slice as one int64 vector, each clamped as JAX does to [0, dim - size]. */
+function clampedStarts(g: GraphBuilder, ins: readonly Atom[], dims: readonly number[], sizes: readonly number[]): string {
+  const starts = ins.map((a, d) => {
+    const i = g.cast(g.op("Reshape", [g.name(a), g.i64([1])]), "int64");
+    return g.op("Max", [g.op("Min", [i, g.constant([dims[d]! - sizes[d]!], [1], "int64")]), g.constant([0], [1], "int64")]);
+  });
+  return starts.length === 1 ? starts[0]! : g.op("Concat", starts, { axis: 0 });
+}
+
+const dynamicSlice: Rule<"dynamicSlice"> = (g, ins, { sliceSizes }, _o, [x]) => {
+  if (x!.ndim === 0) return [g.op("Identity", [g.name(ins[0]!)])];
+  const starts = clampedStarts(g, ins.slice(1), x!.shape, sliceSizes);
+  const ends = g.op("Add", [starts, g.i64([...sliceSizes])]);
+  return [g.op("Slice", [g.name(ins[0]!), starts, ends, g.i64(range(x!.ndim))])];
+};
+
+/** ScatterND of the update at its clamped start: indices = start + every multi-index of the update. */
+const dynamicUpdateSlice: Rule<"dynamicUpdateSlice"> = (g, ins, _p, _o, [x, u]) => {
+  const r = x!.ndim;
+  if (r === 0) return [g.op("Identity", [g.name(ins[1]!)])];
+  if (u!.size === 0) return [g.op("Identity", [g.name(ins[0]!)])];
+  const starts = clampedStarts(g, ins.slice(2), x!.shape, u!.shape);
+  const grid: number[] = [];
+  for (let f = 0; f < u!.size; f++) {
+    let rest = f;
+    const idx = new Array<number>(r);
+    for (let d = r - 1; d >= 0; d--) {
+      idx[d] = rest % u!.shape[d]!;
+      rest = Math.floor(rest / u!.shape[d]!);
+    }
+    grid.push(...idx);
+  }
+  const indices = g.op("Add", [g.constant(grid, [...u!.shape, r], "int64"), g.op("Reshape", [starts, g.i64([...u!.shape.map(() => 1), r])])]);
+  return [g.op("ScatterND", [g.name(ins[0]!), indices, g.name(ins[1]!)])];
+};
+
 const rev: Rule<"rev"> = (g, ins, { dimensions }) => {
   if (dimensions.length === 0) return [g.op("Identity", [g.name(ins[0]!)])];
   const big = Number.MIN_SAFE_INTEGER;
@@ -422,8 +458,8 @@ export const onnxRules: { [P in Primitive]: Rule<P> | null } = {
   slice,
   pad,
   concatenate: on((g, xs, { dimension }) => g.op("Concat", xs, { axis: dimension })),
-  dynamicSlice: no,
-  dynamicUpdateSlice: no,
+  dynamicSlice,
+  dynamicUpdateSlice,
   gather,
   scatter: no,
   scatterAdd: no,

@@ -273,7 +273,9 @@ export function loadWithMetadata(fn: string, bytes: Uint8Array): { tree: unknown
   const arrays = new Map<string, JArray>();
   for (const [name, t] of tensors) {
     // A copy: the source may be unaligned for the element type, and the array must not alias the file.
-    const raw = bytes.slice(dataStart + t.begin, dataStart + t.end);
+    // A copy, aligned for the typed array: Uint8Array's slice, not Node Buffer's (a view into
+    // the file's shared pool, whose .buffer is the whole pool).
+    const raw = Uint8Array.prototype.slice.call(bytes, dataStart + t.begin, dataStart + t.end);
     const data = typedFromBytes(t.dtype, raw);
     if (t.dtype === "bool" && !data.every((v) => v === 0 || v === 1))
       throw new ValueError(`${fn}: tensor ${JSON.stringify(name)} is BOOL but holds bytes other than 0 and 1`);

@@ -100,3 +100,5 @@ export function paramBytes(...args: unknown[]): number {
   const sizes: Record<string, number> = { float64: 8, float32: 4, int32: 4, uint32: 4, float16: 2, int8: 1, uint8: 1, bool: 1 };
   return tree.leaves(a.params).reduce((n: number, l: unknown) => n + (l instanceof np.Array ? l.size * sizes[l.dtype]! : 0), 0);
 }
+
+export { calibrate, quantizedApply } from "./calibrate.js";

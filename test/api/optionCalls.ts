@@ -359,6 +359,8 @@ export const NO_OPTIONS = new Set<string>([
   "tree.transpose",
   // deployment: a file's bytes, a {q, scale} pair or a params tree, nothing optional
   "io.loadSafetensors", "quant.dequantize", "quant.dequantizeParams", "quant.isQuantized", "quant.paramBytes",
+  // int8 inference: a model function, its params or calibrated scales, and input batches
+  "quant.calibrate", "quant.quantizedApply",
   "tree.flatten", "tree.flattenUpTo", "tree.leaves", "tree.map", "tree.numLeaves", "tree.register", "tree.structure",
   "tree.treeDefEqual", "tree.treeDefString", "tree.unflatten",
 ]);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import ort from "onnxruntime-node";
@@ -8,6 +9,7 @@ import * as nn from "../../src/nn/index.js";
 import * as random from "../../src/random/index.js";
 import * as stax from "../../src/stax/index.js";
 import { makeJaxpr } from "../../src/transforms/makeJaxpr.js";
+import { exportFn, quant } from "../../src/index.js";
 import { decodeOnnx, jaxprToOnnx } from "../../src/export/onnx.js";
 import { LeNet, syntheticDataset } from "../../examples/lenet.js";
 
@@ -67,6 +69,45 @@ describe("jaxprToOnnx: models run in ONNX Runtime give jaxts's outputs", () => {
     expect(model.opset_import[0]!.version).toBe(17);
     const ops = new Set(model.graph.node.map((n) => n.op_type));
     for (const op of ["Conv", "MaxPool", "MatMul", "Max", "Transpose"]) expect(ops.has(op)).toBe(true);
+  });
+  it("exported.toOnnx: an Exported's captured weights (host copies) become initializers; the int8 LeNet too", async () => {
+    const [init, apply] = LeNet();
+    const [, params] = init(random.key(1), [-1, 28, 28, 1]);
+    const data = syntheticDataset(16, 3);
+    const x = np.array(data.images, { shape: [16, 28, 28, 1] });
+    const check = async (f: (xs: np.Array) => np.Array, tol: number) => {
+      const exported = exportFn(f)(x);
+      expect(exported.consts.length).toBeGreaterThan(0);
+      const [got] = await runOnnx(exported.toOnnx(), [x]);
+      const want = f(x).dataSync() as Float32Array;
+      expect(got!.dims).toEqual([16, 10]);
+      want.forEach((w, i) => expect(Math.abs((got!.data[i] as number) - w)).toBeLessThanOrEqual(tol * (1 + Math.abs(w))));
+    };
+    await check((xs) => apply(params, xs) as np.Array, 1e-5);
+    const scales = quant.calibrate(apply, params, [x]);
+    const qparams = quant.quantizeParams(params);
+    await check((xs) => quant.quantizedApply(apply, scales)(qparams, xs) as np.Array, 1e-5);
+  });
+  it("dynamicSlice and dynamicUpdateSlice with run-time starts, clamped as JAX clamps them (fast-check shapes and starts)", async () => {
+    const cases: [number[], number[], number[]][] = [];
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 3, maxLength: 3 }),
+        fc.array(fc.integer({ min: -3, max: 8 }), { minLength: 3, maxLength: 3 }),
+        (shape, sizes, starts) => {
+          cases.push([shape, shape.map((n, d) => Math.min(n, sizes[d]!)), starts.slice(0, shape.length)]);
+        },
+      ),
+      { numRuns: 12 },
+    );
+    for (const [shape, sizes, starts] of cases) {
+      const x = normal(shape.length, shape);
+      const idx = starts.map((v) => np.array(v, { dtype: "int32" }));
+      await expectSameAsJaxts((a: np.Array, ...i: np.Array[]) => lax.dynamicSlice(a, i, sizes), [x, ...idx], 0, 0);
+      const upd = normal(7, sizes);
+      await expectSameAsJaxts((a: np.Array, u: np.Array, ...i: np.Array[]) => lax.dynamicUpdateSlice(a, u, i), [x, upd, ...idx], 0, 0);
+    }
   });
   it("an MLP with softmax output, weights as initializers", async () => {
     const [init, apply] = stax.serial(stax.Dense(16), stax.Tanh, stax.Dense(8), stax.Gelu, stax.Dense(3), stax.LogSoftmax);

@@ -118,6 +118,16 @@ describe("safetensors round trips", () => {
     expect(metadata).toEqual({ epoch: "3" });
     expect(tree.treeDefString(tree.structure(back))).toBe(tree.treeDefString(tree.structure(params)));
   });
+  it("loads from a Node Buffer that is a view into a larger pool (as readFileSync returns small files)", () => {
+    const params = { w: np.array([[1, 2], [3, 4]]), b: np.array([5, 6], { dtype: "int8" }) };
+    const bytes = saveSafetensors(params);
+    // Buffer.slice is a view, not a copy: the loader must not read the pool's other bytes.
+    const pool = Buffer.alloc(bytes.length + 100, 7);
+    pool.set(bytes, 37);
+    const back = loadSafetensors(pool.subarray(37, 37 + bytes.length)) as { w: np.Array; b: np.Array };
+    expect(Array.from(back.w.dataSync() as Float32Array)).toEqual([1, 2, 3, 4]);
+    expect(Array.from(back.b.dataSync() as Int8Array)).toEqual([5, 6]);
+  });
 });
 
 describe("bad safetensors input is a clear error", () => {

@@ -1,0 +1,164 @@
+/**
+ * Kernels for the narrow dtypes (int8, uint8; float16 stays on host steps).
+ *
+ * int8/uint8 values live in kernels as int32 values (sign- or zero-extended), so a kernel may
+ * move, select, compare, clamp and convert them, and store them back, with no extra code; what
+ * could leave the 8-bit range (arithmetic that wraps, reductions whose identity is a dtype
+ * bound) still runs as a host step. Contractions of int8/uint8 operands accumulating in int32
+ * (quantized inference) become paired matmuls: the packed panels hold, per 32-bit word, two
+ * consecutive k terms as int16 halves, so the microkernel multiplies with i32x4.dot_i16x8_s
+ * (8 exact products and 4 pairwise sums per instruction), with the same panels, tiling and
+ * fused epilogue as the float32 matmul.
+ */
+import type { DType } from "../../ir/dtype.js";
+import type { Eqn } from "../../ir/jaxpr.js";
+import { type Params, type Primitive, isComparison } from "../../ir/primitives.js";
+import { type IExpr, iadd, iclamp, iconst, idiv, iscale, ivar, newVar } from "./iexpr.js";
+import type { MapKernel } from "./kernel.js";
+import type { NodeFactory, SExpr } from "./sexpr.js";
+
+const byteInts = new Set<DType>(["int8", "uint8"]);
+
+/** Primitives that keep every int8/uint8 value in range: moves, selects, clamps, comparisons, conversions. */
+const inRangePrims = new Set<Primitive>([
+  "broadcastInDim",
+  "reshape",
+  "transpose",
+  "squeeze",
+  "rev",
+  "slice",
+  "pad",
+  "concatenate",
+  "convertElementType",
+  "copy",
+  "stopGradient",
+  "iota",
+  "selectN",
+  "clamp",
+  "max",
+  "min",
+]);
+
+/** An int8/uint8 x int8/uint8 -> int32 dotGeneral or convolution (no batch groups): a paired matmul. */
+export function isNarrowContraction(e: Eqn): boolean {
+  if (e.primitive !== "dotGeneral" && e.primitive !== "convGeneralDilated") return false;
+  if (e.primitive === "convGeneralDilated" && (e.params as Params<"convGeneralDilated">).batchGroupCount !== 1) return false;
+  return e.inputs.length === 2 && e.inputs.every((a) => byteInts.has(a.aval.dtype)) && e.outVars[0]!.aval.dtype === "int32";
+}
+
+/** Whether an equation must run as a host step because of a narrow dtype it reads or writes. */
+export function narrowNeedsHost(e: Eqn): boolean {
+  const dtypes = [...e.inputs.map((a) => a.aval.dtype), ...e.outVars.map((v) => v.aval.dtype)];
+  if (dtypes.includes("float16")) return true;
+  if (!dtypes.some((d) => byteInts.has(d))) return false;
+  return !(inRangePrims.has(e.primitive) || isComparison(e.primitive) || isNarrowContraction(e));
+}
+
+/** What the pack kernels need of a contraction (lower.ts's Contraction, operands as int32 values). */
+export interface PairedOperands {
+  readonly Bt: number;
+  readonly M: number;
+  readonly N: number;
+  readonly K: number;
+  readonly mShape: readonly number[];
+  readonly kShape: readonly number[];
+  a(b: IExpr, m: IExpr, k: IExpr): SExpr;
+  b(b: IExpr, k: IExpr, n: IExpr): SExpr;
+}
+
+/**
+ * The dim of k's shape that pairs run along: the one that leaves the fewest words (an even
+ * extent wastes no half word; a 5x5 kernel over 6 input features pairs the features, 75 words
+ * rather than 90), the last on ties. Pairing along one dim keeps every k index the pack kernels
+ * compute affine in one loop variable per dim of k: no division or remainder (a convolution's
+ * k flattens (input feature, kernel rows, kernel columns), and pairing the flat k would divide
+ * by the kernel's width for every term of the im2col).
+ */
+function pairDim(kShape: readonly number[]): number {
+  let best = kShape.length - 1;
+  const words = (d: number) => (kShape.reduce((a, b) => a * b, 1) / kShape[d]!) * Math.ceil(kShape[d]! / 2);
+  for (let d = kShape.length - 2; d >= 0; d--) if (kShape[d]! > 0 && words(d) < words(best)) best = d;
+  return best;
+}
+
+/** Words per row (or column) of a paired panel: ceil(n / 2) along the pair dim (pairDim), the other dims whole. */
+export function pairedWords(kShape: readonly number[]): number {
+  if (kShape.length === 0) return 1;
+  if (kShape.some((n) => n === 0)) return 0;
+  const d = pairDim(kShape);
+  return (kShape.reduce((a, b) => a * b, 1) / kShape[d]!) * Math.ceil(kShape[d]! / 2);
+}
+
+/**
+ * The pack kernels of a paired matmul: panels of `mr` rows of A, word
+ * `packA[((b*MB + ip)*KP + w)*mr + r]` = (a[m, k0(w)] & 0xffff) | a[m, k1(w)] << 16 for
+ * m = ip*mr + r and word w (pairedWords), and panels of `nr` columns of B the same way; zero
+ * beyond M, N and K. One kernel over full panels and one for the partial last panel, per
+ * operand, vectorized along the panel's rows (A) or columns (B).
+ */
+export function pairedPackKernels(f: NodeFactory, name: string, c: PairedOperands, MR: number, NR: number, packA: number, packB: number): MapKernel[] {
+  const { Bt, M, N, K } = c;
+  const kShape = c.kShape.length > 0 ? c.kShape : [1];
+  const KP = pairedWords(kShape);
+  const pd = pairDim(kShape);
+  const L = kShape[pd]!;
+  const MB = Math.ceil(M / MR);
+  const NB = Math.ceil(N / NR);
+  const i32 = (v: number) => f.const(v, "int32");
+  const out: MapKernel[] = [];
+  const pack = (which: "A" | "B", full: boolean) => {
+    const R = which === "A" ? MR : NR;
+    const total = which === "A" ? M : N;
+    const nPanels = which === "A" ? MB : NB;
+    const nFull = Math.floor(total / R);
+    if (K === 0 || (full ? nFull === 0 : nFull === nPanels)) return;
+    const bv = newVar(Bt, "b");
+    // When R divides m's last dim (a convolution's output width), the panels loop over m's
+    // leading dims and the panel s within the last, and m = (leading dims, s*R + r) is affine
+    // in every loop variable: an im2col reads R consecutive positions with one index
+    // computation (one vector load for a single channel), with no division by the output's extents.
+    const inner = which === "A" && c.mShape.length > 0 ? c.mShape[c.mShape.length - 1]! : 0;
+    const split = full && inner > R && inner % R === 0;
+    const lead = split ? c.mShape.slice(0, -1).map((n) => newVar(n, "m")) : [];
+    const sv = split ? newVar(inner / R, "s") : null;
+    const pv = full && !split ? newVar(nFull, "p") : null;
+    const rv = newVar(R, "r");
+    // One loop per dim of k, the pair dim's over word halves.
+    const kv = kShape.map((n, d) => newVar(d === pd ? Math.ceil(n / 2) : n, d === pd ? "l" : "k"));
+    let leadFlat = iconst(0);
+    for (let d = lead.length - 1, st = inner; d >= 0; st *= c.mShape[d]!, d--) leadFlat = iadd(leadFlat, iscale(ivar(lead[d]!), st));
+    const panel = sv ? iadd(idiv(leadFlat, R), ivar(sv)) : pv ? ivar(pv) : iconst(nFull);
+    const pos = sv ? iadd(leadFlat, iscale(ivar(sv), R), ivar(rv)) : iadd(iscale(panel, R), ivar(rv));
+    const at = full ? pos : iclamp(pos, 0, total - 1);
+    // k = (dims, 2l + j at the pair dim) flattened; word w = (dims, l) flattened.
+    let kBase = iconst(0);
+    let kStride = 1;
+    let w = iconst(0);
+    let wStride = 1;
+    let pairStride = 1;
+    for (let d = kShape.length - 1; d >= 0; d--) {
+      if (d === pd) pairStride = kStride;
+      else kBase = iadd(kBase, iscale(ivar(kv[d]!), kStride));
+      w = iadd(w, iscale(ivar(kv[d]!), wStride));
+      kStride *= kShape[d]!;
+      wStride *= kv[d]!.extent;
+    }
+    const term = (k: IExpr) => (which === "A" ? c.a(ivar(bv), at, k) : c.b(ivar(bv), k, at));
+    const two = iscale(ivar(kv[pd]!), 2);
+    const lo = term(iadd(kBase, iscale(two, pairStride)));
+    const hi =
+      L % 2 === 0
+        ? term(iadd(kBase, iscale(iadd(two, 1), pairStride)))
+        : f.select(f.icond(iadd(two, 1), "lt", L), [i32(0), term(iadd(kBase, iscale(iclamp(iadd(two, 1), 0, L - 1), pairStride)))], "int32");
+    let value = f.binary("or", f.binary("and", lo, i32(0xffff), "int32"), f.binary("shiftLeft", hi, i32(16), "int32"), "int32");
+    if (!full) value = f.select(f.icond(pos, "lt", total), [i32(0), value], "int32");
+    const index = iadd(iscale(iadd(iscale(iadd(iscale(ivar(bv), nPanels), panel), KP), w), R), ivar(rv));
+    const vars = [bv, ...lead, ...(sv ? [sv] : pv ? [pv] : []), ...kv, rv];
+    out.push({ kind: "map", name: `${name}_pack${which}${full ? "" : "_edge"}`, vars, outs: [{ buf: which === "A" ? packA : packB, value, index }] });
+  };
+  pack("A", true);
+  pack("A", false);
+  pack("B", true);
+  pack("B", false);
+  return out;
+}
