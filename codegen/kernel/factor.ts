@@ -17,7 +17,7 @@ import type { Params } from "../../ir/primitives.js";
 
 /** The factorizations that have native kernels (the others stay host steps). */
 export type FactorPrimitive = "cholesky" | "triangularSolve" | "lu" | "qr" | "eigh" | "svd";
-const factorPrimitives = new Set<string>(["cholesky", "triangularSolve", "lu", "qr", "eigh", "svd"]);
+export const factorPrimitives: ReadonlySet<string> = new Set<FactorPrimitive>(["cholesky", "triangularSolve", "lu", "qr", "eigh", "svd"]);
 
 export interface FactorStep {
   readonly kind: "factor";

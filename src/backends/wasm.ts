@@ -6,6 +6,7 @@
  * Creating the backend is async (wabt initializes asynchronously); this module awaits it at
  * top level, after which compiling and running are synchronous.
  */
+import { factorPrimitives } from "../../codegen/kernel/factor.js";
 import { ShapedArray, shapesEqual } from "../../ir/aval.js";
 import type { AnyTypedArray, DType } from "../../ir/dtype.js";
 import { Jaxpr, Var, eqn } from "../../ir/jaxpr.js";
@@ -153,7 +154,9 @@ export class WasmBackend implements Backend<WasmBuffer> {
     const flat = (a: ShapedArray) => (generic && a.ndim > 0 ? new ShapedArray([DYNAMIC_EXTENT], a.dtype, a.weakType) : a);
     const key = `${prim}${paramsKey(params)}(${inAvals.map((a) => (generic && a.ndim > 0 ? `${a.dtype}[*]` : avalKey(a))).join(",")})`;
     let c = this.lookup(key);
-    if (c === undefined && !generic && !controlFlowPrims.has(prim)) {
+    // Small ops run the reference directly, but not the factorizations: their kernels choose
+    // among equally valid results (an SVD's signs), and an eager call must give what jit gives.
+    if (c === undefined && !generic && !controlFlowPrims.has(prim) && !factorPrimitives.has(prim)) {
       const total = [...inAvals, ...outAvals].reduce((n, a) => n + a.size, 0);
       if (total <= (this.opts.eagerHostMaxElements ?? 2048)) {
         this.stats.hostOps++;
