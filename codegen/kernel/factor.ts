@@ -17,7 +17,8 @@ import type { Params } from "../../ir/primitives.js";
 
 /** The factorizations that have native kernels (the others stay host steps). */
 export type FactorPrimitive = "cholesky" | "triangularSolve" | "lu" | "qr" | "eigh" | "svd";
-export const factorPrimitives: ReadonlySet<string> = new Set<FactorPrimitive>(["cholesky", "triangularSolve", "lu", "qr", "eigh", "svd"]);
+const factorPrimitives = new Set<string>(["cholesky", "triangularSolve", "lu", "qr", "eigh", "svd"]);
+export const isFactorPrimitive = (p: string): p is FactorPrimitive => factorPrimitives.has(p);
 
 export interface FactorStep {
   readonly kind: "factor";

@@ -6,7 +6,6 @@
  * Creating the backend is async (wabt initializes asynchronously); this module awaits it at
  * top level, after which compiling and running are synchronous.
  */
-import { factorPrimitives } from "../../codegen/kernel/factor.js";
 import { ShapedArray, shapesEqual } from "../../ir/aval.js";
 import type { AnyTypedArray, DType } from "../../ir/dtype.js";
 import { Jaxpr, Var, eqn } from "../../ir/jaxpr.js";
@@ -14,6 +13,7 @@ import { type Params, type Primitive, binaryKinds, comparisonKinds, unaryKinds }
 import { DYNAMIC_EXTENT } from "../../codegen/kernel/iexpr.js";
 import { showProgram } from "../../codegen/kernel/kernel.js";
 import { avalKey, jaxprKey, paramsKey } from "../../codegen/kernel/key.js";
+import { isFactorPrimitive } from "../../codegen/kernel/factor.js";
 import { type LowerOptions, lowerJaxpr } from "../../codegen/kernel/lower.js";
 import { type Compiled, type RuntimeOptions, type Wabt, WasmBuffer, WasmRuntime } from "../../codegen/wasm/runtime.js";
 import type { Backend } from "./backend.js";
@@ -154,9 +154,9 @@ export class WasmBackend implements Backend<WasmBuffer> {
     const flat = (a: ShapedArray) => (generic && a.ndim > 0 ? new ShapedArray([DYNAMIC_EXTENT], a.dtype, a.weakType) : a);
     const key = `${prim}${paramsKey(params)}(${inAvals.map((a) => (generic && a.ndim > 0 ? `${a.dtype}[*]` : avalKey(a))).join(",")})`;
     let c = this.lookup(key);
-    // Small ops run the reference directly, but not the factorizations: their kernels choose
-    // among equally valid results (an SVD's signs), and an eager call must give what jit gives.
-    if (c === undefined && !generic && !controlFlowPrims.has(prim) && !factorPrimitives.has(prim)) {
+    // (Never a factorization: eager and jitted calls run the same kernel, so they agree on the
+    // SVD's signs, which the native kernel and the reference choose differently.)
+    if (c === undefined && !generic && !controlFlowPrims.has(prim) && !isFactorPrimitive(prim)) {
       const total = [...inAvals, ...outAvals].reduce((n, a) => n + a.size, 0);
       if (total <= (this.opts.eagerHostMaxElements ?? 2048)) {
         this.stats.hostOps++;

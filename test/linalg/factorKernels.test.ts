@@ -314,6 +314,19 @@ describe("degenerate shapes agree with the cpu", () => {
       });
 });
 
+describe("subnormal entries", () => {
+  it("svd of a matrix with subnormal off-diagonal entries is finite and the reference's (a shrunk counterexample: 1/norm of such a row overflowed)", () => {
+    for (const dtype of ["float64"] as DT[]) {
+      const a = asArray(Float64Array.from([2, 1e-323, 1e-323, 2.5625]), [2, 2], dtype);
+      const { wasm, cpu } = onBoth((x) => (([u, sv, vh]) => [sv, u, vh])(lax.linalg.svd(x) as A[]) as A[], [a]);
+      expectClose(wasm[0]!, cpu[0]!, 0, 1e-15, "s");
+      wasm.forEach((w, i) => expect(flat(w).every(Number.isFinite), `output ${i}`).toBe(true));
+      const [sv, u, vh] = wasm as [A, A, A];
+      expectClose(np.matmul(np.multiply(u, np.expandDims(sv, -2)), vh), a, 0, 1e-15, "u s vh");
+    }
+  });
+});
+
 describe("factor steps inside compiled loops", () => {
   it("a scan over a stack of matrices (operands are views moving with the trip, workspaces per trip) agrees with the cpu", () => {
     fc.assert(

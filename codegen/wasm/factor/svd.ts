@@ -78,9 +78,14 @@ export function renderSvd(s: FactorStep & { primitive: "svd" }, buffers: readonl
       nanAll,
       () => {
         asm.if(F.eq(get(scale), F.c(0)), () => asm.set(scale, F.c(1)));
-        // t / max|a| (row-major, where ut goes later), then Golub-Kahan-Reinsch
+        // t / max|a| (row-major, where ut goes later), then Golub-Kahan-Reinsch. Entries below
+        // 1e-200 (relative to the largest) become zero: they cannot change the SVD in float64,
+        // and a reflector built from such a row or column would overflow (1 / its norm).
         asm.for(i, i32c(0), i32c(M), () =>
-          asm.for(j, i32c(0), i32c(N), () => asm.emit(F.store(f64At(UT, I.add(I.mul(get(i), i32c(N)), get(j))), F.div(loadAs64(dtype, aAt(get(i), get(j))), get(scale))))),
+          asm.for(j, i32c(0), i32c(N), () => {
+            asm.set(x, F.div(loadAs64(dtype, aAt(get(i), get(j))), get(scale)));
+            asm.emit(F.store(f64At(UT, I.add(I.mul(get(i), i32c(N)), get(j))), `(select ${get(x)} ${F.c(0)} (f64.ge ${F.abs(get(x))} ${F.c(1e-200)}))`));
+          }),
         );
         emitGolubKahan(asm, { pw: pwork, A: UT, V: VG, RV1, WD, S: SROW, WT, VT, NORMS }, M, N, computeUv);
         // their order (descending; ties in column order)
