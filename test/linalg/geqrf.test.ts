@@ -198,3 +198,73 @@ describe("errors", () => {
     expect(() => jaxprToOnnx(closed2)).toThrow(/jaxprToOnnx: primitive "householderProduct" has no ONNX export rule/);
   });
 });
+
+describe("the wasm backend's native kernels (factor steps) against the cpu reference", () => {
+  const onBoth = (f: (...xs: A[]) => A[], xs: A[]) => {
+    const run = (device: "cpu" | "wasm") => jit(f, { device })(...xs.map((x) => devicePut(x, device)));
+    return { wasm: run("wasm"), cpu: run("cpu") };
+  };
+  const maxAbs = (x: A) => Math.max(0, ...Array.from(np.abs(x.astype("float64")).dataSync() as Float64Array));
+
+  it("compiles geqrf and householderProduct to factor steps, not host steps", () => {
+    const text = jit((x: A) => {
+      const [h, t] = lax.linalg.geqrf(x);
+      return [h, t, lax.linalg.householderProduct(h, t)];
+    }, { device: "wasm" })
+      .lower(np.ones([5, 3]))
+      .compile()
+      .asText();
+    expect(text).toMatch(/factor geqrf\(/);
+    expect(text).toMatch(/factor householder_product\(/);
+    expect(text).not.toMatch(/host (geqrf|householder_product)\(/);
+  });
+
+  it("random sizes up to 64, batched, float32 and float64, full rank, rank-deficient and with inf/NaN", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 64 }),
+        fc.integer({ min: -6, max: 6 }),
+        fc.constantFrom<number[]>([], [2], [2, 3]),
+        fc.constantFrom("float32" as const, "float64" as const),
+        fc.constantFrom("well", "rank-deficient", "special"),
+        fc.integer({ min: 1, max: 1 << 30 }),
+        (n, dm, batch, dtype, flavor, seed) => {
+          const m = Math.max(1, n + dm);
+          const count = batch.reduce((x, y) => x * y, 1) * m * n;
+          let s = seed;
+          const d = Float64Array.from({ length: count }, () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1);
+          const at = (b: number, i: number, j: number) => b * m * n + i * n + j;
+          for (let b = 0; b < count / (m * n); b++) {
+            if (flavor === "well") for (let i = 0; i < Math.min(m, n); i++) d[at(b, i, i)]! += 4;
+            if (flavor === "rank-deficient") for (let i = 0; i < m; i++) d[at(b, i, Math.floor(n / 2))] = 0;
+            if (flavor === "special") d[b * m * n + ((seed + b) % (m * n))] = b % 2 === 0 ? NaN : -Infinity;
+          }
+          const a = np.reshape(np.array(d, { dtype: "float64" }), [...batch, m, n]).astype(dtype);
+          const what = `${dtype} ${flavor} ${m}x${n} batch=${batch}`;
+          const { wasm, cpu } = onBoth((x) => lax.linalg.geqrf(x), [a]);
+          const eps = dtype === "float32" ? 2 ** -23 : 2 ** -52;
+          if (flavor === "special") {
+            wasm.forEach((w, i) => expect(Array.from(w.dataSync()).every(Number.isNaN), `${what} output ${i} all NaN`).toBe(true));
+            return;
+          }
+          // the same reflectors (both in float64; sums in another order), up to rounding
+          const tol = (dtype === "float32" ? 4 : 64 * Math.max(m, n)) * eps;
+          const [h, t] = wasm as [A, A];
+          if (flavor === "well") {
+            expect(maxAbs(np.subtract(h.astype("float64"), cpu[0]!.astype("float64"))), `${what} a`).toBeLessThanOrEqual(tol * (1 + maxAbs(cpu[0]!)));
+            expect(maxAbs(np.subtract(t.astype("float64"), cpu[1]!.astype("float64"))), `${what} taus`).toBeLessThanOrEqual(tol * 2);
+          }
+          // householderProduct on wasm against the reference, on the wasm reflectors: q r = a
+          const k = Math.min(m, n);
+          const hk = lax.sliceInDim(h, 0, k, 1, h.ndim - 1);
+          const q = onBoth((x, y) => [lax.linalg.householderProduct(x, y)], [hk, t]);
+          expect(maxAbs(np.subtract(q.wasm[0]!.astype("float64"), q.cpu[0]!.astype("float64"))), `${what} q`).toBeLessThanOrEqual(tol * 2);
+          const r = np.triu(lax.sliceInDim(h, 0, k, 1, h.ndim - 2));
+          const a64 = a.astype("float64");
+          expect(maxAbs(np.subtract(np.matmul(q.wasm[0]!.astype("float64"), r.astype("float64")), a64)), `${what} q r = a`).toBeLessThanOrEqual(64 * Math.max(m, n) * eps * (1 + maxAbs(a64)));
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+});
