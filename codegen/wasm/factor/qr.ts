@@ -77,6 +77,7 @@ export function renderQr(s: FactorStep & { primitive: HouseholderPrimitive }, bu
   const nanUnlessFinite = (x64: string) => `(select ${x64} ${F.c(NaN)} ${get(finite)})`;
   asm.set(pa, get(pin));
   asm.set(pq, get(pqOut));
+  // pr walks r (qr), the taus written (geqrf) or the taus read (householderProduct)
   if (prOut) asm.set(pr, get(prOut));
   else if (ptausIn) asm.set(pr, get(ptausIn));
   asm.for(b, i32c(0), i32c(batch), () => {
