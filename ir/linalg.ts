@@ -8,6 +8,10 @@
  * - triangularSolve: a[..., m, m], b[..., m, n] (leftSide) or b[..., n, m] -> x shaped like b
  * - lu:              a[..., m, n] -> lu[..., m, n], pivots i32[..., min(m,n)], permutation i32[..., m]
  * - qr:              a[..., m, n] -> q[..., m, k], r[..., k, n], k = fullMatrices ? m : min(m, n)
+ * - geqrf:           a[..., m, n] -> a[..., m, n] (r on and above the diagonal, the Householder
+ *                    vectors below it), taus[..., min(m, n)]: LAPACK geqrf's raw output
+ * - householderProduct: a[..., m, n] (m >= n), taus[..., k] (k <= n) -> q[..., m, n], the first n
+ *                    columns of H_0 ... H_{k-1} (LAPACK orgqr)
  * - eigh:            a[..., n, n] -> v[..., n, n], w[..., n] (ascending; JAX's order: v first)
  * - svd:             a[..., m, n] -> s[..., k], u[..., m, m|k], vt[..., n|k, n] (only s without computeUv)
  */
@@ -33,6 +37,8 @@ export interface LinalgPrimitiveParams {
   triangularSolve: TriangularSolveParams;
   lu: Record<string, never>;
   qr: { fullMatrices: boolean };
+  geqrf: Record<string, never>;
+  householderProduct: Record<string, never>;
   eigh: { lower: boolean };
   svd: { fullMatrices: boolean; computeUv: boolean };
 }
@@ -94,6 +100,31 @@ export function qrRule(inputs: readonly ShapedArray[], { fullMatrices }: { fullM
   const k = fullMatrices ? m : Math.min(m, n);
   const dt = inputs[0]!.dtype;
   return E.right([new ShapedArray([...batch, m, k], dt), new ShapedArray([...batch, k, n], dt)]);
+}
+
+export function geqrfRule(inputs: readonly ShapedArray[]): Either<ShapedArray[]> {
+  const ar = arity("geqrf", inputs, 1);
+  if (E.isLeft(ar)) return ar;
+  const r = matrixOperand("geqrf", "a", inputs[0], false);
+  if (E.isLeft(r)) return r;
+  const { batch, m, n } = r.right;
+  return E.right([inputs[0]!.strongly(), new ShapedArray([...batch, Math.min(m, n)], inputs[0]!.dtype)]);
+}
+
+export function householderProductRule(inputs: readonly ShapedArray[]): Either<ShapedArray[]> {
+  const ar = arity("householder_product", inputs, 2);
+  if (E.isLeft(ar)) return ar;
+  const [a, taus] = inputs as [ShapedArray, ShapedArray];
+  const r = matrixOperand("householder_product", "a", a, false);
+  if (E.isLeft(r)) return r;
+  const { batch, m, n } = r.right;
+  if (m < n) return E.left(`householder_product: a must have at least as many rows as columns, got ${a}`);
+  if (taus.dtype !== a.dtype) return E.left(`householder_product: a ${a} and taus ${taus} must have one dtype`);
+  if (taus.ndim !== a.ndim - 1 || !sameBatch(batch, taus.shape.slice(0, -1)))
+    return E.left(`householder_product: taus ${taus} must be a batch of vectors with a's batch dims (a is ${a})`);
+  if (taus.shape[taus.ndim - 1]! > n)
+    return E.left(`householder_product: taus ${taus} must not have more entries than min(rows, columns) = ${n} of a ${a}`);
+  return E.right([a.strongly()]);
 }
 
 export function eighRule(inputs: readonly ShapedArray[]): Either<ShapedArray[]> {

@@ -15,7 +15,7 @@ import { ShapedArray, shapeSize, shapesEqual } from "./aval.js";
 import { type DType, isFloat, isInt } from "./dtype.js";
 import { type CondParams, type ScanParams, type WhileParams, condRule, scanRule, whileRule } from "./controlFlow.js";
 import type { Jaxpr } from "./jaxpr.js";
-import { type LinalgPrimitiveParams, choleskyRule, eighRule, luRule, qrRule, svdRule, triangularSolveRule } from "./linalg.js";
+import { type LinalgPrimitiveParams, choleskyRule, eighRule, geqrfRule, householderProductRule, luRule, qrRule, svdRule, triangularSolveRule } from "./linalg.js";
 import { tableOf } from "./util.js";
 
 type Either<A> = E.Either<string, A>;
@@ -738,6 +738,8 @@ export const shapeRules: { [P in Primitive]: ShapeRule<P> } = {
   triangularSolve: triangularSolveRule,
   lu: luRule,
   qr: qrRule,
+  geqrf: geqrfRule,
+  householderProduct: householderProductRule,
   eigh: eighRule,
   svd: svdRule,
 };

@@ -20,6 +20,14 @@ export class UnexpectedTracerError extends Error {
   override name = "UnexpectedTracerError";
 }
 
+/**
+ * A primitive has no rule for a transform, where JAX raises NotImplementedError (e.g.
+ * "Differentiation rule for 'geqrf' not implemented").
+ */
+export class NotImplementedError extends Error {
+  override name = "NotImplementedError";
+}
+
 /** An index out of range for its axis (a static integer index, as NumPy raises). */
 export class IndexError extends ValueError {
   override name = "IndexError";

@@ -9,7 +9,7 @@ export type { ArrayLike } from "./core/array.js";
 export { makeJaxpr, evalShape } from "./transforms/makeJaxpr.js";
 export { jit } from "./transforms/jit.js";
 export { devices, defaultDevice, devicePut, setNumThreads, numThreads, blockUntilReady } from "./devices.js";
-export { ValueError, IndexError, ConcretizationTypeError, TracerBoolConversionError, UnexpectedTracerError } from "./errors.js";
+export { ValueError, IndexError, ConcretizationTypeError, TracerBoolConversionError, UnexpectedTracerError, NotImplementedError } from "./errors.js";
 export { stopGradient } from "./autodiff/stopGradient.js";
 export * as nn from "./nn/index.js";
 export * as data from "./data/index.js";

@@ -16,8 +16,8 @@ import { type Atom, type Eqn, Literal } from "../../ir/jaxpr.js";
 import type { Params } from "../../ir/primitives.js";
 
 /** The factorizations that have native kernels (the others stay host steps). */
-export type FactorPrimitive = "cholesky" | "triangularSolve" | "lu" | "qr" | "eigh" | "svd";
-const factorPrimitives = new Set<string>(["cholesky", "triangularSolve", "lu", "qr", "eigh", "svd"]);
+export type FactorPrimitive = "cholesky" | "triangularSolve" | "lu" | "qr" | "geqrf" | "householderProduct" | "eigh" | "svd";
+const factorPrimitives = new Set<string>(["cholesky", "triangularSolve", "lu", "qr", "geqrf", "householderProduct", "eigh", "svd"]);
 export const isFactorPrimitive = (p: string): p is FactorPrimitive => factorPrimitives.has(p);
 
 export interface FactorStep {
@@ -53,6 +53,12 @@ function workspaceElements(e: Eqn): number {
       const kq = (e.params as Params<"qr">).fullMatrices ? m : Math.min(m, n);
       return m * n + m * kq + Math.max(n, kq) + Math.min(m, n);
     }
+    case "geqrf":
+      // a, one row of reflector products, the taus
+      return m * n + n + Math.min(m, n);
+    case "householderProduct":
+      // a, q (m x n), one row of reflector products, the taus (k <= n)
+      return 2 * m * n + 2 * n;
     case "eigh":
       // a, v^T, the eigenvalues to sort, the taken flags
       return 2 * n * n + 2 * n;

@@ -36,7 +36,7 @@ import {
   reduceProdImpl,
   reduceSumImpl,
 } from "./reductions.js";
-import { choleskyImpl, eighImpl, luImpl, qrImpl, svdImpl, triangularSolveImpl } from "./linalg.js";
+import { choleskyImpl, eighImpl, geqrfImpl, householderProductImpl, luImpl, qrImpl, svdImpl, triangularSolveImpl } from "./linalg.js";
 import { sortImpl } from "./sort.js";
 import {
   broadcastInDimImpl,
@@ -122,6 +122,8 @@ const refImpls: { [P in Primitive]: RefImpl<P> } = {
   triangularSolve: triangularSolveImpl,
   lu: luImpl,
   qr: qrImpl,
+  geqrf: geqrfImpl,
+  householderProduct: householderProductImpl,
   eigh: eighImpl,
   svd: svdImpl,
 };

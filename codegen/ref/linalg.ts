@@ -8,7 +8,8 @@
  *   so singular input gives a zero on U's diagonal, not NaN), pivots as 0-based row swaps, and
  *   the permutation those swaps make of 0..m-1.
  * - qr: geqrf's Householder reflectors (dlarfg: beta = -sign(alpha) * norm, no reflection when
- *   the column below the diagonal is already zero) and orgqr's Q.
+ *   the column below the diagonal is already zero) and orgqr's Q; geqrf and householderProduct
+ *   are those two halves on their own.
  * - eigh: cyclic Jacobi rotations on the symmetric matrix read from one triangle; eigenvalues
  *   ascending. Eigenvector signs are not LAPACK's (they are arbitrary there as well).
  * - svd: one-sided (Hestenes) Jacobi; singular values descending; U completed to an
@@ -212,8 +213,12 @@ export const luImpl: RefImpl<"lu"> = (inputs, inAvals, _params, outAvals) => {
 
 // --- QR ------------------------------------------------------------------------------------
 
-/** geqr2 + org2r: Householder QR; q is m x kq and r is kq x n with kq = m (full) or min(m, n). */
-export function householderQr(a0: Mat, fullMatrices: boolean): { q: Mat; r: Mat } {
+/**
+ * geqr2: the Householder reflectors of `a0` as LAPACK stores them: r on and above the diagonal,
+ * reflector j's vector v = [1, a[j+1:, j]] below it, and its tau (v^T v tau = 2; tau = 0 for
+ * H = I) in taus[j], j < min(m, n).
+ */
+export function householderReflectors(a0: Mat): { a: Mat; tau: Float64Array } {
   const a = { ...a0, d: a0.d.slice() };
   const [m, n] = [a.rows, a.cols];
   const k = Math.min(m, n);
@@ -237,16 +242,21 @@ export function householderQr(a0: Mat, fullMatrices: boolean): { q: Mat; r: Mat 
       for (let i = j + 1; i < m; i++) set(a, i, c, get(a, i, c) - get(a, i, j) * w);
     }
   }
-  const kq = fullMatrices ? m : k;
-  const r = mat(kq, n);
-  for (let i = 0; i < Math.min(kq, m); i++) for (let j = i; j < n; j++) set(r, i, j, get(a, i, j));
-  // Q = H_0 H_1 ... H_{k-1} applied to the first kq columns of the identity.
-  const q = mat(m, kq);
-  for (let i = 0; i < Math.min(m, kq); i++) set(q, i, i, 1);
-  for (let j = k - 1; j >= 0; j--) {
+  return { a, tau };
+}
+
+/**
+ * org2r: the first `cols` columns of H_0 H_1 ... H_{k-1} (k = tau.length), reflector j's vector
+ * read below the diagonal of column j of `a` (its upper triangle is not read).
+ */
+export function householderProduct(a: Mat, tau: Float64Array, cols: number): Mat {
+  const m = a.rows;
+  const q = mat(m, cols);
+  for (let i = 0; i < Math.min(m, cols); i++) set(q, i, i, 1);
+  for (let j = tau.length - 1; j >= 0; j--) {
     const t = tau[j]!;
     if (t === 0) continue;
-    for (let c = 0; c < kq; c++) {
+    for (let c = 0; c < cols; c++) {
       let w = get(q, j, c);
       for (let i = j + 1; i < m; i++) w += get(a, i, j) * get(q, i, c);
       w *= t;
@@ -254,7 +264,18 @@ export function householderQr(a0: Mat, fullMatrices: boolean): { q: Mat; r: Mat 
       for (let i = j + 1; i < m; i++) set(q, i, c, get(q, i, c) - get(a, i, j) * w);
     }
   }
-  return { q, r };
+  return q;
+}
+
+/** geqr2 + org2r: Householder QR; q is m x kq and r is kq x n with kq = m (full) or min(m, n). */
+export function householderQr(a0: Mat, fullMatrices: boolean): { q: Mat; r: Mat } {
+  const { a, tau } = householderReflectors(a0);
+  const [m, n] = [a.rows, a.cols];
+  const kq = fullMatrices ? m : Math.min(m, n);
+  const r = mat(kq, n);
+  for (let i = 0; i < Math.min(kq, m); i++) for (let j = i; j < n; j++) set(r, i, j, get(a, i, j));
+  // Q = H_0 H_1 ... H_{k-1} applied to the first kq columns of the identity.
+  return { q: householderProduct(a, tau, kq), r };
 }
 
 export const qrImpl: RefImpl<"qr"> = (inputs, inAvals, { fullMatrices }, outAvals) => {
@@ -271,6 +292,38 @@ export const qrImpl: RefImpl<"qr"> = (inputs, inAvals, { fullMatrices }, outAval
     writeMat(rb, b, r);
   }
   return [qb, rb];
+};
+
+/** geqrf: the reflectors and taus as LAPACK returns them; all NaN for a matrix with an inf or NaN (as qr). */
+export const geqrfImpl: RefImpl<"geqrf"> = (inputs, inAvals, _params, outAvals) => {
+  const [batch, m, n] = matDims(at(inAvals, 0));
+  const k = Math.min(m, n);
+  const [ab, tb] = outAvals.map((a) => alloc(a)) as [RefBuffer, RefBuffer];
+  for (let b = 0; b < batch; b++) {
+    const a0 = readMat(at(inputs, 0), b, m, n);
+    const { a, tau } = householderReflectors(a0);
+    if (!allFinite(a0)) {
+      fillNaN(a);
+      tau.fill(NaN);
+    }
+    writeMat(ab, b, a);
+    tau.forEach((t, i) => (tb[b * k + i] = t));
+  }
+  return [ab, tb];
+};
+
+/** householder_product (orgqr): q shaped like a, from the reflectors below a's diagonal and taus. */
+export const householderProductImpl: RefImpl<"householderProduct"> = (inputs, inAvals, _params, outAvals) => {
+  const [batch, m, n] = matDims(at(inAvals, 0));
+  const taus = at(inAvals, 1);
+  const k = taus.shape[taus.ndim - 1]!;
+  const [qb] = outAvals.map((a) => alloc(a)) as [RefBuffer];
+  for (let b = 0; b < batch; b++) {
+    const a = readMat(at(inputs, 0), b, m, n);
+    const tau = Float64Array.from({ length: k }, (_, i) => Number(at(inputs, 1)[b * k + i]!));
+    writeMat(qb, b, householderProduct(a, tau, n));
+  }
+  return [qb];
 };
 
 // --- eigh ----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import type { JArray } from "../core/array.js";
 import { bind, bind1, currentInterpreter } from "../core/interpreter.js";
 import * as lax from "../lax.js";
 import { condJvp, scanJvp, whileJvp } from "./controlFlowJvp.js";
-import { choleskyJvp, eighJvp, luJvp, qrJvp, svdJvp, triangularSolveJvp } from "./linalgJvp.js";
+import { choleskyJvp, eighJvp, luJvp, notDifferentiable, qrJvp, svdJvp, triangularSolveJvp } from "./linalgJvp.js";
 import type { JvpInterpreter, Tangent } from "./jvp.js";
 import { jvpFlat, jvpJaxpr } from "./jvp.js";
 import { associativeScan, broadcastTo, full, gatherParamsForScatter, scatterWinners, takeAlongAxis, zerosOf } from "./ruleUtils.js";
@@ -464,6 +464,8 @@ export const jvpRules: { [P in Primitive]: JvpRule<P> } = {
   triangularSolve: triangularSolveJvp,
   lu: luJvp,
   qr: qrJvp,
+  geqrf: notDifferentiable("geqrf"),
+  householderProduct: notDifferentiable("householderProduct"),
   eigh: eighJvp,
   svd: svdJvp,
 };

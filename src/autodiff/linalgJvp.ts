@@ -3,7 +3,8 @@
  * with primitives whose non-linear operands are primal values (the factors), so linearize
  * and transposition see ordinary linear maps of the input tangent.
  */
-import type { Params } from "../../ir/primitives.js";
+import type { Params, Primitive } from "../../ir/primitives.js";
+import { NotImplementedError } from "../errors.js";
 import type { JArray } from "../core/array.js";
 import { bind, bind1 } from "../core/interpreter.js";
 import * as lax from "../lax.js";
@@ -202,3 +203,22 @@ export const svdJvp: JvpRule<"svd"> = ([a], [da], { fullMatrices, computeUv }) =
     [ds, dU, mT(dV)],
   ];
 };
+
+/** The JAX name of a primitive as its error messages print it. */
+const jaxName: Partial<Record<Primitive, string>> = { geqrf: "geqrf", householderProduct: "householder_product" };
+
+/**
+ * geqrf and householder_product have no derivative in JAX ("Differentiation rule for 'geqrf'
+ * not implemented", a NotImplementedError): differentiate through qr instead. A primal-only
+ * pass (every tangent a symbolic zero) still evaluates, as JAX does not call the rule then.
+ */
+export const notDifferentiable =
+  <P extends "geqrf" | "householderProduct">(prim: P): JvpRule<P> =>
+  (primals, tangents, params) => {
+    if (tangents.some((t) => t !== null))
+      throw new NotImplementedError(
+        `Differentiation rule for '${jaxName[prim] ?? prim}' not implemented (lax.linalg.${prim} has no derivative in JAX either; differentiate through qr instead)`,
+      );
+    const outs = bind(prim, primals, params);
+    return [outs, outs.map(() => null)];
+  };

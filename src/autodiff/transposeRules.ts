@@ -383,6 +383,8 @@ export const transposeRules: { [P in Primitive]: TransposeRule<P> } = {
   triangularSolve: triangularSolveTranspose,
   lu: notLinear("lu"),
   qr: notLinear("qr"),
+  geqrf: notLinear("geqrf"),
+  householderProduct: notLinear("householderProduct"),
   eigh: notLinear("eigh"),
   svd: notLinear("svd"),
 };

@@ -490,6 +490,8 @@ export const onnxRules: { [P in Primitive]: Rule<P> | null } = {
   triangularSolve: no,
   lu: no,
   qr: no,
+  geqrf: no,
+  householderProduct: no,
   eigh: no,
   svd: no,
 };

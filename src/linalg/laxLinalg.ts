@@ -17,6 +17,8 @@ const SPECS = {
   cholesky: { symmetrizeInput: keywordOnly(bool) },
   eigh: { lower: keywordOnly(bool), symmetrizeInput: keywordOnly(bool), sortEigenvalues: keywordOnly(bool) },
   lu: {},
+  geqrf: {},
+  householderProduct: {},
   qr: { fullMatrices: keywordOnly(bool) },
   svd: { fullMatrices: keywordOnly(bool), computeUv: keywordOnly(bool) },
   triangularSolve: {
@@ -64,6 +66,38 @@ export function qr(x: ArrayLike, opts?: { fullMatrices?: boolean }): [JArray, JA
 export function qr(x: ArrayLike, ...args: unknown[]): [JArray, JArray] {
   const { fullMatrices = true } = bindArgs("lax.linalg.qr", args, SPECS.qr, ["x"]);
   return bind("qr", [matrixArg("lax.linalg.qr", "x", x, false)], { fullMatrices }) as [JArray, JArray];
+}
+
+/**
+ * [a, taus]: the QR decomposition in LAPACK geqrf's raw form: r on and above the diagonal of
+ * `a`, the Householder vectors (implicit leading 1) below it, their scale factors in taus
+ * [..., min(m, n)]. Not differentiable (as in JAX). JAX 0.10.2 keeps this one in
+ * jax._src.lax.linalg; jnp.linalg.qr(a, mode="raw") is its public route there.
+ */
+export function geqrf(a: ArrayLike): [JArray, JArray] {
+  bindArgs("lax.linalg.geqrf", [...arguments].slice(1), SPECS.geqrf, ["a"]);
+  return bind("geqrf", [matrixArg("lax.linalg.geqrf", "a", a, false)], {}) as [JArray, JArray];
+}
+
+/**
+ * The first n columns of the product H_0 ... H_{k-1} of the Householder reflectors stored
+ * below the diagonal of a [..., m, n] (m >= n) with scale factors taus [..., k] (k <= n), as
+ * geqrf returns them: JAX's householder_product (LAPACK orgqr). Not differentiable (as in JAX).
+ */
+export function householderProduct(a: ArrayLike, taus: ArrayLike): JArray {
+  const fn = "lax.linalg.householderProduct";
+  bindArgs(fn, [...arguments].slice(2), SPECS.householderProduct, ["a", "taus"]);
+  const A = matrixArg(fn, "a", a, false);
+  const t = asJArray(taus, `${fn}: taus`);
+  const [m, n] = A.shape.slice(-2) as [number, number];
+  if (m < n) throw new ValueError(`${fn}: a must have at least as many rows as columns, got shape ${showShape(A.shape)}`);
+  if (t.dtype !== A.dtype) throw new TypeError(`${fn}: a (${A.dtype}) and taus (${t.dtype}) must have the same dtype`);
+  const batch = A.shape.slice(0, -2);
+  if (t.ndim !== A.ndim - 1 || t.shape.slice(0, -1).some((d, i) => d !== batch[i]))
+    throw new ValueError(`${fn}: taus must have shape [...batch, k] with a's batch dims, got taus ${showShape(t.shape)} for a ${showShape(A.shape)}`);
+  if (t.shape[t.ndim - 1]! > n)
+    throw new ValueError(`${fn}: taus (shape ${showShape(t.shape)}) must not have more entries than min(rows, columns) = ${n} of a (shape ${showShape(A.shape)})`);
+  return bind1("householderProduct", [A, t], {});
 }
 
 /** [u, s, vt] (or s alone without computeUv), singular values descending. */

@@ -28,7 +28,7 @@ const SPECS = {
   eigh: { UPLO: orNull(checkedLater<"L" | "U">('"L" or "U"')), symmetrizeInput: bool },
   eigvalsh: { UPLO: orNull(checkedLater<"L" | "U">('"L" or "U"')), symmetrizeInput: keywordOnly(bool) },
   svd: { fullMatrices: bool, computeUv: bool, hermitian: bool },
-  qr: { mode: checkedLater<string>('"reduced", "complete" or "r"') },
+  qr: { mode: checkedLater<string>('"reduced", "complete", "r" or "raw"') },
   lstsq: { rcond: orNull(num), numpyResid: keywordOnly(bool) },
   pinv: { rtol: orNull(num), hermitian: bool },
   matrixRank: { rtol: orNull(num), hermitian: keywordOnly(bool) },
@@ -340,18 +340,25 @@ export function svdvals(x: ArrayLike): JArray {
   return L.svd(matrices("np.linalg.svdvals", x, false, "x"), { computeUv: false });
 }
 
-/** QR: mode "reduced" (default) -> [q, r], "complete" -> [q, r] with square q, "r" -> r. */
+/**
+ * QR: mode "reduced" (default) -> [q, r], "complete" -> [q, r] with square q, "r" -> r, "raw" ->
+ * [h, tau] as NumPy and JAX return LAPACK geqrf's output: h [..., n, m] is the raw factor
+ * transposed (r in its lower triangle, the Householder vectors above), tau [..., min(m, n)].
+ * "raw" is not differentiable (as in JAX: geqrf has no derivative).
+ */
 export function qr(a: ArrayLike, opts: { mode: "r" }): JArray;
-export function qr(a: ArrayLike, opts?: { mode?: "reduced" | "complete" }): [JArray, JArray];
-export function qr(a: ArrayLike, opts: { mode: "r" }): JArray;
-export function qr(a: ArrayLike, opts?: { mode?: "reduced" | "complete" }): [JArray, JArray];
+export function qr(a: ArrayLike, opts?: { mode?: "reduced" | "complete" | "raw" }): [JArray, JArray];
 export function qr(a: ArrayLike, mode: "r"): JArray;
-export function qr(a: ArrayLike, mode?: "reduced" | "complete"): [JArray, JArray];
+export function qr(a: ArrayLike, mode?: "reduced" | "complete" | "raw"): [JArray, JArray];
 export function qr(a: ArrayLike, ...args: unknown[]): JArray | [JArray, JArray] {
   const fn = "np.linalg.qr";
   const { mode = "reduced" } = bindArgs(fn, args, SPECS.qr, ["a"]);
-  if (mode !== "reduced" && mode !== "complete" && mode !== "r")
-    throw new ValueError(`${fn}: unsupported mode ${JSON.stringify(mode)}; use "reduced", "complete" or "r"`);
+  if (mode !== "reduced" && mode !== "complete" && mode !== "r" && mode !== "raw")
+    throw new ValueError(`${fn}: unsupported mode ${JSON.stringify(mode)}; use "reduced", "complete", "r" or "raw"`);
+  if (mode === "raw") {
+    const [h, tau] = L.geqrf(matrices(fn, a, false));
+    return [mT(h), tau];
+  }
   const [q, r] = L.qr(matrices(fn, a, false), { fullMatrices: mode === "complete" });
   return mode === "r" ? r : [q, r];
 }

@@ -82,7 +82,8 @@ function checkClose(actual: unknown, expected: unknown, atol: number, rtol: numb
     for (let k = 0; k < a.length; k++) {
       const av = a[k]!;
       const ev = e[k]!;
-      if (Number.isNaN(av) && Number.isNaN(ev)) continue;
+      // NaN matches NaN, and an infinity the same infinity (their difference is NaN), as numpy's allclose.
+      if ((Number.isNaN(av) && Number.isNaN(ev)) || av === ev) continue;
       if (!(Math.abs(av - ev) <= atol + rtol * Math.abs(ev)))
         throw new Error(
           `checkGrads (${what}): mismatch at leaf ${i}, element ${k}: got ${av}, expected ${ev} (atol ${atol}, rtol ${rtol})`,

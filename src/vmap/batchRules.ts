@@ -535,6 +535,8 @@ export const batchRules: { [P in Primitive]: BatchRule<P> } = {
   triangularSolve: triangularSolveBatch,
   lu: leadingBatch("lu"),
   qr: leadingBatch("qr"),
+  geqrf: leadingBatch("geqrf"),
+  householderProduct: leadingBatch("householderProduct"),
   eigh: leadingBatch("eigh"),
   svd: leadingBatch("svd"),
 };

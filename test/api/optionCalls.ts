@@ -356,6 +356,7 @@ export const NO_OPTIONS = new Set<string>([
   // linear algebra without keyword arguments
   "numpy.linalg.solve", "numpy.linalg.inv", "numpy.linalg.det", "numpy.linalg.svdvals", "numpy.linalg.matrixPower",
   "numpy.linalg.multiDot", "numpy.linalg.matmul", "numpy.linalg.matrixTranspose", "numpy.linalg.outer", "lax.linalg.lu",
+  "lax.linalg.geqrf", "lax.linalg.householderProduct",
   "tree.transpose",
   // deployment: a file's bytes, a {q, scale} pair or a params tree, nothing optional
   "io.loadSafetensors", "quant.dequantize", "quant.dequantizeParams", "quant.isQuantized", "quant.paramBytes",

@@ -14,6 +14,8 @@ const renderers: { [P in FactorPrimitive]: (s: FactorStep & { primitive: P }, bu
   triangularSolve: renderTriangularSolve,
   lu: renderLu,
   qr: renderQr,
+  geqrf: renderQr,
+  householderProduct: renderQr,
   eigh: renderEigh,
   svd: renderSvd,
 };
