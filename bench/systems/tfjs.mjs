@@ -27,19 +27,20 @@ export async function init() {
   return { name: "tfjs", version: tf.version.tfjs, device: `wasm${simd ? "+simd" : ""}`, threads };
 }
 
-/** --device webgpu: tfjs-backend-webgpu on Dawn's navigator.gpu (the package is not a dev dependency yet: install it to compare). */
+/**
+ * --device webgpu: tfjs-backend-webgpu on Dawn's navigator.gpu. The backend registers itself at
+ * import only where navigator.gpu exists, so the adapter goes in first.
+ */
 async function initWebgpu() {
-  let backend;
-  try {
-    backend = await import("@tensorflow/tfjs-backend-webgpu");
-  } catch {
-    throw new Error("@tensorflow/tfjs-backend-webgpu is not installed in bench/node_modules");
-  }
   const { create, globals } = await import("webgpu");
   Object.assign(globalThis, globals);
   globalThis.navigator = { gpu: create([]), userAgent: "node" };
   tf = await import("@tensorflow/tfjs");
-  void backend;
+  try {
+    await import("@tensorflow/tfjs-backend-webgpu");
+  } catch {
+    throw new Error("@tensorflow/tfjs-backend-webgpu is not installed in bench/node_modules");
+  }
   if (!(await tf.setBackend("webgpu"))) throw new Error("tfjs: the webgpu backend failed to initialize");
   await tf.ready();
   return { name: "tfjs", version: tf.version.tfjs, device: "webgpu", threads: 1 };
