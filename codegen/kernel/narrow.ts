@@ -192,3 +192,34 @@ export function adjacentBytePair(e: SExpr): { buf: number; index: IExpr; dtype: 
   if (lo === null || hi === null || lo.buf !== hi.buf || lo.dtype !== hi.dtype || iadd(lo.index, 1).key !== hi.index.key) return null;
   return { buf: lo.buf, index: lo.index, dtype: lo.dtype as "int8" | "uint8" };
 }
+
+/**
+ * Whether a float value converted to int8/uint8 is already clipped into the target's range (or
+ * NaN) by a clamp with constant bounds (a quantization's clip): the conversion's own saturation
+ * then changes nothing and a renderer may truncate directly.
+ */
+export function clippedToByteRange(x: SExpr, to: DType): boolean {
+  if (!byteInts.has(to) || !isFloat(x.dtype)) return false;
+  const [lo, hi] = to === "int8" ? [-128, 127] : [0, 255];
+  const constOf = (e: SExpr) => (e.k === "const" ? e.value : null);
+  /** The constant bound of `op(y, c)` / `op(c, y)`, and y. */
+  const bound = (e: SExpr, op: "max" | "min"): [number, SExpr] | null => {
+    if (e.k !== "binary" || e.op !== op) return null;
+    const ca = constOf(e.a);
+    const cb = constOf(e.b);
+    return cb !== null ? [cb, e.a] : ca !== null ? [ca, e.b] : null;
+  };
+  if (x.k === "clamp") {
+    const [l, h] = [constOf(x.lo), constOf(x.hi)];
+    return l !== null && h !== null && l >= lo && h <= hi;
+  }
+  for (const [outer, inner] of [["min", "max"], ["max", "min"]] as const) {
+    const o = bound(x, outer);
+    const i = o && bound(o[1], inner);
+    if (o && i) {
+      const [l, h] = outer === "min" ? [i[0], o[0]] : [o[0], i[0]];
+      if (l >= lo && h <= hi) return true;
+    }
+  }
+  return false;
+}

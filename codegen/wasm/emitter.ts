@@ -13,7 +13,7 @@ import type { DType } from "../../ir/dtype.js";
 import type { BinaryPrimitive, UnaryPrimitive } from "../../ir/primitives.js";
 import { type IVar, coefOf, inAtoms } from "../kernel/iexpr.js";
 import type { SExpr } from "../kernel/sexpr.js";
-import { adjacentBytePair } from "../kernel/narrow.js";
+import { adjacentBytePair, clippedToByteRange } from "../kernel/narrow.js";
 import {
   F,
   bitcastScalar,
@@ -142,7 +142,7 @@ export class KernelEmitter extends LoopNestEmitter {
       case "clamp":
         return scalarClamp(e.dtype, v(e.lo), v(e.x), v(e.hi));
       case "convert":
-        return convertScalar(v(e.a), e.a.dtype, e.dtype);
+        return convertScalar(v(e.a), e.a.dtype, clippedToByteRange(e.a, e.dtype) ? "int32" : e.dtype);
       case "bitcast":
         return bitcastScalar(v(e.a), e.a.dtype, e.dtype);
       case "round": {
@@ -222,7 +222,8 @@ export class KernelEmitter extends LoopNestEmitter {
         return r;
       }
       case "convert":
-        return convertVector(v(e.a), e.a.dtype, e.dtype);
+        // a clip already saturated it: truncate without clamping again (same value, NaN -> 0 too)
+        return convertVector(v(e.a), e.a.dtype, clippedToByteRange(e.a, e.dtype) ? "int32" : e.dtype);
       case "bitcast":
         return v(e.a);
       case "round": {

@@ -215,7 +215,8 @@ describe("paired int8 matmul (i32x4.dot_i16x8_s), bit-exact against the referenc
       const text = wasmBackend.lowerText(j);
       expectNative(j, wasmBackend, true);
       expect(text).toMatch(new RegExp(`t\\d+: ${dt}\\[2,9,9,6\\]`));
-      const x = Array.from({ length: 2 * 9 * 9 * 6 }, (_, i) => Math.sin(i * 1.3) * 9);
+      // NaN and infinities too: the clip saturates them (NaN stays NaN, converts to 0), and the convert adds no clamp of its own
+      const x = Array.from({ length: 2 * 9 * 9 * 6 }, (_, i) => (i % 97 === 5 ? NaN : i % 89 === 3 ? Infinity : i % 83 === 7 ? -Infinity : Math.sin(i * 1.3) * 9));
       const w = Array.from({ length: 3 * 3 * 6 * 5 }, (_, i) => (dt === "int8" ? ((i * 37) % 255) - 127 : (i * 37) % 256));
       const s = Array.from({ length: 5 }, (_, i) => 0.001 * (i + 1));
       checkJaxpr(j, [buf("float32", x), buf(dt, w), buf("float32", s)], { rtol: 0, atol: 0 }, `quantized conv ${dt}`, wasmBackend);
