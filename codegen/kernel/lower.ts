@@ -45,7 +45,7 @@ import { computeIndexing, expandsOperand, indexViewPrims, readsAsIndex, scatterK
 import { convAsReduction, convIsMatmul } from "./lowerConvReduce.js";
 import { sortStep } from "./lowerSort.js";
 import { factorStep } from "./factor.js";
-import { isNarrowContraction, narrowNeedsHost, pairedPackKernels, pairedWords } from "./narrow.js";
+import { isNarrowContraction, narrowNeedsHost, narrowsFloat, pairedPackKernels, pairedWords } from "./narrow.js";
 import { optimizeJaxpr } from "./passes.js";
 import { col2imPlan } from "./lowerConv.js";
 import { cumulativeKernel, isCumulative } from "./lowerScan.js";
@@ -329,7 +329,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
             const c = eqns[j]!;
             return (c.primitive === "broadcastInDim" && c.outVars[0]!.aval.size > v.aval.size) || expandsOperand(c, v);
           });
-        const canJoin = (g: Group) => g.kind !== "host" && !expands && (kind === "dup" || !inOperandCtx(g, v));
+        const canJoin = (g: Group) => g.kind !== "host" && !expands && ((kind === "dup" && !narrowsFloat(e)) || !inOperandCtx(g, v));
         const join = (g: Group) => {
           if (inOperandCtx(g, v)) g.operandCtx.add(i);
           g.members.add(i);

@@ -10,7 +10,7 @@
  * (8 exact products and 4 pairwise sums per instruction), with the same panels, tiling and
  * fused epilogue as the float32 matmul.
  */
-import type { DType } from "../../ir/dtype.js";
+import { type DType, isFloat } from "../../ir/dtype.js";
 import type { Eqn } from "../../ir/jaxpr.js";
 import { type Params, type Primitive, isComparison } from "../../ir/primitives.js";
 import { type IExpr, iadd, iclamp, iconst, idiv, iscale, ivar, newVar } from "./iexpr.js";
@@ -45,6 +45,15 @@ export function isNarrowContraction(e: Eqn): boolean {
   if (e.primitive === "convGeneralDilated" && (e.params as Params<"convGeneralDilated">).batchGroupCount !== 1) return false;
   return e.inputs.length === 2 && e.inputs.every((a) => byteInts.has(a.aval.dtype)) && e.outVars[0]!.aval.dtype === "int32";
 }
+
+/**
+ * A float -> int8/uint8 conversion (a quantized activation). Where a convolution's im2col rereads
+ * its result, it is materialized as bytes rather than fused: otherwise each reread converts a
+ * float again (a saturating float -> int conversion is ~8 x86 instructions per vector), and
+ * the float producer (the quantization's clamp) is materialized anyway.
+ */
+export const narrowsFloat = (e: Eqn): boolean =>
+  e.primitive === "convertElementType" && byteInts.has(e.outVars[0]!.aval.dtype) && isFloat(e.inputs[0]!.aval.dtype);
 
 /** Whether an equation must run as a host step because of a narrow dtype it reads or writes. */
 export function narrowNeedsHost(e: Eqn): boolean {
@@ -161,4 +170,56 @@ export function pairedPackKernels(f: NodeFactory, name: string, c: PairedOperand
   pack("B", true);
   pack("B", false);
   return out;
+}
+
+/**
+ * A paired word read from adjacent bytes: `or(and(x[i], 0xffff), shiftLeft(x[i + 1], 16))` with
+ * x an int8/uint8 buffer (what the packs above build when a pair's two terms are neighbours in
+ * memory, as a convolution's input channels are). A renderer may load the two bytes at once and
+ * widen them to int16 halves; null when `e` is not of that form.
+ */
+export function adjacentBytePair(e: SExpr): { buf: number; index: IExpr; dtype: "int8" | "uint8" } | null {
+  if (e.k !== "binary" || e.op !== "or" || e.dtype !== "int32") return null;
+  const { a, b } = e;
+  if (a.k !== "binary" || a.op !== "and" || a.b.k !== "const" || a.b.value !== 0xffff) return null;
+  if (b.k !== "binary" || b.op !== "shiftLeft" || b.b.k !== "const" || b.b.value !== 16) return null;
+  const byteLoad = (x: SExpr) => {
+    const l = x.k === "convert" && x.dtype === "int32" ? x.a : null;
+    return l !== null && l.k === "load" && (l.dtype === "int8" || l.dtype === "uint8") ? l : null;
+  };
+  const lo = byteLoad(a.a);
+  const hi = byteLoad(b.a);
+  if (lo === null || hi === null || lo.buf !== hi.buf || lo.dtype !== hi.dtype || iadd(lo.index, 1).key !== hi.index.key) return null;
+  return { buf: lo.buf, index: lo.index, dtype: lo.dtype as "int8" | "uint8" };
+}
+
+/**
+ * Whether a float value converted to int8/uint8 is already clipped into the target's range (or
+ * NaN) by a clamp with constant bounds (a quantization's clip): the conversion's own saturation
+ * then changes nothing and a renderer may truncate directly.
+ */
+export function clippedToByteRange(x: SExpr, to: DType): boolean {
+  if (!byteInts.has(to) || !isFloat(x.dtype)) return false;
+  const [lo, hi] = to === "int8" ? [-128, 127] : [0, 255];
+  const constOf = (e: SExpr) => (e.k === "const" ? e.value : null);
+  /** The constant bound of `op(y, c)` / `op(c, y)`, and y. */
+  const bound = (e: SExpr, op: "max" | "min"): [number, SExpr] | null => {
+    if (e.k !== "binary" || e.op !== op) return null;
+    const ca = constOf(e.a);
+    const cb = constOf(e.b);
+    return cb !== null ? [cb, e.a] : ca !== null ? [ca, e.b] : null;
+  };
+  if (x.k === "clamp") {
+    const [l, h] = [constOf(x.lo), constOf(x.hi)];
+    return l !== null && h !== null && l >= lo && h <= hi;
+  }
+  for (const [outer, inner] of [["min", "max"], ["max", "min"]] as const) {
+    const o = bound(x, outer);
+    const i = o && bound(o[1], inner);
+    if (o && i) {
+      const [l, h] = outer === "min" ? [i[0], o[0]] : [o[0], i[0]];
+      if (l >= lo && h <= hi) return true;
+    }
+  }
+  return false;
 }

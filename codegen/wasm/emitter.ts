@@ -13,6 +13,7 @@ import type { DType } from "../../ir/dtype.js";
 import type { BinaryPrimitive, UnaryPrimitive } from "../../ir/primitives.js";
 import { type IVar, coefOf, inAtoms } from "../kernel/iexpr.js";
 import type { SExpr } from "../kernel/sexpr.js";
+import { adjacentBytePair, clippedToByteRange } from "../kernel/narrow.js";
 import {
   F,
   bitcastScalar,
@@ -141,7 +142,7 @@ export class KernelEmitter extends LoopNestEmitter {
       case "clamp":
         return scalarClamp(e.dtype, v(e.lo), v(e.x), v(e.hi));
       case "convert":
-        return convertScalar(v(e.a), e.a.dtype, e.dtype);
+        return convertScalar(v(e.a), e.a.dtype, clippedToByteRange(e.a, e.dtype) ? "int32" : e.dtype);
       case "bitcast":
         return bitcastScalar(v(e.a), e.a.dtype, e.dtype);
       case "round": {
@@ -160,6 +161,20 @@ export class KernelEmitter extends LoopNestEmitter {
       case "acc":
         return this.value(e, false);
     }
+  }
+
+  /**
+   * Paired words of adjacent bytes gathered at a stride (an int8 convolution's pack over output
+   * positions): each lane's two bytes in one 16-bit load, widened to int16 halves, instead of
+   * eight byte loads, lane inserts and the masking (narrow.ts adjacentBytePair).
+   */
+  private bytePairs(e: SExpr): string | null {
+    const pair = adjacentBytePair(e);
+    const u = pair && this.laneVarOf(pair.index);
+    if (!pair || !u || (coefOf(pair.index, u) === 1 && !inAtoms(pair.index, u))) return null;
+    let bytes = "(v128.const i32x4 0 0 0 0)";
+    for (let l = 0; l < 4; l++) bytes = this.tmp("v128", `(v128.load16_lane ${l} ${this.address(pair.buf, this.laneIndex(pair.index, l), pair.dtype)} ${bytes})`);
+    return `(i16x8.extend_low_i8x16_${pair.dtype === "int8" ? "s" : "u"} ${bytes})`;
   }
 
   private vectorExpr(e: SExpr): string {
@@ -188,7 +203,7 @@ export class KernelEmitter extends LoopNestEmitter {
       case "unary":
         return this.vectorUnary(e, v(e.a));
       case "binary":
-        return this.vectorBinary(e, v(e.a), v(e.b));
+        return this.bytePairs(e) ?? this.vectorBinary(e, v(e.a), v(e.b));
       case "compare": {
         const r = vectorCompare(e.op, e.a.dtype, v(e.a), v(e.b));
         return r ?? this.lanes(e, [v(e.a), v(e.b)], [e.a.dtype, e.b.dtype], (a) => scalarCompare(e.op, e.a.dtype, a[0]!, a[1]!));
@@ -207,7 +222,8 @@ export class KernelEmitter extends LoopNestEmitter {
         return r;
       }
       case "convert":
-        return convertVector(v(e.a), e.a.dtype, e.dtype);
+        // a clip already saturated it: truncate without clamping again (same value, NaN -> 0 too)
+        return convertVector(v(e.a), e.a.dtype, clippedToByteRange(e.a, e.dtype) ? "int32" : e.dtype);
       case "bitcast":
         return v(e.a);
       case "round": {

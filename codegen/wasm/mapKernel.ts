@@ -3,7 +3,7 @@
  * innermost variable (or inside its reduction), with an exact rerun for float32 sin/cos when a
  * fast pass saw a large argument. Also the helpers every kernel function shares.
  */
-import type { DType } from "../../ir/dtype.js";
+import { type DType, isFloat } from "../../ir/dtype.js";
 import { type IVar, coefOf, inAtoms, isDynamic } from "../kernel/iexpr.js";
 import type { BufferDecl, MapKernel, MatmulKernel } from "../kernel/kernel.js";
 import { stepReads, stepWrites } from "../kernel/kernel.js";
@@ -127,12 +127,37 @@ function emitMapLoops(k: MapKernel, buffers: readonly BufferDecl[], em: KernelEm
         em.vectorLoopX2(v, 0, full8, () => body(true));
         if (full > full8) em.scope([{ v, value: i32c(full8) }], () => body(true), { vector: v });
       } else em.loop(v, 0, full, 4, () => body(true), { vector: true });
-      em.loop(v, full, v.extent, 1, () => body(false));
+      // A ragged tail (an extent of 6: NHWC with 6 channels) as one more vector ending at the
+      // extent, overlapping the last: lanes written twice get the same value (tailOverlaps).
+      if (full < v.extent && full >= 4 && tailOverlaps(k, buffers)) em.scope([{ v, value: i32c(v.extent - 4) }], () => body(true), { vector: v });
+      else em.loop(v, full, v.extent, 1, () => body(false));
       return;
     }
     em.loop(v, 0, v.extent, 1, () => nest(i + 1));
   };
   nest(0);
+}
+
+/** Float ops whose scalar and vector code compute the same IEEE operation lane by lane. */
+const SAME_SCALAR_UNARY = new Set(["neg", "abs", "floor", "ceil", "sqrt", "sign", "square", "isFinite"]);
+const HOST_BINARY = new Set(["pow", "atan2", "rem", "nextafter"]);
+
+/**
+ * Whether the vectorized loop's ragged tail may run as a vector overlapping the one before it:
+ * the kernel reads none of the buffers it writes (a lane computed twice reads the same inputs and
+ * stores the same value), no view aliases them, and every op has the same value in vector and
+ * scalar code (no host math, whose lanes the scalar tail would compute in f64).
+ */
+function tailOverlaps(k: MapKernel, buffers: readonly BufferDecl[]): boolean {
+  const reads = stepReads(k);
+  const writes = stepWrites(k);
+  if ([...reads, ...writes].some((b) => buffers[b]!.kind === "view")) return false;
+  if (writes.some((b) => reads.includes(b))) return false;
+  return topoNodes(k.outs.map((o) => o.value)).every((n) => {
+    if (n.k === "unary") return !isFloat(n.dtype) || SAME_SCALAR_UNARY.has(n.op);
+    if (n.k === "binary") return !isFloat(n.dtype) || !HOST_BINARY.has(n.op);
+    return true;
+  });
 }
 
 /**

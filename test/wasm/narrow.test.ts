@@ -198,4 +198,28 @@ describe("paired int8 matmul (i32x4.dot_i16x8_s), bit-exact against the referenc
     checkJaxpr(j, [buf("float32", x), buf("int8", w), buf("float32", s)], { rtol: 0, atol: 0 }, "quantized dense", wasmBackend);
     expect(new ShapedArray([1], "int8").dtype).toBe("int8");
   });
+  it("a quantized convolution's activation is materialized as bytes (im2col rereads it), channel pairs gathered over output positions", () => {
+    for (const dt of ["int8", "uint8"] as const) {
+      const [lo, hi] = dt === "int8" ? [-127, 127] : [0, 255];
+      // NHWC, 6 input channels (3 pairs, each two adjacent bytes), 7 output columns at stride 6 bytes
+      const j = jaxprOf(
+        (x, w, s) => {
+          const q = lax.convertElementType(np.clip(np.round(np.divide(x, 0.05)), lo, hi), dt);
+          const acc = lax.convGeneralDilated(q, w, [1, 1], "VALID", { dimensionNumbers: ["NHWC", "HWIO", "NHWC"], preferredElementType: "int32" });
+          return np.maximum(np.multiply(lax.convertElementType(acc, "float32"), s), 0);
+        },
+        [[2, 9, 9, 6], "float32"],
+        [[3, 3, 6, 5], dt],
+        [[5], "float32"],
+      );
+      const text = wasmBackend.lowerText(j);
+      expectNative(j, wasmBackend, true);
+      expect(text).toMatch(new RegExp(`t\\d+: ${dt}\\[2,9,9,6\\]`));
+      // NaN and infinities too: the clip saturates them (NaN stays NaN, converts to 0), and the convert adds no clamp of its own
+      const x = Array.from({ length: 2 * 9 * 9 * 6 }, (_, i) => (i % 97 === 5 ? NaN : i % 89 === 3 ? Infinity : i % 83 === 7 ? -Infinity : Math.sin(i * 1.3) * 9));
+      const w = Array.from({ length: 3 * 3 * 6 * 5 }, (_, i) => (dt === "int8" ? ((i * 37) % 255) - 127 : (i * 37) % 256));
+      const s = Array.from({ length: 5 }, (_, i) => 0.001 * (i + 1));
+      checkJaxpr(j, [buf("float32", x), buf(dt, w), buf("float32", s)], { rtol: 0, atol: 0 }, `quantized conv ${dt}`, wasmBackend);
+    }
+  });
 });
