@@ -50,6 +50,33 @@ function op(f) {
   };
 }
 
+/**
+ * A training-step cell: one jit of valueAndGrad(loss) followed by SGD over the parameter tree.
+ * The parameters are updated on every call (the old ones disposed); `check` reads the loss.
+ */
+function sgdStepCell(loss, params, inputs, lr) {
+  const { jit, valueAndGrad, tree } = jx;
+  const step = jit(
+    (p, ...xs) => {
+      const [l, g] = valueAndGrad(loss)(p, ...xs);
+      return [l, tree.map((w, gw) => w.sub(gw.mul(lr)), p, g)];
+    },
+    { device },
+  );
+  return {
+    async run(keep) {
+      const [l, next] = step(params, ...inputs);
+      await block(l);
+      for (const w of tree.leaves(next)) await block(w);
+      for (const w of tree.leaves(params)) w.dispose();
+      params = next;
+      if (keep) return l;
+      l.dispose();
+    },
+    check: async (l) => [(await read(l))[0]],
+  };
+}
+
 export async function setup(cell, d) {
   const { numpy: np, nn, jit, valueAndGrad, tree, lax } = jx;
   switch (cell) {
@@ -67,7 +94,7 @@ export async function setup(cell, d) {
     }
     case "mlpStep":
     case "mlpFirst": {
-      let params = mapObject(d.params, arr);
+      const params = mapObject(d.params, arr);
       const x = arr(d.x);
       const y = arr(d.y);
       function loss(p, x, y) {
@@ -77,30 +104,12 @@ export async function setup(cell, d) {
         return np.mean(np.sum(nn.logSoftmax(logits, -1).mul(y), -1)).neg();
       }
       // One jitted training step: value-and-grad of the loss, then SGD over the parameter tree.
-      const step = jit(
-        (p, x, y) => {
-          const [l, g] = valueAndGrad(loss)(p, x, y);
-          return [l, tree.map((w, gw) => w.sub(gw.mul(MLP.lr)), p, g)];
-        },
-        { device },
-      );
-      return {
-        async run(keep) {
-          const [l, next] = step(params, x, y);
-          await block(l);
-          for (const w of tree.leaves(next)) await block(w);
-          for (const w of tree.leaves(params)) w.dispose();
-          params = next;
-          if (keep) return l;
-          l.dispose();
-        },
-        check: async (l) => [(await read(l))[0]],
-      };
+      return sgdStepCell(loss, params, [x, y], MLP.lr);
     }
     case "lstmStep": {
       // The time loop is a lax.scan, so the step is traced once and compiled as one program.
       const { lax, nn: nnx } = jx;
-      let params = mapObject(d.params, arr);
+      const params = mapObject(d.params, arr);
       const xs = arr(d.xs);
       const y = arr(d.y);
       const H = LSTM.hidden;
@@ -118,25 +127,7 @@ export async function setup(cell, d) {
         );
         return np.mean(np.square(h.sub(y)));
       }
-      const step = jit(
-        (p, xs, y) => {
-          const [l, g] = valueAndGrad(loss)(p, xs, y);
-          return [l, tree.map((w, gw) => w.sub(gw.mul(LSTM.lr)), p, g)];
-        },
-        { device },
-      );
-      return {
-        async run(keep) {
-          const [l, next] = step(params, xs, y);
-          await block(l);
-          for (const w of tree.leaves(next)) await block(w);
-          for (const w of tree.leaves(params)) w.dispose();
-          params = next;
-          if (keep) return l;
-          l.dispose();
-        },
-        check: async (l) => [(await read(l))[0]],
-      };
+      return sgdStepCell(loss, params, [xs, y], LSTM.lr);
     }
     case "cholesky256": {
       const a = arr(d.a);

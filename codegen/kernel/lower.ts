@@ -47,6 +47,7 @@ import { sortStep } from "./lowerSort.js";
 import { factorStep } from "./factor.js";
 import { isNarrowContraction, narrowNeedsHost, narrowsFloat, pairedPackKernels, pairedWords } from "./narrow.js";
 import { optimizeJaxpr } from "./passes.js";
+import { viewPrims } from "./viewPrims.js";
 import { col2imPlan } from "./lowerConv.js";
 import { cumulativeKernel, isCumulative } from "./lowerScan.js";
 import { isReduceWindow, isSelectWindow, reduceWindowExpr, selectWindowKernels, windowRereads } from "./lowerWindows.js";
@@ -76,20 +77,6 @@ type Kind = "ew" | "dup" | "reduce" | "dot" | "multi" | "host";
 /** The register tile of paired (int8) matmul kernels: the one their microkernel was measured and tested with. */
 const PAIRED_TILE: readonly [number, number] = [4, 8];
 
-const viewPrims = new Set<Primitive>([
-  "broadcastInDim",
-  "reshape",
-  "transpose",
-  "squeeze",
-  "rev",
-  "slice",
-  "pad",
-  "concatenate",
-  "convertElementType",
-  "copy",
-  "stopGradient",
-  "iota",
-]);
 const ewPrims = new Set<Primitive>(["round", "integerPow", "selectN", "clamp", "bitcastConvertType"]);
 const reducePrims: Partial<Record<Primitive, ReduceOp>> = {
   reduceSum: "sum",
@@ -112,11 +99,12 @@ export function kindOf(p: Primitive): Kind {
 }
 
 /**
- * The narrow dtypes (int8, uint8, float16) have no wasm kernels yet: an equation that reads or
- * writes one runs as a host step (the reference kernel, float16 widened to float32 there).
+ * The narrow dtypes (int8, uint8, float16). Beyond what narrow.ts makes native, the primitives
+ * with step kinds of their own (scatter, sort, pooling's gradient, cumulative ops, the
+ * factorizations) run as host steps when they touch one (float16 widened to float32 there).
  */
-const hostOnlyDtypes = new Set<DType>(["int8", "uint8", "float16"]);
-const touchesHostOnlyDtype = (e: Eqn) => e.inputs.some((a) => hostOnlyDtypes.has(a.aval.dtype)) || e.outVars.some((v) => hostOnlyDtypes.has(v.aval.dtype));
+export const narrowDtypes: ReadonlySet<DType> = new Set<DType>(["int8", "uint8", "float16"]);
+const touchesNarrowDtype = (e: Eqn) => e.inputs.some((a) => narrowDtypes.has(a.aval.dtype)) || e.outVars.some((v) => narrowDtypes.has(v.aval.dtype));
 
 /**
  * The kind of an equation: convolutions are contractions (float32 and int8/uint8-into-int32
@@ -600,7 +588,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       steps.push(...lowerControlFlow(ctx, root, name, operands, root.outVars.map((v) => bufOf.get(v)!)));
       continue;
     }
-    const native = !touchesHostOnlyDtype(root) && !ctx.opts.hostPrimitives?.has(root.primitive);
+    const native = !touchesNarrowDtype(root) && !ctx.opts.hostPrimitives?.has(root.primitive);
     if (g.kind === "host" && isSelectWindow(root.primitive) && native) {
       const [first, operand] = root.inputs.map((a) => atomBuffer(ctx, steps, a, bufOf)) as [number, number];
       const kernels = selectWindowKernels(f, root, { first, operand, out: bufOf.get(root.outVars[0]!)! }, (d, s) => addBuffer("temp", -1, d, s), name);

@@ -16,28 +16,12 @@ import { type Params, type Primitive, isComparison } from "../../ir/primitives.j
 import { type IExpr, iadd, iclamp, iconst, idiv, iscale, ivar, newVar } from "./iexpr.js";
 import type { MapKernel } from "./kernel.js";
 import type { NodeFactory, SExpr } from "./sexpr.js";
+import { viewPrims } from "./viewPrims.js";
 
 const byteInts = new Set<DType>(["int8", "uint8"]);
 
 /** Primitives that keep every int8/uint8 value in range: moves, selects, clamps, comparisons, conversions. */
-const inRangePrims = new Set<Primitive>([
-  "broadcastInDim",
-  "reshape",
-  "transpose",
-  "squeeze",
-  "rev",
-  "slice",
-  "pad",
-  "concatenate",
-  "convertElementType",
-  "copy",
-  "stopGradient",
-  "iota",
-  "selectN",
-  "clamp",
-  "max",
-  "min",
-]);
+const inRangePrims = new Set<Primitive>([...viewPrims, "selectN", "clamp", "max", "min"]);
 
 /** An int8/uint8 x int8/uint8 -> int32 dotGeneral or convolution (no batch groups): a paired matmul. */
 export function isNarrowContraction(e: Eqn): boolean {

@@ -14,7 +14,7 @@ import { DYNAMIC_EXTENT } from "../../codegen/kernel/iexpr.js";
 import { showProgram } from "../../codegen/kernel/kernel.js";
 import { avalKey, jaxprKey, paramsKey } from "../../codegen/kernel/key.js";
 import { isFactorPrimitive } from "../../codegen/kernel/factor.js";
-import { type LowerOptions, lowerJaxpr } from "../../codegen/kernel/lower.js";
+import { type LowerOptions, lowerJaxpr, narrowDtypes } from "../../codegen/kernel/lower.js";
 import { type Compiled, type RuntimeOptions, type Wabt, WasmBuffer, WasmRuntime } from "../../codegen/wasm/runtime.js";
 import type { Backend } from "./backend.js";
 
@@ -54,7 +54,6 @@ const sizeGeneric = new Set<Primitive>([
   "stopGradient",
 ]);
 
-const narrowDtypes = new Set<DType>(["int8", "uint8", "float16"]);
 
 /** A size-generic eager program with what selects it: the params and each input's dtype and rank-0-ness. */
 interface GenericProgram {
