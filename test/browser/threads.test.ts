@@ -20,7 +20,7 @@ if (!haveChromium) console.warn(`test/browser/threads.test.ts: SKIPPED: no Chrom
 
 const pageDir = join(repo, "test", "browser", "threadsPage");
 
-type Check = { one: number[][]; two: number[][]; workerChunks: number; jobs: number; threads: number; isolated: boolean };
+type Check = { one: number[][]; two: number[][]; workerChunks: number; jobs: number; threads: number; isolated: boolean; shared: boolean };
 
 describe.skipIf(!haveChromium)("wasm threads in headless Chromium", () => {
   let tmp = "";
@@ -58,6 +58,7 @@ describe.skipIf(!haveChromium)("wasm threads in headless Chromium", () => {
   it("runs chunks on a Worker in an isolated page, with the same bits as one thread", async () => {
     const { result, console: messages } = await check(true);
     expect(result.isolated).toBe(true);
+    expect(result.shared).toBe(true);
     expect(result.threads, "pool threads started").toBeGreaterThanOrEqual(1);
     expect(result.workerChunks, `a Worker took chunks (${result.jobs} parallel jobs)`).toBeGreaterThan(0);
     expect(result.two.length).toBe(3);
@@ -70,7 +71,7 @@ describe.skipIf(!haveChromium)("wasm threads in headless Chromium", () => {
   it("runs on one thread without cross-origin isolation, and says so once", async () => {
     const { result, console: messages } = await check(false);
     expect(result.isolated).toBe(false);
-    expect(result.jobs, "no job ran on the pool").toBe(0);
+    expect(result.shared, "the runtime compiled for unshared memory (no pool)").toBe(false);
     result.one.forEach((bits, i) => expect(result.two[i]).toEqual(bits));
     const warnings = messages.filter((m) => m.includes("running on one thread"));
     expect(warnings.length, messages.join("\n")).toBe(1);

@@ -34,7 +34,7 @@ const run = () => [matmul(a, b), rowSums(x), step(b, a)].map(bits);
 
 declare global {
   interface Window {
-    runThreadsCheck: () => Promise<{ one: number[][]; two: number[][]; workerChunks: number; jobs: number; threads: number; isolated: boolean }>;
+    runThreadsCheck: () => Promise<{ one: number[][]; two: number[][]; workerChunks: number; jobs: number; threads: number; isolated: boolean; shared: boolean }>;
   }
 }
 
@@ -43,7 +43,7 @@ window.runThreadsCheck = async () => {
   const one = run();
   jaxts.setNumThreads(2);
   let two = run();
-  if (!sharedMemoryAvailable()) return { one, two, workerChunks: 0, jobs: 0, threads: 0, isolated: crossOriginIsolated };
+  if (!sharedMemoryAvailable()) return { one, two, workerChunks: 0, jobs: 0, threads: 0, isolated: crossOriginIsolated, shared: false };
   const pool = wasmBackend.runtime.pool;
   // Workers start, and receive each module, asynchronously: yield to the event loop between
   // tries, and leave the chunks to the pool once a Worker runs, until one took some.
@@ -58,7 +58,7 @@ window.runThreadsCheck = async () => {
   } finally {
     pool.callerClaims = true;
   }
-  return { one, two, workerChunks: pool.stats.workerChunks - before, jobs: pool.stats.jobs, threads: pool.size, isolated: crossOriginIsolated };
+  return { one, two, workerChunks: pool.stats.workerChunks - before, jobs: pool.stats.jobs, threads: pool.size, isolated: crossOriginIsolated, shared: true };
 };
 
 const status = document.querySelector("#status")!;
