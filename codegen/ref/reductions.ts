@@ -163,8 +163,10 @@ function cumulativeImpl(combine: (ops: DTypeOps) => (a: number, b: number) => nu
       let acc = 0;
       for (let j = 0; j < n; j++) {
         const p = first + j * step;
-        acc = j === 0 ? x[p]! : f(acc, x[p]!);
-        out[p] = acc;
+        out[p] = j === 0 ? x[p]! : f(acc, x[p]!);
+        // Carry the stored (rounded) value: a float32 scan accumulates in float32, as XLA's
+        // does, not in the double the ops compute in (cumsum [1e8, 1, 1, 1, -1e8] ends at 0).
+        acc = out[p]!;
       }
     }
     return [out];

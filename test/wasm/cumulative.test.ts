@@ -10,6 +10,7 @@ import type { DType } from "../../ir/dtype.js";
 import { leafSteps } from "../../codegen/kernel/kernel.js";
 import { lowerJaxpr } from "../../codegen/kernel/lower.js";
 import { aval, checkJaxpr, checkPrimitive, literal, randomData } from "./helpers.js";
+import { evalPrimitiveRef } from "../../codegen/ref/index.js";
 
 const prims = ["cumsum", "cumprod", "cummax", "cummin"] as const;
 
@@ -40,6 +41,23 @@ describe("cumulative kernels == cpu", () => {
         expect(leafSteps(lowerJaxpr(j).steps).filter((st) => st.kind === "host")).toEqual([]);
       }),
       { numRuns: 50 },
+    );
+  });
+
+  it("float32 scans accumulate in float32, in order: bit-identical to the cpu reference, and JAX's value where a double accumulator would differ", () => {
+    // jnp.cumsum(jnp.array([1e8, 1, 1, 1, -1e8], jnp.float32)) in JAX 0.10.2 (CPU):
+    // [1e8, 1e8, 1e8, 1e8, 0]; a double accumulator ends at 3 instead.
+    const x = new Float32Array([1e8, 1, 1, 1, -1e8]);
+    const expected = new Float32Array([1e8, 1e8, 1e8, 1e8, 0]);
+    const inAval = aval([5], "float32");
+    expect(Array.from(evalPrimitiveRef("cumsum", [x], [inAval], { axis: 0, reverse: false }, [inAval])[0]!)).toEqual(Array.from(expected));
+    checkPrimitive("cumsum", [{ aval: inAval, data: x }], { axis: 0, reverse: false }, { rtol: 0, atol: 0 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2000 }), fc.constantFrom("cumsum", "cumprod"), fc.boolean(), fc.nat(1000), (n, prim, reverse, seed) => {
+        const data = randomData("float32", n, seed, { range: 100 });
+        checkPrimitive(prim, [{ aval: aval([n], "float32"), data }], { axis: 0, reverse }, { rtol: 0, atol: 0 });
+      }),
+      { numRuns: 30 },
     );
   });
 
