@@ -24,7 +24,6 @@ Case format:
   tree:  array | [tree...] (tuples and lists) | {"dict": {key: tree}} | null
 """
 import json
-import math
 import os
 
 import numpy as np
@@ -409,30 +408,15 @@ def _(n, x):
 # Encoding
 
 
-def enc_float(v):
-    v = float(v)
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return v
+from encoding import enc_array as _enc_array, enc_tree as _enc_tree
 
 
 def enc_array(a):
-    a = np.asarray(a)
-    assert a.dtype in (np.float32, np.int32, np.bool_), a.dtype
-    data = [enc_float(v) for v in a.reshape(-1)] if a.dtype == np.float32 else [int(v) for v in a.reshape(-1)]
-    return {"dtype": "bool" if a.dtype == np.bool_ else str(a.dtype), "shape": list(a.shape), "data": data}
+    return _enc_array(a, dtypes=(np.float32, np.int32, np.bool_))
 
 
 def enc_tree(t):
-    if t is None:
-        return None
-    if isinstance(t, (tuple, list)):
-        return [enc_tree(c) for c in t]
-    if isinstance(t, dict):
-        return {"dict": {k: enc_tree(v) for k, v in sorted(t.items())}}
-    return enc_array(t)
+    return _enc_tree(t, enc_array)
 
 
 def main():

@@ -19,7 +19,6 @@ Case format:
   tree:  array | [tree...] (tuples and lists) | {"dict": {key: tree}} | null
 """
 import json
-import math
 import os
 
 import numpy as np
@@ -920,29 +919,15 @@ def _(x, t):
 # Encoding
 
 
-def enc_float(v):
-    v = float(v)
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return v
+from encoding import enc_array as _enc_array, enc_tree as _enc_tree
 
 
 def enc_array(a):
-    a = np.asarray(a)
-    assert a.dtype == np.float64, a.dtype  # every case runs in float64
-    return {"dtype": str(a.dtype), "shape": list(a.shape), "data": [enc_float(v) for v in a.reshape(-1)]}
+    return _enc_array(a, dtypes=(np.float64,))  # every case runs in float64
 
 
 def enc_tree(t):
-    if t is None:
-        return None
-    if isinstance(t, (tuple, list)):
-        return [enc_tree(c) for c in t]
-    if isinstance(t, dict):
-        return {"dict": {k: enc_tree(v) for k, v in sorted(t.items())}}
-    return enc_array(t)
+    return _enc_tree(t, enc_array)
 
 
 def main():

@@ -16,7 +16,6 @@ Encoding (as test/goldenTree.ts decodes it):
   Plain Python values (ints, strings in pytree examples) are stored as JSON under "plain".
 """
 import json
-import math
 import os
 
 import numpy as np
@@ -28,29 +27,15 @@ from jax import custom_jvp, custom_vjp, grad, jacfwd, jacrev, jit, random, vmap
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def enc_float(v):
-    v = float(v)
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return v
+from encoding import enc_array as _enc_array, enc_tree as _enc_tree
 
 
 def enc_array(a):
-    a = np.asarray(a)
-    data = [bool(v) for v in a.reshape(-1)] if a.dtype == np.bool_ else [enc_float(v) for v in a.reshape(-1)]
-    return {"dtype": str(a.dtype), "shape": list(a.shape), "data": data}
+    return _enc_array(a, bool_value=bool)
 
 
 def enc_tree(t):
-    if t is None:
-        return None
-    if isinstance(t, (tuple, list)):
-        return [enc_tree(c) for c in t]
-    if isinstance(t, dict):
-        return {"dict": {k: enc_tree(v) for k, v in sorted(t.items())}}
-    return enc_array(t)
+    return _enc_tree(t, enc_array)
 
 
 out = {"source": "jax " + jax.__version__}

@@ -60,13 +60,7 @@ ARCHS = {
 APPLY = {"mlp", "dropout_mlp"}
 
 
-def enc_float(v):
-    v = float(v)
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return v
+from encoding import enc_float  # noqa: E402
 
 
 def enc_tree(t):

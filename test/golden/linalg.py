@@ -42,13 +42,7 @@ DT = "float64" if X64 else "float32"
 cases = []
 
 
-def enc_num(v):
-    v = float(v)
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return v
+from encoding import enc_float as enc_num  # noqa: E402
 
 
 def enc(x):
