@@ -5,6 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { data, jit, numpy as np, optax, random, stax, valueAndGrad } from "../src/index.js";
+import { LeNet } from "./lenetModel.js";
 import { type Dataset, FASHION_MNIST_DIR, loadFashionMnist } from "./lenet.js";
 
 export interface Split {
@@ -72,26 +73,8 @@ export async function loadSplit(opts: { trainSize: number; testSize: number; syn
 
 export const FASHION_CLASSES = ["T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"];
 
-/** LeNet (as examples/lenet.ts) with Dropout(rate) after each hidden dense layer when rate > 0. */
-export function LeNet(dropout = 0): stax.Layer {
-  const drop = dropout > 0 ? [stax.Dropout(dropout)] : [];
-  return stax.serial(
-    stax.Conv(6, [5, 5]),
-    stax.Relu,
-    stax.MaxPool([2, 2], { strides: [2, 2] }),
-    stax.Conv(16, [5, 5]),
-    stax.Relu,
-    stax.MaxPool([2, 2], { strides: [2, 2] }),
-    stax.Flatten,
-    stax.Dense(120),
-    stax.Relu,
-    ...drop,
-    stax.Dense(84),
-    stax.Relu,
-    ...drop,
-    stax.Dense(10),
-  );
-}
+/** LeNet with Dropout(rate) after each hidden dense layer when rate > 0 (examples/lenetModel.ts). */
+export { LeNet };
 
 /** Rows `start..start+count` of a dataset as a [count, 28, 28, 1] batch and int32 labels. */
 export function batchOf(d: Dataset, rows: ArrayLike<number>): [np.Array, np.Array] {

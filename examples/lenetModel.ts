@@ -5,7 +5,9 @@
  */
 import { stax } from "../src/index.js";
 
-export function LeNet(): stax.Layer {
+export function LeNet(dropout = 0): stax.Layer {
+  // Dropout(rate) after each hidden dense layer when rate > 0 (examples/overfitting.ts).
+  const drop = dropout > 0 ? [stax.Dropout(dropout)] : [];
   return stax.serial(
     stax.Conv(6, [5, 5]),
     stax.Relu,
@@ -16,8 +18,10 @@ export function LeNet(): stax.Layer {
     stax.Flatten,
     stax.Dense(120),
     stax.Relu,
+    ...drop,
     stax.Dense(84),
     stax.Relu,
+    ...drop,
     stax.Dense(10),
   );
 }

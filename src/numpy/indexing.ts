@@ -24,6 +24,7 @@ import { showShape } from "../../ir/aval.js";
 import { type DType, isInt } from "../../ir/dtype.js";
 import type { IndexMode } from "../../ir/primitives.js";
 import { range } from "../../ir/util.js";
+import { defaultFillValue } from "../../codegen/ref/indexing.js";
 import { type ArrayLike, type Index, JArray } from "../core/array.js";
 import { describe, scalar } from "../core/convert.js";
 import { IndexError, ValueError } from "../errors.js";
@@ -391,7 +392,7 @@ function gatherPlan(x: JArray, p: ParsedIndex): GatherPlan {
 }
 
 function gatherIndex(x: JArray, p: ParsedIndex, mode: IndexMode, fillValue: number | null): JArray {
-  const filled = () => lax.broadcastInDim(scalar(fillValue ?? defaultFill(x.dtype), x.dtype, false), p.shape, []);
+  const filled = () => lax.broadcastInDim(scalar(fillValue ?? defaultFillValue(x.dtype), x.dtype, false), p.shape, []);
   if (p.shape.some((d) => d === 0)) return filled();
   if (x.size === 0) {
     // A non-empty read from an empty dim: only fill values can come out.
@@ -407,27 +408,6 @@ function gatherIndex(x: JArray, p: ParsedIndex, mode: IndexMode, fillValue: numb
     { mode, fillValue },
   );
   return out.ndim === p.shape.length ? out : lax.reshape(out, p.shape);
-}
-
-/** JAX's fill value for gathers in "fill" mode: NaN, or the extreme of an integer type. */
-function defaultFill(dtype: DType): number {
-  switch (dtype) {
-    case "float32":
-    case "float64":
-      return NaN;
-    case "int32":
-      return -0x80000000;
-    case "uint32":
-      return 0xffffffff;
-    case "bool":
-      return 1;
-    case "float16":
-      return NaN;
-    case "int8":
-      return -0x80;
-    case "uint8":
-      return 0xff;
-  }
 }
 
 export type GatherMode = IndexMode | "promise_in_bounds";
@@ -621,7 +601,7 @@ export function take(x: ArrayLike, indices: ArrayLike, axis?: number | null, opt
   if (n === 0 || outShape.some((d) => d === 0)) {
     if (n === 0 && idx.size > 0 && mode !== "fill")
       throw new IndexError(`${fn}: cannot do a non-empty take from an empty axis ${ax} of an array of shape ${showShape(a.shape)}`);
-    return lax.broadcastInDim(scalar(opts.fillValue ?? defaultFill(a.dtype), a.dtype, false), outShape, []);
+    return lax.broadcastInDim(scalar(opts.fillValue ?? defaultFillValue(a.dtype), a.dtype, false), outShape, []);
   }
   const [i, gmode] = prepareTakeIndices(fn, idx, n, mode);
   const offsetDims = range(a.ndim - 1).map((d) => (d < ax ? d : d + idx.ndim));
@@ -667,7 +647,7 @@ export function takeAlongAxis(arr: ArrayLike, indices: ArrayLike, axis: number |
   const outShape = bshape.map((d, i) => (i === ax ? idx.shape[ax]! : d));
   const n = a.shape[ax]!;
   const mode = opts.mode ?? "fill";
-  const fill = () => lax.broadcastInDim(scalar(opts.fillValue ?? defaultFill(a.dtype), a.dtype, false), outShape, []);
+  const fill = () => lax.broadcastInDim(scalar(opts.fillValue ?? defaultFillValue(a.dtype), a.dtype, false), outShape, []);
   if (outShape.some((d) => d === 0)) return fill();
   if (a.size === 0) {
     if (mode !== "fill") throw new IndexError(`${fn}: cannot do a non-empty take from an empty axis ${ax} of an array of shape ${showShape(a.shape)}`);
