@@ -2,10 +2,16 @@
 // a read back (x.data()) or an eviction costs, by how the host array is allocated. Each variant
 // runs a steady-state loop whose results are dropped (garbage, as eager code makes), timing each
 // call and counting minor page faults per call.
-//   node bench/hostCopy.mjs [--worker] [--shared] [--sizes=100000,1000000] [--iters=400]
+//   node bench/hostCopy.mjs [--worker] [--shared] [--prime] [--sizes=100000,1000000] [--iters=400]
 // --worker runs in a worker thread (as bench/bench.mjs does: its malloc arena differs from the
 // main thread's); --shared copies out of a shared wasm memory (the runtime's default where
-// threads exist).
+// threads exist: V8 copies out of a SharedArrayBuffer a word at a time, 2-3x slower than
+// memcpy); --prime first allocates and drops one 30 MiB block, as codegen/wasm/hostMemory.ts
+// does, raising glibc's dynamic mmap/trim thresholds so GC-freed arrays are reused rather than
+// returned to the OS (compare faults/call with and without it).
+// Findings on this VM (Firecracker, 2 cores; see the eagermem report): a fresh 4 KiB page
+// costs ~13 us of CPU (35 us wall under load) to fault in, so the allocator's reuse decides
+// everything: 4 MB into fresh memory 5-13 ms, into recycled memory ~0.15-0.3 ms.
 import { Worker, isMainThread, workerData } from "node:worker_threads";
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")).map(([k, v]) => [k, v ?? true]));
@@ -18,6 +24,7 @@ if (isMainThread && args.worker) {
 }
 
 function run(opts) {
+  if (opts.prime && typeof Buffer === "function") Buffer.allocUnsafeSlow(30 * 2 ** 20); // dropped at once
   const sizes = String(opts.sizes ?? "100000,1000000").split(",").map(Number);
   const iters = Number(opts.iters ?? 400);
   const shared = Boolean(opts.shared);
