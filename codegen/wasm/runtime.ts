@@ -13,6 +13,7 @@ import { DYNAMIC_EXTENT } from "../kernel/iexpr.js";
 import { type Program, hostStepBuffers } from "../kernel/kernel.js";
 import { evalPrimitiveRef } from "../ref/index.js";
 import { erf, erfInv, erfc, nextafter, powC } from "../ref/special.js";
+import { copyToHost, typedOver } from "./hostMemory.js";
 import { type RenderedModule, parTableOffset, renderProgram } from "./module.js";
 import { type ParallelModule, SCRATCH_BYTES, ThreadPool, effectiveThreads, sharedMemoryAvailable } from "./threads.js";
 
@@ -397,7 +398,7 @@ export class WasmRuntime {
   }
 
   private evict(token: BufferToken, b: WasmBuffer): void {
-    b.host = new Uint8Array(this.memory.buffer, b.ptr, b.bytes).slice();
+    b.host = copyToHost(this.memory.buffer, b.ptr, b.bytes);
     this.allocator.release(b.ptr, b.bytes);
     b.ptr = -1;
     this.resident.delete(token);
@@ -484,8 +485,9 @@ export class WasmRuntime {
 
   read(b: WasmBuffer, dtype: DType, size: number): AnyTypedArray {
     if (b.freed) throw new ReferenceError("wasm backend: reading an array whose memory was freed");
-    if (b.host !== undefined) return typedView(b.host.buffer as ArrayBuffer, dtype, b.host.byteOffset, size).slice();
-    return typedView(this.memory.buffer, dtype, b.ptr, size).slice();
+    const bytes = bytesOf(dtype, size);
+    const copy = b.host !== undefined ? copyToHost(b.host.buffer, b.host.byteOffset, bytes) : copyToHost(this.memory.buffer, b.ptr, bytes);
+    return typedOver(copy.buffer, dtype, size);
   }
 
   /** One primitive through the reference implementation on views of wasm memory (no module). */
