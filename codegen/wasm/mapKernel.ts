@@ -11,6 +11,7 @@ import { type SExpr, topoNodes } from "../kernel/sexpr.js";
 import { type EmitOptions, type ImportSink, KernelEmitter } from "./emitter.js";
 import { nativeF32x4 } from "./simdmath.js";
 import type { SplitPlan } from "./split.js";
+import { emitTransposeLoops, isTransposeCopy } from "./transposeKernel.js";
 import { Block, Fn, get, i32c } from "./wat.js";
 
 /** A kernel function taking the address of each buffer it uses (parameter `$b<id>`). */
@@ -51,7 +52,9 @@ export function renderMapKernel(k: MapKernel, buffers: readonly BufferDecl[], im
   const roots = k.outs.map((o) => o.value);
   const hasTrig = topoNodes(roots).some((n) => n.k === "unary" && (n.op === "sin" || n.op === "cos") && n.dtype === "float32");
   if (!hasTrig) {
-    emitMapLoops(k, buffers, new KernelEmitter(fn, (b) => get(ptr.get(b)!), imports, opts), range);
+    const em = new KernelEmitter(fn, (b) => get(ptr.get(b)!), imports, opts);
+    if (isTransposeCopy(k, buffers, range?.axis ?? null)) emitTransposeLoops(k, buffers, em, range);
+    else emitMapLoops(k, buffers, em, range);
     return fn;
   }
   // sin/cos: a fast pass that only flags large arguments, and an exact rerun if any was seen.
