@@ -1,0 +1,206 @@
+/**
+ * Kernel-level fusion of a map kernel into its only, elementwise consumer.
+ *
+ * The grouping in lower.ts fuses equations before kernels exist; what it lowers to kernels of
+ * their own (pooling's gradient routing, cumulative ops, gathers, ...) still leaves a temporary
+ * that an elementwise kernel reads right back, element for element: LeNet's relu gradient
+ * `select(x > 0, routed, 0)` after selectAndScatterAdd's routing kernel is a pass over the
+ * activations that reads two arrays and writes a third. When a map kernel P stores a temporary
+ * t that exactly one later map kernel C reads, and C reads it only where C itself stores (the
+ * same flat position, outside any reduction), C can compute P's value in place of the load: one
+ * kernel, one loop nest, t never stored.
+ *
+ * Both kernels store densely in row-major order over their own loops, so either loop nest can
+ * drive the fused kernel, the other kernel's variables being the unravelled flat position; the
+ * nest that leaves fewer divisions in the index arithmetic is kept. Values are computed by the
+ * same expressions as before, so results are bit-identical.
+ */
+import { type IExpr, type IVar, flatten, isubst, ivar, readBuffers, unravel } from "./iexpr.js";
+import { type BufferDecl, type MapKernel, type Step, leafSteps, stepReads, stepWrites } from "./kernel.js";
+import { type NodeFactory, type SExpr, children } from "./sexpr.js";
+
+/** Whether a kernel stores every output at the row-major flat position of its loop variables. */
+function storesDensely(k: MapKernel): IExpr | null {
+  const dense = flatten(k.vars.map(ivar), k.vars.map((v) => v.extent));
+  return k.outs.every((o) => o.index.key === dense.key) ? dense : null;
+}
+
+/** Loads of `buf` in an expression: their index keys, and whether one sits inside a reduction. */
+function loadsOf(roots: readonly SExpr[], buf: number): { keys: Set<string>; inReduce: boolean; inIndex: boolean } {
+  const keys = new Set<string>();
+  let inReduce = false;
+  let inIndex = false;
+  const seen = new Set<string>();
+  const go = (e: SExpr, underReduce: boolean) => {
+    const key = `${e.id}|${underReduce}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    if (e.k === "load" || e.k === "iota" || e.k === "icond") if (readBuffers(e.index).has(buf)) inIndex = true;
+    if (e.k === "load" && e.buf === buf) {
+      keys.add(e.index.key);
+      if (underReduce) inReduce = true;
+    }
+    for (const c of children(e)) go(c, underReduce || e.k === "reduce");
+  };
+  roots.forEach((r) => go(r, false));
+  return { keys, inReduce, inIndex };
+}
+
+const hasReduce = (roots: readonly SExpr[]): boolean => {
+  const seen = new Set<number>();
+  const go = (e: SExpr): boolean => {
+    if (seen.has(e.id)) return false;
+    seen.add(e.id);
+    return e.k === "reduce" || children(e).some(go);
+  };
+  return roots.some(go);
+};
+
+/** Divisions and remainders in a kernel's index arithmetic (what a loop nest should avoid). */
+function divisions(k: MapKernel): number {
+  const seen = new Set<number>();
+  let n = 0;
+  const countIdx = (x: IExpr) => {
+    for (const t of x.terms) {
+      if (t.atom.k === "div" || t.atom.k === "mod") n++;
+      if (t.atom.k !== "var") countIdx(t.atom.a);
+    }
+  };
+  const go = (e: SExpr) => {
+    if (seen.has(e.id)) return;
+    seen.add(e.id);
+    if (e.k === "load" || e.k === "iota" || e.k === "icond") countIdx(e.index);
+    children(e).forEach(go);
+  };
+  for (const o of k.outs) {
+    countIdx(o.index);
+    go(o.value);
+  }
+  return n;
+}
+
+/**
+ * C with its loads of `t` replaced by P's value, over the loop nest of `driver` (P or C); the
+ * other kernel's variables become the unravelled flat position. Null when a load of t does not
+ * land on P's store position after the substitution.
+ */
+function fuseOver(f: NodeFactory, p: MapKernel, c: MapKernel, t: number, driver: "p" | "c"): MapKernel | null {
+  const flatOf = (k: MapKernel) => flatten(k.vars.map(ivar), k.vars.map((v) => v.extent));
+  const from = driver === "p" ? c : p; // the kernel whose variables are rewritten
+  const to = driver === "p" ? p : c;
+  const at = unravel(flatOf(to), from.vars.map((v) => v.extent));
+  const byId = new Map<number, IExpr>(from.vars.map((v, i) => [v.id, at[i]!]));
+  const rename = (v: IVar) => byId.get(v.id);
+  const pValue = driver === "p" ? p.outs[0]!.value : f.substVars(p.outs[0]!.value, rename);
+  const pIndex = driver === "p" ? p.outs[0]!.index : isubst(p.outs[0]!.index, rename);
+  const tLoad = (dtype: SExpr["dtype"]) => f.load(t, pIndex, dtype);
+  const outs = c.outs.map((o) => {
+    const value = driver === "c" ? o.value : f.substVars(o.value, rename);
+    const index = driver === "c" ? o.index : isubst(o.index, rename);
+    const memo = new Map<number, SExpr>([[tLoad(p.outs[0]!.value.dtype).id, pValue]]);
+    return { buf: o.buf, value: f.mapIndices(value, (x) => x, memo), index };
+  });
+  if (loadsOf(outs.map((o) => o.value), t).keys.size > 0) return null;
+  return { kind: "map", name: `${c.name}_${p.name}`, vars: to.vars, outs };
+}
+
+/** Fuses P into C when the rules of this file allow it; null otherwise. */
+function tryFuse(f: NodeFactory, p: MapKernel, c: MapKernel, t: number): MapKernel | null {
+  if (p.sequential || c.sequential || p.outs.length !== 1) return null;
+  const pDense = storesDensely(p);
+  const cDense = storesDensely(c);
+  if (!pDense || !cDense) return null;
+  const size = (k: MapKernel) => k.vars.reduce((n, v) => n * v.extent, 1);
+  if (size(p) !== size(c)) return null;
+  const pRoots = [p.outs[0]!.value];
+  const cRoots = c.outs.map((o) => o.value);
+  // t read at C's own position only, not per reduction step nor as an index
+  const uses = loadsOf(cRoots, t);
+  if (uses.inReduce || uses.inIndex || uses.keys.size !== 1 || !uses.keys.has(cDense.key)) return null;
+  // at most one reduction per kernel, and P must not read what it stores or what C stores
+  if (hasReduce(pRoots) && hasReduce(cRoots)) return null;
+  const pReads = new Set(stepReads(p));
+  if (pReads.has(t) || c.outs.some((o) => pReads.has(o.buf))) return null;
+  const candidates = (["p", "c"] as const).map((d) => fuseOver(f, p, c, t, d)).filter((k): k is MapKernel => k !== null);
+  if (candidates.length === 0) return null;
+  return candidates.reduce((best, k) => (divisions(k) < divisions(best) ? k : best));
+}
+
+/**
+ * Readers of a plain copy `t[i] = s[i]` (a reshape that had to be stored for a kernel that
+ * cannot take views, such as pooling's gradient routing) read `s` instead. Null when a reader
+ * is not a map kernel or reads t as an index.
+ */
+function forwardCopy(f: NodeFactory, p: MapKernel, readers: readonly MapKernel[], t: number): MapKernel[] | null {
+  const dense = storesDensely(p);
+  const v = p.outs[0]!.value;
+  if (!dense || p.outs.length !== 1 || v.k !== "load" || v.index.key !== dense.key || v.buf === t) return null;
+  const out: MapKernel[] = [];
+  for (const r of readers) {
+    if (r.sequential && r.outs.some((o) => o.buf === v.buf)) return null;
+    const uses = loadsOf(r.outs.map((o) => o.value), t);
+    if (uses.inIndex || r.outs.some((o) => readBuffers(o.index).has(t))) return null;
+    const memo = new Map<number, SExpr>();
+    const swap = (e: SExpr): SExpr => f.mapIndices(e, (x) => x, memo);
+    // every load of t becomes the same load of s
+    const seen = new Set<number>();
+    const visit = (e: SExpr) => {
+      if (seen.has(e.id)) return;
+      seen.add(e.id);
+      if (e.k === "load" && e.buf === t) memo.set(e.id, f.load(v.buf, e.index, v.dtype));
+      children(e).forEach(visit);
+    };
+    r.outs.forEach((o) => visit(o.value));
+    out.push({ ...r, outs: r.outs.map((o) => ({ ...o, value: swap(o.value) })) });
+  }
+  return out;
+}
+
+/**
+ * Fuses map kernels of the top-level step list into their only, elementwise consumer (see the
+ * file comment). `buffers`: the program's; only temporaries (not outputs, inputs, views or loop
+ * carries) are elided. `canonical` re-canonicalizes a fused kernel's loop nest.
+ */
+export function fuseIntoConsumers(f: NodeFactory, buffers: readonly BufferDecl[], steps: readonly Step[], canonical: (k: MapKernel) => MapKernel): Step[] {
+  const out = [...steps];
+  for (let i = 0; i < out.length; i++) {
+    const p = out[i]!;
+    if (p.kind !== "map" || p.outs.length !== 1) continue;
+    const t = p.outs[0]!.buf;
+    if (buffers[t]!.kind !== "temp") continue;
+    // the only step that reads t, anywhere in the program (loop bodies and branches included)
+    const readers = leafSteps(out).filter((s) => s !== p && stepReads(s).includes(t));
+    const writers = leafSteps(out).filter((s) => stepWrites(s).includes(t));
+    if (writers.length !== 1 || readers.length === 0) continue;
+    const at = readers.map((r) => out.indexOf(r));
+    const pReadsAll = new Set(stepReads(p));
+    const lastReader = Math.max(...at);
+    if (
+      at.every((j) => j > i) &&
+      readers.every((r): r is MapKernel => r.kind === "map") &&
+      // the source is not overwritten before the last reader
+      !leafSteps(out.slice(i + 1, lastReader)).some((s) => stepWrites(s).some((b) => pReadsAll.has(b)))
+    ) {
+      const forwarded = forwardCopy(f, p, readers, t);
+      if (forwarded) {
+        at.forEach((j, k) => (out[j] = forwarded[k]!));
+        out.splice(i, 1);
+        i--;
+        continue;
+      }
+    }
+    if (readers.length !== 1) continue;
+    const j = out.indexOf(readers[0]!);
+    const c = out[j];
+    if (j <= i || c === undefined || c.kind !== "map") continue;
+    // nothing in between overwrites what P reads
+    const pReads = new Set(stepReads(p));
+    if (leafSteps(out.slice(i + 1, j)).some((s) => stepWrites(s).some((b) => pReads.has(b)))) continue;
+    const fused = tryFuse(f, p, c, t);
+    if (!fused) continue;
+    out[j] = canonical(fused);
+    out.splice(i, 1);
+    i--;
+  }
+  return out;
+}
