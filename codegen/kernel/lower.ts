@@ -333,7 +333,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
           }
         }
         // a cheap elementwise value read by several kernels is recomputed in each (recompute.ts)
-        if ((kind === "dup" || (consGroups.size > 1 && recomputable(e))) && [...consGroups].every(canJoin)) {
+        if ((kind === "dup" || recomputable(e, consGroups.size)) && [...consGroups].every(canJoin)) {
           consGroups.forEach(join);
           continue;
         }
