@@ -163,44 +163,52 @@ function forwardCopy(f: NodeFactory, p: MapKernel, readers: readonly MapKernel[]
  */
 export function fuseIntoConsumers(f: NodeFactory, buffers: readonly BufferDecl[], steps: readonly Step[], canonical: (k: MapKernel) => MapKernel): Step[] {
   const out = [...steps];
+  // For each buffer, the top-level positions of the steps that read and write it (a step inside
+  // a loop or branch counts at the position of its loop or branch). Rebuilt after each change,
+  // so the pass stays linear in the program's size per fusion.
+  let uses = useIndex(out);
+  const writesBetween = (bufs: Iterable<number>, from: number, to: number) => {
+    for (const b of bufs) if ((uses.get(b)?.writers ?? []).some((w) => w > from && w < to)) return true;
+    return false;
+  };
   for (let i = 0; i < out.length; i++) {
     const p = out[i]!;
     if (p.kind !== "map" || p.outs.length !== 1) continue;
     const t = p.outs[0]!.buf;
     if (buffers[t]!.kind !== "temp") continue;
-    // the only step that reads t, anywhere in the program (loop bodies and branches included)
-    const readers = leafSteps(out).filter((s) => s !== p && stepReads(s).includes(t));
-    const writers = leafSteps(out).filter((s) => stepWrites(s).includes(t));
-    if (writers.length !== 1 || readers.length === 0) continue;
-    const at = readers.map((r) => out.indexOf(r));
-    const pReadsAll = new Set(stepReads(p));
-    const lastReader = Math.max(...at);
-    if (
-      at.every((j) => j > i) &&
-      readers.every((r): r is MapKernel => r.kind === "map") &&
-      // the source is not overwritten before the last reader
-      !leafSteps(out.slice(i + 1, lastReader)).some((s) => stepWrites(s).some((b) => pReadsAll.has(b)))
-    ) {
-      const forwarded = forwardCopy(f, p, readers, t);
-      if (forwarded) {
-        at.forEach((j, k) => (out[j] = forwarded[k]!));
-        out.splice(i, 1);
-        i--;
-        continue;
-      }
-    }
-    if (readers.length !== 1) continue;
-    const j = out.indexOf(readers[0]!);
-    const c = out[j];
-    if (j <= i || c === undefined || c.kind !== "map") continue;
-    // nothing in between overwrites what P reads
-    const pReads = new Set(stepReads(p));
-    if (leafSteps(out.slice(i + 1, j)).some((s) => stepWrites(s).some((b) => pReads.has(b)))) continue;
-    const fused = tryFuse(f, p, c, t);
-    if (!fused) continue;
-    out[j] = canonical(fused);
+    const u = uses.get(t);
+    if (!u || u.writers.length !== 1) continue;
+    const at = [...new Set(u.readers.filter((j) => j !== i))];
+    if (at.length === 0 || at.some((j) => j <= i)) continue;
+    const readers = at.map((j) => out[j]!);
+    if (!readers.every((r): r is MapKernel => r.kind === "map")) continue;
+    const pReads = stepReads(p);
+    // the sources are not overwritten before the last reader
+    if (writesBetween(pReads, i, Math.max(...at)) || readers.some((r) => stepWrites(r).some((b) => pReads.includes(b)))) continue;
+    const forwarded = forwardCopy(f, p, readers, t);
+    const fused = forwarded ? null : at.length === 1 ? tryFuse(f, p, readers[0]!, t) : null;
+    if (!forwarded && !fused) continue;
+    if (forwarded) at.forEach((j, k) => (out[j] = forwarded[k]!));
+    else out[at[0]!] = canonical(fused!);
     out.splice(i, 1);
     i--;
+    uses = useIndex(out);
   }
   return out;
+}
+
+function useIndex(steps: readonly Step[]): Map<number, { readers: number[]; writers: number[] }> {
+  const m = new Map<number, { readers: number[]; writers: number[] }>();
+  const entry = (b: number) => {
+    let e = m.get(b);
+    if (!e) m.set(b, (e = { readers: [], writers: [] }));
+    return e;
+  };
+  steps.forEach((s, pos) => {
+    for (const leaf of leafSteps([s])) {
+      for (const b of stepReads(leaf)) entry(b).readers.push(pos);
+      for (const b of stepWrites(leaf)) entry(b).writers.push(pos);
+    }
+  });
+  return m;
 }

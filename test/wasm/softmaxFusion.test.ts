@@ -48,11 +48,12 @@ describe("what is fused (kernel IR)", () => {
   });
 
   it("cross-entropy's value and gradient (softmax - onehot) store nothing the size of the logits", () => {
-    for (const [f, labels] of [
+    const cases: [typeof xent, number[] | [DType, number[]]][] = [
       [xent, [8, 100]],
       [xentInt, ["int32", [8]]],
-    ] as const) {
-      const p = lowerJaxpr(jaxprOf((x, y) => valueAndGrad(f)(x, y) as unknown as Arr[], [8, 100], labels as number[]));
+    ];
+    for (const [f, labels] of cases) {
+      const p = lowerJaxpr(jaxprOf((x, y) => valueAndGrad(f)(x, y) as unknown as Arr[], [8, 100], labels));
       const text = showProgram(p);
       // one kernel writes the gradient, from the logits (or their stored exp) and the row statistics
       const gradKernel = maps(p).find((k) => k.outs.some((o) => o.buf === p.outputs[1]));
