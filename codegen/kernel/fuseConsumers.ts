@@ -126,32 +126,40 @@ function tryFuse(f: NodeFactory, p: MapKernel, c: MapKernel, t: number): MapKern
   return candidates.reduce((best, k) => (divisions(k) < divisions(best) ? k : best));
 }
 
+/** Whether an expression is the same at every point: no loads, no indices, no reduction. */
+function isClosed(e: SExpr): boolean {
+  if (e.k === "load" || e.k === "iota" || e.k === "icond" || e.k === "reduce" || e.k === "acc") return false;
+  return children(e).every(isClosed);
+}
+
 /**
  * Readers of a plain copy `t[i] = s[i]` (a reshape that had to be stored for a kernel that
- * cannot take views, such as pooling's gradient routing) read `s` instead. Null when a reader
- * is not a map kernel or reads t as an index.
+ * cannot take views, such as pooling's gradient routing) read `s` instead; readers of a
+ * constant fill (the `-1/n` a mean's gradient broadcasts before a scatter-add) use the
+ * constant. Null for any other kernel, or when a reader reads t as an index.
  */
 function forwardCopy(f: NodeFactory, p: MapKernel, readers: readonly MapKernel[], t: number): MapKernel[] | null {
   const dense = storesDensely(p);
   const v = p.outs[0]!.value;
-  if (!dense || p.outs.length !== 1 || v.k !== "load" || v.index.key !== dense.key || v.buf === t) return null;
+  if (!dense || p.outs.length !== 1) return null;
+  let replace: (load: SExpr & { k: "load" }) => SExpr;
+  if (isClosed(v)) replace = () => v;
+  else if (v.k === "load" && v.index.key === dense.key && v.buf !== t) replace = (load) => f.load(v.buf, load.index, v.dtype);
+  else return null;
   const out: MapKernel[] = [];
   for (const r of readers) {
-    if (r.sequential && r.outs.some((o) => o.buf === v.buf)) return null;
     const uses = loadsOf(r.outs.map((o) => o.value), t);
     if (uses.inIndex || r.outs.some((o) => readBuffers(o.index).has(t))) return null;
     const memo = new Map<number, SExpr>();
-    const swap = (e: SExpr): SExpr => f.mapIndices(e, (x) => x, memo);
-    // every load of t becomes the same load of s
     const seen = new Set<number>();
     const visit = (e: SExpr) => {
       if (seen.has(e.id)) return;
       seen.add(e.id);
-      if (e.k === "load" && e.buf === t) memo.set(e.id, f.load(v.buf, e.index, v.dtype));
+      if (e.k === "load" && e.buf === t) memo.set(e.id, replace(e));
       children(e).forEach(visit);
     };
     r.outs.forEach((o) => visit(o.value));
-    out.push({ ...r, outs: r.outs.map((o) => ({ ...o, value: swap(o.value) })) });
+    out.push({ ...r, outs: r.outs.map((o) => ({ ...o, value: f.mapIndices(o.value, (x) => x, memo) })) });
   }
   return out;
 }
