@@ -14,6 +14,9 @@
  * drive the fused kernel, the other kernel's variables being the unravelled flat position; the
  * nest that leaves fewer divisions in the index arithmetic is kept. Values are computed by the
  * same expressions as before, so results are bit-identical.
+ *
+ * Two smaller rules of the same pass: readers of a plain copy read its source, and readers of
+ * a constant fill use the constant (forwardCopy).
  */
 import { type IExpr, type IVar, flatten, isubst, ivar, readBuffers, unravel } from "./iexpr.js";
 import { type BufferDecl, type MapKernel, type Step, leafSteps, stepReads, stepWrites } from "./kernel.js";
