@@ -52,6 +52,8 @@ import { col2imPlan } from "./lowerConv.js";
 import { cumulativeKernel, isCumulative } from "./lowerScan.js";
 import { isReduceWindow, isSelectWindow, reduceWindowExpr, selectWindowKernels, windowRereads } from "./lowerWindows.js";
 import { planMemory } from "./plan.js";
+import { recomputable } from "./recompute.js";
+import { fuseIntoConsumers } from "./fuseConsumers.js";
 import { NodeFactory, type ReduceOp, type SExpr, children as childrenOf, indexExprs } from "./sexpr.js";
 import { matmulTileFor } from "./matmulTile.js";
 
@@ -212,7 +214,7 @@ export function lowerJaxpr(input: Jaxpr, opts: LowerOptions = {}): Program {
   const ctx = new LowerContext(opts);
   const inputs = [...jaxpr.constvars, ...jaxpr.invars].map((v, k) => ctx.addBuffer("input", k, v.aval.dtype, v.aval.shape));
   const outputs = jaxpr.outs.map((a, k) => ctx.addBuffer("output", k, a.aval.dtype, a.aval.shape));
-  const lowered = lowerRegion(ctx, jaxpr, inputs, outputs);
+  const lowered = fuseIntoConsumers(ctx.f, ctx.buffers, lowerRegion(ctx, jaxpr, inputs, outputs), (k) => canonicalize(ctx.f, k));
   const steps = opts.splitIndexSets ? splitIndexSets(ctx.f, ctx.buffers, lowered) : lowered;
   const hostArity = Math.max(0, ...leafSteps(steps).map((s) => (s.kind === "host" ? hostStepBuffers(s).length : 0)));
   const hostArgs = hostArity > 0 ? ctx.addBuffer("scratch", -1, "int32", [hostArity]) : undefined;
@@ -330,7 +332,8 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
             continue;
           }
         }
-        if (kind === "dup" && [...consGroups].every(canJoin)) {
+        // a cheap elementwise value read by several kernels is recomputed in each (recompute.ts)
+        if ((kind === "dup" || recomputable(e, consGroups.size)) && [...consGroups].every(canJoin)) {
           consGroups.forEach(join);
           continue;
         }
