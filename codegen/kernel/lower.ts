@@ -46,6 +46,7 @@ import { convAsReduction, convIsMatmul } from "./lowerConvReduce.js";
 import { sortStep } from "./lowerSort.js";
 import { factorStep } from "./factor.js";
 import { isNarrowContraction, narrowNeedsHost, narrowsFloat, pairedPackKernels, pairedWords } from "./narrow.js";
+import { widenedOperand, widening } from "./widen.js";
 import { optimizeJaxpr } from "./passes.js";
 import { viewPrims } from "./viewPrims.js";
 import { col2imPlan } from "./lowerConv.js";
@@ -379,6 +380,8 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
     const memo = new Map<string, SExpr>();
     const rootOuts = new Set(eqns[g.root]!.outVars);
     const exprOf = (a: Atom, idx: readonly IExpr[]): SExpr => {
+      const wide = widenedOperand(a); // an operand of a widened narrow-dtype equation (widen.ts)
+      if (wide) return wide.read(f, exprOf(wide.orig, idx));
       if (a instanceof Literal) return f.const(castScalar(a.value, a.aval.dtype), a.aval.dtype);
       const buf = bufOf.get(a);
       if (buf !== undefined && !rootOuts.has(a)) return f.load(buf, flatten(idx, a.aval.shape), a.aval.dtype);
@@ -396,6 +399,8 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       return exprOf(a, a.aval.ndim === 0 ? [] : idx);
     };
     const compute = (e: Eqn, idx: readonly IExpr[]): SExpr => {
+      const w = widening(e); // int8/uint8/float16 arithmetic: on int32/float32, narrowed back (widen.ts)
+      if (w) return w.finish(f, compute(w.eqn, idx));
       const out = e.outVars[0]!.aval;
       const prim = e.primitive;
       if (isUnary(prim)) return f.unary(prim, operand(e, 0, idx), out.dtype);
