@@ -329,7 +329,8 @@ export const bitcastConvertTypeImpl: RefImpl<"bitcastConvertType"> = (inputs, _i
   const x = at(inputs, 0);
   const out = alloc(at(outAvals, 0));
   new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
-  if (out instanceof Uint8Array) for (let i = 0; i < out.length; i++) out[i] = out[i] !== 0 ? 1 : 0;
+  // a bool holds 0/1; a uint8 (also a Uint8Array) keeps its byte
+  if (at(outAvals, 0).dtype === "bool") for (let i = 0; i < out.length; i++) out[i] = out[i] !== 0 ? 1 : 0;
   return [out];
 };
 

@@ -17,6 +17,7 @@ import { adjacentBytePair, clippedToByteRange } from "../kernel/narrow.js";
 import {
   F,
   bitcastScalar,
+  bitcastVector,
   combineScalar,
   combineVector,
   convertScalar,
@@ -227,7 +228,7 @@ export class KernelEmitter extends LoopNestEmitter {
         // a clip already saturated it: truncate without clamping again (same value, NaN -> 0 too)
         return this.convert(v(e.a), e.a.dtype, clippedToByteRange(e.a, e.dtype) ? "int32" : e.dtype, true);
       case "bitcast":
-        return v(e.a);
+        return bitcastVector(v(e.a), e.a.dtype, e.dtype);
       case "round": {
         const x = this.tmp("v128", v(e.a));
         if (e.method === "toNearestEven") return `(f32x4.nearest ${x})`;
