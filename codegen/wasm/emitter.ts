@@ -29,7 +29,7 @@ import {
   vectorClamp,
   vectorCompare,
 } from "./instructions.js";
-import { type Tmp, decodeScalar, decodeVector, encodeScalar, encodeVector } from "./float16.js";
+import { type Tmp, decodeScalar, decodeVector, encodeScalar, encodeVector, roundScalar, roundVector } from "./float16.js";
 import { ACC, type Level, LoopNestEmitter } from "./loopNest.js";
 import { type Asm, nativeF32x4 } from "./simdmath.js";
 import { type WasmType, get, i32c, scalarConst, scalarType, vectorConst, vf32, vi32 } from "./wat.js";
@@ -62,6 +62,10 @@ const hostUnaryFns: Partial<Record<UnaryPrimitive, string>> = {
   erfc: "erfc",
   erfInv: "erfInv",
 };
+
+/** float32 -> float16 -> float32 (a widened float16 result read by the next widened operation): one rounding in f32 (float16.ts). */
+const isFloat16Round = (e: SExpr): e is SExpr & { k: "convert"; a: SExpr & { k: "convert"; a: SExpr } } =>
+  e.k === "convert" && e.dtype === "float32" && e.a.k === "convert" && e.a.dtype === "float16" && e.a.a.dtype === "float32";
 
 export class KernelEmitter extends LoopNestEmitter {
   // ---------------------------------------------------------------------------------------
@@ -144,6 +148,7 @@ export class KernelEmitter extends LoopNestEmitter {
       case "clamp":
         return scalarClamp(e.dtype, v(e.lo), v(e.x), v(e.hi));
       case "convert":
+        if (isFloat16Round(e)) return roundScalar((t, s) => this.tmp(t, s, "h"), v(e.a.a));
         return this.convert(v(e.a), e.a.dtype, clippedToByteRange(e.a, e.dtype) ? "int32" : e.dtype, false);
       case "bitcast":
         return bitcastScalar(v(e.a), e.a.dtype, e.dtype);
@@ -225,6 +230,7 @@ export class KernelEmitter extends LoopNestEmitter {
         return r;
       }
       case "convert":
+        if (isFloat16Round(e)) return roundVector((t, s) => this.tmp(t, s, "h"), v(e.a.a));
         // a clip already saturated it: truncate without clamping again (same value, NaN -> 0 too)
         return this.convert(v(e.a), e.a.dtype, clippedToByteRange(e.a, e.dtype) ? "int32" : e.dtype, true);
       case "bitcast":

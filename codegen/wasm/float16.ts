@@ -67,3 +67,30 @@ export function encodeVector(tmp: Tmp, v: string): string {
   const signed = `(v128.or (v128.and (i32x4.shr_u ${b} (i32.const 16)) ${vi32(0x8000)}) (v128.bitselect ${sub} ${normal} (i32x4.lt_u ${a} ${vi32(0x38800000)})))`;
   return `(v128.bitselect ${vi32(0x7e00)} ${signed} (i32x4.gt_u ${a} ${vi32(0x7f800000)}))`;
 }
+
+/**
+ * decode(encode(x)) for an f32 x, without the bits in between: x rounded to the nearest float16
+ * value (ties to even), as an f32; overflow to infinity, NaN to the canonical f32 NaN (what
+ * decoding 0x7e00 gives). A widened float16 expression rounds here between two operations.
+ */
+export function roundScalar(tmp: Tmp, v: string): string {
+  const x = tmp("f32", v);
+  const b = tmp("i32", `(i32.reinterpret_f32 ${x})`);
+  const a = tmp("i32", `(i32.and ${b} ${i32c(0x7fffffff)})`);
+  const r = tmp("i32", `(i32.and (i32.add (i32.add ${a} ${i32c(0xfff)}) (i32.and (i32.shr_u ${a} ${i32c(13)}) ${i32c(1)})) ${i32c(0xffffe000 | 0)})`);
+  const normal = `(select ${i32c(0x7f800000)} ${r} (i32.ge_u ${r} ${i32c(0x47800000)}))`;
+  const sub = `(i32.reinterpret_f32 (f32.sub (f32.add (f32.abs ${x}) (f32.const 0.5)) (f32.const 0.5)))`;
+  const mag = `(select ${i32c(0x7fc00000)} (select ${sub} ${normal} (i32.lt_u ${a} ${i32c(0x38800000)})) (i32.gt_u ${a} ${i32c(0x7f800000)}))`;
+  return `(f32.reinterpret_i32 (i32.or ${mag} (i32.and ${b} ${i32c(0x80000000 | 0)})))`;
+}
+
+/** roundScalar on f32x4. */
+export function roundVector(tmp: Tmp, v: string): string {
+  const b = tmp("v128", v);
+  const a = tmp("v128", `(v128.and ${b} ${vi32(0x7fffffff)})`);
+  const r = tmp("v128", `(v128.and (i32x4.add (i32x4.add ${a} ${vi32(0xfff)}) (v128.and (i32x4.shr_u ${a} (i32.const 13)) ${vi32(1)})) ${vi32(0xffffe000 | 0)})`);
+  const normal = `(v128.bitselect ${vi32(0x7f800000)} ${r} (i32x4.ge_u ${r} ${vi32(0x47800000)}))`;
+  const sub = `(f32x4.sub (f32x4.add ${a} ${vf32(0.5)}) ${vf32(0.5)})`;
+  const mag = `(v128.bitselect ${vi32(0x7fc00000)} (v128.bitselect ${sub} ${normal} (i32x4.lt_u ${a} ${vi32(0x38800000)})) (i32x4.gt_u ${a} ${vi32(0x7f800000)}))`;
+  return `(v128.or ${mag} (v128.and ${b} ${vi32(0x80000000 | 0)}))`;
+}

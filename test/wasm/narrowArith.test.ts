@@ -226,8 +226,14 @@ describe("float16 arithmetic in fused kernels, bit-exact against the reference (
     const lows = [0, 0x0fff, 0x1000, 0x1001, 0x1fff, 0x2000, 0x2fff, 0x3000, 0x3001, 0x0800, 0xabcd, 0xffff];
     const bits = Uint32Array.from({ length: 0x10000 }, (_, i) => ((i << 16) | lows[i % lows.length]!) >>> 0);
     const f32 = new Float32Array(bits.buffer);
-    const k = jaxprOf((x) => lax.convertElementType(x, "float16"), [[0x10000], "float32"]);
-    const [got] = runJaxprWasm(k, [f32]) as [Uint16Array];
-    for (let i = 0; i < 0x10000; i++) if (got[i] !== float16Bits(f32[i]!)) expect.fail(`encode ${f32[i]} (0x${bits[i]!.toString(16)}): 0x${got[i]!.toString(16)} vs 0x${float16Bits(f32[i]!).toString(16)}`);
+    // and through float16 back to float32 in one kernel (the emitter's rounding in f32, no bits in between)
+    const k = jaxprOf((x) => [lax.convertElementType(x, "float16"), lax.convertElementType(lax.convertElementType(x, "float16"), "float32")], [[0x10000], "float32"]);
+    noHost(k);
+    const [got, rounded] = runJaxprWasm(k, [f32]) as [Uint16Array, Float32Array];
+    for (let i = 0; i < 0x10000; i++) {
+      const want = float16Bits(f32[i]!);
+      if (got[i] !== want) expect.fail(`encode ${f32[i]} (0x${bits[i]!.toString(16)}): 0x${got[i]!.toString(16)} vs 0x${want.toString(16)}`);
+      if (!Object.is(rounded[i], float16Value(want)) && !(Number.isNaN(rounded[i]) && f16NaN(want))) expect.fail(`round ${f32[i]}: ${rounded[i]} vs ${float16Value(want)}`);
+    }
   });
 });

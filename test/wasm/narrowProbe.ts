@@ -104,7 +104,8 @@ export function narrowProbes(dtype: NarrowDType, n = 23, seed = 1): Probe[] {
     const vals = from === "float32" ? Float32Array.from({ length: n }, (_, i) => [65519.99, 65520, 1e-8, -2.5, 300.7, -129, NaN][i % 7]! * (1 + i / 64)) : Int32Array.from({ length: n }, (_, i) => (i * 7919 - 90000) | 0);
     out.push({ name: `convertElementType<${from}->${dtype}>`, prim: "convertElementType", dtype, jaxpr: primJaxpr("convertElementType", [src], { newDtype: dtype, weakType: false }), inputs: [vals] });
   }
-  const reds = ["reduceSum", "reduceProd", "reduceMax", "reduceMin", ...(dtype === "float16" ? [] : ["reduceAnd", "reduceOr"])] as const;
+  type Red = "reduceSum" | "reduceProd" | "reduceMax" | "reduceMin" | "reduceAnd" | "reduceOr";
+  const reds: Red[] = ["reduceSum", "reduceProd", "reduceMax", "reduceMin", ...(dtype === "float16" ? [] : (["reduceAnd", "reduceOr"] as const))];
   for (const p of reds) {
     add(p, [m], { axes: [1] }, [narrowData(dtype, 15, seed + 3, { small: p === "reduceProd" })], `${p}[1]`);
     add(p, [m], { axes: [0, 1] }, [narrowData(dtype, 15, seed + 4, { small: p === "reduceProd" })], `${p}[0,1]`);
