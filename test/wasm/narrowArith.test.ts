@@ -157,6 +157,34 @@ describe("int8/uint8 arithmetic in fused kernels, bit-exact against the referenc
   });
 });
 
+describe("cumulative ops on narrow dtypes, bit-exact against the reference", () => {
+  it("int8/uint8 cumsum/cumprod wrap at each step, cummax/cummin; float16 cummax/cummin (NaN, -0); any axis and direction, fused with a producer", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<"int8" | "uint8" | "float16">("int8", "uint8", "float16"),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 23 }),
+        fc.integer({ min: 0, max: 1 }),
+        fc.boolean(),
+        fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 138, maxLength: 138 }),
+        (dt, r, c, axis, reverse, raw) => {
+          const vals = raw.slice(0, r * c).map((v, i) => (dt === "float16" ? (i % 7 === 0 ? [0x7e00, 0x8000, 0x0000, 0x7bff, 0xfc00, 0x0001, 0x8001][(v >> 3) % 7]! : f16NaN(v) ? 0x7e00 : v) : dt === "int8" ? ((v & 255) << 24) >> 24 : v & 255));
+          const j = jaxprOf(
+            (a) => {
+              const y = dt === "float16" ? lax.neg(a) : lax.add(a, a);
+              const ints = dt === "float16" ? [] : [lax.cumsum(y, axis, reverse), lax.cumprod(a, axis, reverse)];
+              return [...ints, lax.cummax(y, axis, reverse), lax.cummin(a, axis, reverse)];
+            },
+            [[r, c], dt],
+          );
+          checkSame(j, [typed(dt, vals)], `${dt}[${r},${c}] axis ${axis}${reverse ? " reversed" : ""}`);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
 describe("float16 arithmetic in fused kernels, bit-exact against the reference (one rounding per operation)", () => {
   it("add/sub/mul/div/sqrt/max/min/abs/round/clamp/integerPow chains over subnormals, 65504, overflow to infinity, NaN and -0", () => {
     fc.assert(
