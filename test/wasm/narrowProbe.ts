@@ -14,9 +14,6 @@ export type NarrowDType = (typeof narrowDtypes)[number];
 
 /**
  * Primitives that still run as host steps on a narrow dtype, and why (the report repeats this):
- * - float16 cumsum/cumprod: the reference carries the partial results in double and rounds each
- *   stored one from there; a kernel reading back its stored float16 would round twice (a float64
- *   scratch line would do it; not written);
  * - sort, scatters and pooling's gradient build their kernels from the equation itself
  *   (lowerSort, lowerIndexing, lowerWindows), not through the widened elementwise lowering, and
  *   narrow dtypes were not added to them;
@@ -25,8 +22,6 @@ export type NarrowDType = (typeof narrowDtypes)[number];
  * - float16 bitcasts: the reference itself refuses them (codegen/ref/index.ts).
  */
 export const expectedHost: Partial<Record<Primitive, string>> = {
-  cumsum: "float16 only: the reference carries partial sums in double (lowerScan.ts narrowCumulative)",
-  cumprod: "float16 only: the reference carries partial products in double",
   sort: "the radix/merge sort kernels take 32/64-bit keys",
   scatterAdd: "scatter kernels take no narrow dtypes",
   selectAndScatterAdd: "pooling-gradient kernels take no narrow dtypes",
@@ -37,8 +32,6 @@ export const expectedHost: Partial<Record<Primitive, string>> = {
 /** Whether a probe of `prim` on `dtype` is expected to keep a host step (see expectedHost). */
 export function expectHost(prim: Primitive, dtype: NarrowDType): boolean {
   if (prim === "bitcastConvertType") return dtype === "float16";
-  if (prim === "cummax" || prim === "cummin") return false;
-  if (prim === "cumsum" || prim === "cumprod") return dtype === "float16";
   return prim in expectedHost;
 }
 
