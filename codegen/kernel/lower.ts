@@ -45,7 +45,7 @@ import { computeIndexing, expandsOperand, indexViewPrims, readsAsIndex, scatterK
 import { convAsReduction, convIsMatmul } from "./lowerConvReduce.js";
 import { sortStep } from "./lowerSort.js";
 import { factorStep } from "./factor.js";
-import { isNarrowContraction, narrowNeedsHost, narrowsFloat, pairedPackKernels, pairedWords } from "./narrow.js";
+import { isNarrowContraction, narrowNeedsHost, narrowSortable, narrowsFloat, pairedPackKernels, pairedWords } from "./narrow.js";
 import { widenedOperand, widening } from "./widen.js";
 import { optimizeJaxpr } from "./passes.js";
 import { viewPrims } from "./viewPrims.js";
@@ -616,7 +616,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       if (k) steps.push(canonicalize(f, k));
       continue;
     }
-    if (g.kind === "host" && root.primitive === "sort" && native) {
+    if (g.kind === "host" && root.primitive === "sort" && (native || (narrowSortable(root) && !ctx.opts.hostPrimitives?.has("sort")))) {
       const ins = root.inputs.map((a) => atomBuffer(ctx, steps, a, bufOf));
       const s = sortStep(root, name, ins, root.outVars.map((v) => bufOf.get(v)!), (n) => addBuffer("scratch", -1, "int32", [n]));
       if (s) steps.push(s);

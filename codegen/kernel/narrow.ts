@@ -54,6 +54,12 @@ export function narrowNeedsHost(e: Eqn): boolean {
   return !(inRangePrims.has(e.primitive) || indexViewPrims.has(e.primitive) || isComparison(e.primitive) || isNarrowContraction(e) || widensNarrow(e.primitive));
 }
 
+/**
+ * A sort whose operands include int8/uint8/float16 ones: the merge sort kernel (codegen/wasm/
+ * sortKernel.ts) loads, compares and copies them (the reference's float order for float16 keys).
+ */
+export const narrowSortable = (e: Eqn): boolean => e.primitive === "sort";
+
 /** What the pack kernels need of a contraction (lower.ts's Contraction, operands as int32 values). */
 export interface PairedOperands {
   readonly Bt: number;

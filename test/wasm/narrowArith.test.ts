@@ -185,6 +185,27 @@ describe("cumulative ops on narrow dtypes, bit-exact against the reference", () 
   });
 });
 
+describe("sorting narrow dtypes, bit-exact against the reference", () => {
+  it("int8/uint8/float16 keys (two keys, and a payload), any axis: the merge sort kernel, stable, float16 in the reference's float order (-0 == 0, NaNs last)", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<"int8" | "uint8" | "float16">("int8", "uint8", "float16"),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 0, max: 1 }),
+        fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 200, maxLength: 200 }),
+        (dt, r, c, dimension, raw) => {
+          const few = [0x0000, 0x8000, 0x7e00, 0xfc00, 0x7c00, 0x3c00, 0xbc00, 0x0001];
+          const vals = raw.slice(0, r * c).map((v) => (dt === "float16" ? (v & 1 ? few[(v >> 1) % few.length]! : f16NaN(v) ? 0x7e00 : v) : dt === "int8" ? ((v % 7) << 24) >> 24 || -128 : v % 5 === 0 ? 255 : v % 7));
+          const j = jaxprOf((a, i) => [...(lax.sort([a, i], { dimension }) as np.Array[]), ...(lax.sort([a, lax.neg(a), i], { dimension, numKeys: 2 }) as np.Array[])], [[r, c], dt], [[r, c], "int32"]);
+          checkSame(j, [typed(dt, vals), Int32Array.from({ length: r * c }, (_, k) => k)], `${dt}[${r},${c}] along ${dimension}`);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
 describe("float16 arithmetic in fused kernels, bit-exact against the reference (one rounding per operation)", () => {
   it("add/sub/mul/div/sqrt/max/min/abs/round/clamp/integerPow chains over subnormals, 65504, overflow to infinity, NaN and -0", () => {
     fc.assert(

@@ -14,15 +14,14 @@ export type NarrowDType = (typeof narrowDtypes)[number];
 
 /**
  * Primitives that still run as host steps on a narrow dtype, and why (the report repeats this):
- * - sort, scatters and pooling's gradient build their kernels from the equation itself
- *   (lowerSort, lowerIndexing, lowerWindows), not through the widened elementwise lowering, and
- *   narrow dtypes were not added to them;
+ * - scatters and pooling's gradient build their kernels from the equation itself
+ *   (lowerIndexing, lowerWindows), not through the widened elementwise lowering, and narrow
+ *   dtypes were not added to them;
  * - a float16 contraction (or an int8 one with an int8 result): the matmul kernels pack float32
  *   or paired int16 panels; a float16 pack was not written;
  * - float16 bitcasts: the reference itself refuses them (codegen/ref/index.ts).
  */
 export const expectedHost: Partial<Record<Primitive, string>> = {
-  sort: "the radix/merge sort kernels take 32/64-bit keys",
   scatterAdd: "scatter kernels take no narrow dtypes",
   selectAndScatterAdd: "pooling-gradient kernels take no narrow dtypes",
   dotGeneral: "no float16 (or int8-result) matmul packing",
@@ -119,7 +118,8 @@ export function narrowProbes(dtype: NarrowDType, n = 23, seed = 1): Probe[] {
   add("rev", [a], { dimensions: [0] }, [data(0, { nanFree: true })]);
   add("broadcastInDim", [a], { shape: [2, n], broadcastDimensions: [1] }, [data(0, { nanFree: true })]);
   add("dynamicSlice", [a, new ShapedArray([], "int32")], { sliceSizes: [4] }, [data(0, { nanFree: true }), Int32Array.of(5)]);
-  add("sort", [a], { dimension: 0, isStable: true, numKeys: 1 }, [data(0, { nanFree: true })]);
+  add("sort", [a], { dimension: 0, isStable: true, numKeys: 1 }, [data(0)]);
+  add("sort", [m, new ShapedArray([3, 5], "int32")], { dimension: 1, isStable: true, numKeys: 1 }, [narrowData(dtype, 15, seed + 9, { small: true }), Int32Array.from({ length: 15 }, (_, i) => i)], "sort-with-payload");
   add("dotGeneral", [m, new ShapedArray([5, 2], dtype)], { dimensionNumbers: [[[1], [0]], [[], []]], preferredElementType: null }, [narrowData(dtype, 15, seed, { small: true }), narrowData(dtype, 10, seed + 1, { small: true })]);
   add("bitcastConvertType", [a], { newDtype: dtype === "float16" ? "float16" : dtype === "int8" ? "uint8" : "int8" }, [data(0)]);
   return out;
