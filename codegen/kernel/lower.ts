@@ -41,7 +41,7 @@ import {
 } from "./iexpr.js";
 import { splitIndexSets } from "./indexSets.js";
 import { type BufferDecl, type BufferKind, type HostInput, type MapKernel, type MapOutput, type MatmulKernel, type Program, type Step, type SwapOf, type ViewOf, bufferRoots, hostStepBuffers, leafSteps, stepReads, stepWrites } from "./kernel.js";
-import { computeIndexing, expandsOperand, indexViewPrims, readsAsIndex, scatterKernel, scatterPrims } from "./lowerIndexing.js";
+import { computeIndexing, expandsOperand, indexViewPrims, narrowScatter, readsAsIndex, scatterKernel, scatterPrims } from "./lowerIndexing.js";
 import { convAsReduction, convIsMatmul } from "./lowerConvReduce.js";
 import { sortStep } from "./lowerSort.js";
 import { factorStep } from "./factor.js";
@@ -607,7 +607,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       steps.push(...ks.map((k) => canonicalize(f, k)));
       continue;
     }
-    if (g.kind === "host" && scatterPrims.has(root.primitive) && native) {
+    if (g.kind === "host" && scatterPrims.has(root.primitive) && (native || (narrowScatter(root) && !ctx.opts.hostPrimitives?.has(root.primitive)))) {
       // a copy of the operand, then the updates in order (lowerIndexing.ts)
       const [operand, indices, updates] = root.inputs as [Atom, Atom, Atom];
       const out = bufOf.get(root.outVars[0]!)!;

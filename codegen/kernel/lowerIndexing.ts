@@ -189,6 +189,17 @@ export function computeIndexing(env: IndexingEnv, e: Eqn, idx: readonly IExpr[])
  * iterations read what earlier ones stored), one iteration per element of the updates.
  * `indicesBuf` and `updatesBuf` hold the indices and the updates; null when there is nothing to update.
  */
+/**
+ * Whether a scatter on a narrow dtype has a kernel: every one on int8/uint8; on float16 the
+ * ones that need no rounding (scatter, scatterMin, scatterMax). A float16 scatterAdd/Mul stays
+ * a host step: the reference accumulates repeated updates in float32 and rounds once at the
+ * end, which a kernel reading back its float16 output would not.
+ */
+export function narrowScatter(e: Eqn): boolean {
+  const d = e.inputs[0]!.aval.dtype;
+  return d === "int8" || d === "uint8" || (d === "float16" && e.primitive !== "scatterAdd" && e.primitive !== "scatterMul");
+}
+
 export function scatterKernel(f: NodeFactory, e: Eqn, name: string, out: number, indicesBuf: number, updatesBuf: number): MapKernel | null {
   const p = e.params as Params<"scatter">;
   const dn = p.dimensionNumbers;
@@ -215,22 +226,26 @@ export function scatterKernel(f: NodeFactory, e: Eqn, name: string, out: number,
   const at = flatten(index, op.shape);
   const old = f.load(out, at, dtype);
   const upd = f.load(updatesBuf, flatten(idx, updates.aval.shape), dtype);
+  // int8/uint8 and float16 combine widened (widen.ts): wrapping at each update is wrapping
+  // once, and a float16 min/max needs no rounding (narrowScatter)
+  const wide = dtype === "int8" || dtype === "uint8" ? "int32" : dtype === "float16" ? "float32" : dtype;
+  const combine = (o: "add" | "mul" | "min" | "max") => f.convert(f.binary(o, f.convert(old, wide), f.convert(upd, wide), wide), dtype);
   let value: SExpr;
   switch (e.primitive) {
     case "scatter":
       value = upd;
       break;
     case "scatterAdd":
-      value = f.binary("add", old, upd, dtype);
+      value = combine("add");
       break;
     case "scatterMul":
-      value = f.binary("mul", old, upd, dtype);
+      value = combine("mul");
       break;
     case "scatterMin":
-      value = f.binary("min", old, upd, dtype);
+      value = combine("min");
       break;
     case "scatterMax":
-      value = f.binary("max", old, upd, dtype);
+      value = combine("max");
       break;
     default:
       throw new Error(`internal: ${e.primitive} is not a scatter`);

@@ -14,15 +14,16 @@ export type NarrowDType = (typeof narrowDtypes)[number];
 
 /**
  * Primitives that still run as host steps on a narrow dtype, and why (the report repeats this):
- * - scatters and pooling's gradient build their kernels from the equation itself
- *   (lowerIndexing, lowerWindows), not through the widened elementwise lowering, and narrow
- *   dtypes were not added to them;
+ * - float16 scatterAdd/scatterMul: the reference accumulates repeated updates in float32 and
+ *   rounds once at the end (a float32 scratch copy would do it; not written);
+ * - pooling's gradient (selectAndScatterAdd) on float16: its kernels were not given narrow dtypes;
  * - a float16 contraction (or an int8 one with an int8 result): the matmul kernels pack float32
  *   or paired int16 panels; a float16 pack was not written;
  * - float16 bitcasts: the reference itself refuses them (codegen/ref/index.ts).
  */
 export const expectedHost: Partial<Record<Primitive, string>> = {
-  scatterAdd: "scatter kernels take no narrow dtypes",
+  scatterAdd: "float16 only: the reference accumulates repeated updates in float32 and rounds once (lowerIndexing.ts narrowScatter)",
+  scatterMul: "float16 only, as scatterAdd",
   selectAndScatterAdd: "pooling-gradient kernels take no narrow dtypes",
   dotGeneral: "no float16 (or int8-result) matmul packing",
   bitcastConvertType: "the reference refuses float16 bitcasts",
@@ -30,7 +31,7 @@ export const expectedHost: Partial<Record<Primitive, string>> = {
 
 /** Whether a probe of `prim` on `dtype` is expected to keep a host step (see expectedHost). */
 export function expectHost(prim: Primitive, dtype: NarrowDType): boolean {
-  if (prim === "bitcastConvertType") return dtype === "float16";
+  if (prim === "bitcastConvertType" || prim === "scatterAdd" || prim === "scatterMul") return dtype === "float16";
   return prim in expectedHost;
 }
 
@@ -118,6 +119,10 @@ export function narrowProbes(dtype: NarrowDType, n = 23, seed = 1): Probe[] {
   add("rev", [a], { dimensions: [0] }, [data(0, { nanFree: true })]);
   add("broadcastInDim", [a], { shape: [2, n], broadcastDimensions: [1] }, [data(0, { nanFree: true })]);
   add("dynamicSlice", [a, new ShapedArray([], "int32")], { sliceSizes: [4] }, [data(0, { nanFree: true }), Int32Array.of(5)]);
+  const scatterDn = { updateWindowDims: [], insertedWindowDims: [0], scatterDimsToOperandDims: [0], operandBatchingDims: [], scatterIndicesBatchingDims: [] };
+  const at = Int32Array.from({ length: 9 }, (_, i) => [3, 0, 3, n - 1, 7, 3, 0, n + 4, -1][i]!); // duplicates, and out of range (dropped)
+  for (const p of ["scatter", "scatterAdd", "scatterMul", "scatterMin", "scatterMax"] as const)
+    add(p, [a, new ShapedArray([9, 1], "int32"), new ShapedArray([9], dtype)], { dimensionNumbers: scatterDn, mode: "fill" }, [data(0, { nanFree: p === "scatter", small: p === "scatterMul" }), at, narrowData(dtype, 9, seed + 11, { nanFree: p === "scatter", small: p === "scatterMul" })]);
   add("sort", [a], { dimension: 0, isStable: true, numKeys: 1 }, [data(0)]);
   add("sort", [m, new ShapedArray([3, 5], "int32")], { dimension: 1, isStable: true, numKeys: 1 }, [narrowData(dtype, 15, seed + 9, { small: true }), Int32Array.from({ length: 15 }, (_, i) => i)], "sort-with-payload");
   add("dotGeneral", [m, new ShapedArray([5, 2], dtype)], { dimensionNumbers: [[[1], [0]], [[], []]], preferredElementType: null }, [narrowData(dtype, 15, seed, { small: true }), narrowData(dtype, 10, seed + 1, { small: true })]);
