@@ -43,8 +43,10 @@ export const narrowsFloat = (e: Eqn): boolean =>
 
 /**
  * Whether an equation must run as a host step because of a narrow dtype it reads or writes:
- * contractions other than the paired int8 one (a float16 or int8-result dotGeneral or
- * convolution), and float16 bitcasts (which the reference refuses).
+ * what neither the moves, the widened arithmetic (widen.ts) nor the paired contraction cover,
+ * chiefly float16 and int8-result contractions and float16 bitcasts (which the reference
+ * refuses). Sorts, scatters and cumulative ops decide in lower.ts (narrowSortable,
+ * narrowScatter, narrowCumulative).
  */
 export function narrowNeedsHost(e: Eqn): boolean {
   const dtypes = [...e.inputs.map((a) => a.aval.dtype), ...e.outVars.map((v) => v.aval.dtype)];
