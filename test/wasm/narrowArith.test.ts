@@ -185,6 +185,37 @@ describe("cumulative ops on narrow dtypes, bit-exact against the reference", () 
   });
 });
 
+describe("scatters of narrow dtypes, bit-exact against the reference", () => {
+  it("int8/uint8 scatterAdd/Mul wrap, float16 scatterAdd/Mul accumulate repeated updates in float32 and round once (as the reference), min/max, with duplicate and dropped indices", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<"int8" | "uint8" | "float16">("int8", "uint8", "float16"),
+        fc.integer({ min: 1, max: 17 }),
+        fc.array(fc.integer({ min: -3, max: 20 }), { minLength: 1, maxLength: 30 }),
+        fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 47, maxLength: 47 }),
+        (dt, n, at, raw) => {
+          const cast = (v: number) => (dt === "float16" ? (f16NaN(v) ? 0x7e00 : v) : dt === "int8" ? ((v & 255) << 24) >> 24 : v & 255);
+          const small = (v: number) => (dt === "float16" ? float16Bits(((v % 41) - 20) * 0.37) : cast(v % 13));
+          const k = at.length;
+          const j = jaxprOf(
+            (x, i, u, s) => {
+              const ix = np.reshape(i, [k, 1]);
+              const dn = { updateWindowDims: [], insertedWindowDims: [0], scatterDimsToOperandDims: [0] };
+              return [lax.scatterAdd(x, ix, u, dn), lax.scatterMul(x, ix, s, dn), lax.scatterMax(x, ix, u, dn, { mode: "clip" })];
+            },
+            [[n], dt],
+            [[k], "int32"],
+            [[k], dt],
+            [[k], dt],
+          );
+          checkSame(j, [typed(dt, raw.slice(0, n).map(cast)), Int32Array.from(at), typed(dt, raw.slice(17, 17 + k).map(cast)), typed(dt, raw.slice(17, 17 + k).map(small))], `${dt}[${n}] <- ${k}`);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
 describe("sorting narrow dtypes, bit-exact against the reference", () => {
   it("int8/uint8/float16 keys (two keys, and a payload), any axis: the merge sort kernel, stable, float16 in the reference's float order (-0 == 0, NaNs last)", () => {
     fc.assert(

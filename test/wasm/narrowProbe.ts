@@ -14,16 +14,12 @@ export type NarrowDType = (typeof narrowDtypes)[number];
 
 /**
  * Primitives that still run as host steps on a narrow dtype, and why (the report repeats this):
- * - float16 scatterAdd/scatterMul: the reference accumulates repeated updates in float32 and
- *   rounds once at the end (a float32 scratch copy would do it; not written);
  * - pooling's gradient (selectAndScatterAdd) on float16: its kernels were not given narrow dtypes;
  * - a float16 contraction (or an int8 one with an int8 result): the matmul kernels pack float32
  *   or paired int16 panels; a float16 pack was not written;
  * - float16 bitcasts: the reference itself refuses them (codegen/ref/index.ts).
  */
 export const expectedHost: Partial<Record<Primitive, string>> = {
-  scatterAdd: "float16 only: the reference accumulates repeated updates in float32 and rounds once (lowerIndexing.ts narrowScatter)",
-  scatterMul: "float16 only, as scatterAdd",
   selectAndScatterAdd: "pooling-gradient kernels take no narrow dtypes",
   dotGeneral: "no float16 (or int8-result) matmul packing",
   bitcastConvertType: "the reference refuses float16 bitcasts",
@@ -31,7 +27,7 @@ export const expectedHost: Partial<Record<Primitive, string>> = {
 
 /** Whether a probe of `prim` on `dtype` is expected to keep a host step (see expectedHost). */
 export function expectHost(prim: Primitive, dtype: NarrowDType): boolean {
-  if (prim === "bitcastConvertType" || prim === "scatterAdd" || prim === "scatterMul") return dtype === "float16";
+  if (prim === "bitcastConvertType") return dtype === "float16";
   return prim in expectedHost;
 }
 
