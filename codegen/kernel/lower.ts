@@ -41,15 +41,16 @@ import {
 } from "./iexpr.js";
 import { splitIndexSets } from "./indexSets.js";
 import { type BufferDecl, type BufferKind, type HostInput, type MapKernel, type MapOutput, type MatmulKernel, type Program, type Step, type SwapOf, type ViewOf, bufferRoots, hostStepBuffers, leafSteps, stepReads, stepWrites } from "./kernel.js";
-import { computeIndexing, expandsOperand, indexViewPrims, readsAsIndex, scatterKernel, scatterPrims } from "./lowerIndexing.js";
+import { computeIndexing, expandsOperand, float32ScatterKernels, indexViewPrims, narrowScatter, readsAsIndex, scatterKernel, scatterPrims, scatterViaFloat32 } from "./lowerIndexing.js";
 import { convAsReduction, convIsMatmul } from "./lowerConvReduce.js";
 import { sortStep } from "./lowerSort.js";
 import { factorStep } from "./factor.js";
-import { isNarrowContraction, narrowNeedsHost, narrowsFloat, pairedPackKernels, pairedWords } from "./narrow.js";
+import { isNarrowContraction, narrowNeedsHost, narrowSortable, narrowsFloat, pairedPackKernels, pairedWords } from "./narrow.js";
+import { widenedOperand, widening } from "./widen.js";
 import { optimizeJaxpr } from "./passes.js";
 import { viewPrims } from "./viewPrims.js";
 import { col2imPlan } from "./lowerConv.js";
-import { cumulativeKernel, isCumulative } from "./lowerScan.js";
+import { accumulatesInFloat64, cumulativeKernels, isCumulative, narrowCumulative } from "./lowerScan.js";
 import { isReduceWindow, isSelectWindow, reduceWindowExpr, selectWindowKernels, windowRereads } from "./lowerWindows.js";
 import { planMemory } from "./plan.js";
 import { recomputable } from "./recompute.js";
@@ -382,6 +383,8 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
     const memo = new Map<string, SExpr>();
     const rootOuts = new Set(eqns[g.root]!.outVars);
     const exprOf = (a: Atom, idx: readonly IExpr[]): SExpr => {
+      const wide = widenedOperand(a); // an operand of a widened narrow-dtype equation (widen.ts)
+      if (wide) return wide.read(f, exprOf(wide.orig, idx));
       if (a instanceof Literal) return f.const(castScalar(a.value, a.aval.dtype), a.aval.dtype);
       const buf = bufOf.get(a);
       if (buf !== undefined && !rootOuts.has(a)) return f.load(buf, flatten(idx, a.aval.shape), a.aval.dtype);
@@ -399,6 +402,8 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       return exprOf(a, a.aval.ndim === 0 ? [] : idx);
     };
     const compute = (e: Eqn, idx: readonly IExpr[]): SExpr => {
+      const w = widening(e); // int8/uint8/float16 arithmetic: on int32/float32, narrowed back (widen.ts)
+      if (w) return w.finish(f, compute(w.eqn, idx));
       const out = e.outVars[0]!.aval;
       const prim = e.primitive;
       if (isUnary(prim)) return f.unary(prim, operand(e, 0, idx), out.dtype);
@@ -598,21 +603,29 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       steps.push(...kernels.map((k) => canonicalize(f, k)));
       continue;
     }
-    if (g.kind === "host" && isCumulative(root.primitive) && native) {
-      const k = cumulativeKernel(f, root, { x: atomBuffer(ctx, steps, root.inputs[0]!, bufOf), out: bufOf.get(root.outVars[0]!)! }, name);
-      if (k) steps.push(canonicalize(f, k));
+    if (g.kind === "host" && isCumulative(root.primitive) && (native || (narrowCumulative(root) && !ctx.opts.hostPrimitives?.has(root.primitive)))) {
+      const out = root.outVars[0]!.aval;
+      const acc = accumulatesInFloat64(root) ? addBuffer("temp", -1, "float64", out.shape) : undefined; // lowerScan.ts
+      const ks = cumulativeKernels(f, root, { x: atomBuffer(ctx, steps, root.inputs[0]!, bufOf), out: bufOf.get(root.outVars[0]!)!, acc }, name);
+      steps.push(...ks.map((k) => canonicalize(f, k)));
       continue;
     }
-    if (g.kind === "host" && scatterPrims.has(root.primitive) && native) {
+    if (g.kind === "host" && scatterPrims.has(root.primitive) && (native || (narrowScatter(root) && !ctx.opts.hostPrimitives?.has(root.primitive)))) {
       // a copy of the operand, then the updates in order (lowerIndexing.ts)
       const [operand, indices, updates] = root.inputs as [Atom, Atom, Atom];
       const out = bufOf.get(root.outVars[0]!)!;
+      if (scatterViaFloat32(root)) {
+        const bufs = { operand: atomBuffer(ctx, steps, operand, bufOf), indices: atomBuffer(ctx, steps, indices, bufOf), updates: atomBuffer(ctx, steps, updates, bufOf) };
+        const acc = addBuffer("temp", -1, "float32", operand.aval.shape); // lowerIndexing.ts
+        steps.push(...float32ScatterKernels(f, root, name, { ...bufs, acc, out }).map((k) => canonicalize(f, k)));
+        continue;
+      }
       steps.push(...copySteps(ctx, operand instanceof Literal ? operand : bufOf.get(operand)!, operand.aval, out, `${name}_operand`));
       const k = scatterKernel(f, root, name, out, atomBuffer(ctx, steps, indices, bufOf), atomBuffer(ctx, steps, updates, bufOf));
       if (k) steps.push(canonicalize(f, k));
       continue;
     }
-    if (g.kind === "host" && root.primitive === "sort" && native) {
+    if (g.kind === "host" && root.primitive === "sort" && (native || (narrowSortable(root) && !ctx.opts.hostPrimitives?.has("sort")))) {
       const ins = root.inputs.map((a) => atomBuffer(ctx, steps, a, bufOf));
       const s = sortStep(root, name, ins, root.outVars.map((v) => bufOf.get(v)!), (n) => addBuffer("scratch", -1, "int32", [n]));
       if (s) steps.push(s);

@@ -1,10 +1,10 @@
 /**
- * Kernels for the narrow dtypes (int8, uint8; float16 stays on host steps).
+ * Kernels for the narrow dtypes (int8, uint8, float16).
  *
- * int8/uint8 values live in kernels as int32 values (sign- or zero-extended), so a kernel may
- * move, select, compare, clamp and convert them, and store them back, with no extra code; what
- * could leave the 8-bit range (arithmetic that wraps, reductions whose identity is a dtype
- * bound) still runs as a host step. Contractions of int8/uint8 operands accumulating in int32
+ * int8/uint8 values live in kernels as int32 values (sign- or zero-extended), float16 ones as
+ * their bits, so a kernel may move, select and convert them, and store them back, with no extra
+ * code (int8/uint8 also compare, clamp, max and min as int32); arithmetic and reductions widen
+ * (widen.ts). Contractions of int8/uint8 operands accumulating in int32
  * (quantized inference) become paired matmuls: the packed panels hold, per 32-bit word, two
  * consecutive k terms as int16 halves, so the microkernel multiplies with i32x4.dot_i16x8_s
  * (8 exact products and 4 pairwise sums per instruction), with the same panels, tiling and
@@ -16,7 +16,9 @@ import { type Params, type Primitive, isComparison } from "../../ir/primitives.j
 import { type IExpr, iadd, iclamp, iconst, idiv, iscale, ivar, newVar } from "./iexpr.js";
 import type { MapKernel } from "./kernel.js";
 import type { NodeFactory, SExpr } from "./sexpr.js";
+import { indexViewPrims } from "./lowerIndexing.js";
 import { viewPrims } from "./viewPrims.js";
+import { widensNarrow } from "./widen.js";
 
 const byteInts = new Set<DType>(["int8", "uint8"]);
 
@@ -39,13 +41,26 @@ export function isNarrowContraction(e: Eqn): boolean {
 export const narrowsFloat = (e: Eqn): boolean =>
   e.primitive === "convertElementType" && byteInts.has(e.outVars[0]!.aval.dtype) && isFloat(e.inputs[0]!.aval.dtype);
 
-/** Whether an equation must run as a host step because of a narrow dtype it reads or writes. */
+/**
+ * Whether an equation must run as a host step because of a narrow dtype it reads or writes:
+ * what neither the moves, the widened arithmetic (widen.ts) nor the paired contraction cover,
+ * chiefly float16 and int8-result contractions and float16 bitcasts (which the reference
+ * refuses). Sorts, scatters and cumulative ops decide in lower.ts (narrowSortable,
+ * narrowScatter, narrowCumulative).
+ */
 export function narrowNeedsHost(e: Eqn): boolean {
   const dtypes = [...e.inputs.map((a) => a.aval.dtype), ...e.outVars.map((v) => v.aval.dtype)];
-  if (dtypes.includes("float16")) return true;
-  if (!dtypes.some((d) => byteInts.has(d))) return false;
-  return !(inRangePrims.has(e.primitive) || isComparison(e.primitive) || isNarrowContraction(e));
+  const f16 = dtypes.includes("float16");
+  if (!f16 && !dtypes.some((d) => byteInts.has(d))) return false;
+  if (e.primitive === "bitcastConvertType") return f16;
+  return !(inRangePrims.has(e.primitive) || indexViewPrims.has(e.primitive) || isComparison(e.primitive) || isNarrowContraction(e) || widensNarrow(e.primitive));
 }
+
+/**
+ * A sort whose operands include int8/uint8/float16 ones: the merge sort kernel (codegen/wasm/
+ * sortKernel.ts) loads, compares and copies them (the reference's float order for float16 keys).
+ */
+export const narrowSortable = (e: Eqn): boolean => e.primitive === "sort";
 
 /** What the pack kernels need of a contraction (lower.ts's Contraction, operands as int32 values). */
 export interface PairedOperands {

@@ -143,12 +143,33 @@ const intRem: Binary = (a, b) => (b === 0 ? a : a % b);
 /** Shift amounts are read as unsigned: anything >= 32 (negative included) shifts everything out. */
 const shiftOutOfRange = (b: number) => b < 0 || b >= 32;
 
+/**
+ * int8/uint8 (held as their JS values): XLA's integer semantics at 8 bits. x/0 is all bits set
+ * (-1, 255) and x rem 0 is x; logical right shifts shift the 8-bit pattern in zeros, arithmetic
+ * ones its bit 7 (a uint8 too); shift amounts of 8 or more (negative ones included) shift
+ * everything out. The results wrap when stored into the Int8Array/Uint8Array.
+ */
+const byteBinary = (op: "div" | "rem" | "shiftRightLogical" | "shiftRightArithmetic", d: "int8" | "uint8"): Binary => {
+  const out = (b: number) => b < 0 || b >= 8;
+  switch (op) {
+    case "div":
+      return (a, b) => (b === 0 ? -1 : Math.trunc(a / b));
+    case "rem":
+      return intRem;
+    case "shiftRightLogical":
+      return (a, b) => (out(b) ? 0 : (a & 0xff) >>> b);
+    case "shiftRightArithmetic":
+      return d === "int8" ? (a, b) => a >> Math.min(b >>> 0, 31) : (a, b) => ((a << 24) >> 24) >> (out(b) ? 31 : b);
+  }
+};
+const isByte = (d: DType): d is "int8" | "uint8" => d === "int8" || d === "uint8";
+
 export const binaryScalar: { [P in BinaryPrimitive]: (dtype: DType) => Binary } = {
   add: (d) => opsFor(d).add,
   sub: () => (a, b) => a - b,
   mul: (d) => opsFor(d).mul,
-  div: (d) => (d === "int32" ? intDiv(false) : d === "uint32" ? intDiv(true) : (a, b) => a / b),
-  rem: (d) => (d === "int32" || d === "uint32" ? intRem : (a, b) => a % b), // JS % is C's fmod
+  div: (d) => (d === "int32" ? intDiv(false) : d === "uint32" ? intDiv(true) : isByte(d) ? byteBinary("div", d) : (a, b) => a / b),
+  rem: (d) => (d === "int32" || d === "uint32" || isByte(d) ? intRem : (a, b) => a % b), // JS % is C's fmod
   pow: () => powC,
   max: (d) => opsFor(d).max,
   min: (d) => opsFor(d).min,
@@ -158,9 +179,9 @@ export const binaryScalar: { [P in BinaryPrimitive]: (dtype: DType) => Binary } 
   or: () => (a, b) => a | b,
   xor: () => (a, b) => a ^ b,
   shiftLeft: () => (a, b) => (shiftOutOfRange(b) ? 0 : a << b),
-  shiftRightLogical: () => (a, b) => (shiftOutOfRange(b) ? 0 : a >>> b),
+  shiftRightLogical: (d) => (isByte(d) ? byteBinary("shiftRightLogical", d) : (a, b) => (shiftOutOfRange(b) ? 0 : a >>> b)),
   // On the 32-bit pattern (a uint32 operand is shifted as if signed); out of range fills with the sign.
-  shiftRightArithmetic: () => (a, b) => (shiftOutOfRange(b) ? (a | 0) >> 31 : (a | 0) >> b),
+  shiftRightArithmetic: (d) => (isByte(d) ? byteBinary("shiftRightArithmetic", d) : (a, b) => (shiftOutOfRange(b) ? (a | 0) >> 31 : (a | 0) >> b)),
 };
 
 export const binaryImpl =
@@ -308,7 +329,8 @@ export const bitcastConvertTypeImpl: RefImpl<"bitcastConvertType"> = (inputs, _i
   const x = at(inputs, 0);
   const out = alloc(at(outAvals, 0));
   new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
-  if (out instanceof Uint8Array) for (let i = 0; i < out.length; i++) out[i] = out[i] !== 0 ? 1 : 0;
+  // a bool holds 0/1; a uint8 (also a Uint8Array) keeps its byte
+  if (at(outAvals, 0).dtype === "bool") for (let i = 0; i < out.length; i++) out[i] = out[i] !== 0 ? 1 : 0;
   return [out];
 };
 

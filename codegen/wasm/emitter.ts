@@ -17,6 +17,7 @@ import { adjacentBytePair, clippedToByteRange } from "../kernel/narrow.js";
 import {
   F,
   bitcastScalar,
+  bitcastVector,
   combineScalar,
   combineVector,
   convertScalar,
@@ -28,6 +29,7 @@ import {
   vectorClamp,
   vectorCompare,
 } from "./instructions.js";
+import { type Tmp, decodeScalar, decodeVector, encodeScalar, encodeVector, roundScalar, roundVector } from "./float16.js";
 import { ACC, type Level, LoopNestEmitter } from "./loopNest.js";
 import { type Asm, nativeF32x4 } from "./simdmath.js";
 import { type WasmType, get, i32c, scalarConst, scalarType, vectorConst, vf32, vi32 } from "./wat.js";
@@ -60,6 +62,10 @@ const hostUnaryFns: Partial<Record<UnaryPrimitive, string>> = {
   erfc: "erfc",
   erfInv: "erfInv",
 };
+
+/** float32 -> float16 -> float32 (a widened float16 result read by the next widened operation): one rounding in f32 (float16.ts). */
+const isFloat16Round = (e: SExpr): e is SExpr & { k: "convert"; a: SExpr & { k: "convert"; a: SExpr } } =>
+  e.k === "convert" && e.dtype === "float32" && e.a.k === "convert" && e.a.dtype === "float16" && e.a.a.dtype === "float32";
 
 export class KernelEmitter extends LoopNestEmitter {
   // ---------------------------------------------------------------------------------------
@@ -120,7 +126,7 @@ export class KernelEmitter extends LoopNestEmitter {
       case "load":
         return this.scalarLoad(e.buf, this.index(e.index), e.dtype);
       case "iota":
-        return convertScalar(this.index(e.index), "int32", e.dtype);
+        return this.convert(this.index(e.index), "int32", e.dtype, false);
       case "icond": {
         const x = this.index(e.index);
         return e.op === "lt" ? `(i32.lt_s ${x} ${i32c(e.c)})` : e.op === "ge" ? `(i32.ge_s ${x} ${i32c(e.c)})` : `(i32.eq ${x} ${i32c(e.c)})`;
@@ -142,7 +148,8 @@ export class KernelEmitter extends LoopNestEmitter {
       case "clamp":
         return scalarClamp(e.dtype, v(e.lo), v(e.x), v(e.hi));
       case "convert":
-        return convertScalar(v(e.a), e.a.dtype, clippedToByteRange(e.a, e.dtype) ? "int32" : e.dtype);
+        if (isFloat16Round(e)) return roundScalar((t, s) => this.tmp(t, s, "h"), v(e.a.a));
+        return this.convert(v(e.a), e.a.dtype, clippedToByteRange(e.a, e.dtype) ? "int32" : e.dtype, false);
       case "bitcast":
         return bitcastScalar(v(e.a), e.a.dtype, e.dtype);
       case "round": {
@@ -187,13 +194,14 @@ export class KernelEmitter extends LoopNestEmitter {
           if (e.dtype === "bool") return `(i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero ${addr})))`;
           if (e.dtype === "int8") return `(i32x4.extend_low_i16x8_s (i16x8.extend_low_i8x16_s (v128.load32_zero ${addr})))`;
           if (e.dtype === "uint8") return `(i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero ${addr})))`;
+          if (e.dtype === "float16") return `(i32x4.extend_low_i16x8_u (v128.load64_zero ${addr}))`;
           return `(v128.load ${addr})`;
         }
         const lanes = [0, 1, 2, 3].map((l) => this.tmp(scalarType(e.dtype), this.scalarLoad(e.buf, this.laneIndex(e.index, l), e.dtype)));
         return this.build(this.laneType(e.dtype), lanes);
       }
       case "iota":
-        return convertVector(this.vectorIndex(e.index), "int32", e.dtype);
+        return this.convert(this.vectorIndex(e.index), "int32", e.dtype, true);
       case "icond": {
         const x = this.vectorIndex(e.index);
         const c = vi32(e.c);
@@ -222,10 +230,11 @@ export class KernelEmitter extends LoopNestEmitter {
         return r;
       }
       case "convert":
+        if (isFloat16Round(e)) return roundVector((t, s) => this.tmp(t, s, "h"), v(e.a.a));
         // a clip already saturated it: truncate without clamping again (same value, NaN -> 0 too)
-        return convertVector(v(e.a), e.a.dtype, clippedToByteRange(e.a, e.dtype) ? "int32" : e.dtype);
+        return this.convert(v(e.a), e.a.dtype, clippedToByteRange(e.a, e.dtype) ? "int32" : e.dtype, true);
       case "bitcast":
-        return v(e.a);
+        return bitcastVector(v(e.a), e.a.dtype, e.dtype);
       case "round": {
         const x = this.tmp("v128", v(e.a));
         if (e.method === "toNearestEven") return `(f32x4.nearest ${x})`;
@@ -244,6 +253,16 @@ export class KernelEmitter extends LoopNestEmitter {
       case "acc":
         return this.value(e, true);
     }
+  }
+
+  /** A conversion; float16's (bits in i32 lanes) through float32, as the reference converts (float16.ts). */
+  private convert(x: string, from: DType, to: DType, vector: boolean): string {
+    const conv = vector ? convertVector : convertScalar;
+    if (from !== "float16" && to !== "float16") return conv(x, from, to);
+    const tmp: Tmp = (t, s) => this.tmp(t, s, "h");
+    if (from === "float16") return conv(vector ? decodeVector(tmp, x) : decodeScalar(tmp, x), "float32", to);
+    const wide = conv(x, from, "float32"); // a float64 or int32 rounds to float32 first, as in the reference
+    return vector ? encodeVector(tmp, wide) : encodeScalar(tmp, wide);
   }
 
   /** Per-lane fallback: extract each lane of the operands, compute the scalar form, rebuild. */

@@ -115,6 +115,10 @@ export function vectorClamp(d: DType, lo: string, x: string, hi: string): string
   return `(i32x4.min_${s} (i32x4.max_${s} ${x} ${lo}) ${hi})`;
 }
 
+export function bitcastVector(x: string, from: DType, to: DType): string {
+  return bytePair(from, to) ? convertVector(x, from, to) : x;
+}
+
 export function convertScalar(x: string, from: DType, to: DType): string {
   if (from === to) return x;
   if (to === "bool") return isF(from) ? `(${F(from)}.ne ${x} (${F(from)}.const 0))` : `(i32.ne ${x} (i32.const 0))`;
@@ -151,8 +155,12 @@ export function convertVector(x: string, from: DType, to: DType): string {
   return x;
 }
 
+/** int8 <-> uint8 reinterpretations re-extend the held value (a wrap, which is the same bits at 8 bits). */
+const bytePair = (from: DType, to: DType): boolean => (from === "int8" || from === "uint8") && (to === "int8" || to === "uint8");
+
 export function bitcastScalar(x: string, from: DType, to: DType): string {
   if (from === to) return x;
+  if (bytePair(from, to)) return convertScalar(x, from, to);
   if (from === "float32") return `(i32.reinterpret_f32 ${x})`;
   if (to === "float32") return `(f32.reinterpret_i32 ${x})`;
   return x;

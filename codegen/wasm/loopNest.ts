@@ -484,6 +484,8 @@ export abstract class LoopNestEmitter {
         return `(i32.load8_u ${addr})`;
       case "int8":
         return `(i32.load8_s ${addr})`;
+      case "float16":
+        return `(i32.load16_u ${addr})`; // its bits (float16.ts)
       default:
         return `(i32.load ${addr})`;
     }
@@ -500,6 +502,8 @@ export abstract class LoopNestEmitter {
       case "int8":
       case "uint8":
         return `(i32.store8 ${addr} ${value})`;
+      case "float16":
+        return `(i32.store16 ${addr} ${value})`;
       default:
         return `(i32.store ${addr} ${value})`;
     }
@@ -520,6 +524,9 @@ export abstract class LoopNestEmitter {
         const s = dtype === "int8" ? "s" : "u";
         const n16 = `(i16x8.narrow_i32x4_${s} ${v} ${v})`;
         this.emit(`(v128.store32_lane 0 ${addr} (i8x16.narrow_i16x8_${s} ${n16} ${n16}))`);
+      } else if (dtype === "float16") {
+        const v = this.tmp("v128", value); // lanes hold bits 0..0xffff: the unsigned narrow keeps them
+        this.emit(`(v128.store64_lane 0 ${addr} (i16x8.narrow_i32x4_u ${v} ${v}))`);
       } else this.emit(`(v128.store ${addr} ${value})`);
       return;
     }

@@ -23,15 +23,28 @@ function lessThan(d: DType, a: string, b: string): string {
       return `(i32.or (${f}.lt ${a} ${b}) (i32.and (${f}.ne ${b} ${b}) (${f}.eq ${a} ${a})))`;
     }
     case "int32":
+    case "int8":
+    case "float16": // as its order key (float16OrderKey)
       return `(i32.lt_s ${a} ${b})`;
     default:
       return `(i32.lt_u ${a} ${b})`;
   }
 }
 
-const loadOp = (d: DType): string => (d === "float32" ? "f32.load" : d === "float64" ? "f64.load" : d === "bool" ? "i32.load8_u" : "i32.load");
+const loadOps: Partial<Record<DType, string>> = { float32: "f32.load", float64: "f64.load", bool: "i32.load8_u", uint8: "i32.load8_u", int8: "i32.load8_s", float16: "i32.load16_u" };
+const loadOp = (d: DType): string => loadOps[d] ?? "i32.load";
 /** Bit-pattern copies. */
-const copyOps = (d: DType): [string, string] => (itemSize[d] === 8 ? ["i64.load", "i64.store"] : itemSize[d] === 1 ? ["i32.load8_u", "i32.store8"] : ["i32.load", "i32.store"]);
+const copyOps = (d: DType): [string, string] =>
+  itemSize[d] === 8 ? ["i64.load", "i64.store"] : itemSize[d] === 2 ? ["i32.load16_u", "i32.store16"] : itemSize[d] === 1 ? ["i32.load8_u", "i32.store8"] : ["i32.load", "i32.store"];
+
+/**
+ * float16 bits -> an int32 that orders as the reference's float order does: negatives by
+ * descending magnitude, -0 equal to +0, NaNs (all equal) after +infinity.
+ */
+const float16OrderKey = (x: string): string => {
+  const mag = `(i32.and ${x} ${i32c(0x7fff)})`;
+  return `(select ${i32c(0x8000)} (select (i32.sub (i32.const 0) ${mag}) ${mag} (i32.and ${x} ${i32c(0x8000)})) (i32.gt_u ${mag} ${i32c(0x7c00)}))`;
+};
 
 export function renderSortKernel(s: SortStep, buffers: readonly BufferDecl[]): Fn {
   const bufs = [...new Set([...s.inputs, ...s.outputs, s.perm])].sort((a, b) => a - b);
@@ -67,7 +80,8 @@ export function renderSortKernel(s: SortStep, buffers: readonly BufferDecl[]): F
   const compareFrom = (kk: number): string => {
     if (kk === keyLocals.length) return "";
     const key = keyLocals[kk]!;
-    const loads = `${set(key.a, `(${loadOp(key.d)} ${elemAddr(key.buf, get(r))})`)} ${set(key.b, `(${loadOp(key.d)} ${elemAddr(key.buf, get(l))})`)}`;
+    let loads = `${set(key.a, `(${loadOp(key.d)} ${elemAddr(key.buf, get(r))})`)} ${set(key.b, `(${loadOp(key.d)} ${elemAddr(key.buf, get(l))})`)}`;
+    if (key.d === "float16") loads += ` ${set(key.a, float16OrderKey(get(key.a)))} ${set(key.b, float16OrderKey(get(key.b)))}`;
     const rFirst = lessThan(key.d, get(key.a), get(key.b));
     if (kk === keyLocals.length - 1) return `${loads} ${set(take, rFirst)}`;
     const lFirst = lessThan(key.d, get(key.b), get(key.a));

@@ -1,5 +1,5 @@
 /** Small helpers for writing WAT text: nested statement blocks, functions with locals, constants. */
-import type { DType } from "../../ir/dtype.js";
+import { type DType, float16Bits } from "../../ir/dtype.js";
 
 export type WasmType = "i32" | "i64" | "f32" | "f64" | "v128";
 
@@ -90,6 +90,8 @@ export function scalarConst(v: number, d: DType): string {
       return f32c(v);
     case "float64":
       return f64c(v);
+    case "float16":
+      return i32c(float16Bits(v)); // held as its bits (float16.ts)
     default:
       return i32c(v);
   }
@@ -97,7 +99,7 @@ export function scalarConst(v: number, d: DType): string {
 
 /** A constant vector of 4 lanes of a (32-bit or bool) dtype. */
 export function vectorConst(v: number, d: DType): string {
-  return d === "float32" ? vf32(v) : vi32(v);
+  return d === "float32" ? vf32(v) : vi32(d === "float16" ? float16Bits(v) : v);
 }
 
 export const get = (local: string): string => `(local.get ${local})`;

@@ -1,0 +1,49 @@
+/**
+ * Issue 11 item 2 for the narrow dtypes: every primitive on int8, uint8 and float16 compiles to
+ * native wasm kernels (no host step in asText), but the ones narrowProbe.ts's expectedHost lists
+ * and justifies; each native probe also agrees with the cpu reference, bit for bit (float16
+ * transcendentals within one float16 ulp: the kernels' float32 polynomials are not the
+ * reference's double functions, and a float32 result within an ulp of a float16 rounding
+ * boundary may round the other way).
+ */
+import { describe, expect, it } from "vitest";
+import { type AnyTypedArray, float16Value } from "../../ir/dtype.js";
+import { evalJaxprRef } from "../../codegen/ref/index.js";
+import { expectClose, runJaxprWasm, wasmBackend } from "./helpers.js";
+import { exactFloatOps, expectHost, narrowDtypes, narrowProbes } from "./narrowProbe.js";
+
+/** float16 bits a and b are equal, or (when `ulps`) both finite numbers at most one float16 ulp apart. */
+function expectFloat16(got: Uint16Array, want: Uint16Array, ulps: boolean, what: string): void {
+  expect(got.length, what).toBe(want.length);
+  const ordered = (b: number) => (b & 0x8000 ? -(b & 0x7fff) : b);
+  for (let i = 0; i < want.length; i++) {
+    const [g, w] = [got[i]!, want[i]!];
+    if (g === w) continue;
+    const finite = Number.isFinite(float16Value(g)) && Number.isFinite(float16Value(w));
+    if (ulps && finite && Math.abs(ordered(g) - ordered(w)) <= 1) continue;
+    expect.fail(`${what}: element ${i}: got 0x${g.toString(16)} (${float16Value(g)}), expected 0x${w.toString(16)} (${float16Value(w)})`);
+  }
+}
+
+describe("narrow dtypes: no host steps on wasm", () => {
+  for (const dtype of narrowDtypes) {
+    it(`every ${dtype} primitive is a native kernel (but the listed ones) and agrees with the reference`, () => {
+      const hosts: string[] = [];
+      for (const p of narrowProbes(dtype)) {
+        const text = wasmBackend.lowerText(p.jaxpr);
+        const host = /: host /.test(text);
+        if (host) hosts.push(p.name);
+        expect(host, `${p.name}: host step ${host ? "present" : "absent"}\n${text}`).toBe(expectHost(p.prim, dtype));
+        if (host) continue;
+        const want = evalJaxprRef(p.jaxpr, [], p.inputs);
+        const got = runJaxprWasm(p.jaxpr, p.inputs);
+        want.forEach((w, k) => {
+          const aval = p.jaxpr.outs[k]!.aval;
+          if (aval.dtype === "float16") expectFloat16(got[k] as Uint16Array, w as Uint16Array, !exactFloatOps.has(p.prim), p.name);
+          else expectClose(got[k]! as AnyTypedArray, w, aval.dtype, { rtol: 0, atol: 0 }, p.name);
+        });
+      }
+      expect(hosts.length).toBeGreaterThan(0); // the table's exceptions are real (a probe that silently stopped lowering would not be)
+    });
+  }
+});
