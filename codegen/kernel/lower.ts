@@ -50,7 +50,7 @@ import { widenedOperand, widening } from "./widen.js";
 import { optimizeJaxpr } from "./passes.js";
 import { viewPrims } from "./viewPrims.js";
 import { col2imPlan } from "./lowerConv.js";
-import { accumulatesInFloat64, cumulativeKernels, isCumulative, narrowCumulative } from "./lowerScan.js";
+import { accumulatesInFloat32, cumulativeKernels, isCumulative, narrowCumulative } from "./lowerScan.js";
 import { isReduceWindow, isSelectWindow, reduceWindowExpr, selectWindowKernels, windowRereads } from "./lowerWindows.js";
 import { planMemory } from "./plan.js";
 import { recomputable } from "./recompute.js";
@@ -605,7 +605,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
     }
     if (g.kind === "host" && isCumulative(root.primitive) && (native || (narrowCumulative(root) && !ctx.opts.hostPrimitives?.has(root.primitive)))) {
       const out = root.outVars[0]!.aval;
-      const acc = accumulatesInFloat64(root) ? addBuffer("temp", -1, "float64", out.shape) : undefined; // lowerScan.ts
+      const acc = accumulatesInFloat32(root) ? addBuffer("temp", -1, "float32", out.shape) : undefined; // lowerScan.ts
       const ks = cumulativeKernels(f, root, { x: atomBuffer(ctx, steps, root.inputs[0]!, bufOf), out: bufOf.get(root.outVars[0]!)!, acc }, name);
       steps.push(...ks.map((k) => canonicalize(f, k)));
       continue;

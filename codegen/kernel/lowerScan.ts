@@ -24,7 +24,7 @@ export const isCumulative = (p: Primitive): p is CumulativePrimitive => Object.h
 
 /**
  * Whether a cumulative primitive on a narrow dtype has kernels: every one on int8/uint8 and
- * float16. A float16 cumsum/cumprod needs a float64 scratch array (`accumulatesInFloat64`).
+ * float16. A float16 cumsum/cumprod needs a float32 scratch array (`accumulatesInFloat32`).
  */
 export function narrowCumulative(e: Eqn): boolean {
   const d = e.outVars[0]!.aval.dtype;
@@ -32,28 +32,29 @@ export function narrowCumulative(e: Eqn): boolean {
 }
 
 /**
- * A float16 cumsum/cumprod: the reference carries its partial results in double and rounds each
- * stored one from there (through float32), so a kernel that read back its stored float16 would
- * round twice; it scans into a float64 array instead, and a second kernel rounds that.
+ * A float16 cumsum/cumprod: the reference widens float16 to float32, scans in float32 (carrying
+ * each stored float32 partial result) and rounds every output to float16 once, so a kernel that
+ * read back its stored float16 would round twice; it scans into a float32 array instead, and a
+ * second kernel rounds that.
  */
-export const accumulatesInFloat64 = (e: Eqn): boolean => e.outVars[0]!.aval.dtype === "float16" && (e.primitive === "cumsum" || e.primitive === "cumprod");
+export const accumulatesInFloat32 = (e: Eqn): boolean => e.outVars[0]!.aval.dtype === "float16" && (e.primitive === "cumsum" || e.primitive === "cumprod");
 
 /**
  * The kernels of a cumulative primitive reading its operand from buffer `x` into `out` (none for
- * an empty array); `acc` is a float64 scratch array of the output's shape where
- * accumulatesInFloat64(e).
+ * an empty array); `acc` is a float32 scratch array of the output's shape where
+ * accumulatesInFloat32(e).
  */
 export function cumulativeKernels(f: NodeFactory, e: Eqn, bufs: { x: number; out: number; acc?: number }, name: string): MapKernel[] {
   const aval = e.outVars[0]!.aval;
-  if (bufs.acc === undefined || !accumulatesInFloat64(e)) {
+  if (bufs.acc === undefined || !accumulatesInFloat32(e)) {
     const k = cumulativeKernel(f, e, bufs, name);
     return k ? [k] : [];
   }
   if (aval.size === 0) return [];
-  const scan = scanKernel(f, e, { buf: bufs.x, dtype: aval.dtype }, { buf: bufs.acc, dtype: "float64" }, "float64", `${name}_f64`);
+  const scan = scanKernel(f, e, { buf: bufs.x, dtype: aval.dtype }, { buf: bufs.acc, dtype: "float32" }, "float32", `${name}_f32`);
   const vars = aval.shape.map((d) => newVar(d, "i"));
   const at = flatten(vars.map(ivar), aval.shape);
-  const round: MapKernel = { kind: "map", name, vars, outs: [{ buf: bufs.out, value: f.convert(f.load(bufs.acc, at, "float64"), aval.dtype), index: at }] };
+  const round: MapKernel = { kind: "map", name, vars, outs: [{ buf: bufs.out, value: f.convert(f.load(bufs.acc, at, "float32"), aval.dtype), index: at }] };
   return [scan, round];
 }
 
