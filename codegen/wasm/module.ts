@@ -19,6 +19,7 @@ import type { EmitOptions, ImportSink } from "./emitter.js";
 import { isDynamicKernel, renderMapKernel } from "./mapKernel.js";
 import { renderMatmulKernel } from "./matmulKernel.js";
 import { renderSortKernel } from "./sortKernel.js";
+import { splitFactorStep, splitSortStep } from "./batchSplit.js";
 import { type ReduceSplit, type ReduceSplitFns, planReduceSplit, reduceSplitPool, renderReduceSplit } from "./reduceSplit.js";
 import { PAR_MIN_WORK, type SplitPlan, splitMapKernel, splitMatmulKernel } from "./split.js";
 import type { ParallelKernel } from "./threads.js";
@@ -90,6 +91,7 @@ export function renderProgram(p: Program, opts: EmitOptions, memory: { shared: b
   // pool when memory is shared and the work pays for it) and a combine, and their partials' bytes.
   const reduceSplits = new Map<LeafStep, { fns: ReduceSplitFns; par: number | null; nChunks: number }>();
   let partBytes = 0;
+  const itemFns: Fn[] = [];
   const renderSplitReduction = (s: MapKernel, rs: ReduceSplit) => {
     partBytes = Math.max(partBytes, rs.partBytes);
     const used = new Imports();
@@ -109,12 +111,18 @@ export function renderProgram(p: Program, opts: EmitOptions, memory: { shared: b
       hostSteps.push(s);
       continue;
     }
-    if (s.kind === "sort") {
-      fns.set(s, renderSortKernel(s, p.buffers));
-      continue;
-    }
-    if (s.kind === "factor") {
-      fns.set(s, renderFactorStep(s, p.buffers));
+    if (s.kind === "sort" || s.kind === "factor") {
+      // independent lines or matrices: over the pool by items when the step has workspaces for it (batchSplit.ts)
+      const bs = memory.shared ? (s.kind === "sort" ? splitSortStep(s, p.buffers) : splitFactorStep(s, p.buffers)) : null;
+      if (bs === null) {
+        fns.set(s, s.kind === "sort" ? renderSortKernel(s, p.buffers) : renderFactorStep(s, p.buffers));
+        continue;
+      }
+      bs.wrapper.exportName = bs.wrapper.name;
+      itemFns.push(bs.one);
+      parIndex.set(s, parallel.length);
+      parallel.push({ name: bs.wrapper.name, nargs: bs.wrapper.params.length - 2, extent: bs.extent, chunk: bs.chunk, nChunks: bs.nChunks });
+      fns.set(s, bs.wrapper);
       continue;
     }
     const rsplit = s.kind === "map" ? planReduceSplit(s) : null;
@@ -190,7 +198,7 @@ export function renderProgram(p: Program, opts: EmitOptions, memory: { shared: b
     const params = arity === 1 ? "(param f64)" : "(param f64 f64)";
     lines.push(`  (import "m" "${name}" (func $m_${name} ${params} (result f64)))`);
   }
-  for (const f of [...fns.values(), ...[...reduceSplits.values()].flatMap((r) => [r.fns.partial, r.fns.combine]), entry]) lines.push(f.render());
+  for (const f of [...fns.values(), ...itemFns, ...[...reduceSplits.values()].flatMap((r) => [r.fns.partial, r.fns.combine]), entry]) lines.push(f.render());
   lines.push(")");
   return { wat: lines.join("\n"), hostMath: [...imports.math].map(([name, arity]) => ({ name, arity })), usesHost: hostSteps.length > 0, hostSteps, dynamic, parallel, parTableBytes: partBytes > 0 ? tableBytes + partBytes : 4 * Math.max(0, ...parallel.map((q) => q.nargs)) };
 }

@@ -33,7 +33,11 @@ const loadOp = (d: DType): string => (d === "float32" ? "f32.load" : d === "floa
 /** Bit-pattern copies. */
 const copyOps = (d: DType): [string, string] => (itemSize[d] === 8 ? ["i64.load", "i64.store"] : itemSize[d] === 1 ? ["i32.load8_u", "i32.store8"] : ["i32.load", "i32.store"]);
 
-export function renderSortKernel(s: SortStep, buffers: readonly BufferDecl[]): Fn {
+/**
+ * With `oneLine`, the function sorts the one line its buffer addresses start at (elements
+ * `inner` apart), its workspace at the perm address: batchSplit.ts calls it per line.
+ */
+export function renderSortKernel(s: SortStep, buffers: readonly BufferDecl[], oneLine = false): Fn {
   const bufs = [...new Set([...s.inputs, ...s.outputs, s.perm])].sort((a, b) => a - b);
   const { fn, ptr } = kernelFn(s.name, bufs);
   const P = (b: number) => get(ptr.get(b)!);
@@ -143,8 +147,8 @@ export function renderSortKernel(s: SortStep, buffers: readonly BufferDecl[]): F
     body.push(set(A, get(I0)));
   };
 
-  loop(o, i32c(outer), () => {
-    loop(q, i32c(inner), () => {
+  loop(o, i32c(oneLine ? 1 : outer), () => {
+    loop(q, i32c(oneLine ? 1 : inner), () => {
       body.push(set(base, `(i32.add (i32.mul ${get(o)} ${i32c(n * inner)}) ${get(q)})`));
       if (radix) radixLine();
       else {
