@@ -13,7 +13,11 @@ export const MAX_BATCH_SLOTS = 16;
  * a batched step keeps one workspace and runs on the calling thread. See the report of the
  * threadsplit branch for the measurement (sort of many short lines, batched Cholesky).
  */
-export const BATCH_SPLIT_MIN_WORK = 1 << 17;
+export let BATCH_SPLIT_MIN_WORK = 1 << 17;
+/** For measurements (bench/reduceSplit.mjs): the threshold for programs lowered from now on. */
+export function setBatchSplitMinWork(work: number): void {
+  BATCH_SPLIT_MIN_WORK = work;
+}
 /** Most bytes of workspace added for slots. */
 const MAX_SLOTS_BYTES = 32 << 20;
 

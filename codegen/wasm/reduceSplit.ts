@@ -35,7 +35,11 @@ export const REDUCE_CHUNK = 8192;
  * float32 on the 2-core development machine, under load): see the report; below this a second
  * thread does not win back its wake-up.
  */
-export const REDUCE_SPLIT_MIN = 1 << 16;
+export let REDUCE_SPLIT_MIN = 1 << 16;
+/** For measurements (bench/reduceSplit.mjs): the threshold for modules compiled from now on. */
+export function setReduceSplitMin(terms: number): void {
+  REDUCE_SPLIT_MIN = terms;
+}
 /** Most outputs of a split reduction (more outputs are split over the outputs instead). */
 export const REDUCE_SPLIT_MAX_OUTPUTS = 16;
 
