@@ -97,6 +97,27 @@ function sumBound(n: number, data: ArrayLike<number>, offset: number, stride: nu
   return depth * u * abs;
 }
 
+/**
+ * A float32 sum in the split order (reduceSplit.ts), as a plain-JS model: chunks of REDUCE_CHUNK
+ * terms, each summed in four lanes (term i into lane i mod 4) plus a scalar tail, the lanes then
+ * added to the tail in lane order; the chunks' partials added in chunk order.
+ */
+function chunkedSum(d: ArrayLike<number>): number {
+  const f = Math.fround;
+  let acc = 0;
+  for (let c0 = 0; c0 < d.length; c0 += REDUCE_CHUNK) {
+    const c1 = Math.min(c0 + REDUCE_CHUNK, d.length);
+    const full = c0 + ((c1 - c0) & ~3);
+    const lanes = [0, 0, 0, 0];
+    for (let i = c0; i < full; i++) lanes[(i - c0) % 4] = f(lanes[(i - c0) % 4]! + Number(d[i]));
+    let part = 0;
+    for (let i = full; i < c1; i++) part = f(part + Number(d[i]));
+    for (const l of lanes) part = f(l + part);
+    acc = f(acc + part);
+  }
+  return acc;
+}
+
 /** The exact (float64) column sums of an [n, c] array. */
 function exactColumnSums(data: ArrayLike<number>, n: number, c: number): number[] {
   const out = new Array<number>(c).fill(0);
@@ -113,8 +134,24 @@ describe("reductions with few outputs split along the reduced extent", () => {
     const cpu = onCpu(f, [x]);
     const exact = exactColumnSums(x.data, n, 1)[0]!;
     expect(Math.abs(Number(out[0]![0]) - exact)).toBeLessThanOrEqual(sumBound(n, x.data, 0, 1, 2 ** -24));
+    expect(Number(out[0]![0]), "the sum in the documented order").toBe(chunkedSum(x.data));
     for (const k of [1, 2, 3, 4]) expect(Number(out[k]![0]), `output ${k}`).toBe(Number(cpu[k]![0]));
     expect(Math.abs(Number(out[5]![0]) - Number(cpu[5]![0]))).toBeLessThan(1e-4 * Math.abs(Number(cpu[5]![0])));
+  });
+
+  it("all, any, prod and a bool-to-int sum of 300001 floats split too: same bits however run; the values of a plain-JS model", () => {
+    const n = 300_001;
+    const x = { data: drawData("float32", n, 17, false, false), shape: [n], dtype: "float32" as const };
+    const f = (v: A) => [np.all(np.greater(v, -7.99)), np.any(np.greater(v, 7.9999)), np.prod(np.add(1, np.multiply(v, 1e-6))), np.sum(np.greater(v, 0).astype("int32"))];
+    const out = threeWays(f, [x], true);
+    const d = Array.from(x.data, Number);
+    expect(Number(out[0]![0])).toBe(d.every((v) => v > -7.99) ? 1 : 0);
+    expect(Number(out[1]![0])).toBe(d.some((v) => v > 7.9999) ? 1 : 0);
+    // the factors as float32 computes them, their product exactly (to double rounding)
+    const prod = d.reduce((p, v) => p * Math.fround(1 + Math.fround(v * Math.fround(1e-6))), 1);
+    // every one of a product's n - 1 roundings scales the whole result, whatever the order: (n - 1) u
+    expect(Math.abs(Number(out[2]![0]) - prod) / prod).toBeLessThan((n - 1) * 2 ** -24);
+    expect(Number(out[3]![0])).toBe(d.filter((v) => v > 0).length);
   });
 
   it("the split is in the compiled module (a partial and a combine function) only from the threshold on", () => {
