@@ -294,6 +294,15 @@ describe("batched factorizations over the pool", () => {
     for (let i = 0; i < got.length; i++) expect(Math.abs(Number(got[i]) - Number(want[i]))).toBeLessThanOrEqual(2 ** -22 * (1 + Math.abs(Number(want[i]))));
   });
 
+  it("regression: triangularSolve(a, a) (one buffer as both operands) compiles and solves a x = a (x = I)", () => {
+    const x = spd(3, 5, 2, "float64");
+    const f = (a: A) => lax.linalg.triangularSolve(np.tril(a), np.tril(a), { leftSide: true, lower: true });
+    const got = threeWays(f, [x], false)[0]!;
+    for (let b = 0; b < 3; b++) for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) expect(Number(got[b * 25 + i * 5 + j])).toBeCloseTo(i === j ? 1 : 0, 12);
+    const same = (a: A) => lax.linalg.triangularSolve(a, a, { leftSide: true, lower: true });
+    expect(() => threeWays(same, [x], false)).not.toThrow();
+  });
+
   it("property: batches around the split threshold of cholesky, lu, qr, triangularSolve and eigh give the same bits however they are spread", () => {
     fc.assert(
       fc.property(
