@@ -154,6 +154,15 @@ describe("reductions with few outputs split along the reduced extent", () => {
     expect(Number(out[3]![0])).toBe(d.filter((v) => v > 0).length);
   });
 
+  it("a split reduction and a split sort inside a loop body (partials behind the arena, one set per trip) agree with the cpu reference", () => {
+    const x = { data: drawData("float32", 100_000, 23, false, false), shape: [10, 10_000], dtype: "float32" as const };
+    const body = (v: A) => (i: A, c: A) => np.add(c, np.sum(np.multiply(lax.sliceInDim(np.sort(np.multiply(v, i), -1), 0, 5, 1, 1), np.sum(np.sin(np.add(v, i))))));
+    const f = (v: A) => lax.foriLoop(1, 4, body(v), np.array(0, { dtype: "float32" })) as A;
+    const got = threeWays(f, [x], true)[0]!;
+    const want = onCpu(f, [x])[0]!;
+    expect(Math.abs(Number(got[0]) - Number(want[0]))).toBeLessThan(1e-3 * (1 + Math.abs(Number(want[0]))));
+  });
+
   it("the split is in the compiled module (a partial and a combine function) only from the threshold on", () => {
     const text = (n: number) => jit((v: A) => np.sum(v)).lower(np.zeros([n])).compile().asText();
     expect(text(REDUCE_SPLIT_MIN - 1)).not.toMatch(/_part/);
