@@ -11,6 +11,7 @@
  * artefact of float32 rounding on near-ties.
  */
 import { type ShapedArray, shapeSize } from "../../ir/aval.js";
+import { batchSlots } from "./batchSlots.js";
 import type { DType } from "../../ir/dtype.js";
 import { type Atom, type Eqn, Literal } from "../../ir/jaxpr.js";
 import type { Params } from "../../ir/primitives.js";
@@ -96,8 +97,20 @@ export function factorStep(
   if (e.primitive === "svd" && matrixDims(e.inputs[0]!.aval)[1] * matrixDims(e.inputs[0]!.aval)[2] === 0) return null;
   const inputs = e.inputs.map((a) => bufOf(a));
   if (inputs.some((b) => b === undefined)) return null;
-  const work = addScratch("float64", [Math.max(1, workspaceElements(e))]);
+  const work = addScratch("float64", [Math.max(1, workspaceElements(e)) * factorSlots(e)]);
   return { kind: "factor", name, primitive: e.primitive as FactorPrimitive, eqn: e, inputs: inputs as number[], outputs, work };
+}
+
+/** Float64 entries of one matrix's workspace. */
+export const factorWorkspace = (e: Eqn): number => Math.max(1, workspaceElements(e));
+
+/**
+ * Workspaces of a factor step (batchSlots.ts): its matrices are independent. The work estimate
+ * per matrix is m * n * min(m, n) (a factorization's flop count up to a constant).
+ */
+export function factorSlots(e: Eqn): number {
+  const [batch, m, n] = matrixDims(e.inputs[0]!.aval);
+  return batchSlots(batch, m * n * Math.min(m, n), 8 * factorWorkspace(e));
 }
 
 /** The params of a factor step's primitive. */

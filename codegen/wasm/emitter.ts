@@ -544,8 +544,23 @@ export class KernelEmitter extends LoopNestEmitter {
   /** Which variable a reduction vectorizes along, when emitted in scalar mode: its innermost reduced one. */
   reduceVectorVar: ((e: SExpr & { k: "reduce" }) => IVar | null) | null = null;
 
+  /**
+   * One chunk of a reduction split over threads (reduceSplit.ts): its outermost reduced variable
+   * runs over [lo, hi) (i32 expressions, a non-empty range) instead of its whole extent.
+   */
+  reduceBounds: { readonly lo: string; readonly hi: string } | null = null;
+  /** A reduction's value computed some other way (a split reduction's combine), or null for its loops. */
+  reduceOverride: ((e: SExpr & { k: "reduce" }, vector: boolean) => string | null) | null = null;
+  /** Receives an argmax/argmin's best value (a split reduction's partial stores it beside the index). */
+  argBestSink: ((best: string) => void) | null = null;
+
   private reduce(e: SExpr & { k: "reduce" }, vector: boolean): string {
     const acc = e.body.dtype;
+    const over = this.reduceOverride?.(e, vector);
+    if (over != null) return over;
+    const bounds = this.reduceBounds;
+    const from = (i: number): number | string => (i === 0 && bounds ? bounds.lo : 0);
+    const to = (i: number): number | string => (i === 0 && bounds ? bounds.hi : e.rvars[i]!.extent);
     if (e.op === "argmax" || e.op === "argmin") {
       if (vector) throw new Error("internal: vector argmax");
       return this.argReduce(e);
@@ -561,14 +576,20 @@ export class KernelEmitter extends LoopNestEmitter {
       const nest = (i: number) => {
         const v = rv[i]!;
         if (i < rv.length - 1) {
-          this.loop(v, 0, v.extent, 1, () => nest(i + 1));
+          this.loop(v, from(i), to(i), 1, () => nest(i + 1));
+          return;
+        }
+        const vectorStep = () => this.emit(`(local.set ${accV} ${combineVector(e.op, acc, get(accV), this.value(e.body, true))})`);
+        const scalarStep = () => this.emit(`(local.set ${accS} ${combineScalar(e.op, acc, get(accS), this.value(e.body, false))})`);
+        if (i === 0 && bounds) {
+          const full = this.tmp("i32", `(i32.add ${bounds.lo} (i32.and (i32.sub ${bounds.hi} ${bounds.lo}) (i32.const -4)))`, "full");
+          this.loop(v, bounds.lo, full, 4, vectorStep, { vector: true, guard: `(i32.gt_s ${full} ${bounds.lo})` });
+          this.loop(v, full, bounds.hi, 1, scalarStep, { guard: `(i32.lt_s ${full} ${bounds.hi})` });
           return;
         }
         const full = Math.floor(v.extent / 4) * 4;
-        this.loop(v, 0, full, 4, () => this.emit(`(local.set ${accV} ${combineVector(e.op, acc, get(accV), this.value(e.body, true))})`), {
-          vector: true,
-        });
-        this.loop(v, full, v.extent, 1, () => this.emit(`(local.set ${accS} ${combineScalar(e.op, acc, get(accS), this.value(e.body, false))})`));
+        this.loop(v, 0, full, 4, vectorStep, { vector: true });
+        this.loop(v, full, v.extent, 1, scalarStep);
       };
       if (rv.every((v) => v.extent > 0)) nest(0);
       let r = get(accS);
@@ -584,8 +605,7 @@ export class KernelEmitter extends LoopNestEmitter {
         this.emit(`(local.set ${a} ${vector ? combineVector(e.op, acc, get(a), x) : combineScalar(e.op, acc, get(a), x)})`);
         return;
       }
-      const v = rv[i]!;
-      this.loop(v, 0, v.extent, 1, () => nest(i + 1));
+      this.loop(rv[i]!, from(i), to(i), 1, () => nest(i + 1));
     };
     if (rv.every((v) => v.extent > 0)) nest(0);
     return get(a);
@@ -597,24 +617,36 @@ export class KernelEmitter extends LoopNestEmitter {
     const best = this.fn.local(t, "best");
     const bestK = this.fn.local("i32", "bestk");
     const max = e.op === "argmax";
-    const init = isF(d) ? (max ? -Infinity : Infinity) : d === "int32" ? (max ? -0x80000000 : 0x7fffffff) : d === "uint32" ? (max ? 0 : 0xffffffff) : max ? 0 : 1;
-    this.emit(`(local.set ${best} ${scalarConst(init, d)})`);
+    this.emit(`(local.set ${best} ${scalarConst(argInit(d, max), d)})`);
     this.emit(`(local.set ${bestK} (i32.const 0))`);
     const rv = e.rvars[0]!;
+    const bounds = this.reduceBounds;
     if (rv.extent > 0)
-      this.loop(rv, 0, rv.extent, 1, (local) => {
+      this.loop(rv, bounds?.lo ?? 0, bounds?.hi ?? rv.extent, 1, (local) => {
         const x = this.tmp(t, this.value(e.body, false));
-        let cond: string;
-        if (isF(d)) {
-          const f = F(d);
-          const better = max ? `(${f}.gt ${x} ${get(best)})` : `(${f}.lt ${x} ${get(best)})`;
-          cond = `(i32.and (${f}.eq ${get(best)} ${get(best)}) (i32.or ${better} (${f}.ne ${x} ${x})))`;
-        } else {
-          const s = d === "int32" ? "s" : "u";
-          cond = max ? `(i32.gt_${s} ${x} ${get(best)})` : `(i32.lt_${s} ${x} ${get(best)})`;
-        }
+        const cond = argBetter(d, max, x, get(best));
         this.emit(`(if ${cond} (then (local.set ${best} ${x}) (local.set ${bestK} ${get(local)})))`);
       });
+    this.argBestSink?.(get(best));
     return get(bestK);
   }
+}
+
+/** The starting best value of argmax/argmin over dtype d. */
+export function argInit(d: DType, max: boolean): number {
+  return isF(d) ? (max ? -Infinity : Infinity) : d === "int32" ? (max ? -0x80000000 : 0x7fffffff) : d === "uint32" ? (max ? 0 : 0xffffffff) : max ? 0 : 1;
+}
+
+/**
+ * Whether x replaces best in argmax/argmin scanned in index order: strictly better, or the first
+ * NaN (which then stays), so ties keep the first index, as JAX.
+ */
+export function argBetter(d: DType, max: boolean, x: string, best: string): string {
+  if (isF(d)) {
+    const f = F(d);
+    const better = max ? `(${f}.gt ${x} ${best})` : `(${f}.lt ${x} ${best})`;
+    return `(i32.and (${f}.eq ${best} ${best}) (i32.or ${better} (${f}.ne ${x} ${x})))`;
+  }
+  const s = d === "int32" ? "s" : "u";
+  return max ? `(i32.gt_${s} ${x} ${best})` : `(i32.lt_${s} ${x} ${best})`;
 }

@@ -73,7 +73,7 @@ export function renderMapKernel(k: MapKernel, buffers: readonly BufferDecl[], im
 /** A split variable's range: loop `axis` of the nest runs over [lo, hi) (wasm expressions). */
 type Range = { axis: number; lo: string; hi: string } | null;
 
-function emitMapLoops(k: MapKernel, buffers: readonly BufferDecl[], em: KernelEmitter, range: Range = null): void {
+export function emitMapLoops(k: MapKernel, buffers: readonly BufferDecl[], em: KernelEmitter, range: Range = null): void {
   const roots = k.outs.map((o) => o.value);
   if (k.sequential) em.pinnedLoads = { bufs: new Set(k.outs.map((o) => o.buf)), vars: k.sequential.map((v) => v.id) };
   const vec = k.sequential?.length !== k.vars.length && vectorizable(

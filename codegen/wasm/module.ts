@@ -12,14 +12,16 @@
  * holds per trip: a body kernel large enough to pay for a dispatch is split on every iteration,
  * smaller ones run on the calling thread.
  */
-import { type HostStep, type LeafStep, type Program, hostStepBuffers, leafSteps } from "../kernel/kernel.js";
+import { type HostStep, type LeafStep, type MapKernel, type Program, hostStepBuffers, leafSteps } from "../kernel/kernel.js";
 import { emitSteps } from "./controlFlow.js";
 import { renderFactorStep } from "./factor/index.js";
 import type { EmitOptions, ImportSink } from "./emitter.js";
 import { isDynamicKernel, renderMapKernel } from "./mapKernel.js";
 import { renderMatmulKernel } from "./matmulKernel.js";
 import { renderSortKernel } from "./sortKernel.js";
-import { type SplitPlan, splitMapKernel, splitMatmulKernel } from "./split.js";
+import { splitFactorStep, splitSortStep } from "./batchSplit.js";
+import { type ReduceSplit, type ReduceSplitFns, planReduceSplit, reduceSplitPool, renderReduceSplit } from "./reduceSplit.js";
+import { PAR_MIN_WORK, type SplitPlan, splitMapKernel, splitMatmulKernel } from "./split.js";
 import type { ParallelKernel } from "./threads.js";
 import { Fn, get, i32c } from "./wat.js";
 
@@ -85,18 +87,47 @@ export function renderProgram(p: Program, opts: EmitOptions, memory: { shared: b
   const hostIndex = new Map<HostStep, number>();
   const parallel: ParallelKernel[] = [];
   const parIndex = new Map<LeafStep, number>();
+  // Reductions split along their reduced extent (reduceSplit.ts): a partial function (on the
+  // pool when memory is shared and the work pays for it) and a combine, and their partials' bytes.
+  const reduceSplits = new Map<LeafStep, { fns: ReduceSplitFns; par: number | null; nChunks: number }>();
+  let partBytes = 0;
+  const itemFns: Fn[] = [];
+  const renderSplitReduction = (s: MapKernel, rs: ReduceSplit) => {
+    partBytes = Math.max(partBytes, rs.partBytes);
+    const used = new Imports();
+    const fns = renderReduceSplit(s, rs, p.buffers, used, opts);
+    for (const [name, arity] of used.math) imports.hostMath(name, arity);
+    let par: number | null = null;
+    if (memory.shared && rs.work >= PAR_MIN_WORK && [...used.math.keys()].every((m) => THREAD_MATH.has(m))) {
+      fns.partial.exportName = fns.partial.name;
+      par = parallel.length;
+      parallel.push({ name: fns.partial.name, nargs: fns.partialBufs.length + 1, ...reduceSplitPool(rs) });
+    }
+    return { fns, par, nChunks: rs.nChunks };
+  };
   for (const s of leaves) {
     if (s.kind === "host") {
       hostIndex.set(s, hostSteps.length);
       hostSteps.push(s);
       continue;
     }
-    if (s.kind === "sort") {
-      fns.set(s, renderSortKernel(s, p.buffers));
+    if (s.kind === "sort" || s.kind === "factor") {
+      // independent lines or matrices: over the pool by items when the step has workspaces for it (batchSplit.ts)
+      const bs = memory.shared ? (s.kind === "sort" ? splitSortStep(s, p.buffers) : splitFactorStep(s, p.buffers)) : null;
+      if (bs === null) {
+        fns.set(s, s.kind === "sort" ? renderSortKernel(s, p.buffers) : renderFactorStep(s, p.buffers));
+        continue;
+      }
+      bs.wrapper.exportName = bs.wrapper.name;
+      itemFns.push(bs.one);
+      parIndex.set(s, parallel.length);
+      parallel.push({ name: bs.wrapper.name, nargs: bs.wrapper.params.length - 2, extent: bs.extent, chunk: bs.chunk, nChunks: bs.nChunks });
+      fns.set(s, bs.wrapper);
       continue;
     }
-    if (s.kind === "factor") {
-      fns.set(s, renderFactorStep(s, p.buffers));
+    const rsplit = s.kind === "map" ? planReduceSplit(s) : null;
+    if (rsplit !== null) {
+      reduceSplits.set(s, renderSplitReduction(s as MapKernel, rsplit));
       continue;
     }
     const split = memory.shared ? (s.kind === "map" ? splitMapKernel(s) : splitMatmulKernel(s)) : null;
@@ -121,12 +152,24 @@ export function renderProgram(p: Program, opts: EmitOptions, memory: { shared: b
     fns.set(s, fn);
   }
   const parTable = `(i32.add ${get(arena)} ${i32c(parTableOffset(p.arenaBytes))})`;
+  const tableBytes = Math.ceil((4 * Math.max(0, ...parallel.map((q) => q.nargs))) / 64) * 64;
+  const partPtr = `(i32.add ${get(arena)} ${i32c(parTableOffset(p.arenaBytes) + tableBytes)})`;
   emitSteps(
     {
       fn: entry,
       buffers: p.buffers,
       basePtr,
       kernelCall: (s, ptr) => {
+        const rs = reduceSplits.get(s);
+        if (rs !== undefined) {
+          const addr = (bufs: readonly number[]) => [...bufs.map(ptr), partPtr];
+          const { partial, partialBufs, combine, combineBufs } = rs.fns;
+          const first =
+            rs.par !== null
+              ? [...addr(partialBufs).map((a, i) => `(i32.store offset=${4 * i} ${parTable} ${a})`), `(call $par ${i32c(rs.par)} ${parTable})`].join(" ")
+              : `(call $${partial.name} ${addr(partialBufs).join(" ")} ${i32c(0)} ${i32c(rs.nChunks)})`;
+          return `${first} (call $${combine.name} ${addr(combineBufs).join(" ")})`;
+        }
         const fn = fns.get(s)!;
         const k = parIndex.get(s);
         if (k !== undefined) {
@@ -155,7 +198,7 @@ export function renderProgram(p: Program, opts: EmitOptions, memory: { shared: b
     const params = arity === 1 ? "(param f64)" : "(param f64 f64)";
     lines.push(`  (import "m" "${name}" (func $m_${name} ${params} (result f64)))`);
   }
-  for (const f of [...fns.values(), entry]) lines.push(f.render());
+  for (const f of [...fns.values(), ...itemFns, ...[...reduceSplits.values()].flatMap((r) => [r.fns.partial, r.fns.combine]), entry]) lines.push(f.render());
   lines.push(")");
-  return { wat: lines.join("\n"), hostMath: [...imports.math].map(([name, arity]) => ({ name, arity })), usesHost: hostSteps.length > 0, hostSteps, dynamic, parallel, parTableBytes: 4 * Math.max(0, ...parallel.map((q) => q.nargs)) };
+  return { wat: lines.join("\n"), hostMath: [...imports.math].map(([name, arity]) => ({ name, arity })), usesHost: hostSteps.length > 0, hostSteps, dynamic, parallel, parTableBytes: partBytes > 0 ? tableBytes + partBytes : 4 * Math.max(0, ...parallel.map((q) => q.nargs)) };
 }

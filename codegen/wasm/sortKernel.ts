@@ -46,7 +46,11 @@ const float16OrderKey = (x: string): string => {
   return `(select ${i32c(0x8000)} (select (i32.sub (i32.const 0) ${mag}) ${mag} (i32.and ${x} ${i32c(0x8000)})) (i32.gt_u ${mag} ${i32c(0x7c00)}))`;
 };
 
-export function renderSortKernel(s: SortStep, buffers: readonly BufferDecl[]): Fn {
+/**
+ * With `oneLine`, the function sorts the one line its buffer addresses start at (elements
+ * `inner` apart), its workspace at the perm address: batchSplit.ts calls it per line.
+ */
+export function renderSortKernel(s: SortStep, buffers: readonly BufferDecl[], oneLine = false): Fn {
   const bufs = [...new Set([...s.inputs, ...s.outputs, s.perm])].sort((a, b) => a - b);
   const { fn, ptr } = kernelFn(s.name, bufs);
   const P = (b: number) => get(ptr.get(b)!);
@@ -157,8 +161,8 @@ export function renderSortKernel(s: SortStep, buffers: readonly BufferDecl[]): F
     body.push(set(A, get(I0)));
   };
 
-  loop(o, i32c(outer), () => {
-    loop(q, i32c(inner), () => {
+  loop(o, i32c(oneLine ? 1 : outer), () => {
+    loop(q, i32c(oneLine ? 1 : inner), () => {
       body.push(set(base, `(i32.add (i32.mul ${get(o)} ${i32c(n * inner)}) ${get(q)})`));
       if (radix) radixLine();
       else {

@@ -1,8 +1,8 @@
 /**
  * The wasm backend's thread pool in a browser (issue 11 item 1): in a cross-origin isolated
  * page, pool threads are Workers over the page's shared WebAssembly.Memory; a Worker takes
- * chunks, and a matmul, row sums and a training step give the same bits on one thread and on
- * two, equal to Node's. Without isolation the page runs on one thread and says so once.
+ * chunks, and a matmul, row sums, a training step, a whole-array sum and argmax and a sort of
+ * many rows give the same bits on one thread and on two, and on a page without isolation (no pool). Without isolation the page runs on one thread and says so once.
  * The page is test/browser/threadsPage (built by Vite, served by the example page's server).
  * Needs Debian's chromium (CI's .ci/run installs it); skips without it, saying so.
  */
@@ -26,6 +26,7 @@ describe.skipIf(!haveChromium)("wasm threads in headless Chromium", () => {
   let tmp = "";
   const servers: ChildProcess[] = [];
   let browser: Browser | undefined;
+  let isolatedOne: number[][] | undefined;
 
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), "jaxts-threads-page-"));
@@ -61,8 +62,9 @@ describe.skipIf(!haveChromium)("wasm threads in headless Chromium", () => {
     expect(result.shared).toBe(true);
     expect(result.threads, "pool threads started").toBeGreaterThanOrEqual(1);
     expect(result.workerChunks, `a Worker took chunks (${result.jobs} parallel jobs)`).toBeGreaterThan(0);
-    expect(result.two.length).toBe(3);
+    expect(result.two.length).toBe(6);
     result.one.forEach((bits, i) => expect(result.two[i], `result ${i}: 1 vs 2 threads`).toEqual(bits));
+    isolatedOne = result.one;
     // Errors of any kind, and jaxts's warnings (Chromium's own, such as "No available adapters"
     // from the WebGPU probe without --enable-unsafe-webgpu, are not jaxts's).
     expect(messages.filter((m) => m.startsWith("error") || m.startsWith("page error") || (m.startsWith("warning") && m.includes("jaxts")))).toEqual([]);
@@ -73,6 +75,8 @@ describe.skipIf(!haveChromium)("wasm threads in headless Chromium", () => {
     expect(result.isolated).toBe(false);
     expect(result.shared, "the runtime compiled for unshared memory (no pool)").toBe(false);
     result.one.forEach((bits, i) => expect(result.two[i]).toEqual(bits));
+    // no pool at all gives the bits of the isolated page's pool (split reductions chunk the same way)
+    if (isolatedOne) result.one.forEach((bits, i) => expect(bits, `result ${i}: unshared vs shared memory`).toEqual(isolatedOne![i]));
     const warnings = messages.filter((m) => m.includes("running on one thread"));
     expect(warnings.length, messages.join("\n")).toBe(1);
     expect(warnings[0]).toContain("cross-origin isolation");

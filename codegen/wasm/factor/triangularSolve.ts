@@ -18,7 +18,8 @@ export function renderTriangularSolve(s: FactorStep & { primitive: "triangularSo
   const asm = new Asm(s.name);
   const { leftSide, lower, transposeA, unitDiagonal } = factorParams(s);
   const paIn = asm.fn.param(`b${s.inputs[0]}`);
-  const pbIn = asm.fn.param(`b${s.inputs[1]}`);
+  // solve(a, a): one buffer, one parameter (a second of the same name would not assemble)
+  const pbIn = s.inputs[1] === s.inputs[0] ? paIn : asm.fn.param(`b${s.inputs[1]}`);
   const pout = asm.fn.param(`b${s.outputs[0]}`);
   const pw = asm.fn.param(`b${s.work}`);
   const dtype = buffers[s.outputs[0]!]!.dtype;

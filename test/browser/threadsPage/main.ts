@@ -1,6 +1,7 @@
 /**
  * A test page (not an example): the wasm backend's thread pool on browser Workers. The page's
- * `runThreadsCheck()` computes a matmul, row sums and a jitted training-like step on one
+ * `runThreadsCheck()` computes a matmul, row sums, a jitted training-like step, a whole-array
+ * sum and argmax and a sort of many rows on one
  * thread and on two, and returns the results' bits and the pool's counters, so the test can
  * check that a Worker took chunks and that the bits do not depend on the thread count.
  */
@@ -30,7 +31,10 @@ const loss = (w: jaxts.Array, p: jaxts.Array) => np.mean(np.square(np.tanh(np.ma
 const step = jit((w: jaxts.Array, p: jaxts.Array) => np.subtract(w, np.multiply(0.1, grad(loss)(w, p))));
 
 const bits = (t: jaxts.Array) => Array.from(new Uint32Array(new Float32Array(t.dataSync() as Float32Array).buffer));
-const run = () => [matmul(a, b), rowSums(x), step(b, a)].map(bits);
+// a whole-array sum and argmax (split along the reduced extent) and a sort of many rows (split by rows)
+const whole = jit((p: jaxts.Array) => [np.sum(p), np.argmax(p)]);
+const sortRows = jit((p: jaxts.Array) => np.sort(p, -1));
+const run = () => [matmul(a, b), rowSums(x), step(b, a), ...(whole(x) as jaxts.Array[]), sortRows(x)].map(bits);
 
 declare global {
   interface Window {
