@@ -18,6 +18,7 @@ import { renderFactorStep } from "./factor/index.js";
 import type { EmitOptions, ImportSink } from "./emitter.js";
 import { isDynamicKernel, renderMapKernel } from "./mapKernel.js";
 import { renderMatmulKernel } from "./matmulKernel.js";
+import { renderDirectConvKernel, splitDirectConvKernel } from "./directConvKernel.js";
 import { renderSortKernel } from "./sortKernel.js";
 import { type SplitPlan, splitMapKernel, splitMatmulKernel } from "./split.js";
 import type { ParallelKernel } from "./threads.js";
@@ -99,9 +100,13 @@ export function renderProgram(p: Program, opts: EmitOptions, memory: { shared: b
       fns.set(s, renderFactorStep(s, p.buffers));
       continue;
     }
-    const split = memory.shared ? (s.kind === "map" ? splitMapKernel(s) : splitMatmulKernel(s)) : null;
+    const split = memory.shared ? (s.kind === "map" ? splitMapKernel(s) : s.kind === "directConv" ? splitDirectConvKernel(s) : splitMatmulKernel(s)) : null;
     const render = (plan: SplitPlan | null, sink: ImportSink) =>
-      s.kind === "map" ? renderMapKernel(s, p.buffers, sink, opts, plan) : renderMatmulKernel(s, p.buffers, sink, opts, plan);
+      s.kind === "map"
+        ? renderMapKernel(s, p.buffers, sink, opts, plan)
+        : s.kind === "directConv"
+          ? renderDirectConvKernel(s, p.buffers, sink, opts, plan)
+          : renderMatmulKernel(s, p.buffers, sink, opts, plan);
     if (split === null) {
       fns.set(s, render(null, imports));
       continue;

@@ -1,0 +1,203 @@
+/**
+ * Direct convolution for small channel counts (as XNNPACK has), instead of im2col into the
+ * packed matmul.
+ *
+ * With one or a few input features per group, im2col packs K = I * taps elements for every
+ * output position (25 per position for LeNet's first convolution: a 0.9M-element buffer
+ * written and read again) to feed a microkernel whose k loop is then short. A direct kernel
+ * reads the input where it lies: the operand is first copied once into a zero-padded,
+ * channels-last buffer `xp[n, u..., c]` (padding, lhs dilation holes and any layout resolved
+ * there, its producers fused into that copy, as into a pack), the kernel's taps into
+ * `wp[g, t..., i, o]` (o padded to a multiple of the register block with zeros), and an
+ * output-stationary kernel walks, for a tile of R output positions along the last spatial dim
+ * and a block of 8 output features, every tap and input feature with R x 2 vector
+ * accumulators: per (tap, feature) two weight vectors and R splatted input elements. Every
+ * input address is affine in the tap (no bounds checks: the padding is in xp). The epilogue is
+ * the matmul kernel's (bias, relu, ... over the group, row and column variables of lower.ts's
+ * `contraction`).
+ *
+ * Which convolutions take it: `directConvPays` below, the one place the choice is made.
+ */
+import { shapeSize } from "../../ir/aval.js";
+import type { Atom, Eqn } from "../../ir/jaxpr.js";
+import type { Params } from "../../ir/primitives.js";
+import { type IExpr, type IVar, flatten, iadd, iclamp, iscale, ivar, newVar } from "./iexpr.js";
+import type { MapKernel } from "./kernel.js";
+import type { NodeFactory, SExpr } from "./sexpr.js";
+
+/** Output positions per register tile (along the last spatial dim) and output features per block. */
+export const DIRECT_TILE_R = 4;
+export const DIRECT_BLOCK_O = 8;
+
+/**
+ * `out[outIdx(g, m, j)] = epilogue(acc)`, acc = sum over taps t and features i of
+ * xp[n, p * strides + t * dilation, g*I + i] * wp[g, t, i, j], for m over (n, output positions)
+ * and j < OG.
+ */
+export interface DirectConvKernel {
+  readonly kind: "directConv";
+  readonly name: string;
+  /** The padded channels-last input, float32 [N, ...inSp, G*I]. */
+  readonly input: number;
+  /** The packed taps, float32 [G, ...taps, I, OP]. */
+  readonly weights: number;
+  readonly G: number;
+  readonly I: number;
+  readonly OG: number;
+  /** OG rounded up to a multiple of the feature block. */
+  readonly OP: number;
+  readonly batch: number;
+  /** Spatial extents of the padded input, the output, the kernel. */
+  readonly inSp: readonly number[];
+  readonly outSp: readonly number[];
+  readonly taps: readonly number[];
+  readonly strides: readonly number[];
+  readonly dilation: readonly number[];
+  /** The epilogue's variables: group, row (batch entry and output position), output feature within the group. */
+  readonly gVar: IVar;
+  readonly mVar: IVar;
+  readonly nVar: IVar;
+  readonly epilogue: SExpr;
+  readonly out: { readonly buf: number; readonly index: IExpr };
+}
+
+/**
+ * The choice between this kernel and im2col + matmul (or col2im), measured on the 2-core
+ * development machine (tmp/convbench.mjs in the smallconv report, LeNet's shapes, batch 64):
+ * conv1 forward (I = 1, O = 6, 5x5 taps over 28x28): direct ... ms vs im2col ... ms;
+ * conv2 forward (I = 6, O = 16): direct ... vs ... . The direct kernel wins while the input
+ * features per group are few (its k loop is I * taps long, unrolled over a row of taps, with
+ * no pack to write and read back); beyond MAX_I, im2col's microkernel, which reuses each
+ * packed element over 8 columns in registers, catches up. A row of taps times I is unrolled,
+ * so it is bounded too. Float32 only (the matmul path's dtype), no batch groups, at least one
+ * spatial dim, and padding no larger than the kernel (an input-gradient convolution, mostly
+ * padding, is col2im's).
+ */
+const MAX_I = 8;
+const MAX_ROW_UNROLL = 64;
+export function directConvPays(e: Eqn): boolean {
+  if (e.primitive !== "convGeneralDilated") return false;
+  const p = e.params as Params<"convGeneralDilated">;
+  const [lhs, rhs] = e.inputs as [Atom, Atom];
+  const out = e.outVars[0]!.aval;
+  if (lhs.aval.dtype !== "float32" || rhs.aval.dtype !== "float32" || out.dtype !== "float32") return false;
+  if (p.batchGroupCount !== 1 || lhs.aval.ndim < 3 || out.size === 0) return false;
+  const { rhsSpec } = p.dimensionNumbers;
+  const I = rhs.aval.shape[rhsSpec[1]!]!;
+  const taps = rhsSpec.slice(2).map((d) => rhs.aval.shape[d]!);
+  if (I > MAX_I || I * taps[taps.length - 1]! > MAX_ROW_UNROLL || I * shapeSize(taps) === 0) return false;
+  // mostly padding (a "full" correlation): the padded input would be mostly zeros
+  if (p.padding.some(([lo, hi], s) => lo + hi > (taps[s]! - 1) * p.rhsDilation[s]! + 1)) return false;
+  return p.lhsDilation.every((d) => d === 1);
+}
+
+export interface DirectConvPlan {
+  /** Map kernels that fill the padded input and the packed taps (run before the kernel). */
+  readonly packs: readonly MapKernel[];
+  readonly gVar: IVar;
+  readonly mVar: IVar;
+  readonly nVar: IVar;
+  kernel(epilogue: SExpr, out: { buf: number; index: IExpr }): DirectConvKernel;
+}
+
+/** The direct plan of a convolution `directConvPays` accepted; buffers from `scratch`. */
+export function directConvPlan(
+  e: Eqn,
+  exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr,
+  f: NodeFactory,
+  scratch: (shape: readonly number[]) => number,
+  name: string,
+): DirectConvPlan {
+  const p = e.params as Params<"convGeneralDilated">;
+  const [lhs, rhs] = e.inputs as [Atom, Atom];
+  const out = e.outVars[0]!.aval;
+  const { lhsSpec, rhsSpec, outSpec } = p.dimensionNumbers;
+  const nsp = lhs.aval.ndim - 2;
+  const sp = (shape: readonly number[], spec: readonly number[]) => spec.slice(2).map((d) => shape[d]!);
+  const G = p.featureGroupCount;
+  const N = lhs.aval.shape[lhsSpec[0]!]!;
+  const C = lhs.aval.shape[lhsSpec[1]!]!;
+  const I = C / G;
+  const O = rhs.aval.shape[rhsSpec[0]!]!;
+  const OG = O / G;
+  const OP = Math.ceil(OG / DIRECT_BLOCK_O) * DIRECT_BLOCK_O;
+  const xSp = sp(lhs.aval.shape, lhsSpec);
+  const taps = sp(rhs.aval.shape, rhsSpec);
+  const outSp = sp(out.shape, outSpec);
+  // The padded extent actually read: the last output position's window end.
+  const inSp = outSp.map((o, s) => (o - 1) * p.windowStrides[s]! + (taps[s]! - 1) * p.rhsDilation[s]! + 1);
+
+  // xp[n, u..., c] = x[n, c, u - padLo] inside the input, else 0
+  const xpShape = [N, ...inSp, C];
+  const xp = scratch(xpShape);
+  const xvars = xpShape.map((n) => newVar(n, "i"));
+  const xidx = new Array<IExpr>(lhs.aval.ndim);
+  xidx[lhsSpec[0]!] = ivar(xvars[0]!);
+  xidx[lhsSpec[1]!] = ivar(xvars[nsp + 1]!);
+  let valid: SExpr = f.const(1, "bool");
+  const and = (c: SExpr) => {
+    valid = valid.k === "const" ? (valid.value ? c : valid) : c.k === "const" ? (c.value ? valid : c) : f.binary("and", valid, c, "bool");
+  };
+  for (let s = 0; s < nsp; s++) {
+    const lo = p.padding[s]![0];
+    const x = iadd(ivar(xvars[s + 1]!), -lo);
+    if (lo > 0) and(f.icond(x, "ge", 0));
+    if (inSp[s]! - lo > xSp[s]!) and(f.icond(x, "lt", xSp[s]!));
+    xidx[lhsSpec[s + 2]!] = iclamp(x, 0, xSp[s]! - 1);
+  }
+  const xval = f.convert(exprOf(lhs, xidx), "float32");
+  const xpKernel: MapKernel = {
+    kind: "map",
+    name: `${name}_padInput`,
+    vars: xvars,
+    outs: [{ buf: xp, index: flatten(xvars.map(ivar), xpShape), value: valid.k === "const" ? (valid.value ? xval : f.const(0, "float32")) : f.select(valid, [f.const(0, "float32"), xval], "float32") }],
+  };
+
+  // wp[g, t..., i, j] = w[g*OG + j, i, t...] for j < OG, else 0
+  const wpShape = [G, ...taps, I, OP];
+  const wp = scratch(wpShape);
+  const wvars = wpShape.map((n) => newVar(n, "i"));
+  const j = ivar(wvars[nsp + 2]!);
+  const widx = new Array<IExpr>(rhs.aval.ndim);
+  widx[rhsSpec[0]!] = iadd(iscale(ivar(wvars[0]!), OG), iclamp(j, 0, OG - 1));
+  widx[rhsSpec[1]!] = ivar(wvars[nsp + 1]!);
+  for (let s = 0; s < nsp; s++) widx[rhsSpec[s + 2]!] = ivar(wvars[s + 1]!);
+  const wval = f.convert(exprOf(rhs, widx), "float32");
+  const wpKernel: MapKernel = {
+    kind: "map",
+    name: `${name}_packTaps`,
+    vars: wvars,
+    outs: [{ buf: wp, index: flatten(wvars.map(ivar), wpShape), value: OP === OG ? wval : f.select(f.icond(j, "lt", OG), [f.const(0, "float32"), wval], "float32") }],
+  };
+
+  const gVar = newVar(G, "g");
+  const mVar = newVar(N * shapeSize(outSp), "m");
+  const nVar = newVar(OG, "n");
+  return {
+    packs: [xpKernel, wpKernel],
+    gVar,
+    mVar,
+    nVar,
+    kernel: (epilogue, outRef) => ({
+      kind: "directConv",
+      name,
+      input: xp,
+      weights: wp,
+      G,
+      I,
+      OG,
+      OP,
+      batch: N,
+      inSp,
+      outSp,
+      taps,
+      strides: [...p.windowStrides],
+      dilation: [...p.rhsDilation],
+      gVar,
+      mVar,
+      nVar,
+      epilogue,
+      out: outRef,
+    }),
+  };
+}
