@@ -53,6 +53,8 @@ export interface DirectConvKernel {
   readonly taps: readonly number[];
   readonly strides: readonly number[];
   readonly dilation: readonly number[];
+  /** Per spatial dim, the range [lo, hi) of padded positions that hold input (outside it xp is zero padding). */
+  readonly real: readonly (readonly [number, number])[];
   /** The epilogue's variables: group, row (batch entry and output position), output feature within the group. */
   readonly gVar: IVar;
   readonly mVar: IVar;
@@ -62,32 +64,40 @@ export interface DirectConvKernel {
 }
 
 /**
- * The choice between this kernel and im2col + matmul (or col2im), measured on the 2-core
- * development machine (tmp/convbench.mjs in the smallconv report, LeNet's shapes, batch 64):
- * conv1 forward (I = 1, O = 6, 5x5 taps over 28x28): direct ... ms vs im2col ... ms;
- * conv2 forward (I = 6, O = 16): direct ... vs ... . The direct kernel wins while the input
- * features per group are few (its k loop is I * taps long, unrolled over a row of taps, with
- * no pack to write and read back); beyond MAX_I, im2col's microkernel, which reuses each
- * packed element over 8 columns in registers, catches up. A row of taps times I is unrolled,
- * so it is bounded too. Float32 only (the matmul path's dtype), no batch groups, at least one
- * spatial dim, and padding no larger than the kernel (an input-gradient convolution, mostly
- * padding, is col2im's).
+ * The choice between this kernel and im2col + matmul (or col2im), in one place. Measured on the
+ * 2-core development machine (process CPU time of a jitted conv + bias + relu + sum, one
+ * thread, 5x5 taps, batch 64, medians of 3 interleaved runs at load 10-14; tmp/sweep.mjs and
+ * tmp/convbench.mjs of the smallconv branch), im2col -> direct, in ms:
+ *   I = 1..8, O = 6, 28x28:    1.3 -> 0.9 (I=1), 3.6 -> 0.8 (2), 5.9 -> 1.4 (4), 10.9 -> 2.5 (8)
+ *   I = 1..8, O = 16, 12x12:   0.19 -> 0.13 (I=1), 0.68 -> 0.23 (3), 1.19 -> 0.43 (6), 1.46 -> 0.55 (8)
+ *   I = 16..64, O = 32..128:   5.7 -> 2.4 (16, 32, 12x12), 16.9 -> 8.4 (32, 64), 52 -> 33 (64, 128)
+ *   I = 128, O = 128, 8x8:     27.3 -> 26.3 (even)
+ *   LeNet's weight gradients (I = the batch, 64): 1.07 -> 0.54 (conv2), 0.80 -> 0.53 (conv1)
+ *   LeNet's conv2 input gradient (a "full" correlation, padding 4 of 5 taps): col2im 1.60 -> 1.02
+ * The pack im2col writes (K = I * taps elements per output position) and reads back costs more
+ * than the matmul microkernel's reuse saves while I is small; the direct kernel runs the same
+ * 4 x 8 register tile with its k loop reading the input in place. So: direct up to MAX_I
+ * input features per group (the largest measured win), im2col beyond. Padding rows are skipped,
+ * padding along the last spatial dim is multiplied (zeros in xp): direct unless the last dim is
+ * more than half padding. Not for lhs dilation (a strided convolution's input gradient: mostly
+ * holes, col2im's case), batch groups, dtypes other than float32, or no spatial dim.
  */
-const MAX_I = 8;
+const MAX_I = 64;
 export function directConvPays(e: Eqn): boolean {
   if (e.primitive !== "convGeneralDilated") return false;
   const p = e.params as Params<"convGeneralDilated">;
   const [lhs, rhs] = e.inputs as [Atom, Atom];
   const out = e.outVars[0]!.aval;
   if (lhs.aval.dtype !== "float32" || rhs.aval.dtype !== "float32" || out.dtype !== "float32") return false;
-  if (p.batchGroupCount !== 1 || lhs.aval.ndim < 3 || out.size === 0) return false;
-  const { rhsSpec } = p.dimensionNumbers;
+  if (p.batchGroupCount !== 1 || lhs.aval.ndim < 3 || out.size === 0 || p.lhsDilation.some((d) => d !== 1)) return false;
+  const { lhsSpec, rhsSpec } = p.dimensionNumbers;
   const I = rhs.aval.shape[rhsSpec[1]!]!;
   const taps = rhsSpec.slice(2).map((d) => rhs.aval.shape[d]!);
   if (I > MAX_I || I * shapeSize(taps) === 0) return false;
-  // mostly padding (a "full" correlation): the padded input would be mostly zeros
-  if (p.padding.some(([lo, hi], s) => lo + hi > (taps[s]! - 1) * p.rhsDilation[s]! + 1)) return false;
-  return p.lhsDilation.every((d) => d === 1);
+  const last = taps.length - 1;
+  const X = lhs.aval.shape[lhsSpec[last + 2]!]!;
+  const [lo, hi] = p.padding[last]!;
+  return Math.max(0, lo) + Math.max(0, hi) <= X;
 }
 
 export interface DirectConvPlan {
@@ -192,6 +202,7 @@ export function directConvPlan(
       taps,
       strides: [...p.windowStrides],
       dilation: [...p.rhsDilation],
+      real: inSp.map((u, s) => [Math.max(0, p.padding[s]![0]), Math.min(u, p.padding[s]![0] + xSp[s]!)] as const),
       gVar,
       mVar,
       nVar,

@@ -80,6 +80,22 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
       coords[0] = rest;
       let off = `(i32.add (i32.mul ${coords[0]} ${i32c(strideN)}) (i32.mul ${get(g)} ${i32c(I)}))`;
       for (let s = 0; s < nsp - 1; s++) off = `(i32.add ${off} (i32.mul ${coords[s + 1]} ${i32c(k.strides[s]! * inStride[s]!)}))`;
+      // Per outer spatial dim, the taps whose input row is not padding: [tLo, tHi) (padding rows are skipped, not multiplied).
+      const tapRange = outerTaps.map((K, s) => {
+        const [lo, hi] = k.real[s]!;
+        const [str, d] = [k.strides[s]!, k.dilation[s]!];
+        const u0 = `(i32.mul ${coords[s + 1]} ${i32c(str)})`;
+        const needLo = lo > 0;
+        const needHi = (k.outSp[s]! - 1) * str + (K - 1) * d >= hi;
+        if (!needLo && !needHi) return null;
+        // first tap t with u0 + t*d >= lo, and one past the last with u0 + t*d < hi
+        const a = em.tmp("i32", `(i32.sub ${i32c(lo)} ${u0})`, "a");
+        const tLo = needLo ? em.tmp("i32", `(select (i32.div_s (i32.add ${a} ${i32c(d - 1)}) ${i32c(d)}) (i32.const 0) (i32.gt_s ${a} (i32.const 0)))`, "tlo") : i32c(0);
+        const b = em.tmp("i32", `(i32.sub ${i32c(hi - 1)} ${u0})`, "b");
+        const hiT = em.tmp("i32", `(i32.add (i32.div_s ${b} ${i32c(d)}) (i32.const 1))`, "thi");
+        const tHi = needHi ? em.tmp("i32", `(select (select ${hiT} ${i32c(K)} (i32.lt_s ${hiT} ${i32c(K)})) (i32.const 0) (i32.ge_s ${b} (i32.const 0)))`, "thi") : i32c(K);
+        return [tLo, tHi] as const;
+      });
       const rowBase = em.tmp("i32", `(i32.add ${xpBase} (i32.shl ${off} (i32.const 2)))`, "rb");
       const mRow = em.tmp("i32", `(i32.mul ${get(row)} ${i32c(Wo)})`, "mr");
       em.loop(null, 0, nBlocks, 1, (ob) => {
@@ -127,9 +143,15 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
               tapRow();
               return;
             }
-            em.loop(null, 0, outerTaps[s]!, 1, (t) => {
-              outer(s + 1, `(i32.add ${ipExpr} (i32.mul ${get(t)} ${i32c(k.dilation[s]! * inStride[s]! * 4)}))`, `(i32.add (i32.mul ${tapFlat} ${i32c(outerTaps[s]!)}) ${get(t)})`);
-            }, { hint: "t" });
+            const r = tapRange[s];
+            em.loop(
+              null,
+              r ? r[0] : 0,
+              r ? r[1] : outerTaps[s]!,
+              1,
+              (t) => outer(s + 1, `(i32.add ${ipExpr} (i32.mul ${get(t)} ${i32c(k.dilation[s]! * inStride[s]! * 4)}))`, `(i32.add (i32.mul ${tapFlat} ${i32c(outerTaps[s]!)}) ${get(t)})`),
+              { hint: "t", ...(r ? { guard: `(i32.lt_s ${r[0]} ${r[1]})` } : {}) },
+            );
           };
           outer(0, ip0, i32c(0));
           // the epilogue, per accumulator vector (lane by lane past the last output feature)
