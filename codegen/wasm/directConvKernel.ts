@@ -113,34 +113,51 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
             }
             em.emit(`(local.set ${wp} (i32.add ${get(wp)} ${i32c(OP * 4)}))`);
           };
-          /** k loop over `n` input features from ip (a register tile's rank-1 updates, as the matmul kernel's k loop). */
-          const featureLoop = (n: number) => {
-            const end = em.tmp("i32", `(i32.add ${get(ip)} ${i32c(n * 4)})`, "ipend");
+          /** k loop of `n` (a wasm i32 expression, > 0) input features from ip (rank-1 updates of the tile, as the matmul kernel's k loop). */
+          const featureLoop = (n: string) => {
+            const end = em.tmp("i32", `(i32.add ${get(ip)} (i32.shl ${n} (i32.const 2)))`, "ipend");
             const label = `$D${labels++}`;
             em.emit(`(loop ${label}`);
             kStep();
             em.emit(`  (br_if ${label} (i32.lt_u (local.tee ${ip} (i32.add ${get(ip)} (i32.const 4))) ${end})))`);
           };
+          // The taps along the last dim that reach input (not padding) for some position of the
+          // tile: [klLo, klHi); the others would multiply zeros of xp.
+          const [lo, hi] = k.real[nsp - 1]!;
+          const needLo = lo > 0;
+          const needHi = (Wo - 1) * sL + (KL - 1) * dL >= hi;
+          const klLo = needLo
+            ? em.tmp("i32", `(select (i32.div_s (i32.add (local.tee ${ipk} (i32.sub ${i32c(lo + (rt - 1) * -sL)} (i32.mul ${w0} ${i32c(sL)}))) ${i32c(dL - 1)}) ${i32c(dL)}) (i32.const 0) (i32.gt_s ${get(ipk)} (i32.const 0)))`, "kllo")
+            : i32c(0);
+          const klHi = needHi
+            ? em.tmp("i32", `(select (select (local.tee ${ipk} (i32.add (i32.div_s (i32.sub ${i32c(hi - 1)} (i32.mul ${w0} ${i32c(sL)})) ${i32c(dL)}) (i32.const 1))) ${i32c(KL)} (i32.lt_s ${get(ipk)} ${i32c(KL)})) (i32.const 0) (i32.ge_s (i32.sub ${i32c(hi - 1)} (i32.mul ${w0} ${i32c(sL)})) (i32.const 0)))`, "klhi")
+            : i32c(KL);
           /** The row of taps along the last dim, every input feature, from ip and wp. */
           const tapRow = () => {
+            if (needLo) {
+              em.emit(`(local.set ${ip} (i32.add ${get(ip)} (i32.mul ${klLo} ${i32c(dL * C * 4)})))`);
+              em.emit(`(local.set ${wp} (i32.add ${get(wp)} (i32.mul ${klLo} ${i32c(I * OP * 4)})))`);
+            }
+            const taps = needLo ? `(i32.sub ${klHi} ${klLo})` : klHi;
             // the row's (tap, feature) pairs contiguous in xp as they are in wp: one k loop
-            if (dL * C === I) return featureLoop(KL * I);
-            // else a loop over the taps around one over the features (a loop, not unrolled: V8 ran
-            // the unrolled row of 30 steps for I = 6 at half the speed of the loop)
+            if (dL * C === I) return featureLoop(`(i32.mul ${taps} ${i32c(I)})`);
+            // else a loop over the taps around one over the features (loops, not unrolled: V8 ran
+            // an unrolled row of 30 steps for I = 6 at half the speed of the loop)
+            const ipkEnd = em.tmp("i32", `(i32.add ${get(ip)} (i32.mul ${taps} ${i32c(dL * C * 4)}))`, "ipkend");
             em.emit(`(local.set ${ipk} ${get(ip)})`);
-            const ipkEnd = em.tmp("i32", `(i32.add ${get(ipk)} ${i32c(KL * dL * C * 4)})`, "ipkend");
             const label = `$D${labels++}`;
             em.emit(`(loop ${label}`);
             em.emit(`(local.set ${ip} ${get(ipk)})`);
-            featureLoop(I);
+            featureLoop(i32c(I));
             em.emit(`  (br_if ${label} (i32.lt_u (local.tee ${ipk} (i32.add ${get(ipk)} ${i32c(dL * C * 4)})) ${ipkEnd})))`);
           };
+          const guarded = (body: () => void) => (needLo || needHi ? em.ifElse(`(i32.lt_s ${klLo} ${klHi})`, body) : body());
           // loops over the taps of the other spatial dims
           const outer = (s: number, ipExpr: string, tapFlat: string) => {
             if (s === outerTaps.length) {
               em.emit(`(local.set ${ip} ${ipExpr})`);
               em.emit(`(local.set ${wp} (i32.add ${wBlock} (i32.mul ${tapFlat} ${i32c(KL * I * OP * 4)})))`);
-              tapRow();
+              guarded(tapRow);
               return;
             }
             const r = tapRange[s];
