@@ -1,20 +1,21 @@
 /**
- * Direct convolution for small channel counts (as XNNPACK has), instead of im2col into the
+ * Direct convolution (as XNNPACK has for small channel counts), instead of im2col into the
  * packed matmul.
  *
- * With one or a few input features per group, im2col packs K = I * taps elements for every
- * output position (25 per position for LeNet's first convolution: a 0.9M-element buffer
- * written and read again) to feed a microkernel whose k loop is then short. A direct kernel
- * reads the input where it lies: the operand is first copied once into a zero-padded,
- * channels-last buffer `xp[n, u..., c]` (padding, lhs dilation holes and any layout resolved
- * there, its producers fused into that copy, as into a pack), the kernel's taps into
- * `wp[g, t..., i, o]` (o padded to a multiple of the register block with zeros), and an
- * output-stationary kernel walks, for a tile of R output positions along the last spatial dim
- * and a block of 8 output features, every tap and input feature with R x 2 vector
- * accumulators: per (tap, feature) two weight vectors and R splatted input elements. Every
- * input address is affine in the tap (no bounds checks: the padding is in xp). The epilogue is
- * the matmul kernel's (bias, relu, ... over the group, row and column variables of lower.ts's
- * `contraction`).
+ * With few input features per group, im2col packs K = I * taps elements for every output
+ * position (25 per position for LeNet's first convolution: a 0.9M-element buffer written and
+ * read again) to feed a microkernel whose k loop is then short. A direct kernel reads the input
+ * where it lies: the operand is first copied once into a zero-padded, channels-last buffer
+ * `xp[n, u..., c]` (padding and any layout resolved there, its producers fused into that copy,
+ * as into a pack), the kernel's taps into `wp[g, t..., i, o]` (o padded to a multiple of the
+ * register block with zeros), and an output-stationary kernel runs, for a tile of R output
+ * positions along the last spatial dim and a block of 8 output features, R x 2 vector
+ * accumulators over every (tap, input feature): per step two weight vectors and R splatted
+ * input elements, the input address affine in the tap (no bounds checks: the padding is in
+ * xp). Taps that reach only padding are skipped (per output row for the outer spatial dims, per
+ * tile along the last), so an input gradient (a "full" correlation) is not mostly zeros times
+ * weights. The epilogue is the matmul kernel's (bias, relu, ... over the group, row and column
+ * variables of lower.ts's `contraction`).
  *
  * Which convolutions take it: `directConvPays` below, the one place the choice is made.
  */
