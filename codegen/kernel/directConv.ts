@@ -67,20 +67,22 @@ export interface DirectConvKernel {
 /**
  * The choice between this kernel and im2col + matmul (or col2im), in one place. Measured on the
  * 2-core development machine (process CPU time of a jitted conv + bias + relu + sum, one
- * thread, 5x5 taps, batch 64, medians of 3 interleaved runs at load 10-14; tmp/sweep.mjs and
- * tmp/convbench.mjs of the smallconv branch), im2col -> direct, in ms:
+ * thread, 5x5 taps, batch 64, medians of 3 interleaved runs at load 10-14; scripts/convSweep.mjs and
+ * scripts/convLenet.mjs), im2col -> direct, in ms:
  *   I = 1..8, O = 6, 28x28:    1.3 -> 0.9 (I=1), 3.6 -> 0.8 (2), 5.9 -> 1.4 (4), 10.9 -> 2.5 (8)
  *   I = 1..8, O = 16, 12x12:   0.19 -> 0.13 (I=1), 0.68 -> 0.23 (3), 1.19 -> 0.43 (6), 1.46 -> 0.55 (8)
  *   I = 16..64, O = 32..128:   5.7 -> 2.4 (16, 32, 12x12), 16.9 -> 8.4 (32, 64), 52 -> 33 (64, 128)
  *   I = 128, O = 128, 8x8:     27.3 -> 26.3 (even)
  *   LeNet's weight gradients (I = the batch, 64): 1.07 -> 0.54 (conv2), 0.80 -> 0.53 (conv1)
  *   LeNet's conv2 input gradient (a "full" correlation, padding 4 of 5 taps): col2im 1.60 -> 1.02
+ *     (min 0.82 -> 0.72 with the last dim's padding taps skipped per tile)
  * The pack im2col writes (K = I * taps elements per output position) and reads back costs more
  * than the matmul microkernel's reuse saves while I is small; the direct kernel runs the same
  * 4 x 8 register tile with its k loop reading the input in place. So: direct up to MAX_I
- * input features per group (the largest measured win), im2col beyond. Padding rows are skipped,
- * padding along the last spatial dim is multiplied (zeros in xp): direct unless the last dim is
- * more than half padding. Not for lhs dilation (a strided convolution's input gradient: mostly
+ * input features per group (the largest measured win), im2col beyond. Taps over padding rows
+ * are skipped, and along the last spatial dim those that reach padding for every position of a
+ * tile; the rest of the padding is multiplied (zeros in xp): direct unless the last dim is more
+ * than half padding. Not for lhs dilation (a strided convolution's input gradient: mostly
  * holes, col2im's case), batch groups, dtypes other than float32, or no spatial dim.
  */
 const MAX_I = 64;
