@@ -151,6 +151,26 @@ describe("direct convolution kernels", () => {
     expect(pays(conv([2, 4, 8, 8], [16, 4, 3, 3], {}, "float64"))).toBe(false);
   });
 
+  it("run inside a scan body (the carry added to the input in the pad copy, tanh as the epilogue, stacked ys)", () => {
+    const arr = (shape: number[], s: number) => np.array(randomData("float32", shape.reduce((a, b) => a * b, 1), s, { range: 1 }), { shape });
+    const f = (xs: A, w: A) =>
+      lax.scan(
+        (c: A, x: A) => {
+          const y = np.tanh(np.add(lax.convGeneralDilated(np.add(x, c), w, [1, 1], "SAME", { dimensionNumbers: ["NHWC", "HWIO", "NHWC"] }), 0.1));
+          return [y, np.multiply(y, 2)];
+        },
+        np.zeros([2, 9, 9, 3]),
+        xs,
+      ) as [A, A];
+    const args: [A, A] = [arr([4, 2, 9, 9, 3], 1), arr([3, 3, 3, 3], 2)];
+    const text = jit(f, { device: "wasm" }).lower(...args).compile().asText();
+    expect(text).toMatch(/loop \[t\d+<4\] \{[^]*: directConv \[/);
+    const got = jit(f, { device: "wasm" })(...(args.map((a) => devicePut(a, "wasm")) as [A, A]));
+    const want = jit(f, { device: "cpu" })(...(args.map((a) => devicePut(a, "cpu")) as [A, A]));
+    // four steps of a 27-term sum through tanh (derivative <= 1): the bound compounds per step
+    got.forEach((g, i) => expectClose(g.dataSync(), want[i]!.dataSync(), "float32", { rtol: 1e-6, atol: 4 * 2 * sumTol(2 * 27).atol }, `scan output ${i}`));
+  });
+
   it("are bit-identical on 1 and 2 threads (forward, weight and input gradients of LeNet-sized convolutions)", () => {
     const pool = wasmBackend.runtime.pool;
     const dn = ["NHWC", "HWIO", "NHWC"] as const;
