@@ -12,6 +12,7 @@ import type { DType } from "../../ir/dtype.js";
 import { itemSize } from "../../ir/dtype.js";
 import type { Eqn, Jaxpr } from "../../ir/jaxpr.js";
 import { primitiveName } from "../../ir/primitives.js";
+import type { DirectConvKernel } from "./directConv.js";
 import type { FactorStep } from "./factor.js";
 import { type IExpr, type IVar, readBuffers, showIExpr } from "./iexpr.js";
 import { type SExpr, showSExpr } from "./sexpr.js";
@@ -185,7 +186,7 @@ export interface BranchStep {
 }
 
 /** Steps that run code over buffers (as opposed to structured control flow around other steps). */
-export type LeafStep = MapKernel | MatmulKernel | HostStep | SortStep | FactorStep;
+export type LeafStep = MapKernel | MatmulKernel | DirectConvKernel | HostStep | SortStep | FactorStep;
 export type Step = LeafStep | LoopStep | BranchStep;
 
 /** The buffers whose memory a buffer is (itself, or what its views and swaps point into). */
@@ -283,6 +284,12 @@ export function stepReads(step: LeafStep): number[] {
       out.add(step.packB);
       out.add(step.tile);
       break;
+    case "directConv":
+      visit([step.epilogue]);
+      readBuffers(step.out.index, out);
+      out.add(step.input);
+      out.add(step.weights);
+      break;
     case "host":
       for (const i of step.inputs) if ("buf" in i) out.add(i.buf);
       break;
@@ -304,6 +311,8 @@ export function stepWrites(step: LeafStep): number[] {
       return step.outs.map((o) => o.buf);
     case "matmul":
       return [step.out.buf, step.tile];
+    case "directConv":
+      return [step.out.buf];
     case "host":
       return [...step.outputs];
     case "sort":
@@ -377,6 +386,12 @@ export function showProgram(p: Program): string {
         lines.push(
           `${s.name}: matmul [b<${s.bVar.extent}, m<${s.mVar.extent}, n<${s.nVar.extent}, k<${s.K}] tile ${s.mr}x${s.nr} over ${bufName(s.packA)}, ${bufName(s.packB)}`,
         );
+        lines.push(`  ${bufName(s.out.buf)}[${showIExpr(s.out.index, name)}] = ${showSExpr(s.epilogue, name, bufName)}`);
+        break;
+      }
+      case "directConv": {
+        const name = (v: IVar) => (v === s.gVar ? "g" : v === s.mVar ? "m" : v === s.nVar ? "n" : `${v.name}${v.id}`);
+        lines.push(`${s.name}: directConv [g<${s.G}, m<${s.mVar.extent}, n<${s.OG}, taps ${s.taps.join("x")} x ${s.I}] over ${bufName(s.input)}, ${bufName(s.weights)}`);
         lines.push(`  ${bufName(s.out.buf)}[${showIExpr(s.out.index, name)}] = ${showSExpr(s.epilogue, name, bufName)}`);
         break;
       }

@@ -50,6 +50,7 @@ import { widenedOperand, widening } from "./widen.js";
 import { optimizeJaxpr } from "./passes.js";
 import { viewPrims } from "./viewPrims.js";
 import { col2imPlan } from "./lowerConv.js";
+import { directConvPays, directConvPlan } from "./directConv.js";
 import { accumulatesInFloat32, cumulativeKernels, isCumulative, narrowCumulative } from "./lowerScan.js";
 import { isReduceWindow, isSelectWindow, reduceWindowExpr, selectWindowKernels, windowRereads } from "./lowerWindows.js";
 import { planMemory } from "./plan.js";
@@ -73,6 +74,8 @@ export interface LowerOptions {
   splitIndexSets?: boolean;
   /** The factorizations (ir/linalg.ts) as factor steps the renderer has kernels for (codegen/kernel/factor.ts), not host steps. */
   factorSteps?: boolean;
+  /** Convolutions with few input features as direct kernels (directConv.ts), not im2col: for renderers that have them. */
+  directConv?: boolean;
 }
 
 type Kind = "ew" | "dup" | "reduce" | "dot" | "multi" | "host";
@@ -648,6 +651,13 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       const coreOut = core.outVars[0]!.aval;
       // int8/uint8 operands: panels of k pairs as int16 halves of int32 words (narrow.ts).
       const paired = isNarrowContraction(core);
+      if (ctx.opts.directConv && !paired && directConvPays(core)) {
+        const d = directConvPlan(core, (a, idx) => exprOf(a, idx), f, (shape) => addBuffer("scratch", -1, "float32", shape), name);
+        const flat = flatten(contraction(core, (a, idx) => exprOf(a, idx), f, "float32").outIdx(ivar(d.gVar), ivar(d.mVar), ivar(d.nVar)), coreOut.shape);
+        const epilogue = g.root === g.core ? f.acc(coreOut.dtype) : compute(root, unravel(flat, outVar.aval.shape));
+        steps.push(...d.packs.map((k) => canonicalize(f, k)), d.kernel(epilogue, { buf: outBuf, index: flat }));
+        continue;
+      }
       // A convolution whose im2col would mostly pack padding: a matmul into a temporary, then a gather-sum (lowerConv.ts).
       const col = g.root === g.core && !paired ? col2imPlan(core, (a, idx) => exprOf(a, idx), f) : null;
       const direct = col ? null : contraction(core, (a, idx) => exprOf(a, idx), f, paired ? "int32" : "float32");

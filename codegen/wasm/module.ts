@@ -18,6 +18,7 @@ import { renderFactorStep } from "./factor/index.js";
 import type { EmitOptions, ImportSink } from "./emitter.js";
 import { isDynamicKernel, renderMapKernel } from "./mapKernel.js";
 import { renderMatmulKernel } from "./matmulKernel.js";
+import { renderDirectConvKernel, splitDirectConvKernel } from "./directConvKernel.js";
 import { renderSortKernel } from "./sortKernel.js";
 import { splitFactorStep, splitSortStep } from "./batchSplit.js";
 import { type ReduceSplit, type ReduceSplitFns, planReduceSplit, reduceSplitPool, renderReduceSplit } from "./reduceSplit.js";
@@ -130,9 +131,13 @@ export function renderProgram(p: Program, opts: EmitOptions, memory: { shared: b
       reduceSplits.set(s, renderSplitReduction(s as MapKernel, rsplit));
       continue;
     }
-    const split = memory.shared ? (s.kind === "map" ? splitMapKernel(s) : splitMatmulKernel(s)) : null;
+    const split = memory.shared ? (s.kind === "map" ? splitMapKernel(s) : s.kind === "directConv" ? splitDirectConvKernel(s) : splitMatmulKernel(s)) : null;
     const render = (plan: SplitPlan | null, sink: ImportSink) =>
-      s.kind === "map" ? renderMapKernel(s, p.buffers, sink, opts, plan) : renderMatmulKernel(s, p.buffers, sink, opts, plan);
+      s.kind === "map"
+        ? renderMapKernel(s, p.buffers, sink, opts, plan)
+        : s.kind === "directConv"
+          ? renderDirectConvKernel(s, p.buffers, sink, opts, plan)
+          : renderMatmulKernel(s, p.buffers, sink, opts, plan);
     if (split === null) {
       fns.set(s, render(null, imports));
       continue;

@@ -817,6 +817,6 @@ export function renderMatmul(k: MatmulKernel, buffers: readonly BufferDecl[], sh
   };
 }
 
-export function renderKernel(step: Exclude<LeafStep, { kind: "host" | "sort" | "factor" }>, buffers: readonly BufferDecl[], opts: RenderOptions): RenderedKernel {
+export function renderKernel(step: Exclude<LeafStep, { kind: "host" | "sort" | "factor" | "directConv" }>, buffers: readonly BufferDecl[], opts: RenderOptions): RenderedKernel {
   return step.kind === "map" ? renderMap(step, buffers, opts.treeMaxOutputs) : renderMatmul(step, buffers, opts.sharedMatmul);
 }

@@ -238,7 +238,7 @@ export class WasmBackend implements Backend<WasmBuffer> {
   }
 
   private compile(jaxpr: Jaxpr, key: string): Compiled {
-    const program = lowerJaxpr(jaxpr, { splitIndexSets: true, factorSteps: true, ...this.opts });
+    const program = lowerJaxpr(jaxpr, { splitIndexSets: true, factorSteps: true, directConv: true, ...this.opts });
     const c = this.runtime.compile(program);
     this.stats.compiles++;
     this.byKey.set(key, c);

@@ -13,6 +13,7 @@ import type { Params } from "../../ir/primitives.js";
 import { leafSteps } from "../../codegen/kernel/kernel.js";
 import { lowerJaxpr } from "../../codegen/kernel/lower.js";
 import { aval, checkJaxpr, checkPrimitive, literal, primJaxpr, randomData } from "./helpers.js";
+import { createWasmBackend } from "../../src/backends/wasm.js";
 
 interface WindowCase {
   shape: number[];
@@ -184,6 +185,10 @@ const convCase: fc.Arbitrary<ConvCase> = fc
   })
   .filter((c) => c.lhs.slice(1, -1).every((s, i) => (s - 1) * c.p.lhsDilation[i]! + 1 + c.p.padding[i]![0] + c.p.padding[i]![1] >= (c.rhs[i]! - 1) * c.p.rhsDilation[i]! + 1));
 
+// The wasm backend runs most float32 convolutions as direct kernels (test/wasm/directConv.test.ts);
+// these tests run the im2col and col2im lowerings they check, on a backend without them.
+const im2colBackend = await createWasmBackend({ eagerHostMaxElements: 0, directConv: false });
+
 describe("convolutions (im2col or matmul + col2im) == cpu", () => {
   it("random geometries under jit", () => {
     let col2im = 0;
@@ -193,7 +198,7 @@ describe("convolutions (im2col or matmul + col2im) == cpu", () => {
         const j = primJaxpr("convGeneralDilated", [aval(c.lhs), aval(c.rhs)], c.p);
         const prog = lowerJaxpr(j, { matmulMinFlops: 0 });
         if (leafSteps(prog.steps).some((s) => s.name.endsWith("_col2im"))) col2im++;
-        checkJaxpr(j, [randomData("float32", size(c.lhs), seed), randomData("float32", size(c.rhs), seed + 1)], { rtol: 1e-4, atol: 1e-4 }, JSON.stringify(c));
+        checkJaxpr(j, [randomData("float32", size(c.lhs), seed), randomData("float32", size(c.rhs), seed + 1)], { rtol: 1e-4, atol: 1e-4 }, JSON.stringify(c), im2colBackend);
       }),
       { numRuns: 80 },
     );
@@ -219,7 +224,7 @@ describe("convolutions (im2col or matmul + col2im) == cpu", () => {
     };
     const j = primJaxpr("convGeneralDilated", [aval(lhs), aval(rhs)], p);
     expect(leafSteps(lowerJaxpr(j).steps).map((s) => s.name.replace(/^k\d+_/, ""))).toContain("convGeneralDilated_col2im");
-    checkJaxpr(j, [randomData("float32", 4 * 64 * 16, 1), randomData("float32", 25 * 16 * 6, 2)], { rtol: 1e-4, atol: 1e-4 });
+    checkJaxpr(j, [randomData("float32", 4 * 64 * 16, 1), randomData("float32", 25 * 16 * 6, 2)], { rtol: 1e-4, atol: 1e-4 }, "", im2colBackend);
   });
 });
 

@@ -1,0 +1,216 @@
+/**
+ * Direct convolution (as XNNPACK has for small channel counts), instead of im2col into the
+ * packed matmul.
+ *
+ * With few input features per group, im2col packs K = I * taps elements for every output
+ * position (25 per position for LeNet's first convolution: a 0.9M-element buffer written and
+ * read again) to feed a microkernel whose k loop is then short. A direct kernel reads the input
+ * where it lies: the operand is first copied once into a zero-padded, channels-last buffer
+ * `xp[n, u..., c]` (padding and any layout resolved there, its producers fused into that copy,
+ * as into a pack), the kernel's taps into `wp[g, t..., i, o]` (o padded to a multiple of the
+ * register block with zeros), and an output-stationary kernel runs, for a tile of R output
+ * positions along the last spatial dim and a block of 8 output features, R x 2 vector
+ * accumulators over every (tap, input feature): per step two weight vectors and R splatted
+ * input elements, the input address affine in the tap (no bounds checks: the padding is in
+ * xp). Taps that reach only padding are skipped (per output row for the outer spatial dims, per
+ * tile along the last), so an input gradient (a "full" correlation) is not mostly zeros times
+ * weights. The epilogue is the matmul kernel's (bias, relu, ... over the group, row and column
+ * variables of lower.ts's `contraction`).
+ *
+ * Which convolutions take it: `directConvPays` below, the one place the choice is made.
+ */
+import { shapeSize } from "../../ir/aval.js";
+import type { Atom, Eqn } from "../../ir/jaxpr.js";
+import type { Params } from "../../ir/primitives.js";
+import { type IExpr, type IVar, flatten, iadd, iclamp, iscale, ivar, newVar } from "./iexpr.js";
+import type { MapKernel } from "./kernel.js";
+import type { NodeFactory, SExpr } from "./sexpr.js";
+
+/** Output positions per register tile (along the last spatial dim) and output features per block. */
+export const DIRECT_TILE_R = 4;
+export const DIRECT_BLOCK_O = 8;
+
+/**
+ * `out[outIdx(g, m, j)] = epilogue(acc)`, acc = sum over taps t and features i of
+ * xp[n, p * strides + t * dilation, g*I + i] * wp[g, t, i, j], for m over (n, output positions)
+ * and j < OG.
+ */
+export interface DirectConvKernel {
+  readonly kind: "directConv";
+  readonly name: string;
+  /** The padded channels-last input, float32 [N, ...inSp, G*I]. */
+  readonly input: number;
+  /** The packed taps, float32 [G, ...taps, I, OP]. */
+  readonly weights: number;
+  readonly G: number;
+  readonly I: number;
+  readonly OG: number;
+  /** OG rounded up to a multiple of the feature block. */
+  readonly OP: number;
+  readonly batch: number;
+  /** Spatial extents of the padded input, the output, the kernel. */
+  readonly inSp: readonly number[];
+  readonly outSp: readonly number[];
+  readonly taps: readonly number[];
+  readonly strides: readonly number[];
+  readonly dilation: readonly number[];
+  /** Per spatial dim, the range [lo, hi) of padded positions that hold input (outside it xp is zero padding). */
+  readonly real: readonly (readonly [number, number])[];
+  /** The epilogue's variables: group, row (batch entry and output position), output feature within the group. */
+  readonly gVar: IVar;
+  readonly mVar: IVar;
+  readonly nVar: IVar;
+  readonly epilogue: SExpr;
+  readonly out: { readonly buf: number; readonly index: IExpr };
+}
+
+/**
+ * The choice between this kernel and im2col + matmul (or col2im), in one place. Measured on the
+ * 2-core development machine (process CPU time of a jitted conv + bias + relu + sum, one
+ * thread, 5x5 taps, batch 64, medians of 3 interleaved runs at load 10-14; scripts/convSweep.mjs and
+ * scripts/convLenet.mjs), im2col -> direct, in ms:
+ *   I = 1..8, O = 6, 28x28:    1.3 -> 0.9 (I=1), 3.6 -> 0.8 (2), 5.9 -> 1.4 (4), 10.9 -> 2.5 (8)
+ *   I = 1..8, O = 16, 12x12:   0.19 -> 0.13 (I=1), 0.68 -> 0.23 (3), 1.19 -> 0.43 (6), 1.46 -> 0.55 (8)
+ *   I = 16..64, O = 32..128:   5.7 -> 2.4 (16, 32, 12x12), 16.9 -> 8.4 (32, 64), 52 -> 33 (64, 128)
+ *   I = 128, O = 128, 8x8:     27.3 -> 26.3 (even)
+ *   LeNet's weight gradients (I = the batch, 64): 1.07 -> 0.54 (conv2), 0.80 -> 0.53 (conv1)
+ *   LeNet's conv2 input gradient (a "full" correlation, padding 4 of 5 taps): col2im 1.60 -> 1.02
+ *     (min 0.82 -> 0.72 with the last dim's padding taps skipped per tile)
+ * The pack im2col writes (K = I * taps elements per output position) and reads back costs more
+ * than the matmul microkernel's reuse saves while I is small; the direct kernel runs the same
+ * 4 x 8 register tile with its k loop reading the input in place. So: direct up to MAX_I
+ * input features per group (the largest measured win), im2col beyond. Taps over padding rows
+ * are skipped, and along the last spatial dim those that reach padding for every position of a
+ * tile; the rest of the padding is multiplied (zeros in xp): direct unless the last dim is more
+ * than half padding. Not for lhs dilation (a strided convolution's input gradient: mostly
+ * holes, col2im's case), batch groups, dtypes other than float32, or no spatial dim.
+ */
+const MAX_I = 64;
+export function directConvPays(e: Eqn): boolean {
+  if (e.primitive !== "convGeneralDilated") return false;
+  const p = e.params as Params<"convGeneralDilated">;
+  const [lhs, rhs] = e.inputs as [Atom, Atom];
+  const out = e.outVars[0]!.aval;
+  if (lhs.aval.dtype !== "float32" || rhs.aval.dtype !== "float32" || out.dtype !== "float32") return false;
+  if (p.batchGroupCount !== 1 || lhs.aval.ndim < 3 || out.size === 0 || p.lhsDilation.some((d) => d !== 1)) return false;
+  const { lhsSpec, rhsSpec } = p.dimensionNumbers;
+  const I = rhs.aval.shape[rhsSpec[1]!]!;
+  const taps = rhsSpec.slice(2).map((d) => rhs.aval.shape[d]!);
+  if (I > MAX_I || I * shapeSize(taps) === 0) return false;
+  const last = taps.length - 1;
+  const X = lhs.aval.shape[lhsSpec[last + 2]!]!;
+  const [lo, hi] = p.padding[last]!;
+  return Math.max(0, lo) + Math.max(0, hi) <= X;
+}
+
+export interface DirectConvPlan {
+  /** Map kernels that fill the padded input and the packed taps (run before the kernel). */
+  readonly packs: readonly MapKernel[];
+  readonly gVar: IVar;
+  readonly mVar: IVar;
+  readonly nVar: IVar;
+  kernel(epilogue: SExpr, out: { buf: number; index: IExpr }): DirectConvKernel;
+}
+
+/** The direct plan of a convolution `directConvPays` accepted; buffers from `scratch`. */
+export function directConvPlan(
+  e: Eqn,
+  exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr,
+  f: NodeFactory,
+  scratch: (shape: readonly number[]) => number,
+  name: string,
+): DirectConvPlan {
+  const p = e.params as Params<"convGeneralDilated">;
+  const [lhs, rhs] = e.inputs as [Atom, Atom];
+  const out = e.outVars[0]!.aval;
+  const { lhsSpec, rhsSpec, outSpec } = p.dimensionNumbers;
+  const nsp = lhs.aval.ndim - 2;
+  const sp = (shape: readonly number[], spec: readonly number[]) => spec.slice(2).map((d) => shape[d]!);
+  const G = p.featureGroupCount;
+  const N = lhs.aval.shape[lhsSpec[0]!]!;
+  const C = lhs.aval.shape[lhsSpec[1]!]!;
+  const I = C / G;
+  const O = rhs.aval.shape[rhsSpec[0]!]!;
+  const OG = O / G;
+  const OP = Math.ceil(OG / DIRECT_BLOCK_O) * DIRECT_BLOCK_O;
+  const xSp = sp(lhs.aval.shape, lhsSpec);
+  const taps = sp(rhs.aval.shape, rhsSpec);
+  const outSp = sp(out.shape, outSpec);
+  // The padded extent actually read: the last output position's window end.
+  const inSp = outSp.map((o, s) => (o - 1) * p.windowStrides[s]! + (taps[s]! - 1) * p.rhsDilation[s]! + 1);
+
+  // xp[n, u..., c] = x[n, c, u - padLo] inside the input, else 0
+  const xpShape = [N, ...inSp, C];
+  const xp = scratch(xpShape);
+  const xvars = xpShape.map((n) => newVar(n, "i"));
+  const xidx = new Array<IExpr>(lhs.aval.ndim);
+  xidx[lhsSpec[0]!] = ivar(xvars[0]!);
+  xidx[lhsSpec[1]!] = ivar(xvars[nsp + 1]!);
+  let valid: SExpr = f.const(1, "bool");
+  const and = (c: SExpr) => {
+    valid = valid.k === "const" ? (valid.value ? c : valid) : c.k === "const" ? (c.value ? valid : c) : f.binary("and", valid, c, "bool");
+  };
+  for (let s = 0; s < nsp; s++) {
+    const lo = p.padding[s]![0];
+    const x = iadd(ivar(xvars[s + 1]!), -lo);
+    if (lo > 0) and(f.icond(x, "ge", 0));
+    if (inSp[s]! - lo > xSp[s]!) and(f.icond(x, "lt", xSp[s]!));
+    xidx[lhsSpec[s + 2]!] = iclamp(x, 0, xSp[s]! - 1);
+  }
+  const xval = f.convert(exprOf(lhs, xidx), "float32");
+  const xpKernel: MapKernel = {
+    kind: "map",
+    name: `${name}_padInput`,
+    vars: xvars,
+    outs: [{ buf: xp, index: flatten(xvars.map(ivar), xpShape), value: valid.k === "const" ? (valid.value ? xval : f.const(0, "float32")) : f.select(valid, [f.const(0, "float32"), xval], "float32") }],
+  };
+
+  // wp[g, t..., i, j] = w[g*OG + j, i, t...] for j < OG, else 0
+  const wpShape = [G, ...taps, I, OP];
+  const wp = scratch(wpShape);
+  const wvars = wpShape.map((n) => newVar(n, "i"));
+  const j = ivar(wvars[nsp + 2]!);
+  const widx = new Array<IExpr>(rhs.aval.ndim);
+  widx[rhsSpec[0]!] = iadd(iscale(ivar(wvars[0]!), OG), iclamp(j, 0, OG - 1));
+  widx[rhsSpec[1]!] = ivar(wvars[nsp + 1]!);
+  for (let s = 0; s < nsp; s++) widx[rhsSpec[s + 2]!] = ivar(wvars[s + 1]!);
+  const wval = f.convert(exprOf(rhs, widx), "float32");
+  const wpKernel: MapKernel = {
+    kind: "map",
+    name: `${name}_packTaps`,
+    vars: wvars,
+    outs: [{ buf: wp, index: flatten(wvars.map(ivar), wpShape), value: OP === OG ? wval : f.select(f.icond(j, "lt", OG), [f.const(0, "float32"), wval], "float32") }],
+  };
+
+  const gVar = newVar(G, "g");
+  const mVar = newVar(N * shapeSize(outSp), "m");
+  const nVar = newVar(OG, "n");
+  return {
+    packs: [xpKernel, wpKernel],
+    gVar,
+    mVar,
+    nVar,
+    kernel: (epilogue, outRef) => ({
+      kind: "directConv",
+      name,
+      input: xp,
+      weights: wp,
+      G,
+      I,
+      OG,
+      OP,
+      batch: N,
+      inSp,
+      outSp,
+      taps,
+      strides: [...p.windowStrides],
+      dilation: [...p.rhsDilation],
+      real: inSp.map((u, s) => [Math.max(0, p.padding[s]![0]), Math.min(u, p.padding[s]![0] + xSp[s]!)] as const),
+      gVar,
+      mVar,
+      nVar,
+      epilogue,
+      out: outRef,
+    }),
+  };
+}
