@@ -119,6 +119,20 @@ export function lenetData() {
   };
 }
 
+/**
+ * Issue 11: a LeNet-5 training step, batch 64: the LeNet of lenetData (same seeded weights), a
+ * softmax cross-entropy on one-hot labels, and SGD. Every system computes the same numbers.
+ */
+export const LENET_STEP = { batch: 64, lr: 0.01 };
+
+export function lenetStepData() {
+  const B = LENET_STEP.batch;
+  const labels = rng(39);
+  const y = new Float32Array(B * 10);
+  for (let i = 0; i < B; i++) y[i * 10 + Math.floor(labels() * 10)] = 1;
+  return { params: lenetData().params, x: { shape: [B, 28, 28, 1], data: uniform(38, B * 784, 0, 1) }, y: { shape: [B, 10], data: y } };
+}
+
 /** Inputs for each cell, by name. */
 export function cellData(cell) {
   switch (cell) {
@@ -157,6 +171,8 @@ export function cellData(cell) {
     case "lenet256":
     case "lenet256int8":
       return lenetData();
+    case "lenetStep":
+      return lenetStepData();
     case "svd256":
       return { a: { shape: [256, 256], data: uniform(12, 256 * 256, -1, 1) } };
     default:

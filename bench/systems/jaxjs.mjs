@@ -183,6 +183,7 @@ export async function setup(cell, d) {
     }
     case "lenet256":
     case "lenet256int8":
+    case "lenetStep":
       throw new Error("jax-js: the LeNet cells are not written for jax-js (and it has no int8 path)");
     default:
       throw new Error(`jax-js: unknown cell ${cell}`);

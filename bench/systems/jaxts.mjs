@@ -3,7 +3,7 @@
 // JAXTS_DEVICE=cpu|wasm|webgpu forces one.
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { LSTM, MLP, mapObject, summarize } from "../common.mjs";
+import { LENET_STEP, LSTM, MLP, mapObject, summarize } from "../common.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const entry = process.env.JAXTS_ENTRY ?? `${root}dist/src/index.js`;
@@ -77,6 +77,20 @@ function sgdStepCell(loss, params, inputs, lr) {
   };
 }
 
+/** LeNet-5 (conv 5x5x6, max pool, conv 5x5x16, max pool, dense 120, 84, 10, relu), NHWC. */
+function lenetForward(p, x) {
+  const { numpy: np, lax } = jx;
+  const dn = { dimensionNumbers: ["NHWC", "HWIO", "NHWC"] };
+  const pool = (h) => lax.reduceWindow(h, -Infinity, lax.max, [1, 2, 2, 1], [1, 2, 2, 1], "VALID");
+  const relu = (h) => np.maximum(h, 0);
+  let h = pool(relu(np.add(lax.convGeneralDilated(x, p.conv1.w, [1, 1], "VALID", dn), p.conv1.b)));
+  h = pool(relu(np.add(lax.convGeneralDilated(h, p.conv2.w, [1, 1], "VALID", dn), p.conv2.b)));
+  h = np.reshape(h, [h.shape[0], -1]);
+  h = relu(np.add(np.matmul(h, p.fc1.w), p.fc1.b));
+  h = relu(np.add(np.matmul(h, p.fc2.w), p.fc2.b));
+  return np.add(np.matmul(h, p.fc3.w), p.fc3.b);
+}
+
 export async function setup(cell, d) {
   const { numpy: np, nn, jit, valueAndGrad, tree, lax } = jx;
   switch (cell) {
@@ -145,21 +159,16 @@ export async function setup(cell, d) {
       const f = jit((a) => np.linalg.svd(a)[1], { device });
       return op(() => f(a));
     }
+    case "lenetStep": {
+      const params = mapObject(d.params, (l) => ({ w: arr(l.w), b: arr(l.b) }));
+      const loss = (p, x, y) => np.mean(np.sum(nn.logSoftmax(lenetForward(p, x), -1).mul(y), -1)).neg();
+      return sgdStepCell(loss, params, [arr(d.x), arr(d.y)], LENET_STEP.lr);
+    }
     case "lenet256":
     case "lenet256int8": {
       const { quant } = jx;
       const params = mapObject(d.params, (l) => ({ w: arr(l.w), b: arr(l.b) }));
-      const dn = { dimensionNumbers: ["NHWC", "HWIO", "NHWC"] };
-      const pool = (h) => lax.reduceWindow(h, -Infinity, lax.max, [1, 2, 2, 1], [1, 2, 2, 1], "VALID");
-      const relu = (h) => np.maximum(h, 0);
-      const lenet = (p, x) => {
-        let h = pool(relu(np.add(lax.convGeneralDilated(x, p.conv1.w, [1, 1], "VALID", dn), p.conv1.b)));
-        h = pool(relu(np.add(lax.convGeneralDilated(h, p.conv2.w, [1, 1], "VALID", dn), p.conv2.b)));
-        h = np.reshape(h, [h.shape[0], -1]);
-        h = relu(np.add(np.matmul(h, p.fc1.w), p.fc1.b));
-        h = relu(np.add(np.matmul(h, p.fc2.w), p.fc2.b));
-        return np.add(np.matmul(h, p.fc3.w), p.fc3.b);
-      };
+      const lenet = lenetForward;
       const x = arr(d.x);
       if (cell === "lenet256") {
         const f = jit(lenet, { device });

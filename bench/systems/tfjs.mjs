@@ -5,7 +5,7 @@
 // never uses its threaded build under Node, and setThreadsCount(1) pins XNNPACK to one thread.
 import { createRequire } from "node:module";
 import path from "node:path";
-import { LSTM, MLP, mapObject, summarize } from "../common.mjs";
+import { LENET_STEP, LSTM, MLP, mapObject, summarize } from "../common.mjs";
 
 const require = createRequire(import.meta.url);
 let tf;
@@ -72,6 +72,17 @@ function op(f) {
   };
 }
 
+/** LeNet-5 as the other systems compute it (NHWC, HWIO weights, valid convolutions). */
+function lenetForward(p, x) {
+  const pool = (h) => tf.maxPool(h, 2, 2, "valid");
+  let h = pool(tf.relu(tf.add(tf.conv2d(x, p.conv1.w, 1, "valid"), p.conv1.b)));
+  h = pool(tf.relu(tf.add(tf.conv2d(h, p.conv2.w, 1, "valid"), p.conv2.b)));
+  h = tf.reshape(h, [h.shape[0], -1]);
+  h = tf.relu(tf.add(tf.matMul(h, p.fc1.w), p.fc1.b));
+  h = tf.relu(tf.add(tf.matMul(h, p.fc2.w), p.fc2.b));
+  return tf.add(tf.matMul(h, p.fc3.w), p.fc3.b);
+}
+
 export async function setup(cell, d) {
   switch (cell) {
     case "matmul512":
@@ -135,17 +146,24 @@ export async function setup(cell, d) {
     case "lenet256": {
       const p = Object.fromEntries(Object.entries(d.params).map(([k, l]) => [k, { w: tensor(l.w), b: tensor(l.b) }]));
       const x = tensor(d.x);
-      const pool = (h) => tf.maxPool(h, 2, 2, "valid");
-      return op(() =>
-        tf.tidy(() => {
-          let h = pool(tf.relu(tf.add(tf.conv2d(x, p.conv1.w, 1, "valid"), p.conv1.b)));
-          h = pool(tf.relu(tf.add(tf.conv2d(h, p.conv2.w, 1, "valid"), p.conv2.b)));
-          h = tf.reshape(h, [h.shape[0], -1]);
-          h = tf.relu(tf.add(tf.matMul(h, p.fc1.w), p.fc1.b));
-          h = tf.relu(tf.add(tf.matMul(h, p.fc2.w), p.fc2.b));
-          return tf.add(tf.matMul(h, p.fc3.w), p.fc3.b);
-        }),
-      );
+      return op(() => tf.tidy(() => lenetForward(p, x)));
+    }
+    case "lenetStep": {
+      const p = Object.fromEntries(Object.entries(d.params).map(([k, l]) => [k, { w: tf.variable(tensor(l.w)), b: tf.variable(tensor(l.b)) }]));
+      const x = tensor(d.x);
+      const y = tensor(d.y);
+      const loss = () => tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(lenetForward(p, x), -1), y), -1)));
+      const opt = tf.train.sgd(LENET_STEP.lr);
+      const vars = Object.values(p).flatMap((l) => [l.w, l.b]);
+      return {
+        async run(keep) {
+          const l = opt.minimize(loss, true, vars);
+          await settle(l);
+          if (keep) return l;
+          l.dispose();
+        },
+        check: async (l) => [(await read(l))[0]],
+      };
     }
     case "lenet256int8":
       throw new Error("tfjs-backend-wasm has no int8 inference path");
