@@ -94,6 +94,8 @@ export interface CompiledProgram {
   readonly hostFallback: string | null;
   readonly jaxpr: Jaxpr;
   readonly outAvals: readonly ShapedArray[];
+  /** The runtime's renderKey when compiled (a cached program compiled under other options is stale). */
+  readonly renderKey: string;
 }
 
 type Wait = Promise<unknown>;
@@ -151,8 +153,15 @@ export class WebgpuRuntime {
    * invocation per row; a whole-array sum of 2^20 took 2-4x less.
    */
   treeMaxOutputs: number;
+  /** Whether map kernels run four points per invocation where they can (vec4Map.ts); off for A/B tests. */
+  vec4Maps = true;
   /** Whether a while loop whose body fits runs inside one shader (fusedWhile.ts); off, it runs as dispatches per trip. */
   fuseWhile = true;
+
+  /** The options above that change what compile() renders (part of the backend's cache keys, so tests can switch them). */
+  get renderKey(): string {
+    return `${this.sharedMatmul ? "shared" : "stream"}|${this.treeMaxOutputs}|${this.vec4Maps ? "vec4" : "scalar"}|${this.fuseWhile ? "fuse" : "trips"}`;
+  }
 
   /** Most storage buffers one kernel may bind (larger kernels make the program run on the host). */
   readonly maxStorageBuffers: number;
@@ -297,7 +306,7 @@ export class WebgpuRuntime {
       }
     } catch (e) {
       if (!(e instanceof UnsupportedKernel)) throw e;
-      return { program, kernels: new Map(), deviceSteps: new Map(), fusedLoops: new Map(), buffers: program.buffers, hostFallback: e.message, jaxpr, outAvals };
+      return { program, kernels: new Map(), deviceSteps: new Map(), fusedLoops: new Map(), buffers: program.buffers, hostFallback: e.message, jaxpr, outAvals, renderKey: this.renderKey };
     }
     const fusedLoops = new Map<LoopStep, CompiledKernel>();
     const walk = (steps: readonly Step[]) => {
@@ -313,7 +322,7 @@ export class WebgpuRuntime {
       }
     };
     walk(program.steps);
-    return { program, kernels, deviceSteps, fusedLoops, buffers: scratch.all, hostFallback: null, jaxpr, outAvals };
+    return { program, kernels, deviceSteps, fusedLoops, buffers: scratch.all, hostFallback: null, jaxpr, outAvals, renderKey: this.renderKey };
   }
 
   private kernel(r: RenderedKernel): CompiledKernel {

@@ -22,6 +22,7 @@ import type { DType } from "../../ir/dtype.js";
 import { type IExpr, type IVar, irange } from "../kernel/iexpr.js";
 import type { BufferDecl, LeafStep, MapKernel, MatmulKernel } from "../kernel/kernel.js";
 import { type ReduceOp, type SExpr, topoNodes } from "../kernel/sexpr.js";
+import { renderMapVec4 } from "./vec4Map.js";
 
 export class UnsupportedKernel extends Error {}
 
@@ -42,6 +43,8 @@ export interface RenderOptions {
   readonly sharedMatmul: boolean;
   /** Most output points of a reduction rendered as workgroup trees. */
   readonly treeMaxOutputs: number;
+  /** Map kernels run four points per invocation where they can (vec4Map.ts). */
+  readonly vec4Maps?: boolean;
 }
 /** Side of the square output tile (and of the K slab) of the matmul shader. */
 export const MATMUL_TILE = 16;
@@ -818,5 +821,6 @@ export function renderMatmul(k: MatmulKernel, buffers: readonly BufferDecl[], sh
 }
 
 export function renderKernel(step: Exclude<LeafStep, { kind: "host" | "sort" | "factor" }>, buffers: readonly BufferDecl[], opts: RenderOptions): RenderedKernel {
-  return step.kind === "map" ? renderMap(step, buffers, opts.treeMaxOutputs) : renderMatmul(step, buffers, opts.sharedMatmul);
+  if (step.kind === "matmul") return renderMatmul(step, buffers, opts.sharedMatmul);
+  return ((opts.vec4Maps ?? true) && renderMapVec4(step, buffers)) || renderMap(step, buffers, opts.treeMaxOutputs);
 }
