@@ -3,7 +3,10 @@
 // (mapAsync), recorded for one warm call of the cell (after `--warm` untimed calls).
 //
 //   VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json \
-//     node bench/wgslDump.mjs --system=jaxts|jax-js --cell=matmul512|expsin|mlpStep [--out=DIR] [--warm=2]
+//     node bench/wgslDump.mjs --system=jaxts|jax-js --cell=matmul512|expsin|mlpStep [--out=DIR] [--warm=2] [--each=N]
+//
+// --each=N replays every recorded dispatch alone (its own submission, waited for) N times and
+// prints each one's median wall and CPU time: where a call's time goes, kernel by kernel.
 //
 // The Dawn classes are patched on their prototypes (the `webgpu` package's globals), so every
 // device the system creates is seen. With --out, each distinct shader is written to DIR as
@@ -28,6 +31,7 @@ const shaderOf = new WeakMap(); // GPUComputePipeline -> WGSL
 const shaders = new Map(); // WGSL -> index
 const log = { dispatches: [], submits: 0, copies: [], created: [], maps: [], writes: [], pipelinesCreated: 0, bindGroups: 0, encoders: 0 };
 let current = null;
+let currentGroup = null;
 
 function wrap(cls, name, fn) {
   const orig = cls.prototype[name];
@@ -66,11 +70,20 @@ wrap(G.GPUComputePassEncoder, "setPipeline", function (orig, [p]) {
   current = p;
   return orig.call(this, p);
 });
+wrap(G.GPUComputePassEncoder, "setBindGroup", function (orig, a) {
+  currentGroup = [a[1], a[2] ? [...a[2]] : undefined];
+  return orig.apply(this, a);
+});
+let theDevice = null;
+wrap(G.GPUDevice, "createCommandEncoder", function (orig, a) {
+  theDevice = this;
+  return orig.apply(this, a);
+});
 wrap(G.GPUComputePassEncoder, "dispatchWorkgroups", function (orig, a) {
   if (recording) {
     const code = shaderOf.get(current) ?? "?";
     if (!shaders.has(code)) shaders.set(code, shaders.size);
-    log.dispatches.push({ shader: shaders.get(code), groups: a.map((x) => x ?? 1) });
+    log.dispatches.push({ shader: shaders.get(code), groups: a.map((x) => x ?? 1), pipeline: current, bind: currentGroup });
   }
   return orig.apply(this, a);
 });
@@ -127,5 +140,33 @@ if (args.out) {
   const stem = `${args.out}/${system}.${cell}`;
   writeFileSync(`${stem}.summary.txt`, lines.join("\n") + "\n");
   for (const [code, k] of shaders) writeFileSync(`${stem}.${k}.wgsl`, code);
+}
+if (args.each) {
+  const med = (v) => [...v].sort((x, y) => x - y)[v.length >> 1];
+  const rows = log.dispatches.map((d) => ({ d, wall: [], cpu: [] }));
+  for (let r = 0; r < Number(args.each); r++)
+    for (const row of rows) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      const enc = theDevice.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      pass.setPipeline(row.d.pipeline);
+      pass.setBindGroup(0, row.d.bind[0], row.d.bind[1]);
+      pass.dispatchWorkgroups(...row.d.groups);
+      pass.end();
+      theDevice.queue.submit([enc.finish()]);
+      await theDevice.queue.onSubmittedWorkDone();
+      row.wall.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      row.cpu.push((c.user + c.system) / 1000);
+    }
+  let tw = 0;
+  let tc = 0;
+  for (const [k, row] of rows.entries()) {
+    tw += med(row.wall);
+    tc += med(row.cpu);
+    console.log(`  dispatch ${String(k).padStart(2)} shader ${String(row.d.shader).padStart(2)} [${row.d.groups.join("x")}]: wall ${med(row.wall).toFixed(2)} ms, cpu ${med(row.cpu).toFixed(2)} ms`);
+  }
+  console.log(`  sum of medians: wall ${tw.toFixed(1)} ms, cpu ${tc.toFixed(1)} ms`);
 }
 process.exit(0);

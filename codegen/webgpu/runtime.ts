@@ -40,6 +40,11 @@ export interface GpuArray {
   readonly bytes: number;
   id: number;
   released: boolean;
+  /**
+   * The value of a one-element array placed from the host: known without a read, so a jit
+   * trace inlines it as a literal (as it does a host scalar) instead of binding a buffer.
+   */
+  host?: number;
 }
 
 /** What the backend knows about the adapter before its device exists (from a probe). */
@@ -244,6 +249,7 @@ export class WebgpuRuntime {
     const a = this.acquire(data.length);
     if (data.length === 0) return a;
     // before the device exists, keep a copy: the caller may reuse its array
+    if (data.length === 1 && itemSize[dtype] === 4) a.host = Number(data[0]);
     const words = toDevice(data, dtype);
     if (this.dev === null) this.unborn[this.unborn.length - 1]!.data = new Uint8Array(words.buffer, words.byteOffset, words.byteLength).slice();
     else this.device.queue.writeBuffer(a.buffer, 0, words);

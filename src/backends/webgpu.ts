@@ -76,6 +76,10 @@ export class WebgpuBackend implements Backend<GpuArray> {
     );
   }
 
+  hostScalar(buffer: GpuArray): number | undefined {
+    return buffer.host;
+  }
+
   read(buffer: GpuArray, aval: ShapedArray): Promise<AnyTypedArray> {
     return this.runtime.read(buffer, aval.dtype, aval.size);
   }

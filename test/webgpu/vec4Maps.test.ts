@@ -7,7 +7,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { devicePut, jit, nn, numpy as np } from "../../src/index.js";
+import { defaultDevice, devicePut, jit, makeJaxpr, nn, numpy as np } from "../../src/index.js";
 import { randomData } from "../wasm/helpers.js";
 import { compareAsync, hasWebgpu, webgpu } from "./helpers.js";
 
@@ -95,5 +95,26 @@ describe.skipIf(!hasWebgpu)("webgpu: vec4 map kernels", () => {
     const h = jit(f, { device: "webgpu" });
     const scalar = await withVec4(false, () => h(x).data());
     expect(Buffer.from(vec.buffer).equals(Buffer.from(scalar.buffer))).toBe(true);
+  });
+
+  it("JS numbers under defaultDevice('webgpu') are literals in the trace, not bound buffers", async () => {
+    const f = (a: A) => np.exp(np.sin(a).mul(2).add(1));
+    const xh = rand([64], 3);
+    const expected = f(xh);
+    const x = devicePut(xh, "webgpu");
+    const saved = defaultDevice();
+    defaultDevice("webgpu");
+    let out: A;
+    try {
+      expect(makeJaxpr(f)(x).jaxpr.constvars).toHaveLength(0);
+      const g = jit(f, { device: "webgpu" });
+      const text = g.lower(x).compile().asText();
+      expect(text).toMatch(/vec4<f32>\(2\.0f\)/);
+      expect(text).not.toMatch(/@binding\(2\)/);
+      out = g(x);
+    } finally {
+      defaultDevice(saved);
+    }
+    await compareAsync([out], [expected], "expsin under defaultDevice('webgpu')", { rtol: 2e-3, atol: 1e-3 });
   });
 });
