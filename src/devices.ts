@@ -37,12 +37,16 @@ export function numThreads(...args: unknown[]): number {
   return requestedThreadCount() <= 1 ? 1 : effectiveThreads();
 }
 
-/** Waits until every array in `tree` is computed and returns `tree` (JAX's `jax.block_until_ready`). */
-export function blockUntilReady<T>(...args: [T] | unknown[]): T {
+/**
+ * Waits until every array in `tree` is computed and returns `tree` (JAX's
+ * `jax.block_until_ready`): the tree itself when every leaf is ready at once (cpu, wasm), a
+ * promise of it when a leaf lives on an asynchronous device (webgpu). `await` works for both.
+ */
+export function blockUntilReady<T>(...args: [T] | unknown[]): T | Promise<T> {
   const { tree } = bindArgs("blockUntilReady", args, { tree: required(any) });
   const pending: unknown[] = [];
   for (const leaf of leaves(tree)) if (leaf instanceof JArray) pending.push(leaf.blockUntilReady());
   // on an asynchronous device (webgpu) the leaves give promises: then so does this
-  if (pending.some((p) => p instanceof Promise)) return Promise.all(pending).then(() => tree) as T;
+  if (pending.some((p) => p instanceof Promise)) return Promise.all(pending).then(() => tree as T);
   return tree as T;
 }

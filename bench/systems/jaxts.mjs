@@ -66,8 +66,10 @@ function sgdStepCell(loss, params, inputs, lr) {
   return {
     async run(keep) {
       const [l, next] = step(params, ...inputs);
-      await block(l);
-      for (const w of tree.leaves(next)) await block(w);
+      // one wait for the loss and the new parameters, as the jax-js cell does (on webgpu, a wait
+      // per leaf cost a queue round trip each)
+      if (typeof jx.blockUntilReady === "function") await jx.blockUntilReady([l, next]);
+      else for (const w of [l, ...tree.leaves(next)]) await block(w);
       for (const w of tree.leaves(params)) w.dispose();
       params = next;
       if (keep) return l;

@@ -40,6 +40,11 @@ export interface GpuArray {
   readonly bytes: number;
   id: number;
   released: boolean;
+  /**
+   * The value of a one-element array placed from the host: known without a read, so a jit
+   * trace inlines it as a literal (as it does a host scalar) instead of binding a buffer.
+   */
+  host?: number;
 }
 
 /** What the backend knows about the adapter before its device exists (from a probe). */
@@ -94,6 +99,8 @@ export interface CompiledProgram {
   readonly hostFallback: string | null;
   readonly jaxpr: Jaxpr;
   readonly outAvals: readonly ShapedArray[];
+  /** The runtime's renderKey when compiled (a cached program compiled under other options is stale). */
+  readonly renderKey: string;
 }
 
 type Wait = Promise<unknown>;
@@ -151,8 +158,15 @@ export class WebgpuRuntime {
    * invocation per row; a whole-array sum of 2^20 took 2-4x less.
    */
   treeMaxOutputs: number;
+  /** Whether map kernels run four points per invocation where they can (vec4Map.ts); off for A/B tests. */
+  vec4Maps = true;
   /** Whether a while loop whose body fits runs inside one shader (fusedWhile.ts); off, it runs as dispatches per trip. */
   fuseWhile = true;
+
+  /** The options above that change what compile() renders (part of the backend's cache keys, so tests can switch them). */
+  get renderKey(): string {
+    return `${this.sharedMatmul ? "shared" : "stream"}|${this.treeMaxOutputs}|${this.vec4Maps ? "vec4" : "scalar"}|${this.fuseWhile ? "fuse" : "trips"}`;
+  }
 
   /** Most storage buffers one kernel may bind (larger kernels make the program run on the host). */
   readonly maxStorageBuffers: number;
@@ -235,6 +249,7 @@ export class WebgpuRuntime {
     const a = this.acquire(data.length);
     if (data.length === 0) return a;
     // before the device exists, keep a copy: the caller may reuse its array
+    if (data.length === 1 && itemSize[dtype] === 4) a.host = Number(data[0]);
     const words = toDevice(data, dtype);
     if (this.dev === null) this.unborn[this.unborn.length - 1]!.data = new Uint8Array(words.buffer, words.byteOffset, words.byteLength).slice();
     else this.device.queue.writeBuffer(a.buffer, 0, words);
@@ -297,7 +312,7 @@ export class WebgpuRuntime {
       }
     } catch (e) {
       if (!(e instanceof UnsupportedKernel)) throw e;
-      return { program, kernels: new Map(), deviceSteps: new Map(), fusedLoops: new Map(), buffers: program.buffers, hostFallback: e.message, jaxpr, outAvals };
+      return { program, kernels: new Map(), deviceSteps: new Map(), fusedLoops: new Map(), buffers: program.buffers, hostFallback: e.message, jaxpr, outAvals, renderKey: this.renderKey };
     }
     const fusedLoops = new Map<LoopStep, CompiledKernel>();
     const walk = (steps: readonly Step[]) => {
@@ -313,7 +328,7 @@ export class WebgpuRuntime {
       }
     };
     walk(program.steps);
-    return { program, kernels, deviceSteps, fusedLoops, buffers: scratch.all, hostFallback: null, jaxpr, outAvals };
+    return { program, kernels, deviceSteps, fusedLoops, buffers: scratch.all, hostFallback: null, jaxpr, outAvals, renderKey: this.renderKey };
   }
 
   private kernel(r: RenderedKernel): CompiledKernel {

@@ -27,6 +27,8 @@ export interface Backend<B = unknown> {
    */
   finalizerToken?(buffer: B): object | undefined;
   disposeToken?(token: object): void;
+  /** An asynchronous device's one-element buffer whose value is known on the host (placed from it), else undefined. */
+  hostScalar?(buffer: B): number | undefined;
   /** Waits for the work producing a buffer (backends that queue work; others are always ready); an asynchronous device (webgpu) returns a promise. */
   blockUntilReady?(buffer: B): void | Promise<void>;
   executePrimitive<P extends Primitive>(

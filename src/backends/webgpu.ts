@@ -76,6 +76,10 @@ export class WebgpuBackend implements Backend<GpuArray> {
     );
   }
 
+  hostScalar(buffer: GpuArray): number | undefined {
+    return buffer.host;
+  }
+
   read(buffer: GpuArray, aval: ShapedArray): Promise<AnyTypedArray> {
     return this.runtime.read(buffer, aval.dtype, aval.size);
   }
@@ -121,7 +125,7 @@ export class WebgpuBackend implements Backend<GpuArray> {
 
   compiled(jaxpr: Jaxpr): CompiledProgram {
     let c = this.byJaxpr.get(jaxpr);
-    if (c === undefined) {
+    if (c === undefined || c.renderKey !== this.runtime.renderKey) {
       const key = jaxprKey(jaxpr);
       c = this.lookup(key) ?? this.compile(jaxpr, key);
       this.byJaxpr.set(jaxpr, c);
@@ -135,11 +139,13 @@ export class WebgpuBackend implements Backend<GpuArray> {
   }
 
   private lookup(key: string): CompiledProgram | undefined {
-    const c = this.byKey.get(key);
+    // (keyed by the runtime's render options too: tests switch them)
+    const full = `${key}|${this.runtime.renderKey}`;
+    const c = this.byKey.get(full);
     if (c !== undefined) {
       this.stats.cacheHits++;
-      this.byKey.delete(key);
-      this.byKey.set(key, c);
+      this.byKey.delete(full);
+      this.byKey.set(full, c);
     }
     return c;
   }
@@ -153,7 +159,7 @@ export class WebgpuBackend implements Backend<GpuArray> {
     // A float64 intermediate (no array the caller holds) makes the program run on the host instead.
     const c = this.runtime.compile(lowerJaxpr(jaxpr, WEBGPU_LOWERING), jaxpr);
     this.stats.compiles++;
-    this.byKey.set(key, c);
+    this.byKey.set(`${key}|${this.runtime.renderKey}`, c);
     if (this.byKey.size > 2000) this.byKey.delete(this.byKey.keys().next().value!);
     return c;
   }

@@ -136,9 +136,11 @@ export abstract class JArray {
   /**
    * Waits until this array's value is computed and returns the array (JAX's
    * `block_until_ready`). Traced values and arrays of the synchronous backends (cpu, wasm: a
-   * call returns after its kernels ran, on every thread) are ready at once.
+   * call returns after its kernels ran, on every thread) are ready at once and return the array
+   * itself; an asynchronous device (webgpu) returns a promise of it. The type says both, so
+   * `await x.blockUntilReady()` is the portable form (it is the array either way).
    */
-  blockUntilReady(): this {
+  blockUntilReady(): this | Promise<this> {
     return this;
   }
   dispose(): void {}
@@ -380,10 +382,10 @@ export class ConcreteArray extends JArray {
    * the device's queue has run (so `await x.blockUntilReady()` waits everywhere, as API.md
    * says). A disposed array throws, as a deleted one does in JAX.
    */
-  override blockUntilReady(): this {
+  override blockUntilReady(): this | Promise<this> {
     const buffer = this.buffer; // throws if disposed
     const pending = this.backend.blockUntilReady?.(buffer);
-    return (pending instanceof Promise ? pending.then(() => this) : this) as this;
+    return pending instanceof Promise ? pending.then(() => this) : this;
   }
 
   override dispose(): void {

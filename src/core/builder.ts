@@ -51,7 +51,8 @@ export class JaxprBuilder implements Interpreter {
   lift(x: JArray): Atom {
     checkNotLeaked(x, this);
     if (x instanceof BuilderTracer && x.interpreter === this) return x.variable;
-    if (x instanceof ConcreteArray && x.ndim === 0 && canReadSync(x)) return new Literal(x.readHost()[0]!, x.aval);
+    const known = x instanceof ConcreteArray && x.ndim === 0 ? knownScalar(x) : undefined;
+    if (known !== undefined) return new Literal(known, x.aval);
     let v = this.consts.get(x);
     if (v === undefined) {
       v = new Var(x.aval);
@@ -76,8 +77,13 @@ export class JaxprBuilder implements Interpreter {
   }
 }
 
-function canReadSync(x: ConcreteArray): boolean {
-  return x.backend.name !== "webgpu";
+/**
+ * A 0-d array's value when it is known without waiting: the synchronous backends read it; the
+ * webgpu device knows it for a scalar placed from the host (a JS number under
+ * defaultDevice("webgpu")), so such constants inline as literals there too.
+ */
+function knownScalar(x: ConcreteArray): number | undefined {
+  return x.backend.name !== "webgpu" ? x.readHost()[0]! : x.backend.hostScalar?.(x.buffer);
 }
 
 export interface TracedFunction {
