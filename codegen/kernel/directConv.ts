@@ -25,6 +25,7 @@ import type { Params } from "../../ir/primitives.js";
 import { type IExpr, type IVar, flatten, iadd, iclamp, iscale, ivar, newVar } from "./iexpr.js";
 import type { MapKernel } from "./kernel.js";
 import type { NodeFactory, SExpr } from "./sexpr.js";
+import { isNarrowContraction } from "./narrow.js";
 
 /** Output positions per register tile (along the last spatial dim) and output features per block. */
 export const DIRECT_TILE_R = 4;
@@ -62,6 +63,14 @@ export interface DirectConvKernel {
   readonly nVar: IVar;
   readonly epilogue: SExpr;
   readonly out: { readonly buf: number; readonly index: IExpr };
+  /**
+   * int8/uint8 operands accumulating exactly in int32 (narrow.ts): xp and wp hold int32 words
+   * of two int16 halves, paired along the last spatial dim's taps. xp's word at position u
+   * holds (x[u], x[u + dilation]) of that dim, wp's word for pair l the taps (2l, 2l + 1) (the
+   * second zero past an odd count), so one i32x4.dot_i16x8_s multiplies two taps for 4 output
+   * features, and the kernel's last-dim tap loop runs over ceil(taps / 2) pairs.
+   */
+  readonly paired?: boolean;
 }
 
 /**
@@ -91,7 +100,8 @@ export function directConvPays(e: Eqn): boolean {
   const p = e.params as Params<"convGeneralDilated">;
   const [lhs, rhs] = e.inputs as [Atom, Atom];
   const out = e.outVars[0]!.aval;
-  if (lhs.aval.dtype !== "float32" || rhs.aval.dtype !== "float32" || out.dtype !== "float32") return false;
+  const float = lhs.aval.dtype === "float32" && rhs.aval.dtype === "float32" && out.dtype === "float32";
+  if (!float && !isNarrowContraction(e)) return false;
   if (p.batchGroupCount !== 1 || lhs.aval.ndim < 3 || out.size === 0 || p.lhsDilation.some((d) => d !== 1)) return false;
   const { lhsSpec, rhsSpec } = p.dimensionNumbers;
   const I = rhs.aval.shape[rhsSpec[1]!]!;
@@ -117,7 +127,7 @@ export function directConvPlan(
   e: Eqn,
   exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr,
   f: NodeFactory,
-  scratch: (shape: readonly number[]) => number,
+  scratch: (shape: readonly number[], dtype: "float32" | "int32") => number,
   name: string,
 ): DirectConvPlan {
   const p = e.params as Params<"convGeneralDilated">;
@@ -139,47 +149,64 @@ export function directConvPlan(
   // The padded extent actually read: the last output position's window end.
   const inSp = outSp.map((o, s) => (o - 1) * p.windowStrides[s]! + (taps[s]! - 1) * p.rhsDilation[s]! + 1);
 
-  // xp[n, u..., c] = x[n, c, u - padLo] inside the input, else 0
+  // xp[n, u..., c] = x[n, c, u - padLo] inside the input, else 0 (paired: a word of that and
+  // the element dilation further along the last dim, as int16 halves)
+  const paired = isNarrowContraction(e);
+  const elem = paired ? "int32" : "float32";
   const xpShape = [N, ...inSp, C];
-  const xp = scratch(xpShape);
+  const xp = scratch(xpShape, elem);
   const xvars = xpShape.map((n) => newVar(n, "i"));
-  const xidx = new Array<IExpr>(lhs.aval.ndim);
-  xidx[lhsSpec[0]!] = ivar(xvars[0]!);
-  xidx[lhsSpec[1]!] = ivar(xvars[nsp + 1]!);
-  let valid: SExpr = f.const(1, "bool");
-  const and = (c: SExpr) => {
-    valid = valid.k === "const" ? (valid.value ? c : valid) : c.k === "const" ? (c.value ? valid : c) : f.binary("and", valid, c, "bool");
+  /** The padded input at xp's position, `shift` further along the last spatial dim. */
+  const paddedAt = (shift: number): SExpr => {
+    const xidx = new Array<IExpr>(lhs.aval.ndim);
+    xidx[lhsSpec[0]!] = ivar(xvars[0]!);
+    xidx[lhsSpec[1]!] = ivar(xvars[nsp + 1]!);
+    let valid: SExpr = f.const(1, "bool");
+    const and = (c: SExpr) => {
+      valid = valid.k === "const" ? (valid.value ? c : valid) : c.k === "const" ? (c.value ? valid : c) : f.binary("and", valid, c, "bool");
+    };
+    for (let s = 0; s < nsp; s++) {
+      const lo = p.padding[s]![0] - (s === nsp - 1 ? shift : 0);
+      const x = iadd(ivar(xvars[s + 1]!), -lo);
+      if (lo > 0) and(f.icond(x, "ge", 0));
+      if (inSp[s]! - lo > xSp[s]!) and(f.icond(x, "lt", xSp[s]!));
+      xidx[lhsSpec[s + 2]!] = iclamp(x, 0, xSp[s]! - 1);
+    }
+    const xval = f.convert(exprOf(lhs, xidx), elem);
+    return valid.k === "const" ? (valid.value ? xval : f.const(0, elem)) : f.select(valid, [f.const(0, elem), xval], elem);
   };
-  for (let s = 0; s < nsp; s++) {
-    const lo = p.padding[s]![0];
-    const x = iadd(ivar(xvars[s + 1]!), -lo);
-    if (lo > 0) and(f.icond(x, "ge", 0));
-    if (inSp[s]! - lo > xSp[s]!) and(f.icond(x, "lt", xSp[s]!));
-    xidx[lhsSpec[s + 2]!] = iclamp(x, 0, xSp[s]! - 1);
-  }
-  const xval = f.convert(exprOf(lhs, xidx), "float32");
+  const pair = (lo: SExpr, hi: SExpr) => f.binary("or", f.binary("and", lo, f.const(0xffff, "int32"), "int32"), f.binary("shiftLeft", hi, f.const(16, "int32"), "int32"), "int32");
   const xpKernel: MapKernel = {
     kind: "map",
     name: `${name}_padInput`,
     vars: xvars,
-    outs: [{ buf: xp, index: flatten(xvars.map(ivar), xpShape), value: valid.k === "const" ? (valid.value ? xval : f.const(0, "float32")) : f.select(valid, [f.const(0, "float32"), xval], "float32") }],
+    outs: [{ buf: xp, index: flatten(xvars.map(ivar), xpShape), value: paired ? pair(paddedAt(0), paddedAt(p.rhsDilation[nsp - 1]!)) : paddedAt(0) }],
   };
 
-  // wp[g, t..., i, j] = w[g*OG + j, i, t...] for j < OG, else 0
-  const wpShape = [G, ...taps, I, OP];
-  const wp = scratch(wpShape);
+  // wp[g, t..., i, j] = w[g*OG + j, i, t...] for j < OG, else 0 (paired: the last dim's t
+  // counts pairs of taps, a word of taps 2t and 2t + 1, the second 0 past an odd count)
+  const KL = taps[nsp - 1]!;
+  const wpTaps = paired ? [...taps.slice(0, -1), Math.ceil(KL / 2)] : taps;
+  const wpShape = [G, ...wpTaps, I, OP];
+  const wp = scratch(wpShape, elem);
   const wvars = wpShape.map((n) => newVar(n, "i"));
   const j = ivar(wvars[nsp + 2]!);
-  const widx = new Array<IExpr>(rhs.aval.ndim);
-  widx[rhsSpec[0]!] = iadd(iscale(ivar(wvars[0]!), OG), iclamp(j, 0, OG - 1));
-  widx[rhsSpec[1]!] = ivar(wvars[nsp + 1]!);
-  for (let s = 0; s < nsp; s++) widx[rhsSpec[s + 2]!] = ivar(wvars[s + 1]!);
-  const wval = f.convert(exprOf(rhs, widx), "float32");
+  const tapAt = (shift: number): SExpr => {
+    const widx = new Array<IExpr>(rhs.aval.ndim);
+    widx[rhsSpec[0]!] = iadd(iscale(ivar(wvars[0]!), OG), iclamp(j, 0, OG - 1));
+    widx[rhsSpec[1]!] = ivar(wvars[nsp + 1]!);
+    for (let s = 0; s < nsp - 1; s++) widx[rhsSpec[s + 2]!] = ivar(wvars[s + 1]!);
+    const t = paired ? iadd(iscale(ivar(wvars[nsp]!), 2), shift) : ivar(wvars[nsp]!);
+    widx[rhsSpec[nsp + 1]!] = paired && KL % 2 === 1 ? iclamp(t, 0, KL - 1) : t;
+    const v = f.convert(exprOf(rhs, widx), elem);
+    return paired && KL % 2 === 1 && shift === 1 ? f.select(f.icond(t, "lt", KL), [f.const(0, elem), v], elem) : v;
+  };
+  const wval = paired ? pair(tapAt(0), tapAt(1)) : tapAt(0);
   const wpKernel: MapKernel = {
     kind: "map",
     name: `${name}_packTaps`,
     vars: wvars,
-    outs: [{ buf: wp, index: flatten(wvars.map(ivar), wpShape), value: OP === OG ? wval : f.select(f.icond(j, "lt", OG), [f.const(0, "float32"), wval], "float32") }],
+    outs: [{ buf: wp, index: flatten(wvars.map(ivar), wpShape), value: OP === OG ? wval : f.select(f.icond(j, "lt", OG), [f.const(0, elem), wval], elem) }],
   };
 
   const gVar = newVar(G, "g");
@@ -211,6 +238,7 @@ export function directConvPlan(
       nVar,
       epilogue,
       out: outRef,
+      ...(paired ? { paired } : {}),
     }),
   };
 }
