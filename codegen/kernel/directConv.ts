@@ -17,6 +17,10 @@
  * weights. The epilogue is the matmul kernel's (bias, relu, ... over the group, row and column
  * variables of lower.ts's `contraction`).
  *
+ * int8/uint8 x int8/uint8 -> int32 convolutions (quantized inference) run the same kernel on
+ * int32 words of two int16 halves, two taps along the last spatial dim (`paired`), with
+ * i32x4.dot_i16x8_s into exact int32 accumulators, as the paired matmul does (narrow.ts).
+ *
  * Which convolutions take it: `directConvPays` below, the one place the choice is made.
  */
 import { shapeSize } from "../../ir/aval.js";

@@ -8,7 +8,8 @@
  * (quantized inference) become paired matmuls: the packed panels hold, per 32-bit word, two
  * consecutive k terms as int16 halves, so the microkernel multiplies with i32x4.dot_i16x8_s
  * (8 exact products and 4 pairwise sums per instruction), with the same panels, tiling and
- * fused epilogue as the float32 matmul.
+ * fused epilogue as the float32 matmul. Convolutions with few input features take the direct
+ * kernel instead (directConv.ts, its `paired` form: taps paired the same way, as int16 halves).
  */
 import { type DType, isFloat } from "../../ir/dtype.js";
 import type { Eqn } from "../../ir/jaxpr.js";
