@@ -43,7 +43,7 @@ export const DIRECT_BLOCK_O = 8;
 export interface DirectConvKernel {
   readonly kind: "directConv";
   readonly name: string;
-  /** The padded channels-last input, float32 [N, ...inSp, G*I]. */
+  /** The padded channels-last input, float32 [N, ...inSp, G*I] (paired: int32 words). */
   readonly input: number;
   /** The packed taps, float32 [G, ...taps, I, OP]. */
   readonly weights: number;
@@ -69,12 +69,14 @@ export interface DirectConvKernel {
   readonly out: { readonly buf: number; readonly index: IExpr };
   /**
    * int8/uint8 operands accumulating exactly in int32 (narrow.ts): xp and wp hold int32 words
-   * of two int16 halves, paired along the last spatial dim's taps. xp's word at position u
-   * holds (x[u], x[u + dilation]) of that dim, wp's word for pair l the taps (2l, 2l + 1) (the
-   * second zero past an odd count), so one i32x4.dot_i16x8_s multiplies two taps for 4 output
-   * features, and the kernel's last-dim tap loop runs over ceil(taps / 2) pairs.
+   * of two int16 halves, so one i32x4.dot_i16x8_s multiplies two terms for 4 output features.
+   * "features" (an even number of input features per group): a word holds features (2i, 2i+1),
+   * and `I` counts words (half the features). "taps": a word of xp at position u holds
+   * (x[u], x[u + dilation]) along the last spatial dim, wp's word for pair l the taps
+   * (2l, 2l + 1) (the second zero past an odd count), and the kernel's last-dim tap loop runs
+   * over ceil(taps / 2) pairs.
    */
-  readonly paired?: boolean;
+  readonly paired?: "features" | "taps";
 }
 
 /**
@@ -167,15 +169,21 @@ export function directConvPlan(
   // xp[n, u..., c] = x[n, c, u - padLo] inside the input, else 0 (paired: a word of that and
   // the element dilation further along the last dim, as int16 halves)
   const paired = isNarrowContraction(e);
+  // int16 pairs of input features where each group has an even count (no zero half; a pair is
+  // two neighbouring channels), else of taps along the last spatial dim
+  const pairFeatures = paired && I % 2 === 0;
+  const pairTaps = paired && !pairFeatures;
+  const CW = pairFeatures ? C / 2 : C;
+  const IW = pairFeatures ? I / 2 : I;
   const elem = paired ? "int32" : "float32";
-  const xpShape = [N, ...inSp, C];
+  const xpShape = [N, ...inSp, CW];
   const xp = scratch(xpShape, elem);
   const xvars = xpShape.map((n) => newVar(n, "i"));
-  /** The padded input at xp's position, `shift` further along the last spatial dim. */
-  const paddedAt = (shift: number): SExpr => {
+  /** The padded input at xp's position, `shift` further along the last spatial dim (feature pairs: member `c`). */
+  const paddedAt = (shift: number, c = 0): SExpr => {
     const xidx = new Array<IExpr>(lhs.aval.ndim);
     xidx[lhsSpec[0]!] = ivar(xvars[0]!);
-    xidx[lhsSpec[1]!] = ivar(xvars[nsp + 1]!);
+    xidx[lhsSpec[1]!] = pairFeatures ? iadd(iscale(ivar(xvars[nsp + 1]!), 2), c) : ivar(xvars[nsp + 1]!);
     let valid: SExpr = f.const(1, "bool");
     const and = (c: SExpr) => {
       valid = valid.k === "const" ? (valid.value ? c : valid) : c.k === "const" ? (c.value ? valid : c) : f.binary("and", valid, c, "bool");
@@ -195,26 +203,26 @@ export function directConvPlan(
     kind: "map",
     name: `${name}_padInput`,
     vars: xvars,
-    outs: [{ buf: xp, index: flatten(xvars.map(ivar), xpShape), value: paired ? pair(paddedAt(0), paddedAt(p.rhsDilation[nsp - 1]!)) : paddedAt(0) }],
+    outs: [{ buf: xp, index: flatten(xvars.map(ivar), xpShape), value: pairFeatures ? pair(paddedAt(0, 0), paddedAt(0, 1)) : pairTaps ? pair(paddedAt(0), paddedAt(p.rhsDilation[nsp - 1]!)) : paddedAt(0) }],
   };
 
   // wp[g, t..., i, j] = w[g*OG + j, i, t...] for j < OG, else 0 (paired: the last dim's t
   // counts pairs of taps, a word of taps 2t and 2t + 1, the second 0 past an odd count)
   const KL = taps[nsp - 1]!;
-  const wpTaps = paired ? [...taps.slice(0, -1), Math.ceil(KL / 2)] : taps;
-  const wpShape = [G, ...wpTaps, I, OP];
+  const wpTaps = pairTaps ? [...taps.slice(0, -1), Math.ceil(KL / 2)] : taps;
+  const wpShape = [G, ...wpTaps, IW, OP];
   const wp = scratch(wpShape, elem);
   const wvars = wpShape.map((n) => newVar(n, "i"));
   const j = ivar(wvars[nsp + 2]!);
   const tapAt = (shift: number): SExpr => {
     const widx = new Array<IExpr>(rhs.aval.ndim);
     widx[rhsSpec[0]!] = iadd(iscale(ivar(wvars[0]!), OG), iclamp(j, 0, OG - 1));
-    widx[rhsSpec[1]!] = ivar(wvars[nsp + 1]!);
+    widx[rhsSpec[1]!] = pairFeatures ? iadd(iscale(ivar(wvars[nsp + 1]!), 2), shift) : ivar(wvars[nsp + 1]!);
     for (let s = 0; s < nsp - 1; s++) widx[rhsSpec[s + 2]!] = ivar(wvars[s + 1]!);
-    const t = paired ? iadd(iscale(ivar(wvars[nsp]!), 2), shift) : ivar(wvars[nsp]!);
-    widx[rhsSpec[nsp + 1]!] = paired && KL % 2 === 1 ? iclamp(t, 0, KL - 1) : t;
+    const t = pairTaps ? iadd(iscale(ivar(wvars[nsp]!), 2), shift) : ivar(wvars[nsp]!);
+    widx[rhsSpec[nsp + 1]!] = pairTaps && KL % 2 === 1 ? iclamp(t, 0, KL - 1) : t;
     const v = f.convert(exprOf(rhs, widx), elem);
-    return paired && KL % 2 === 1 && shift === 1 ? f.select(f.icond(t, "lt", KL), [f.const(0, elem), v], elem) : v;
+    return pairTaps && KL % 2 === 1 && shift === 1 ? f.select(f.icond(t, "lt", KL), [f.const(0, elem), v], elem) : v;
   };
   const wval = paired ? pair(tapAt(0), tapAt(1)) : tapAt(0);
   const wpKernel: MapKernel = {
@@ -238,7 +246,7 @@ export function directConvPlan(
       input: xp,
       weights: wp,
       G,
-      I,
+      I: IW,
       OG,
       OP,
       batch: N,
@@ -253,7 +261,7 @@ export function directConvPlan(
       nVar,
       epilogue,
       out: outRef,
-      ...(paired ? { paired } : {}),
+      ...(paired ? { paired: pairFeatures ? "features" : "taps" } : {}),
     }),
   };
 }

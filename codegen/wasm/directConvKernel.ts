@@ -52,10 +52,10 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
   const sL = k.strides[nsp - 1]!;
   const dL = k.dilation[nsp - 1]!;
   const KL = k.taps[nsp - 1]!;
-  const paired = k.paired === true;
+  const paired = k.paired !== undefined;
   // per step along the last dim's taps: one tap, or a pair of them (two dilations of xp)
-  const KLW = paired ? Math.ceil(KL / 2) : KL;
-  const dLW = paired ? 2 * dL : dL;
+  const KLW = k.paired === "taps" ? Math.ceil(KL / 2) : KL;
+  const dLW = k.paired === "taps" ? 2 * dL : dL;
   const outerTaps = k.taps.slice(0, -1);
   const T = shapeSize(k.taps);
   const NQ = DIRECT_BLOCK_O / 4;
@@ -140,9 +140,9 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
             : i32c(KL);
           /** The row of taps along the last dim, every input feature, from ip and wp. */
           const tapRow = () => {
-            // paired: the pairs of taps that hold a tap of [klLo, klHi)
-            const wLo = paired && needLo ? em.tmp("i32", `(i32.shr_s ${klLo} (i32.const 1))`, "wlo") : klLo;
-            const wHi = paired ? (needHi ? em.tmp("i32", `(i32.shr_s (i32.add ${klHi} (i32.const 1)) (i32.const 1))`, "whi") : i32c(KLW)) : klHi;
+            // taps paired: the pairs of taps that hold a tap of [klLo, klHi)
+            const wLo = k.paired === "taps" && needLo ? em.tmp("i32", `(i32.shr_s ${klLo} (i32.const 1))`, "wlo") : klLo;
+            const wHi = k.paired === "taps" ? (needHi ? em.tmp("i32", `(i32.shr_s (i32.add ${klHi} (i32.const 1)) (i32.const 1))`, "whi") : i32c(KLW)) : klHi;
             if (needLo) {
               em.emit(`(local.set ${ip} (i32.add ${get(ip)} (i32.mul ${wLo} ${i32c(dLW * C * 4)})))`);
               em.emit(`(local.set ${wp} (i32.add ${get(wp)} (i32.mul ${wLo} ${i32c(I * OP * 4)})))`);

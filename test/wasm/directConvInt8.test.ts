@@ -116,7 +116,7 @@ describe("int8/uint8 direct convolution kernels (int16 pairs, i32x4.dot_i16x8_s)
         const steps = leafSteps(lowerJaxpr(j, { splitIndexSets: true, factorSteps: true, directConv: true }).steps);
         const kernels = steps.filter((s) => s.kind === "directConv");
         expect(kernels.length, `direct iff the rule says so: ${JSON.stringify(c)}`).toBe(isDirect ? 1 : 0);
-        if (isDirect) expect(kernels[0]!.kind === "directConv" && kernels[0]!.paired).toBe(true);
+        if (isDirect) expect(kernels[0]!.kind === "directConv" && kernels[0]!.paired).toBe(c.I % 2 === 0 ? "features" : "taps");
         const data = j.invars.map((v, i) => byteData(c.dtypes[i]!, v.aval.size, c.seed + i, c.extremesOnly));
         checkJaxpr(j, data, exact, `int8 conv ${JSON.stringify(c)}`);
       }),
@@ -138,7 +138,7 @@ describe("int8/uint8 direct convolution kernels (int16 pairs, i32x4.dot_i16x8_s)
         lax.convGeneralDilated(x, w, [1, 1], c.pad, { dimensionNumbers: ["NHWC", "HWIO", "NHWC"], preferredElementType: "int32" }),
       )({ shape: c.x, dtype: c.dt[0] }, { shape: c.w, dtype: c.dt[1] }).jaxpr;
       const text = wasmBackend.lowerText(j);
-      if (c.direct) expect(text).toMatch(/: directConv \[[^\]]*int16 pairs\]/);
+      if (c.direct) expect(text).toMatch(/: directConv \[[^\]]*int16 pairs of (taps|features)\]/);
       else expect(text).not.toMatch(/: directConv \[/);
       const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
       for (const extremesOnly of [true, false]) {
@@ -184,7 +184,7 @@ describe("int8/uint8 direct convolution kernels (int16 pairs, i32x4.dot_i16x8_s)
         return lax.convertElementType(np.clip(np.round(np.divide(y, 0.37)), -127, 127), "int8");
       })({ shape: [2, 10, 9, 6], dtype: dt }, { shape: [5, 5, 6, 16], dtype: dt }, { shape: [16], dtype: "float32" }, { shape: [16], dtype: "float32" }).jaxpr;
       const text = wasmBackend.lowerText(j);
-      expect(text).toMatch(/: directConv \[[^\]]*int16 pairs\]/);
+      expect(text).toMatch(/: directConv \[[^\]]*int16 pairs of (taps|features)\]/);
       // one kernel after the packs: the requantization is the direct kernel's epilogue
       expect(text).not.toMatch(/: map \[[^\n]*\n[^\n]*convert<int8>/);
       const s = typedArrayFor("float32", 16);
@@ -224,7 +224,7 @@ describe("int8/uint8 direct convolution kernels (int16 pairs, i32x4.dot_i16x8_s)
     const valid = (x: A, w: A) => lax.convGeneralDilated(x, w, [1, 1], "VALID", dn);
     const padded = (x: A, w: A) => lax.convGeneralDilated(x, w, [1, 1], [[2, 1], [1, 2]], dn);
     const [f, g] = [jit(valid, { device: "wasm" }), jit(padded, { device: "wasm" })];
-    expect(f.lower(x2, w2).compile().asText()).toMatch(/: directConv \[[^\]]*int16 pairs\]/);
+    expect(f.lower(x2, w2).compile().asText()).toMatch(/: directConv \[[^\]]*int16 pairs of (taps|features)\]/);
     const run = () => [f(x1, w1), f(x2, w2), g(x1, w1), g(x2, w2)];
     const values = (a: A) => Array.from(a.dataSync() as Int32Array);
     jaxts.setNumThreads(1);
