@@ -102,16 +102,14 @@ export interface DirectConvKernel {
  * into int32 (below), or no spatial dim.
  */
 const MAX_I = 64;
-/**
- * int8/uint8 (paired) convolutions: the direct kernel pairs taps along the last spatial dim (a
- * 5-wide row wastes 1/6 of its products on a zero tap, a 3-wide one 1/3), the paired im2col
- * pairs input features (no waste for even I). Measured as above (int8 x int8 -> int32 conv
- * summed, batch 64 / 256, one thread, CPU ms, medians of 2 interleaved runs, load 6-8),
- * paired im2col -> direct: LeNet's conv1 (I = 1, batch 256) 3.0 -> 1.15, conv2 (I = 6) 2.3 -> 1.4,
- * I = 16, O = 32, 12x12: 1.6 -> 1.4; I = 32, O = 64: 5.5 -> 5.7 (even); I = 64, O = 128, 3x3 taps,
- * 8x8: 5.0 -> 5.7. So direct up to 16 input features per group.
+/*
+ * int8/uint8 (paired) convolutions take the same rule. Measured as above (int8 x int8 -> int32
+ * conv summed, one thread, CPU ms, medians of 2 interleaved runs, load 3-8), paired im2col ->
+ * direct (features paired where I is even, taps otherwise): LeNet's conv1 (I = 1, batch 256)
+ * 3.0 -> 1.0, conv2 (I = 6) 2.3 -> 0.96; batch 64: I = 16, O = 32, 12x12: 1.58 -> 1.13;
+ * I = 32, O = 64: 5.2 -> 4.3; I = 64, O = 128, 3x3 taps, 8x8: 4.87 -> 3.88; I = 15 (taps
+ * paired, a 3-wide row: 1/3 zero halves), O = 32, 3x3: 1.7 -> 0.93.
  */
-const MAX_I_PAIRED = 16;
 export function directConvPays(e: Eqn): boolean {
   if (e.primitive !== "convGeneralDilated") return false;
   const p = e.params as Params<"convGeneralDilated">;
@@ -123,7 +121,7 @@ export function directConvPays(e: Eqn): boolean {
   const { lhsSpec, rhsSpec } = p.dimensionNumbers;
   const I = rhs.aval.shape[rhsSpec[1]!]!;
   const taps = rhsSpec.slice(2).map((d) => rhs.aval.shape[d]!);
-  if (I > (float ? MAX_I : MAX_I_PAIRED) || I * shapeSize(taps) === 0) return false;
+  if (I > MAX_I || I * shapeSize(taps) === 0) return false;
   const last = taps.length - 1;
   const X = lhs.aval.shape[lhsSpec[last + 2]!]!;
   const [lo, hi] = p.padding[last]!;
