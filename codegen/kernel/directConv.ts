@@ -17,6 +17,10 @@
  * weights. The epilogue is the matmul kernel's (bias, relu, ... over the group, row and column
  * variables of lower.ts's `contraction`).
  *
+ * int8/uint8 x int8/uint8 -> int32 convolutions (quantized inference) run the same kernel on
+ * int32 words of two int16 halves, two taps along the last spatial dim (`paired`), with
+ * i32x4.dot_i16x8_s into exact int32 accumulators, as the paired matmul does (narrow.ts).
+ *
  * Which convolutions take it: `directConvPays` below, the one place the choice is made.
  */
 import { shapeSize } from "../../ir/aval.js";
@@ -25,6 +29,7 @@ import type { Params } from "../../ir/primitives.js";
 import { type IExpr, type IVar, flatten, iadd, iclamp, iscale, ivar, newVar } from "./iexpr.js";
 import type { MapKernel } from "./kernel.js";
 import type { NodeFactory, SExpr } from "./sexpr.js";
+import { isNarrowContraction } from "./narrow.js";
 
 /** Output positions per register tile (along the last spatial dim) and output features per block. */
 export const DIRECT_TILE_R = 4;
@@ -38,7 +43,7 @@ export const DIRECT_BLOCK_O = 8;
 export interface DirectConvKernel {
   readonly kind: "directConv";
   readonly name: string;
-  /** The padded channels-last input, float32 [N, ...inSp, G*I]. */
+  /** The padded channels-last input, float32 [N, ...inSp, G*I] (paired: int32 words). */
   readonly input: number;
   /** The packed taps, float32 [G, ...taps, I, OP]. */
   readonly weights: number;
@@ -62,6 +67,16 @@ export interface DirectConvKernel {
   readonly nVar: IVar;
   readonly epilogue: SExpr;
   readonly out: { readonly buf: number; readonly index: IExpr };
+  /**
+   * int8/uint8 operands accumulating exactly in int32 (narrow.ts): xp and wp hold int32 words
+   * of two int16 halves, so one i32x4.dot_i16x8_s multiplies two terms for 4 output features.
+   * "features" (an even number of input features per group): a word holds features (2i, 2i+1),
+   * and `I` counts words (half the features). "taps": a word of xp at position u holds
+   * (x[u], x[u + dilation]) along the last spatial dim, wp's word for pair l the taps
+   * (2l, 2l + 1) (the second zero past an odd count), and the kernel's last-dim tap loop runs
+   * over ceil(taps / 2) pairs.
+   */
+  readonly paired?: "features" | "taps";
 }
 
 /**
@@ -83,15 +98,25 @@ export interface DirectConvKernel {
  * are skipped, and along the last spatial dim those that reach padding for every position of a
  * tile; the rest of the padding is multiplied (zeros in xp): direct unless the last dim is more
  * than half padding. Not for lhs dilation (a strided convolution's input gradient: mostly
- * holes, col2im's case), batch groups, dtypes other than float32, or no spatial dim.
+ * holes, col2im's case), batch groups, dtypes other than float32 and int8/uint8 contractions
+ * into int32 (below), or no spatial dim.
  */
 const MAX_I = 64;
+/*
+ * int8/uint8 (paired) convolutions take the same rule. Measured as above (int8 x int8 -> int32
+ * conv summed, one thread, CPU ms, medians of 2 interleaved runs, load 3-8), paired im2col ->
+ * direct (features paired where I is even, taps otherwise): LeNet's conv1 (I = 1, batch 256)
+ * 3.0 -> 1.0, conv2 (I = 6) 2.3 -> 0.96; batch 64: I = 16, O = 32, 12x12: 1.58 -> 1.13;
+ * I = 32, O = 64: 5.2 -> 4.3; I = 64, O = 128, 3x3 taps, 8x8: 4.87 -> 3.88; I = 15 (taps
+ * paired, a 3-wide row: 1/3 zero halves), O = 32, 3x3: 1.7 -> 0.93.
+ */
 export function directConvPays(e: Eqn): boolean {
   if (e.primitive !== "convGeneralDilated") return false;
   const p = e.params as Params<"convGeneralDilated">;
   const [lhs, rhs] = e.inputs as [Atom, Atom];
   const out = e.outVars[0]!.aval;
-  if (lhs.aval.dtype !== "float32" || rhs.aval.dtype !== "float32" || out.dtype !== "float32") return false;
+  const float = lhs.aval.dtype === "float32" && rhs.aval.dtype === "float32" && out.dtype === "float32";
+  if (!float && !isNarrowContraction(e)) return false;
   if (p.batchGroupCount !== 1 || lhs.aval.ndim < 3 || out.size === 0 || p.lhsDilation.some((d) => d !== 1)) return false;
   const { lhsSpec, rhsSpec } = p.dimensionNumbers;
   const I = rhs.aval.shape[rhsSpec[1]!]!;
@@ -117,7 +142,7 @@ export function directConvPlan(
   e: Eqn,
   exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr,
   f: NodeFactory,
-  scratch: (shape: readonly number[]) => number,
+  scratch: (shape: readonly number[], dtype: "float32" | "int32") => number,
   name: string,
 ): DirectConvPlan {
   const p = e.params as Params<"convGeneralDilated">;
@@ -139,47 +164,70 @@ export function directConvPlan(
   // The padded extent actually read: the last output position's window end.
   const inSp = outSp.map((o, s) => (o - 1) * p.windowStrides[s]! + (taps[s]! - 1) * p.rhsDilation[s]! + 1);
 
-  // xp[n, u..., c] = x[n, c, u - padLo] inside the input, else 0
-  const xpShape = [N, ...inSp, C];
-  const xp = scratch(xpShape);
+  // xp[n, u..., c] = x[n, c, u - padLo] inside the input, else 0 (paired: a word of that and
+  // the element dilation further along the last dim, as int16 halves)
+  const paired = isNarrowContraction(e);
+  // int16 pairs of input features where each group has an even count (no zero half; a pair is
+  // two neighbouring channels), else of taps along the last spatial dim
+  const pairFeatures = paired && I % 2 === 0;
+  const pairTaps = paired && !pairFeatures;
+  const CW = pairFeatures ? C / 2 : C;
+  const IW = pairFeatures ? I / 2 : I;
+  const elem = paired ? "int32" : "float32";
+  const xpShape = [N, ...inSp, CW];
+  const xp = scratch(xpShape, elem);
   const xvars = xpShape.map((n) => newVar(n, "i"));
-  const xidx = new Array<IExpr>(lhs.aval.ndim);
-  xidx[lhsSpec[0]!] = ivar(xvars[0]!);
-  xidx[lhsSpec[1]!] = ivar(xvars[nsp + 1]!);
-  let valid: SExpr = f.const(1, "bool");
-  const and = (c: SExpr) => {
-    valid = valid.k === "const" ? (valid.value ? c : valid) : c.k === "const" ? (c.value ? valid : c) : f.binary("and", valid, c, "bool");
+  /** The padded input at xp's position, `shift` further along the last spatial dim (feature pairs: member `c`). */
+  const paddedAt = (shift: number, c = 0): SExpr => {
+    const xidx = new Array<IExpr>(lhs.aval.ndim);
+    xidx[lhsSpec[0]!] = ivar(xvars[0]!);
+    xidx[lhsSpec[1]!] = pairFeatures ? iadd(iscale(ivar(xvars[nsp + 1]!), 2), c) : ivar(xvars[nsp + 1]!);
+    let valid: SExpr = f.const(1, "bool");
+    const and = (c: SExpr) => {
+      valid = valid.k === "const" ? (valid.value ? c : valid) : c.k === "const" ? (c.value ? valid : c) : f.binary("and", valid, c, "bool");
+    };
+    for (let s = 0; s < nsp; s++) {
+      const lo = p.padding[s]![0] - (s === nsp - 1 ? shift : 0);
+      const x = iadd(ivar(xvars[s + 1]!), -lo);
+      if (lo > 0) and(f.icond(x, "ge", 0));
+      if (inSp[s]! - lo > xSp[s]!) and(f.icond(x, "lt", xSp[s]!));
+      xidx[lhsSpec[s + 2]!] = iclamp(x, 0, xSp[s]! - 1);
+    }
+    const xval = f.convert(exprOf(lhs, xidx), elem);
+    return valid.k === "const" ? (valid.value ? xval : f.const(0, elem)) : f.select(valid, [f.const(0, elem), xval], elem);
   };
-  for (let s = 0; s < nsp; s++) {
-    const lo = p.padding[s]![0];
-    const x = iadd(ivar(xvars[s + 1]!), -lo);
-    if (lo > 0) and(f.icond(x, "ge", 0));
-    if (inSp[s]! - lo > xSp[s]!) and(f.icond(x, "lt", xSp[s]!));
-    xidx[lhsSpec[s + 2]!] = iclamp(x, 0, xSp[s]! - 1);
-  }
-  const xval = f.convert(exprOf(lhs, xidx), "float32");
+  const pair = (lo: SExpr, hi: SExpr) => f.binary("or", f.binary("and", lo, f.const(0xffff, "int32"), "int32"), f.binary("shiftLeft", hi, f.const(16, "int32"), "int32"), "int32");
   const xpKernel: MapKernel = {
     kind: "map",
     name: `${name}_padInput`,
     vars: xvars,
-    outs: [{ buf: xp, index: flatten(xvars.map(ivar), xpShape), value: valid.k === "const" ? (valid.value ? xval : f.const(0, "float32")) : f.select(valid, [f.const(0, "float32"), xval], "float32") }],
+    outs: [{ buf: xp, index: flatten(xvars.map(ivar), xpShape), value: pairFeatures ? pair(paddedAt(0, 0), paddedAt(0, 1)) : pairTaps ? pair(paddedAt(0), paddedAt(p.rhsDilation[nsp - 1]!)) : paddedAt(0) }],
   };
 
-  // wp[g, t..., i, j] = w[g*OG + j, i, t...] for j < OG, else 0
-  const wpShape = [G, ...taps, I, OP];
-  const wp = scratch(wpShape);
+  // wp[g, t..., i, j] = w[g*OG + j, i, t...] for j < OG, else 0 (paired: the last dim's t
+  // counts pairs of taps, a word of taps 2t and 2t + 1, the second 0 past an odd count)
+  const KL = taps[nsp - 1]!;
+  const wpTaps = pairTaps ? [...taps.slice(0, -1), Math.ceil(KL / 2)] : taps;
+  const wpShape = [G, ...wpTaps, IW, OP];
+  const wp = scratch(wpShape, elem);
   const wvars = wpShape.map((n) => newVar(n, "i"));
   const j = ivar(wvars[nsp + 2]!);
-  const widx = new Array<IExpr>(rhs.aval.ndim);
-  widx[rhsSpec[0]!] = iadd(iscale(ivar(wvars[0]!), OG), iclamp(j, 0, OG - 1));
-  widx[rhsSpec[1]!] = ivar(wvars[nsp + 1]!);
-  for (let s = 0; s < nsp; s++) widx[rhsSpec[s + 2]!] = ivar(wvars[s + 1]!);
-  const wval = f.convert(exprOf(rhs, widx), "float32");
+  const tapAt = (shift: number): SExpr => {
+    const widx = new Array<IExpr>(rhs.aval.ndim);
+    widx[rhsSpec[0]!] = iadd(iscale(ivar(wvars[0]!), OG), iclamp(j, 0, OG - 1));
+    widx[rhsSpec[1]!] = pairFeatures ? iadd(iscale(ivar(wvars[nsp + 1]!), 2), shift) : ivar(wvars[nsp + 1]!);
+    for (let s = 0; s < nsp - 1; s++) widx[rhsSpec[s + 2]!] = ivar(wvars[s + 1]!);
+    const t = pairTaps ? iadd(iscale(ivar(wvars[nsp]!), 2), shift) : ivar(wvars[nsp]!);
+    widx[rhsSpec[nsp + 1]!] = pairTaps && KL % 2 === 1 ? iclamp(t, 0, KL - 1) : t;
+    const v = f.convert(exprOf(rhs, widx), elem);
+    return pairTaps && KL % 2 === 1 && shift === 1 ? f.select(f.icond(t, "lt", KL), [f.const(0, elem), v], elem) : v;
+  };
+  const wval = paired ? pair(tapAt(0), tapAt(1)) : tapAt(0);
   const wpKernel: MapKernel = {
     kind: "map",
     name: `${name}_packTaps`,
     vars: wvars,
-    outs: [{ buf: wp, index: flatten(wvars.map(ivar), wpShape), value: OP === OG ? wval : f.select(f.icond(j, "lt", OG), [f.const(0, "float32"), wval], "float32") }],
+    outs: [{ buf: wp, index: flatten(wvars.map(ivar), wpShape), value: OP === OG ? wval : f.select(f.icond(j, "lt", OG), [f.const(0, elem), wval], elem) }],
   };
 
   const gVar = newVar(G, "g");
@@ -196,7 +244,7 @@ export function directConvPlan(
       input: xp,
       weights: wp,
       G,
-      I,
+      I: IW,
       OG,
       OP,
       batch: N,
@@ -211,6 +259,7 @@ export function directConvPlan(
       nVar,
       epilogue,
       out: outRef,
+      ...(paired ? { paired: pairFeatures ? "features" : "taps" } : {}),
     }),
   };
 }

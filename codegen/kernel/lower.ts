@@ -651,8 +651,8 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       const coreOut = core.outVars[0]!.aval;
       // int8/uint8 operands: panels of k pairs as int16 halves of int32 words (narrow.ts).
       const paired = isNarrowContraction(core);
-      if (ctx.opts.directConv && !paired && directConvPays(core)) {
-        const d = directConvPlan(core, (a, idx) => exprOf(a, idx), f, (shape) => addBuffer("scratch", -1, "float32", shape), name);
+      if (ctx.opts.directConv && directConvPays(core)) {
+        const d = directConvPlan(core, (a, idx) => exprOf(a, idx), f, (shape, dtype) => addBuffer("scratch", -1, dtype, shape), name);
         const flat = flatten(contraction(core, (a, idx) => exprOf(a, idx), f, "float32").outIdx(ivar(d.gVar), ivar(d.mVar), ivar(d.nVar)), coreOut.shape);
         const epilogue = g.root === g.core ? f.acc(coreOut.dtype) : compute(root, unravel(flat, outVar.aval.shape));
         steps.push(...d.packs.map((k) => canonicalize(f, k)), d.kernel(epilogue, { buf: outBuf, index: flat }));

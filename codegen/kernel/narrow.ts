@@ -8,7 +8,8 @@
  * (quantized inference) become paired matmuls: the packed panels hold, per 32-bit word, two
  * consecutive k terms as int16 halves, so the microkernel multiplies with i32x4.dot_i16x8_s
  * (8 exact products and 4 pairwise sums per instruction), with the same panels, tiling and
- * fused epilogue as the float32 matmul.
+ * fused epilogue as the float32 matmul. Convolutions with few input features take the direct
+ * kernel instead (directConv.ts, its `paired` form: taps paired the same way, as int16 halves).
  */
 import { type DType, isFloat } from "../../ir/dtype.js";
 import type { Eqn } from "../../ir/jaxpr.js";
@@ -221,4 +222,38 @@ export function clippedToByteRange(x: SExpr, to: DType): boolean {
     }
   }
   return false;
+}
+
+/**
+ * A float32 value clipped by constant bounds lo <= 0 <= hi inside an int8/uint8 range (a
+ * quantization's clip), taken apart: `clip(y)` converted to the byte type equals `y`
+ * truncated with saturation to int32, then clamped in int32 by trunc(lo), trunc(hi) in the
+ * same order (truncation is monotone; NaN gives 0 either way, as 0 lies within the bounds). A
+ * vector renderer may clamp in integers (one instruction per bound) rather than in floats
+ * (wasm's float min/max, NaN-propagating, are several instructions each on x86).
+ */
+export function byteClipParts(x: SExpr, to: DType): { y: SExpr; first: ["max" | "min", number]; second: ["max" | "min", number] } | null {
+  if (!byteInts.has(to) || x.dtype !== "float32") return null;
+  const [lo, hi] = to === "int8" ? [-128, 127] : [0, 255];
+  const ok = (l: number, h: number) => l >= lo && h <= hi && l <= 0 && h >= 0;
+  const constOf = (e: SExpr) => (e.k === "const" ? e.value : null);
+  if (x.k === "clamp") {
+    const [l, h] = [constOf(x.lo), constOf(x.hi)];
+    return l !== null && h !== null && ok(l, h) ? { y: x.x, first: ["max", Math.trunc(l)], second: ["min", Math.trunc(h)] } : null;
+  }
+  const bound = (e: SExpr, op: "max" | "min"): [number, SExpr] | null => {
+    if (e.k !== "binary" || e.op !== op) return null;
+    const ca = constOf(e.a);
+    const cb = constOf(e.b);
+    return cb !== null ? [cb, e.a] : ca !== null ? [ca, e.b] : null;
+  };
+  for (const [outer, inner] of [["min", "max"], ["max", "min"]] as const) {
+    const o = bound(x, outer);
+    const i = o && bound(o[1], inner);
+    if (o && i) {
+      const [l, h] = outer === "min" ? [i[0], o[0]] : [o[0], i[0]];
+      if (ok(l, h)) return { y: i[1], first: [inner, Math.trunc(i[0])], second: [outer, Math.trunc(o[0])] };
+    }
+  }
+  return null;
 }

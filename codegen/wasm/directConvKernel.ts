@@ -5,6 +5,8 @@
  * of f32x4 accumulators over every (tap, input feature): two weight vectors loaded per step and
  * one splatted input element per position, all at constant offsets from a row pointer (a row of
  * taps is unrolled). The epilogue is applied per accumulator vector, as the matmul kernel does.
+ * Paired (int8/uint8) kernels run the same loops on words of two int16 halves (two taps along
+ * the last dim), with i32x4.dot_i16x8_s into exact int32 accumulators.
  */
 import { shapeSize } from "../../ir/aval.js";
 import { DIRECT_BLOCK_O, DIRECT_TILE_R, type DirectConvKernel } from "../kernel/directConv.js";
@@ -50,6 +52,10 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
   const sL = k.strides[nsp - 1]!;
   const dL = k.dilation[nsp - 1]!;
   const KL = k.taps[nsp - 1]!;
+  const paired = k.paired !== undefined;
+  // per step along the last dim's taps: one tap, or a pair of them (two dilations of xp)
+  const KLW = k.paired === "taps" ? Math.ceil(KL / 2) : KL;
+  const dLW = k.paired === "taps" ? 2 * dL : dL;
   const outerTaps = k.taps.slice(0, -1);
   const T = shapeSize(k.taps);
   const NQ = DIRECT_BLOCK_O / 4;
@@ -66,7 +72,7 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
   const wp = fn.local("i32", "wp");
   const ipk = fn.local("i32", "ipk");
   let labels = 0;
-  const fma = (a: string, b: string, c: string) => (opts.relaxedSimd ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : `(f32x4.add ${c} (f32x4.mul ${a} ${b}))`);
+  const fma = (a: string, b: string, c: string) => (paired ? `(i32x4.add ${c} (i32x4.dot_i16x8_s ${a} ${b}))` : opts.relaxedSimd ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : `(f32x4.add ${c} (f32x4.mul ${a} ${b}))`);
 
   em.loop(null, 0, G, 1, (g) => {
     em.loop(null, range?.lo ?? 0, range?.hi ?? rows, 1, (row) => {
@@ -99,7 +105,7 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
       const rowBase = em.tmp("i32", `(i32.add ${xpBase} (i32.shl ${off} (i32.const 2)))`, "rb");
       const mRow = em.tmp("i32", `(i32.mul ${get(row)} ${i32c(Wo)})`, "mr");
       em.loop(null, 0, nBlocks, 1, (ob) => {
-        const wBlock = em.tmp("i32", `(i32.add ${wpBase} (i32.shl (i32.add (i32.mul ${get(g)} ${i32c(T * I * OP)}) (i32.mul ${get(ob)} ${i32c(DIRECT_BLOCK_O)})) (i32.const 2)))`, "wb");
+        const wBlock = em.tmp("i32", `(i32.add ${wpBase} (i32.shl (i32.add (i32.mul ${get(g)} ${i32c((T / KL) * KLW * I * OP)}) (i32.mul ${get(ob)} ${i32c(DIRECT_BLOCK_O)})) (i32.const 2)))`, "wb");
         /** One tile of `rt` output positions starting at last-dim position `w0`. */
         const tile = (rt: number, w0: string) => {
           for (let r = 0; r < rt; r++) for (const c of acc[r]!) em.emit(`(local.set ${c} (v128.const i32x4 0 0 0 0))`);
@@ -113,13 +119,13 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
             }
             em.emit(`(local.set ${wp} (i32.add ${get(wp)} ${i32c(OP * 4)}))`);
           };
-          /** k loop of `n` (a wasm i32 expression, > 0) input features from ip (rank-1 updates of the tile, as the matmul kernel's k loop). */
-          const featureLoop = (n: string) => {
-            const end = em.tmp("i32", `(i32.add ${get(ip)} (i32.shl ${n} (i32.const 2)))`, "ipend");
+          /** k loop of `n` (a wasm i32 expression, > 0) steps from ip, `step` bytes apart in xp (rank-1 updates of the tile, as the matmul kernel's k loop). */
+          const featureLoop = (n: string, step = 4) => {
+            const end = em.tmp("i32", `(i32.add ${get(ip)} (i32.mul ${n} ${i32c(step)}))`, "ipend");
             const label = `$D${labels++}`;
             em.emit(`(loop ${label}`);
             kStep();
-            em.emit(`  (br_if ${label} (i32.lt_u (local.tee ${ip} (i32.add ${get(ip)} (i32.const 4))) ${end})))`);
+            em.emit(`  (br_if ${label} (i32.lt_u (local.tee ${ip} (i32.add ${get(ip)} ${i32c(step)})) ${end})))`);
           };
           // The taps along the last dim that reach input (not padding) for some position of the
           // tile: [klLo, klHi); the others would multiply zeros of xp.
@@ -134,29 +140,34 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
             : i32c(KL);
           /** The row of taps along the last dim, every input feature, from ip and wp. */
           const tapRow = () => {
+            // taps paired: the pairs of taps that hold a tap of [klLo, klHi)
+            const wLo = k.paired === "taps" && needLo ? em.tmp("i32", `(i32.shr_s ${klLo} (i32.const 1))`, "wlo") : klLo;
+            const wHi = k.paired === "taps" ? (needHi ? em.tmp("i32", `(i32.shr_s (i32.add ${klHi} (i32.const 1)) (i32.const 1))`, "whi") : i32c(KLW)) : klHi;
             if (needLo) {
-              em.emit(`(local.set ${ip} (i32.add ${get(ip)} (i32.mul ${klLo} ${i32c(dL * C * 4)})))`);
-              em.emit(`(local.set ${wp} (i32.add ${get(wp)} (i32.mul ${klLo} ${i32c(I * OP * 4)})))`);
+              em.emit(`(local.set ${ip} (i32.add ${get(ip)} (i32.mul ${wLo} ${i32c(dLW * C * 4)})))`);
+              em.emit(`(local.set ${wp} (i32.add ${get(wp)} (i32.mul ${wLo} ${i32c(I * OP * 4)})))`);
             }
-            const taps = needLo ? `(i32.sub ${klHi} ${klLo})` : klHi;
+            const taps = needLo ? `(i32.sub ${wHi} ${wLo})` : wHi;
             // the row's (tap, feature) pairs contiguous in xp as they are in wp: one k loop
-            if (dL * C === I) return featureLoop(`(i32.mul ${taps} ${i32c(I)})`);
+            if (dLW * C === I) return featureLoop(`(i32.mul ${taps} ${i32c(I)})`);
+            // one feature per group (LeNet's first convolution, paired; a depthwise one): one k loop over the taps
+            if (I === 1) return featureLoop(taps, dLW * C * 4);
             // else a loop over the taps around one over the features (loops, not unrolled: V8 ran
             // an unrolled row of 30 steps for I = 6 at half the speed of the loop)
-            const ipkEnd = em.tmp("i32", `(i32.add ${get(ip)} (i32.mul ${taps} ${i32c(dL * C * 4)}))`, "ipkend");
+            const ipkEnd = em.tmp("i32", `(i32.add ${get(ip)} (i32.mul ${taps} ${i32c(dLW * C * 4)}))`, "ipkend");
             em.emit(`(local.set ${ipk} ${get(ip)})`);
             const label = `$D${labels++}`;
             em.emit(`(loop ${label}`);
             em.emit(`(local.set ${ip} ${get(ipk)})`);
             featureLoop(i32c(I));
-            em.emit(`  (br_if ${label} (i32.lt_u (local.tee ${ipk} (i32.add ${get(ipk)} ${i32c(dL * C * 4)})) ${ipkEnd})))`);
+            em.emit(`  (br_if ${label} (i32.lt_u (local.tee ${ipk} (i32.add ${get(ipk)} ${i32c(dLW * C * 4)})) ${ipkEnd})))`);
           };
           const guarded = (body: () => void) => (needLo || needHi ? em.ifElse(`(i32.lt_s ${klLo} ${klHi})`, body) : body());
           // loops over the taps of the other spatial dims
           const outer = (s: number, ipExpr: string, tapFlat: string) => {
             if (s === outerTaps.length) {
               em.emit(`(local.set ${ip} ${ipExpr})`);
-              em.emit(`(local.set ${wp} (i32.add ${wBlock} (i32.mul ${tapFlat} ${i32c(KL * I * OP * 4)})))`);
+              em.emit(`(local.set ${wp} (i32.add ${wBlock} (i32.mul ${tapFlat} ${i32c(KLW * I * OP * 4)})))`);
               guarded(tapRow);
               return;
             }
@@ -184,7 +195,7 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
                 else
                   for (let l = 0; l < 4 && 4 * q + l < rem; l++)
                     em.scope([gb, m, { v: k.nVar, value: `(i32.add ${j0} ${i32c(l)})` }], () => store(false), {
-                      acc: { value: em.tmp("f32", `(f32x4.extract_lane ${l} ${get(acc[r]![q]!)})`), vector: false },
+                      acc: { value: paired ? em.tmp("i32", `(i32x4.extract_lane ${l} ${get(acc[r]![q]!)})`) : em.tmp("f32", `(f32x4.extract_lane ${l} ${get(acc[r]![q]!)})`), vector: false },
                     });
               }
             }

@@ -13,7 +13,7 @@ import type { DType } from "../../ir/dtype.js";
 import type { BinaryPrimitive, UnaryPrimitive } from "../../ir/primitives.js";
 import { type IVar, coefOf, inAtoms } from "../kernel/iexpr.js";
 import type { SExpr } from "../kernel/sexpr.js";
-import { adjacentBytePair, clippedToByteRange } from "../kernel/narrow.js";
+import { adjacentBytePair, byteClipParts, clippedToByteRange } from "../kernel/narrow.js";
 import {
   F,
   bitcastScalar,
@@ -231,6 +231,14 @@ export class KernelEmitter extends LoopNestEmitter {
       }
       case "convert":
         if (isFloat16Round(e)) return roundVector((t, s) => this.tmp(t, s, "h"), v(e.a.a));
+        {
+          // a quantization's clip: truncate, then clamp in int32 (byteClipParts: the same value)
+          const clip = byteClipParts(e.a, e.dtype);
+          if (clip) {
+            const [[op1, b1], [op2, b2]] = [clip.first, clip.second];
+            return `(i32x4.${op2}_s (i32x4.${op1}_s (i32x4.trunc_sat_f32x4_s ${v(clip.y)}) ${vi32(b1)}) ${vi32(b2)})`;
+          }
+        }
         // a clip already saturated it: truncate without clamping again (same value, NaN -> 0 too)
         return this.convert(v(e.a), e.a.dtype, clippedToByteRange(e.a, e.dtype) ? "int32" : e.dtype, true);
       case "bitcast":
