@@ -25,22 +25,19 @@ import { type Params, type Primitive, isBinary, isComparison, isUnary } from "..
 import {
   type IExpr,
   type IVar,
-  coefOf,
   flatten,
   iadd,
   iclamp,
   iconst,
   idiv,
   imod,
-  inAtoms,
   iscale,
-  isubst,
   ivar,
   newVar,
   unravel,
 } from "./iexpr.js";
 import { splitIndexSets } from "./indexSets.js";
-import { type BufferDecl, type BufferKind, type HostInput, type MapKernel, type MapOutput, type MatmulKernel, type Program, type Step, type SwapOf, type ViewOf, bufferRoots, hostStepBuffers, leafSteps, stepReads, stepWrites } from "./kernel.js";
+import { type BufferDecl, type BufferKind, type HostInput, type MapKernel, type MatmulKernel, type Program, type Step, type SwapOf, type ViewOf, bufferRoots, hostStepBuffers, leafSteps, stepReads, stepWrites } from "./kernel.js";
 import { computeIndexing, expandsOperand, float32ScatterKernels, indexViewPrims, narrowScatter, readsAsIndex, scatterKernel, scatterPrims, scatterViaFloat32 } from "./lowerIndexing.js";
 import { convAsReduction, convIsMatmul } from "./lowerConvReduce.js";
 import { sortStep } from "./lowerSort.js";
@@ -56,8 +53,10 @@ import { isReduceWindow, isSelectWindow, reduceWindowExpr, selectWindowKernels, 
 import { planMemory } from "./plan.js";
 import { recomputable } from "./recompute.js";
 import { fuseIntoConsumers } from "./fuseConsumers.js";
-import { NodeFactory, type ReduceOp, type SExpr, children as childrenOf, indexExprs } from "./sexpr.js";
+import { NodeFactory, type ReduceOp, type SExpr } from "./sexpr.js";
 import { matmulTileFor } from "./matmulTile.js";
+import { contraction, dotDims } from "./contraction.js";
+import { canonicalize } from "./canonicalize.js";
 
 export interface LowerOptions {
   /** Float32 contractions with at least this many multiply-adds (and M >= 4, N >= 8) use the packed matmul kernel. */
@@ -145,34 +144,6 @@ interface Group {
   readonly members: Set<number>;
   /** Members whose values feed a reduce-style contraction's operands (evaluated many times). */
   readonly operandCtx: Set<number>;
-}
-
-interface DotDims {
-  batch: number[];
-  lfree: number[];
-  rfree: number[];
-  contract: number[];
-  lc: readonly number[];
-  rc: readonly number[];
-  lb: readonly number[];
-  rb: readonly number[];
-}
-
-function dotDims(e: Eqn): DotDims {
-  const [lhs, rhs] = e.inputs as [Atom, Atom];
-  const [[lc, rc], [lb, rb]] = (e.params as Params<"dotGeneral">).dimensionNumbers;
-  const lfree = lhs.aval.shape.map((_, i) => i).filter((i) => !lc.includes(i) && !lb.includes(i));
-  const rfree = rhs.aval.shape.map((_, i) => i).filter((i) => !rc.includes(i) && !rb.includes(i));
-  return {
-    batch: lb.map((d) => lhs.aval.shape[d]!),
-    lfree: lfree.map((d) => lhs.aval.shape[d]!),
-    rfree: rfree.map((d) => rhs.aval.shape[d]!),
-    contract: lc.map((d) => lhs.aval.shape[d]!),
-    lc,
-    rc,
-    lb,
-    rb,
-  };
 }
 
 /** What the lowering of a program and of its nested regions (loop bodies, branches) shares. */
@@ -903,200 +874,4 @@ function lowerControlFlow(ctx: LowerContext, e: Eqn, name: string, ins: readonly
     default:
       throw new Error(`internal: ${e.primitive} is not structured control flow`);
   }
-}
-
-/**
- * A contraction as a batched matrix product: `out[outIdx(b, m, n)] = sum_k a(b, m, k) * b(b, k, n)`.
- * dotGeneral: batch dims, lhs free dims, rhs free dims, contracting dims (each group flattened).
- * convGeneralDilated (feature groups as the batch): m runs over (batch, output positions), k
- * over (input feature, kernel positions) — an implicit im2col, where positions that fall in the
- * padding or in lhs-dilation holes read as zero.
- */
-export interface Contraction {
-  readonly Bt: number;
-  readonly M: number;
-  readonly N: number;
-  readonly K: number;
-  /** The dims m and k flatten (row-major): lhs free dims or (batch, output positions); contracting dims or (input feature, kernel positions). */
-  readonly mShape: readonly number[];
-  readonly kShape: readonly number[];
-  a(b: IExpr, m: IExpr, k: IExpr): SExpr;
-  b(b: IExpr, k: IExpr, n: IExpr): SExpr;
-  outIdx(b: IExpr, m: IExpr, n: IExpr): IExpr[];
-}
-
-/**
- * A contraction's operands as functions of (batch, m, k) and (batch, k, n), converted to `elem`:
- * the output dtype by default (reductions), float32 for the packed matmul, int32 for paired
- * int8 panels.
- */
-export function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, f: NodeFactory, elem: DType = e.outVars[0]!.aval.dtype): Contraction {
-  const [lhs, rhs] = e.inputs as [Atom, Atom];
-  const out = e.outVars[0]!.aval;
-  const cvt = (x: SExpr) => f.convert(x, elem);
-  const zero = f.const(0, elem);
-  if (e.primitive === "dotGeneral") {
-    const d = dotDims(e);
-    const operandIdx = (a: Atom, c: readonly number[], bd: readonly number[], bIdx: readonly IExpr[], freeIdx: readonly IExpr[], kIdx: readonly IExpr[]) => {
-      let free = 0;
-      return a.aval.shape.map((_, dim) => {
-        const ci = c.indexOf(dim);
-        if (ci >= 0) return kIdx[ci]!;
-        const bi = bd.indexOf(dim);
-        if (bi >= 0) return bIdx[bi]!;
-        return freeIdx[free++]!;
-      });
-    };
-    return {
-      Bt: shapeSize(d.batch),
-      M: shapeSize(d.lfree),
-      N: shapeSize(d.rfree),
-      K: shapeSize(d.contract),
-      mShape: d.lfree,
-      kShape: d.contract,
-      a: (b, m, k) => cvt(exprOf(lhs, operandIdx(lhs, d.lc, d.lb, unravel(b, d.batch), unravel(m, d.lfree), unravel(k, d.contract)))),
-      b: (b, k, n) => cvt(exprOf(rhs, operandIdx(rhs, d.rc, d.rb, unravel(b, d.batch), unravel(n, d.rfree), unravel(k, d.contract)))),
-      outIdx: (b, m, n) => [...unravel(b, d.batch), ...unravel(m, d.lfree), ...unravel(n, d.rfree)],
-    };
-  }
-  const p = e.params as Params<"convGeneralDilated">;
-  const { lhsSpec, rhsSpec, outSpec } = p.dimensionNumbers;
-  const nsp = lhs.aval.ndim - 2;
-  // Feature groups or batch groups (at most one of them above 1) are the batch of the product:
-  // group g reads lhs features g*I.. (feature groups) or lhs batch entries g*Nb.. (batch groups).
-  const G = p.featureGroupCount * p.batchGroupCount;
-  const BG = p.batchGroupCount;
-  const Nb = lhs.aval.shape[lhsSpec[0]!]! / BG;
-  const O = rhs.aval.shape[rhsSpec[0]!]!;
-  const I = rhs.aval.shape[rhsSpec[1]!]!;
-  const OG = O / G;
-  const sp = (shape: readonly number[], spec: readonly number[]) => spec.slice(2).map((d) => shape[d]!);
-  const outSp = sp(out.shape, outSpec);
-  const ksz = sp(rhs.aval.shape, rhsSpec);
-  const insz = sp(lhs.aval.shape, lhsSpec);
-  return {
-    Bt: G,
-    M: Nb * shapeSize(outSp),
-    N: OG,
-    K: I * shapeSize(ksz),
-    mShape: [Nb, ...outSp],
-    kShape: [I, ...ksz],
-    a: (g, m, k) => {
-      if (insz.some((n) => n === 0)) return zero;
-      const [n, ...pos] = unravel(m, [Nb, ...outSp]);
-      const [i, ...kk] = unravel(k, [I, ...ksz]);
-      const idx = new Array<IExpr>(lhs.aval.ndim);
-      idx[lhsSpec[0]!] = BG > 1 ? iadd(iscale(g, Nb), n!) : n!;
-      idx[lhsSpec[1]!] = BG > 1 ? i! : iadd(iscale(g, I), i!);
-      const conds: SExpr[] = [];
-      for (let s = 0; s < nsp; s++) {
-        const dil = p.lhsDilation[s]!;
-        const x = iadd(iscale(pos[s]!, p.windowStrides[s]!), iscale(kk[s]!, p.rhsDilation[s]!), -p.padding[s]![0]);
-        conds.push(f.icond(x, "ge", 0), f.icond(x, "lt", (insz[s]! - 1) * dil + 1));
-        if (dil > 1) conds.push(f.icond(imod(x, dil), "eq", 0));
-        idx[lhsSpec[s + 2]!] = iclamp(idiv(x, dil), 0, insz[s]! - 1);
-      }
-      const v = cvt(exprOf(lhs, idx));
-      let valid: SExpr = f.const(1, "bool");
-      for (const c of conds) valid = valid.k === "const" ? (valid.value ? c : valid) : c.k === "const" ? (c.value ? valid : c) : f.binary("and", valid, c, "bool");
-      if (valid.k === "const") return valid.value ? v : zero;
-      return f.select(valid, [zero, v], out.dtype);
-    },
-    b: (g, k, j) => {
-      const [i, ...kk] = unravel(k, [I, ...ksz]);
-      const idx = new Array<IExpr>(rhs.aval.ndim);
-      idx[rhsSpec[0]!] = iadd(iscale(g, OG), j);
-      idx[rhsSpec[1]!] = i!;
-      for (let s = 0; s < nsp; s++) idx[rhsSpec[s + 2]!] = kk[s]!;
-      return cvt(exprOf(rhs, idx));
-    },
-    outIdx: (g, m, j) => {
-      const [n, ...pos] = unravel(m, [Nb, ...outSp]);
-      const idx = new Array<IExpr>(out.ndim);
-      idx[outSpec[0]!] = n!;
-      idx[outSpec[1]!] = iadd(iscale(g, OG), j);
-      for (let s = 0; s < nsp; s++) idx[outSpec[s + 2]!] = pos[s]!;
-      return idx;
-    },
-  };
-}
-
-/**
- * Loop-nest canonicalization: unit variables are gone already (ivar of an extent-1 var is 0);
- * adjacent variables merge when every index expression walks them as one (coef(a) = coef(b) *
- * extent(b), neither inside a non-affine atom). The same for the reduced variables of a
- * reduction. The result has the fewest, longest loops, so contiguous data is one flat loop.
- */
-export function canonicalize(f: NodeFactory, k: MapKernel): MapKernel {
-  let vars = k.vars.filter((v) => v.extent !== 1);
-  let outs: MapOutput[] = [...k.outs];
-  const allIndex = () => [...outs.map((o) => o.index), ...indexExprs(outs.map((o) => o.value))];
-  const mergeable = (a: IVar, b: IVar, exprs: readonly IExpr[]) =>
-    !k.sequential?.includes(a) && !k.sequential?.includes(b) &&
-    exprs.every((e) => !inAtoms(e, a) && !inAtoms(e, b) && coefOf(e, a) === coefOf(e, b) * b.extent);
-  const substAll = (map: (v: IVar) => IExpr | undefined) => {
-    const memo = new Map<number, SExpr>();
-    outs = outs.map((o) => ({
-      buf: o.buf,
-      value: f.mapIndices(o.value, (x) => substIdx(x, map), memo),
-      index: substIdx(o.index, map),
-    }));
-  };
-  for (let p = 0; p + 1 < vars.length; ) {
-    const a = vars[p]!;
-    const b = vars[p + 1]!;
-    if (mergeable(a, b, allIndex())) {
-      const w = newVar(a.extent * b.extent, b.name);
-      substAll((v) => (v.id === a.id ? iconst(0) : v.id === b.id ? ivar(w) : undefined));
-      vars = [...vars.slice(0, p), w, ...vars.slice(p + 2)];
-    } else p++;
-  }
-  // Reductions: merge adjacent reduced variables the same way.
-  const reduceMemo = new Map<number, SExpr>();
-  const fixReduces = (e: SExpr): SExpr => {
-    const hit = reduceMemo.get(e.id);
-    if (hit) return hit;
-    let out = e;
-    if (e.k === "reduce" && e.op !== "argmax" && e.op !== "argmin") {
-      let rvars = e.rvars.filter((v) => v.extent !== 1);
-      let body = e.body;
-      for (let p = 0; p + 1 < rvars.length; ) {
-        const a = rvars[p]!;
-        const b = rvars[p + 1]!;
-        if (mergeable(a, b, indexExprs([body]))) {
-          const w = newVar(a.extent * b.extent, b.name);
-          body = f.substVars(body, (v) => (v.id === a.id ? iconst(0) : v.id === b.id ? ivar(w) : undefined));
-          rvars = [...rvars.slice(0, p), w, ...rvars.slice(p + 2)];
-        } else p++;
-      }
-      out = f.reduce(e.op, body, rvars, e.dtype);
-    } else if (e.k !== "reduce") {
-      // rebuild parents whose reduce child changed
-      out = f.mapIndices(e, (x) => x, new Map([...reduceChildren(e)].map((c) => [c.id, fixReduces(c)])));
-    }
-    reduceMemo.set(e.id, out);
-    return out;
-  };
-  outs = outs.map((o) => ({ ...o, value: fixReduces(o.value) }));
-  const sequential = k.sequential?.filter((v) => vars.includes(v)) ?? [];
-  return { kind: "map", name: k.name, vars, outs, ...(sequential.length > 0 ? { sequential } : {}) };
-}
-
-const substIdx = (x: IExpr, map: (v: IVar) => IExpr | undefined) => isubst(x, map);
-
-/** Reduce nodes reachable from e without crossing another reduce. */
-function reduceChildren(e: SExpr): Set<SExpr> {
-  const out = new Set<SExpr>();
-  const seen = new Set<number>();
-  const go = (x: SExpr) => {
-    if (seen.has(x.id)) return;
-    seen.add(x.id);
-    if (x.k === "reduce") {
-      out.add(x);
-      return;
-    }
-    for (const c of childrenOf(x)) go(c);
-  };
-  for (const c of childrenOf(e)) go(c);
-  return out;
 }

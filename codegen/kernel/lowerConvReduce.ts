@@ -9,7 +9,7 @@
 import type { Eqn } from "../../ir/jaxpr.js";
 import type { Params } from "../../ir/primitives.js";
 import { type IExpr, flatten, iadd, idiv, imod, iscale, ivar, newVar } from "./iexpr.js";
-import type { Contraction } from "./lower.js";
+import type { Contraction } from "./contraction.js";
 import type { NodeFactory, SExpr } from "./sexpr.js";
 
 /** Whether a convolution runs as a packed float32 matmul kernel. */
