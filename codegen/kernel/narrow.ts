@@ -11,6 +11,7 @@
  * fused epilogue as the float32 matmul. Convolutions with few input features take the direct
  * kernel instead (directConv.ts, its `paired` form: taps paired the same way, as int16 halves).
  */
+import type { Contraction } from "./contraction.js";
 import { type DType, isFloat } from "../../ir/dtype.js";
 import type { Eqn } from "../../ir/jaxpr.js";
 import { type Params, type Primitive, isComparison } from "../../ir/primitives.js";
@@ -63,17 +64,8 @@ export function narrowNeedsHost(e: Eqn): boolean {
  */
 export const narrowSortable = (e: Eqn): boolean => e.primitive === "sort";
 
-/** What the pack kernels need of a contraction (lower.ts's Contraction, operands as int32 values). */
-export interface PairedOperands {
-  readonly Bt: number;
-  readonly M: number;
-  readonly N: number;
-  readonly K: number;
-  readonly mShape: readonly number[];
-  readonly kShape: readonly number[];
-  a(b: IExpr, m: IExpr, k: IExpr): SExpr;
-  b(b: IExpr, k: IExpr, n: IExpr): SExpr;
-}
+/** What the pack kernels need of a contraction (operands as int32 values). */
+export type PairedOperands = Omit<Contraction, "outIdx">;
 
 /**
  * The dim of k's shape that pairs run along: the one that leaves the fewest words (an even

@@ -15,6 +15,7 @@ import { directConvPays } from "../../codegen/kernel/directConv.js";
 import { leafSteps } from "../../codegen/kernel/kernel.js";
 import { lowerJaxpr } from "../../codegen/kernel/lower.js";
 import * as jaxts from "../../src/index.js";
+import { convJaxpr, geometryArb as convGeometry } from "./convGeometry.js";
 import { aval, checkJaxpr, expectClose, primJaxpr, randomData, wasmBackend } from "./helpers.js";
 
 const { numpy: np, jit, lax, devicePut, testing } = jaxts;
@@ -22,59 +23,7 @@ type A = jaxts.Array;
 const initialThreads = jaxts.numThreads();
 afterAll(() => jaxts.setNumThreads(initialThreads));
 
-/** A random permutation of [0, n) from a seed (the layout of a convolution's operand). */
-function perm(n: number, seed: number): number[] {
-  const p = Array.from({ length: n }, (_, i) => i);
-  let s = seed;
-  for (let i = n - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    const j = s % (i + 1);
-    [p[i], p[j]] = [p[j]!, p[i]!];
-  }
-  return p;
-}
-
-const geometryArb = fc.record({
-  nsp: fc.integer({ min: 1, max: 3 }),
-  nb: fc.integer({ min: 1, max: 3 }),
-  I: fc.integer({ min: 1, max: 8 }),
-  og: fc.integer({ min: 1, max: 18 }),
-  groups: fc.integer({ min: 1, max: 2 }),
-  inSize: fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 3, maxLength: 3 }),
-  kSize: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 3, maxLength: 3 }),
-  stride: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 3, maxLength: 3 }),
-  pad: fc.array(fc.tuple(fc.integer({ min: -1, max: 4 }), fc.integer({ min: -1, max: 4 })), { minLength: 3, maxLength: 3 }),
-  rhsDil: fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 3, maxLength: 3 }),
-  layout: fc.integer({ min: 0, max: 1 << 20 }),
-  seed: fc.integer({ min: 0, max: 1 << 20 }),
-});
-type Geometry = typeof geometryArb extends fc.Arbitrary<infer T> ? T : never;
-
-function convJaxpr(c: Geometry) {
-  const sp = <T>(xs: T[]) => xs.slice(0, c.nsp);
-  const nd = c.nsp + 2;
-  const [lhsSpec, rhsSpec, outSpec] = [perm(nd, c.layout), perm(nd, c.layout + 1), perm(nd, c.layout + 2)];
-  const place = (spec: number[], [b, f]: [number, number], spatial: number[]) => {
-    const shape = new Array<number>(nd);
-    shape[spec[0]!] = b;
-    shape[spec[1]!] = f;
-    spatial.forEach((n, s) => (shape[spec[s + 2]!] = n));
-    return shape;
-  };
-  const p: Params<"convGeneralDilated"> = {
-    windowStrides: sp(c.stride),
-    padding: sp(c.pad) as never,
-    lhsDilation: sp(c.stride).map(() => 1),
-    rhsDilation: sp(c.rhsDil),
-    dimensionNumbers: { lhsSpec, rhsSpec, outSpec },
-    featureGroupCount: c.groups,
-    batchGroupCount: 1,
-    preferredElementType: null,
-  };
-  const lhs = place(lhsSpec, [c.nb, c.I * c.groups], sp(c.inSize));
-  const rhs = place(rhsSpec, [c.og * c.groups, c.I], sp(c.kSize));
-  return primJaxpr("convGeneralDilated", [aval(lhs, "float32"), aval(rhs, "float32")], p);
-}
+const geometryArb = convGeometry(fc.integer({ min: 1, max: 8 }), {});
 
 /** Forward error bound of a float32 sum of k products of magnitude <= 1 (inputs in [-1, 1]). */
 const sumTol = (k: number) => ({ rtol: 1e-6, atol: 2 * k * 2 ** -24 + 1e-7 });
@@ -87,7 +36,7 @@ describe("direct convolution kernels", () => {
       fc.property(geometryArb, (c) => {
         let j;
         try {
-          j = convJaxpr(c);
+          j = convJaxpr(c, ["float32", "float32"]);
         } catch {
           return; // an empty or negative output size
         }
