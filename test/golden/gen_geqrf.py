@@ -13,23 +13,16 @@ householder_product have no derivative in JAX (NotImplementedError), which the t
 Case: {"name", "fn": "qrRaw" | "geqrf" | "householderProduct", "args": [array...],
        "out": [array...], "rtol", "atol"}; array: {"array": flat list, "dtype", "shape"}
 """
-import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 
-X64 = "--x64" in sys.argv
-import jax  # noqa: E402
-
-if X64:
-    jax.config.update("jax_enable_x64", True)
+from x64run import X64, start_x64_run, write_cases
 import jax.numpy as jnp  # noqa: E402
 from jax._src.lax import linalg as lax_linalg  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-other = None if X64 else subprocess.Popen([sys.executable, __file__, "--x64"], stdout=subprocess.PIPE, text=True)
+other = start_x64_run(__file__)
 rng = np.random.default_rng(1313)
 DT = "float64" if X64 else "float32"
 cases = []
@@ -82,12 +75,4 @@ a = randn(5, 4)
 h, taus = lax_linalg.geqrf(a)
 add("householder product k=2 of 5x4", "householderProduct", lambda h, t: (lax_linalg.householder_product(h, t),), [np.asarray(h), np.asarray(taus)[:2]])
 
-if X64:
-    print(json.dumps(cases))
-else:
-    out, _ = other.communicate()
-    assert other.returncode == 0
-    cases += json.loads(out)
-    with open(os.path.join(HERE, "geqrf.json"), "w") as f:
-        json.dump({"jax": jax.__version__, "cases": cases}, f, separators=(",", ":"))
-    print(f"wrote {len(cases)} cases")
+write_cases(other, cases, os.path.join(HERE, "geqrf.json"))

@@ -17,26 +17,19 @@ Case: {"name", "fn": "np.linalg.solve" (the jaxts path), "args": [arg...], "opts
   in sign or is an integer).
   arg: {"array": flat list, "dtype", "shape"} | number | string | bool | null | [arg...] (a tuple)
 """
-import json
 import math
 import os
-import subprocess
-import sys
 
 import numpy as np
 
-X64 = "--x64" in sys.argv
+from x64run import X64, start_x64_run, write_cases
 import jax  # noqa: E402
-
-if X64:
-    jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402
 import jax.scipy.linalg as jsl  # noqa: E402
 from jax import lax  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# The x64 run goes on in parallel (JAX's compiles dominate the time).
-other = None if X64 else subprocess.Popen([sys.executable, __file__, "--x64"], stdout=subprocess.PIPE, text=True)
+other = start_x64_run(__file__)
 rng = np.random.default_rng(1313)
 DT = "float64" if X64 else "float32"
 cases = []
@@ -285,12 +278,4 @@ add("np.tril k=-1", "np.tril", lambda x, *_: jnp.tril(x, -1), [t, -1])
 add("np.triu k=2", "np.triu", lambda x, *_: jnp.triu(x, 2), [t, 2])
 add("np.triu", "np.triu", jnp.triu, [randn(4, 3)])
 
-if X64:
-    print(json.dumps(cases))
-else:
-    out, _ = other.communicate()
-    assert other.returncode == 0, "the x64 run failed"
-    cases += json.loads(out)
-    with open(os.path.join(HERE, "linalg.json"), "w") as f:
-        json.dump({"jax": jax.__version__, "cases": cases}, f, separators=(",", ":"))
-    print(f"wrote {len(cases)} cases")
+write_cases(other, cases, os.path.join(HERE, "linalg.json"))
