@@ -136,6 +136,11 @@ export const helpers: Record<string, string> = {
   // Giles' single-precision approximation ("Approximating the erfinv function", 2010)
   erfinv:
     "fn erfinv_(x: f32) -> f32 { let a = abs(x); if (a >= 1.0f) { return select(nan(), x * fbits(0x7f800000u), a == 1.0f); } var w = -log((1.0f - x) * (1.0f + x)); var p: f32; if (w < 5.0f) { w = w - 2.5f; p = 2.81022636e-08f; p = 3.43273939e-07f + p * w; p = -3.5233877e-06f + p * w; p = -4.39150654e-06f + p * w; p = 0.00021858087f + p * w; p = -0.00125372503f + p * w; p = -0.00417768164f + p * w; p = 0.246640727f + p * w; p = 1.50140941f + p * w; } else { w = sqrt(w) - 3.0f; p = -0.000200214257f; p = 0.000100950558f + p * w; p = 0.00134934322f + p * w; p = -0.00367342844f + p * w; p = 0.00573950773f + p * w; p = -0.0076224613f + p * w; p = 0.00943887047f + p * w; p = 1.00167406f + p * w; p = 2.83297682f + p * w; } return p * x; }",
+  // the vec4 forms (vec4Map.ts) of isfin, isnan and nan
+  isfin4: "fn isfin4(x: vec4<f32>) -> vec4<bool> { return (bitcast<vec4<u32>>(x) & vec4<u32>(0x7f800000u)) != vec4<u32>(0x7f800000u); }",
+  isnan4: "fn isnan4(x: vec4<f32>) -> vec4<bool> { return (bitcast<vec4<u32>>(x) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u); }",
+  // through a let: WGSL rejects a constant expression that evaluates to NaN
+  nan4: "fn nan4() -> vec4<f32> { let bits = vec4<u32>(0x7fc00000u); return bitcast<vec4<f32>>(bits); }",
 };
 const helperDeps: Record<string, string[]> = { powc: ["nan", "isnan"], erfc: ["erf"], nan: ["fbits"], erfinv: ["nan", "fbits"] };
 
@@ -150,6 +155,14 @@ export interface TreeReduce {
   readonly li: string;
 }
 
+/**
+ * How many points one invocation computes: 1 (values are scalars) or 4 consecutive points of the
+ * innermost loop variable (values are vec4s; see vec4Map.ts). The expression forms below are
+ * written once for both; a form that exists only for scalars throws UnsupportedKernel at width 4,
+ * and the kernel is then rendered one point per invocation.
+ */
+export type Lanes = 1 | 4;
+
 /** Emits the statements of one kernel body; collects helper functions it needs. */
 export class BodyEmitter {
   readonly lines: string[] = [];
@@ -162,7 +175,35 @@ export class BodyEmitter {
   constructor(
     private readonly varName: (v: IVar) => string,
     private readonly load: (buf: number, index: string, dtype: DType) => string,
+    readonly lanes: Lanes = 1,
+    /** Renders the leaves it knows (vec4Map.ts: loads, iota and icond per lane); undefined for the rest. */
+    private readonly leaf?: (e: SExpr) => string | undefined,
   ) {}
+
+  /** The WGSL type of a value of dtype `d`, `lanes` wide. */
+  type(d: DType): string {
+    return this.lanes === 1 ? valueType(d) : `vec4<${valueType(d)}>`;
+  }
+
+  /** The constant `v` as a value of dtype `d`, `lanes` wide. */
+  lit(v: number, d: DType): string {
+    return this.lanes === 1 ? literal(v, d) : `${this.type(d)}(${literal(v, d)})`;
+  }
+
+  /** Stops a vec4 rendering at a form that exists only for scalars. */
+  private scalarOnly(what: string): void {
+    if (this.lanes !== 1) throw new UnsupportedKernel(`${what} has no vec4 form`);
+  }
+
+  /** Names the helper function `h` (isfin, isnan or nan) at this width, and emits it. */
+  private helper(h: "isfin" | "isnan" | "nan"): string {
+    if (this.lanes === 1) {
+      this.need(h);
+      return h === "isnan" ? "isnan_" : h;
+    }
+    this.need(`${h}4`);
+    return `${h}4`;
+  }
 
   need(h: string): void {
     if (this.used.has(h)) return;
@@ -222,7 +263,7 @@ export class BodyEmitter {
       }
       if (insideReduceOnly(e, roots, scope)) continue;
       const name = `n${e.id}`;
-      this.lines.push(`let ${name}: ${valueType(e.dtype)} = ${this.expr(e, scope)};`);
+      this.lines.push(`let ${name}: ${this.type(e.dtype)} = ${this.expr(e, scope)};`);
       scope.set(e.id, name);
     }
     return roots.map((r) => scope.get(r.id)!);
@@ -330,17 +371,20 @@ export class BodyEmitter {
   }
 
   private expr(e: SExpr, scope: Map<number, string>): string {
+    const own = this.leaf?.(e);
+    if (own !== undefined) return own;
     const v = (x: SExpr) => scope.get(x.id)!;
     switch (e.k) {
       case "load":
         return this.load(e.buf, this.index(e.index), e.dtype);
       case "const":
-        return literal(e.value, e.dtype);
+        return this.lit(e.value, e.dtype);
       case "iota":
-        return convertFrom(this.index(e.index), "int32", e.dtype);
+        return this.convert(this.index(e.index), "int32", e.dtype);
       case "icond":
         return `(${this.index(e.index)} ${e.op === "lt" ? "<" : e.op === "ge" ? ">=" : "=="} ${e.c})`;
       case "acc":
+        this.scalarOnly("a scan accumulator");
         return "acc";
       case "unary":
         return this.unary(e.op, v(e.a), e.a.dtype);
@@ -348,7 +392,10 @@ export class BodyEmitter {
         return this.binary(e.op, v(e.a), v(e.b), e.a.dtype);
       case "compare": {
         const op = { eq: "==", ne: "!=", lt: "<", le: "<=", gt: ">", ge: ">=" }[e.op];
-        if (e.a.dtype === "bool" && op !== "==" && op !== "!=") return `(u32(${v(e.a)}) ${op} u32(${v(e.b)}))`;
+        if (e.a.dtype === "bool" && op !== "==" && op !== "!=") {
+          this.scalarOnly("an ordered comparison of bools");
+          return `(u32(${v(e.a)}) ${op} u32(${v(e.b)}))`;
+        }
         return `(${v(e.a)} ${op} ${v(e.b)})`;
       }
       case "select": {
@@ -356,22 +403,24 @@ export class BodyEmitter {
         if (e.which.dtype === "bool") return `select(${v(e.cases[0]!)}, ${v(e.cases[1]!)}, ${w})`;
         // an integer index past the ends picks the nearest case
         let s = v(e.cases[e.cases.length - 1]!);
-        for (let k = e.cases.length - 2; k >= 0; k--) s = `select(${s}, ${v(e.cases[k]!)}, ${w} <= ${literal(k, e.which.dtype)})`;
+        for (let k = e.cases.length - 2; k >= 0; k--) s = `select(${s}, ${v(e.cases[k]!)}, ${w} <= ${this.lit(k, e.which.dtype)})`;
         return s;
       }
       case "clamp":
         return `min(max(${v(e.x)}, ${v(e.lo)}), ${v(e.hi)})`;
       case "convert":
-        return convertFrom(v(e.a), e.a.dtype, e.dtype);
+        return this.convert(v(e.a), e.a.dtype, e.dtype);
       case "bitcast":
-        return `bitcast<${valueType(e.dtype)}>(${v(e.a)})`;
+        if (e.dtype === "bool" || e.a.dtype === "bool") this.scalarOnly("a bitcast of bools");
+        return `bitcast<${this.type(e.dtype)}>(${v(e.a)})`;
       case "round":
         if (e.method === "toNearestEven") return `round(${v(e.a)})`;
+        this.scalarOnly("round half away from zero");
         return `select(trunc(${v(e.a)}), trunc(${v(e.a)}) + sign(${v(e.a)}), abs(${v(e.a)} - trunc(${v(e.a)})) >= 0.5f)`;
       case "ipow": {
         const x = v(e.a);
         const n = Math.abs(e.y);
-        if (n === 0) return literal(1, e.dtype);
+        if (n === 0) return this.lit(1, e.dtype);
         // square-and-multiply, written out
         const name = this.fresh("p");
         let acc = "";
@@ -387,7 +436,7 @@ export class BodyEmitter {
             base = nb;
           }
         }
-        return e.y < 0 ? `(${literal(1, e.dtype)} / ${acc})` : acc;
+        return e.y < 0 ? `(${this.lit(1, e.dtype)} / ${acc})` : acc;
       }
       case "reduce":
         throw new Error("internal: reduce emitted as an expression");
@@ -396,11 +445,12 @@ export class BodyEmitter {
 
   private unary(op: string, x: string, d: DType): string {
     const float = d === "float32";
+    if (d === "bool" && op !== "not") this.scalarOnly(`${op} on bool`);
     switch (op) {
       case "neg":
-        return d === "uint32" ? `(0u - ${x})` : `(-${x})`;
+        return d === "uint32" ? `(${this.lit(0, d)} - ${x})` : `(-${x})`;
       case "sign":
-        return d === "uint32" ? `select(0u, 1u, ${x} != 0u)` : `sign(${x})`;
+        return d === "uint32" ? `select(${this.lit(0, d)}, ${this.lit(1, d)}, ${x} != ${this.lit(0, d)})` : `sign(${x})`;
       case "abs":
         return d === "uint32" ? x : `abs(${x})`;
       case "square":
@@ -430,20 +480,23 @@ export class BodyEmitter {
         return `${op}(${x})`;
       case "tanh":
         // tanh is 1 in float32 beyond 9; clamping keeps exp from overflowing in the driver's formula
-        return `tanh(clamp(${x}, -15.0f, 15.0f))`;
+        return `tanh(clamp(${x}, ${this.lit(-15, d)}, ${this.lit(15, d)}))`;
       case "isFinite":
-        this.need("isfin");
-        return `isfin(${x})`;
+        return `${this.helper("isfin")}(${x})`;
+      case "logistic":
+        return `(1.0f / (1.0f + exp(-${x})))`;
+      case "rsqrt":
+        return `inverseSqrt(${x})`;
+    }
+    // helper functions (and pow) on scalars only
+    this.scalarOnly(op);
+    switch (op) {
       case "expm1":
         this.need("expm1");
         return `expm1_(${x})`;
       case "log1p":
         this.need("log1p");
         return `log1p_(${x})`;
-      case "logistic":
-        return `(1.0f / (1.0f + exp(-${x})))`;
-      case "rsqrt":
-        return `inverseSqrt(${x})`;
       case "cbrt":
         return `(sign(${x}) * pow(abs(${x}), 1.0f / 3.0f))`;
       case "erf":
@@ -461,40 +514,49 @@ export class BodyEmitter {
 
   private binary(op: string, a: string, b: string, d: DType): string {
     const int = d === "int32" || d === "uint32";
+    // bool's logical operators: && and || take scalars only
+    const [and, or] = this.lanes === 1 ? ["&&", "||"] : ["&", "|"];
     switch (op) {
       case "add":
-        return d === "bool" ? `(${a} || ${b})` : `(${a} + ${b})`;
+        return d === "bool" ? `(${a} ${or} ${b})` : `(${a} + ${b})`;
       case "sub":
+        if (d === "bool") this.scalarOnly("sub on bool");
         return `(${a} - ${b})`;
       case "mul":
-        return d === "bool" ? `(${a} && ${b})` : `(${a} * ${b})`;
+        return d === "bool" ? `(${a} ${and} ${b})` : `(${a} * ${b})`;
       case "div":
         // XLA: x / 0 is -1 (all bits set) for integers
+        if (d !== "float32") this.scalarOnly(`div on ${d}`);
         if (int) return `select(${d === "int32" ? "-1i" : "0xffffffffu"}, ${a} / select(${b}, ${literal(1, d)}, ${b} == ${literal(0, d)}), ${b} != ${literal(0, d)})`;
         return `(${a} / ${b})`;
+      case "max":
+      case "min":
+        if (d === "bool") return op === "max" ? `(${a} ${or} ${b})` : `(${a} ${and} ${b})`;
+        if (d === "float32") {
+          // NaN wins, as in XLA
+          const isnan = this.helper("isnan");
+          return `select(${op}(${a}, ${b}), ${this.helper("nan")}(), ${isnan}(${a}) ${or} ${isnan}(${b}))`;
+        }
+        return `${op}(${a}, ${b})`;
+      case "atan2":
+        if (d !== "float32") this.scalarOnly(`atan2 on ${d}`);
+        return `atan2(${a}, ${b})`;
+      case "and":
+      case "or":
+      case "xor":
+        if (d === "float32") this.scalarOnly(`${op} on float32`);
+        if (d !== "bool") return `(${a} ${op === "and" ? "&" : op === "or" ? "|" : "^"} ${b})`;
+        return `(${a} ${op === "and" ? and : op === "or" ? or : "!="} ${b})`;
+    }
+    // the rest on scalars only
+    this.scalarOnly(op);
+    switch (op) {
       case "rem":
         if (int) return `select(${a}, ${a} % select(${b}, ${literal(1, d)}, ${b} == ${literal(0, d)}), ${b} != ${literal(0, d)})`;
         return `(${a} - ${b} * trunc(${a} / ${b}))`;
       case "pow":
         this.need("powc");
         return `powc(${a}, ${b})`;
-      case "max":
-      case "min":
-        if (d === "bool") return op === "max" ? `(${a} || ${b})` : `(${a} && ${b})`;
-        if (d === "float32") {
-          this.need("isnan");
-          this.need("nan");
-          return `select(${op}(${a}, ${b}), nan(), isnan_(${a}) || isnan_(${b}))`;
-        }
-        return `${op}(${a}, ${b})`;
-      case "atan2":
-        return `atan2(${a}, ${b})`;
-      case "and":
-        return d === "bool" ? `(${a} && ${b})` : `(${a} & ${b})`;
-      case "or":
-        return d === "bool" ? `(${a} || ${b})` : `(${a} | ${b})`;
-      case "xor":
-        return d === "bool" ? `(${a} != ${b})` : `(${a} ^ ${b})`;
       case "shiftLeft":
         return `select(${literal(0, d)}, ${a} << (u32(${b}) & 31u), u32(${b}) < 32u)`;
       case "shiftRightLogical":
@@ -506,6 +568,15 @@ export class BodyEmitter {
       }
     }
     throw new UnsupportedKernel(`binary ${op} has no WGSL form yet`);
+  }
+
+  /** A value of dtype `from` as dtype `to`. */
+  convert(x: string, from: DType, to: DType): string {
+    if (from === to) return x;
+    if (to === "bool") return `(${x} != ${this.lit(0, from)})`;
+    if (from === "bool") return `select(${this.lit(0, to)}, ${this.lit(1, to)}, ${x})`;
+    if (to === "uint32" && from === "float32") return `bitcast<${this.type("uint32")}>(${this.type("int32")}(${x}))`; // negative values wrap, as the reference does
+    return (from === "int32" && to === "uint32") || (from === "uint32" && to === "int32") ? `bitcast<${this.type(to)}>(${x})` : `${this.type(to)}(${x})`;
   }
 }
 
@@ -571,15 +642,6 @@ function insideReduceOnly(e: SExpr, roots: readonly SExpr[], scope: Map<number, 
     }
   }
   return true;
-}
-
-function convertFrom(x: string, from: DType, to: DType): string {
-  if (from === to) return x;
-  if (to === "bool") return `(${x} != ${literal(0, from)})`;
-  if (from === "bool") return `select(${literal(0, to)}, ${literal(1, to)}, ${x})`;
-  if (to === "uint32" && from === "float32") return `bitcast<u32>(i32(${x}))`; // negative values wrap, as the reference does
-  if ((from === "int32" && to === "uint32") || (from === "uint32" && to === "int32")) return `bitcast<${storageType(to)}>(${x})`;
-  return `${storageType(to)}(${x})`;
 }
 
 /** How a kernel addresses its buffers: each program buffer it touches becomes one binding. */
