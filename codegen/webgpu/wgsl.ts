@@ -117,6 +117,13 @@ function literal(v: number, d: DType): string {
   }
 }
 
+/** atan2c / atan2c4 (BodyEmitter.atan2) at one width: T the float type, U the bits type. */
+function atan2Helper(suffix: string, T: string, U: string, isnan: string, or: string): string {
+  const sign = (v: string) => `(bitcast<${U}>(${v}) & ${U}(0x80000000u))`;
+  const nan = suffix ? "nan4()" : "nan()";
+  return `fn atan2c${suffix}(y: ${T}, x: ${T}) -> ${T} { let pi = bitcast<${T}>(${U}(0x40490fdbu) | ${sign("y")}); let z = select(y, pi, ${sign("x")} != ${U}(0u)); let r = select(atan2(y, x), z, y == ${T}(0.0f)); return select(r, ${nan}, ${isnan}(y) ${or} ${isnan}(x)); }`;
+}
+
 /** Helper functions a kernel may call; only the ones used are emitted. */
 export const helpers: Record<string, string> = {
   fbits: "fn fbits(b: u32) -> f32 { return bitcast<f32>(b); }",
@@ -127,8 +134,9 @@ export const helpers: Record<string, string> = {
   isnan: "fn isnan_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }",
   expm1: "fn expm1_(x: f32) -> f32 { if (abs(x) < 1e-5f) { return x + 0.5f * x * x; } let u = exp(x); if (u == 1.0f) { return x; } let um1 = u - 1.0f; if (um1 == -1.0f || abs(x) > 0.5f) { return um1; } return um1 * x / log(u); }",
   log1p: "fn log1p_(x: f32) -> f32 { let u = 1.0f + x; if (u == 1.0f) { return x; } if (abs(x) > 0.5f) { return log(u); } return log(u) * x / (u - 1.0f); }",
+  // IEEE pow's special cases spelled out: SwiftShader's pow(0, -1) is 1.7e38, pow(1, inf) inf
   powc:
-    "fn powc(x: f32, y: f32) -> f32 { if (y == 0.0f || x == 1.0f) { return 1.0f; } if (isnan_(x) || isnan_(y)) { return nan(); } let a = pow(abs(x), y); if (x < 0.0f) { if (floor(y) != y) { return nan(); } if (abs(y) < 16777216.0f && (i32(y) & 1) == 1) { return -a; } } return a; }",
+    "fn powc(x: f32, y: f32) -> f32 { if (y == 0.0f || x == 1.0f) { return 1.0f; } if (isnan_(x) || isnan_(y)) { return nan(); } if (x == -1.0f && abs(y) == fbits(0x7f800000u)) { return 1.0f; } var a = pow(abs(x), y); if (x == 0.0f) { a = select(0.0f, fbits(0x7f800000u), y < 0.0f); } if (x < 0.0f && floor(y) != y && x != fbits(0xff800000u)) { return nan(); } if ((bitcast<u32>(x) & 0x80000000u) != 0u && floor(y) == y && abs(y) < 16777216.0f && (i32(y) & 1) == 1) { return -a; } return a; }",
   erf:
     "fn erf_(x: f32) -> f32 { let a = abs(x); if (a < 0.5f) { let z = x * x; return 1.1283791670955126f * x * (1.0f + z * (-0.3333333333f + z * (0.1f + z * (-0.0238095238f + z * 0.0046296296f)))); } if (a >= 4.0f) { return sign(x); } let t = 1.0f / (1.0f + 0.3275911f * a); let p = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f)))); return sign(x) * (1.0f - p * exp(-a * a)); }",
   erfc:
@@ -136,13 +144,19 @@ export const helpers: Record<string, string> = {
   // Giles' single-precision approximation ("Approximating the erfinv function", 2010)
   erfinv:
     "fn erfinv_(x: f32) -> f32 { let a = abs(x); if (a >= 1.0f) { return select(nan(), x * fbits(0x7f800000u), a == 1.0f); } var w = -log((1.0f - x) * (1.0f + x)); var p: f32; if (w < 5.0f) { w = w - 2.5f; p = 2.81022636e-08f; p = 3.43273939e-07f + p * w; p = -3.5233877e-06f + p * w; p = -4.39150654e-06f + p * w; p = 0.00021858087f + p * w; p = -0.00125372503f + p * w; p = -0.00417768164f + p * w; p = 0.246640727f + p * w; p = 1.50140941f + p * w; } else { w = sqrt(w) - 3.0f; p = -0.000200214257f; p = 0.000100950558f + p * w; p = 0.00134934322f + p * w; p = -0.00367342844f + p * w; p = 0.00573950773f + p * w; p = -0.0076224613f + p * w; p = 0.00943887047f + p * w; p = 1.00167406f + p * w; p = 2.83297682f + p * w; } return p * x; }",
+  // C's fmod, exact (a - b * trunc(a / b) is not once a / b passes 2^24): |a| less b scaled by
+  // the largest power of two that fits, until below |b| (each subtraction exact), a's sign
+  frem: "fn frem(a: f32, b: f32) -> f32 { if (isnan_(a) || isnan_(b) || !isfin(a) || b == 0.0f) { return nan(); } if (!isfin(b)) { return a; } let d = abs(b); var r = abs(a); for (var i = 0; i < 300 && r >= d; i++) { var q = ldexp(d, frexp(r).exp - frexp(d).exp); if (q > r) { q = q * 0.5f; } r = r - q; } return bitcast<f32>(bitcast<u32>(r) | (bitcast<u32>(a) & 0x80000000u)); }",
+  // atan2 with IEEE's zeros and NaN (see BodyEmitter.atan2): y == +-0 gives y, or pi with y's sign when x's sign bit is set
+  atan2c: atan2Helper("", "f32", "u32", "isnan_", "||"),
+  atan2c4: atan2Helper("4", "vec4<f32>", "vec4<u32>", "isnan4", "|"),
   // the vec4 forms (vec4Map.ts) of isfin, isnan and nan
   isfin4: "fn isfin4(x: vec4<f32>) -> vec4<bool> { return (bitcast<vec4<u32>>(x) & vec4<u32>(0x7f800000u)) != vec4<u32>(0x7f800000u); }",
   isnan4: "fn isnan4(x: vec4<f32>) -> vec4<bool> { return (bitcast<vec4<u32>>(x) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u); }",
   // through a let: WGSL rejects a constant expression that evaluates to NaN
   nan4: "fn nan4() -> vec4<f32> { let bits = vec4<u32>(0x7fc00000u); return bitcast<vec4<f32>>(bits); }",
 };
-const helperDeps: Record<string, string[]> = { powc: ["nan", "isnan"], erfc: ["erf"], nan: ["fbits"], erfinv: ["nan", "fbits"] };
+const helperDeps: Record<string, string[]> = { atan2c: ["isnan", "nan"], atan2c4: ["isnan4", "nan4"], frem: ["nan", "isnan", "isfin"], powc: ["nan", "isnan", "fbits"], erfc: ["erf"], nan: ["fbits"], erfinv: ["nan", "fbits"] };
 
 /**
  * A reduction rendered as a workgroup tree: every invocation of the workgroup folds a strided
@@ -193,6 +207,26 @@ export class BodyEmitter {
   /** Stops a vec4 rendering at a form that exists only for scalars. */
   private scalarOnly(what: string): void {
     if (this.lanes !== 1) throw new UnsupportedKernel(`${what} has no vec4 form`);
+  }
+
+  /**
+   * `value`, a function of x, made NaN where x is NaN or `outside` (x out of the function's
+   * domain) holds, as IEEE and the reference have it. WGSL does not promise either, and
+   * SwiftShader breaks both: exp(NaN) and cosh(NaN) are +inf, tanh(NaN) -1, sign(NaN),
+   * logistic(NaN) and cbrt(NaN) 0, log(NaN) 89.1, log(-x) log(x), acosh(0.5) 89.1, atanh(2)
+   * 0.55 (test/webgpu/nanSemantics.test.ts). The NaN test is on the bits: `x != x` is false there.
+   */
+  private nanWhere(value: string, x: string, outside?: string): string {
+    const isnan = `${this.helper("isnan")}(${x})`;
+    if (outside === undefined) return `select(${value}, ${x}, ${isnan})`;
+    return `select(${value}, ${this.helper("nan")}(), ${isnan} ${this.lanes === 1 ? "||" : "|"} (${outside}))`;
+  }
+
+  /** atan2 with NaN propagated and the signs of zeros (SwiftShader: atan2(NaN, 0) is 0, atan2(-0, 1) pi, atan2(0, -0) 0). */
+  private atan2(y: string, x: string): string {
+    const h = this.lanes === 1 ? "atan2c" : "atan2c4";
+    this.need(h);
+    return `${h}(${y}, ${x})`;
   }
 
   /** Names the helper function `h` (isfin, isnan or nan) at this width, and emits it. */
@@ -337,13 +371,8 @@ export class BodyEmitter {
       case "max":
       case "min":
         if (bd === "bool") this.lines.push(`${acc} = ${acc} ${e.op === "max" ? "||" : "&&"} ${b};`);
-        else if (bd === "float32") {
-          // NaN wins, as in XLA
-          this.need("isnan");
-          this.lines.push(`${acc} = select(${e.op}(${acc}, ${b}), ${b}, isnan_(${b}));`);
-          this.lines.push(`${acc} = select(${acc}, nan(), isnan_(${acc}));`);
-          this.need("nan");
-        } else this.lines.push(`${acc} = ${e.op}(${acc}, ${b});`);
+        // float32: NaN wins, as in XLA, and stays (combine)
+        else this.lines.push(`${acc} = ${this.combine(e.op, acc, b!, bd)};`);
         break;
       case "and":
         this.lines.push(`${acc} = ${acc} && ${b};`);
@@ -396,6 +425,8 @@ export class BodyEmitter {
           this.scalarOnly("an ordered comparison of bools");
           return `(u32(${v(e.a)}) ${op} u32(${v(e.b)}))`;
         }
+        // SwiftShader's float != is ordered (NaN != x is false): the negation of == is not
+        if (op === "!=" && e.a.dtype === "float32") return `(!(${v(e.a)} == ${v(e.b)}))`;
         return `(${v(e.a)} ${op} ${v(e.b)})`;
       }
       case "select": {
@@ -450,7 +481,8 @@ export class BodyEmitter {
       case "neg":
         return d === "uint32" ? `(${this.lit(0, d)} - ${x})` : `(-${x})`;
       case "sign":
-        return d === "uint32" ? `select(${this.lit(0, d)}, ${this.lit(1, d)}, ${x} != ${this.lit(0, d)})` : `sign(${x})`;
+        if (d === "uint32") return `select(${this.lit(0, d)}, ${this.lit(1, d)}, ${x} != ${this.lit(0, d)})`;
+        return d === "float32" ? this.nanWhere(`sign(${x})`, x) : `sign(${x})`;
       case "abs":
         return d === "uint32" ? x : `abs(${x})`;
       case "square":
@@ -462,9 +494,6 @@ export class BodyEmitter {
     switch (op) {
       case "floor":
       case "ceil":
-      case "exp":
-      case "exp2":
-      case "log":
       case "sin":
       case "cos":
       case "tan":
@@ -472,19 +501,31 @@ export class BodyEmitter {
       case "acos":
       case "atan":
       case "sinh":
-      case "cosh":
-      case "asinh":
-      case "acosh":
-      case "atanh":
       case "sqrt":
         return `${op}(${x})`;
+      // the builtins a driver got wrong on NaN or outside their domain (see nanWhere)
+      case "exp":
+      case "exp2":
+      case "cosh":
+        return this.nanWhere(`${op}(${x})`, x);
+      case "asinh":
+        // beyond 4096, ln(2|x|) (asinh - that < 2e-8): SwiftShader's x * x overflows to inf from 1e19, and asinh(+-inf) is 89.1
+        return this.nanWhere(`select(asinh(${x}), sign(${x}) * (log(abs(${x})) + 0.6931471805599453f), abs(${x}) > ${this.lit(4096, d)})`, x);
+      case "log":
+        // log(+-0) is -inf (SwiftShader: -88.03)
+        return this.nanWhere(`select(log(${x}), ${this.lit(-Infinity, d)}, ${x} == ${this.lit(0, d)})`, x, `${x} < ${this.lit(0, d)}`);
+      case "acosh":
+        return this.nanWhere(`acosh(${x})`, x, `${x} < ${this.lit(1, d)}`);
+      case "atanh":
+        // atanh(+-1) is +-inf (SwiftShader: +-44)
+        return this.nanWhere(`select(atanh(${x}), ${x} * ${this.lit(Infinity, d)}, abs(${x}) == ${this.lit(1, d)})`, x, `abs(${x}) > ${this.lit(1, d)}`);
       case "tanh":
         // tanh is 1 in float32 beyond 9; clamping keeps exp from overflowing in the driver's formula
-        return `tanh(clamp(${x}, ${this.lit(-15, d)}, ${this.lit(15, d)}))`;
+        return this.nanWhere(`tanh(clamp(${x}, ${this.lit(-15, d)}, ${this.lit(15, d)}))`, x);
       case "isFinite":
         return `${this.helper("isfin")}(${x})`;
       case "logistic":
-        return `(1.0f / (1.0f + exp(-${x})))`;
+        return this.nanWhere(`(1.0f / (1.0f + exp(-${x})))`, x);
       case "rsqrt":
         return `inverseSqrt(${x})`;
     }
@@ -496,9 +537,9 @@ export class BodyEmitter {
         return `expm1_(${x})`;
       case "log1p":
         this.need("log1p");
-        return `log1p_(${x})`;
+        return this.nanWhere(`select(log1p_(${x}), ${f32Literal(-Infinity)}, ${x} == -1.0f)`, x, `${x} < -1.0f`);
       case "cbrt":
-        return `(sign(${x}) * pow(abs(${x}), 1.0f / 3.0f))`;
+        return this.nanWhere(`(sign(${x}) * pow(abs(${x}), 1.0f / 3.0f))`, x);
       case "erf":
         this.need("erf");
         return `erf_(${x})`;
@@ -539,8 +580,11 @@ export class BodyEmitter {
         }
         return `${op}(${a}, ${b})`;
       case "atan2":
-        if (d !== "float32") this.scalarOnly(`atan2 on ${d}`);
-        return `atan2(${a}, ${b})`;
+        if (d !== "float32") {
+          this.scalarOnly(`atan2 on ${d}`);
+          return `atan2(${a}, ${b})`;
+        }
+        return this.atan2(a, b);
       case "and":
       case "or":
       case "xor":
@@ -553,7 +597,8 @@ export class BodyEmitter {
     switch (op) {
       case "rem":
         if (int) return `select(${a}, ${a} % select(${b}, ${literal(1, d)}, ${b} == ${literal(0, d)}), ${b} != ${literal(0, d)})`;
-        return `(${a} - ${b} * trunc(${a} / ${b}))`;
+        this.need("frem");
+        return `frem(${a}, ${b})`;
       case "pow":
         this.need("powc");
         return `powc(${a}, ${b})`;
@@ -573,7 +618,7 @@ export class BodyEmitter {
   /** A value of dtype `from` as dtype `to`. */
   convert(x: string, from: DType, to: DType): string {
     if (from === to) return x;
-    if (to === "bool") return `(${x} != ${this.lit(0, from)})`;
+    if (to === "bool") return from === "float32" ? `(!(${x} == ${this.lit(0, from)}))` : `(${x} != ${this.lit(0, from)})`; // NaN is true (see compare)
     if (from === "bool") return `select(${this.lit(0, to)}, ${this.lit(1, to)}, ${x})`;
     if (to === "uint32" && from === "float32") return `bitcast<${this.type("uint32")}>(${this.type("int32")}(${x}))`; // negative values wrap, as the reference does
     return (from === "int32" && to === "uint32") || (from === "uint32" && to === "int32") ? `bitcast<${this.type(to)}>(${x})` : `${this.type(to)}(${x})`;

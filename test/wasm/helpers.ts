@@ -157,3 +157,25 @@ export function randomData(dtype: DType, size: number, seed: number, opts: { spe
 export const aval = (shape: readonly number[], dtype: DType = "float32") => new ShapedArray(shape, dtype);
 
 export { evalJaxprRef };
+
+/** Float data with rows of specials: all -inf, one +inf, NaN, huge magnitudes. */
+export function rowsWithSpecials(dtype: DType, shape: number[], seed: number): AnyTypedArray {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const d = randomData(dtype, n, seed, { range: 6 });
+  const r = rng(seed + 1);
+  const big = dtype === "float32" ? 1e30 : 1e300;
+  const last = shape[shape.length - 1] ?? 1;
+  for (let row = 0; row * last < n; row++) {
+    const kind = Math.floor(r() * 8);
+    for (let c = 0; c < last; c++) {
+      const i = row * last + c;
+      if (i >= n) break;
+      if (kind === 0) d[i] = -Infinity;
+      else if (kind === 1 && c === 0) d[i] = Infinity;
+      else if (kind === 2 && r() < 0.3) d[i] = NaN;
+      else if (kind === 3) d[i] = (r() - 0.5) * big;
+      else if (kind === 4 && r() < 0.5) d[i] = -Infinity;
+    }
+  }
+  return d;
+}

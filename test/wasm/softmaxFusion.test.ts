@@ -14,7 +14,7 @@ import { type MapKernel, type Program, leafSteps, showProgram } from "../../code
 import { lowerJaxpr } from "../../codegen/kernel/lower.js";
 import * as jaxts from "../../src/index.js";
 import { checkGrads } from "../../src/testing/index.js";
-import { checkJaxpr, randomData, rng, wasmBackend } from "./helpers.js";
+import { checkJaxpr, randomData, rng, rowsWithSpecials, wasmBackend } from "./helpers.js";
 
 const { numpy: np, nn, optax, lax, grad, jit, makeJaxpr, valueAndGrad } = jaxts;
 type Arr = jaxts.Array;
@@ -102,28 +102,6 @@ describe("what is fused (kernel IR)", () => {
       checkJaxpr(j, [randomData("float32", 48, 3, { specials: true })], { rtol: 1e-5 });
   });
 });
-
-/** Float data with rows of specials: all -inf, one +inf, NaN, huge magnitudes. */
-function rowsWithSpecials(dtype: DType, shape: number[], seed: number): AnyTypedArray {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const d = randomData(dtype, n, seed, { range: 6 });
-  const r = rng(seed + 1);
-  const big = dtype === "float32" ? 1e30 : 1e300;
-  const last = shape[shape.length - 1] ?? 1;
-  for (let row = 0; row * last < n; row++) {
-    const kind = Math.floor(r() * 8);
-    for (let c = 0; c < last; c++) {
-      const i = row * last + c;
-      if (i >= n) break;
-      if (kind === 0) d[i] = -Infinity;
-      else if (kind === 1 && c === 0) d[i] = Infinity;
-      else if (kind === 2 && r() < 0.3) d[i] = NaN;
-      else if (kind === 3) d[i] = (r() - 0.5) * big;
-      else if (kind === 4 && r() < 0.5) d[i] = -Infinity;
-    }
-  }
-  return d;
-}
 
 const caseArb = fc.record({
   shape: fc.integer({ min: 1, max: 3 }).chain((rank) => fc.array(fc.integer({ min: 1, max: 9 }), { minLength: rank, maxLength: rank })),

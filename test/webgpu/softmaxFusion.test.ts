@@ -2,10 +2,8 @@
  * The fused kernels of issue 11 item 3 (codegen/kernel/recompute.ts, fuseConsumers.ts) rendered
  * as WGSL: softmax, logSoftmax, cross-entropy's value and gradient, bias + relu recomputed in
  * their readers, and the relu gradient inside pooling's gradient routing, against the cpu
- * reference. Rows hold huge values but no infinities or NaN: WGSL does not promise IEEE
- * semantics for them (on SwiftShader exp(NaN) is +inf and inf * 0 is 0, so softmax of a row
- * holding +inf gives 0 where the cpu gives NaN, with or without these fusions); the wasm tests
- * (test/wasm/softmaxFusion.test.ts) cover those rows.
+ * reference. Rows hold huge values; rows of infinities and NaN are test/webgpu/nanSemantics.test.ts's
+ * (WGSL does not promise IEEE semantics for them; the renderer guards the forms that need it).
  */
 import { describe, it } from "vitest";
 import { devicePut, grad, jit, lax, nn, numpy as np, optax, valueAndGrad } from "../../src/index.js";
