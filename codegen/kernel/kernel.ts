@@ -329,7 +329,8 @@ export function showProgram(p: Program): string {
     return b.kind === "input" ? `in${b.index}` : b.kind === "output" ? `out${b.index}` : b.kind === "view" ? `v${id}` : `t${id}`;
   };
   const lines: string[] = [];
-  const temps = p.buffers.filter((b) => b.kind === "temp" || b.kind === "scratch");
+  // the arena's buffers (planMemory left those no step touches, e.g. removed by fusion, at offset -1)
+  const temps = p.buffers.filter((b) => (b.kind === "temp" || b.kind === "scratch") && b.offset >= 0);
   lines.push(`program: ${p.inputs.length} inputs, ${p.outputs.length} outputs, ${temps.length} temps in a ${p.arenaBytes}-byte arena`);
   for (const b of temps) lines.push(`  ${bufName(b.id)}: ${b.dtype}[${b.shape.join(",")}] ${b.kind} @${b.offset}`);
   for (const b of p.buffers) {

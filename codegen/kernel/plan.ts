@@ -80,9 +80,10 @@ export function planMemory(p: Program): void {
   let top = 0;
   const order = [...arena].sort((a, b) => bufferBytes(b) - bufferBytes(a) || a.id - b.id);
   for (const b of order) {
+    // a buffer no step touches (what fusion made unnecessary) gets no space (its offset stays -1)
     const r = ranges.get(b.id);
-    const from = r?.from ?? 0;
-    const to = r?.to ?? from;
+    if (r === undefined) continue;
+    const { from, to } = r;
     const size = align(Math.max(bufferBytes(b), 1));
     const conflicts = placed.filter((q) => q.from <= to && from <= q.to).sort((x, y) => x.start - y.start);
     let offset = 0;
