@@ -56,6 +56,7 @@ import { fuseIntoConsumers } from "./fuseConsumers.js";
 import { NodeFactory, type ReduceOp, type SExpr } from "./sexpr.js";
 import { matmulTileFor } from "./matmulTile.js";
 import { contraction, dotDims } from "./contraction.js";
+import { accumulatorDtype, contractionValue, isFloat16Contraction, tapsFirst } from "./contractionAcc.js";
 import { canonicalize } from "./canonicalize.js";
 
 export interface LowerOptions {
@@ -222,6 +223,8 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
   const outputSet = new Set<Var>(jaxpr.outs.filter((a): a is Var => a instanceof Var));
 
   const dotStyleOf = (e: Eqn): "matmul" | "reduce" => {
+    // float16 ones always: the packed kernels add each output's products in order, as the reference
+    if (isFloat16Contraction(e)) return "matmul";
     if (e.primitive === "convGeneralDilated") return convIsMatmul(e) || isNarrowContraction(e) ? "matmul" : "reduce";
     const out = e.outVars[0]!.aval;
     const lhs = e.inputs[0]!.aval;
@@ -480,7 +483,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
         case "dotGeneral":
           return computeDot(e, idx);
         case "convGeneralDilated":
-          if (g.dotStyle === "matmul" && g.core === producer.get(e.outVars[0]!)) return f.acc(out.dtype);
+          if (g.dotStyle === "matmul" && g.core === producer.get(e.outVars[0]!)) return contractionValue(f, e);
           if (g.dotStyle === "reduce" && g.core === producer.get(e.outVars[0]!)) return convAsReduction(contraction(e, exprOf, f), e, idx, f);
           throw new Error("internal: a convolution outside its contraction kernel");
         default: {
@@ -538,7 +541,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
     };
     const computeDot = (e: Eqn, idx: readonly IExpr[]): SExpr => {
       const out = e.outVars[0]!.aval;
-      if (g.dotStyle === "matmul" && g.core === producer.get(e.outVars[0]!)) return f.acc(out.dtype);
+      if (g.dotStyle === "matmul" && g.core === producer.get(e.outVars[0]!)) return contractionValue(f, e);
       // Reduce style: a sum over the contracting dims of the converted product.
       const d = dotDims(e);
       const [lhs, rhs] = e.inputs as [Atom, Atom];
@@ -555,9 +558,11 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
           return idx[freeOffset + free++]!;
         });
       };
-      const A = f.convert(exprOf(lhs, operandIdx(lhs, d.lc, d.lb, nb)), out.dtype);
-      const B = f.convert(exprOf(rhs, operandIdx(rhs, d.rc, d.rb, nb + nl)), out.dtype);
-      return f.reduce("sum", f.binary("mul", A, B, out.dtype), rvars, out.dtype);
+      // (int8/uint8 results: int32 sums, wrapped once; contractionAcc.ts)
+      const acc = accumulatorDtype(e);
+      const A = f.convert(exprOf(lhs, operandIdx(lhs, d.lc, d.lb, nb)), acc);
+      const B = f.convert(exprOf(rhs, operandIdx(rhs, d.rc, d.rb, nb + nl)), acc);
+      return f.convert(f.reduce("sum", f.binary("mul", A, B, acc), rvars, acc), out.dtype);
     };
     return { exprOf, compute, computeAll };
   };
@@ -625,13 +630,14 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       if (ctx.opts.directConv && directConvPays(core)) {
         const d = directConvPlan(core, (a, idx) => exprOf(a, idx), f, (shape, dtype) => addBuffer("scratch", -1, dtype, shape), name);
         const flat = flatten(contraction(core, (a, idx) => exprOf(a, idx), f, "float32").outIdx(ivar(d.gVar), ivar(d.mVar), ivar(d.nVar)), coreOut.shape);
-        const epilogue = g.root === g.core ? f.acc(coreOut.dtype) : compute(root, unravel(flat, outVar.aval.shape));
+        const epilogue = g.root === g.core ? contractionValue(f, core) : compute(root, unravel(flat, outVar.aval.shape));
         steps.push(...d.packs.map((k) => canonicalize(f, k)), d.kernel(epilogue, { buf: outBuf, index: flat }));
         continue;
       }
       // A convolution whose im2col would mostly pack padding: a matmul into a temporary, then a gather-sum (lowerConv.ts).
-      const col = g.root === g.core && !paired ? col2imPlan(core, (a, idx) => exprOf(a, idx), f) : null;
-      const direct = col ? null : contraction(core, (a, idx) => exprOf(a, idx), f, paired ? "int32" : "float32");
+      // (not for float16: the gather-sum adds per-tap partial sums, another order than the reference's)
+      const col = g.root === g.core && !paired && !isFloat16Contraction(core) ? col2imPlan(core, (a, idx) => exprOf(a, idx), f) : null;
+      const direct = col ? null : contraction(core, (a, idx) => exprOf(a, idx), f, paired ? "int32" : "float32", tapsFirst(core));
       const c = col ? col.contraction : direct!;
       const mmOut = col ? addBuffer("temp", -1, "float32", col.yShape) : outBuf;
       const { Bt, M, N, K } = c;
@@ -684,7 +690,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       const nVar = newVar(N, "n");
       // The epilogue runs over the root's index space; it differs from the core's at most by unit dims.
       const flat = flatten(c.outIdx(ivar(bVar), ivar(mVar), ivar(nVar)), col ? col.yShape : coreOut.shape);
-      const epilogue = g.root === g.core ? f.acc(coreOut.dtype) : compute(root, unravel(flat, outVar.aval.shape));
+      const epilogue = g.root === g.core ? contractionValue(f, core) : compute(root, unravel(flat, outVar.aval.shape));
       const k: MatmulKernel = { kind: "matmul", name, bVar, mVar, nVar, K, epilogue, out: { buf: mmOut, index: flat }, packA, packB, tile, mr: MR, nr: NR, ...(paired ? { pairs: KP } : {}) };
       steps.push(k);
       if (col) steps.push(canonicalize(f, col.kernel(mmOut, outBuf, name)));
