@@ -17,7 +17,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { ShapedArray } from "../../ir/aval.js";
-import { type AnyTypedArray, type DType, float16Value } from "../../ir/dtype.js";
+import { type AnyTypedArray, type DType, float16Bits, float16Value } from "../../ir/dtype.js";
 import type { Jaxpr } from "../../ir/jaxpr.js";
 import type { Params } from "../../ir/primitives.js";
 import { evalJaxprRef } from "../../codegen/ref/index.js";
@@ -25,7 +25,7 @@ import { leafSteps } from "../../codegen/kernel/kernel.js";
 import { lowerJaxpr } from "../../codegen/kernel/lower.js";
 import * as jaxts from "../../src/index.js";
 import { convJaxpr, geometryArb, perm } from "./convGeometry.js";
-import { primJaxpr, runJaxprWasm, wasmBackend } from "./helpers.js";
+import { primJaxpr, rng, runJaxprWasm, wasmBackend } from "./helpers.js";
 import { narrowData } from "./narrowProbe.js";
 
 const { numpy: np, jit, lax, devicePut } = jaxts;
@@ -93,4 +93,109 @@ describe("narrow contractions against JAX (golden)", () => {
       expectSame(runJaxprWasm(j, inputs)[0]!, want, c.out.dtype, `wasm: ${c.name}`);
     }
   });
+});
+
+/**
+ * float16 operands: large values from a few magnitudes with random signs (their products cancel
+ * exactly, leaving small terms that the float32 partial sums kept or rounded away: the sums'
+ * order shows in the float16 result), small values with fraction bits, any finite pattern
+ * (subnormals to 65504), and at rate `specials` infinities, NaN, -0, the subnormal extremes
+ * (`finite`: no infinity or NaN).
+ */
+function float16Operand(n: number, seed: number, specials: number, finite = false): Uint16Array {
+  const r = rng(seed);
+  const sp = [0x0000, 0x8000, 0x0001, 0x8001, 0x03ff, 0x0400, 0x7bff, 0xfbff, 0x3c00, ...(finite ? [] : [0x7c00, 0xfc00, 0x7e00])];
+  const large = [1024, 1537, 2047, 3001];
+  return Uint16Array.from({ length: n }, () => {
+    const u = r();
+    if (u < specials) return sp[Math.floor(r() * sp.length)]!;
+    if (u < 0.45) return float16Bits((r() < 0.5 ? -1 : 1) * large[Math.floor(r() * large.length)]!);
+    if (u < 0.85) return float16Bits((r() - 0.5) * 16);
+    let b = Math.floor(r() * 0x10000);
+    if ((b & 0x7c00) === 0x7c00) b &= 0xbfff; // finite
+    return b;
+  });
+}
+
+function operand(dtype: DType, n: number, seed: number, specials: number, finite = false): AnyTypedArray {
+  return dtype === "float16" ? float16Operand(n, seed, specials, finite) : narrowData(dtype, n, seed);
+}
+
+/** A dotGeneral with batch dims, free dims and contracting dims each in a random position of its operand. */
+const dotArb = fc.record({
+  dtype: fc.constantFrom<["float16" | "int8" | "uint8", DType | null]>(["float16", null], ["float16", null], ["float16", "float32"], ["int8", null], ["uint8", null]),
+  batch: fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }),
+  lfree: fc.array(fc.integer({ min: 1, max: 9 }), { maxLength: 2 }),
+  rfree: fc.array(fc.integer({ min: 1, max: 12 }), { maxLength: 2 }),
+  contract: fc.array(fc.integer({ min: 1, max: 9 }), { maxLength: 2 }),
+  scale: fc.constantFrom(1, 1, 5),
+  layout: fc.nat(1 << 20),
+  specials: fc.constantFrom(0, 0.02, 0.1),
+  seed: fc.nat(1 << 20),
+});
+
+function dotJaxpr(c: DotCase): Jaxpr {
+  const [dtype, preferred] = c.dtype;
+  const free = (xs: number[]) => xs.map((n, i) => (i === 0 ? n * c.scale : n));
+  const lgroups = [...c.batch.map((n) => ["b", n] as const), ...free(c.lfree).map((n) => ["f", n] as const), ...c.contract.map((n) => ["c", n] as const)];
+  const rgroups = [...c.batch.map((n) => ["b", n] as const), ...c.contract.map((n) => ["c", n] as const), ...free(c.rfree).map((n) => ["f", n] as const)];
+  const place = (groups: (readonly [string, number])[], seed: number) => {
+    const p = perm(groups.length, seed); // logical dim i sits at position p[i]
+    const shape = new Array<number>(groups.length);
+    groups.forEach(([, n], i) => (shape[p[i]!] = n));
+    const at = (kind: string) => groups.map(([k], i) => (k === kind ? p[i]! : -1)).filter((d) => d >= 0);
+    return { shape, b: at("b"), c: at("c") };
+  };
+  const l = place(lgroups, c.layout);
+  const r = place(rgroups, c.layout + 7);
+  return primJaxpr("dotGeneral", [new ShapedArray(l.shape, dtype), new ShapedArray(r.shape, dtype)], { dimensionNumbers: [[l.c, r.c], [l.b, r.b]], preferredElementType: preferred });
+}
+
+type DotCase = typeof dotArb extends fc.Arbitrary<infer T> ? T : never;
+
+describe("narrow contractions against the cpu reference (fast-check, bit for bit)", () => {
+  it("dotGeneral of float16 (into float16 or float32) and int8/uint8 (into themselves): batch dims, transposed layouts, specials and extremes", () => {
+    let f16 = 0;
+    fc.assert(
+      fc.property(dotArb, (c) => {
+        const j = dotJaxpr(c);
+        if (c.dtype[0] === "float16") f16++;
+        const inputs = j.invars.map((v, k) => operand(c.dtype[0], v.aval.size, c.seed + k, c.specials));
+        checkBits(j, inputs, `dot ${JSON.stringify(c)}`);
+      }),
+      { numRuns: 150 },
+    );
+    expect(f16).toBeGreaterThan(40);
+  });
+
+  const convArb = (I: fc.Arbitrary<number>) => geometryArb(I, { dtype: fc.constantFrom<DType>("float16", "float16", "int8", "uint8"), specials: fc.constantFrom(0, 0.05) });
+
+  for (const [what, I, runs] of [
+    ["few input features (direct kernels)", fc.integer({ min: 1, max: 8 }), 120],
+    ["many input features (im2col)", fc.integer({ min: 60, max: 80 }), 30],
+  ] as const) {
+    it(`convolutions of float16 and int8/uint8 (into themselves), ${what}: geometry, layouts, groups, padding, dilation`, () => {
+      let ran = 0;
+      const kinds = new Set<string>();
+      fc.assert(
+        fc.property(convArb(I), (c) => {
+          let j;
+          try {
+            j = convJaxpr({ ...c, og: Math.min(c.og, 10) }, [c.dtype, c.dtype]);
+          } catch {
+            return; // an empty or negative output size
+          }
+          if (j.outs[0]!.aval.size * c.I > 60000) return;
+          ran++;
+          for (const s of leafSteps(lowerJaxpr(j, { splitIndexSets: true, factorSteps: true, directConv: true }).steps)) kinds.add(s.kind);
+          // the kernel operand finite: an infinity times a padding zero is NaN in the kernels (as in XLA), skipped by the reference
+          const inputs = [operand(c.dtype, j.invars[0]!.aval.size, c.seed, c.specials), operand(c.dtype, j.invars[1]!.aval.size, c.seed + 1, c.specials, true)];
+          checkBits(j, inputs, `conv ${JSON.stringify(c)}`);
+        }),
+        { numRuns: runs },
+      );
+      expect(ran).toBeGreaterThan(runs / 3);
+      expect([...kinds]).toContain(what.includes("direct") ? "directConv" : "matmul");
+    });
+  }
 });
