@@ -199,3 +199,70 @@ describe("narrow contractions against the cpu reference (fast-check, bit for bit
     });
   }
 });
+
+describe("narrow contractions on the thread pool", () => {
+  it("give the same bits on 1 and 2 threads (float16 matmul and convolutions, an int8-result matmul) as the reference", () => {
+    const pool = wasmBackend.runtime.pool;
+    const put = (shape: number[], dtype: DType, s: number, finite = false) => {
+      const data = operand(dtype, shape.reduce((a, b) => a * b, 1), s, 0.01, finite);
+      return devicePut(np.array(data instanceof Uint16Array ? Float32Array.from(data, float16Value) : data, { shape, dtype }), "wasm");
+    };
+    const cases: [(...xs: A[]) => A, A[]][] = [
+      [(a, b) => np.matmul(a, b), [put([2, 96, 72], "float16", 1), put([2, 72, 80], "float16", 2)]],
+      [(a, b) => lax.dotGeneral(a, b, [[[1], [1]], [[], []]]), [put([130, 64], "int8", 3), put([70, 64], "int8", 4)]],
+      [(x, w) => lax.convGeneralDilated(x, w, [1, 1], "SAME", { dimensionNumbers: ["NHWC", "HWIO", "NHWC"] }), [put([8, 14, 14, 6], "float16", 5), put([5, 5, 6, 16], "float16", 6, true)]],
+      [(x, w) => lax.convGeneralDilated(x, w, [1, 1], "VALID", { dimensionNumbers: ["NCHW", "OIHW", "NCHW"] }), [put([4, 80, 9, 9], "float16", 7), put([24, 80, 3, 3], "float16", 8, true)]],
+    ];
+    const fns = cases.map(([f]) => jit(f));
+    const run = () => cases.map(([, args], i) => fns[i]!(...args));
+    const bits = (a: A) => Array.from(a.dataSync() as AnyTypedArray);
+    for (const [i, [f, args]] of cases.entries()) {
+      const text = jit(f).lower(...args).compile().asText();
+      expect(text, `case ${i}`).not.toMatch(/: host /);
+      if (i === 2) expect(text).toMatch(/: directConv \[/);
+      else expect(text).toMatch(/: matmul \[/);
+    }
+    jaxts.setNumThreads(1);
+    const one = run().map(bits);
+    jaxts.setNumThreads(2);
+    let out = run();
+    const before = pool.stats.workerChunks;
+    const deadline = Date.now() + 30_000;
+    pool.callerClaims = false;
+    try {
+      while (pool.stats.workerChunks === before && Date.now() < deadline) out = run();
+    } finally {
+      pool.callerClaims = true;
+    }
+    expect(pool.stats.workerChunks, "a worker thread took chunks").toBeGreaterThan(before);
+    out.map(bits).forEach((b, i) => expect(b, `case ${i}: 2 threads`).toEqual(one[i]));
+    cases.forEach(([f, args], i) => {
+      const want = jit(f, { device: "cpu" })(...args.map((a) => devicePut(a, "cpu")));
+      expect(one[i], `case ${i}: reference`).toEqual(bits(want));
+    });
+  });
+});
+
+describe("gradients through narrow contractions", () => {
+  it("grad of a float16 matmul and convolution under jit: no host step, the reference's bits", () => {
+    const arr = (shape: number[], s: number) => np.array(Float32Array.from(float16Operand(shape.reduce((a, b) => a * b, 1), s, 0, true), (b) => float16Value(b) / 4096), { shape, dtype: "float16" });
+    const mlp = (w: A, x: A) => np.sum(np.tanh(np.matmul(x, w)));
+    const conv = (w: A, x: A) => np.sum(np.square(lax.convGeneralDilated(x, w, [2, 1], [[1, 2], [0, 1]], { dimensionNumbers: ["NHWC", "HWIO", "NHWC"] })));
+    const cases: [(w: A, x: A) => A, A, A][] = [
+      [mlp, arr([24, 40], 1), arr([16, 24], 2)],
+      [conv, arr([3, 3, 5, 7], 3), arr([2, 9, 8, 5], 4)],
+      [conv, arr([3, 3, 70, 6], 5), arr([2, 6, 6, 70], 6)],
+    ];
+    for (const [i, [f, w, x]] of cases.entries()) {
+      const g = jaxts.grad(f, { argnums: [0, 1] });
+      const text = jit(g).lower(w, x).compile().asText();
+      expect(text, `case ${i}`).not.toMatch(/: host /);
+      const got = jit(g, { device: "wasm" })(devicePut(w, "wasm"), devicePut(x, "wasm")) as A[];
+      const want = jit(g, { device: "cpu" })(devicePut(w, "cpu"), devicePut(x, "cpu")) as A[];
+      got.forEach((a, k) => {
+        expect(a.dtype).toBe("float16");
+        expectSame(a.dataSync() as AnyTypedArray, want[k]!.dataSync() as AnyTypedArray, "float16", `case ${i} grad ${k}`);
+      });
+    }
+  });
+});
