@@ -70,6 +70,9 @@ function expectSame(got: AnyTypedArray, want: AnyTypedArray, dtype: DType, what:
   }
 }
 
+/** An array's data as stored: float16 as bit patterns (dataSync gives their values). */
+const hostBits = (a: A): AnyTypedArray => (a.dtype === "float16" ? Uint16Array.from(a.dataSync() as Float32Array, float16Bits) : (a.dataSync() as AnyTypedArray));
+
 const hostStep = (j: Jaxpr) => /: host /.test(wasmBackend.lowerText(j));
 
 /** Runs `j` on the reference and on wasm (no host step) and asserts the same bits; returns the reference's outputs. */
@@ -200,6 +203,35 @@ describe("narrow contractions against the cpu reference (fast-check, bit for bit
   }
 });
 
+describe("narrow contractions with fused epilogues", () => {
+  it("bias + relu after a float16 / int8-result matmul or convolution, and a scaled operand, under jit: the reference's bits", () => {
+    fc.assert(
+      fc.property(
+        fc.record({ dtype: fc.constantFrom<DType>("float16", "int8", "uint8"), conv: fc.boolean(), m: fc.integer({ min: 1, max: 40 }), k: fc.integer({ min: 1, max: 30 }), n: fc.integer({ min: 1, max: 20 }), seed: fc.nat(1 << 20) }),
+        (c) => {
+          const put = (shape: number[], s: number, finite = false) => {
+            const data = operand(c.dtype, shape.reduce((a, b) => a * b, 1), c.seed + s, 0.02, finite);
+            return np.array(data instanceof Uint16Array ? Float32Array.from(data, float16Value) : data, { shape, dtype: c.dtype });
+          };
+          const two = np.array(2, { dtype: c.dtype });
+          const core = c.conv
+            ? (x: A, w: A) => lax.convGeneralDilated(np.multiply(x, two), w, [1, 1], "SAME", { dimensionNumbers: ["NHWC", "HWIO", "NHWC"] })
+            : (x: A, w: A) => np.matmul(np.multiply(x, two), w);
+          const f = (x: A, w: A, b: A) => np.maximum(np.add(core(x, w), b), np.array(0, { dtype: c.dtype }));
+          const args: [A, A, A] = c.conv ? [put([2, c.m % 7 + 3, 5, c.k], 0), put([3, 3, c.k, c.n], 1, true), put([c.n], 2)] : [put([c.m, c.k], 0), put([c.k, c.n], 1), put([c.n], 2)];
+          const text = jit(f).lower(...args).compile().asText();
+          expect(text).not.toMatch(/: host /);
+          const on = (d: "wasm" | "cpu") => args.map((a) => devicePut(a, d)) as [A, A, A];
+          const got = jit(f, { device: "wasm" })(...on("wasm"));
+          const want = jit(f, { device: "cpu" })(...on("cpu"));
+          expectSame(hostBits(got), hostBits(want), c.dtype, JSON.stringify(c));
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
 describe("narrow contractions on the thread pool", () => {
   it("give the same bits on 1 and 2 threads (float16 matmul and convolutions, an int8-result matmul) as the reference", () => {
     const pool = wasmBackend.runtime.pool;
@@ -215,7 +247,7 @@ describe("narrow contractions on the thread pool", () => {
     ];
     const fns = cases.map(([f]) => jit(f));
     const run = () => cases.map(([, args], i) => fns[i]!(...args));
-    const bits = (a: A) => Array.from(a.dataSync() as AnyTypedArray);
+    const bits = (a: A) => Array.from(hostBits(a));
     for (const [i, [f, args]] of cases.entries()) {
       const text = jit(f).lower(...args).compile().asText();
       expect(text, `case ${i}`).not.toMatch(/: host /);
@@ -246,7 +278,7 @@ describe("narrow contractions on the thread pool", () => {
 describe("gradients through narrow contractions", () => {
   it("grad of a float16 matmul and convolution under jit: no host step, the reference's bits", () => {
     const arr = (shape: number[], s: number) => np.array(Float32Array.from(float16Operand(shape.reduce((a, b) => a * b, 1), s, 0, true), (b) => float16Value(b) / 4096), { shape, dtype: "float16" });
-    const mlp = (w: A, x: A) => np.sum(np.tanh(np.matmul(x, w)));
+    const mlp = (w: A, x: A) => np.sum(np.square(jaxts.nn.relu(np.matmul(x, w))));
     const conv = (w: A, x: A) => np.sum(np.square(lax.convGeneralDilated(x, w, [2, 1], [[1, 2], [0, 1]], { dimensionNumbers: ["NHWC", "HWIO", "NHWC"] })));
     const cases: [(w: A, x: A) => A, A, A][] = [
       [mlp, arr([24, 40], 1), arr([16, 24], 2)],
@@ -261,7 +293,7 @@ describe("gradients through narrow contractions", () => {
       const want = jit(g, { device: "cpu" })(devicePut(w, "cpu"), devicePut(x, "cpu")) as A[];
       got.forEach((a, k) => {
         expect(a.dtype).toBe("float16");
-        expectSame(a.dataSync() as AnyTypedArray, want[k]!.dataSync() as AnyTypedArray, "float16", `case ${i} grad ${k}`);
+        expectSame(hostBits(a), hostBits(want[k]!), "float16", `case ${i} grad ${k}`);
       });
     }
   });
