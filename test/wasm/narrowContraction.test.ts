@@ -171,6 +171,15 @@ describe("narrow contractions against the cpu reference (fast-check, bit for bit
     expect(f16).toBeGreaterThan(40);
   });
 
+  it("empty contractions (K = 0: zeros) and empty results, on every narrow dtype", () => {
+    for (const dtype of ["float16", "int8", "uint8"] as const)
+      for (const [l, r] of [[[3, 0], [0, 9]], [[0, 4], [4, 9]], [[5, 4], [4, 0]]] as const) {
+        const j = primJaxpr("dotGeneral", [new ShapedArray(l, dtype), new ShapedArray(r, dtype)], { dimensionNumbers: [[[1], [0]], [[], []]], preferredElementType: null });
+        const out = checkBits(j, j.invars.map((v, k) => operand(dtype, v.aval.size, k, 0)), `${dtype} ${l} x ${r}`);
+        expect(Array.from(out[0]!).every((x) => x === 0)).toBe(true);
+      }
+  });
+
   const convArb = (I: fc.Arbitrary<number>) => geometryArb(I, { dtype: fc.constantFrom<DType>("float16", "float16", "int8", "uint8"), specials: fc.constantFrom(0, 0.05) });
 
   for (const [what, I, runs] of [
