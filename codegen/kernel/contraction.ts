@@ -61,9 +61,10 @@ export interface Contraction {
 /**
  * A contraction's operands as functions of (batch, m, k) and (batch, k, n), converted to `elem`:
  * the output dtype by default (reductions), float32 for the packed matmul, int32 for paired
- * int8 panels.
+ * int8 panels. `tapsFirst`: a convolution's k runs over (kernel positions, input feature) instead
+ * (a float16 one's order of summation, contractionAcc.ts).
  */
-export function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, f: NodeFactory, elem: DType = e.outVars[0]!.aval.dtype): Contraction {
+export function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => SExpr, f: NodeFactory, elem: DType = e.outVars[0]!.aval.dtype, tapsFirst = false): Contraction {
   const [lhs, rhs] = e.inputs as [Atom, Atom];
   const out = e.outVars[0]!.aval;
   const cvt = (x: SExpr) => f.convert(x, elem);
@@ -107,17 +108,23 @@ export function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => 
   const outSp = sp(out.shape, outSpec);
   const ksz = sp(rhs.aval.shape, rhsSpec);
   const insz = sp(lhs.aval.shape, lhsSpec);
+  const kShape = tapsFirst ? [...ksz, I] : [I, ...ksz];
+  /** (input feature, kernel positions) of k. */
+  const kParts = (k: IExpr): [IExpr, IExpr[]] => {
+    const parts = unravel(k, kShape);
+    return tapsFirst ? [parts[parts.length - 1]!, parts.slice(0, -1)] : [parts[0]!, parts.slice(1)];
+  };
   return {
     Bt: G,
     M: Nb * shapeSize(outSp),
     N: OG,
     K: I * shapeSize(ksz),
     mShape: [Nb, ...outSp],
-    kShape: [I, ...ksz],
+    kShape,
     a: (g, m, k) => {
       if (insz.some((n) => n === 0)) return zero;
       const [n, ...pos] = unravel(m, [Nb, ...outSp]);
-      const [i, ...kk] = unravel(k, [I, ...ksz]);
+      const [i, kk] = kParts(k);
       const idx = new Array<IExpr>(lhs.aval.ndim);
       idx[lhsSpec[0]!] = BG > 1 ? iadd(iscale(g, Nb), n!) : n!;
       idx[lhsSpec[1]!] = BG > 1 ? i! : iadd(iscale(g, I), i!);
@@ -133,10 +140,10 @@ export function contraction(e: Eqn, exprOf: (a: Atom, idx: readonly IExpr[]) => 
       let valid: SExpr = f.const(1, "bool");
       for (const c of conds) valid = valid.k === "const" ? (valid.value ? c : valid) : c.k === "const" ? (c.value ? valid : c) : f.binary("and", valid, c, "bool");
       if (valid.k === "const") return valid.value ? v : zero;
-      return f.select(valid, [zero, v], out.dtype);
+      return f.select(valid, [zero, v], elem);
     },
     b: (g, k, j) => {
-      const [i, ...kk] = unravel(k, [I, ...ksz]);
+      const [i, kk] = kParts(k);
       const idx = new Array<IExpr>(rhs.aval.ndim);
       idx[rhsSpec[0]!] = iadd(iscale(g, OG), j);
       idx[rhsSpec[1]!] = i!;

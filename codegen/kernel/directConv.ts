@@ -20,6 +20,7 @@
  * int8/uint8 x int8/uint8 -> int32 convolutions (quantized inference) run the same kernel on
  * int32 words of two int16 halves, two taps along the last spatial dim (`paired`), with
  * i32x4.dot_i16x8_s into exact int32 accumulators, as the paired matmul does (narrow.ts).
+ * float16 ones are decoded into the float32 copies (contractionAcc.ts).
  *
  * Which convolutions take it: `directConvPays` below, the one place the choice is made.
  */
@@ -30,6 +31,7 @@ import { type IExpr, type IVar, flatten, iadd, iclamp, iscale, ivar, newVar } fr
 import type { MapKernel } from "./kernel.js";
 import type { NodeFactory, SExpr } from "./sexpr.js";
 import { isNarrowContraction } from "./narrow.js";
+import { isFloat16Contraction } from "./contractionAcc.js";
 
 /** Output positions per register tile (along the last spatial dim) and output features per block. */
 export const DIRECT_TILE_R = 4;
@@ -115,7 +117,8 @@ export function directConvPays(e: Eqn): boolean {
   const p = e.params as Params<"convGeneralDilated">;
   const [lhs, rhs] = e.inputs as [Atom, Atom];
   const out = e.outVars[0]!.aval;
-  const float = lhs.aval.dtype === "float32" && rhs.aval.dtype === "float32" && out.dtype === "float32";
+  // (float16 operands are decoded into the float32 copies; their products are summed in the reference's order, taps then features)
+  const float = (lhs.aval.dtype === "float32" && rhs.aval.dtype === "float32" && out.dtype === "float32") || isFloat16Contraction(e);
   if (!float && !isNarrowContraction(e)) return false;
   if (p.batchGroupCount !== 1 || lhs.aval.ndim < 3 || out.size === 0 || p.lhsDilation.some((d) => d !== 1)) return false;
   const { lhsSpec, rhsSpec } = p.dimensionNumbers;

@@ -20,6 +20,7 @@ import { matmulTileFor } from "./matmulTile.js";
 import { dotDims } from "./contraction.js";
 import { controlFlowPrims } from "./lowerControlFlow.js";
 import type { LowerContext } from "./lowerContext.js";
+import { isFloat16Contraction } from "./contractionAcc.js";
 
 export type Kind = "ew" | "dup" | "reduce" | "dot" | "multi" | "host";
 
@@ -109,6 +110,8 @@ export function groupEquations(ctx: LowerContext, jaxpr: Jaxpr): { producer: Map
   const outputSet = new Set<Var>(jaxpr.outs.filter((a): a is Var => a instanceof Var));
 
   const dotStyleOf = (e: Eqn): "matmul" | "reduce" => {
+    // float16 ones always: the packed kernels add each output's products in order, as the reference
+    if (isFloat16Contraction(e)) return "matmul";
     if (e.primitive === "convGeneralDilated") return convIsMatmul(e) || isNarrowContraction(e) ? "matmul" : "reduce";
     const out = e.outVars[0]!.aval;
     const lhs = e.inputs[0]!.aval;

@@ -14,6 +14,7 @@ import { isReduceWindow, reduceWindowExpr } from "./lowerWindows.js";
 import type { NodeFactory, SExpr } from "./sexpr.js";
 import { contraction, dotDims } from "./contraction.js";
 import { type Group, reducePrims } from "./fusionGroups.js";
+import { accumulatorDtype, contractionValue } from "./contractionAcc.js";
 
 /** The expressions of group `g`'s kernel: `exprOf` a value at an index, `compute` an equation's output there (`computeAll`: every output). */
 export function kernelExprs(f: NodeFactory, eqns: readonly Eqn[], producer: ReadonlyMap<Var, number>, bufOf: ReadonlyMap<Var, number>, g: Group) {
@@ -143,7 +144,7 @@ export function kernelExprs(f: NodeFactory, eqns: readonly Eqn[], producer: Read
       case "dotGeneral":
         return computeDot(e, idx);
       case "convGeneralDilated":
-        if (g.dotStyle === "matmul" && g.core === producer.get(e.outVars[0]!)) return f.acc(out.dtype);
+        if (g.dotStyle === "matmul" && g.core === producer.get(e.outVars[0]!)) return contractionValue(f, e);
         if (g.dotStyle === "reduce" && g.core === producer.get(e.outVars[0]!)) return convAsReduction(contraction(e, exprOf, f), e, idx, f);
         throw new Error("internal: a convolution outside its contraction kernel");
       default: {
@@ -201,7 +202,7 @@ export function kernelExprs(f: NodeFactory, eqns: readonly Eqn[], producer: Read
   };
   const computeDot = (e: Eqn, idx: readonly IExpr[]): SExpr => {
     const out = e.outVars[0]!.aval;
-    if (g.dotStyle === "matmul" && g.core === producer.get(e.outVars[0]!)) return f.acc(out.dtype);
+    if (g.dotStyle === "matmul" && g.core === producer.get(e.outVars[0]!)) return contractionValue(f, e);
     // Reduce style: a sum over the contracting dims of the converted product.
     const d = dotDims(e);
     const [lhs, rhs] = e.inputs as [Atom, Atom];
@@ -218,9 +219,11 @@ export function kernelExprs(f: NodeFactory, eqns: readonly Eqn[], producer: Read
         return idx[freeOffset + free++]!;
       });
     };
-    const A = f.convert(exprOf(lhs, operandIdx(lhs, d.lc, d.lb, nb)), out.dtype);
-    const B = f.convert(exprOf(rhs, operandIdx(rhs, d.rc, d.rb, nb + nl)), out.dtype);
-    return f.reduce("sum", f.binary("mul", A, B, out.dtype), rvars, out.dtype);
+    // (int8/uint8 results: int32 sums, wrapped once; contractionAcc.ts)
+    const acc = accumulatorDtype(e);
+    const A = f.convert(exprOf(lhs, operandIdx(lhs, d.lc, d.lb, nb)), acc);
+    const B = f.convert(exprOf(rhs, operandIdx(rhs, d.rc, d.rb, nb + nl)), acc);
+    return f.convert(f.reduce("sum", f.binary("mul", A, B, acc), rvars, acc), out.dtype);
   };
   return { exprOf, compute, computeAll };
 }

@@ -18,6 +18,7 @@ import { canonicalize } from "./canonicalize.js";
 import { type Group, PAIRED_TILE } from "./fusionGroups.js";
 import type { KernelExprs } from "./kernelExprs.js";
 import type { LowerContext } from "./lowerContext.js";
+import { contractionValue, isFloat16Contraction, tapsFirst } from "./contractionAcc.js";
 
 /** The steps of group `g` (a matmul-style contraction and its fused consumers), storing its root's output in `outBuf`. */
 export function matmulSteps(ctx: LowerContext, eqns: readonly Eqn[], g: Group, name: string, outBuf: number, { compute, exprOf }: Pick<KernelExprs, "compute" | "exprOf">): Step[] {
@@ -33,13 +34,14 @@ export function matmulSteps(ctx: LowerContext, eqns: readonly Eqn[], g: Group, n
   if (ctx.opts.directConv && directConvPays(core)) {
     const d = directConvPlan(core, (a, idx) => exprOf(a, idx), f, (shape, dtype) => addBuffer("scratch", -1, dtype, shape), name);
     const flat = flatten(contraction(core, (a, idx) => exprOf(a, idx), f, "float32").outIdx(ivar(d.gVar), ivar(d.mVar), ivar(d.nVar)), coreOut.shape);
-    const epilogue = g.root === g.core ? f.acc(coreOut.dtype) : compute(root, unravel(flat, outVar.aval.shape));
+    const epilogue = g.root === g.core ? contractionValue(f, core) : compute(root, unravel(flat, outVar.aval.shape));
     steps.push(...d.packs.map((k) => canonicalize(f, k)), d.kernel(epilogue, { buf: outBuf, index: flat }));
     return steps;
   }
   // A convolution whose im2col would mostly pack padding: a matmul into a temporary, then a gather-sum (lowerConv.ts).
-  const col = g.root === g.core && !paired ? col2imPlan(core, (a, idx) => exprOf(a, idx), f) : null;
-  const direct = col ? null : contraction(core, (a, idx) => exprOf(a, idx), f, paired ? "int32" : "float32");
+  // (not for float16: the gather-sum adds per-tap partial sums, another order than the reference's)
+  const col = g.root === g.core && !paired && !isFloat16Contraction(core) ? col2imPlan(core, (a, idx) => exprOf(a, idx), f) : null;
+  const direct = col ? null : contraction(core, (a, idx) => exprOf(a, idx), f, paired ? "int32" : "float32", tapsFirst(core));
   const c = col ? col.contraction : direct!;
   const mmOut = col ? addBuffer("temp", -1, "float32", col.yShape) : outBuf;
   const { Bt, M, N, K } = c;
@@ -92,7 +94,7 @@ export function matmulSteps(ctx: LowerContext, eqns: readonly Eqn[], g: Group, n
   const nVar = newVar(N, "n");
   // The epilogue runs over the root's index space; it differs from the core's at most by unit dims.
   const flat = flatten(c.outIdx(ivar(bVar), ivar(mVar), ivar(nVar)), col ? col.yShape : coreOut.shape);
-  const epilogue = g.root === g.core ? f.acc(coreOut.dtype) : compute(root, unravel(flat, outVar.aval.shape));
+  const epilogue = g.root === g.core ? contractionValue(f, core) : compute(root, unravel(flat, outVar.aval.shape));
   const k: MatmulKernel = { kind: "matmul", name, bVar, mVar, nVar, K, epilogue, out: { buf: mmOut, index: flat }, packA, packB, tile, mr: MR, nr: NR, ...(paired ? { pairs: KP } : {}) };
   steps.push(k);
   if (col) steps.push(canonicalize(f, col.kernel(mmOut, outBuf, name)));

@@ -21,17 +21,22 @@ import type { NodeFactory, SExpr } from "./sexpr.js";
 import { indexViewPrims } from "./lowerIndexing.js";
 import { viewPrims } from "./viewPrims.js";
 import { widensNarrow } from "./widen.js";
+import { isFloat16Contraction } from "./contractionAcc.js";
 
 const byteInts = new Set<DType>(["int8", "uint8"]);
 
 /** Primitives that keep every int8/uint8 value in range: moves, selects, clamps, comparisons, conversions. */
 const inRangePrims = new Set<Primitive>([...viewPrims, "selectN", "clamp", "max", "min"]);
 
-/** An int8/uint8 x int8/uint8 -> int32 dotGeneral or convolution (no batch groups): a paired matmul. */
+/**
+ * An int8/uint8 x int8/uint8 -> int32 dotGeneral or convolution (no batch groups), or one into
+ * its operands' own int8/uint8 type (int32 sums wrapped at the end, contractionAcc.ts): a paired matmul.
+ */
 export function isNarrowContraction(e: Eqn): boolean {
   if (e.primitive !== "dotGeneral" && e.primitive !== "convGeneralDilated") return false;
   if (e.primitive === "convGeneralDilated" && (e.params as Params<"convGeneralDilated">).batchGroupCount !== 1) return false;
-  return e.inputs.length === 2 && e.inputs.every((a) => byteInts.has(a.aval.dtype)) && e.outVars[0]!.aval.dtype === "int32";
+  const out = e.outVars[0]!.aval.dtype;
+  return e.inputs.length === 2 && e.inputs.every((a) => byteInts.has(a.aval.dtype)) && (out === "int32" || e.inputs.every((a) => a.aval.dtype === out));
 }
 
 /**
@@ -45,9 +50,9 @@ export const narrowsFloat = (e: Eqn): boolean =>
 
 /**
  * Whether an equation must run as a host step because of a narrow dtype it reads or writes:
- * what neither the moves, the widened arithmetic (widen.ts) nor the paired contraction cover,
- * chiefly float16 and int8-result contractions and float16 bitcasts (which the reference
- * refuses). Sorts, scatters and cumulative ops decide in lower.ts (narrowSortable,
+ * what neither the moves, the widened arithmetic (widen.ts) nor the contractions (paired, or of
+ * float16 operands decoded into float32 panels) cover: float16 bitcasts (which the reference
+ * refuses), int8 batch-group convolutions, mixed-dtype contractions. Sorts, scatters and cumulative ops decide in lower.ts (narrowSortable,
  * narrowScatter, narrowCumulative).
  */
 export function narrowNeedsHost(e: Eqn): boolean {
@@ -55,7 +60,8 @@ export function narrowNeedsHost(e: Eqn): boolean {
   const f16 = dtypes.includes("float16");
   if (!f16 && !dtypes.some((d) => byteInts.has(d))) return false;
   if (e.primitive === "bitcastConvertType") return f16;
-  return !(inRangePrims.has(e.primitive) || indexViewPrims.has(e.primitive) || isComparison(e.primitive) || isNarrowContraction(e) || widensNarrow(e.primitive));
+  if (isFloat16Contraction(e) || isNarrowContraction(e)) return false;
+  return !(inRangePrims.has(e.primitive) || indexViewPrims.has(e.primitive) || isComparison(e.primitive) || widensNarrow(e.primitive));
 }
 
 /**

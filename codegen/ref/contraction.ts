@@ -2,6 +2,11 @@
  * Contractions: dotGeneral and convGeneralDilated, as direct sums from their definitions.
  * Values are converted to the output dtype (preferredElementType) first; floats
  * accumulate in double and round once at the store, ints wrap at every step.
+ * float16 operands (widened to float32 by index.ts) accumulate in float32 instead, rounding at
+ * every step, in the order of the loops (dot: contracting indices row-major; convolution: kernel
+ * positions row-major, then input features): XLA's CPU backend converts float16 operands to
+ * float32 and runs a float32 contraction (test/golden/gen_narrow_contraction.py), and the wasm
+ * kernels sum in exactly this order.
  */
 import { range } from "../../ir/util.js";
 import { type RefBuffer, type RefImpl, alloc, at, convertScalar, forEachIndex, opsFor, stridedOffsets, stridesOf } from "./util.js";
@@ -19,7 +24,12 @@ function offsetsOver(shape: readonly number[], dims: readonly number[], strides:
  * out[b, i, j] = sum over contraction indices c of lhs[b, i, c] * rhs[b, j, c], with the flat
  * offsets of each index group precomputed once.
  */
-export const dotGeneralImpl: RefImpl<"dotGeneral"> = (inputs, inAvals, { dimensionNumbers }, outAvals) => {
+export const dotGeneralImpl: RefImpl<"dotGeneral"> = (inputs, inAvals, params, outAvals) => dotGeneralWith(false, inputs, inAvals, params, outAvals);
+
+/** dotGeneral of float16 operands (widened to float32): float32 accumulation, in order. */
+export const dotGeneralFloat16Impl: RefImpl<"dotGeneral"> = (inputs, inAvals, params, outAvals) => dotGeneralWith(true, inputs, inAvals, params, outAvals);
+
+function dotGeneralWith(f32: boolean, ...[inputs, inAvals, { dimensionNumbers }, outAvals]: Parameters<RefImpl<"dotGeneral">>): RefBuffer[] {
   const [lhs, rhs] = [at(inputs, 0), at(inputs, 1)];
   const [lhsAval, rhsAval] = [at(inAvals, 0), at(inAvals, 1)];
   const outAval = at(outAvals, 0);
@@ -37,8 +47,8 @@ export const dotGeneralImpl: RefImpl<"dotGeneral"> = (inputs, inAvals, { dimensi
   const rC = offsetsOver(contractShape, rc, rStrides);
   const out = alloc(outAval);
   const plainFloat = (outAval.dtype === "float32" || outAval.dtype === "float64") && lhsAval.dtype === outAval.dtype;
-  if (plainFloat) {
-    dotFloat(lhs, rhs, out, lBatch, rBatch, lFree, rFree, lC, rC);
+  if (plainFloat || (f32 && isFloatOut(outAval.dtype))) {
+    dotFloat(lhs, rhs, out, lBatch, rBatch, lFree, rFree, lC, rC, f32);
     return [out];
   }
   // int8/uint8/int32 operands into int32 (quantized inference): every value is already an
@@ -90,6 +100,7 @@ function dotFloat(
   rFree: Int32Array,
   lC: Int32Array,
   rC: Int32Array,
+  f32: boolean,
 ): void {
   const acc = new Float64Array(rFree.length);
   let flat = 0;
@@ -100,7 +111,8 @@ function dotFloat(
       for (let c = 0; c < lC.length; c++) {
         const v = lhs[lBase + lC[c]!]!;
         const r = rBatch[b]! + rC[c]!;
-        for (let j = 0; j < rFree.length; j++) acc[j] = acc[j]! + v * rhs[r + rFree[j]!]!;
+        if (f32) for (let j = 0; j < rFree.length; j++) acc[j] = Math.fround(acc[j]! + Math.fround(v * rhs[r + rFree[j]!]!));
+        else for (let j = 0; j < rFree.length; j++) acc[j] = acc[j]! + v * rhs[r + rFree[j]!]!;
       }
       for (let j = 0; j < rFree.length; j++) out[flat++] = acc[j]!;
     }
@@ -119,7 +131,12 @@ function dotFloat(
  * batchGroupCount B: output feature o reads lhs batch bg * (N / B) + n with
  *   bg = floor(o / (O / B)).
  */
-export const convGeneralDilatedImpl: RefImpl<"convGeneralDilated"> = (inputs, inAvals, p, outAvals) => {
+export const convGeneralDilatedImpl: RefImpl<"convGeneralDilated"> = (inputs, inAvals, p, outAvals) => convWith(false, inputs, inAvals, p, outAvals);
+
+/** convGeneralDilated of float16 operands (widened to float32): float32 accumulation, in order. */
+export const convGeneralDilatedFloat16Impl: RefImpl<"convGeneralDilated"> = (inputs, inAvals, p, outAvals) => convWith(true, inputs, inAvals, p, outAvals);
+
+function convWith(f32: boolean, ...[inputs, inAvals, p, outAvals]: Parameters<RefImpl<"convGeneralDilated">>): RefBuffer[] {
   const [lhs, rhs] = [at(inputs, 0), at(inputs, 1)];
   const [lhsAval, rhsAval] = [at(inAvals, 0), at(inAvals, 1)];
   const outAval = at(outAvals, 0);
@@ -139,7 +156,7 @@ export const convGeneralDilatedImpl: RefImpl<"convGeneralDilated"> = (inputs, in
   const rStep = rStrides[rhsSpec[1]!]!;
   const ops = opsFor(outAval.dtype);
   const cvt = (v: number) => convertScalar(v, lhsAval.dtype, outAval.dtype);
-  const plainFloat = (outAval.dtype === "float32" || outAval.dtype === "float64") && lhsAval.dtype === outAval.dtype;
+  const plainFloat = ((outAval.dtype === "float32" || outAval.dtype === "float64") && lhsAval.dtype === outAval.dtype) || (f32 && isFloatOut(outAval.dtype));
   const plainInt = outAval.dtype === "int32" && smallIntDtypes.has(lhsAval.dtype) && smallIntDtypes.has(rhsAval.dtype);
   // Every kernel position once (row-major): its index in each spatial dim, and its rhs offset.
   const K = kernelShape.reduce((a, b) => a * b, 1);
@@ -187,7 +204,7 @@ export const convGeneralDilatedImpl: RefImpl<"convGeneralDilated"> = (inputs, in
         const bg = Math.floor(o0 / outPerBatchGroup);
         const o1 = Math.min((g + 1) * outPerFeatureGroup, (bg + 1) * outPerBatchGroup);
         const lBase = (bg * batchPerGroup + n) * lBatchStride + g * I * lStep;
-        if (plainFloat) convRunFloat(lhs, rhs, acc, lBase, o0, o1, rOutStride, tapLhs, tapRhs, taps, I, lStep, rStep);
+        if (plainFloat) convRunFloat(lhs, rhs, acc, lBase, o0, o1, rOutStride, tapLhs, tapRhs, taps, I, lStep, rStep, f32);
         else if (plainInt) convRunInt(lhs, rhs, acc, lBase, o0, o1, rOutStride, tapLhs, tapRhs, taps, I, lStep, rStep);
         else
           for (let o = o0; o < o1; o++)
@@ -203,6 +220,9 @@ export const convGeneralDilatedImpl: RefImpl<"convGeneralDilated"> = (inputs, in
   });
   return [out];
 };
+
+/** float16 contractions into float16 (widened: float32 here) or float32. */
+const isFloatOut = (d: string): boolean => d === "float32";
 
 /** Operand dtypes whose values are int32 values already (int8/uint8 weights and activations). */
 const smallIntDtypes = new Set(["int8", "uint8", "int32"]);
@@ -252,12 +272,14 @@ function convRunFloat(
   I: number,
   lStep: number,
   rStep: number,
+  f32: boolean,
 ): void {
   for (let t = 0; t < taps; t++) {
     for (let i = 0; i < I; i++) {
       const v = lhs[lBase + tapLhs[t]! + i * lStep]!;
       const r = tapRhs[t]! + i * rStep;
-      for (let o = o0; o < o1; o++) acc[o] = acc[o]! + v * rhs[r + o * rOutStride]!;
+      if (f32) for (let o = o0; o < o1; o++) acc[o] = Math.fround(acc[o]! + Math.fround(v * rhs[r + o * rOutStride]!));
+      else for (let o = o0; o < o1; o++) acc[o] = acc[o]! + v * rhs[r + o * rOutStride]!;
     }
   }
 }

@@ -7,7 +7,7 @@ import { float16ToFloat32, float32ToFloat16, storeScalar, typedArrayFor } from "
 import { type Atom, type Jaxpr, Literal, type Var } from "../../ir/jaxpr.js";
 import { type Params, type Primitive, binaryKinds, comparisonKinds, unaryKinds } from "../../ir/primitives.js";
 import { tableOf } from "../../ir/util.js";
-import { convGeneralDilatedImpl, dotGeneralImpl } from "./contraction.js";
+import { convGeneralDilatedFloat16Impl, convGeneralDilatedImpl, dotGeneralFloat16Impl, dotGeneralImpl } from "./contraction.js";
 import { condImpl, scanImpl, whileImpl } from "./controlFlow.js";
 import {
   binaryImpl,
@@ -139,8 +139,11 @@ export function evalPrimitiveRef<P extends Primitive>(
   const impl = refImpls[prim] as RefImpl<P>;
   const touchesF16 = inAvals.some((a) => a.dtype === "float16") || outAvals.some((a) => a.dtype === "float16");
   if (!touchesF16 || subJaxprPrims.has(prim)) return impl(inputs, inAvals, params, outAvals);
-  return evalWidened(prim, impl, inputs, inAvals, params, outAvals);
+  return evalWidened(prim, (float16Impls[prim] as RefImpl<P> | undefined) ?? impl, inputs, inAvals, params, outAvals);
 }
+
+/** Kernels of their own for float16 operands (widened): contractions accumulate in float32 (contraction.ts). */
+const float16Impls: { [P in Primitive]?: RefImpl<P> } = { dotGeneral: dotGeneralFloat16Impl, convGeneralDilated: convGeneralDilatedFloat16Impl };
 
 /** Primitives that evaluate sub-jaxprs: each inner equation widens for itself. */
 const subJaxprPrims = new Set<Primitive>(["jit", "customJvpCall", "customVjpCall", "checkpoint", "cond", "while", "scan"]);

@@ -103,7 +103,7 @@ describe("int8/uint8 direct convolution kernels (int16 pairs, i32x4.dot_i16x8_s)
     }
   });
 
-  it("take int8/uint8 -> int32 convolutions up to 64 input features per group (the measured rule), not int8 results", () => {
+  it("take int8/uint8 -> int32 convolutions up to 64 input features per group (the measured rule), and int8 results (int32 sums wrapped once)", () => {
     const conv = (x: number[], w: number[], dtype: DType, out: "int32" | null = "int32", groups = 1) =>
       primJaxpr("convGeneralDilated", [aval(x, dtype), aval(w, dtype)], {
         windowStrides: [1, 1],
@@ -122,7 +122,8 @@ describe("int8/uint8 direct convolution kernels (int16 pairs, i32x4.dot_i16x8_s)
     expect(pays(conv([2, 65, 8, 8], [16, 65, 3, 3], "int8"))).toBe(false);
     expect(pays(conv([2, 130, 8, 8], [16, 65, 3, 3], "int8", "int32", 2))).toBe(false);
     expect(pays(conv([2, 128, 8, 8], [16, 64, 3, 3], "int8", "int32", 2))).toBe(true);
-    expect(pays(conv([2, 4, 8, 8], [16, 4, 3, 3], "int8", null))).toBe(false); // an int8 result: not a paired contraction
+    expect(pays(conv([2, 4, 8, 8], [16, 4, 3, 3], "int8", null))).toBe(true); // an int8 result: a paired contraction too (contractionAcc.ts)
+    expect(pays(conv([2, 65, 8, 8], [16, 65, 3, 3], "int8", null))).toBe(false);
   });
 
   it("fuse the requantizing epilogue (scale, bias, relu, round, clip to int8) and are exact through a quantized layer", () => {

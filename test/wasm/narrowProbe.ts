@@ -15,24 +15,23 @@ export type NarrowDType = (typeof narrowDtypes)[number];
 /**
  * Primitives that still run as host steps on a narrow dtype, and why (the report repeats this):
  * - pooling's gradient (selectAndScatterAdd) on float16: its kernels were not given narrow dtypes;
- * - a float16 contraction (or an int8 one with an int8 result): the matmul kernels pack float32
- *   or paired int16 panels; a float16 pack was not written;
  * - float16 bitcasts: the reference itself refuses them (codegen/ref/index.ts).
+ * Contractions (dotGeneral, convGeneralDilated) are native on every narrow dtype: float16 ones
+ * decode into float32 panels, int8/uint8 ones into int8/uint8 wrap int32 sums
+ * (codegen/kernel/contractionAcc.ts, test/wasm/narrowContraction.test.ts).
  */
 export const expectedHost: Partial<Record<Primitive, string>> = {
   selectAndScatterAdd: "pooling-gradient kernels take no narrow dtypes",
-  dotGeneral: "no float16 (or int8-result) matmul packing",
   bitcastConvertType: "the reference refuses float16 bitcasts",
 };
 
-/** Whether a probe of `prim` on `dtype` is expected to keep a host step (see expectedHost). */
+/** Whether a probe of `prim` on `dtype` is expected to keep a host step (see expectedHost): both are float16-only. */
 export function expectHost(prim: Primitive, dtype: NarrowDType): boolean {
-  if (prim === "bitcastConvertType") return dtype === "float16";
-  return prim in expectedHost;
+  return dtype === "float16" && prim in expectedHost;
 }
 
-/** Operators of the kernel IR that are exact on float16 (no transcendental approximation): bit-exact against the reference. */
-export const exactFloatOps = new Set<Primitive>(["neg", "sign", "abs", "square", "floor", "ceil", "isFinite", "sqrt", "add", "sub", "mul", "div", "rem", "max", "min", "round", "integerPow", "clamp"]);
+/** Operators of the kernel IR that are exact on float16 (no transcendental approximation; contractions sum in the reference's order): bit-exact against the reference. */
+export const exactFloatOps = new Set<Primitive>(["neg", "sign", "abs", "square", "floor", "ceil", "isFinite", "sqrt", "add", "sub", "mul", "div", "rem", "max", "min", "round", "integerPow", "clamp", "dotGeneral", "convGeneralDilated"]);
 
 export interface Probe {
   name: string;
@@ -122,8 +121,18 @@ export function narrowProbes(dtype: NarrowDType, n = 23, seed = 1): Probe[] {
   add("sort", [a], { dimension: 0, isStable: true, numKeys: 1 }, [data(0)]);
   add("sort", [m, new ShapedArray([3, 5], "int32")], { dimension: 1, isStable: true, numKeys: 1 }, [narrowData(dtype, 15, seed + 9, { small: true }), Int32Array.from({ length: 15 }, (_, i) => i)], "sort-with-payload");
   add("dotGeneral", [m, new ShapedArray([5, 2], dtype)], { dimensionNumbers: [[[1], [0]], [[], []]], preferredElementType: null }, [narrowData(dtype, 15, seed, { small: true }), narrowData(dtype, 10, seed + 1, { small: true })]);
+  const big = [new ShapedArray([2, 9, 40], dtype), new ShapedArray([2, 33, 40], dtype)] as const; // matmul-sized (packed panels), batched, rhs transposed
+  add("dotGeneral", [...big], { dimensionNumbers: [[[2], [2]], [[0], [0]]], preferredElementType: null }, [narrowData(dtype, 720, seed + 2, { small: true }), narrowData(dtype, 2640, seed + 3, { small: true })], "dotGeneral-batched");
+  const convParams = { windowStrides: [1, 2], padding: [[1, 1], [0, 1]] as [number, number][], lhsDilation: [1, 1], rhsDilation: [1, 1], featureGroupCount: 1, batchGroupCount: 1, preferredElementType: null };
+  add("convGeneralDilated", [new ShapedArray([2, 3, 6, 7], dtype), new ShapedArray([4, 3, 3, 2], dtype)], { ...convParams, dimensionNumbers: { lhsSpec: [0, 1, 2, 3], rhsSpec: [0, 1, 2, 3], outSpec: [0, 1, 2, 3] } }, [narrowData(dtype, 252, seed + 4, { small: true }), finiteKernel(narrowData(dtype, 72, seed + 5, { small: true, nanFree: true }))]);
   add("bitcastConvertType", [a], { newDtype: dtype === "float16" ? "float16" : dtype === "int8" ? "uint8" : "int8" }, [data(0)]);
   return out;
+}
+
+/** A convolution kernel without infinities (65504 instead): an infinity times a padding zero is NaN in the kernels, as in XLA, but the reference skips padding taps. */
+function finiteKernel(x: AnyTypedArray): AnyTypedArray {
+  if (!(x instanceof Uint16Array)) return x;
+  return x.map((b) => ((b & 0x7fff) === 0x7c00 ? b - 1 : b));
 }
 
 function narrowBools(n: number, seed: number): Uint8Array {
