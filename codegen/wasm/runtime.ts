@@ -14,6 +14,7 @@ import { type Program, hostStepBuffers } from "../kernel/kernel.js";
 import { evalPrimitiveRef } from "../ref/index.js";
 import { erf, erfInv, erfc, nextafter, powC } from "../ref/special.js";
 import { copyBytes, copyToHost, typedOver } from "./hostMemory.js";
+import { type LivenessToken, LivenessPool } from "./liveness.js";
 import { type RenderedModule, parTableOffset, renderProgram } from "./module.js";
 import { type ParallelModule, SCRATCH_BYTES, ThreadPool, effectiveThreads, sharedMemoryAvailable } from "./threads.js";
 
@@ -147,6 +148,15 @@ export class WasmBuffer {
   /** Used since the eviction sweep last passed it (a second chance, as the CLOCK algorithm gives). */
   referenced = false;
   readonly token: BufferToken = {};
+  /**
+   * The weak side of the owning array's liveness token (liveness.ts): cleared once the array is
+   * unreachable and a collection has run, which eviction may see inside a synchronous loop.
+   */
+  alive: WeakRef<LivenessToken> | undefined = undefined;
+  /** Whether an array took this buffer's token already (a second owner turns liveness off for it). */
+  tokenTaken = false;
+  /** The eviction sweep that found its token dead (0: not found dead); see WasmRuntime.reclaimDead. */
+  deadSince = 0;
   /**
    * At most SMALL_BUFFER_BYTES: no finalizer watches it (registering one costs more than a small
    * op, and in a synchronous loop the registry's dead cells pile up); the runtime reclaims it by
@@ -333,8 +343,60 @@ export class WasmRuntime {
    */
   private evictAbove: number;
   private readonly evictFloor: number;
-  /** Counters, for tests. */
-  readonly evictions = { runs: 0, buffers: 0, restores: 0 };
+  /** Counters, for tests: sweeps, buffers (and bytes) copied out, buffers copied back, buffers (and bytes) reclaimed without a copy. */
+  readonly evictions = { runs: 0, buffers: 0, bytes: 0, restores: 0, reclaimed: 0, reclaimedBytes: 0 };
+
+  // ---- reclaiming dropped buffers without a copy (liveness.ts) ----
+
+  private livenessPool: LivenessPool | undefined;
+  /** Buffers whose tokens a sweep found dead, freed by the next sweep unless used in between. */
+  private doomed: WasmBuffer[] = [];
+  private doomedBytes = 0;
+  private sweeps = 0;
+
+  /**
+   * The token the array that owns `b` must hold for as long as it lives (undefined: none, for
+   * small buffers, a second owner, or an empty pool). Only the owner may hold it: once it is
+   * unreachable the buffer may be reused without notice.
+   */
+  livenessToken(b: WasmBuffer): LivenessToken | undefined {
+    if (b.small) return undefined;
+    if (b.tokenTaken) {
+      b.alive = undefined; // two owners: neither one's death alone says the buffer is unused
+      return undefined;
+    }
+    b.tokenTaken = true;
+    const l = (this.livenessPool ??= new LivenessPool()).take();
+    if (l === undefined) return undefined;
+    b.alive = l.ref;
+    return l.token;
+  }
+
+  /**
+   * Frees the buffers an earlier sweep found dead and nothing used since. The sweep that finds
+   * a token cleared does not free the block at once: a call inside the runtime that took the
+   * raw buffer before its array died, and uses it only after an allocation, pins it first,
+   * which takes it off this list (see touch); a buffer freed anyway throws when used.
+   */
+  private reclaimDead(): void {
+    for (const b of this.doomed) {
+      if (b.freed || b.deadSince === 0) continue; // disposed meanwhile, or used again
+      b.freed = true;
+      b.deadSince = 0;
+      this.allocator.release(b.ptr, b.bytes);
+      this.evictions.reclaimed++;
+      this.evictions.reclaimedBytes += b.bytes;
+    }
+    this.doomed = [];
+    this.doomedBytes = 0;
+  }
+
+  /** A use of a buffer a sweep found dead: it is not dead after all (a raw reference held across an allocation); keep it. */
+  private touch(b: WasmBuffer): void {
+    b.deadSince = 0;
+    this.doomedBytes -= b.bytes;
+    this.resident.set(b.token, b);
+  }
 
   allocBuffer(bytes: number): WasmBuffer {
     const b = new WasmBuffer(this.allocate(bytes), bytes);
@@ -384,11 +446,13 @@ export class WasmRuntime {
   /** Evicts the oldest unpinned, unused buffers until `bytes` fit below the threshold with room to spare. */
   private evictFor(bytes: number): void {
     this.evictions.runs++;
+    this.sweeps++;
+    this.reclaimDead();
     const limit = this.evictAbove;
     const target = limit - Math.min(limit / 8, EVICT_BATCH_BYTES) - bytes;
     let pinnedBytes = 0;
     for (const [token, b] of this.resident) {
-      if (this.allocator.allocatedBytes <= target) break;
+      if (this.allocator.allocatedBytes - this.doomedBytes <= target) break;
       if (b.pins > 0) {
         pinnedBytes += b.bytes;
         continue;
@@ -399,11 +463,21 @@ export class WasmRuntime {
         this.resident.set(token, b); // visited again at the end of this sweep if still needed
         continue;
       }
+      if (b.alive !== undefined && b.alive.deref() === undefined) {
+        // Its array is gone: no copy; the block is freed by the next sweep (reclaimDead).
+        b.alive = undefined;
+        b.deadSince = this.sweeps;
+        this.resident.delete(token);
+        this.doomed.push(b);
+        this.doomedBytes += b.bytes;
+        continue;
+      }
       this.evict(token, b);
     }
     // A pinned working set near the threshold would make every allocation sweep: raise it above
     // what must stay resident (and let it fall back to the floor once that is released).
-    this.evictAbove = Math.max(this.evictFloor, 2 * (pinnedBytes + bytes), this.allocator.allocatedBytes + bytes > limit ? 2 * (this.allocator.allocatedBytes + bytes) : 0);
+    const kept = this.allocator.allocatedBytes - this.doomedBytes + bytes; // doomed blocks are free by the next sweep
+    this.evictAbove = Math.max(this.evictFloor, 2 * (pinnedBytes + bytes), kept > limit ? 2 * kept : 0);
   }
 
   private evict(token: BufferToken, b: WasmBuffer): void {
@@ -413,17 +487,20 @@ export class WasmRuntime {
     this.resident.delete(token);
     if (b.small) this.smallResident--;
     this.evictions.buffers++;
+    this.evictions.bytes += b.bytes;
   }
 
   /** Moves every resident, unpinned buffer to host memory. */
   evictAll(): void {
     this.evictions.runs++;
+    this.reclaimDead();
     for (const [token, b] of this.resident) if (b.pins === 0) this.evict(token, b);
   }
 
   /** Brings an evicted buffer back into wasm memory (its pointer is valid until the next eviction). */
   ensureResident(b: WasmBuffer): void {
     if (b.freed) throw new ReferenceError("wasm backend: an array whose memory was freed was used");
+    if (b.deadSince !== 0) this.touch(b);
     if (b.host === undefined) return;
     const host = b.host;
     b.pins++;
@@ -445,7 +522,7 @@ export class WasmRuntime {
     try {
       for (; k < buffers.length; k++) {
         const b = buffers[k]!;
-        if (b.host !== undefined || b.freed) this.ensureResident(b);
+        if (b.host !== undefined || b.freed || b.deadSince !== 0) this.ensureResident(b);
         b.pins++;
         b.referenced = true;
       }
@@ -476,7 +553,10 @@ export class WasmRuntime {
       b.host = undefined;
       return;
     }
-    if (this.resident.delete(b.token) && b.small) this.smallResident--;
+    if (b.deadSince !== 0) {
+      b.deadSince = 0; // on the doomed list, no longer in `resident`
+      this.doomedBytes -= b.bytes;
+    } else if (this.resident.delete(b.token) && b.small) this.smallResident--;
     this.allocator.release(b.ptr, b.bytes);
   }
 
@@ -494,6 +574,7 @@ export class WasmRuntime {
 
   read(b: WasmBuffer, dtype: DType, size: number): AnyTypedArray {
     if (b.freed) throw new ReferenceError("wasm backend: reading an array whose memory was freed");
+    if (b.deadSince !== 0) this.touch(b);
     const bytes = bytesOf(dtype, size);
     const copy = b.host !== undefined ? copyToHost(b.host.buffer, b.host.byteOffset, bytes) : copyToHost(this.memory.buffer, b.ptr, bytes);
     return typedOver(copy.buffer, dtype, size);
