@@ -71,3 +71,66 @@ export class LivenessPool {
     t.unref?.(); // never keeps a Node process alive
   }
 }
+
+/** Bytes of a collector nudge (see CollectorWatch.nudge). */
+const NUDGE_BYTES = 64 * 2 ** 20;
+/** Canaries per nudge: how many sweeps may ask whether the collection has run before the runtime stops waiting for it. */
+const CANARIES = 8;
+
+/**
+ * Asks the engine for a full collection, the only kind that clears WeakRefs (and so finds
+ * dropped arrays), and tells when one has run.
+ *
+ * The nudge: an ArrayBuffer this large, dropped at once, counts toward the heap's external size
+ * and makes the engine start marking (concurrently; it finishes some milliseconds later). It is
+ * never written, so it costs address space, not memory (the C allocator maps fresh zero pages
+ * for it and none is touched).
+ *
+ * The canaries: tokens from the pool (made in an earlier job), dropped at the nudge, their
+ * WeakRefs kept. One that reads as cleared says a full collection ran since the nudge. Reading
+ * one that is still there keeps it alive for the rest of the job (the engine keeps what a
+ * WeakRef hands out), so each question uses up a canary.
+ */
+export class CollectorWatch {
+  private canaries: WeakRef<LivenessToken>[] = [];
+  /** The caller's clock (see nudge) at the last nudge, and at the last nudge whose collection was seen to run. */
+  private nudgedAt = 0;
+  confirmedAt = 0;
+
+  constructor(private readonly pool: LivenessPool) {}
+
+  /** Whether a nudge is waiting for its collection (with canaries left to ask). */
+  get waiting(): boolean {
+    return this.canaries.length > 0;
+  }
+
+  /**
+   * Asks for a collection. `now` is the caller's clock (the runtime counts allocations): once
+   * the collection is seen to run, whatever was dropped before `now` has been found
+   * (`confirmedAt`), except what the marker had already passed when it was dropped.
+   */
+  nudge(now: number): void {
+    this.nudgedAt = now;
+    this.canaries = [];
+    for (let k = 0; k < CANARIES; k++) {
+      const l = this.pool.take();
+      if (l === undefined) break;
+      this.canaries.push(l.ref); // l.token is dropped here
+    }
+    try {
+      new ArrayBuffer(NUDGE_BYTES);
+    } catch {
+      // no address space for it: copies push the collector the usual way
+    }
+  }
+
+  /** Whether the collection the last nudge asked for has run; stops waiting once it has, or once the canaries are used up. */
+  collected(): boolean {
+    const c = this.canaries.pop();
+    if (c === undefined) return false;
+    if (c.deref() !== undefined) return false;
+    this.canaries = [];
+    this.confirmedAt = this.nudgedAt;
+    return true;
+  }
+}

@@ -14,7 +14,7 @@ import { type Program, hostStepBuffers } from "../kernel/kernel.js";
 import { evalPrimitiveRef } from "../ref/index.js";
 import { erf, erfInv, erfc, nextafter, powC } from "../ref/special.js";
 import { copyBytes, copyToHost, typedOver } from "./hostMemory.js";
-import { type LivenessToken, LivenessPool } from "./liveness.js";
+import { CollectorWatch, type LivenessToken, LivenessPool } from "./liveness.js";
 import { type RenderedModule, parTableOffset, renderProgram } from "./module.js";
 import { type ParallelModule, SCRATCH_BYTES, ThreadPool, effectiveThreads, sharedMemoryAvailable } from "./threads.js";
 
@@ -31,6 +31,8 @@ export const WASM_PAGE = 65536;
 export const ALIGN = 64;
 /** Most bytes one eviction sweep moves to host memory (see WasmRuntime.evictFor). */
 export const EVICT_BATCH_BYTES = 16 * 2 ** 20;
+/** Fewest bytes allocated between two requests for a full collection (see WasmRuntime.evictFor). */
+const MIN_NUDGE_SPACING_BYTES = 32 * 2 ** 20;
 
 export class WasmOutOfMemoryError extends Error {
   override readonly name = "WasmOutOfMemoryError";
@@ -157,6 +159,8 @@ export class WasmBuffer {
   tokenTaken = false;
   /** The eviction sweep that found its token dead (0: not found dead); see WasmRuntime.reclaimDead. */
   deadSince = 0;
+  /** The runtime's allocation count when it was made (whether a collection since can have found it dead). */
+  born = 0;
   /**
    * At most SMALL_BUFFER_BYTES: no finalizer watches it (registering one costs more than a small
    * op, and in a synchronous loop the registry's dead cells pile up); the runtime reclaims it by
@@ -349,9 +353,12 @@ export class WasmRuntime {
   // ---- reclaiming dropped buffers without a copy (liveness.ts) ----
 
   private livenessPool: LivenessPool | undefined;
+  private collector: CollectorWatch | undefined;
   /** Buffers whose tokens a sweep found dead, freed by the next sweep unless used in between. */
   private doomed: WasmBuffer[] = [];
   private doomedBytes = 0;
+  /** After a sweep that left buffers waiting for a collection: the next sweep waits for another batch of allocations (not one per allocation). */
+  private sweepAgainAbove = 0;
   private sweeps = 0;
 
   /**
@@ -366,7 +373,11 @@ export class WasmRuntime {
       return undefined;
     }
     b.tokenTaken = true;
-    const l = (this.livenessPool ??= new LivenessPool()).take();
+    if (this.livenessPool === undefined) {
+      this.livenessPool = new LivenessPool();
+      this.collector = new CollectorWatch(this.livenessPool);
+    }
+    const l = this.livenessPool.take();
     if (l === undefined) return undefined;
     b.alive = l.ref;
     return l.token;
@@ -398,8 +409,16 @@ export class WasmRuntime {
     this.resident.set(b.token, b);
   }
 
+  /** Buffers allocated so far: the clock of the liveness bookkeeping. */
+  private allocations = 0;
+  /** Bytes of buffers allocated so far, and that count at the last collector nudge. */
+  private allocatedTotal = 0;
+  private nudgedAtBytes = -Infinity;
+
   allocBuffer(bytes: number): WasmBuffer {
     const b = new WasmBuffer(this.allocate(bytes), bytes);
+    b.born = ++this.allocations;
+    this.allocatedTotal += bytes;
     this.resident.set(b.token, b);
     if (b.small) this.addSmall();
     return b;
@@ -439,7 +458,8 @@ export class WasmRuntime {
 
   /** A block of wasm memory, evicting unpinned buffers first when resident memory is high. */
   private allocate(bytes: number): number {
-    if (this.allocator.allocatedBytes + bytes > this.evictAbove) this.evictFor(bytes);
+    const after = this.allocator.allocatedBytes + bytes;
+    if (after > this.evictAbove && after > this.sweepAgainAbove) this.evictFor(bytes);
     return this.allocator.alloc(bytes);
   }
 
@@ -450,9 +470,18 @@ export class WasmRuntime {
     this.reclaimDead();
     const limit = this.evictAbove;
     const target = limit - Math.min(limit / 8, EVICT_BATCH_BYTES) - bytes;
+    // A token is asked about only if a full collection ran since its buffer was made (asking
+    // earlier would keep a dropped array alive for the rest of the job: a copy). Younger ones
+    // wait for the collection (the sweep asks for one) while resident memory stays within half
+    // the threshold above it; past that they are copied out as before.
+    const watch = this.collector;
+    if (watch?.waiting === true) watch.collected();
+    const waitUntil = limit + limit / 2 - bytes;
     let pinnedBytes = 0;
+    let waitingBytes = 0;
     for (const [token, b] of this.resident) {
-      if (this.allocator.allocatedBytes - this.doomedBytes <= target) break;
+      const inUse = this.allocator.allocatedBytes - this.doomedBytes;
+      if (inUse <= target) break;
       if (b.pins > 0) {
         pinnedBytes += b.bytes;
         continue;
@@ -461,6 +490,15 @@ export class WasmRuntime {
         b.referenced = false;
         this.resident.delete(token);
         this.resident.set(token, b); // visited again at the end of this sweep if still needed
+        continue;
+      }
+      if (b.alive !== undefined && watch !== undefined && b.born > watch.confirmedAt && inUse <= waitUntil) {
+        // At most one collection per quarter threshold of allocations, and per 32 MiB (each costs a full mark).
+        if (!watch.waiting && this.allocatedTotal - this.nudgedAtBytes >= Math.max(limit / 4, MIN_NUDGE_SPACING_BYTES)) {
+          this.nudgedAtBytes = this.allocatedTotal;
+          watch.nudge(this.allocations);
+        }
+        waitingBytes += b.bytes;
         continue;
       }
       if (b.alive !== undefined && b.alive.deref() === undefined) {
@@ -474,9 +512,13 @@ export class WasmRuntime {
       }
       this.evict(token, b);
     }
+
     // A pinned working set near the threshold would make every allocation sweep: raise it above
     // what must stay resident (and let it fall back to the floor once that is released).
-    const kept = this.allocator.allocatedBytes - this.doomedBytes + bytes; // doomed blocks are free by the next sweep
+    const batch = Math.min(limit / 8, EVICT_BATCH_BYTES);
+    this.sweepAgainAbove = waitingBytes > 0 ? this.allocator.allocatedBytes + batch : 0;
+    // (doomed blocks are free by the next sweep; buffers left waiting for a collection are not a working set)
+    const kept = this.allocator.allocatedBytes - this.doomedBytes - waitingBytes + bytes;
     this.evictAbove = Math.max(this.evictFloor, 2 * (pinnedBytes + bytes), kept > limit ? 2 * kept : 0);
   }
 
