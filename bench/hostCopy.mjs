@@ -6,7 +6,7 @@
 // --worker runs in a worker thread (as bench/bench.mjs does: its malloc arena differs from the
 // main thread's); --shared copies out of a shared wasm memory (the runtime's default where
 // threads exist: V8 copies out of a SharedArrayBuffer a word at a time, 2-3x slower than
-// memcpy); --prime first allocates and drops one 30 MiB block, as codegen/wasm/hostMemory.ts
+// memcpy, which Buffer#fill avoids); --prime first allocates and drops one 30 MiB block, as codegen/wasm/hostMemory.ts
 // does, raising glibc's dynamic mmap/trim thresholds so GC-freed arrays are reused rather than
 // returned to the OS (compare faults/call with and without it).
 // Findings on this VM (Firecracker, 2 cores; see the eagermem report): a fresh 4 KiB page
@@ -62,6 +62,15 @@ function run(opts) {
       ? (src) => {
           const b = Buffer.allocUnsafeSlow(src.byteLength);
           new Uint8Array(b.buffer, 0, src.byteLength).set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
+          return new Float32Array(b.buffer, 0, src.length);
+        }
+      : null,
+    // what the runtime does now (codegen/wasm/hostMemory.ts copyBytes): Node's Buffer#fill with
+    // a value as long as the range is a memcpy, shared source or not
+    "Buffer.allocUnsafeSlow + fill (memcpy)": haveBuffer
+      ? (src) => {
+          const b = Buffer.allocUnsafeSlow(src.byteLength);
+          b.fill(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
           return new Float32Array(b.buffer, 0, src.length);
         }
       : null,

@@ -13,7 +13,8 @@ import { DYNAMIC_EXTENT } from "../kernel/iexpr.js";
 import { type Program, hostStepBuffers } from "../kernel/kernel.js";
 import { evalPrimitiveRef } from "../ref/index.js";
 import { erf, erfInv, erfc, nextafter, powC } from "../ref/special.js";
-import { copyToHost, typedOver } from "./hostMemory.js";
+import { copyBytes, copyToHost, typedOver } from "./hostMemory.js";
+import { CollectorWatch, type LivenessToken, LivenessPool } from "./liveness.js";
 import { type RenderedModule, parTableOffset, renderProgram } from "./module.js";
 import { type ParallelModule, SCRATCH_BYTES, ThreadPool, effectiveThreads, sharedMemoryAvailable } from "./threads.js";
 
@@ -30,6 +31,8 @@ export const WASM_PAGE = 65536;
 export const ALIGN = 64;
 /** Most bytes one eviction sweep moves to host memory (see WasmRuntime.evictFor). */
 export const EVICT_BATCH_BYTES = 16 * 2 ** 20;
+/** Fewest bytes allocated between two requests for a full collection (see WasmRuntime.evictFor). */
+const MIN_NUDGE_SPACING_BYTES = 32 * 2 ** 20;
 
 export class WasmOutOfMemoryError extends Error {
   override readonly name = "WasmOutOfMemoryError";
@@ -148,6 +151,17 @@ export class WasmBuffer {
   referenced = false;
   readonly token: BufferToken = {};
   /**
+   * The weak side of the owning array's liveness token (liveness.ts): cleared once the array is
+   * unreachable and a collection has run, which eviction may see inside a synchronous loop.
+   */
+  alive: WeakRef<LivenessToken> | undefined = undefined;
+  /** Whether an array took this buffer's token already (a second owner turns liveness off for it). */
+  tokenTaken = false;
+  /** The eviction sweep that found its token dead (0: not found dead); see WasmRuntime.reclaimDead. */
+  deadSince = 0;
+  /** The runtime's allocation count when it was made (whether a collection since can have found it dead). */
+  born = 0;
+  /**
    * At most SMALL_BUFFER_BYTES: no finalizer watches it (registering one costs more than a small
    * op, and in a synchronous loop the registry's dead cells pile up); the runtime reclaims it by
    * eviction instead, when many are resident or when the event loop turns.
@@ -194,6 +208,15 @@ export interface RuntimeOptions {
 }
 
 const bytesOf = (dtype: DType, size: number) => size * itemSize[dtype];
+
+/**
+ * Writes `data` into `view` (a view of wasm memory of the same length): a byte copy at memcpy
+ * speed when the element types agree (see copyBytes), an element conversion otherwise.
+ */
+function writeInto(view: AnyTypedArray, data: AnyTypedArray): void {
+  if (view.constructor === data.constructor) copyBytes(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  else view.set(data);
+}
 
 function typedView(buffer: ArrayBuffer, dtype: DType, ptr: number, size: number): AnyTypedArray {
   switch (dtype) {
@@ -324,11 +347,78 @@ export class WasmRuntime {
    */
   private evictAbove: number;
   private readonly evictFloor: number;
-  /** Counters, for tests. */
-  readonly evictions = { runs: 0, buffers: 0, restores: 0 };
+  /** Counters, for tests: sweeps, buffers (and bytes) copied out, buffers copied back, buffers (and bytes) reclaimed without a copy. */
+  readonly evictions = { runs: 0, buffers: 0, bytes: 0, restores: 0, reclaimed: 0, reclaimedBytes: 0 };
+
+  // ---- reclaiming dropped buffers without a copy (liveness.ts) ----
+
+  private livenessPool: LivenessPool | undefined;
+  private collector: CollectorWatch | undefined;
+  /** Buffers whose tokens a sweep found dead, freed by the next sweep unless used in between. */
+  private doomed: WasmBuffer[] = [];
+  private doomedBytes = 0;
+  /** After a sweep that left buffers waiting for a collection: the next sweep waits for another batch of allocations (not one per allocation). */
+  private sweepAgainAbove = 0;
+  private sweeps = 0;
+
+  /**
+   * The token the array that owns `b` must hold for as long as it lives (undefined: none, for
+   * small buffers, a second owner, or an empty pool). Only the owner may hold it: once it is
+   * unreachable the buffer may be reused without notice.
+   */
+  livenessToken(b: WasmBuffer): LivenessToken | undefined {
+    if (b.small) return undefined;
+    if (b.tokenTaken) {
+      b.alive = undefined; // two owners: neither one's death alone says the buffer is unused
+      return undefined;
+    }
+    b.tokenTaken = true;
+    if (this.livenessPool === undefined) {
+      this.livenessPool = new LivenessPool();
+      this.collector = new CollectorWatch(this.livenessPool);
+    }
+    const l = this.livenessPool.take();
+    if (l === undefined) return undefined;
+    b.alive = l.ref;
+    return l.token;
+  }
+
+  /**
+   * Frees the buffers an earlier sweep found dead and nothing used since. The sweep that finds
+   * a token cleared does not free the block at once: a call inside the runtime that took the
+   * raw buffer before its array died, and uses it only after an allocation, pins it first,
+   * which takes it off this list (see touch); a buffer freed anyway throws when used.
+   */
+  private reclaimDead(): void {
+    for (const b of this.doomed) {
+      if (b.freed || b.deadSince === 0) continue; // disposed meanwhile, or used again
+      b.freed = true;
+      b.deadSince = 0;
+      this.allocator.release(b.ptr, b.bytes);
+      this.evictions.reclaimed++;
+      this.evictions.reclaimedBytes += b.bytes;
+    }
+    this.doomed = [];
+    this.doomedBytes = 0;
+  }
+
+  /** A use of a buffer a sweep found dead: it is not dead after all (a raw reference held across an allocation); keep it. */
+  private touch(b: WasmBuffer): void {
+    b.deadSince = 0;
+    this.doomedBytes -= b.bytes;
+    this.resident.set(b.token, b);
+  }
+
+  /** Buffers allocated so far: the clock of the liveness bookkeeping. */
+  private allocations = 0;
+  /** Bytes of buffers allocated so far, and that count at the last collector nudge. */
+  private allocatedTotal = 0;
+  private nudgedAtBytes = -Infinity;
 
   allocBuffer(bytes: number): WasmBuffer {
     const b = new WasmBuffer(this.allocate(bytes), bytes);
+    b.born = ++this.allocations;
+    this.allocatedTotal += bytes;
     this.resident.set(b.token, b);
     if (b.small) this.addSmall();
     return b;
@@ -368,18 +458,30 @@ export class WasmRuntime {
 
   /** A block of wasm memory, evicting unpinned buffers first when resident memory is high. */
   private allocate(bytes: number): number {
-    if (this.allocator.allocatedBytes + bytes > this.evictAbove) this.evictFor(bytes);
+    const after = this.allocator.allocatedBytes + bytes;
+    if (after > this.evictAbove && after > this.sweepAgainAbove) this.evictFor(bytes);
     return this.allocator.alloc(bytes);
   }
 
   /** Evicts the oldest unpinned, unused buffers until `bytes` fit below the threshold with room to spare. */
   private evictFor(bytes: number): void {
     this.evictions.runs++;
+    this.sweeps++;
+    this.reclaimDead();
     const limit = this.evictAbove;
     const target = limit - Math.min(limit / 8, EVICT_BATCH_BYTES) - bytes;
+    // A token is asked about only if a full collection ran since its buffer was made (asking
+    // earlier would keep a dropped array alive for the rest of the job: a copy). Younger ones
+    // wait for the collection (the sweep asks for one) while resident memory stays within half
+    // the threshold above it; past that they are copied out as before.
+    const watch = this.collector;
+    if (watch?.waiting === true) watch.collected();
+    const waitUntil = limit + limit / 2 - bytes;
     let pinnedBytes = 0;
+    let waitingBytes = 0;
     for (const [token, b] of this.resident) {
-      if (this.allocator.allocatedBytes <= target) break;
+      const inUse = this.allocator.allocatedBytes - this.doomedBytes;
+      if (inUse <= target) break;
       if (b.pins > 0) {
         pinnedBytes += b.bytes;
         continue;
@@ -390,11 +492,34 @@ export class WasmRuntime {
         this.resident.set(token, b); // visited again at the end of this sweep if still needed
         continue;
       }
+      if (b.alive !== undefined && watch !== undefined && b.born > watch.confirmedAt && inUse <= waitUntil) {
+        // At most one collection per quarter threshold of allocations, and per 32 MiB (each costs a full mark).
+        if (!watch.waiting && this.allocatedTotal - this.nudgedAtBytes >= Math.max(limit / 4, MIN_NUDGE_SPACING_BYTES)) {
+          this.nudgedAtBytes = this.allocatedTotal;
+          watch.nudge(this.allocations);
+        }
+        waitingBytes += b.bytes;
+        continue;
+      }
+      if (b.alive !== undefined && b.alive.deref() === undefined) {
+        // Its array is gone: no copy; the block is freed by the next sweep (reclaimDead).
+        b.alive = undefined;
+        b.deadSince = this.sweeps;
+        this.resident.delete(token);
+        this.doomed.push(b);
+        this.doomedBytes += b.bytes;
+        continue;
+      }
       this.evict(token, b);
     }
+
     // A pinned working set near the threshold would make every allocation sweep: raise it above
     // what must stay resident (and let it fall back to the floor once that is released).
-    this.evictAbove = Math.max(this.evictFloor, 2 * (pinnedBytes + bytes), this.allocator.allocatedBytes + bytes > limit ? 2 * (this.allocator.allocatedBytes + bytes) : 0);
+    const batch = Math.min(limit / 8, EVICT_BATCH_BYTES);
+    this.sweepAgainAbove = waitingBytes > 0 ? this.allocator.allocatedBytes + batch : 0;
+    // (doomed blocks are free by the next sweep; buffers left waiting for a collection are not a working set)
+    const kept = this.allocator.allocatedBytes - this.doomedBytes - waitingBytes + bytes;
+    this.evictAbove = Math.max(this.evictFloor, 2 * (pinnedBytes + bytes), kept > limit ? 2 * kept : 0);
   }
 
   private evict(token: BufferToken, b: WasmBuffer): void {
@@ -404,17 +529,20 @@ export class WasmRuntime {
     this.resident.delete(token);
     if (b.small) this.smallResident--;
     this.evictions.buffers++;
+    this.evictions.bytes += b.bytes;
   }
 
   /** Moves every resident, unpinned buffer to host memory. */
   evictAll(): void {
     this.evictions.runs++;
+    this.reclaimDead();
     for (const [token, b] of this.resident) if (b.pins === 0) this.evict(token, b);
   }
 
   /** Brings an evicted buffer back into wasm memory (its pointer is valid until the next eviction). */
   ensureResident(b: WasmBuffer): void {
     if (b.freed) throw new ReferenceError("wasm backend: an array whose memory was freed was used");
+    if (b.deadSince !== 0) this.touch(b);
     if (b.host === undefined) return;
     const host = b.host;
     b.pins++;
@@ -423,7 +551,7 @@ export class WasmRuntime {
     } finally {
       b.pins--;
     }
-    new Uint8Array(this.memory.buffer).set(host, b.ptr);
+    copyBytes(new Uint8Array(this.memory.buffer, b.ptr, b.bytes), host);
     b.host = undefined;
     this.resident.set(b.token, b);
     if (b.small) this.addSmall();
@@ -436,7 +564,7 @@ export class WasmRuntime {
     try {
       for (; k < buffers.length; k++) {
         const b = buffers[k]!;
-        if (b.host !== undefined || b.freed) this.ensureResident(b);
+        if (b.host !== undefined || b.freed || b.deadSince !== 0) this.ensureResident(b);
         b.pins++;
         b.referenced = true;
       }
@@ -467,7 +595,10 @@ export class WasmRuntime {
       b.host = undefined;
       return;
     }
-    if (this.resident.delete(b.token) && b.small) this.smallResident--;
+    if (b.deadSince !== 0) {
+      b.deadSince = 0; // on the doomed list, no longer in `resident`
+      this.doomedBytes -= b.bytes;
+    } else if (this.resident.delete(b.token) && b.small) this.smallResident--;
     this.allocator.release(b.ptr, b.bytes);
   }
 
@@ -479,12 +610,13 @@ export class WasmRuntime {
 
   fromHost(data: AnyTypedArray, dtype: DType): WasmBuffer {
     const b = this.allocBuffer(bytesOf(dtype, data.length));
-    typedView(this.memory.buffer, dtype, b.ptr, data.length).set(data);
+    writeInto(typedView(this.memory.buffer, dtype, b.ptr, data.length), data);
     return b;
   }
 
   read(b: WasmBuffer, dtype: DType, size: number): AnyTypedArray {
     if (b.freed) throw new ReferenceError("wasm backend: reading an array whose memory was freed");
+    if (b.deadSince !== 0) this.touch(b);
     const bytes = bytesOf(dtype, size);
     const copy = b.host !== undefined ? copyToHost(b.host.buffer, b.host.byteOffset, bytes) : copyToHost(this.memory.buffer, b.ptr, bytes);
     return typedOver(copy.buffer, dtype, size);
@@ -554,7 +686,7 @@ export class WasmRuntime {
       const mem2 = this.memory.buffer;
       step.outputs.forEach((buf, j) => {
         const d = program.buffers[buf]!;
-        typedView(mem2, d.dtype, ptrs[k++]!, d.size).set(outs[j]!);
+        writeInto(typedView(mem2, d.dtype, ptrs[k++]!, d.size), outs[j]!);
       });
     };
     const m: Record<string, (...x: number[]) => number> = {};

@@ -27,6 +27,12 @@ export interface Backend<B = unknown> {
    */
   finalizerToken?(buffer: B): object | undefined;
   disposeToken?(token: object): void;
+  /**
+   * An object the array owning `buffer` holds for its whole life and nothing else holds, through
+   * which the backend learns of the array's death before finalizers run (codegen/wasm/liveness.ts).
+   * Asked once per owning array; undefined: nothing to hold.
+   */
+  livenessToken?(buffer: B): object | undefined;
   /** An asynchronous device's one-element buffer whose value is known on the host (placed from it), else undefined. */
   hostScalar?(buffer: B): number | undefined;
   /** Waits for the work producing a buffer (backends that queue work; others are always ready); an asynchronous device (webgpu) returns a promise. */

@@ -114,6 +114,10 @@ export class WasmBackend implements Backend<WasmBuffer> {
     return buffer.small ? undefined : buffer.token;
   }
 
+  livenessToken(buffer: WasmBuffer): object | undefined {
+    return this.runtime.livenessToken(buffer);
+  }
+
   disposeToken(token: object): void {
     this.runtime.freeToken(token as WasmBuffer["token"]);
   }

@@ -316,6 +316,8 @@ export class ConcreteArray extends JArray {
   #owner: ConcreteArray | undefined;
   /** Whether the finalizer registry holds this array (backends may reclaim small buffers themselves). */
   #registered = false;
+  /** Held, never read: while this array is reachable, so is this (see Backend.livenessToken). */
+  #liveness: object | undefined;
   /**
    * For a scalar made from a JS number: that number, exactly. A weak float is stored as
    * float32, but converting it to float64 later must not round through float32.
@@ -337,6 +339,7 @@ export class ConcreteArray extends JArray {
         finalizer.register(this, { backend, token }, this);
         this.#registered = true;
       }
+      this.#liveness = backend.livenessToken?.(buffer);
     }
   }
 
