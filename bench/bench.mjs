@@ -5,16 +5,15 @@
 //                        [--first-reps=3] [--clock=wall|cpu] [--quick] [--out=PATH | --no-write]
 //                        [--no-relaxed-simd]
 //
-// Each system runs in its own worker thread. Within a benchmark ("cell") the systems take turns,
+// Each system runs in its own child process (worker.mjs). Within a benchmark ("cell") the systems take turns,
 // A B C A B C ..., each turn timing a sample of back-to-back calls (~100 ms), and the median over
 // samples is reported. Every system gets a time budget per cell (--cap seconds, the first call and
 // calibration included); a worker still busy at its deadline is terminated and the cell reads
 // "timeout". See README.md.
-import { spawnSync } from "node:child_process";
+import { fork, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
 import { LENET, LENET_STEP, LSTM, MLP, summaryError } from "./common.mjs";
 
 // ---------------------------------------------------------------------------------------------
@@ -167,10 +166,13 @@ const cells = args.cells ? String(args.cells).split(",").map((n) => {
 // ---------------------------------------------------------------------------------------------
 // Workers
 
+/** A system in a child process of its own (worker.mjs; see there why not a worker thread). */
 class SysWorker {
   constructor(system) {
     this.system = system;
-    this.worker = new Worker(new URL("./worker.mjs", import.meta.url), { workerData: { system } });
+    // The same node flags as this process (--experimental-wasm-relaxed-simd where it was re-run with it).
+    this.worker = fork(fileURLToPath(new URL("./worker.mjs", import.meta.url)), [system], { serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    this.exited = new Promise((res) => this.worker.once("exit", res));
     this.waiting = null;
     this.dead = false;
     const settle = (r) => {
@@ -195,7 +197,7 @@ class SysWorker {
     let timer;
     const reply = new Promise((res) => (this.waiting = res));
     const timeout = new Promise((res) => (timer = setTimeout(() => res({ ok: false, timeout: true }), Math.max(1, timeoutMs))));
-    this.worker.postMessage(msg);
+    this.worker.send(msg);
     const out = await Promise.race([reply, timeout]);
     clearTimeout(timer);
     if (out.timeout) await this.kill();
@@ -204,7 +206,10 @@ class SysWorker {
 
   async kill() {
     this.waiting = null;
-    if (!this.dead) await this.worker.terminate();
+    if (!this.dead) {
+      this.worker.kill("SIGKILL");
+      await this.exited;
+    }
     this.dead = true;
   }
 }
