@@ -49,7 +49,7 @@ import { viewPrims } from "./viewPrims.js";
 import { col2imPlan } from "./lowerConv.js";
 import { directConvPays, directConvPlan } from "./directConv.js";
 import { accumulatesInFloat32, cumulativeKernels, isCumulative, narrowCumulative } from "./lowerScan.js";
-import { isReduceWindow, isSelectWindow, reduceWindowExpr, selectWindowKernels, windowRereads } from "./lowerWindows.js";
+import { isReduceWindow, isSelectWindow, narrowSelectWindow, reduceWindowExpr, selectWindowKernels, windowRereads } from "./lowerWindows.js";
 import { planMemory } from "./plan.js";
 import { recomputable } from "./recompute.js";
 import { fuseIntoConsumers } from "./fuseConsumers.js";
@@ -571,7 +571,7 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       continue;
     }
     const native = !touchesNarrowDtype(root) && !ctx.opts.hostPrimitives?.has(root.primitive);
-    if (g.kind === "host" && isSelectWindow(root.primitive) && native) {
+    if (g.kind === "host" && isSelectWindow(root.primitive) && (native || (narrowSelectWindow(root) && !ctx.opts.hostPrimitives?.has(root.primitive)))) {
       const [first, operand] = root.inputs.map((a) => atomBuffer(ctx, steps, a, bufOf)) as [number, number];
       const kernels = selectWindowKernels(f, root, { first, operand, out: bufOf.get(root.outVars[0]!)! }, (d, s) => addBuffer("temp", -1, d, s), name);
       steps.push(...kernels.map((k) => canonicalize(f, k)));

@@ -52,7 +52,7 @@ import {
 } from "./structural.js";
 import { threefry2x32Impl } from "./threefry.js";
 import { type RefBuffer, type RefImpl, at } from "./util.js";
-import { reduceWindowMaxImpl, reduceWindowMinImpl, reduceWindowSumImpl, selectAndGatherAddImpl, selectAndScatterAddImpl } from "./windows.js";
+import { reduceWindowMaxImpl, reduceWindowMinImpl, reduceWindowSumImpl, selectAndGatherAddImpl, selectAndScatterAddFloat16Impl, selectAndScatterAddImpl } from "./windows.js";
 
 export type { RefBuffer, RefImpl } from "./util.js";
 
@@ -139,8 +139,15 @@ export function evalPrimitiveRef<P extends Primitive>(
   const impl = refImpls[prim] as RefImpl<P>;
   const touchesF16 = inAvals.some((a) => a.dtype === "float16") || outAvals.some((a) => a.dtype === "float16");
   if (!touchesF16 || subJaxprPrims.has(prim)) return impl(inputs, inAvals, params, outAvals);
+  const own = float16Impls[prim] as RefImpl<P> | undefined;
+  if (own) return own(inputs, inAvals, params, outAvals);
   return evalWidened(prim, impl, inputs, inAvals, params, outAvals);
 }
+
+/** Primitives that compute float16 themselves, where XLA rounds within the primitive (not once at its end, as widening would). */
+const float16Impls: { [P in Primitive]?: RefImpl<P> } = {
+  selectAndScatterAdd: selectAndScatterAddFloat16Impl,
+};
 
 /** Primitives that evaluate sub-jaxprs: each inner equation widens for itself. */
 const subJaxprPrims = new Set<Primitive>(["jit", "customJvpCall", "customVjpCall", "checkpoint", "cond", "while", "scan"]);

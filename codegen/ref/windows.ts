@@ -11,6 +11,7 @@
  */
 import type { RefImpl } from "./util.js";
 import type { Params } from "../../ir/primitives.js";
+import { float16Value, float32ToFloat16, roundToFloat16 } from "../../ir/dtype.js";
 import { type DTypeOps, alloc, at, opsFor, stridedOffsets, stridesOf } from "./util.js";
 import { padInto } from "./structural.js";
 
@@ -149,6 +150,25 @@ export const selectAndScatterAddImpl: RefImpl<"selectAndScatterAdd"> = (inputs, 
     if (pos >= 0) out[pos] = out[pos]! + source[o]!;
   }
   return [out];
+};
+
+/**
+ * selectAndScatterAdd on float16 (bits in, bits out), as XLA's CPU backend does it (checked
+ * against JAX, test/golden/pool_grad.json): the windows add their source values into the
+ * operand element they select in window order, each addition rounded to float16. Not the
+ * widened float32 kernel, which would round once at the end (1 + 2^-11 + 2^-11 is 1 in
+ * float16 one addition at a time, 1 + 2^-10 rounded once).
+ */
+export const selectAndScatterAddFloat16Impl: RefImpl<"selectAndScatterAdd"> = (inputs, inAvals, p, outAvals) => {
+  const source = at(inputs, 0);
+  const x = at(inputs, 1);
+  const sum = new Float64Array(at(outAvals, 0).size);
+  const chosen = selectedPositions(Array.from(x, float16Value), at(inAvals, 1).shape, at(inAvals, 0).shape, p);
+  for (let o = 0; o < chosen.length; o++) {
+    const pos = chosen[o]!;
+    if (pos >= 0) sum[pos] = roundToFloat16(sum[pos]! + float16Value(source[o]!));
+  }
+  return [float32ToFloat16(sum)];
 };
 
 export const selectAndGatherAddImpl: RefImpl<"selectAndGatherAdd"> = (inputs, inAvals, p, outAvals) => {
