@@ -6,11 +6,15 @@
  * wasm kernels must give the same bits.
  */
 import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ShapedArray } from "../../ir/aval.js";
-import type { AnyTypedArray, DType } from "../../ir/dtype.js";
+import { type AnyTypedArray, type DType, float16Bits } from "../../ir/dtype.js";
+import type { Params } from "../../ir/primitives.js";
 import { evalJaxprRef } from "../../codegen/ref/index.js";
-import { primJaxpr, runJaxprWasm, wasmBackend } from "./helpers.js";
+import { maxRoutedTerms } from "../../codegen/kernel/lowerWindows.js";
+import { primJaxpr, rng, runJaxprWasm, wasmBackend } from "./helpers.js";
+import { narrowData } from "./narrowProbe.js";
 
 interface GoldenCase {
   prim: "selectAndScatterAdd" | "selectAndGatherAdd";
@@ -73,5 +77,71 @@ describe("pooling gradients against JAX (golden)", () => {
     expect(wasmBackend.lowerText(jaxpr)).not.toMatch(/: host /);
     const out = runJaxprWasm(jaxpr, [fromBits(c.dtype, c.first), fromBits(c.dtype, c.operand)])[0]!;
     expectBits(toBits(c.dtype, out), c.out, "wasm");
+  });
+});
+
+/** Rank 1-3, windows 1-4 wide, strides 1-3, padding 0-2 (some windows all padding), dilations 1-2. */
+const geometry = fc.integer({ min: 1, max: 3 }).chain((rank) =>
+  fc
+    .array(fc.tuple(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })), { minLength: rank, maxLength: rank })
+    .map((dims) => ({
+      shape: dims.map(([n]) => n),
+      p: {
+        windowDimensions: dims.map(([, w]) => w),
+        windowStrides: dims.map(([, , s]) => s),
+        padding: dims.map(([, , , lo, hi]) => [lo, hi] as const),
+        baseDilation: dims.map(([, , , , , bd]) => bd),
+        windowDilation: dims.map(([, , , , , , wd]) => wd),
+      },
+    })),
+);
+
+/** Operand values with many ties: small integers, +-0, +-inf (NaN: see the golden test's note), as float16 bits or float32 values. */
+function tied(dtype: "float16" | "float32", n: number, seed: number): AnyTypedArray {
+  const r = rng(seed);
+  const vals = Array.from({ length: n }, () => (r() < 0.15 ? [Infinity, -Infinity, -0, 0][Math.floor(r() * 4)]! : Math.floor(r() * 5) - 2));
+  return dtype === "float16" ? Uint16Array.from(vals, float16Bits) : Float32Array.from(vals);
+}
+
+/** Cotangents: float16 extremes (subnormals, 65504, inf, NaN, -0) and float32 values far apart in magnitude. */
+function values(dtype: "float16" | "float32", n: number, seed: number): AnyTypedArray {
+  if (dtype === "float16") return narrowData("float16", n, seed);
+  const r = rng(seed);
+  return Float32Array.from({ length: n }, () => (r() - 0.5) * 2 ** Math.floor(r() * 40 - 20));
+}
+
+describe("pooling gradients on wasm == the reference, bit for bit", () => {
+  it.each(["float16", "float32"] as const)("%s: ties, +-0, infinities, overlapping windows, any geometry; no host step", (dtype) => {
+    fc.assert(
+      fc.property(geometry, fc.nat(10000), fc.constantFrom("max", "min") as fc.Arbitrary<"max" | "min">, (g, seed, select) => {
+        const p: Params<"selectAndScatterAdd"> = { ...g.p, select };
+        const x = new ShapedArray(g.shape, dtype);
+        const windows = primJaxpr("reduceWindowMax", [x], g.p).outs[0]!.aval;
+        const xData = tied(dtype, x.size, seed);
+        for (const [prim, first] of [["selectAndScatterAdd", windows], ["selectAndGatherAdd", x]] as const) {
+          const jaxpr = primJaxpr(prim, [first.strongly(), x], p);
+          const what = `${prim}<${dtype}> [${g.shape}] ${JSON.stringify(p)}`;
+          expect(wasmBackend.lowerText(jaxpr), what).not.toMatch(/: host /);
+          const inputs = [values(dtype, first.size, seed + 1), xData];
+          const want = toBits(dtype, evalJaxprRef(jaxpr, [], inputs)[0]!);
+          expectBits(toBits(dtype, runJaxprWasm(jaxpr, inputs)[0]!), want, what);
+        }
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it(`float16 routing sums over more than ${maxRoutedTerms} window positions stay a host step (and agree); float32 ones sum in a loop`, () => {
+    const p: Params<"selectAndScatterAdd"> = { windowDimensions: [24, 24], windowStrides: [1, 1], padding: [[0, 0], [0, 0]], baseDilation: [1, 1], windowDilation: [1, 1], select: "max" };
+    for (const dtype of ["float16", "float32"] as const) {
+      const x = new ShapedArray([26, 26], dtype);
+      const jaxpr = primJaxpr("selectAndScatterAdd", [new ShapedArray([3, 3], dtype), x], p);
+      expect(/: host /.test(wasmBackend.lowerText(jaxpr)), dtype).toBe(dtype === "float16");
+      const inputs = [values(dtype, 9, 5), tied(dtype, x.size, 6)];
+      const want = evalJaxprRef(jaxpr, [], inputs)[0]!;
+      const got = runJaxprWasm(jaxpr, inputs)[0]!;
+      if (dtype === "float16") expectBits(toBits(dtype, got), toBits(dtype, want), dtype);
+      else Array.from(want).forEach((w, i) => expect(got[i]!, `[${i}]`).toBeCloseTo(w, 4));
+    }
   });
 });
