@@ -326,6 +326,8 @@ export class WasmRuntime {
   private readonly evictFloor: number;
   /** Counters, for tests. */
   readonly evictions = { runs: 0, buffers: 0, restores: 0 };
+  /** Host steps run inside compiled programs (the reference kernel of one equation), for tests. */
+  hostSteps = 0;
 
   allocBuffer(bytes: number): WasmBuffer {
     const b = new WasmBuffer(this.allocate(bytes), bytes);
@@ -530,6 +532,7 @@ export class WasmRuntime {
     const module = new WebAssembly.Module(bytes);
     // A host step's call leaves the addresses of its buffers (buffer inputs, then outputs) in a table.
     const host = (index: number, table: number) => {
+      this.hostSteps++;
       const step = rendered.hostSteps[index]!;
       const mem = this.memory.buffer;
       const ptrs = new Int32Array(mem, table, hostStepBuffers(step).length);

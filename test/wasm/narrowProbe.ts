@@ -4,7 +4,8 @@
  * its text has a host step. The test (narrowHostSteps.test.ts) asserts the table below.
  */
 import { ShapedArray } from "../../ir/aval.js";
-import { type AnyTypedArray, type DType, float16Bits } from "../../ir/dtype.js";
+import { expect } from "vitest";
+import { type AnyTypedArray, type DType, float16Bits, float16Value } from "../../ir/dtype.js";
 import type { Jaxpr } from "../../ir/jaxpr.js";
 import { type Params, type Primitive, binaryKinds, comparisonKinds, dtypeHasKind, unaryKinds } from "../../ir/primitives.js";
 import { primJaxpr, rng } from "./helpers.js";
@@ -132,4 +133,17 @@ export function narrowProbes(dtype: NarrowDType, n = 23, seed = 1): Probe[] {
 function narrowBools(n: number, seed: number): Uint8Array {
   const r = rng(seed + 99);
   return Uint8Array.from({ length: n }, () => (r() < 0.5 ? 1 : 0));
+}
+
+/** float16 bits a and b are equal, or (when `ulps`) both finite numbers at most one float16 ulp apart. */
+export function expectFloat16(got: Uint16Array, want: Uint16Array, ulps: boolean, what: string): void {
+  expect(got.length, what).toBe(want.length);
+  const ordered = (b: number) => (b & 0x8000 ? -(b & 0x7fff) : b);
+  for (let i = 0; i < want.length; i++) {
+    const [g, w] = [got[i]!, want[i]!];
+    if (g === w) continue;
+    const finite = Number.isFinite(float16Value(g)) && Number.isFinite(float16Value(w));
+    if (ulps && finite && Math.abs(ordered(g) - ordered(w)) <= 1) continue;
+    expect.fail(`${what}: element ${i}: got 0x${g.toString(16)} (${float16Value(g)}), expected 0x${w.toString(16)} (${float16Value(w)})`);
+  }
 }
