@@ -146,18 +146,38 @@ export function selectWindowKernels(
   const read = (buf: number, index: IExpr): SExpr => (f16 ? f.convert(f.load(buf, index, "float16"), "float32") : f.load(buf, index, dtype));
   const identity = reduceIdentityOf(argOp, key);
 
-  // 1. chosen[o]: the flat window position each window selects.
+  // 1. chosen[o]: the flat window position each window selects, as XLA folds the select (ge /
+  // le) over the window in order: a position replaces the one held unless the held value is >=
+  // (<=) it, so ties keep the first and a NaN is replaced by the next position. That is the first
+  // maximum (minimum) after the window's last NaN (the first position after it where all read the
+  // identity), or the last position where that is a NaN: an argmax over the positions after the
+  // last NaN, the others reading as the identity. The last NaN takes a kernel of its own (a
+  // kernel's value holds one reduction).
+  const windowValue = (oVars: readonly IVar[], t: IVar) => {
+    const sel = windowSource(f, p, operand.shape, oVars.map(ivar), unravel(ivar(t), p.windowDimensions));
+    return where(f, sel.valid, () => read(bufs.operand, flatten(sel.idx, operand.shape)), identity, key);
+  };
+  const lastNaN = addTemp("int32", windowShape);
+  const nVars = windowShape.map((n) => newVar(n, "o"));
+  const nt = newVar(taps, "w");
+  const nanHere = f.compare("ne", windowValue(nVars, nt), windowValue(nVars, nt));
+  const findNaN: MapKernel = {
+    kind: "map",
+    name: `${name}_nan`,
+    vars: nVars,
+    outs: [{ buf: lastNaN, value: f.reduce("max", f.select(nanHere, [f.const(-1, "int32"), f.iota(ivar(nt), "int32")], "int32"), [nt], "int32"), index: flatten(nVars.map(ivar), windowShape) }],
+  };
   const chosen = addTemp("int32", windowShape);
   const oVars = windowShape.map((n) => newVar(n, "o"));
   const t = newVar(taps, "w");
-  const tapIdx = unravel(ivar(t), p.windowDimensions);
-  const sel = windowSource(f, p, operand.shape, oVars.map(ivar), tapIdx);
-  const candidate = where(f, sel.valid, () => read(bufs.operand, flatten(sel.idx, operand.shape)), identity, key);
+  const last = f.load(lastNaN, flatten(oVars.map(ivar), windowShape), "int32");
+  const after = f.select(f.compare("gt", f.iota(ivar(t), "int32"), last), [f.const(identity, key), windowValue(oVars, t)], key);
+  const i32 = (op: "add" | "max" | "min", a: SExpr, b: SExpr | number) => f.binary(op, a, typeof b === "number" ? f.const(b, "int32") : b, "int32");
   const choose: MapKernel = {
     kind: "map",
     name: `${name}_select`,
     vars: oVars,
-    outs: [{ buf: chosen, value: f.reduce(argOp, candidate, [t], "int32"), index: flatten(oVars.map(ivar), windowShape) }],
+    outs: [{ buf: chosen, value: i32("min", i32("max", f.reduce(argOp, after, [t], "int32"), i32("add", last, 1)), taps - 1), index: flatten(oVars.map(ivar), windowShape) }],
   };
 
   // 2. The routing: a sum over window positions of the value where the window chose it.
@@ -210,7 +230,7 @@ export function selectWindowKernels(
     value = f16 ? f.convert(max, "float16") : max;
   }
   const route: MapKernel = { kind: "map", name, vars: outVars, outs: [{ buf: bufs.out, value, index: flatten(at, outAval.shape) }] };
-  return [choose, route];
+  return [findNaN, choose, route];
 }
 
 

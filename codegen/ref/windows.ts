@@ -91,10 +91,11 @@ export const reduceWindowMinImpl = reduceWindowImpl(
 
 /**
  * The operand position each window of a max (min) pooling selects, or -1 where the selected
- * element is padding or a base-dilation hole: the first maximum (minimum) in window order,
- * a NaN over any number, the window's first element when every element is the identity
- * (-inf / +inf). This is the choice the compiled kernels make (an argmax over the window's
- * elements, padding reading as the identity).
+ * element is padding or a base-dilation hole. As XLA folds the select (ge / le) over the window
+ * in order (checked against JAX, test/golden/pool_grad.json): the first position is held, and
+ * each next one replaces it unless the held value is >= (<=) it. So ties keep the first, a NaN is
+ * replaced by the next position (held only at the window's end), and padding reads as the
+ * identity (-inf / +inf).
  */
 export function selectedPositions(x: ArrayLike<number>, shape: readonly number[], outShape: readonly number[], p: Params<"selectAndScatterAdd">): Int32Array {
   const n = shape.length;
@@ -112,8 +113,8 @@ export function selectedPositions(x: ArrayLike<number>, shape: readonly number[]
       r = Math.floor(r / outShape[d]!);
     }
     const identity = max ? -Infinity : Infinity;
-    let best = identity;
-    let bestPos = -2; // before the first element
+    let best = NaN;
+    let bestPos = -1;
     for (let t = 0; t < taps; t++) {
       let q = t;
       for (let d = n - 1; d >= 0; d--) {
@@ -127,10 +128,9 @@ export function selectedPositions(x: ArrayLike<number>, shape: readonly number[]
         if (X < 0 || X > (shape[d]! - 1) * bd || X % bd !== 0) pos = -1;
         else pos += (X / bd) * strides[d]!;
       }
-      if (bestPos === -2) bestPos = pos;
       const v = pos >= 0 ? x[pos]! : identity;
-      // As the kernels' argmax: a NaN, once chosen, stays; a NaN or a strictly better value replaces.
-      if (best === best && (v !== v || (max ? v > best : v < best))) {
+      // (the first position replaces the NaN `best` starts from)
+      if (t === 0 || !(max ? best >= v : best <= v)) {
         best = v;
         bestPos = pos;
       }
