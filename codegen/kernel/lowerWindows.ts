@@ -9,8 +9,8 @@
  * (bias-add, relu) are computed in its loads, and elementwise consumers become its epilogue.
  *
  * The selecting pair is two kernels: the first computes, per window, which element it selects
- * (an argmax over the flattened window, padding as the identity); the second routes each
- * value through that choice. selectAndScatterAdd is written gather-style, from the operand's
+ * (an argmax over the flattened window folded as XLA folds its select, see the reduce node's
+ * selectFold; padding as the identity); the second routes each value through that choice. selectAndScatterAdd is written gather-style, from the operand's
  * side: operand element x sums, over the window positions w, the source of the window o that
  * has x at position w (`o * stride = x * baseDilation + padLo - w * windowDilation`, when
  * integral and in range) if that window selected w. So nothing is scattered, every output is
@@ -147,37 +147,17 @@ export function selectWindowKernels(
   const identity = reduceIdentityOf(argOp, key);
 
   // 1. chosen[o]: the flat window position each window selects, as XLA folds the select (ge /
-  // le) over the window in order: a position replaces the one held unless the held value is >=
-  // (<=) it, so ties keep the first and a NaN is replaced by the next position. That is the first
-  // maximum (minimum) after the window's last NaN (the first position after it where all read the
-  // identity), or the last position where that is a NaN: an argmax over the positions after the
-  // last NaN, the others reading as the identity. The last NaN takes a kernel of its own (a
-  // kernel's value holds one reduction).
-  const windowValue = (oVars: readonly IVar[], t: IVar) => {
-    const sel = windowSource(f, p, operand.shape, oVars.map(ivar), unravel(ivar(t), p.windowDimensions));
-    return where(f, sel.valid, () => read(bufs.operand, flatten(sel.idx, operand.shape)), identity, key);
-  };
-  const lastNaN = addTemp("int32", windowShape);
-  const nVars = windowShape.map((n) => newVar(n, "o"));
-  const nt = newVar(taps, "w");
-  const nanHere = f.compare("ne", windowValue(nVars, nt), windowValue(nVars, nt));
-  const findNaN: MapKernel = {
-    kind: "map",
-    name: `${name}_nan`,
-    vars: nVars,
-    outs: [{ buf: lastNaN, value: f.reduce("max", f.select(nanHere, [f.const(-1, "int32"), f.iota(ivar(nt), "int32")], "int32"), [nt], "int32"), index: flatten(nVars.map(ivar), windowShape) }],
-  };
+  // le) over the window: the first maximum (minimum), a NaN held only where it ends the window.
   const chosen = addTemp("int32", windowShape);
   const oVars = windowShape.map((n) => newVar(n, "o"));
   const t = newVar(taps, "w");
-  const last = f.load(lastNaN, flatten(oVars.map(ivar), windowShape), "int32");
-  const after = f.select(f.compare("gt", f.iota(ivar(t), "int32"), last), [f.const(identity, key), windowValue(oVars, t)], key);
-  const i32 = (op: "add" | "max" | "min", a: SExpr, b: SExpr | number) => f.binary(op, a, typeof b === "number" ? f.const(b, "int32") : b, "int32");
+  const sel = windowSource(f, p, operand.shape, oVars.map(ivar), unravel(ivar(t), p.windowDimensions));
+  const candidate = where(f, sel.valid, () => read(bufs.operand, flatten(sel.idx, operand.shape)), identity, key);
   const choose: MapKernel = {
     kind: "map",
     name: `${name}_select`,
     vars: oVars,
-    outs: [{ buf: chosen, value: i32("min", i32("max", f.reduce(argOp, after, [t], "int32"), i32("add", last, 1)), taps - 1), index: flatten(oVars.map(ivar), windowShape) }],
+    outs: [{ buf: chosen, value: f.reduce(argOp, candidate, [t], "int32", true), index: flatten(oVars.map(ivar), windowShape) }],
   };
 
   // 2. The routing: a sum over window positions of the value where the window chose it.
@@ -230,7 +210,7 @@ export function selectWindowKernels(
     value = f16 ? f.convert(max, "float16") : max;
   }
   const route: MapKernel = { kind: "map", name, vars: outVars, outs: [{ buf: bufs.out, value, index: flatten(at, outAval.shape) }] };
-  return [findNaN, choose, route];
+  return [choose, route];
 }
 
 
