@@ -10,17 +10,18 @@
  *
  * The selecting pair is two kernels: the first computes, per window, which element it selects
  * (an argmax over the flattened window folded as XLA folds its select, see the reduce node's
- * selectFold; padding as the identity); the second routes each value through that choice. selectAndScatterAdd is written gather-style, from the operand's
- * side: operand element x sums, over the window positions w, the source of the window o that
+ * selectFold; padding as the identity); the second routes each value through that choice.
+ * selectAndScatterAdd is written gather-style, from the operand's side: operand element x sums, over the window positions w, the source of the window o that
  * has x at position w (`o * stride = x * baseDilation + padLo - w * windowDilation`, when
  * integral and in range) if that window selected w. So nothing is scattered, every output is
  * written once, and the kernel splits across threads like any map kernel.
  *
  * The routing adds an element's values in the order XLA and the reference do, windows in
- * increasing order (so the window positions in reverse), starting from 0: unrolled over the
- * positions that can reach an element (orderedSum), float32 as float16 (bits in the kernels, see
- * widen.ts) bit for bit. float16 rounds each partial sum to float16 (XLA's CPU backend does; the
- * reference too, codegen/ref/windows.ts) and compares its values widened to float32 (exact).
+ * increasing order (so the window positions in reverse), starting from 0, unrolled over the
+ * positions that can reach an element (orderedSum), so float32 and float16 results have their
+ * bits. float16 (bits in the kernels, see widen.ts) rounds each partial sum to float16 (XLA's CPU
+ * backend does; the reference too, codegen/ref/windows.ts) and compares its values widened to
+ * float32 (exact).
  * selectAndGatherAdd takes the chosen value with a max over the window positions where the
  * others read -inf (a sum from 0 would turn a -0 into +0).
  */
@@ -213,7 +214,6 @@ export function selectWindowKernels(
   return [choose, route];
 }
 
-
 /**
  * `term` summed over `vars` from 0, each var from its last value to its first (row-major over
  * the vars): the order in which the windows reach the element (see the module comment), as XLA
@@ -239,7 +239,11 @@ function orderedSum(f: NodeFactory, term: SExpr, vars: readonly IVar[], dtype: D
   return acc;
 }
 
-/** Window positions selectAndScatterAdd's routing adds per element in order at most (unrolled, see orderedSum); float32 beyond that is summed in a loop, float16 is a host step. */
+/**
+ * Window positions selectAndScatterAdd's routing adds per element in order at most (unrolled, see
+ * orderedSum). Beyond that float32 sums in a loop (windows in decreasing order: within rounding of
+ * the reference, not its bits) and float16 is a host step.
+ */
 export const maxRoutedTerms = 512;
 
 /** The number of window positions summed per operand element by selectWindowKernels' routing (1 where windows do not overlap). */

@@ -113,7 +113,7 @@ export function selectedPositions(x: ArrayLike<number>, shape: readonly number[]
       r = Math.floor(r / outShape[d]!);
     }
     const identity = max ? -Infinity : Infinity;
-    let best = NaN;
+    let best = identity;
     let bestPos = -1;
     for (let t = 0; t < taps; t++) {
       let q = t;
@@ -129,7 +129,6 @@ export function selectedPositions(x: ArrayLike<number>, shape: readonly number[]
         else pos += (X / bd) * strides[d]!;
       }
       const v = pos >= 0 ? x[pos]! : identity;
-      // (the first position replaces the NaN `best` starts from)
       if (t === 0 || !(max ? best >= v : best <= v)) {
         best = v;
         bestPos = pos;
