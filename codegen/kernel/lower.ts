@@ -38,7 +38,7 @@ import {
 } from "./iexpr.js";
 import { splitIndexSets } from "./indexSets.js";
 import { type BufferDecl, type BufferKind, type HostInput, type MapKernel, type MatmulKernel, type Program, type Step, type SwapOf, type ViewOf, bufferRoots, hostStepBuffers, leafSteps, stepReads, stepWrites } from "./kernel.js";
-import { computeIndexing, expandsOperand, float32ScatterKernels, indexViewPrims, narrowScatter, readsAsIndex, scatterKernel, scatterPrims, scatterViaFloat32 } from "./lowerIndexing.js";
+import { computeIndexing, expandsOperand, indexViewPrims, narrowScatter, readsAsIndex, scatterKernel, scatterPrims } from "./lowerIndexing.js";
 import { convAsReduction, convIsMatmul } from "./lowerConvReduce.js";
 import { sortStep } from "./lowerSort.js";
 import { factorStep } from "./factor.js";
@@ -588,12 +588,6 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
       // a copy of the operand, then the updates in order (lowerIndexing.ts)
       const [operand, indices, updates] = root.inputs as [Atom, Atom, Atom];
       const out = bufOf.get(root.outVars[0]!)!;
-      if (scatterViaFloat32(root)) {
-        const bufs = { operand: atomBuffer(ctx, steps, operand, bufOf), indices: atomBuffer(ctx, steps, indices, bufOf), updates: atomBuffer(ctx, steps, updates, bufOf) };
-        const acc = addBuffer("temp", -1, "float32", operand.aval.shape); // lowerIndexing.ts
-        steps.push(...float32ScatterKernels(f, root, name, { ...bufs, acc, out }).map((k) => canonicalize(f, k)));
-        continue;
-      }
       steps.push(...copySteps(ctx, operand instanceof Literal ? operand : bufOf.get(operand)!, operand.aval, out, `${name}_operand`));
       const k = scatterKernel(f, root, name, out, atomBuffer(ctx, steps, indices, bufOf), atomBuffer(ctx, steps, updates, bufOf));
       if (k) steps.push(canonicalize(f, k));

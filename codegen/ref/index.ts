@@ -21,7 +21,7 @@ import {
   selectNImpl,
   unaryImpl,
 } from "./elementwise.js";
-import { gatherImpl, scatterAddImpl, scatterMaxImpl, scatterMinImpl, scatterMulImpl, scatterReplaceImpl } from "./indexing.js";
+import { gatherImpl, scatterAddFloat16Impl, scatterAddImpl, scatterMaxImpl, scatterMinImpl, scatterMulFloat16Impl, scatterMulImpl, scatterReplaceImpl } from "./indexing.js";
 import {
   argmaxImpl,
   argminImpl,
@@ -147,6 +147,8 @@ export function evalPrimitiveRef<P extends Primitive>(
 /** Primitives that compute float16 themselves, where XLA rounds within the primitive (not once at its end, as widening would). */
 const float16Impls: { [P in Primitive]?: RefImpl<P> } = {
   selectAndScatterAdd: selectAndScatterAddFloat16Impl,
+  scatterAdd: scatterAddFloat16Impl,
+  scatterMul: scatterMulFloat16Impl,
 };
 
 /** Primitives that evaluate sub-jaxprs: each inner equation widens for itself. */
