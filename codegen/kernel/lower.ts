@@ -30,13 +30,13 @@ import { type Atom, type Eqn, type Jaxpr, Literal, Var } from "../../ir/jaxpr.js
 import { flatten, ivar, newVar } from "./iexpr.js";
 import { splitIndexSets } from "./indexSets.js";
 import { type BufferKind, type HostInput, type Program, type Step, hostStepBuffers, leafSteps } from "./kernel.js";
-import { float32ScatterKernels, narrowScatter, scatterKernel, scatterPrims, scatterViaFloat32 } from "./lowerIndexing.js";
+import { narrowScatter, scatterKernel, scatterPrims } from "./lowerIndexing.js";
 import { sortStep } from "./lowerSort.js";
 import { factorStep } from "./factor.js";
 import { narrowSortable } from "./narrow.js";
 import { optimizeJaxpr } from "./passes.js";
 import { accumulatesInFloat32, cumulativeKernels, isCumulative, narrowCumulative } from "./lowerScan.js";
-import { isSelectWindow, selectWindowKernels } from "./lowerWindows.js";
+import { isSelectWindow, narrowSelectWindow, selectWindowKernels } from "./lowerWindows.js";
 import { planMemory } from "./plan.js";
 import { fuseIntoConsumers } from "./fuseConsumers.js";
 import { canonicalize } from "./canonicalize.js";
@@ -138,7 +138,7 @@ function hostKindSteps(ctx: LowerContext, root: Eqn, name: string, bufOf: Readon
   const f = ctx.f;
   const addBuffer = (kind: BufferKind, index: number, dtype: DType, shape: readonly number[]): number => ctx.addBuffer(kind, index, dtype, shape);
   const native = !touchesNarrowDtype(root) && !ctx.opts.hostPrimitives?.has(root.primitive);
-  if (isSelectWindow(root.primitive) && native) {
+  if (isSelectWindow(root.primitive) && (native || (narrowSelectWindow(root) && !ctx.opts.hostPrimitives?.has(root.primitive)))) {
     const [first, operand] = root.inputs.map((a) => atomBuffer(ctx, steps, a, bufOf)) as [number, number];
     const kernels = selectWindowKernels(f, root, { first, operand, out: bufOf.get(root.outVars[0]!)! }, (d, s) => addBuffer("temp", -1, d, s), name);
     steps.push(...kernels.map((k) => canonicalize(f, k)));
@@ -155,12 +155,6 @@ function hostKindSteps(ctx: LowerContext, root: Eqn, name: string, bufOf: Readon
     // a copy of the operand, then the updates in order (lowerIndexing.ts)
     const [operand, indices, updates] = root.inputs as [Atom, Atom, Atom];
     const out = bufOf.get(root.outVars[0]!)!;
-    if (scatterViaFloat32(root)) {
-      const bufs = { operand: atomBuffer(ctx, steps, operand, bufOf), indices: atomBuffer(ctx, steps, indices, bufOf), updates: atomBuffer(ctx, steps, updates, bufOf) };
-      const acc = addBuffer("temp", -1, "float32", operand.aval.shape); // lowerIndexing.ts
-      steps.push(...float32ScatterKernels(f, root, name, { ...bufs, acc, out }).map((k) => canonicalize(f, k)));
-      return;
-    }
     steps.push(...copySteps(ctx, operand instanceof Literal ? operand : bufOf.get(operand)!, operand.aval, out, `${name}_operand`));
     const k = scatterKernel(f, root, name, out, atomBuffer(ctx, steps, indices, bufOf), atomBuffer(ctx, steps, updates, bufOf));
     if (k) steps.push(canonicalize(f, k));

@@ -184,44 +184,27 @@ export function computeIndexing(env: IndexingEnv, e: Eqn, idx: readonly IExpr[])
   }
 }
 
-/** Whether a scatter on a narrow dtype has kernels: every one (float16 add/mul through float32, scatterViaFloat32). */
+/**
+ * Whether a scatter on a narrow dtype has kernels: every one. float16 adds and multiplies round
+ * at every update, as XLA does (the scatter kernel's widened combine, below).
+ */
 export function narrowScatter(e: Eqn): boolean {
   const d = e.inputs[0]!.aval.dtype;
   return d === "int8" || d === "uint8" || d === "float16";
 }
 
 /**
- * A float16 scatterAdd/scatterMul: the reference accumulates repeated updates in float32 and
- * rounds once at the end, which a kernel reading back its float16 output would not; it runs on a
- * float32 copy of the operand instead (float32ScatterKernels).
- */
-export const scatterViaFloat32 = (e: Eqn): boolean => e.inputs[0]!.aval.dtype === "float16" && (e.primitive === "scatterAdd" || e.primitive === "scatterMul");
-
-/** scatterViaFloat32's kernels: the operand widened into `acc` (float32), the updates there, `acc` rounded into `out`. */
-export function float32ScatterKernels(f: NodeFactory, e: Eqn, name: string, bufs: { operand: number; indices: number; updates: number; acc: number; out: number }): MapKernel[] {
-  const aval = e.inputs[0]!.aval;
-  if (aval.size === 0) return [];
-  const each = (what: string, from: number, fromDtype: "float16" | "float32", to: number, toDtype: "float16" | "float32"): MapKernel => {
-    const vars = aval.shape.map((n) => newVar(n, "i"));
-    const at = flatten(vars.map(ivar), aval.shape);
-    return { kind: "map", name: `${name}_${what}`, vars, outs: [{ buf: to, value: f.convert(f.load(from, at, fromDtype), toDtype), index: at }] };
-  };
-  const k = scatterKernel(f, e, name, bufs.acc, bufs.indices, bufs.updates, "float32");
-  return [each("widen", bufs.operand, "float16", bufs.acc, "float32"), ...(k ? [k] : []), each("round", bufs.acc, "float32", bufs.out, "float16")];
-}
-
-/**
  * A scatter's update kernel, run after the operand was copied into `out`: sequential (its
  * iterations read what earlier ones stored), one iteration per element of the updates.
  * `indicesBuf` and `updatesBuf` hold the indices and the updates; null when there is nothing to
- * update. `outDtype`: the dtype `out` holds, when not the operand's (float32ScatterKernels).
+ * update.
  */
-export function scatterKernel(f: NodeFactory, e: Eqn, name: string, out: number, indicesBuf: number, updatesBuf: number, outDtype?: DType): MapKernel | null {
+export function scatterKernel(f: NodeFactory, e: Eqn, name: string, out: number, indicesBuf: number, updatesBuf: number): MapKernel | null {
   const p = e.params as Params<"scatter">;
   const dn = p.dimensionNumbers;
   const [operand, indices, updates] = e.inputs as [Atom, Atom, Atom];
   const op = operand.aval;
-  const dtype = outDtype ?? op.dtype;
+  const dtype = op.dtype;
   if (updates.aval.size === 0 || op.size === 0) return null;
   const windowOperandDims = range(op.ndim).filter((d) => !dn.insertedWindowDims.includes(d) && !dn.operandBatchingDims.includes(d));
   const windowSizes = range(op.ndim).map((d) => {
@@ -243,7 +226,7 @@ export function scatterKernel(f: NodeFactory, e: Eqn, name: string, out: number,
   const old = f.load(out, at, dtype);
   const upd = f.convert(f.load(updatesBuf, flatten(idx, updates.aval.shape), updates.aval.dtype), dtype);
   // int8/uint8 and float16 combine widened (widen.ts): wrapping at each update is wrapping
-  // once, and a float16 min/max needs no rounding
+  // once, and float16 rounds at each update as XLA does (min/max need no rounding)
   const wide = dtype === "int8" || dtype === "uint8" ? "int32" : dtype === "float16" ? "float32" : dtype;
   const combine = (o: "add" | "mul" | "min" | "max") => f.convert(f.binary(o, f.convert(old, wide), f.convert(upd, wide), wide), dtype);
   let value: SExpr;

@@ -9,18 +9,27 @@
  * (bias-add, relu) are computed in its loads, and elementwise consumers become its epilogue.
  *
  * The selecting pair is two kernels: the first computes, per window, which element it selects
- * (an argmax over the flattened window, padding as the identity); the second routes each
- * value through that choice. selectAndScatterAdd is written gather-style, from the operand's
- * side: operand element x sums, over the window positions w, the source of the window o that
+ * (an argmax over the flattened window folded as XLA folds its select, see the reduce node's
+ * selectFold; padding as the identity); the second routes each value through that choice.
+ * selectAndScatterAdd is written gather-style, from the operand's side: operand element x sums, over the window positions w, the source of the window o that
  * has x at position w (`o * stride = x * baseDilation + padLo - w * windowDilation`, when
  * integral and in range) if that window selected w. So nothing is scattered, every output is
  * written once, and the kernel splits across threads like any map kernel.
+ *
+ * The routing adds an element's values in the order XLA and the reference do, windows in
+ * increasing order (so the window positions in reverse), starting from 0, unrolled over the
+ * positions that can reach an element (orderedSum), so float32 and float16 results have their
+ * bits. float16 (bits in the kernels, see widen.ts) rounds each partial sum to float16 (XLA's CPU
+ * backend does; the reference too, codegen/ref/windows.ts) and compares its values widened to
+ * float32 (exact).
+ * selectAndGatherAdd takes the chosen value with a max over the window positions where the
+ * others read -inf (a sum from 0 would turn a -0 into +0).
  */
 import type { DType } from "../../ir/dtype.js";
 import { isFloat } from "../../ir/dtype.js";
 import type { Atom, Eqn } from "../../ir/jaxpr.js";
 import type { Params, Primitive } from "../../ir/primitives.js";
-import { type IExpr, flatten, iadd, iclamp, idiv, imod, iscale, ivar, newVar, unravel } from "./iexpr.js";
+import { type IExpr, type IVar, flatten, iadd, iclamp, iconst, idiv, imod, iscale, isubst, ivar, newVar, unravel } from "./iexpr.js";
 import type { MapKernel } from "./kernel.js";
 import type { NodeFactory, ReduceOp, SExpr } from "./sexpr.js";
 
@@ -132,20 +141,24 @@ export function selectWindowKernels(
   if (operand.size === 0 || windowShape.some((n) => n === 0) || p.windowDimensions.some((n) => n === 0)) return zeroKernel();
   const taps = p.windowDimensions.reduce((a, b) => a * b, 1);
   const argOp = p.select === "max" ? "argmax" : "argmin";
-  const identity = reduceIdentityOf(argOp, dtype);
+  // float16 values (bits) are compared and summed as float32 values
+  const f16 = dtype === "float16";
+  const key: DType = f16 ? "float32" : dtype;
+  const read = (buf: number, index: IExpr): SExpr => (f16 ? f.convert(f.load(buf, index, "float16"), "float32") : f.load(buf, index, dtype));
+  const identity = reduceIdentityOf(argOp, key);
 
-  // 1. chosen[o]: the flat window position each window selects.
+  // 1. chosen[o]: the flat window position each window selects, as XLA folds the select (ge /
+  // le) over the window: the first maximum (minimum), a NaN held only where it ends the window.
   const chosen = addTemp("int32", windowShape);
   const oVars = windowShape.map((n) => newVar(n, "o"));
   const t = newVar(taps, "w");
-  const tapIdx = unravel(ivar(t), p.windowDimensions);
-  const sel = windowSource(f, p, operand.shape, oVars.map(ivar), tapIdx);
-  const candidate = where(f, sel.valid, () => f.load(bufs.operand, flatten(sel.idx, operand.shape), dtype), identity, dtype);
+  const sel = windowSource(f, p, operand.shape, oVars.map(ivar), unravel(ivar(t), p.windowDimensions));
+  const candidate = where(f, sel.valid, () => read(bufs.operand, flatten(sel.idx, operand.shape)), identity, key);
   const choose: MapKernel = {
     kind: "map",
     name: `${name}_select`,
     vars: oVars,
-    outs: [{ buf: chosen, value: f.reduce(argOp, candidate, [t], "int32"), index: flatten(oVars.map(ivar), windowShape) }],
+    outs: [{ buf: chosen, value: f.reduce(argOp, candidate, [t], "int32", true), index: flatten(oVars.map(ivar), windowShape) }],
   };
 
   // 2. The routing: a sum over window positions of the value where the window chose it.
@@ -185,17 +198,60 @@ export function selectWindowKernels(
     });
     const window = flatten(o, windowShape);
     const tapHere = f.iota(flatten(tapAt, p.windowDimensions), "int32");
-    const routed = () =>
-      f.select(f.compare("eq", f.load(chosen, window, "int32"), tapHere), [f.const(0, dtype), f.load(bufs.first, window, dtype)], dtype);
-    const term = where(f, valid, routed, 0, dtype);
-    value = sumVars.length > 0 ? f.reduce("sum", term, sumVars, dtype) : term;
+    const routed = () => f.select(f.compare("eq", f.load(chosen, window, "int32"), tapHere), [f.const(0, key), read(bufs.first, window)], key);
+    const term = where(f, valid, routed, 0, key);
+    const sum = routedTerms(e) <= maxRoutedTerms ? orderedSum(f, term, sumVars, key, f16) : f.reduce("sum", term, sumVars, key);
+    value = f16 ? f.convert(sum, "float16") : sum;
   } else {
+    // The chosen value, exactly (-0 too): a max over the window positions where the others read -inf.
     const src = windowSource(f, p, operand.shape, at, w);
-    const routed = () =>
-      f.select(f.compare("eq", f.load(chosen, flatten(at, windowShape), "int32"), tap), [f.const(0, dtype), f.load(bufs.first, flatten(src.idx, operand.shape), dtype)], dtype);
-    value = f.reduce("sum", where(f, src.valid, routed, 0, dtype), wVars, dtype);
+    const here = f.compare("eq", f.load(chosen, flatten(at, windowShape), "int32"), tap);
+    const chosenValue = where(f, src.valid, () => read(bufs.first, flatten(src.idx, operand.shape)), 0, key);
+    const max = f.reduce("max", f.select(here, [f.const(-Infinity, key), chosenValue], key), wVars, key);
+    value = f16 ? f.convert(max, "float16") : max;
   }
   const route: MapKernel = { kind: "map", name, vars: outVars, outs: [{ buf: bufs.out, value, index: flatten(at, outAval.shape) }] };
   return [choose, route];
 }
 
+/**
+ * `term` summed over `vars` from 0, each var from its last value to its first (row-major over
+ * the vars): the order in which the windows reach the element (see the module comment), as XLA
+ * and the reference add them. `toFloat16` rounds each partial sum to float16 (float16 terms held
+ * as float32 values: a float32 sum of two float16 values rounds to float16 as an exact sum would).
+ * Unrolled, since a reduction has neither a rounding step nor a promised order.
+ */
+function orderedSum(f: NodeFactory, term: SExpr, vars: readonly IVar[], dtype: DType, toFloat16: boolean): SExpr {
+  let acc = f.const(0, dtype);
+  const values = new Map<number, IExpr>();
+  const visit = (d: number): void => {
+    if (d === vars.length) {
+      const sum = f.binary("add", acc, f.mapIndices(term, (x) => isubst(x, (v) => values.get(v.id))), dtype);
+      acc = toFloat16 ? f.convert(f.convert(sum, "float16"), dtype) : sum;
+      return;
+    }
+    for (let k = vars[d]!.extent - 1; k >= 0; k--) {
+      values.set(vars[d]!.id, iconst(k));
+      visit(d + 1);
+    }
+  };
+  visit(0);
+  return acc;
+}
+
+/**
+ * Window positions selectAndScatterAdd's routing adds per element in order at most (unrolled, see
+ * orderedSum). Beyond that float32 sums in a loop (windows in decreasing order: within rounding of
+ * the reference, not its bits) and float16 is a host step.
+ */
+export const maxRoutedTerms = 512;
+
+/** The number of window positions summed per operand element by selectWindowKernels' routing (1 where windows do not overlap). */
+export function routedTerms(e: Eqn): number {
+  const p = e.params as Params<"selectAndScatterAdd">;
+  return p.windowDimensions.reduce((n, win, d) => (p.windowDilation[d] === 1 && win <= p.windowStrides[d]! ? n : n * win), 1);
+}
+
+/** A float16 selectAndScatterAdd / selectAndGatherAdd that selectWindowKernels computes (not a host step). */
+export const narrowSelectWindow = (e: Eqn): boolean =>
+  isSelectWindow(e.primitive) && e.inputs[1]!.aval.dtype === "float16" && (e.primitive === "selectAndGatherAdd" || routedTerms(e) <= maxRoutedTerms);

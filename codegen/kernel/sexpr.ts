@@ -35,6 +35,13 @@ export type SNode =
       readonly rvars: readonly IVar[];
       /** The result dtype (the body's, or the index dtype of argmax/argmin). */
       readonly dtype: DType;
+      /**
+       * argmax/argmin only: fold as XLA folds a select-and-scatter's select (ge / le), the
+       * pooling gradient's choice: a position replaces the one held unless the held value is
+       * >= (<=) it, so ties keep the first and a NaN is replaced by the next position. Without
+       * it, argmax's rule: the first NaN wins and stays.
+       */
+      readonly selectFold?: true;
     }
   /** The accumulator of a contraction, in its epilogue. */
   | { readonly k: "acc"; readonly dtype: DType };
@@ -116,8 +123,9 @@ export class NodeFactory {
   ipow(a: SExpr, y: number): SExpr {
     return this.intern({ k: "ipow", a, y, dtype: a.dtype }, `W${a.id}|${y}`);
   }
-  reduce(op: ReduceOp, body: SExpr, rvars: readonly IVar[], dtype: DType): SExpr {
-    return this.intern({ k: "reduce", op, body, rvars, dtype }, `G${op}|${body.id}|${rvars.map((v) => v.id).join(",")}|${dtype}`);
+  reduce(op: ReduceOp, body: SExpr, rvars: readonly IVar[], dtype: DType, selectFold = false): SExpr {
+    const key = `G${op}${selectFold ? "~select" : ""}|${body.id}|${rvars.map((v) => v.id).join(",")}|${dtype}`;
+    return this.intern(selectFold ? { k: "reduce", op, body, rvars, dtype, selectFold } : { k: "reduce", op, body, rvars, dtype }, key);
   }
   acc(dtype: DType): SExpr {
     return this.intern({ k: "acc", dtype }, `A${dtype}`);
@@ -171,7 +179,7 @@ export class NodeFactory {
         out = this.ipow(r(e.a), e.y);
         break;
       case "reduce":
-        out = this.reduce(e.op, r(e.body), e.rvars, e.dtype);
+        out = this.reduce(e.op, r(e.body), e.rvars, e.dtype, e.selectFold);
         break;
     }
     memo.set(e.id, out);
@@ -263,7 +271,7 @@ export function showSExpr(root: SExpr, name?: (v: IVar) => string, bufName: (b: 
       case "ipow":
         return `ipow(${show(e.a)}, ${e.y})`;
       case "reduce":
-        return `reduce_${e.op}[${e.rvars.map((v) => (name ? name(v) : `${v.name}${v.id}`) + "<" + v.extent).join(", ")}](${show(e.body)})`;
+        return `reduce_${e.op}${e.selectFold ? "_selectFold" : ""}[${e.rvars.map((v) => (name ? name(v) : `${v.name}${v.id}`) + "<" + v.extent).join(", ")}](${show(e.body)})`;
       case "acc":
         return "acc";
     }

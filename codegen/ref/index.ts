@@ -21,7 +21,7 @@ import {
   selectNImpl,
   unaryImpl,
 } from "./elementwise.js";
-import { gatherImpl, scatterAddImpl, scatterMaxImpl, scatterMinImpl, scatterMulImpl, scatterReplaceImpl } from "./indexing.js";
+import { gatherImpl, scatterAddFloat16Impl, scatterAddImpl, scatterMaxImpl, scatterMinImpl, scatterMulFloat16Impl, scatterMulImpl, scatterReplaceImpl } from "./indexing.js";
 import {
   argmaxImpl,
   argminImpl,
@@ -52,7 +52,7 @@ import {
 } from "./structural.js";
 import { threefry2x32Impl } from "./threefry.js";
 import { type RefBuffer, type RefImpl, at } from "./util.js";
-import { reduceWindowMaxImpl, reduceWindowMinImpl, reduceWindowSumImpl, selectAndGatherAddImpl, selectAndScatterAddImpl } from "./windows.js";
+import { reduceWindowMaxImpl, reduceWindowMinImpl, reduceWindowSumImpl, selectAndGatherAddImpl, selectAndScatterAddFloat16Impl, selectAndScatterAddImpl } from "./windows.js";
 
 export type { RefBuffer, RefImpl } from "./util.js";
 
@@ -139,11 +139,20 @@ export function evalPrimitiveRef<P extends Primitive>(
   const impl = refImpls[prim] as RefImpl<P>;
   const touchesF16 = inAvals.some((a) => a.dtype === "float16") || outAvals.some((a) => a.dtype === "float16");
   if (!touchesF16 || subJaxprPrims.has(prim)) return impl(inputs, inAvals, params, outAvals);
-  return evalWidened(prim, (float16Impls[prim] as RefImpl<P> | undefined) ?? impl, inputs, inAvals, params, outAvals);
+  const own = float16Impls[prim] as RefImpl<P> | undefined;
+  if (own) return own(inputs, inAvals, params, outAvals);
+  return evalWidened(prim, (float16WidenedImpls[prim] as RefImpl<P> | undefined) ?? impl, inputs, inAvals, params, outAvals);
 }
 
+/** Primitives that compute float16 themselves, where XLA rounds within the primitive (not once at its end, as widening would). */
+const float16Impls: { [P in Primitive]?: RefImpl<P> } = {
+  selectAndScatterAdd: selectAndScatterAddFloat16Impl,
+  scatterAdd: scatterAddFloat16Impl,
+  scatterMul: scatterMulFloat16Impl,
+};
+
 /** Kernels of their own for float16 operands (widened): contractions accumulate in float32 (contraction.ts). */
-const float16Impls: { [P in Primitive]?: RefImpl<P> } = { dotGeneral: dotGeneralFloat16Impl, convGeneralDilated: convGeneralDilatedFloat16Impl };
+const float16WidenedImpls: { [P in Primitive]?: RefImpl<P> } = { dotGeneral: dotGeneralFloat16Impl, convGeneralDilated: convGeneralDilatedFloat16Impl };
 
 /** Primitives that evaluate sub-jaxprs: each inner equation widens for itself. */
 const subJaxprPrims = new Set<Primitive>(["jit", "customJvpCall", "customVjpCall", "checkpoint", "cond", "while", "scan"]);

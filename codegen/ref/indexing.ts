@@ -15,7 +15,7 @@
  * scatter drop such an update window.
  */
 import type { ShapedArray } from "../../ir/aval.js";
-import type { DType } from "../../ir/dtype.js";
+import { type DType, float16Value, float32ToFloat16, roundToFloat16 } from "../../ir/dtype.js";
 import type { IndexMode } from "../../ir/primitives.js";
 import { range } from "../../ir/util.js";
 import { type DTypeOps, type RefBuffer, type RefImpl, alloc, at, clampInt, opsFor, stridedOffsets, stridesOf } from "./util.js";
@@ -151,6 +151,21 @@ function scatterImpl(combine: (ops: DTypeOps) => (old: number, update: number) =
     return [out];
   };
 }
+
+/**
+ * scatterAdd / scatterMul on float16 (bits in, bits out), as XLA's CPU backend does it (checked
+ * against JAX, test/golden/narrow_scatter.json): each update rounds to float16, in update order.
+ * Not the widened float32 kernel, which would round repeated updates once at the end.
+ */
+function scatterFloat16Impl(combine: (a: number, b: number) => number): RefImpl<"scatterAdd" | "scatterMul"> {
+  const wide = scatterImpl(() => (a, b) => roundToFloat16(combine(a, b)));
+  return (inputs, inAvals, params, outAvals) => {
+    const decoded = inputs.map((b, i) => (inAvals[i]!.dtype === "float16" ? Float64Array.from(b as Uint16Array, float16Value) : b));
+    return wide(decoded, inAvals, params, outAvals).map((b) => float32ToFloat16(b as Float64Array));
+  };
+}
+export const scatterAddFloat16Impl = scatterFloat16Impl((a, b) => a + b);
+export const scatterMulFloat16Impl = scatterFloat16Impl((a, b) => a * b);
 
 export const scatterReplaceImpl = scatterImpl(() => (_old, update) => update);
 export const scatterAddImpl = scatterImpl((o) => o.add);

@@ -11,6 +11,7 @@
  */
 import type { RefImpl } from "./util.js";
 import type { Params } from "../../ir/primitives.js";
+import { float16Value, float32ToFloat16, roundToFloat16 } from "../../ir/dtype.js";
 import { type DTypeOps, alloc, at, opsFor, stridedOffsets, stridesOf } from "./util.js";
 import { padInto } from "./structural.js";
 
@@ -90,10 +91,11 @@ export const reduceWindowMinImpl = reduceWindowImpl(
 
 /**
  * The operand position each window of a max (min) pooling selects, or -1 where the selected
- * element is padding or a base-dilation hole: the first maximum (minimum) in window order,
- * a NaN over any number, the window's first element when every element is the identity
- * (-inf / +inf). This is the choice the compiled kernels make (an argmax over the window's
- * elements, padding reading as the identity).
+ * element is padding or a base-dilation hole. As XLA folds the select (ge / le) over the window
+ * in order (checked against JAX, test/golden/pool_grad.json): the first position is held, and
+ * each next one replaces it unless the held value is >= (<=) it. So ties keep the first, a NaN is
+ * replaced by the next position (held only at the window's end), and padding reads as the
+ * identity (-inf / +inf).
  */
 export function selectedPositions(x: ArrayLike<number>, shape: readonly number[], outShape: readonly number[], p: Params<"selectAndScatterAdd">): Int32Array {
   const n = shape.length;
@@ -112,7 +114,7 @@ export function selectedPositions(x: ArrayLike<number>, shape: readonly number[]
     }
     const identity = max ? -Infinity : Infinity;
     let best = identity;
-    let bestPos = -2; // before the first element
+    let bestPos = -1;
     for (let t = 0; t < taps; t++) {
       let q = t;
       for (let d = n - 1; d >= 0; d--) {
@@ -126,10 +128,8 @@ export function selectedPositions(x: ArrayLike<number>, shape: readonly number[]
         if (X < 0 || X > (shape[d]! - 1) * bd || X % bd !== 0) pos = -1;
         else pos += (X / bd) * strides[d]!;
       }
-      if (bestPos === -2) bestPos = pos;
       const v = pos >= 0 ? x[pos]! : identity;
-      // As the kernels' argmax: a NaN, once chosen, stays; a NaN or a strictly better value replaces.
-      if (best === best && (v !== v || (max ? v > best : v < best))) {
+      if (t === 0 || !(max ? best >= v : best <= v)) {
         best = v;
         bestPos = pos;
       }
@@ -149,6 +149,25 @@ export const selectAndScatterAddImpl: RefImpl<"selectAndScatterAdd"> = (inputs, 
     if (pos >= 0) out[pos] = out[pos]! + source[o]!;
   }
   return [out];
+};
+
+/**
+ * selectAndScatterAdd on float16 (bits in, bits out), as XLA's CPU backend does it (checked
+ * against JAX, test/golden/pool_grad.json): the windows add their source values into the
+ * operand element they select in window order, each addition rounded to float16. Not the
+ * widened float32 kernel, which would round once at the end (1 + 2^-11 + 2^-11 is 1 in
+ * float16 one addition at a time, 1 + 2^-10 rounded once).
+ */
+export const selectAndScatterAddFloat16Impl: RefImpl<"selectAndScatterAdd"> = (inputs, inAvals, p, outAvals) => {
+  const source = at(inputs, 0);
+  const x = at(inputs, 1);
+  const sum = new Float64Array(at(outAvals, 0).size);
+  const chosen = selectedPositions(Array.from(x, float16Value), at(inAvals, 1).shape, at(inAvals, 0).shape, p);
+  for (let o = 0; o < chosen.length; o++) {
+    const pos = chosen[o]!;
+    if (pos >= 0) sum[pos] = roundToFloat16(sum[pos]! + float16Value(source[o]!));
+  }
+  return [float32ToFloat16(sum)];
 };
 
 export const selectAndGatherAddImpl: RefImpl<"selectAndGatherAdd"> = (inputs, inAvals, p, outAvals) => {

@@ -632,7 +632,7 @@ export class KernelEmitter extends LoopNestEmitter {
     if (rv.extent > 0)
       this.loop(rv, bounds?.lo ?? 0, bounds?.hi ?? rv.extent, 1, (local) => {
         const x = this.tmp(t, this.value(e.body, false));
-        const cond = argBetter(d, max, x, get(best));
+        const cond = e.selectFold ? selectReplaces(d, max, x, get(best)) : argBetter(d, max, x, get(best));
         this.emit(`(if ${cond} (then (local.set ${best} ${x}) (local.set ${bestK} ${get(local)})))`);
       });
     this.argBestSink?.(get(best));
@@ -643,6 +643,16 @@ export class KernelEmitter extends LoopNestEmitter {
 /** The starting best value of argmax/argmin over dtype d. */
 export function argInit(d: DType, max: boolean): number {
   return isF(d) ? (max ? -Infinity : Infinity) : d === "int32" ? (max ? -0x80000000 : 0x7fffffff) : d === "uint32" ? (max ? 0 : 0xffffffff) : max ? 0 : 1;
+}
+
+/**
+ * Whether x replaces best in a select fold (see the reduce node's selectFold): unless best >= x
+ * (<= x), so a NaN on either side replaces; from -inf (+inf), the first position always does
+ * but where it is -inf (+inf) itself, which leaves the first index held.
+ */
+export function selectReplaces(d: DType, max: boolean, x: string, best: string): string {
+  if (!isF(d)) return argBetter(d, max, x, best);
+  return `(i32.eqz (${F(d)}.${max ? "ge" : "le"} ${best} ${x}))`;
 }
 
 /**

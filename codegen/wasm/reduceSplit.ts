@@ -72,6 +72,7 @@ export function planReduceSplit(k: MapKernel): ReduceSplit | null {
   // float32 sin/cos kernels rerun exactly after a fast pass (mapKernel.ts); not worth a split variant.
   if (nodes.some((n) => n.k === "unary" && (n.op === "sin" || n.op === "cos") && n.dtype === "float32")) return null;
   const red = reds[0]!;
+  if (red.selectFold) return null; // a chunk's partial does not say whether the chunk held a NaN, which a select fold's next chunk needs
   if (red.rvars.length === 0 || red.rvars.some((v) => v.extent === DYNAMIC_EXTENT || v.extent <= 0)) return null;
   const nOut = k.vars.reduce((n, v) => n * v.extent, 1);
   if (nOut > REDUCE_SPLIT_MAX_OUTPUTS) return null;

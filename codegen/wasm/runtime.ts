@@ -414,6 +414,8 @@ export class WasmRuntime {
   /** Bytes of buffers allocated so far, and that count at the last collector nudge. */
   private allocatedTotal = 0;
   private nudgedAtBytes = -Infinity;
+  /** Host steps run inside compiled programs (the reference kernel of one equation), for tests. */
+  hostSteps = 0;
 
   allocBuffer(bytes: number): WasmBuffer {
     const b = new WasmBuffer(this.allocate(bytes), bytes);
@@ -662,6 +664,7 @@ export class WasmRuntime {
     const module = new WebAssembly.Module(bytes);
     // A host step's call leaves the addresses of its buffers (buffer inputs, then outputs) in a table.
     const host = (index: number, table: number) => {
+      this.hostSteps++;
       const step = rendered.hostSteps[index]!;
       const mem = this.memory.buffer;
       const ptrs = new Int32Array(mem, table, hostStepBuffers(step).length);

@@ -386,7 +386,11 @@ export class BodyEmitter {
         const cmp = e.op === "argmax" ? ">" : "<";
         let better: string;
         if (bd === "bool") better = `(${r} == 0 || (u32(${b}) ${cmp} u32(${acc}_v)))`;
-        else if (bd === "float32") {
+        else if (bd === "float32" && e.selectFold) {
+          // XLA's select fold: replaced unless the held value is >= (<=) b, so a NaN on either side replaces
+          this.need("isnan");
+          better = `(${r} == 0 || isnan_(${acc}_v) || isnan_(${b}) || ${b} ${cmp} ${acc}_v)`;
+        } else if (bd === "float32") {
           // the first NaN wins; otherwise the first extreme
           this.need("isnan");
           better = `(${r} == 0 || (!isnan_(${acc}_v) && (isnan_(${b}) || ${b} ${cmp} ${acc}_v)))`;

@@ -15,6 +15,7 @@ import { showProgram } from "../../codegen/kernel/kernel.js";
 import { avalKey, jaxprKey, paramsKey } from "../../codegen/kernel/key.js";
 import { isFactorPrimitive } from "../../codegen/kernel/factor.js";
 import { type LowerOptions, lowerJaxpr, narrowDtypes } from "../../codegen/kernel/lower.js";
+import { narrowNeedsHost } from "../../codegen/kernel/narrow.js";
 import { type Compiled, type RuntimeOptions, type Wabt, WasmBuffer, WasmRuntime } from "../../codegen/wasm/runtime.js";
 import type { Backend } from "./backend.js";
 
@@ -54,6 +55,16 @@ const sizeGeneric = new Set<Primitive>([
   "stopGradient",
 ]);
 
+
+/**
+ * Whether a single-equation program of `prim` would be a host step because of a narrow dtype
+ * (float16 bitcasts, which the reference refuses): such a program is never size-generic (a host
+ * step's buffers have static sizes).
+ */
+function hostStepOnly(prim: Primitive, inAvals: readonly ShapedArray[], params: unknown, outAvals: readonly ShapedArray[]): boolean {
+  if (![...inAvals, ...outAvals].some((a) => narrowDtypes.has(a.dtype))) return false;
+  return narrowNeedsHost(eqn(prim, inAvals.map((a) => new Var(a)), params as Params<typeof prim>, outAvals.map((a) => new Var(a))));
+}
 
 /** A size-generic eager program with what selects it: the params and each input's dtype and rank-0-ness. */
 interface GenericProgram {
@@ -143,17 +154,16 @@ export class WasmBackend implements Backend<WasmBuffer> {
     if (callPrims.has(prim)) return this.executeJaxpr((params as { jaxpr: Jaxpr }).jaxpr, inputs);
     if (prim === "customLin")
       throw new Error("custom_lin is the linear part of a custom_vjp function and can only be transposed, not evaluated");
-    // int8, uint8 and float16 have no wasm kernels yet: their eager ops run the reference kernels
-    // on views of wasm memory, as jitted programs do in host steps (codegen/kernel/lower.ts).
-    if (!controlFlowPrims.has(prim) && (inAvals.some((a) => narrowDtypes.has(a.dtype)) || outAvals.some((a) => narrowDtypes.has(a.dtype)))) {
-      this.stats.hostOps++;
-      return this.runtime.runReference(prim, inputs, inAvals, params, outAvals);
-    }
     // Elementwise primitives over same-shaped operands (rank-0 ones broadcast) compile once per
     // dtype pattern, whatever the shape: the length is a run-time argument.
     const out = outAvals[0]!;
     const generic =
-      sizeGeneric.has(prim) && outAvals.length === 1 && out.size > 0 && out.ndim > 0 && inAvals.every((a) => a.ndim === 0 || shapesEqual(a.shape, out.shape));
+      sizeGeneric.has(prim) &&
+      outAvals.length === 1 &&
+      out.size > 0 &&
+      out.ndim > 0 &&
+      inAvals.every((a) => a.ndim === 0 || shapesEqual(a.shape, out.shape)) &&
+      !hostStepOnly(prim, inAvals, params, outAvals);
     const flat = (a: ShapedArray) => (generic && a.ndim > 0 ? new ShapedArray([DYNAMIC_EXTENT], a.dtype, a.weakType) : a);
     const key = `${prim}${paramsKey(params)}(${inAvals.map((a) => (generic && a.ndim > 0 ? `${a.dtype}[*]` : avalKey(a))).join(",")})`;
     let c = this.lookup(key);

@@ -186,7 +186,7 @@ describe("cumulative ops on narrow dtypes, bit-exact against the reference", () 
 });
 
 describe("scatters of narrow dtypes, bit-exact against the reference", () => {
-  it("int8/uint8 scatterAdd/Mul wrap, float16 scatterAdd/Mul accumulate repeated updates in float32 and round once (as the reference), min/max, with duplicate and dropped indices", () => {
+  it("int8/uint8 scatterAdd/Mul wrap, float16 scatterAdd/Mul round at every update (as the reference and JAX), min/max, with duplicate and dropped indices", () => {
     fc.assert(
       fc.property(
         fc.constantFrom<"int8" | "uint8" | "float16">("int8", "uint8", "float16"),

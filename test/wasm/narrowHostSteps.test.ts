@@ -7,23 +7,10 @@
  * boundary may round the other way).
  */
 import { describe, expect, it } from "vitest";
-import { type AnyTypedArray, float16Value } from "../../ir/dtype.js";
+import type { AnyTypedArray } from "../../ir/dtype.js";
 import { evalJaxprRef } from "../../codegen/ref/index.js";
 import { expectClose, runJaxprWasm, wasmBackend } from "./helpers.js";
-import { exactFloatOps, expectHost, narrowDtypes, narrowProbes } from "./narrowProbe.js";
-
-/** float16 bits a and b are equal, or (when `ulps`) both finite numbers at most one float16 ulp apart. */
-function expectFloat16(got: Uint16Array, want: Uint16Array, ulps: boolean, what: string): void {
-  expect(got.length, what).toBe(want.length);
-  const ordered = (b: number) => (b & 0x8000 ? -(b & 0x7fff) : b);
-  for (let i = 0; i < want.length; i++) {
-    const [g, w] = [got[i]!, want[i]!];
-    if (g === w) continue;
-    const finite = Number.isFinite(float16Value(g)) && Number.isFinite(float16Value(w));
-    if (ulps && finite && Math.abs(ordered(g) - ordered(w)) <= 1) continue;
-    expect.fail(`${what}: element ${i}: got 0x${g.toString(16)} (${float16Value(g)}), expected 0x${w.toString(16)} (${float16Value(w)})`);
-  }
-}
+import { exactFloatOps, expectFloat16, expectHost, narrowDtypes, narrowProbes } from "./narrowProbe.js";
 
 describe("narrow dtypes: no host steps on wasm", () => {
   for (const dtype of narrowDtypes) {

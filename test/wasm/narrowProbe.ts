@@ -4,7 +4,8 @@
  * its text has a host step. The test (narrowHostSteps.test.ts) asserts the table below.
  */
 import { ShapedArray } from "../../ir/aval.js";
-import { type AnyTypedArray, type DType, float16Bits } from "../../ir/dtype.js";
+import { expect } from "vitest";
+import { type AnyTypedArray, type DType, float16Bits, float16Value } from "../../ir/dtype.js";
 import type { Jaxpr } from "../../ir/jaxpr.js";
 import { type Params, type Primitive, binaryKinds, comparisonKinds, dtypeHasKind, unaryKinds } from "../../ir/primitives.js";
 import { primJaxpr, rng } from "./helpers.js";
@@ -14,14 +15,12 @@ export type NarrowDType = (typeof narrowDtypes)[number];
 
 /**
  * Primitives that still run as host steps on a narrow dtype, and why (the report repeats this):
- * - pooling's gradient (selectAndScatterAdd) on float16: its kernels were not given narrow dtypes;
  * - float16 bitcasts: the reference itself refuses them (codegen/ref/index.ts).
  * Contractions (dotGeneral, convGeneralDilated) are native on every narrow dtype: float16 ones
  * decode into float32 panels, int8/uint8 ones into int8/uint8 wrap int32 sums
  * (codegen/kernel/contractionAcc.ts, test/wasm/narrowContraction.test.ts).
  */
 export const expectedHost: Partial<Record<Primitive, string>> = {
-  selectAndScatterAdd: "pooling-gradient kernels take no narrow dtypes",
   bitcastConvertType: "the reference refuses float16 bitcasts",
 };
 
@@ -30,8 +29,8 @@ export function expectHost(prim: Primitive, dtype: NarrowDType): boolean {
   return dtype === "float16" && prim in expectedHost;
 }
 
-/** Operators of the kernel IR that are exact on float16 (no transcendental approximation; contractions sum in the reference's order): bit-exact against the reference. */
-export const exactFloatOps = new Set<Primitive>(["neg", "sign", "abs", "square", "floor", "ceil", "isFinite", "sqrt", "add", "sub", "mul", "div", "rem", "max", "min", "round", "integerPow", "clamp", "dotGeneral", "convGeneralDilated"]);
+/** Operators of the kernel IR that are exact on float16 (no transcendental approximation; contractions and pooling gradients sum in the reference's order): bit-exact against the reference. */
+export const exactFloatOps = new Set<Primitive>(["selectAndScatterAdd", "selectAndGatherAdd", "neg", "sign", "abs", "square", "floor", "ceil", "isFinite", "sqrt", "add", "sub", "mul", "div", "rem", "max", "min", "round", "integerPow", "clamp", "dotGeneral", "convGeneralDilated"]);
 
 export interface Probe {
   name: string;
@@ -106,7 +105,12 @@ export function narrowProbes(dtype: NarrowDType, n = 23, seed = 1): Probe[] {
   add("argmax", [m], { axes: [1], indexDtype: "int32" }, [narrowData(dtype, 15, seed + 5)]);
   add("argmin", [m], { axes: [0], indexDtype: "int32" }, [narrowData(dtype, 15, seed + 6)]);
   for (const p of ["reduceWindowSum", "reduceWindowMax", "reduceWindowMin"] as const) add(p, [a], window1d, [data(0, { small: true })]);
-  if (dtype === "float16") add("selectAndScatterAdd", [new ShapedArray([Math.floor((n - 1) / 2) + 1], dtype), a], { ...window1d, select: "max" }, [narrowData(dtype, Math.floor((n - 1) / 2) + 1, seed + 7), data(0, { nanFree: true })]);
+  if (dtype === "float16") {
+    // pooling's gradient and its JVP (float operands only): overlapping windows, so an element sums several windows' values
+    const windows = Math.floor((n - 1) / 2) + 1;
+    add("selectAndScatterAdd", [new ShapedArray([windows], dtype), a], { ...window1d, select: "max" }, [narrowData(dtype, windows, seed + 7), data(0, { nanFree: true })]);
+    add("selectAndGatherAdd", [a, a], { ...window1d, select: "min" }, [data(1, { nanFree: true }), data(0, { nanFree: true })]);
+  }
   for (const p of ["cumsum", "cumprod", "cummax", "cummin"] as const) add(p, [a], { axis: 0, reverse: false }, [data(0, { small: true })]);
   add("transpose", [m], { permutation: [1, 0] }, [narrowData(dtype, 15, seed + 8, { nanFree: true })]);
   add("pad", [a, { literal: 7, dtype }], { paddingConfig: [[2, 1, 1]] }, [data(0, { nanFree: true })]);
@@ -138,4 +142,17 @@ function finiteKernel(x: AnyTypedArray): AnyTypedArray {
 function narrowBools(n: number, seed: number): Uint8Array {
   const r = rng(seed + 99);
   return Uint8Array.from({ length: n }, () => (r() < 0.5 ? 1 : 0));
+}
+
+/** float16 bits a and b are equal, or (when `ulps`) both finite numbers at most one float16 ulp apart. */
+export function expectFloat16(got: Uint16Array, want: Uint16Array, ulps: boolean, what: string): void {
+  expect(got.length, what).toBe(want.length);
+  const ordered = (b: number) => (b & 0x8000 ? -(b & 0x7fff) : b);
+  for (let i = 0; i < want.length; i++) {
+    const [g, w] = [got[i]!, want[i]!];
+    if (g === w) continue;
+    const finite = Number.isFinite(float16Value(g)) && Number.isFinite(float16Value(w));
+    if (ulps && finite && Math.abs(ordered(g) - ordered(w)) <= 1) continue;
+    expect.fail(`${what}: element ${i}: got 0x${g.toString(16)} (${float16Value(g)}), expected 0x${w.toString(16)} (${float16Value(w)})`);
+  }
 }

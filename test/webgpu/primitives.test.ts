@@ -43,6 +43,13 @@ describe.skipIf(!hasWebgpu)("webgpu: native kernels and host fallbacks", () => {
     expect(await check("sumPool", pool(lax.add, 0), [x])).toBe(0);
     const maxPoolGrad = grad((a: np.Array) => np.sum(np.sin(lax.reduceWindow(a, -Infinity, lax.max, [1, 2, 2, 1], [1, 2, 2, 1], "VALID"))));
     expect(await check("maxPool gradient", maxPoolGrad, [x])).toBe(0);
+    // ties, infinities and NaN: the choice as XLA folds its select (a NaN held only where it ends a window)
+    const tied = np.array(Float32Array.from({ length: 48 }, (_, i) => [1, 2, NaN, 1, 1, -Infinity, 2, 2, Infinity, 0, NaN, NaN][(i * 5) % 12]!), { shape: [2, 4, 6] });
+    for (const op of [lax.max, lax.min]) {
+      const weights = np.arange(24, { dtype: "float32" }).reshape([2, 4, 3]);
+      const poolGrad = grad((a: np.Array) => np.sum(np.multiply(lax.reduceWindow(a, op === lax.max ? -Infinity : Infinity, op, [1, 3, 3], [1, 1, 2], [[0, 0], [1, 1], [1, 1]]), weights)));
+      expect(await check("pool gradient with ties and NaN", poolGrad, [tied])).toBe(0);
+    }
     const convInputGrad = grad((a: np.Array, w: np.Array) => np.sum(np.tanh(lax.convGeneralDilated(a, w, [1, 1], "VALID", { dimensionNumbers: ["NHWC", "HWIO", "NHWC"] }))));
     expect(await check("conv input gradient", convInputGrad, [rand([2, 8, 8, 6], 6), rand([5, 5, 6, 4], 7)])).toBe(0);
   });
