@@ -48,6 +48,7 @@ import { optimizeJaxpr } from "./passes.js";
 import { viewPrims } from "./viewPrims.js";
 import { col2imPlan } from "./lowerConv.js";
 import { directConvPays, directConvPlan } from "./directConv.js";
+import { type PoolEpilogue, findPoolEpilogues, poolEpilogueKernel } from "./poolEpilogue.js";
 import { accumulatesInFloat32, cumulativeKernels, isCumulative, narrowCumulative } from "./lowerScan.js";
 import { isReduceWindow, isSelectWindow, reduceWindowExpr, selectWindowKernels, windowRereads } from "./lowerWindows.js";
 import { planMemory } from "./plan.js";
@@ -562,7 +563,11 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
     return { exprOf, compute, computeAll };
   };
 
+  // poolings that take their direct convolution into their epilogue (poolEpilogue.ts)
+  const pools = ctx.opts.directConv ? findPoolEpilogues({ eqns, groups, groupsOf, consumers, outputs: outputSet, bufOf, f, rootValue: (g, idx) => buildExprs(g).compute(eqns[g.root]!, idx) }) : new Map<Group, PoolEpilogue<Group>>();
+  const pooledConvs = new Set([...pools.values()].map((pe) => pe.conv));
   for (const g of ordered) {
+    if (pooledConvs.has(g)) continue;
     const root = eqns[g.root]!;
     const name = ctx.nextName(g.kind === "host" ? root.primitive : g.core !== null ? eqns[g.core]!.primitive : root.primitive);
     if (g.kind === "host" && controlFlowPrims.has(root.primitive)) {
@@ -616,6 +621,17 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
     }
     const outVar = root.outVars[0]!;
     const outBuf = bufOf.get(outVar)!;
+    const pe = pools.get(g);
+    if (pe) {
+      const core = eqns[pe.conv.core!]!;
+      const cx = buildExprs(pe.conv);
+      const d = directConvPlan(core, (a, idx) => cx.exprOf(a, idx), f, (shape, dtype) => addBuffer("scratch", -1, dtype, shape), name);
+      const convOut = eqns[pe.conv.root]!.outVars[0]!.aval;
+      const flat = flatten(contraction(core, (a, idx) => cx.exprOf(a, idx), f, "float32").outIdx(ivar(d.gVar), ivar(d.mVar), ivar(d.nVar)), core.outVars[0]!.aval.shape);
+      const value = pe.conv.root === pe.conv.core ? f.acc(convOut.dtype) : cx.compute(eqns[pe.conv.root]!, unravel(flat, convOut.shape));
+      steps.push(...d.packs.map((k) => canonicalize(f, k)), poolEpilogueKernel(f, pe, eqns[g.core!]!, core, d, value, outBuf));
+      continue;
+    }
     const { compute, exprOf, computeAll } = buildExprs(g);
     if (g.kind === "dot" && g.dotStyle === "matmul") {
       const core = eqns[g.core!]!;
