@@ -27,7 +27,7 @@ import { shapeSize } from "../../ir/aval.js";
 import type { Eqn, Var } from "../../ir/jaxpr.js";
 import type { Params } from "../../ir/primitives.js";
 import { directConvPays, type DirectConvKernel, type DirectConvPlan, type DirectConvPool } from "./directConv.js";
-import { type IExpr, type IVar, flatten, iadd, iconst, iscale, ivar, newVar } from "./iexpr.js";
+import { type IExpr, type IVar, flatten, iadd, iclamp, iconst, iscale, ivar, newVar } from "./iexpr.js";
 import { windowSource } from "./lowerWindows.js";
 import { type NodeFactory, type SExpr, children } from "./sexpr.js";
 
@@ -173,6 +173,8 @@ export function poolEpilogueKernel(f: NodeFactory, pe: PoolEpilogue<unknown>, po
   mark(pe.reduce.body);
   const body = f.substVars(f.mapIndices(pe.reduce.body, (x) => x, memo), rename);
   const result = f.substVars(f.mapIndices(pe.value, (x) => x, new Map([[pe.reduce.id, f.acc(pe.reduce.dtype)]])), rename);
+  const lane = newVar(plan.nVar.extent + 8, "n");
+  const clampN = (v: IVar): IExpr | undefined => (v.id === plan.nVar.id ? iclamp(ivar(lane), 0, OG - 1) : undefined);
   const shape = pool.outVars[0]!.aval.shape;
   const index = flatten(
     pe.pvars.map((v) => rename(v) ?? ivar(v)),
@@ -188,6 +190,7 @@ export function poolEpilogueKernel(f: NodeFactory, pe: PoolEpilogue<unknown>, po
     spatialVars: spatial.map((d) => pe.pvars[d]!),
     windowVars: spatial.map((d) => pe.reduce.rvars[d]!),
     body,
+    edge: { lane, body: f.substVars(body, clampN), result: f.substVars(result, clampN) },
   };
   return plan.kernel(result, { buf: out, index }, desc);
 }

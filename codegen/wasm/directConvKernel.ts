@@ -265,8 +265,29 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
                   ...at(p),
                   ...pl.windowVars.map((v, s) => ({ v, value: i32c(s < nsp - 1 ? e.outer[s]! : e.wl) })),
                 ];
-                const vector = vecEpilogue && 4 * q + 4 <= rem;
-                const lanes = vector ? [null] : Array.from({ length: Math.max(0, Math.min(4, rem - 4 * q)) }, (_, l) => l);
+                const live = Math.max(0, Math.min(4, rem - 4 * q));
+                if (live === 0) continue;
+                if (vecEpilogue && live < 4) {
+                  // past the last feature: vector arithmetic on the clamped copy, the live lanes stored
+                  const pv = fn.local("v128", "pool");
+                  em.emit(`(local.set ${pv} ${vectorConst(reduceIdentity(pl.op, pl.dtype), pl.dtype)})`);
+                  const n = { v: pl.edge.lane, value: j0 };
+                  for (const { e, r } of mine)
+                    em.scope([...element(e), n], () => em.emit(`(local.set ${pv} ${combineVector(pl.op, pl.dtype, get(pv), em.value(pl.edge.body, true))})`), {
+                      vector: pl.edge.lane,
+                      acc: { value: get(acc[r]![q]!), vector: true },
+                    });
+                  em.scope([gb, ...at(p), n], () => {
+                    const v = em.tmp("v128", em.value(pl.edge.result, true));
+                    for (let l = 0; l < live; l++)
+                      em.scope([{ v: k.nVar, value: `(i32.add ${j0} ${i32c(l)})` }], () =>
+                        em.store(k.out.buf, k.out.index, outDtype, `(${outDtype === "float32" ? "f32x4" : "i32x4"}.extract_lane ${l} ${v})`, false),
+                      );
+                  }, { vector: pl.edge.lane, acc: { value: get(pv), vector: true } });
+                  continue;
+                }
+                const vector = vecEpilogue;
+                const lanes = vector ? [null] : Array.from({ length: live }, (_, l) => l);
                 for (const l of lanes) {
                   const n = { v: k.nVar, value: l === null ? j0 : `(i32.add ${j0} ${i32c(l)})` };
                   const pv = fn.local(vector ? "v128" : scalarType(pl.dtype), "pool");
