@@ -27,7 +27,7 @@ import { shapeSize } from "../../ir/aval.js";
 import type { Eqn, Var } from "../../ir/jaxpr.js";
 import type { Params } from "../../ir/primitives.js";
 import { directConvPays, type DirectConvKernel, type DirectConvPlan, type DirectConvPool } from "./directConv.js";
-import { type IExpr, type IVar, flatten, iadd, iclamp, iconst, iscale, ivar, newVar } from "./iexpr.js";
+import { type IExpr, type IVar, flatten, iadd, iclamp, iconst, iscale, ivar, newVar, varsOf } from "./iexpr.js";
 import { windowSource } from "./lowerWindows.js";
 import { type NodeFactory, type SExpr, children } from "./sexpr.js";
 
@@ -171,8 +171,11 @@ export function poolEpilogueKernel(f: NodeFactory, pe: PoolEpilogue<unknown>, po
     children(x).forEach(mark);
   };
   mark(pe.reduce.body);
-  const body = f.substVars(f.mapIndices(pe.reduce.body, (x) => x, memo), rename);
-  const result = f.substVars(f.mapIndices(pe.value, (x) => x, new Map([[pe.reduce.id, f.acc(pe.reduce.dtype)]])), rename);
+  const element = new Set([plan.mVar.id, ...pe.reduce.rvars.map((v) => v.id)]);
+  const { inner, outer } = hoistLattice(f, f.mapIndices(pe.reduce.body, (x) => x, memo), pe.reduce.op, element);
+  const body = f.substVars(inner, rename);
+  const pooled = outer(f.acc(pe.reduce.dtype));
+  const result = f.substVars(f.mapIndices(pe.value, (x) => x, new Map([[pe.reduce.id, pooled]])), rename);
   const lane = newVar(plan.nVar.extent + 8, "n");
   const clampN = (v: IVar): IExpr | undefined => (v.id === plan.nVar.id ? iclamp(ivar(lane), 0, OG - 1) : undefined);
   const shape = pool.outVars[0]!.aval.shape;
@@ -193,4 +196,36 @@ export function poolEpilogueKernel(f: NodeFactory, pe: PoolEpilogue<unknown>, po
     edge: { lane, body: f.substVars(body, clampN), result: f.substVars(result, clampN) },
   };
   return plan.kernel(result, { buf: out, index }, desc);
+}
+
+/**
+ * A max (min) pooling of `max(x, c)` or `min(x, c)` where c is the same at every window element
+ * (relu's 0, a clip's bounds, a per-feature value) is `max(pool(x), c)` (`min(pool(x), c)`):
+ * wasm's max and min are the lattice operations of the total order -0 < +0 with NaN absorbing,
+ * so they distribute over each other and the results are equal bit for bit (NaN-ness included).
+ * Pooling LeNet's relu this way computes one relu per pooled value instead of one per window
+ * element. Returns the per-element part and what the pooled value becomes.
+ */
+function hoistLattice(f: NodeFactory, body: SExpr, op: string, element: ReadonlySet<number>): { inner: SExpr; outer: (pooled: SExpr) => SExpr } {
+  if (op !== "max" && op !== "min") return { inner: body, outer: (x) => x };
+  const perElement = (e: SExpr): boolean => {
+    const seen = new Set<number>();
+    const go = (x: SExpr): boolean => {
+      if (seen.has(x.id)) return false;
+      seen.add(x.id);
+      if (x.k === "acc" || x.k === "reduce") return true;
+      if ((x.k === "load" || x.k === "iota" || x.k === "icond") && [...varsOf(x.index).keys()].some((v) => element.has(v))) return true;
+      return children(x).some(go);
+    };
+    return go(e);
+  };
+  const steps: { op: "max" | "min"; c: SExpr }[] = [];
+  let x = body;
+  while (x.k === "binary" && (x.op === "max" || x.op === "min") && x.dtype === body.dtype) {
+    const [a, b] = [x.a, x.b];
+    if (!perElement(b) && perElement(a)) x = (steps.push({ op: x.op, c: b }), a);
+    else if (!perElement(a) && perElement(b)) x = (steps.push({ op: x.op, c: a }), b);
+    else break;
+  }
+  return { inner: x, outer: (pooled) => steps.reduceRight((v, s) => f.binary(s.op, v, s.c, body.dtype), pooled) };
 }

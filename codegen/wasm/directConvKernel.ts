@@ -10,7 +10,9 @@
  */
 import { shapeSize } from "../../ir/aval.js";
 import { DIRECT_BLOCK_O, DIRECT_TILE_R, type DirectConvKernel } from "../kernel/directConv.js";
+import type { IVar } from "../kernel/iexpr.js";
 import type { BufferDecl } from "../kernel/kernel.js";
+import type { SExpr } from "../kernel/sexpr.js";
 import { stepReads, stepWrites } from "../kernel/kernel.js";
 import { type EmitOptions, type ImportSink, KernelEmitter } from "./emitter.js";
 import { kernelFn, vectorizable } from "./mapKernel.js";
@@ -259,54 +261,45 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
               const mine = entries.map((e, r) => ({ e, r })).filter(({ e }) => e.p === p);
               for (let q = 0; q < NQ; q++) {
                 const j0 = `(i32.add (i32.mul ${get(ob)} ${i32c(DIRECT_BLOCK_O)}) ${i32c(4 * q)})`;
+                // the window element's own variables (bound per element; what depends only on the
+                // pooled position and feature, such as a bias load, is computed once outside)
                 const element = (e: TileEntry) => [
-                  gb,
                   { v: k.mVar, value: `(i32.add ${mRow} (i32.add ${w0} ${i32c(e.last + Wo * e.outer.reduce((o, w, s) => o + w * convRowStride[s]!, 0))}))` },
-                  ...at(p),
                   ...pl.windowVars.map((v, s) => ({ v, value: i32c(s < nsp - 1 ? e.outer[s]! : e.wl) })),
                 ];
                 const live = Math.max(0, Math.min(4, rem - 4 * q));
                 if (live === 0) continue;
+                /** The pooled value of one lane group (a vector, or lane l), combined from the window's elements, then `finish` with it as acc. */
+                const pooledValue = (laneVar: IVar, body: SExpr, vector: boolean, l: number | null, finish: () => void) => {
+                  const n = { v: laneVar, value: l === null ? j0 : `(i32.add ${j0} ${i32c(l)})` };
+                  const pv = fn.local(vector ? "v128" : scalarType(pl.dtype), "pool");
+                  const id = reduceIdentity(pl.op, pl.dtype);
+                  em.scope([gb, ...at(p), n], () => {
+                    em.emit(`(local.set ${pv} ${vector ? vectorConst(id, pl.dtype) : scalarConst(id, pl.dtype)})`);
+                    for (const { e, r } of mine) {
+                      const a = get(acc[r]![q]!);
+                      const accValue = l === null ? a : em.tmp(paired ? "i32" : "f32", `(${paired ? "i32x4" : "f32x4"}.extract_lane ${l} ${a})`);
+                      em.scope(element(e), () => {
+                        const x = em.value(body, vector);
+                        em.emit(`(local.set ${pv} ${vector ? combineVector(pl.op, pl.dtype, get(pv), x) : combineScalar(pl.op, pl.dtype, get(pv), x)})`);
+                      }, { acc: { value: accValue, vector } });
+                    }
+                    em.scope([], finish, { acc: { value: get(pv), vector } });
+                  }, vector ? { vector: laneVar } : {});
+                };
                 if (vecEpilogue && live < 4) {
                   // past the last feature: vector arithmetic on the clamped copy, the live lanes stored
-                  const pv = fn.local("v128", "pool");
-                  em.emit(`(local.set ${pv} ${vectorConst(reduceIdentity(pl.op, pl.dtype), pl.dtype)})`);
-                  const n = { v: pl.edge.lane, value: j0 };
-                  for (const { e, r } of mine)
-                    em.scope([...element(e), n], () => em.emit(`(local.set ${pv} ${combineVector(pl.op, pl.dtype, get(pv), em.value(pl.edge.body, true))})`), {
-                      vector: pl.edge.lane,
-                      acc: { value: get(acc[r]![q]!), vector: true },
-                    });
-                  em.scope([gb, ...at(p), n], () => {
+                  pooledValue(pl.edge.lane, pl.edge.body, true, null, () => {
                     const v = em.tmp("v128", em.value(pl.edge.result, true));
                     for (let l = 0; l < live; l++)
                       em.scope([{ v: k.nVar, value: `(i32.add ${j0} ${i32c(l)})` }], () =>
                         em.store(k.out.buf, k.out.index, outDtype, `(${outDtype === "float32" ? "f32x4" : "i32x4"}.extract_lane ${l} ${v})`, false),
                       );
-                  }, { vector: pl.edge.lane, acc: { value: get(pv), vector: true } });
+                  });
                   continue;
                 }
                 const vector = vecEpilogue;
-                const lanes = vector ? [null] : Array.from({ length: live }, (_, l) => l);
-                for (const l of lanes) {
-                  const n = { v: k.nVar, value: l === null ? j0 : `(i32.add ${j0} ${i32c(l)})` };
-                  const pv = fn.local(vector ? "v128" : scalarType(pl.dtype), "pool");
-                  const id = reduceIdentity(pl.op, pl.dtype);
-                  em.emit(`(local.set ${pv} ${vector ? vectorConst(id, pl.dtype) : scalarConst(id, pl.dtype)})`);
-                  for (const { e, r } of mine) {
-                    const a = get(acc[r]![q]!);
-                    const accValue = l === null ? a : em.tmp(paired ? "i32" : "f32", `(${paired ? "i32x4" : "f32x4"}.extract_lane ${l} ${a})`);
-                    em.scope(
-                      [...element(e), n],
-                      () => {
-                        const x = em.value(pl.body, vector);
-                        em.emit(`(local.set ${pv} ${vector ? combineVector(pl.op, pl.dtype, get(pv), x) : combineScalar(pl.op, pl.dtype, get(pv), x)})`);
-                      },
-                      { ...(vector ? { vector: k.nVar } : {}), acc: { value: accValue, vector } },
-                    );
-                  }
-                  em.scope([gb, ...at(p), n], () => store(vector), { ...(vector ? { vector: k.nVar } : {}), acc: { value: get(pv), vector } });
-                }
+                for (const l of vector ? [null] : Array.from({ length: live }, (_, l) => l)) pooledValue(k.nVar, pl.body, vector, l, () => store(vector));
               }
             }
           };
