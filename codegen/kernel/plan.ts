@@ -81,8 +81,13 @@ export function planMemory(p: Program): void {
   const order = [...arena].sort((a, b) => bufferBytes(b) - bufferBytes(a) || a.id - b.id);
   for (const b of order) {
     const r = ranges.get(b.id);
-    const from = r?.from ?? 0;
-    const to = r?.to ?? from;
+    // a buffer no step touches (a fusion took its readers and writer: the full-resolution output
+    // of a convolution whose pooling became its epilogue) takes no space
+    if (r === undefined) {
+      b.offset = 0;
+      continue;
+    }
+    const { from, to } = r;
     const size = align(Math.max(bufferBytes(b), 1));
     const conflicts = placed.filter((q) => q.from <= to && from <= q.to).sort((x, y) => x.start - y.start);
     let offset = 0;
