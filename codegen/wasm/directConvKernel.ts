@@ -7,6 +7,9 @@
  * taps is unrolled). The epilogue is applied per accumulator vector, as the matmul kernel does.
  * Paired (int8/uint8) kernels run the same loops on words of two int16 halves (two taps along
  * the last dim), with i32x4.dot_i16x8_s into exact int32 accumulators.
+ * With a fused pooling (codegen/kernel/poolEpilogue.ts) the rows are pooled rows and a tile's
+ * positions are whole pooling windows (a 2x2 window: two convolution rows, two positions), which
+ * the epilogue combines before the pooled value is stored.
  */
 import { shapeSize } from "../../ir/aval.js";
 import { DIRECT_BLOCK_O, DIRECT_TILE_R, type DirectConvKernel } from "../kernel/directConv.js";
