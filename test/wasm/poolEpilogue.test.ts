@@ -163,6 +163,23 @@ describe("pooling fused into the direct convolution's epilogue", () => {
     );
   });
 
+  it("leaves training's pooling apart: the backward pass reads the full-resolution activation (pooling's argmax, relu's gradient)", () => {
+    const dn = { dimensionNumbers: ["NHWC", "HWIO", "NHWC"] as ["NHWC", "HWIO", "NHWC"] };
+    const loss = (w: A, x: A) =>
+      np.sum(lax.reduceWindow(np.maximum(lax.convGeneralDilated(x, w, [1, 1], "VALID", dn), 0), -Infinity, lax.max, [1, 2, 2, 1], [1, 2, 2, 1], "VALID"));
+    const [w, x] = [arr([5, 5, 1, 6], 1), arr([4, 12, 12, 1], 2)];
+    expect(jit(loss, { device: "wasm" }).lower(w, x).compile().asText()).toMatch(/pooled: max/);
+    const text = jit(jaxts.grad(loss), { device: "wasm" }).lower(w, x).compile().asText();
+    expect(text).toMatch(/: directConv \[/);
+    expect(text).not.toMatch(/pooled: /);
+    const on = (d: "wasm" | "cpu") => [devicePut(w, d), devicePut(x, d)] as [A, A];
+    // each weight's gradient sums 64 routed inputs (4 images x 4x4 pooled positions) of magnitude
+    // <= 1: the float32 forward error bound of a 64-term sum of magnitude <= 64 (the routing
+    // itself is exact: relu's zeros tie exactly on both devices, other values do not tie)
+    const gradTol = { rtol: 1e-6, atol: 2 * 64 * 2 ** -24 * 64 };
+    expectClose(jit(jaxts.grad(loss), { device: "wasm" })(...on("wasm")).dataSync(), jit(jaxts.grad(loss), { device: "cpu" })(...on("cpu")).dataSync(), "float32", gradTol, "gradient");
+  });
+
   it("is bit-identical on 1 and 2 threads (LeNet's first layer, float32 and int8, batch 16)", () => {
     const pool = wasmBackend.runtime.pool;
     const dn = { dimensionNumbers: ["NHWC", "HWIO", "NHWC"] as ["NHWC", "HWIO", "NHWC"] };
