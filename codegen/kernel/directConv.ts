@@ -115,6 +115,14 @@ export interface DirectConvPool {
    * branches that mispredict on data: measured 1.3 ms of LeNet's first layer at batch 256.)
    */
   readonly edge: { readonly lane: IVar; readonly body: SExpr; readonly result: SExpr };
+  /**
+   * int32 accumulators dequantized monotonically: `body` is `convert(acc) * s + b` with s and b
+   * per feature. Where s is finite (`finite`, per lane; `edgeFinite` for the edge's lanes) that
+   * map is monotone (increasing or decreasing) and never NaN, so the window's max (min) of
+   * body is the larger (smaller) of body at the accumulators' max and at their min: two int32
+   * max/min instructions per element instead of a dequantization and a float max each.
+   */
+  readonly extremes?: { readonly finite: SExpr; readonly edgeFinite: SExpr };
 }
 
 /**

@@ -194,7 +194,7 @@ export function poolEpilogueKernel(f: NodeFactory, pe: PoolEpilogue<unknown>, po
     pe.pvars.map((v) => rename(v) ?? ivar(v)),
     shape,
   );
-  const desc: DirectConvPool = {
+  const desc: { -readonly [K in keyof DirectConvPool]: DirectConvPool[K] } = {
     op: pe.reduce.op as DirectConvPool["op"],
     dtype: pe.reduce.dtype,
     window: spatial.map((d) => p.windowDimensions[d]!),
@@ -206,6 +206,11 @@ export function poolEpilogueKernel(f: NodeFactory, pe: PoolEpilogue<unknown>, po
     body,
     edge: { lane, body: f.substVars(body, clampN), result: f.substVars(result, clampN) },
   };
+  const scale = monotoneScale(inner, element);
+  if (scale && (desc.op === "max" || desc.op === "min")) {
+    const finite = f.substVars(f.compare("lt", f.unary("abs", scale, "float32"), f.const(Infinity, "float32")), rename);
+    Object.assign(desc, { extremes: { finite, edgeFinite: f.substVars(finite, clampN) } });
+  }
   return plan.kernel(result, { buf: out, index }, desc);
 }
 
@@ -239,4 +244,27 @@ function hoistLattice(f: NodeFactory, body: SExpr, op: string, element: Readonly
     else break;
   }
   return { inner: x, outer: (pooled) => steps.reduceRight((v, s) => f.binary(s.op, v, s.c, body.dtype), pooled) };
+}
+
+/**
+ * The scale s when `body` is `convert<float32>(acc) * s + b` (either operand order, b optional)
+ * with acc an int32 accumulator and s, b the same at every window element; else null.
+ */
+function monotoneScale(body: SExpr, element: ReadonlySet<number>): SExpr | null {
+  const perElement = (e: SExpr): boolean => {
+    if (e.k === "acc") return true;
+    if ((e.k === "load" || e.k === "iota" || e.k === "icond") && [...varsOf(e.index).keys()].some((v) => element.has(v))) return true;
+    return children(e).some(perElement);
+  };
+  const split = (e: SExpr, op: string): [SExpr, SExpr] | null => {
+    if (e.k !== "binary" || e.op !== op || e.dtype !== "float32") return null;
+    if (perElement(e.a) && !perElement(e.b)) return [e.a, e.b];
+    if (perElement(e.b) && !perElement(e.a)) return [e.b, e.a];
+    return null;
+  };
+  const m = split(body, "add")?.[0] ?? body;
+  const mul = split(m, "mul");
+  if (!mul) return null;
+  const [c, s] = mul;
+  return c.k === "convert" && c.dtype === "float32" && c.a.k === "acc" && c.a.dtype === "int32" ? s : null;
 }

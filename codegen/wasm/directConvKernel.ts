@@ -277,7 +277,7 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
                   const n = { v: laneVar, value: l === null ? j0 : `(i32.add ${j0} ${i32c(l)})` };
                   const pv = fn.local(vector ? "v128" : scalarType(pl.dtype), "pool");
                   const id = reduceIdentity(pl.op, pl.dtype);
-                  em.scope([gb, ...at(p), n], () => {
+                  const perElement = () => {
                     em.emit(`(local.set ${pv} ${vector ? vectorConst(id, pl.dtype) : scalarConst(id, pl.dtype)})`);
                     for (const { e, r } of mine) {
                       const a = get(acc[r]![q]!);
@@ -288,6 +288,23 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
                       }, { acc: { value: accValue, vector } });
                     }
                     em.scope([], finish, { acc: { value: get(pv), vector } });
+                  };
+                  em.scope([gb, ...at(p), n], () => {
+                    const ex = pl.extremes;
+                    if (!ex || !vector || !paired) return perElement();
+                    // the accumulators' max and min (int32, exact), body at both (see DirectConvPool.extremes)
+                    const finite = em.value(laneVar === k.nVar ? ex.finite : ex.edgeFinite, true);
+                    em.ifElse(`(i32x4.all_true ${finite})`, () => {
+                      let hi = get(acc[mine[0]!.r]![q]!);
+                      let lo = hi;
+                      for (const { r } of mine.slice(1)) {
+                        hi = em.tmp("v128", `(i32x4.max_s ${hi} ${get(acc[r]![q]!)})`);
+                        lo = em.tmp("v128", `(i32x4.min_s ${lo} ${get(acc[r]![q]!)})`);
+                      }
+                      em.emit(`(local.set ${pv} ${vectorConst(id, pl.dtype)})`);
+                      for (const x of [hi, lo]) em.scope([], () => em.emit(`(local.set ${pv} ${combineVector(pl.op, pl.dtype, get(pv), em.value(body, true))})`), { acc: { value: x, vector: true } });
+                      em.scope([], finish, { acc: { value: get(pv), vector: true } });
+                    }, perElement);
                   }, vector ? { vector: laneVar } : {});
                 };
                 if (vecEpilogue && live < 4) {

@@ -12,9 +12,9 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import * as jaxts from "../../src/index.js";
-import { expectClose, randomData, wasmBackend } from "./helpers.js";
+import { checkJaxpr, expectClose, randomData, wasmBackend } from "./helpers.js";
 
-const { numpy: np, lax, jit, devicePut, quant } = jaxts;
+const { numpy: np, lax, jit, devicePut, quant, makeJaxpr } = jaxts;
 type A = jaxts.Array;
 const initialThreads = jaxts.numThreads();
 afterAll(() => jaxts.setNumThreads(initialThreads));
@@ -161,6 +161,26 @@ describe("pooling fused into the direct convolution's epilogue", () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  it("pools int32 sums by their max and min where the dequantizing scale is finite, per element elsewhere (infinite and NaN scales, zero sums, negative scales: bit for bit)", () => {
+    for (const op of ["max", "min"] as const) {
+      const j = makeJaxpr((x: A, w: A, s: A, b: A) => {
+        const acc = lax.convGeneralDilated(x, w, [1, 1], "VALID", { dimensionNumbers: ["NHWC", "HWIO", "NHWC"], preferredElementType: "int32" });
+        const y = np.add(np.multiply(lax.convertElementType(acc, "float32"), s), b);
+        return lax.reduceWindow(y, op === "max" ? -Infinity : Infinity, op === "max" ? lax.max : lax.min, [1, 2, 2, 1], [1, 2, 2, 1], "VALID");
+      })({ shape: [2, 9, 10, 2], dtype: "int8" }, { shape: [2, 2, 2, 6], dtype: "int8" }, { shape: [6], dtype: "float32" }, { shape: [6], dtype: "float32" }).jaxpr;
+      const text = wasmBackend.lowerText(j);
+      expect(text).toMatch(/int16 pairs[^\n]*\n;;   pooled: /);
+      // small values, half zeros: many window sums are 0 (0 * inf is NaN), others of both signs
+      const x = Int8Array.from({ length: 2 * 9 * 10 * 2 }, (_, i) => [0, 1, 0, -1, 0, 2, -3, 0][(i * 7 + (i >> 3)) % 8]!);
+      const w = Int8Array.from({ length: 2 * 2 * 2 * 6 }, (_, i) => [1, -1, 0, 2, 1, -2][(i * 5) % 6]!);
+      const s = Float32Array.from([0.5, -0.25, Infinity, -Infinity, NaN, -0]);
+      const b = Float32Array.from([0.1, -0, 0, 1, -2, -0]);
+      checkJaxpr(j, [x, w, s, b], { rtol: 0, atol: 0 }, `${op} pooling of dequantized int32 sums`);
+      // the same with every scale finite (the fast path for every block)
+      checkJaxpr(j, [x, w, Float32Array.from([0.5, -0.25, 3, -1e-30, 0, -0]), b], { rtol: 0, atol: 0 }, `${op}, finite scales`);
+    }
   });
 
   it("leaves training's pooling apart: the backward pass reads the full-resolution activation (pooling's argmax, relu's gradient)", () => {
