@@ -28,11 +28,13 @@
  * second, full-resolution store from the epilogue would not pay; the step's pooling cost is its
  * gradient's scalar argmax kernel (17%).
  *
- * Measured in inference (in-process A/B, alternating runs, one thread, loaded 2-core machine):
- * LeNet's first layer (conv + bias + relu + pool, batch 256) 0.91-0.97x the unfused time in
- * float32 and 0.77-0.91x in int8; whole networks 0.94-1.0x. Less than the 3.5 MB store and
- * reload suggested: the unfused pooling kernel was compute-bound, and the epilogue does its
- * arithmetic on 8-wide feature blocks (LeNet's 6 features waste a quarter).
+ * Measured in inference (in-process A/B, alternating runs, one thread, batch 256, both run
+ * orders): LeNet's first layer (conv + bias + relu + pool) 0.98x the unfused time in float32
+ * and 0.78x in int8; the whole network 0.97-1.01x in float32 and 0.88-0.92x in int8. Less than
+ * the 3.5 MB store and reload suggested: the unfused pooling kernel was compute-bound (wasm's
+ * NaN-propagating f32x4.max), and the epilogue computes on 8-wide feature blocks (LeNet's 6
+ * features waste a quarter). What pays is less arithmetic: relu hoisted past the pool
+ * (`hoistLattice`) and int32 sums pooled by their extremes (DirectConvPool.extremes).
  */
 import { shapeSize } from "../../ir/aval.js";
 import type { Eqn, Var } from "../../ir/jaxpr.js";
