@@ -19,6 +19,7 @@
  * a constant fill use the constant (forwardCopy).
  */
 import { type IExpr, type IVar, flatten, isubst, ivar, readBuffers, unravel } from "./iexpr.js";
+import type { DirectConvKernel } from "./directConv.js";
 import { type BufferDecl, type MapKernel, type Step, leafSteps, stepReads, stepWrites } from "./kernel.js";
 import { type NodeFactory, type SExpr, children } from "./sexpr.js";
 
@@ -141,7 +142,7 @@ function isClosed(e: SExpr): boolean {
  * constant fill (the `-1/n` a mean's gradient broadcasts before a scatter-add) use the
  * constant. Null for any other kernel, or when a reader reads t as an index.
  */
-function forwardCopy(f: NodeFactory, p: MapKernel, readers: readonly MapKernel[], t: number): MapKernel[] | null {
+function forwardCopy(f: NodeFactory, p: MapKernel, readers: readonly (MapKernel | DirectConvKernel)[], t: number): (MapKernel | DirectConvKernel)[] | null {
   const dense = storesDensely(p);
   const v = p.outs[0]!.value;
   if (!dense || p.outs.length !== 1) return null;
@@ -149,8 +150,15 @@ function forwardCopy(f: NodeFactory, p: MapKernel, readers: readonly MapKernel[]
   if (isClosed(v)) replace = () => v;
   else if (v.k === "load" && v.index.key === dense.key && v.buf !== t) replace = (load) => f.load(v.buf, load.index, v.dtype);
   else return null;
-  const out: MapKernel[] = [];
+  const out: (MapKernel | DirectConvKernel)[] = [];
   for (const r of readers) {
+    if (r.kind === "directConv") {
+      // a direct convolution's padded input that is a plain copy (no padding, channels last
+      // already: LeNet's second convolution reading the first's pooled output) is read in place
+      if (v.k !== "load" || r.input !== t || r.weights === t || stepReads({ ...r, input: v.buf }).includes(t)) return null;
+      out.push({ ...r, input: v.buf });
+      continue;
+    }
     const uses = loadsOf(r.outs.map((o) => o.value), t);
     if (uses.inIndex || r.outs.some((o) => readBuffers(o.index).has(t))) return null;
     const memo = new Map<number, SExpr>();
@@ -186,18 +194,19 @@ export function fuseIntoConsumers(f: NodeFactory, buffers: readonly BufferDecl[]
     const p = out[i]!;
     if (p.kind !== "map" || p.outs.length !== 1) continue;
     const t = p.outs[0]!.buf;
-    if (buffers[t]!.kind !== "temp") continue;
+    if (buffers[t]!.kind !== "temp" && buffers[t]!.kind !== "scratch") continue;
     const u = uses.get(t);
     if (!u || u.writers.length !== 1) continue;
     const at = [...new Set(u.readers.filter((j) => j !== i))];
     if (at.length === 0 || at.some((j) => j <= i)) continue;
     const readers = at.map((j) => out[j]!);
-    if (!readers.every((r): r is MapKernel => r.kind === "map")) continue;
+    if (!readers.every((r): r is MapKernel | DirectConvKernel => r.kind === "map" || r.kind === "directConv")) continue;
     const pReads = stepReads(p);
     // the sources are not overwritten before the last reader
     if (writesBetween(pReads, i, Math.max(...at)) || readers.some((r) => stepWrites(r).some((b) => pReads.includes(b)))) continue;
     const forwarded = forwardCopy(f, p, readers, t);
-    const fused = forwarded ? null : at.length === 1 ? tryFuse(f, p, readers[0]!, t) : null;
+    const only = readers.length === 1 && readers[0]!.kind === "map" ? readers[0]! : null;
+    const fused = forwarded || !only ? null : tryFuse(f, p, only, t);
     if (!forwarded && !fused) continue;
     if (forwarded) at.forEach((j, k) => (out[j] = forwarded[k]!));
     else out[at[0]!] = canonical(fused!);

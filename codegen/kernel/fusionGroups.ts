@@ -92,7 +92,16 @@ export interface Group {
 }
 
 /** The kernels of a region's equations (each group one kernel or step), and each value's producing equation. */
-export function groupEquations(ctx: LowerContext, jaxpr: Jaxpr): { producer: Map<Var, number>; groups: Group[] } {
+/** The groups, and what the grouping learned on the way (who produces and who reads each value, each equation's groups). */
+export interface Grouping {
+  producer: Map<Var, number>;
+  groups: Group[];
+  groupsOf: Set<Group>[];
+  consumers: Map<Var, number[]>;
+  outputSet: Set<Var>;
+}
+
+export function groupEquations(ctx: LowerContext, jaxpr: Jaxpr): Grouping {
   const eqns = jaxpr.eqns;
   const { minFlops, MR, NR } = ctx;
 
@@ -225,5 +234,5 @@ export function groupEquations(ctx: LowerContext, jaxpr: Jaxpr): { producer: Map
     if (style) g.dotStyle = style;
   }
 
-  return { producer, groups };
+  return { producer, groups, groupsOf, consumers, outputSet };
 }

@@ -285,7 +285,7 @@ export function stepReads(step: LeafStep): number[] {
       out.add(step.tile);
       break;
     case "directConv":
-      visit([step.epilogue]);
+      visit(step.pool ? [step.epilogue, step.pool.body] : [step.epilogue]);
       readBuffers(step.out.index, out);
       out.add(step.input);
       out.add(step.weights);
@@ -393,6 +393,7 @@ export function showProgram(p: Program): string {
       case "directConv": {
         const name = (v: IVar) => (v === s.gVar ? "g" : v === s.mVar ? "m" : v === s.nVar ? "n" : `${v.name}${v.id}`);
         lines.push(`${s.name}: directConv [g<${s.G}, m<${s.mVar.extent}, n<${s.OG}, taps ${s.taps.join("x")} x ${s.I}${s.paired ? `, int16 pairs of ${s.paired}` : ""}] over ${bufName(s.input)}, ${bufName(s.weights)}`);
+        if (s.pool) lines.push(`  pooled: ${s.pool.op}[${s.pool.windowVars.map((v, i) => `${name(v)}<${s.pool!.window[i]} stride ${s.pool!.strides[i]}`).join(", ")}](${showSExpr(s.pool.body, name, bufName)})`);
         lines.push(`  ${bufName(s.out.buf)}[${showIExpr(s.out.index, name)}] = ${showSExpr(s.epilogue, name, bufName)}`);
         break;
       }

@@ -42,9 +42,10 @@ import { fuseIntoConsumers } from "./fuseConsumers.js";
 import { canonicalize } from "./canonicalize.js";
 import { LowerContext, type LowerOptions, atomBuffer, copySteps } from "./lowerContext.js";
 import { controlFlowPrims, lowerControlFlow } from "./lowerControlFlow.js";
-import { groupEquations, touchesNarrowDtype } from "./fusionGroups.js";
+import { type Group, groupEquations, touchesNarrowDtype } from "./fusionGroups.js";
 import { kernelExprs } from "./kernelExprs.js";
-import { matmulSteps } from "./lowerMatmul.js";
+import { matmulSteps, pooledConvSteps } from "./lowerMatmul.js";
+import { type PoolEpilogue, findPoolEpilogues } from "./poolEpilogue.js";
 
 export type { LowerOptions } from "./lowerContext.js";
 export { narrowDtypes } from "./fusionGroups.js";
@@ -71,7 +72,7 @@ export function lowerJaxpr(input: Jaxpr, opts: LowerOptions = {}): Program {
  */
 function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[], outBufs: readonly (number | null)[]): Step[] {
   const eqns = jaxpr.eqns;
-  const { producer, groups } = groupEquations(ctx, jaxpr);
+  const { producer, groups, groupsOf, consumers, outputSet } = groupEquations(ctx, jaxpr);
 
   // ---- buffers ----
   const addBuffer = (kind: BufferKind, index: number, dtype: DType, shape: readonly number[]): number => ctx.addBuffer(kind, index, dtype, shape);
@@ -91,7 +92,13 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
   const f = ctx.f;
   const steps: Step[] = [];
 
+  // poolings that take their direct convolution into their epilogue (poolEpilogue.ts)
+  const pools = ctx.opts.directConv
+    ? findPoolEpilogues({ eqns, groups, groupsOf, consumers, outputs: outputSet, bufOf, f, rootValue: (g, idx) => kernelExprs(f, eqns, producer, bufOf, g).compute(eqns[g.root]!, idx) })
+    : new Map<Group, PoolEpilogue<Group>>();
+  const pooledConvs = new Set([...pools.values()].map((pe) => pe.conv));
   for (const g of ordered) {
+    if (pooledConvs.has(g)) continue;
     const root = eqns[g.root]!;
     const name = ctx.nextName(g.kind === "host" ? root.primitive : g.core !== null ? eqns[g.core]!.primitive : root.primitive);
     if (g.kind === "host" && controlFlowPrims.has(root.primitive)) {
@@ -105,6 +112,11 @@ function lowerRegion(ctx: LowerContext, jaxpr: Jaxpr, inBufs: readonly number[],
     }
     const outVar = root.outVars[0]!;
     const outBuf = bufOf.get(outVar)!;
+    const pe = pools.get(g);
+    if (pe) {
+      steps.push(...pooledConvSteps(ctx, eqns, pe, kernelExprs(f, eqns, producer, bufOf, pe.conv), eqns[g.core!]!, name, outBuf));
+      continue;
+    }
     const { compute, exprOf, computeAll } = kernelExprs(f, eqns, producer, bufOf, g);
     if (g.kind === "dot" && g.dotStyle === "matmul") {
       steps.push(...matmulSteps(ctx, eqns, g, name, outBuf, { compute, exprOf }));

@@ -19,6 +19,7 @@ import { type Group, PAIRED_TILE } from "./fusionGroups.js";
 import type { KernelExprs } from "./kernelExprs.js";
 import type { LowerContext } from "./lowerContext.js";
 import { contractionValue, isFloat16Contraction, tapsFirst } from "./contractionAcc.js";
+import { type PoolEpilogue, poolEpilogueKernel } from "./poolEpilogue.js";
 
 /** The steps of group `g` (a matmul-style contraction and its fused consumers), storing its root's output in `outBuf`. */
 export function matmulSteps(ctx: LowerContext, eqns: readonly Eqn[], g: Group, name: string, outBuf: number, { compute, exprOf }: Pick<KernelExprs, "compute" | "exprOf">): Step[] {
@@ -100,4 +101,18 @@ export function matmulSteps(ctx: LowerContext, eqns: readonly Eqn[], g: Group, n
   if (col) steps.push(canonicalize(f, col.kernel(mmOut, outBuf, name)));
   return steps;
   return steps;
+}
+
+/**
+ * A direct convolution whose pooling became its epilogue (poolEpilogue.ts): the convolution's
+ * packs, then one kernel that convolves a tile, pools it and stores only the pooled values.
+ */
+export function pooledConvSteps(ctx: LowerContext, eqns: readonly Eqn[], pe: PoolEpilogue<Group>, cx: Pick<KernelExprs, "compute" | "exprOf">, pool: Eqn, name: string, outBuf: number): Step[] {
+  const f = ctx.f;
+  const core = eqns[pe.conv.core!]!;
+  const d = directConvPlan(core, (a, idx) => cx.exprOf(a, idx), f, (shape, dtype) => ctx.addBuffer("scratch", -1, dtype, shape), name);
+  const convOut = eqns[pe.conv.root]!.outVars[0]!.aval;
+  const flat = flatten(contraction(core, (a, idx) => cx.exprOf(a, idx), f, "float32").outIdx(ivar(d.gVar), ivar(d.mVar), ivar(d.nVar)), core.outVars[0]!.aval.shape);
+  const value = pe.conv.root === pe.conv.core ? contractionValue(f, core) : cx.compute(eqns[pe.conv.root]!, unravel(flat, convOut.shape));
+  return [...d.packs.map((k) => canonicalize(f, k)), poolEpilogueKernel(f, pe, pool, core, d, value, outBuf)];
 }

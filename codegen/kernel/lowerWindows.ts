@@ -82,7 +82,7 @@ const and = (f: NodeFactory, a: SExpr, b: SExpr): SExpr => {
  * index (clamped into range) and the predicate that it is a real element (not padding or a
  * base-dilation hole).
  */
-function windowSource(f: NodeFactory, p: Params<"reduceWindowSum">, shape: readonly number[], o: readonly IExpr[], w: readonly IExpr[]): { idx: IExpr[]; valid: SExpr } {
+export function windowSource(f: NodeFactory, p: Params<"reduceWindowSum">, shape: readonly number[], o: readonly IExpr[], w: readonly IExpr[]): { idx: IExpr[]; valid: SExpr } {
   let valid = f.const(1, "bool");
   const idx = shape.map((n, d) => {
     const bd = p.baseDilation[d]!;

@@ -7,18 +7,42 @@
  * taps is unrolled). The epilogue is applied per accumulator vector, as the matmul kernel does.
  * Paired (int8/uint8) kernels run the same loops on words of two int16 halves (two taps along
  * the last dim), with i32x4.dot_i16x8_s into exact int32 accumulators.
+ * With a fused pooling (codegen/kernel/poolEpilogue.ts) the rows are pooled rows and a tile's
+ * positions are whole pooling windows (a 2x2 window: two convolution rows, two positions), which
+ * the epilogue combines before the pooled value is stored.
  */
 import { shapeSize } from "../../ir/aval.js";
 import { DIRECT_BLOCK_O, DIRECT_TILE_R, type DirectConvKernel } from "../kernel/directConv.js";
+import type { IVar } from "../kernel/iexpr.js";
 import type { BufferDecl } from "../kernel/kernel.js";
+import type { SExpr } from "../kernel/sexpr.js";
 import { stepReads, stepWrites } from "../kernel/kernel.js";
 import { type EmitOptions, type ImportSink, KernelEmitter } from "./emitter.js";
 import { kernelFn, vectorizable } from "./mapKernel.js";
 import { CHUNK_WORK, MAX_CHUNKS, PAR_MIN_WORK, type SplitPlan } from "./split.js";
-import { type Fn, get, i32c } from "./wat.js";
+import { combineScalar, combineVector, reduceIdentity } from "./instructions.js";
+import { type Fn, get, i32c, scalarConst, scalarType, vectorConst } from "./wat.js";
 
-/** Output rows (batch entry and all spatial positions but the last) the kernel loops over. */
-const rowsOf = (k: DirectConvKernel): number => k.batch * shapeSize(k.outSp.slice(0, -1));
+/** One output position of a register tile (see `tile` below). */
+interface TileEntry {
+  readonly last: number;
+  readonly outer: readonly number[];
+  readonly p: number;
+  readonly wl: number;
+}
+
+/** Row-major coordinates of flat position i in `shape`. */
+function unflat(i: number, shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    out[d] = i % shape[d]!;
+    i = Math.floor(i / shape[d]!);
+  }
+  return out;
+}
+
+/** Output rows (batch entry and all spatial positions but the last; pooled ones with a pool) the kernel loops over. */
+const rowsOf = (k: DirectConvKernel): number => k.batch * shapeSize((k.pool?.outSp ?? k.outSp).slice(0, -1));
 
 /**
  * How the kernel splits over threads: over output rows, in chunks fixed by the shape (so results
@@ -46,7 +70,7 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
   // strides of xp in elements: per spatial position of dim s, per batch entry
   const inStride = k.inSp.map((_, s) => shapeSize(k.inSp.slice(s + 1)) * C);
   const strideN = shapeSize(k.inSp) * C;
-  const rowDims = [k.batch, ...k.outSp.slice(0, -1)];
+  const rowDims = [k.batch, ...(k.pool?.outSp ?? k.outSp).slice(0, -1)];
   const rows = rowsOf(k);
   const Wo = k.outSp[nsp - 1]!;
   const sL = k.strides[nsp - 1]!;
@@ -62,7 +86,15 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
   const nBlocks = OP / DIRECT_BLOCK_O;
   const R = DIRECT_TILE_R;
   const outDtype = buffers[k.out.buf]!.dtype;
-  const vecEpilogue = vectorizable([k.epilogue], [outDtype]);
+  const pool = k.pool;
+  const vecEpilogue = vectorizable(pool ? [k.epilogue, pool.body] : [k.epilogue], [outDtype]);
+  // with a pool: per spatial dim its window and stride (1 and 1 without), and the positions
+  // along the last dim the rows are tiled over (pooled ones)
+  const PK = pool ? pool.window : k.outSp.map(() => 1);
+  const PS = pool ? pool.strides : k.outSp.map(() => 1);
+  const tiledOut = pool ? pool.outSp[nsp - 1]! : Wo;
+  // convolution rows between neighbouring positions of outer spatial dim s
+  const convRowStride = k.outSp.slice(0, -1).map((_, s) => shapeSize(k.outSp.slice(s + 1, -1)));
   const xpBase = get(ptr.get(k.input)!);
   const wpBase = get(ptr.get(k.weights)!);
   const acc = Array.from({ length: R }, () => Array.from({ length: NQ }, () => fn.local("v128", "c")));
@@ -85,17 +117,20 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
       }
       coords[0] = rest;
       let off = `(i32.add (i32.mul ${coords[0]} ${i32c(strideN)}) (i32.mul ${get(g)} ${i32c(I)}))`;
-      for (let s = 0; s < nsp - 1; s++) off = `(i32.add ${off} (i32.mul ${coords[s + 1]} ${i32c(k.strides[s]! * inStride[s]!)}))`;
+      for (let s = 0; s < nsp - 1; s++) off = `(i32.add ${off} (i32.mul ${coords[s + 1]} ${i32c(PS[s]! * k.strides[s]! * inStride[s]!)}))`;
       // Per outer spatial dim, the taps whose input row is not padding: [tLo, tHi) (padding rows are skipped, not multiplied).
       const tapRange = outerTaps.map((K, s) => {
         const [lo, hi] = k.real[s]!;
         const [str, d] = [k.strides[s]!, k.dilation[s]!];
-        const u0 = `(i32.mul ${coords[s + 1]} ${i32c(str)})`;
+        // the row's convolution rows (a pooling window's) start at u0 and end at u1
+        const u0 = `(i32.mul ${coords[s + 1]} ${i32c(PS[s]! * str)})`;
+        const u1 = PK[s]! > 1 ? `(i32.add ${u0} ${i32c((PK[s]! - 1) * str)})` : u0;
         const needLo = lo > 0;
         const needHi = (k.outSp[s]! - 1) * str + (K - 1) * d >= hi;
         if (!needLo && !needHi) return null;
-        // first tap t with u0 + t*d >= lo, and one past the last with u0 + t*d < hi
-        const a = em.tmp("i32", `(i32.sub ${i32c(lo)} ${u0})`, "a");
+        // first tap t with u1 + t*d >= lo, and one past the last with u0 + t*d < hi (taps over
+        // padding for some of the rows read zeros of xp)
+        const a = em.tmp("i32", `(i32.sub ${i32c(lo)} ${u1})`, "a");
         const tLo = needLo ? em.tmp("i32", `(select (i32.div_s (i32.add ${a} ${i32c(d - 1)}) ${i32c(d)}) (i32.const 0) (i32.gt_s ${a} (i32.const 0)))`, "tlo") : i32c(0);
         const b = em.tmp("i32", `(i32.sub ${i32c(hi - 1)} ${u0})`, "b");
         const hiT = em.tmp("i32", `(i32.add (i32.div_s ${b} ${i32c(d)}) (i32.const 1))`, "thi");
@@ -103,18 +138,29 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
         return [tLo, tHi] as const;
       });
       const rowBase = em.tmp("i32", `(i32.add ${xpBase} (i32.shl ${off} (i32.const 2)))`, "rb");
-      const mRow = em.tmp("i32", `(i32.mul ${get(row)} ${i32c(Wo)})`, "mr");
+      // m of the row's first output position (a pooled row's: of its window's first convolution row)
+      let convRow = pool ? coords[0]! : get(row);
+      if (pool) for (let s = 0; s < nsp - 1; s++) convRow = `(i32.add (i32.mul ${convRow} ${i32c(k.outSp[s]!)}) (i32.mul ${coords[s + 1]} ${i32c(PS[s]!)}))`;
+      const mRow = em.tmp("i32", `(i32.mul ${convRow} ${i32c(Wo)})`, "mr");
       em.loop(null, 0, nBlocks, 1, (ob) => {
         const wBlock = em.tmp("i32", `(i32.add ${wpBase} (i32.shl (i32.add (i32.mul ${get(g)} ${i32c((T / KL) * KLW * I * OP)}) (i32.mul ${get(ob)} ${i32c(DIRECT_BLOCK_O)})) (i32.const 2)))`, "wb");
-        /** One tile of `rt` output positions starting at last-dim position `w0`. */
-        const tile = (rt: number, w0: string) => {
+        /**
+         * One tile: output positions `entries` (at most R) starting at last-dim position `w0`,
+         * each at `last` positions along the last dim and `outer` rows along the others from
+         * there; `span` the largest `last`. With a pool, `p0` the tile's first pooled position
+         * and an entry's `p` its pooled position within the tile, `w` its window position.
+         */
+        const tile = (entries: readonly TileEntry[], w0: string, p0?: string) => {
+          const rt = entries.length;
+          const span = Math.max(...entries.map((e) => e.last));
           for (let r = 0; r < rt; r++) for (const c of acc[r]!) em.emit(`(local.set ${c} (v128.const i32x4 0 0 0 0))`);
+          const splatOffset = (e: TileEntry) => 4 * (e.last * sL * C + e.outer.reduce((o, w, s) => o + w * k.strides[s]! * inStride[s]!, 0));
           const ip0 = em.tmp("i32", `(i32.add ${rowBase} (i32.mul ${w0} ${i32c(sL * C * 4)}))`, "ip0");
           /** The unrolled row of taps along the last dim (all input features), from ip and wp. */
           const kStep = () => {
             for (let q = 0; q < NQ; q++) em.emit(`(local.set ${wv[q]} (v128.load offset=${4 * q * 4} ${get(wp)}))`);
             for (let r = 0; r < rt; r++) {
-              em.emit(`(local.set ${av} (v128.load32_splat offset=${r * sL * C * 4} ${get(ip)}))`);
+              em.emit(`(local.set ${av} (v128.load32_splat offset=${splatOffset(entries[r]!)} ${get(ip)}))`);
               for (let q = 0; q < NQ; q++) em.emit(`(local.set ${acc[r]![q]} ${fma(get(av), get(wv[q]!), get(acc[r]![q]!))})`);
             }
             em.emit(`(local.set ${wp} (i32.add ${get(wp)} ${i32c(OP * 4)}))`);
@@ -133,7 +179,7 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
           const needLo = lo > 0;
           const needHi = (Wo - 1) * sL + (KL - 1) * dL >= hi;
           const klLo = needLo
-            ? em.tmp("i32", `(select (i32.div_s (i32.add (local.tee ${ipk} (i32.sub ${i32c(lo + (rt - 1) * -sL)} (i32.mul ${w0} ${i32c(sL)}))) ${i32c(dL - 1)}) ${i32c(dL)}) (i32.const 0) (i32.gt_s ${get(ipk)} (i32.const 0)))`, "kllo")
+            ? em.tmp("i32", `(select (i32.div_s (i32.add (local.tee ${ipk} (i32.sub ${i32c(lo - span * sL)} (i32.mul ${w0} ${i32c(sL)}))) ${i32c(dL - 1)}) ${i32c(dL)}) (i32.const 0) (i32.gt_s ${get(ipk)} (i32.const 0)))`, "kllo")
             : i32c(0);
           const klHi = needHi
             ? em.tmp("i32", `(select (select (local.tee ${ipk} (i32.add (i32.div_s (i32.sub ${i32c(hi - 1)} (i32.mul ${w0} ${i32c(sL)})) ${i32c(dL)}) (i32.const 1))) ${i32c(KL)} (i32.lt_s ${get(ipk)} ${i32c(KL)})) (i32.const 0) (i32.ge_s (i32.sub ${i32c(hi - 1)} (i32.mul ${w0} ${i32c(sL)})) (i32.const 0)))`, "klhi")
@@ -186,6 +232,7 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
           const store = (vector: boolean) => em.store(k.out.buf, k.out.index, outDtype, em.value(k.epilogue, vector), vector);
           const epilogue = (full: boolean) => {
             const rem = full ? DIRECT_BLOCK_O : OG - (nBlocks - 1) * DIRECT_BLOCK_O;
+            if (pool) return poolEpilogue(rem);
             for (let r = 0; r < rt; r++) {
               const m = { v: k.mVar, value: `(i32.add ${mRow} (i32.add ${w0} ${i32c(r)}))` };
               const gb = { v: k.gVar, value: get(g) };
@@ -200,13 +247,107 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
               }
             }
           };
+          /**
+           * The pooled epilogue: per pooled position and accumulator vector (lane by lane past the
+           * last output feature), the window's elements combined in its row-major order from the
+           * reduction's identity, then the result stored.
+           */
+          const poolEpilogue = (rem: number) => {
+            const pl = pool!;
+            const gb = { v: k.gVar, value: get(g) };
+            const at = (p: number) => [
+              { v: pl.batchVar, value: coords[0]! },
+              ...pl.spatialVars.map((v, s) => ({ v, value: s < nsp - 1 ? coords[s + 1]! : `(i32.add ${p0!} ${i32c(p)})` })),
+            ];
+            const pooledCount = Math.max(...entries.map((e) => e.p)) + 1;
+            for (let p = 0; p < pooledCount; p++) {
+              const mine = entries.map((e, r) => ({ e, r })).filter(({ e }) => e.p === p);
+              for (let q = 0; q < NQ; q++) {
+                const j0 = `(i32.add (i32.mul ${get(ob)} ${i32c(DIRECT_BLOCK_O)}) ${i32c(4 * q)})`;
+                // the window element's own variables (bound per element; what depends only on the
+                // pooled position and feature, such as a bias load, is computed once outside)
+                const element = (e: TileEntry) => [
+                  { v: k.mVar, value: `(i32.add ${mRow} (i32.add ${w0} ${i32c(e.last + Wo * e.outer.reduce((o, w, s) => o + w * convRowStride[s]!, 0))}))` },
+                  ...pl.windowVars.map((v, s) => ({ v, value: i32c(s < nsp - 1 ? e.outer[s]! : e.wl) })),
+                ];
+                const live = Math.max(0, Math.min(4, rem - 4 * q));
+                if (live === 0) continue;
+                /** The pooled value of one lane group (a vector, or lane l), combined from the window's elements, then `finish` with it as acc. */
+                const pooledValue = (laneVar: IVar, body: SExpr, vector: boolean, l: number | null, finish: () => void) => {
+                  const n = { v: laneVar, value: l === null ? j0 : `(i32.add ${j0} ${i32c(l)})` };
+                  const pv = fn.local(vector ? "v128" : scalarType(pl.dtype), "pool");
+                  const id = reduceIdentity(pl.op, pl.dtype);
+                  const perElement = () => {
+                    em.emit(`(local.set ${pv} ${vector ? vectorConst(id, pl.dtype) : scalarConst(id, pl.dtype)})`);
+                    for (const { e, r } of mine) {
+                      const a = get(acc[r]![q]!);
+                      const accValue = l === null ? a : em.tmp(paired ? "i32" : "f32", `(${paired ? "i32x4" : "f32x4"}.extract_lane ${l} ${a})`);
+                      em.scope(element(e), () => {
+                        const x = em.value(body, vector);
+                        em.emit(`(local.set ${pv} ${vector ? combineVector(pl.op, pl.dtype, get(pv), x) : combineScalar(pl.op, pl.dtype, get(pv), x)})`);
+                      }, { acc: { value: accValue, vector } });
+                    }
+                    em.scope([], finish, { acc: { value: get(pv), vector } });
+                  };
+                  em.scope([gb, ...at(p), n], () => {
+                    const ex = pl.extremes;
+                    if (!ex || !vector || !paired) return perElement();
+                    // the accumulators' max and min (int32, exact), body at both (see DirectConvPool.extremes)
+                    const finite = em.value(laneVar === k.nVar ? ex.finite : ex.edgeFinite, true);
+                    em.ifElse(`(i32x4.all_true ${finite})`, () => {
+                      let hi = get(acc[mine[0]!.r]![q]!);
+                      let lo = hi;
+                      for (const { r } of mine.slice(1)) {
+                        hi = em.tmp("v128", `(i32x4.max_s ${hi} ${get(acc[r]![q]!)})`);
+                        lo = em.tmp("v128", `(i32x4.min_s ${lo} ${get(acc[r]![q]!)})`);
+                      }
+                      em.emit(`(local.set ${pv} ${vectorConst(id, pl.dtype)})`);
+                      for (const x of [hi, lo]) em.scope([], () => em.emit(`(local.set ${pv} ${combineVector(pl.op, pl.dtype, get(pv), em.value(body, true))})`), { acc: { value: x, vector: true } });
+                      em.scope([], finish, { acc: { value: get(pv), vector: true } });
+                    }, perElement);
+                  }, vector ? { vector: laneVar } : {});
+                };
+                if (vecEpilogue && live < 4) {
+                  // past the last feature: vector arithmetic on the clamped copy, the live lanes stored
+                  pooledValue(pl.edge.lane, pl.edge.body, true, null, () => {
+                    const v = em.tmp("v128", em.value(pl.edge.result, true));
+                    for (let l = 0; l < live; l++)
+                      em.scope([{ v: k.nVar, value: `(i32.add ${j0} ${i32c(l)})` }], () =>
+                        em.store(k.out.buf, k.out.index, outDtype, `(${outDtype === "float32" ? "f32x4" : "i32x4"}.extract_lane ${l} ${v})`, false),
+                      );
+                  });
+                  continue;
+                }
+                const vector = vecEpilogue;
+                for (const l of vector ? [null] : Array.from({ length: live }, (_, l) => l)) pooledValue(k.nVar, pl.body, vector, l, () => store(vector));
+              }
+            }
+          };
           if (OG % DIRECT_BLOCK_O === 0) epilogue(true);
           else if (nBlocks === 1) epilogue(false);
           else em.ifElse(`(i32.lt_u ${get(ob)} ${i32c(nBlocks - 1)})`, () => epilogue(true), () => epilogue(false));
         };
-        const nFull = Math.floor(Wo / R);
-        if (nFull > 0) em.loop(null, 0, nFull, 1, (wt) => tile(R, `(i32.mul ${get(wt)} ${i32c(R)})`), { hint: "w" });
-        if (Wo % R > 0) tile(Wo % R, i32c(nFull * R));
+        if (!pool) {
+          const row = (rt: number) => Array.from({ length: rt }, (_, r) => ({ last: r, outer: outerTaps.map(() => 0), p: 0, wl: 0 }));
+          const nFull = Math.floor(Wo / R);
+          if (nFull > 0) em.loop(null, 0, nFull, 1, (wt) => tile(row(R), `(i32.mul ${get(wt)} ${i32c(R)})`), { hint: "w" });
+          if (Wo % R > 0) tile(row(Wo % R), i32c(nFull * R));
+        } else {
+          // RP pooled positions per tile, each with its whole window (row-major, the last dim innermost)
+          const windowSize = shapeSize(PK);
+          const RP = Math.max(1, Math.floor(R / windowSize));
+          const pooled = (rp: number): TileEntry[] =>
+            Array.from({ length: rp * windowSize }, (_, i) => {
+              const p = Math.floor(i / windowSize);
+              const w = unflat(i % windowSize, PK);
+              const wl = w[nsp - 1]!;
+              return { last: p * PS[nsp - 1]! + wl, outer: w.slice(0, -1), p, wl };
+            });
+          const nFull = Math.floor(tiledOut / RP);
+          const stepL = PS[nsp - 1]!;
+          if (nFull > 0) em.loop(null, 0, nFull, 1, (wt) => tile(pooled(RP), `(i32.mul ${get(wt)} ${i32c(RP * stepL)})`, `(i32.mul ${get(wt)} ${i32c(RP)})`), { hint: "w" });
+          if (tiledOut % RP > 0) tile(pooled(tiledOut % RP), i32c(nFull * RP * stepL), i32c(nFull * RP));
+        }
       }, { hint: "ob" });
     }, { hint: "row" });
   }, { hint: "g" });
