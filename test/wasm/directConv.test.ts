@@ -16,7 +16,7 @@ import { leafSteps } from "../../codegen/kernel/kernel.js";
 import { lowerJaxpr } from "../../codegen/kernel/lower.js";
 import * as jaxts from "../../src/index.js";
 import { convJaxpr, geometryArb as convGeometry } from "./convGeometry.js";
-import { aval, checkJaxpr, expectClose, primJaxpr, randomData, wasmBackend } from "./helpers.js";
+import { aval, checkJaxpr, expectClose, primJaxpr, randomData, runOnPoolThreads, wasmBackend } from "./helpers.js";
 
 const { numpy: np, jit, lax, devicePut, testing } = jaxts;
 type A = jaxts.Array;
@@ -137,16 +137,7 @@ describe("direct convolution kernels", () => {
     jaxts.setNumThreads(1);
     const one = run().map(bits);
     jaxts.setNumThreads(2);
-    let out = run();
-    const before = pool.stats.workerChunks;
-    const deadline = Date.now() + 30_000;
-    pool.callerClaims = false;
-    try {
-      while (pool.stats.workerChunks === before && Date.now() < deadline) out = run();
-    } finally {
-      pool.callerClaims = true;
-    }
-    expect(pool.stats.workerChunks, "a worker thread took chunks").toBeGreaterThan(before);
+    const out = runOnPoolThreads(pool, run);
     out.map(bits).forEach((b, i) => expect(b, `output ${i}`).toEqual(one[i]));
   });
 

@@ -8,6 +8,7 @@ import { type Params, type Primitive, inferShapes } from "../../ir/primitives.js
 import { evalJaxprRef, evalPrimitiveRef } from "../../codegen/ref/index.js";
 import { registerBackend } from "../../src/backends/index.js";
 import { type WasmBackend, createWasmBackend } from "../../src/backends/wasm.js";
+import type { ThreadPool } from "../../codegen/wasm/threads.js";
 
 /**
  * The backend the tests run on: it compiles every eager primitive (the default backend runs
@@ -178,4 +179,24 @@ export function rowsWithSpecials(dtype: DType, shape: number[], seed: number): A
     }
   }
   return d;
+}
+
+/**
+ * Runs `run` (with two threads set) until a pool thread has taken chunks of it, asserts one did,
+ * and returns the last result. Pool threads start asynchronously (a second or so on a loaded
+ * machine), and one woken late finds every chunk taken by the calling thread: so meanwhile the
+ * caller leaves the chunks to the pool, and `run` is called again until a pool thread ran some.
+ */
+export function runOnPoolThreads<T>(pool: ThreadPool, run: () => T): T {
+  let out = run();
+  const before = pool.stats.workerChunks;
+  const deadline = Date.now() + 30_000;
+  pool.callerClaims = false;
+  try {
+    while (pool.stats.workerChunks === before && Date.now() < deadline) out = run();
+  } finally {
+    pool.callerClaims = true;
+  }
+  expect(pool.stats.workerChunks, `a worker thread took chunks (${JSON.stringify(pool.stats)}, ${pool.size} threads)`).toBeGreaterThan(before);
+  return out;
 }

@@ -16,7 +16,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ThreadPool, WorkerError } from "../../codegen/wasm/threads.js";
 import * as jaxts from "../../src/index.js";
 // helpers registers its own wasm backend as the "wasm" device.
-import { randomData, runJaxprWasm, wasmBackend } from "./helpers.js";
+import { randomData, runJaxprWasm, runOnPoolThreads, wasmBackend } from "./helpers.js";
 import { createWasmBackend } from "../../src/backends/wasm.js";
 
 const { numpy: np, jit, grad, lax, tree, nn } = jaxts;
@@ -34,19 +34,7 @@ function oneAndTwo(f: () => jaxts.Array[]): { one: number[][]; two: number[][]; 
   const one = f().map(bits);
   jaxts.setNumThreads(2);
   const pool = wasmBackend.runtime.pool;
-  let out = f();
-  // Pool threads start asynchronously (a second or so on a loaded machine), and one woken late
-  // finds every chunk taken by the calling thread: so the caller leaves the chunks to the pool
-  // once a thread runs, and we call again until one did.
-  const deadline = Date.now() + 30_000;
-  const before = pool.stats.workerChunks;
-  pool.callerClaims = false;
-  try {
-    while (pool.stats.workerChunks === before && Date.now() < deadline) out = f();
-  } finally {
-    pool.callerClaims = true;
-  }
-  expect(pool.stats.workerChunks, `a worker thread took chunks (${JSON.stringify(pool.stats)}, ${pool.size} threads)`).toBeGreaterThan(before);
+  const out = runOnPoolThreads(pool, f);
   return { one, two: out.map(bits), out };
 }
 

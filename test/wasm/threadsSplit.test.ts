@@ -18,7 +18,7 @@ import type { WasmBackend } from "../../src/backends/wasm.js";
 import { createWasmBackend } from "../../src/backends/wasm.js";
 import * as jaxts from "../../src/index.js";
 // helpers registers its own wasm backend as the "wasm" device.
-import { randomData, runJaxprWasm, wasmBackend } from "./helpers.js";
+import { randomData, runJaxprWasm, runOnPoolThreads, wasmBackend } from "./helpers.js";
 
 const { numpy: np, jit, lax } = jaxts;
 type A = jaxts.Array;
@@ -50,20 +50,7 @@ function threeWays(f: (...a: A[]) => A | A[], inputs: { data: ArrayLike<number>;
   const one = runJaxprWasm(jaxpr, data);
   jaxts.setNumThreads(2);
   const pool = wasmBackend.runtime.pool;
-  let two = runJaxprWasm(jaxpr, data);
-  if (requireWorker) {
-    // Pool threads start asynchronously, and one woken late finds every chunk taken: leave the
-    // chunks to the pool until a worker took some.
-    const before = pool.stats.workerChunks;
-    const deadline = Date.now() + 30_000;
-    pool.callerClaims = false;
-    try {
-      while (pool.stats.workerChunks === before && Date.now() < deadline) two = runJaxprWasm(jaxpr, data);
-    } finally {
-      pool.callerClaims = true;
-    }
-    expect(pool.stats.workerChunks, "a worker thread took chunks").toBeGreaterThan(before);
-  }
+  const two = requireWorker ? runOnPoolThreads(pool, () => runJaxprWasm(jaxpr, data)) : runJaxprWasm(jaxpr, data);
   const none = runJaxprWasm(jaxpr, data, unsplit);
   for (let k = 0; k < one.length; k++) {
     expectSameBytes(two[k]!, one[k]!, `output ${k}: 2 threads vs 1`);
