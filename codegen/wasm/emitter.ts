@@ -559,6 +559,8 @@ export class KernelEmitter extends LoopNestEmitter {
   reduceBounds: { readonly lo: string; readonly hi: string } | null = null;
   /** A reduction's value computed some other way (a split reduction's combine), or null for its loops. */
   reduceOverride: ((e: SExpr & { k: "reduce" }, vector: boolean) => string | null) | null = null;
+  /** Whether map kernels may vectorize an argmax/argmin across outputs (a split one's partial and combine kernels keep it scalar). */
+  vectorArgs = true;
   /** Receives an argmax/argmin's best value (a split reduction's partial stores it beside the index). */
   argBestSink: ((best: string) => void) | null = null;
 
@@ -569,10 +571,7 @@ export class KernelEmitter extends LoopNestEmitter {
     const bounds = this.reduceBounds;
     const from = (i: number): number | string => (i === 0 && bounds ? bounds.lo : 0);
     const to = (i: number): number | string => (i === 0 && bounds ? bounds.hi : e.rvars[i]!.extent);
-    if (e.op === "argmax" || e.op === "argmin") {
-      if (vector) throw new Error("internal: vector argmax");
-      return this.argReduce(e);
-    }
+    if (e.op === "argmax" || e.op === "argmin") return vector ? this.argReduceVector(e) : this.argReduce(e);
     const id = reduceIdentity(e.op, acc);
     const inner = !vector && this.reduceVectorVar ? this.reduceVectorVar(e) : null;
     const rv = e.rvars;
@@ -638,6 +637,50 @@ export class KernelEmitter extends LoopNestEmitter {
     this.argBestSink?.(get(best));
     return get(bestK);
   }
+
+  /**
+   * argmax/argmin for four outputs at once (32-bit bodies; see vectorizable): each lane keeps its
+   * best value and index as the scalar loop does, the replacement a lane mask (the same IEEE
+   * comparisons lane by lane, so the same index wins, NaN rules and ties included).
+   */
+  private argReduceVector(e: SExpr & { k: "reduce" }): string {
+    if (this.argBestSink !== null) throw new Error("internal: a split argmax partial is not vectorized");
+    const d = e.body.dtype;
+    const max = e.op === "argmax";
+    const best = this.fn.local("v128", "best");
+    const bestK = this.fn.local("v128", "bestk");
+    this.emit(`(local.set ${best} ${vectorConst(argInit(d, max), d)})`);
+    this.emit(`(local.set ${bestK} (v128.const i32x4 0 0 0 0))`);
+    const rv = e.rvars[0]!;
+    const bounds = this.reduceBounds;
+    if (rv.extent > 0)
+      this.loop(rv, bounds?.lo ?? 0, bounds?.hi ?? rv.extent, 1, (local) => {
+        const x = this.tmp("v128", this.value(e.body, true));
+        const cond = this.tmp("v128", e.selectFold ? selectReplacesVector(d, max, x, get(best)) : argBetterVector(d, max, x, get(best)));
+        this.emit(`(local.set ${best} (v128.bitselect ${x} ${get(best)} ${cond}))`);
+        this.emit(`(local.set ${bestK} (v128.bitselect (i32x4.splat ${get(local)}) ${get(bestK)} ${cond}))`);
+      });
+    return get(bestK);
+  }
+}
+
+/** Body dtypes whose argmax/argmin has a vector form (argReduceVector). */
+export const vectorArgDtypes: ReadonlySet<DType> = new Set<DType>(["float32", "int32", "uint32"]);
+
+/** selectReplaces lane by lane (a mask): unless best >= x (<= x). */
+function selectReplacesVector(d: DType, max: boolean, x: string, best: string): string {
+  if (d !== "float32") return argBetterVector(d, max, x, best);
+  return `(v128.not (f32x4.${max ? "ge" : "le"} ${best} ${x}))`;
+}
+
+/** argBetter lane by lane (a mask): strictly better, or the first NaN (which then stays). */
+function argBetterVector(d: DType, max: boolean, x: string, best: string): string {
+  if (d === "float32") {
+    const better = max ? `(f32x4.gt ${x} ${best})` : `(f32x4.lt ${x} ${best})`;
+    return `(v128.and (f32x4.eq ${best} ${best}) (v128.or ${better} (f32x4.ne ${x} ${x})))`;
+  }
+  const s = d === "int32" ? "s" : "u";
+  return max ? `(i32x4.gt_${s} ${x} ${best})` : `(i32x4.lt_${s} ${x} ${best})`;
 }
 
 /** The starting best value of argmax/argmin over dtype d. */

@@ -8,7 +8,7 @@ import { type IVar, coefOf, inAtoms, isDynamic } from "../kernel/iexpr.js";
 import type { BufferDecl, MapKernel, MatmulKernel } from "../kernel/kernel.js";
 import { stepReads, stepWrites } from "../kernel/kernel.js";
 import { type SExpr, topoNodes } from "../kernel/sexpr.js";
-import { type EmitOptions, type ImportSink, KernelEmitter } from "./emitter.js";
+import { type EmitOptions, type ImportSink, KernelEmitter, vectorArgDtypes } from "./emitter.js";
 import { nativeF32x4 } from "./simdmath.js";
 import type { SplitPlan } from "./split.js";
 import { emitTransposeLoops, isTransposeCopy } from "./transposeKernel.js";
@@ -24,11 +24,17 @@ export function kernelFn(name: string, bufs: readonly number[]): { fn: Fn; ptr: 
 
 export const usedBuffers = (step: MapKernel | MatmulKernel) => [...new Set([...stepReads(step), ...stepWrites(step)])].sort((a, b) => a - b);
 
-/** Whether every value in these expressions fits 4-lane 32-bit vector code. */
-export function vectorizable(roots: readonly SExpr[], stores: readonly DType[]): boolean {
+/**
+ * Whether every value in these expressions fits 4-lane 32-bit vector code. argmax/argmin only
+ * where `vectorArgs` (map kernels vectorized across outputs: emitter.ts argReduceVector) and over
+ * 32-bit bodies.
+ */
+export function vectorizable(roots: readonly SExpr[], stores: readonly DType[], vectorArgs = false): boolean {
   if (stores.some((d) => d === "float64")) return false;
-  return topoNodes(roots).every((n) => n.dtype !== "float64" && !(n.k === "reduce" && (n.op === "argmax" || n.op === "argmin")));
+  return topoNodes(roots).every((n) => n.dtype !== "float64" && !(isArgReduce(n) && !(vectorArgs && vectorArgDtypes.has((n as SExpr & { k: "reduce" }).body.dtype))));
 }
+
+const isArgReduce = (n: SExpr): boolean => n.k === "reduce" && (n.op === "argmax" || n.op === "argmin");
 
 
 /** Loads in `roots` that walk `v` contiguously. */
@@ -79,12 +85,13 @@ export function emitMapLoops(k: MapKernel, buffers: readonly BufferDecl[], em: K
   const vec = k.sequential?.length !== k.vars.length && vectorizable(
     roots,
     k.outs.map((o) => buffers[o.buf]!.dtype),
+    em.vectorArgs,
   );
   const last = k.vars[k.vars.length - 1];
   const outCand = vec && last !== undefined && last.extent >= 4 && !k.sequential?.includes(last);
   let vecOut = false;
   const red = topoNodes(roots).find((n): n is SExpr & { k: "reduce" } => n.k === "reduce");
-  if (vec && red) {
+  if (vec && red && !isArgReduce(red)) {
     const rlast = red.rvars[red.rvars.length - 1];
     const redCand = rlast !== undefined && rlast.extent >= 4;
     if (redCand && (!outCand || contiguousLoads([red.body], rlast) >= contiguousLoads([red.body], last!))) {

@@ -154,6 +154,7 @@ export function renderReduceSplit(k: MapKernel, rs: ReduceSplit, buffers: readon
   const hi = get(p.fn.param("hi"));
   const partPtr = (b: number): string => (b === val ? partParam : b === idx ? `(i32.add ${partParam} ${i32c(idxOffset(rs))})` : get(p.ptr.get(b)!));
   const em = new KernelEmitter(p.fn, partPtr, imports, opts);
+  em.vectorArgs = false; // its best values go on as scalars (argBestSink)
   const rv0 = red.rvars[0]!;
   em.loop(
     rs.chunkVar,
@@ -177,6 +178,7 @@ export function renderReduceSplit(k: MapKernel, rs: ReduceSplit, buffers: readon
   const cPart = get(c.fn.param("part"));
   const cPtr = (b: number): string => (b === val ? cPart : b === idx ? `(i32.add ${cPart} ${i32c(idxOffset(rs))})` : get(c.ptr.get(b)!));
   const ce = new KernelEmitter(c.fn, cPtr, imports, opts);
+  ce.vectorArgs = false; // its argmax fold over the partials is scalar
   ce.reduceOverride = (e, vector) => {
     if (e !== red) return null;
     if (rs.arg) {
