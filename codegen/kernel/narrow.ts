@@ -55,12 +55,20 @@ export const narrowsFloat = (e: Eqn): boolean =>
  * refuses), int8 batch-group convolutions, mixed-dtype contractions. Sorts, scatters and cumulative ops decide in lower.ts (narrowSortable,
  * narrowScatter, narrowCumulative).
  */
+/**
+ * A dotGeneral of float16 operands into float64 (preferredElementType): a sum-reduction kernel
+ * over float64 products of the decoded operands (exact), added in order, as XLA does (float64
+ * accumulation: 65504*65504 + 1 - 65504*65504 is 1, where float32 sums give 0).
+ */
+export const isFloat16DotIntoFloat64 = (e: Eqn): boolean =>
+  e.primitive === "dotGeneral" && e.outVars[0]!.aval.dtype === "float64" && e.inputs.every((a) => a.aval.dtype === "float16");
+
 export function narrowNeedsHost(e: Eqn): boolean {
   const dtypes = [...e.inputs.map((a) => a.aval.dtype), ...e.outVars.map((v) => v.aval.dtype)];
   const f16 = dtypes.includes("float16");
   if (!f16 && !dtypes.some((d) => byteInts.has(d))) return false;
   if (e.primitive === "bitcastConvertType") return f16;
-  if (isFloat16Contraction(e) || isNarrowContraction(e)) return false;
+  if (isFloat16Contraction(e) || isNarrowContraction(e) || isFloat16DotIntoFloat64(e)) return false;
   return !(inRangePrims.has(e.primitive) || indexViewPrims.has(e.primitive) || isComparison(e.primitive) || widensNarrow(e.primitive));
 }
 

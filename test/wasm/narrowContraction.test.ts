@@ -27,6 +27,7 @@ import * as jaxts from "../../src/index.js";
 import { convJaxpr, geometryArb, perm } from "./convGeometry.js";
 import { primJaxpr, rng, runJaxprWasm, runOnPoolThreads, wasmBackend } from "./helpers.js";
 import { narrowData } from "./narrowProbe.js";
+import { type EncNum, decNum } from "../goldenTree.js";
 
 const { numpy: np, jit, lax, devicePut } = jaxts;
 type A = jaxts.Array;
@@ -47,8 +48,19 @@ interface GoldenCase {
   [param: string]: unknown;
 }
 const golden = JSON.parse(readFileSync(new URL("../golden/narrow_contraction.json", import.meta.url), "utf8")) as { cases: GoldenCase[] };
+/** float16 dots into float64 (JAX's x64 mode: gen_narrow_contraction_f64.py): float64 sums. */
+const goldenF64 = JSON.parse(readFileSync(new URL("../golden/narrow_contraction_f64.json", import.meta.url), "utf8")) as { cases: GoldenCase[] };
 
-const typed = (o: Operand): AnyTypedArray => (o.dtype === "float16" ? Uint16Array.from(o.data) : o.dtype === "int8" ? Int8Array.from(o.data) : o.dtype === "uint8" ? Uint8Array.from(o.data) : Float32Array.from(o.data));
+const typed = (o: Operand): AnyTypedArray =>
+  o.dtype === "float16"
+    ? Uint16Array.from(o.data)
+    : o.dtype === "int8"
+      ? Int8Array.from(o.data)
+      : o.dtype === "uint8"
+        ? Uint8Array.from(o.data)
+        : o.dtype === "float64"
+          ? Float64Array.from(o.data as unknown as EncNum[], decNum)
+          : Float32Array.from(o.data);
 
 function goldenJaxpr(c: GoldenCase): Jaxpr {
   const ins = [new ShapedArray(c.lhs.shape, c.lhs.dtype), new ShapedArray(c.rhs.shape, c.rhs.dtype)];
@@ -87,7 +99,8 @@ function checkBits(j: Jaxpr, inputs: AnyTypedArray[], what: string): AnyTypedArr
 describe("narrow contractions against JAX (golden)", () => {
   it("float16: float32 sums in order rounded once (not float16 per step, not float64); int8/uint8 results wrap; reference and wasm", () => {
     expect(golden.cases.length).toBeGreaterThan(10);
-    for (const c of golden.cases) {
+    expect(goldenF64.cases.length).toBe(5);
+    for (const c of [...golden.cases, ...goldenF64.cases]) {
       const j = goldenJaxpr(c);
       const inputs = [typed(c.lhs), typed(c.rhs)];
       const want = typed(c.out);
