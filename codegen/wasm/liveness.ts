@@ -37,8 +37,6 @@ const POOL_SIZE = 8192;
 export class LivenessPool {
   private spare: Liveness[] = [];
   private refillScheduled = false;
-  /** Counters, for tests: tokens handed out, and requests the empty pool could not serve. */
-  readonly stats = { taken: 0, dry: 0 };
 
   constructor(private readonly size = POOL_SIZE) {
     this.scheduleRefill();
@@ -48,8 +46,6 @@ export class LivenessPool {
   take(): Liveness | undefined {
     const l = this.spare.pop();
     if (this.spare.length < this.size >> 1) this.scheduleRefill();
-    if (l === undefined) this.stats.dry++;
-    else this.stats.taken++;
     return l;
   }
 

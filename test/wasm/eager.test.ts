@@ -10,8 +10,8 @@ import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { SMALL_BUFFER_BYTES } from "../../codegen/wasm/runtime.js";
-import { createWasmBackend } from "../../src/backends/wasm.js";
-import { defaultDevice, devicePut, lax, numpy as np } from "../../src/index.js";
+import { devicePut, lax, numpy as np } from "../../src/index.js";
+import { withWasmBackend } from "./withBackend.js";
 
 const settle = async () => {
   setFlagsFromString("--expose-gc");
@@ -22,27 +22,11 @@ const settle = async () => {
   }
 };
 
-/** Runs `f` with a fresh wasm backend (its own memory and thresholds) as the default device. */
-async function withBackend<T>(opts: Parameters<typeof createWasmBackend>[0], f: (b: Awaited<ReturnType<typeof createWasmBackend>>) => Promise<T> | T): Promise<T> {
-  const { registerBackend, getBackend } = await import("../../src/backends/index.js");
-  const saved = getBackend("wasm");
-  const savedDefault = defaultDevice();
-  const b = await createWasmBackend(opts);
-  registerBackend(b);
-  defaultDevice("wasm");
-  try {
-    return await f(b);
-  } finally {
-    registerBackend(saved);
-    defaultDevice(savedDefault);
-  }
-}
-
 const f32 = (n: number, g: (i: number) => number) => Float32Array.from({ length: n }, (_, i) => g(i));
 
 describe("eager ops without dispose, in a synchronous loop", () => {
   it("large results (100k floats) stay bounded: the oldest are evicted a batch at a time, and live ones read back", async () => {
-    await withBackend({ evictAboveBytes: 8 * 2 ** 20 }, (b) => {
+    await withWasmBackend({ evictAboveBytes: 8 * 2 ** 20 }, (b) => {
       const x = devicePut(np.array(f32(100_000, (i) => i % 7)), "wasm");
       const y = devicePut(np.array(f32(100_000, (i) => (i % 5) / 4)), "wasm");
       let peak = 0;
@@ -65,7 +49,7 @@ describe("eager ops without dispose, in a synchronous loop", () => {
   });
 
   it("small results (no finalizer) stay bounded in count, and are moved out of wasm memory once the event loop turns", async () => {
-    await withBackend({ maxSmallResident: 1000 }, async (b) => {
+    await withWasmBackend({ maxSmallResident: 1000 }, async (b) => {
       const x = devicePut(np.array(f32(16, (i) => i)), "wasm");
       await settle();
       const base = b.allocatedBytes;
@@ -85,7 +69,7 @@ describe("eager ops without dispose, in a synchronous loop", () => {
   });
 
   it("arrays above the small size are watched by finalizers; at or below it are not", async () => {
-    await withBackend({}, (b) => {
+    await withWasmBackend({}, (b) => {
       const small = b.fromHost(new Float32Array(SMALL_BUFFER_BYTES / 4), { dtype: "float32", size: SMALL_BUFFER_BYTES / 4 } as never);
       const large = b.fromHost(new Float32Array(SMALL_BUFFER_BYTES / 4 + 1), { dtype: "float32", size: SMALL_BUFFER_BYTES / 4 + 1 } as never);
       expect(b.finalizerToken(small)).toBeUndefined();

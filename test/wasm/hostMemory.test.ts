@@ -13,8 +13,8 @@ import { describe, expect, it } from "vitest";
 import { ShapedArray } from "../../ir/aval.js";
 import { type AnyTypedArray, type DType, dtypes, itemSize } from "../../ir/dtype.js";
 import { copyToHost, hostBytesUninitialized } from "../../codegen/wasm/hostMemory.js";
-import { createWasmBackend } from "../../src/backends/wasm.js";
-import { defaultDevice, devicePut, numpy as np } from "../../src/index.js";
+import { devicePut, numpy as np } from "../../src/index.js";
+import { withWasmBackend } from "./withBackend.js";
 
 const settle = async () => {
   setFlagsFromString("--expose-gc");
@@ -24,24 +24,6 @@ const settle = async () => {
     await new Promise((r) => setTimeout(r, 0));
   }
 };
-
-type Backend = Awaited<ReturnType<typeof createWasmBackend>>;
-
-/** Runs `f` with a fresh wasm backend (its own memory) as the default device. */
-async function withBackend<T>(f: (b: Backend) => Promise<T> | T): Promise<T> {
-  const { registerBackend, getBackend } = await import("../../src/backends/index.js");
-  const saved = getBackend("wasm");
-  const savedDefault = defaultDevice();
-  const b = await createWasmBackend();
-  registerBackend(b);
-  defaultDevice("wasm");
-  try {
-    return await f(b);
-  } finally {
-    registerBackend(saved);
-    defaultDevice(savedDefault);
-  }
-}
 
 /** `size` elements of `dtype` (float16 as bit patterns), none zero, from `seed`. */
 function values(dtype: DType, size: number, seed: number): AnyTypedArray {
@@ -79,7 +61,7 @@ const sizes = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 500, m
 
 describe("host copies (data(), dataSync(), evicted buffers)", () => {
   it("a read back is exact, in its own ArrayBuffer, and the caller may mutate it: resident or evicted, any dtype and size", async () => {
-    await withBackend((b) =>
+    await withWasmBackend({}, (b) =>
       fc.assert(
         fc.property(fc.constantFrom(...dtypes), sizes, fc.boolean(), fc.integer({ min: 0, max: 1000 }), (dtype, size, evict, seed) => {
           const aval = new ShapedArray([size], dtype);
@@ -108,7 +90,7 @@ describe("host copies (data(), dataSync(), evicted buffers)", () => {
   });
 
   it("x.data() and x.dataSync() return copies: mutating them changes neither x nor later reads", async () => {
-    await withBackend(async (b) => {
+    await withWasmBackend({}, async (b) => {
       const want = values("float32", 100_000, 3) as Float32Array;
       const x = devicePut(np.array(want), "wasm");
       for (const evicted of [false, true]) {
@@ -125,7 +107,7 @@ describe("host copies (data(), dataSync(), evicted buffers)", () => {
   });
 
   it("evicted arrays come back exactly through repeated evict/restore cycles; dispose after eviction frees nothing twice", async () => {
-    await withBackend((b) => {
+    await withWasmBackend({}, (b) => {
       const want = values("float32", 100_000, 9) as Float32Array;
       const x = devicePut(np.array(want), "wasm");
       const y = np.multiply(x, 2);
@@ -150,7 +132,7 @@ describe("host copies (data(), dataSync(), evicted buffers)", () => {
   });
 
   it("recycled host memory never shows through: read backs after heavy churn are exact", async () => {
-    await withBackend(async (b) => {
+    await withWasmBackend({}, async (b) => {
       const n = 262_144; // 1 MiB of float32: above the priming size
       const junk = devicePut(np.array(new Float32Array(n).fill(NaN)), "wasm");
       for (let i = 0; i < 40; i++) junk.dataSync(); // 40 MiB of NaN-filled host arrays, dropped
@@ -172,7 +154,7 @@ describe("host copies (data(), dataSync(), evicted buffers)", () => {
   });
 
   it("dropped arrays are reclaimed whether resident (finalizer) or evicted (their host copy is the GC's)", async () => {
-    await withBackend(async (b) => {
+    await withWasmBackend({}, async (b) => {
       await settle();
       const base = b.allocatedBytes;
       const keep = devicePut(np.array(values("float32", 50_000, 1)), "wasm");

@@ -13,31 +13,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { WasmBuffer } from "../../codegen/wasm/runtime.js";
 import { ConcreteArray } from "../../src/core/array.js";
-import { createWasmBackend } from "../../src/backends/wasm.js";
-import { defaultDevice, numpy as np } from "../../src/index.js";
+import { numpy as np } from "../../src/index.js";
+import { withWasmBackend } from "./withBackend.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
 /** A task turn: the token pool refills, finalizers run. */
 const turn = () => new Promise((r) => setTimeout(r, 0));
-
-type Backend = Awaited<ReturnType<typeof createWasmBackend>>;
-
-/** Runs `f` with a fresh wasm backend (its own memory, eviction above `evictAboveBytes`) as the default device. */
-async function withBackend<T>(evictAboveBytes: number, f: (b: Backend) => Promise<T>): Promise<T> {
-  const { registerBackend, getBackend } = await import("../../src/backends/index.js");
-  const saved = getBackend("wasm");
-  const savedDefault = defaultDevice();
-  const b = await createWasmBackend({ evictAboveBytes });
-  registerBackend(b);
-  defaultDevice("wasm");
-  try {
-    return await f(b);
-  } finally {
-    defaultDevice(savedDefault);
-    registerBackend(saved);
-  }
-}
 
 const ramp = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => ((i * 7 + seed * 13) % 1000) / 8 - 50);
 const bufferOf = (x: np.Array) => (x as unknown as ConcreteArray).buffer as WasmBuffer;
@@ -47,7 +29,7 @@ const plus = (a: Float32Array, c: number) => a.map((v) => Math.fround(v + c));
 
 describe("liveness tokens: dropped arrays reclaimed without a copy inside one job", () => {
   it("a microtask-only loop of dropped results reuses their memory; kept results stay exact", async () => {
-    await withBackend(4 * 2 ** 20, async (be) => {
+    await withWasmBackend({ evictAboveBytes: 4 * 2 ** 20 }, async (be) => {
       const n = 32 * 1024; // 128 KB a result: not a small buffer
       const a0 = ramp(n, 1);
       const a = np.array(a0);
@@ -75,7 +57,7 @@ describe("liveness tokens: dropped arrays reclaimed without a copy inside one jo
   });
 
   it("an array held only through another sharing its buffer is not reclaimed", async () => {
-    await withBackend(2 * 2 ** 20, async (be) => {
+    await withWasmBackend({ evictAboveBytes: 2 * 2 ** 20 }, async (be) => {
       const n = 64 * 1024;
       const x0 = ramp(n, 2);
       let x: ConcreteArray | undefined = np.array(x0) as unknown as ConcreteArray;
@@ -96,7 +78,7 @@ describe("liveness tokens: dropped arrays reclaimed without a copy inside one jo
   });
 
   it("a raw buffer used after its array died is kept (the first sweep only marks it); unused for two sweeps it is freed, and a use then throws", async () => {
-    await withBackend(2 * 2 ** 20, async (be) => {
+    await withWasmBackend({ evictAboveBytes: 2 * 2 ** 20 }, async (be) => {
       const rt = be.runtime;
       const n = 64 * 1024;
       const x0 = ramp(n, 3);
@@ -138,7 +120,7 @@ describe("liveness tokens: dropped arrays reclaimed without a copy inside one jo
   });
 
   it("a buffer with two owners is never reclaimed by liveness", async () => {
-    await withBackend(2 * 2 ** 20, async (be) => {
+    await withWasmBackend({ evictAboveBytes: 2 * 2 ** 20 }, async (be) => {
       const rt = be.runtime;
       np.array(ramp(64 * 1024, 4));
       await turn();
@@ -161,7 +143,7 @@ describe("liveness tokens: dropped arrays reclaimed without a copy inside one jo
       { weight: 2, arbitrary: fc.record({ kind: fc.constant("read" as const), pick: fc.nat() }) },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant("turn" as const) }) },
     );
-    await withBackend(1 * 2 ** 20, async (be) => {
+    await withWasmBackend({ evictAboveBytes: 1 * 2 ** 20 }, async (be) => {
       np.array(ramp(70_000, 0));
       await turn();
       await fc.assert(
