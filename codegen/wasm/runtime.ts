@@ -201,7 +201,7 @@ export interface RuntimeOptions {
    * depend on it; see split.ts).
    */
   sharedMemory?: boolean;
-  /** Resident bytes above which buffers are evicted to host memory (default 256 MiB). */
+  /** Resident bytes above which buffers are evicted to host memory (default 256 MiB; up to half again above it while buffers of dropped-looking arrays wait for a collection, see liveness.ts). */
   evictAboveBytes?: number;
   /** Resident small buffers (SMALL_BUFFER_BYTES) above which the oldest are evicted (default 65536). */
   maxSmallResident?: number;
