@@ -15,6 +15,7 @@ import { evalPrimitiveRef } from "../ref/index.js";
 import { erf, erfInv, erfc, nextafter, powC } from "../ref/special.js";
 import { copyBytes, copyToHost, typedOver } from "./hostMemory.js";
 import { CollectorWatch, type LivenessToken, LivenessPool } from "./liveness.js";
+import { MAX_RECIPE_DEPTH, RECOMPUTE_WINDOW_BYTES, RecentResults, type Recipe } from "./recompute.js";
 import { type RenderedModule, parTableOffset, renderProgram } from "./module.js";
 import { type ParallelModule, SCRATCH_BYTES, ThreadPool, effectiveThreads, sharedMemoryAvailable } from "./threads.js";
 
@@ -31,6 +32,8 @@ export const WASM_PAGE = 65536;
 export const ALIGN = 64;
 /** Most bytes one eviction sweep moves to host memory (see WasmRuntime.evictFor). */
 export const EVICT_BATCH_BYTES = 16 * 2 ** 20;
+/** Dropped results (recompute.ts) the runtime lets pile up before it looks for dead ones among them. */
+const DROPPED_SCAN_MIN = 1024;
 /** Fewest bytes allocated between two requests for a full collection (see WasmRuntime.evictFor). */
 const MIN_NUDGE_SPACING_BYTES = 32 * 2 ** 20;
 
@@ -161,6 +164,14 @@ export class WasmBuffer {
   deadSince = 0;
   /** The runtime's allocation count when it was made (whether a collection since can have found it dead). */
   born = 0;
+  /** How to compute it again, while it is a recent elementwise result or its contents are dropped (recompute.ts). */
+  recipe: Recipe | undefined = undefined;
+  /** Its contents were dropped (no memory anywhere): the next use computes them again from `recipe`. */
+  dropped = false;
+  /** Recipes that read it: its memory outlives its owner until the last of them goes. */
+  holds = 0;
+  /** Its owner freed it (or was found dead) while recipes held it: freed when `holds` falls to 0. */
+  ownerGone = false;
   /**
    * At most SMALL_BUFFER_BYTES: no finalizer watches it (registering one costs more than a small
    * op, and in a synchronous loop the registry's dead cells pile up); the runtime reclaims it by
@@ -186,6 +197,8 @@ export interface Compiled {
   readonly rendered: RenderedModule;
   /** Runs the program; size-generic programs take the run-time length `n`. */
   readonly run: (inputs: readonly WasmBuffer[], n?: number) => WasmBuffer[];
+  /** Runs a single-output program again, writing into `out`, a block of the output's size (recompute.ts). */
+  readonly rerun: (inputs: readonly WasmBuffer[], n: number, out: WasmBuffer) => void;
 }
 
 export interface RuntimeOptions {
@@ -205,6 +218,11 @@ export interface RuntimeOptions {
   evictAboveBytes?: number;
   /** Resident small buffers (SMALL_BUFFER_BYTES) above which the oldest are evicted (default 65536). */
   maxSmallResident?: number;
+  /**
+   * Bytes of recent elementwise results kept before the contents of older ones are dropped, to
+   * be computed again if used (recompute.ts; default RECOMPUTE_WINDOW_BYTES; 0: never dropped).
+   */
+  recomputeWindowBytes?: number;
 }
 
 const bytesOf = (dtype: DType, size: number) => size * itemSize[dtype];
@@ -287,6 +305,8 @@ export class WasmRuntime {
     this.evictFloor = opts.evictAboveBytes ?? Math.min(256 * 2 ** 20, maxBytes / 2);
     this.evictAbove = this.evictFloor;
     this.maxSmallResident = opts.maxSmallResident ?? 65536;
+    const window = opts.recomputeWindowBytes ?? RECOMPUTE_WINDOW_BYTES;
+    this.recent = window > 0 ? new RecentResults(window) : undefined;
     this.relaxedSimd = opts.relaxedSimd ?? false;
   }
 
@@ -347,8 +367,12 @@ export class WasmRuntime {
    */
   private evictAbove: number;
   private readonly evictFloor: number;
-  /** Counters, for tests: sweeps, buffers (and bytes) copied out, buffers copied back, buffers (and bytes) reclaimed without a copy. */
-  readonly evictions = { runs: 0, buffers: 0, bytes: 0, restores: 0, reclaimed: 0, reclaimedBytes: 0 };
+  /**
+   * Counters, for tests: sweeps, buffers (and bytes) copied out, buffers copied back, buffers (and
+   * bytes) reclaimed without a copy, results whose contents were dropped (and bytes), and results
+   * computed again.
+   */
+  readonly evictions = { runs: 0, buffers: 0, bytes: 0, restores: 0, reclaimed: 0, reclaimedBytes: 0, dropped: 0, droppedBytes: 0, recomputed: 0 };
 
   // ---- reclaiming dropped buffers without a copy (liveness.ts) ----
 
@@ -394,6 +418,7 @@ export class WasmRuntime {
       if (b.freed || b.deadSince === 0) continue; // disposed meanwhile, or used again
       b.freed = true;
       b.deadSince = 0;
+      if (b.recipe !== undefined) this.releaseRecipe(b);
       this.allocator.release(b.ptr, b.bytes);
       this.evictions.reclaimed++;
       this.evictions.reclaimedBytes += b.bytes;
@@ -407,6 +432,143 @@ export class WasmRuntime {
     b.deadSince = 0;
     this.doomedBytes -= b.bytes;
     this.resident.set(b.token, b);
+  }
+
+  // ---- recomputable results (recompute.ts) ----
+
+  private readonly recent: RecentResults | undefined;
+  /** Results whose contents were dropped, by token (a finalizer finds them here). */
+  private readonly droppedResults = new Map<BufferToken, WasmBuffer>();
+  /** Dropped results not yet asked about (see forgetDeadDropped), oldest first from `unaskedHead`. */
+  private unasked: WasmBuffer[] = [];
+  private unaskedHead = 0;
+  /** The count of dropped results at which the runtime next looks for dead ones among them (see forgetDeadDropped). */
+  private droppedScanAt = DROPPED_SCAN_MIN;
+  private readonly fallen: WasmBuffer[] = [];
+
+  /**
+   * Gives `out`, just computed by `compiled` from `inputs` (a single-output program, run-time
+   * length `n`), a recipe (unless an input's recipe is as deep as recipes go), and drops the
+   * contents of the results that leave the window.
+   */
+  recomputable(out: WasmBuffer, compiled: Compiled, inputs: readonly WasmBuffer[], n: number): void {
+    const recent = this.recent;
+    if (recent === undefined || out.small) return;
+    let depth = 1;
+    for (let k = 0; k < inputs.length; k++) {
+      const r = inputs[k]!.recipe;
+      if (r !== undefined) depth = Math.max(depth, r.depth + 1);
+    }
+    if (depth > MAX_RECIPE_DEPTH) return;
+    for (let k = 0; k < inputs.length; k++) inputs[k]!.holds++;
+    out.recipe = { rerun: compiled.rerun, inputs: inputs.slice(), n, depth };
+    const fallen = this.fallen;
+    recent.push(out, fallen);
+    for (let k = 0; k < fallen.length; k++) this.dropContents(fallen[k]!);
+    fallen.length = 0;
+  }
+
+  /** Frees a recent result's block, keeping its recipe (or, where that gains nothing, lets the recipe go). */
+  private dropContents(b: WasmBuffer): void {
+    if (b.recipe === undefined || b.freed || b.dropped) return; // freed, or already computed again
+    if (b.pins > 0 || b.ptr < 0 || b.deadSince !== 0 || b.alive === undefined) {
+      // In use right now, evicted, or found dead: keep it as it is. Without a liveness token (two
+      // owners, or the token pool ran dry in a long job) nothing but a finalizer would ever tell
+      // the runtime it died, so its recipe would hold its inputs for the rest of the job.
+      this.releaseRecipe(b);
+      return;
+    }
+    this.allocator.release(b.ptr, b.bytes);
+    if (this.resident.delete(b.token) && b.small) this.smallResident--;
+    b.ptr = -1;
+    b.referenced = false;
+    b.dropped = true;
+    this.droppedResults.set(b.token, b);
+    this.unasked.push(b);
+    this.evictions.dropped++;
+    this.evictions.droppedBytes += b.bytes;
+    if (this.unasked.length - this.unaskedHead >= this.droppedScanAt) this.forgetDeadDropped();
+  }
+
+  /**
+   * Lets the recipes of dropped results whose arrays a collection found dead go (and their
+   * inputs' memory with them), inside a job where no finalizer runs. Their liveness tokens are
+   * asked only after a full collection is seen to have run since they were made (the collector
+   * watch's canaries tell; the runtime asks for one), because asking about a dropped array the
+   * collector has not reached yet keeps its token alive for the rest of the job. Runs as the
+   * count doubles, checking for the collection every DROPPED_SCAN_MIN / 4 drops meanwhile.
+   */
+  private forgetDeadDropped(): void {
+    const watch = this.collector;
+    const unasked = this.unasked;
+    while (this.unaskedHead < unasked.length && !unasked[this.unaskedHead]!.dropped) this.unaskedHead++; // computed again or freed since
+    const oldest = unasked[this.unaskedHead];
+    if (watch === undefined || oldest === undefined) return; // (every dropped result has a liveness token)
+    if (oldest.born > watch.confirmedAt) {
+      // No collection seen since the oldest was made: ask for one, or whether the one asked for ran.
+      if (!watch.waiting) watch.nudge(this.allocations);
+      else watch.collected();
+      if (oldest.born > watch.confirmedAt) {
+        this.droppedScanAt = unasked.length - this.unaskedHead + DROPPED_SCAN_MIN / 4;
+        return;
+      }
+    }
+    // Oldest first (results are dropped in the order they were made: the window is a queue).
+    // Each is asked once: one found alive (or dead but held by another's recipe) is left to its
+    // finalizer after that.
+    const foundUpTo = watch.confirmedAt;
+    let k = this.unaskedHead;
+    for (; k < unasked.length; k++) {
+      const b = unasked[k]!;
+      if (b.born > foundUpTo) break;
+      if (!b.dropped || b.alive === undefined) continue;
+      const dead = b.alive.deref() === undefined;
+      b.alive = undefined;
+      if (!dead) continue;
+      if (b.holds > 0) {
+        b.ownerGone = true; // another dropped result's recipe reads it: it goes with the last of them
+        continue;
+      }
+      this.droppedResults.delete(b.token);
+      b.dropped = false;
+      b.freed = true;
+      this.releaseRecipe(b);
+    }
+    this.unasked = unasked.slice(k);
+    this.unaskedHead = 0;
+    this.droppedScanAt = Math.max(DROPPED_SCAN_MIN, 2 * this.unasked.length);
+  }
+
+  private releaseRecipe(b: WasmBuffer): void {
+    const inputs = b.recipe!.inputs;
+    b.recipe = undefined;
+    for (let k = 0; k < inputs.length; k++) {
+      const i = inputs[k]!;
+      if (--i.holds === 0 && i.ownerGone) this.free(i);
+    }
+  }
+
+  /** Computes a dropped result's contents again, into a new block; it has no recipe after that. */
+  private recompute(b: WasmBuffer): void {
+    const r = b.recipe!;
+    this.pin(r.inputs);
+    try {
+      b.ptr = this.allocate(b.bytes);
+      try {
+        r.rerun(r.inputs, r.n, b);
+      } catch (e) {
+        this.allocator.release(b.ptr, b.bytes);
+        b.ptr = -1;
+        throw e;
+      }
+      b.dropped = false;
+      this.droppedResults.delete(b.token);
+      this.resident.set(b.token, b);
+    } finally {
+      this.unpin(r.inputs);
+    }
+    this.releaseRecipe(b);
+    this.evictions.recomputed++;
   }
 
   /** Buffers allocated so far: the clock of the liveness bookkeeping. */
@@ -504,8 +666,14 @@ export class WasmRuntime {
         continue;
       }
       if (b.alive !== undefined && b.alive.deref() === undefined) {
-        // Its array is gone: no copy; the block is freed by the next sweep (reclaimDead).
         b.alive = undefined;
+        if (b.holds > 0) {
+          // Its array is gone but recipes still read it (recompute.ts): out of the way, freed with the last of them.
+          b.ownerGone = true;
+          this.evict(token, b);
+          continue;
+        }
+        // Its array is gone: no copy; the block is freed by the next sweep (reclaimDead).
         b.deadSince = this.sweeps;
         this.resident.delete(token);
         this.doomed.push(b);
@@ -544,6 +712,7 @@ export class WasmRuntime {
   /** Brings an evicted buffer back into wasm memory (its pointer is valid until the next eviction). */
   ensureResident(b: WasmBuffer): void {
     if (b.freed) throw new ReferenceError("wasm backend: an array whose memory was freed was used");
+    if (b.dropped) return this.recompute(b);
     if (b.deadSince !== 0) this.touch(b);
     if (b.host === undefined) return;
     const host = b.host;
@@ -566,7 +735,7 @@ export class WasmRuntime {
     try {
       for (; k < buffers.length; k++) {
         const b = buffers[k]!;
-        if (b.host !== undefined || b.freed || b.deadSince !== 0) this.ensureResident(b);
+        if (b.host !== undefined || b.freed || b.deadSince !== 0 || b.dropped) this.ensureResident(b);
         b.pins++;
         b.referenced = true;
       }
@@ -592,7 +761,17 @@ export class WasmRuntime {
 
   free(b: WasmBuffer): void {
     if (b.freed) return;
+    if (b.holds > 0) {
+      b.ownerGone = true; // recipes still read it: freed when the last of them goes (releaseRecipe)
+      return;
+    }
     b.freed = true;
+    if (b.recipe !== undefined) this.releaseRecipe(b);
+    if (b.dropped) {
+      b.dropped = false;
+      this.droppedResults.delete(b.token);
+      return;
+    }
     if (b.host !== undefined) {
       b.host = undefined;
       return;
@@ -606,7 +785,7 @@ export class WasmRuntime {
 
   /** Frees the buffer behind a finalizer's token, if it is still in wasm memory (evicted ones are the GC's). */
   freeToken(token: BufferToken): void {
-    const b = this.resident.get(token);
+    const b = this.resident.get(token) ?? this.droppedResults.get(token);
     if (b !== undefined) this.free(b);
   }
 
@@ -618,6 +797,7 @@ export class WasmRuntime {
 
   read(b: WasmBuffer, dtype: DType, size: number): AnyTypedArray {
     if (b.freed) throw new ReferenceError("wasm backend: reading an array whose memory was freed");
+    if (b.dropped) this.recompute(b);
     if (b.deadSince !== 0) this.touch(b);
     const bytes = bytesOf(dtype, size);
     const copy = b.host !== undefined ? copyToHost(b.host.buffer, b.host.byteOffset, bytes) : copyToHost(this.memory.buffer, b.ptr, bytes);
@@ -718,24 +898,15 @@ export class WasmRuntime {
     // The entry's arguments: arena, [n], input pointers, output pointers (one array reused per
     // call; calls do not nest, a host step never calls back into a module).
     const args = new Array<number>((dynamic ? 2 : 1) + program.inputs.length + nOut).fill(0);
-    const run = (inputs: readonly WasmBuffer[], n = 0): WasmBuffer[] => {
-      const nIn = inputs.length;
-      if (nIn !== program.inputs.length) throw new Error(`internal: program takes ${program.inputs.length} inputs, got ${nIn}`);
-      for (let k = 0; k < nIn; k++) if (inputs[k]!.freed) throw new ReferenceError("wasm backend: an input array was disposed");
-      this.pin(inputs);
-      const outs: WasmBuffer[] = [];
+    // Calls the entry with `outs` allocated and pinned by the caller.
+    const call = (inputs: readonly WasmBuffer[], n: number, outs: readonly WasmBuffer[]): void => {
       let arena = 0;
       try {
-        for (let k = 0; k < nOut; k++) {
-          const o = this.allocBuffer(dynamicOut[k] ? (outBytes[k]! / DYNAMIC_EXTENT) * n : outBytes[k]!);
-          o.pins++;
-          outs.push(o);
-        }
         if (arenaBytes > 0) arena = this.allocate(arenaBytes);
         let j = 0;
         args[j++] = arena;
         if (dynamic) args[j++] = n;
-        for (let k = 0; k < nIn; k++) args[j++] = inputs[k]!.ptr;
+        for (let k = 0; k < inputs.length; k++) args[j++] = inputs[k]!.ptr;
         for (let k = 0; k < nOut; k++) args[j++] = outs[k]!.ptr;
         switch (j) {
           case 3:
@@ -750,6 +921,26 @@ export class WasmRuntime {
           default:
             entry(...args);
         }
+      } finally {
+        if (arena !== 0) this.allocator.release(arena, arenaBytes);
+      }
+    };
+    const checkInputs = (inputs: readonly WasmBuffer[]): void => {
+      const nIn = inputs.length;
+      if (nIn !== program.inputs.length) throw new Error(`internal: program takes ${program.inputs.length} inputs, got ${nIn}`);
+      for (let k = 0; k < nIn; k++) if (inputs[k]!.freed) throw new ReferenceError("wasm backend: an input array was disposed");
+    };
+    const run = (inputs: readonly WasmBuffer[], n = 0): WasmBuffer[] => {
+      checkInputs(inputs);
+      this.pin(inputs);
+      const outs: WasmBuffer[] = [];
+      try {
+        for (let k = 0; k < nOut; k++) {
+          const o = this.allocBuffer(dynamicOut[k] ? (outBytes[k]! / DYNAMIC_EXTENT) * n : outBytes[k]!);
+          o.pins++;
+          outs.push(o);
+        }
+        call(inputs, n, outs);
       } catch (err) {
         for (const o of outs) {
           o.pins--;
@@ -758,13 +949,24 @@ export class WasmRuntime {
         outs.length = 0;
         throw err;
       } finally {
-        if (arena !== 0) this.allocator.release(arena, arenaBytes);
         for (const o of outs) o.pins--;
         this.unpin(inputs);
       }
       return outs;
     };
-    return { program, rendered, run };
+    const rerun = (inputs: readonly WasmBuffer[], n: number, out: WasmBuffer): void => {
+      if (nOut !== 1) throw new Error(`internal: rerun of a program with ${nOut} outputs`);
+      checkInputs(inputs);
+      this.pin(inputs);
+      out.pins++;
+      try {
+        call(inputs, n, [out]);
+      } finally {
+        out.pins--;
+        this.unpin(inputs);
+      }
+    };
+    return { program, rendered, run, rerun };
   }
 }
 

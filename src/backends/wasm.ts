@@ -149,7 +149,10 @@ export class WasmBackend implements Backend<WasmBuffer> {
     if (hit !== undefined) {
       this.stats.calls++;
       this.stats.cacheHits++;
-      return hit.run(inputs, outAvals[0]!.size);
+      const n = outAvals[0]!.size;
+      const outs = hit.run(inputs, n);
+      this.runtime.recomputable(outs[0]!, hit, inputs, n);
+      return outs;
     }
     if (callPrims.has(prim)) return this.executeJaxpr((params as { jaxpr: Jaxpr }).jaxpr, inputs);
     if (prim === "customLin")
@@ -182,9 +185,13 @@ export class WasmBackend implements Backend<WasmBuffer> {
       const jaxpr = new Jaxpr([], invars, [eqn(prim, invars, params, outVars)], outVars);
       c = this.compile(jaxpr, key);
     }
-    if (generic) this.rememberGeneric(prim, inAvals, params as Record<string, unknown>, c);
     this.stats.calls++;
-    return c.run(inputs, generic ? out.size : 0);
+    if (!generic) return c.run(inputs, 0);
+    this.rememberGeneric(prim, inAvals, params as Record<string, unknown>, c);
+    const outs = c.run(inputs, out.size);
+    // An elementwise result may be dropped and computed again if used (codegen/wasm/recompute.ts).
+    this.runtime.recomputable(outs[0]!, c, inputs, out.size);
+    return outs;
   }
 
   /** The size-generic program for this call, if it is one and has run before. */

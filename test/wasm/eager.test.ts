@@ -26,7 +26,8 @@ const f32 = (n: number, g: (i: number) => number) => Float32Array.from({ length:
 
 describe("eager ops without dispose, in a synchronous loop", () => {
   it("large results (100k floats) stay bounded: the oldest are evicted a batch at a time, and live ones read back", async () => {
-    await withWasmBackend({ evictAboveBytes: 8 * 2 ** 20 }, (b) => {
+    // Eviction as such: elementwise results would be dropped and recomputed instead (recompute.test.ts).
+    await withWasmBackend({ evictAboveBytes: 8 * 2 ** 20, recomputeWindowBytes: 0 }, (b) => {
       const x = devicePut(np.array(f32(100_000, (i) => i % 7)), "wasm");
       const y = devicePut(np.array(f32(100_000, (i) => (i % 5) / 4)), "wasm");
       let peak = 0;

@@ -29,7 +29,8 @@ const plus = (a: Float32Array, c: number) => a.map((v) => Math.fround(v + c));
 
 describe("liveness tokens: dropped arrays reclaimed without a copy inside one job", () => {
   it("a microtask-only loop of dropped results reuses their memory; kept results stay exact", async () => {
-    await withWasmBackend({ evictAboveBytes: 4 * 2 ** 20 }, async (be) => {
+    // Liveness as such: elementwise results would be dropped and recomputed instead (recompute.test.ts).
+    await withWasmBackend({ evictAboveBytes: 4 * 2 ** 20, recomputeWindowBytes: 0 }, async (be) => {
       const n = 32 * 1024; // 128 KB a result: not a small buffer
       const a0 = ramp(n, 1);
       const a = np.array(a0);
