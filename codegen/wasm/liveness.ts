@@ -31,20 +31,26 @@ export interface Liveness {
   readonly ref: WeakRef<LivenessToken>;
 }
 
-/** Tokens made per refill (a few bytes each; the pool holds them until they are handed out). */
+/** Tokens the pool holds at first (about 80 bytes each, with their WeakRefs). */
 const POOL_SIZE = 8192;
+/** The most it grows to, doubling each time a job ran it dry (about 5 MB). */
+const MAX_POOL_SIZE = 65536;
 
 export class LivenessPool {
   private spare: Liveness[] = [];
   private refillScheduled = false;
 
-  constructor(private readonly size = POOL_SIZE) {
+  constructor(
+    private size = POOL_SIZE,
+    private readonly maxSize = MAX_POOL_SIZE,
+  ) {
     this.scheduleRefill();
   }
 
-  /** A token made in an earlier job, or undefined when none is left (a refill is then on its way). */
+  /** A token made in an earlier job, or undefined when none is left (a refill is then on its way, for a pool twice as large). */
   take(): Liveness | undefined {
     const l = this.spare.pop();
+    if (l === undefined) this.size = Math.min(this.maxSize, 2 * this.size);
     if (this.spare.length < this.size >> 1) this.scheduleRefill();
     return l;
   }
@@ -106,17 +112,25 @@ export class CollectorWatch {
    * (`confirmedAt`), except what the marker had already passed when it was dropped.
    */
   nudge(now: number): void {
+    this.plant(now);
+    try {
+      new ArrayBuffer(NUDGE_BYTES);
+    } catch {
+      // no address space for it: copies push the collector the usual way
+    }
+  }
+
+  /**
+   * Watches for the next full collection without asking for one (the engine runs one as its
+   * heap grows): `collected` tells when it has run, as after a nudge.
+   */
+  plant(now: number): void {
     this.nudgedAt = now;
     this.canaries = [];
     for (let k = 0; k < CANARIES; k++) {
       const l = this.pool.take();
       if (l === undefined) break;
       this.canaries.push(l.ref); // l.token is dropped here
-    }
-    try {
-      new ArrayBuffer(NUDGE_BYTES);
-    } catch {
-      // no address space for it: copies push the collector the usual way
     }
   }
 

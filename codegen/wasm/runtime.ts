@@ -505,8 +505,9 @@ export class WasmRuntime {
     const oldest = unasked[this.unaskedHead];
     if (watch === undefined || oldest === undefined) return; // (every dropped result has a liveness token)
     if (oldest.born > watch.confirmedAt) {
-      // No collection seen since the oldest was made: ask for one, or whether the one asked for ran.
-      if (!watch.waiting) watch.nudge(this.allocations);
+      // No collection seen since the oldest was made: watch for the next one (the heap grows with
+      // the dropped results; memory pressure asks for one, see evictFor), or ask whether it ran.
+      if (!watch.waiting) watch.plant(this.allocations);
       else watch.collected();
       if (oldest.born > watch.confirmedAt) {
         this.droppedScanAt = unasked.length - this.unaskedHead + DROPPED_SCAN_MIN / 4;

@@ -192,3 +192,23 @@ describe("liveness tokens: dropped arrays reclaimed without a copy inside one jo
     });
   }, 120_000);
 });
+
+describe("the liveness token pool", () => {
+  it("hands out tokens made in an earlier task, and doubles (up to its maximum) after a job ran it dry", async () => {
+    const { LivenessPool } = await import("../../codegen/wasm/liveness.js");
+    const pool = new LivenessPool(4, 16);
+    const drain = () => {
+      let n = 0;
+      while (pool.take() !== undefined) n++;
+      return n;
+    };
+    await turn(); // tokens are made in a task of their own
+    expect(drain()).toBe(4);
+    await turn();
+    expect(drain()).toBe(8);
+    await turn();
+    expect(drain()).toBe(16);
+    await turn();
+    expect(drain()).toBe(16);
+  });
+});
