@@ -55,6 +55,12 @@ const sizeGeneric = new Set<Primitive>([
   "stopGradient",
 ]);
 
+/**
+ * Eager primitives whose results may be dropped and computed again if used (see
+ * codegen/wasm/recompute.ts): those whose cost is one pass over their output (elementwise ops,
+ * and moving data around), so a wrong guess costs about one more such op.
+ */
+const recomputablePrims = new Set<Primitive>([...sizeGeneric, "broadcastInDim", "reshape", "transpose", "squeeze", "rev", "slice", "pad", "concatenate", "iota"]);
 
 /**
  * Whether a single-equation program of `prim` would be a host step because of a narrow dtype
@@ -186,11 +192,10 @@ export class WasmBackend implements Backend<WasmBuffer> {
       c = this.compile(jaxpr, key);
     }
     this.stats.calls++;
-    if (!generic) return c.run(inputs, 0);
-    this.rememberGeneric(prim, inAvals, params as Record<string, unknown>, c);
-    const outs = c.run(inputs, out.size);
-    // An elementwise result may be dropped and computed again if used (codegen/wasm/recompute.ts).
-    this.runtime.recomputable(outs[0]!, c, inputs, out.size);
+    if (generic) this.rememberGeneric(prim, inAvals, params as Record<string, unknown>, c);
+    const n = generic ? out.size : 0;
+    const outs = c.run(inputs, n);
+    if (outs.length === 1 && recomputablePrims.has(prim)) this.runtime.recomputable(outs[0]!, c, inputs, n);
     return outs;
   }
 
