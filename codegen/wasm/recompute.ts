@@ -29,7 +29,10 @@
  *   holders dead too, so holding delays nothing much; a held input of a result that lives on
  *   unused stays in memory with it (evictable to host memory like any other buffer);
  * - a recipe goes when its result is used (computed again), disposed, finalized, or found dead
- *   by its liveness token (the runtime looks at dropped results' tokens as their number grows).
+ *   by its liveness token (the runtime looks at dropped results' tokens as their number grows),
+ *   and when an input it reads is disposed while the result still has its contents: so
+ *   `x.dispose()` frees x at once unless a result whose contents were dropped needs it (then x's
+ *   memory goes with the last such result).
  */
 import type { WasmBuffer } from "./runtime.js";
 
@@ -72,5 +75,10 @@ export class RecentResults {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
+  }
+
+  /** The results in the window (some may have been freed or lost their recipe since). */
+  *members(): IterableIterator<WasmBuffer> {
+    for (let k = this.head; k < this.queue.length; k++) yield this.queue[k]!;
   }
 }

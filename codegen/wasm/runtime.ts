@@ -540,6 +540,15 @@ export class WasmRuntime {
     this.droppedScanAt = Math.max(DROPPED_SCAN_MIN, 2 * this.unasked.length);
   }
 
+  /** Lets go the recipes of the recent results (contents still there) that read `b`, which its owner is freeing. */
+  private releaseRecentHolders(b: WasmBuffer): void {
+    if (this.recent === undefined) return;
+    for (const r of this.recent.members()) {
+      if (r.recipe !== undefined && !r.dropped && r.recipe.inputs.includes(b)) this.releaseRecipe(r);
+      if (b.holds === 0) return;
+    }
+  }
+
   private releaseRecipe(b: WasmBuffer): void {
     const inputs = b.recipe!.inputs;
     b.recipe = undefined;
@@ -762,6 +771,7 @@ export class WasmRuntime {
 
   free(b: WasmBuffer): void {
     if (b.freed) return;
+    if (b.holds > 0) this.releaseRecentHolders(b);
     if (b.holds > 0) {
       b.ownerGone = true; // recipes still read it: freed when the last of them goes (releaseRecipe)
       return;

@@ -155,16 +155,35 @@ describe("recomputable results (wasm)", () => {
       const z = np.zeros([N]);
       churn(z, WINDOW);
       const y = np.multiply(a, b);
-      a.dispose();
-      b.dispose();
-      const held = be.allocatedBytes;
       churn(z, WINDOW);
       expect(bufferOf(y).dropped).toBe(true);
-      expect(be.allocatedBytes).toBeLessThanOrEqual(held); // a's and b's blocks stay while y's recipe reads them
+      const held = be.allocatedBytes;
+      a.dispose();
+      b.dispose();
+      expect(be.allocatedBytes).toBe(held); // a's and b's blocks stay while y's recipe reads them
       expect(y.dataSync()).toEqual(a0.map((v, i) => Math.fround(v * b0[i]!)));
       // The recipe went with the recomputation, and a's and b's 32 KB with it.
       expect(be.allocatedBytes).toBeLessThanOrEqual(held - 2 * N * 4 + N * 4);
       expect(bufferOf(y).recipe).toBeUndefined();
+    });
+  });
+
+  it("disposing an input of a recent result frees it at once (the result keeps its contents, without a recipe)", async () => {
+    await withWasmBackend({ recomputeWindowBytes: WINDOW }, async (be) => {
+      await withTokens();
+      const a0 = ramp(N, 8);
+      const a = np.array(a0);
+      const t = np.multiply(a, 3);
+      const y = np.add(t, 1); // reads t, which reads a
+      expect(bufferOf(y).recipe?.depth).toBe(2);
+      const before = be.allocatedBytes;
+      t.dispose();
+      a.dispose();
+      expect(be.allocatedBytes).toBe(before - 2 * N * 4);
+      expect(bufferOf(y).recipe).toBeUndefined();
+      churn(np.zeros([N]), WINDOW);
+      expect(bufferOf(y).dropped).toBe(false);
+      expect(y.dataSync()).toEqual(a0.map((v) => Math.fround(Math.fround(v * 3) + 1)));
     });
   });
 
@@ -175,9 +194,9 @@ describe("recomputable results (wasm)", () => {
       const z = np.zeros([N]);
       churn(z, WINDOW);
       const y = np.exp(a);
-      a.dispose();
       churn(z, WINDOW);
       expect(bufferOf(y).dropped).toBe(true);
+      a.dispose();
       const before = be.allocatedBytes;
       y.dispose();
       expect(be.allocatedBytes).toBe(before - N * 4); // a's block, freed with the recipe
@@ -198,8 +217,8 @@ describe("recomputable results (wasm)", () => {
           const a = np.array(ramp(N, i));
           churn(z, WINDOW);
           np.add(a, 1);
-          a.dispose();
           churn(z, WINDOW);
+          a.dispose();
         }
       })();
       expect(be.allocatedBytes - base).toBeGreaterThanOrEqual(8 * N * 4 - 65536);
@@ -212,11 +231,14 @@ describe("recomputable results (wasm)", () => {
       // tokens as their number doubles, after a collection has cleared them.
       const start = be.allocatedBytes;
       await (async () => {
+        const pending: np.Array[] = [];
         for (let i = 0; i < 3000; i++) {
           const a = np.array(ramp(N, i % 17));
           if (i % 16 === 0) churn(z, WINDOW);
           np.add(a, 1);
-          a.dispose();
+          // disposed once the result that reads it has left the window (its contents dropped)
+          pending.push(a);
+          if (pending.length > 8) pending.shift()!.dispose();
           if (i % 500 === 499) gc();
         }
       })();
