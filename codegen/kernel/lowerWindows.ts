@@ -21,7 +21,8 @@
  * positions that can reach an element (orderedSum), so float32 and float16 results have their
  * bits. float16 (bits in the kernels, see widen.ts) rounds each partial sum to float16 (XLA's CPU
  * backend does; the reference too, codegen/ref/windows.ts) and compares its values widened to
- * float32 (exact).
+ * float32 (exact). Past maxRoutedTerms positions float16 routes scatter-style instead, window by
+ * window on one thread (sequentialRouting).
  * selectAndGatherAdd takes the chosen value with a max over the window positions where the
  * others read -inf (a sum from 0 would turn a -0 into +0).
  */

@@ -49,13 +49,6 @@ export const narrowsFloat = (e: Eqn): boolean =>
   e.primitive === "convertElementType" && byteInts.has(e.outVars[0]!.aval.dtype) && isFloat(e.inputs[0]!.aval.dtype);
 
 /**
- * Whether an equation must run as a host step because of a narrow dtype it reads or writes:
- * what neither the moves, the widened arithmetic (widen.ts) nor the contractions (paired, or of
- * float16 operands decoded into float32 panels) cover: float16 bitcasts (which the reference
- * refuses), mixed-dtype contractions. Sorts, scatters and cumulative ops decide in lower.ts (narrowSortable,
- * narrowScatter, narrowCumulative).
- */
-/**
  * A dotGeneral or convolution of float16 operands into float64 (preferredElementType): a
  * sum-reduction kernel over float64 products of the decoded operands (exact), added in order,
  * as XLA does (float64 accumulation: 65504*65504 + 1 - 65504*65504 is 1, where float32 sums give 0).
@@ -63,6 +56,13 @@ export const narrowsFloat = (e: Eqn): boolean =>
 export const isFloat16IntoFloat64 = (e: Eqn): boolean =>
   (e.primitive === "dotGeneral" || e.primitive === "convGeneralDilated") && e.outVars[0]!.aval.dtype === "float64" && e.inputs.every((a) => a.aval.dtype === "float16");
 
+/**
+ * Whether an equation must run as a host step because of a narrow dtype it reads or writes:
+ * what neither the moves, the widened arithmetic (widen.ts) nor the contractions (paired, or of
+ * float16 operands decoded into float32 panels or into float64 sums) cover: float16 bitcasts
+ * (which the reference refuses), mixed-dtype contractions. Sorts, scatters and cumulative ops
+ * decide in lower.ts (narrowSortable, narrowScatter, narrowCumulative).
+ */
 export function narrowNeedsHost(e: Eqn): boolean {
   const dtypes = [...e.inputs.map((a) => a.aval.dtype), ...e.outVars.map((v) => v.aval.dtype)];
   const f16 = dtypes.includes("float16");
