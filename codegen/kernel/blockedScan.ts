@@ -11,7 +11,9 @@
  *
  * where in_0 is the operand and in_{l+1}(q) is row[l] at row q's last position (first when
  * reversed). One map kernel per level for the rows, then one per level for the carries, top
- * down; each is parallel everywhere (the folds are unrolled, 16 terms). Values are held as
+ * down: a forward level's rows scan sequentially within a row (parallel across rows and the
+ * other axes), a reversed one's fold the rest of the row, unrolled (16 terms); the carries are
+ * parallel everywhere. Values are held as
  * float32 (exact for float16) and rounded to float16 after every combination, as XLA's CPU
  * backend computes f16 one operation at a time (a float32 sum or product of two float16 values
  * rounded to float16 is the correctly rounded one). A length-1 axis is copied (XLA returns it
@@ -46,6 +48,8 @@ export function blockedScanKernels(
   const wide = "float32";
   const init = f.const(initOf[prim], wide);
   const op = (a: SExpr, b: SExpr): SExpr => f.convert(f.convert(f.binary(combine[prim], a, b, wide), "float16"), wide);
+  // op(init, x) of a float16 value x is exact (x, or +0 for -0 in a sum): no rounding
+  const fromInit = (x: SExpr): SExpr => f.binary(combine[prim], init, x, wide);
   const shapeAt = (m: number): number[] => shape.map((d, k) => (k === axis ? m : d));
   /** A map kernel over a level of m positions writing value(vars, i) into buf. */
   const levelKernel = (suffix: string, m: number, buf: number, dtype: DType, value: (idx: (pos: IExpr) => IExpr[], i: IExpr) => SExpr): MapKernel => {
@@ -63,48 +67,71 @@ export function blockedScanKernels(
   // level 0 reads the operand widened once (a fold reads each element up to 16 times)
   const wideX = temp(wide, shape);
   kernels.push(levelKernel("_widen", n, wideX, wide, (idx, i) => f.load(bufs.x, flatten(idx(i), shape), "float16")));
+  // A forward level's rows are a sequential scan (each position combines the one before it: one
+  // combination per element) into a buffer padded to whole rows; a reversed one folds each
+  // position's rest of the row, unrolled (its fold does not extend the next position's).
+  const extentOf = (l: number): number => (!reverse && sizes[l]! > block ? Math.ceil(sizes[l]! / block) * block : sizes[l]!);
   const rows: number[] = [];
   for (let l = 0; l <= top; l++) {
     const m = sizes[l]!;
+    const ext = extentOf(l);
     // level 0 (a single row) is the result
-    rows.push(top === 0 ? bufs.out : temp(wide, shapeAt(m)));
+    rows.push(top === 0 ? bufs.out : temp(wide, shapeAt(ext)));
     const input = (idx: (pos: IExpr) => IExpr[], q: IExpr): SExpr => {
       if (l === 0) return f.load(wideX, flatten(idx(iclamp(q, 0, m - 1)), shape), wide);
-      const below = sizes[l - 1]!;
-      const end = reverse ? iscale(q, block) : iclamp(iadd(iscale(q, block), block - 1), 0, below - 1);
+      const below = extentOf(l - 1);
+      const end = reverse ? iscale(q, block) : iadd(iscale(q, block), block - 1);
       return f.load(rows[l - 1]!, flatten(idx(iclamp(end, 0, below - 1)), shapeAt(below)), wide);
     };
+    const dtype = top === 0 ? "float16" : wide;
+    if (!reverse) {
+      const T = Math.min(block, m);
+      const r = newVar(ext / T, "i");
+      const t = newVar(T, "t");
+      const others = shape.map((d) => newVar(d, "i"));
+      const vars = others.flatMap((v, k) => (k === axis ? [r, t] : [v]));
+      const p = iadd(iscale(ivar(r), T), ivar(t));
+      const idx = (pos: IExpr): IExpr[] => others.map((v, k) => (k === axis ? pos : ivar(v)));
+      const x = ext === m ? input(idx, p) : f.select(f.icond(p, "lt", m), [init, input(idx, p)], wide);
+      const prev = f.convert(f.load(rows[l]!, flatten(idx(iclamp(iadd(p, -1), 0, ext - 1)), shapeAt(ext)), dtype), wide);
+      const value = f.select(f.icond(ivar(t), "eq", 0), [op(prev, x), fromInit(x)], wide);
+      kernels.push({ kind: "map", name: `${name}_rows${l}`, vars, outs: [{ buf: rows[l]!, value: f.convert(value, dtype), index: flatten(idx(p), shapeAt(ext)) }], sequential: [t] });
+      continue;
+    }
     kernels.push(
-      levelKernel(`_rows${l}`, m, rows[l]!, top === 0 ? "float16" : wide, (idx, i) => {
+      levelKernel(`_rows${l}`, m, rows[l]!, dtype, (idx, i) => {
         const start = iscale(idiv(i, block), block);
         const pos = imod(i, block);
         let acc = init;
         for (let j = 0; j < Math.min(block, m); j++) {
           const q = iadd(start, j);
-          const inRow = reverse ? f.binary("and", f.icond(pos, "lt", j + 1), f.icond(q, "lt", m), "bool") : f.icond(pos, "ge", j);
-          acc = op(acc, f.select(inRow, [init, input(idx, q)], wide));
+          const inRow = f.binary("and", f.icond(pos, "lt", j + 1), f.icond(q, "lt", m), "bool");
+          const x = f.select(inRow, [init, input(idx, q)], wide);
+          acc = j === 0 ? fromInit(x) : op(acc, x);
         }
         return acc;
       }),
     );
   }
   // the carries, top down: scan[l] = op(row[l], scan[l + 1] of the row before (after) it)
-  let scanAbove = rows[top]!;
+  let above = { buf: rows[top]!, ext: extentOf(top) };
   for (let l = top - 1; l >= 0; l--) {
     const m = sizes[l]!;
     const rowsAbove = sizes[l + 1]!;
     const buf = l === 0 ? bufs.out : temp(wide, shapeAt(m));
-    const above = scanAbove;
+    const { buf: aboveBuf, ext: aboveExt } = above;
     kernels.push(
       levelKernel(`_carry${l}`, m, buf, l === 0 ? "float16" : wide, (idx, i) => {
         const r = idiv(i, block);
         const from = reverse ? iadd(r, 1) : iadd(r, -1);
         const open = reverse ? f.icond(r, "ge", rowsAbove - 1) : f.icond(r, "lt", 1);
-        const carry = f.select(open, [f.load(above, flatten(idx(iclamp(from, 0, rowsAbove - 1)), shapeAt(rowsAbove)), wide), init], wide);
-        return op(f.load(rows[l]!, flatten(idx(i), shapeAt(m)), wide), carry);
+        // op(row, init) is the row exactly (a row's sum is never -0: it starts from +0)
+        const row = f.load(rows[l]!, flatten(idx(i), shapeAt(extentOf(l))), wide);
+        const carry = f.load(aboveBuf, flatten(idx(iclamp(from, 0, rowsAbove - 1)), shapeAt(aboveExt)), wide);
+        return f.select(open, [op(row, carry), row], wide);
       }),
     );
-    scanAbove = buf;
+    above = { buf, ext: m };
   }
   return kernels;
 }
