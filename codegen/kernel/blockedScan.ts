@@ -22,7 +22,7 @@
 import type { DType } from "../../ir/dtype.js";
 import type { Eqn } from "../../ir/jaxpr.js";
 import type { Params } from "../../ir/primitives.js";
-import { type IExpr, flatten, iadd, iclamp, idiv, imod, iscale, ivar, newVar } from "./iexpr.js";
+import { type IExpr, flatten, iadd, iclamp, idiv, iscale, ivar, newVar } from "./iexpr.js";
 import type { MapKernel } from "./kernel.js";
 import type { NodeFactory, SExpr } from "./sexpr.js";
 
@@ -67,10 +67,11 @@ export function blockedScanKernels(
   // level 0 reads the operand widened once (a fold reads each element up to 16 times)
   const wideX = temp(wide, shape);
   kernels.push(levelKernel("_widen", n, wideX, wide, (idx, i) => f.load(bufs.x, flatten(idx(i), shape), "float16")));
-  // A forward level's rows are a sequential scan (each position combines the one before it: one
-  // combination per element) into a buffer padded to whole rows; a reversed one folds each
-  // position's rest of the row, unrolled (its fold does not extend the next position's).
-  const extentOf = (l: number): number => (!reverse && sizes[l]! > block ? Math.ceil(sizes[l]! / block) * block : sizes[l]!);
+  // A level's rows live in a buffer padded to whole rows (its axis split into row r and position
+  // t). Forward, each position combines the one before it (t sequential: one combination per
+  // element); reversed, each folds the rest of its row, unrolled (its fold does not extend the
+  // next position's), with t innermost so that every lane of a vector reads the same elements.
+  const extentOf = (l: number): number => (sizes[l]! > block ? Math.ceil(sizes[l]! / block) * block : sizes[l]!);
   const rows: number[] = [];
   for (let l = 0; l <= top; l++) {
     const m = sizes[l]!;
@@ -84,34 +85,29 @@ export function blockedScanKernels(
       return f.load(rows[l - 1]!, flatten(idx(iclamp(end, 0, below - 1)), shapeAt(below)), wide);
     };
     const dtype = top === 0 ? "float16" : wide;
+    const T = Math.min(block, m);
+    const r = newVar(ext / T, "i");
+    const t = newVar(T, reverse ? "i" : "t");
+    const others = shape.map((d) => newVar(d, "i"));
+    const vars = others.flatMap((v, k) => (k === axis ? [r, t] : [v]));
+    const p = iadd(iscale(ivar(r), T), ivar(t));
+    const idx = (pos: IExpr): IExpr[] => others.map((v, k) => (k === axis ? pos : ivar(v)));
+    /** The operand at q of the level, init past its end. */
+    const inLevel = (q: IExpr): SExpr => (ext === m ? input(idx, q) : f.select(f.icond(q, "lt", m), [init, input(idx, q)], wide));
+    let value: SExpr;
     if (!reverse) {
-      const T = Math.min(block, m);
-      const r = newVar(ext / T, "i");
-      const t = newVar(T, "t");
-      const others = shape.map((d) => newVar(d, "i"));
-      const vars = others.flatMap((v, k) => (k === axis ? [r, t] : [v]));
-      const p = iadd(iscale(ivar(r), T), ivar(t));
-      const idx = (pos: IExpr): IExpr[] => others.map((v, k) => (k === axis ? pos : ivar(v)));
-      const x = ext === m ? input(idx, p) : f.select(f.icond(p, "lt", m), [init, input(idx, p)], wide);
+      const x = inLevel(p);
       const prev = f.convert(f.load(rows[l]!, flatten(idx(iclamp(iadd(p, -1), 0, ext - 1)), shapeAt(ext)), dtype), wide);
-      const value = f.select(f.icond(ivar(t), "eq", 0), [op(prev, x), fromInit(x)], wide);
-      kernels.push({ kind: "map", name: `${name}_rows${l}`, vars, outs: [{ buf: rows[l]!, value: f.convert(value, dtype), index: flatten(idx(p), shapeAt(ext)) }], sequential: [t] });
-      continue;
+      value = f.select(f.icond(ivar(t), "eq", 0), [op(prev, x), fromInit(x)], wide);
+    } else {
+      let acc = init;
+      for (let j = 0; j < T; j++) {
+        const x = f.select(f.icond(ivar(t), "lt", j + 1), [init, inLevel(iadd(iscale(ivar(r), T), j))], wide);
+        acc = j === 0 ? fromInit(x) : op(acc, x);
+      }
+      value = acc;
     }
-    kernels.push(
-      levelKernel(`_rows${l}`, m, rows[l]!, dtype, (idx, i) => {
-        const start = iscale(idiv(i, block), block);
-        const pos = imod(i, block);
-        let acc = init;
-        for (let j = 0; j < Math.min(block, m); j++) {
-          const q = iadd(start, j);
-          const inRow = f.binary("and", f.icond(pos, "lt", j + 1), f.icond(q, "lt", m), "bool");
-          const x = f.select(inRow, [init, input(idx, q)], wide);
-          acc = j === 0 ? fromInit(x) : op(acc, x);
-        }
-        return acc;
-      }),
-    );
+    kernels.push({ kind: "map", name: `${name}_rows${l}`, vars, outs: [{ buf: rows[l]!, value: f.convert(value, dtype), index: flatten(idx(p), shapeAt(ext)) }], ...(reverse ? {} : { sequential: [t] }) });
   }
   // the carries, top down: scan[l] = op(row[l], scan[l + 1] of the row before (after) it)
   let above = { buf: rows[top]!, ext: extentOf(top) };
