@@ -13,7 +13,7 @@ import { ShapedArray } from "../../ir/aval.js";
 import { float16Bits, roundToFloat16 } from "../../ir/dtype.js";
 import { evalJaxprRef } from "../../codegen/ref/index.js";
 import { blockedScan } from "../../codegen/ref/blockedScan.js";
-import { lax, makeJaxpr, type numpy as np } from "../../src/index.js";
+import { jit, lax, makeJaxpr, numpy as np } from "../../src/index.js";
 import { primJaxpr, runJaxprWasm, wasmBackend } from "./helpers.js";
 
 type Op = "cumsum" | "cumprod" | "cummax" | "cummin";
@@ -88,6 +88,17 @@ describe("float16 cumulative kernels == the reference, bit for bit", () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it("jit(...).lower().compile().asText() has no host step; jit on wasm gives the cpu device's bits", () => {
+    const x = np.array(Float32Array.from({ length: 3 * 300 }, (_, i) => ((i * 7919) % 211) / 32 - 3), { shape: [3, 300], dtype: "float16" });
+    for (const op of ["cumsum", "cumprod", "cummax", "cummin"] as const)
+      for (const reverse of [false, true]) {
+        const f = (a: np.Array) => lax[op](a, 1, reverse);
+        expect(jit(f).lower(x).compile().asText(), `${op} ${reverse}`).not.toMatch(/: host /);
+        const bits = (a: np.Array) => hex(Uint16Array.from(a.dataSync() as Float32Array, float16Bits));
+        expect(bits(jit(f, { device: "wasm" })(x)), `${op} ${reverse}`).toEqual(bits(jit(f, { device: "cpu" })(x)));
+      }
   });
 
   it("fused with a producer and a consumer under jit, and a 4097-long axis (three levels)", () => {
