@@ -35,7 +35,7 @@ import { sortStep } from "./lowerSort.js";
 import { factorStep } from "./factor.js";
 import { narrowSortable } from "./narrow.js";
 import { optimizeJaxpr } from "./passes.js";
-import { accumulatesInFloat32, cumulativeKernels, isCumulative, narrowCumulative } from "./lowerScan.js";
+import { cumulativeKernels, isCumulative, narrowCumulative } from "./lowerScan.js";
 import { isSelectWindow, narrowSelectWindow, selectWindowKernels } from "./lowerWindows.js";
 import { planMemory } from "./plan.js";
 import { fuseIntoConsumers } from "./fuseConsumers.js";
@@ -157,9 +157,8 @@ function hostKindSteps(ctx: LowerContext, root: Eqn, name: string, bufOf: Readon
     return;
   }
   if (isCumulative(root.primitive) && (native || (narrowCumulative(root) && !ctx.opts.hostPrimitives?.has(root.primitive)))) {
-    const out = root.outVars[0]!.aval;
-    const acc = accumulatesInFloat32(root) ? addBuffer("temp", -1, "float32", out.shape) : undefined; // lowerScan.ts
-    const ks = cumulativeKernels(f, root, { x: atomBuffer(ctx, steps, root.inputs[0]!, bufOf), out: bufOf.get(root.outVars[0]!)!, acc }, name);
+    const x = atomBuffer(ctx, steps, root.inputs[0]!, bufOf);
+    const ks = cumulativeKernels(f, root, { x, out: bufOf.get(root.outVars[0]!)! }, (d, s) => addBuffer("temp", -1, d, s), name);
     steps.push(...ks.map((k) => canonicalize(f, k)));
     return;
   }

@@ -15,6 +15,7 @@ import type { Params, Primitive } from "../../ir/primitives.js";
 import { flatten, iadd, iclamp, iscale, ivar, newVar } from "./iexpr.js";
 import type { MapKernel } from "./kernel.js";
 import type { NodeFactory } from "./sexpr.js";
+import { blockedScanKernels } from "./blockedScan.js";
 
 export type CumulativePrimitive = "cumsum" | "cumprod" | "cummax" | "cummin";
 
@@ -24,7 +25,7 @@ export const isCumulative = (p: Primitive): p is CumulativePrimitive => Object.h
 
 /**
  * Whether a cumulative primitive on a narrow dtype has kernels: every one on int8/uint8 and
- * float16. A float16 cumsum/cumprod needs a float32 scratch array (`accumulatesInFloat32`).
+ * float16 (in XLA's blocked order, blockedScan.ts).
  */
 export function narrowCumulative(e: Eqn): boolean {
   const d = e.outVars[0]!.aval.dtype;
@@ -32,39 +33,23 @@ export function narrowCumulative(e: Eqn): boolean {
 }
 
 /**
- * A float16 cumsum/cumprod: the reference widens float16 to float32, scans in float32 (carrying
- * each stored float32 partial result) and rounds every output to float16 once, so a kernel that
- * read back its stored float16 would round twice; it scans into a float32 array instead, and a
- * second kernel rounds that.
- */
-export const accumulatesInFloat32 = (e: Eqn): boolean => e.outVars[0]!.aval.dtype === "float16" && (e.primitive === "cumsum" || e.primitive === "cumprod");
-
-/**
  * The kernels of a cumulative primitive reading its operand from buffer `x` into `out` (none for
- * an empty array); `acc` is a float32 scratch array of the output's shape where
- * accumulatesInFloat32(e).
+ * an empty array); `temp` adds a scratch buffer. float16 follows XLA's order (blockedScan.ts):
+ * it rounds at every combination, so the order of a long scan shows in its bits.
  */
-export function cumulativeKernels(f: NodeFactory, e: Eqn, bufs: { x: number; out: number; acc?: number }, name: string): MapKernel[] {
-  const aval = e.outVars[0]!.aval;
-  if (bufs.acc === undefined || !accumulatesInFloat32(e)) {
-    const k = cumulativeKernel(f, e, bufs, name);
-    return k ? [k] : [];
-  }
-  if (aval.size === 0) return [];
-  const scan = scanKernel(f, e, { buf: bufs.x, dtype: aval.dtype }, { buf: bufs.acc, dtype: "float32" }, "float32", `${name}_f32`);
-  const vars = aval.shape.map((d) => newVar(d, "i"));
-  const at = flatten(vars.map(ivar), aval.shape);
-  const round: MapKernel = { kind: "map", name, vars, outs: [{ buf: bufs.out, value: f.convert(f.load(bufs.acc, at, "float32"), aval.dtype), index: at }] };
-  return [scan, round];
+export function cumulativeKernels(f: NodeFactory, e: Eqn, bufs: { x: number; out: number }, temp: (dtype: DType, shape: readonly number[]) => number, name: string): MapKernel[] {
+  if (e.outVars[0]!.aval.dtype === "float16") return blockedScanKernels(f, e, bufs, temp, name);
+  const k = cumulativeKernel(f, e, bufs, name);
+  return k ? [k] : [];
 }
 
 /** The kernel of a cumulative primitive reading its operand from buffer `x` into `out` (null for an empty array). */
 export function cumulativeKernel(f: NodeFactory, e: Eqn, bufs: { x: number; out: number }, name: string): MapKernel | null {
   const aval = e.outVars[0]!.aval;
   if (aval.size === 0) return null;
-  // int8/uint8 and float16 combine widened (widen.ts): a wrapped sum or product of the wrapped
-  // previous value is the wrapped sum, and a float16 max/min needs no rounding
-  const wide = narrowCumulative(e) ? (aval.dtype === "float16" ? "float32" : "int32") : aval.dtype;
+  // int8/uint8 combine widened (widen.ts): a wrapped sum or product of the wrapped previous
+  // value is the wrapped sum
+  const wide = narrowCumulative(e) ? "int32" : aval.dtype;
   return scanKernel(f, e, { buf: bufs.x, dtype: aval.dtype }, { buf: bufs.out, dtype: aval.dtype }, wide, name);
 }
 

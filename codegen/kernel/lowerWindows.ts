@@ -21,7 +21,8 @@
  * positions that can reach an element (orderedSum), so float32 and float16 results have their
  * bits. float16 (bits in the kernels, see widen.ts) rounds each partial sum to float16 (XLA's CPU
  * backend does; the reference too, codegen/ref/windows.ts) and compares its values widened to
- * float32 (exact).
+ * float32 (exact). Past maxRoutedTerms positions float16 routes scatter-style instead, window by
+ * window on one thread (sequentialRouting).
  * selectAndGatherAdd takes the chosen value with a max over the window positions where the
  * others read -inf (a sum from 0 would turn a -0 into +0).
  */
@@ -29,7 +30,7 @@ import type { DType } from "../../ir/dtype.js";
 import { isFloat } from "../../ir/dtype.js";
 import type { Atom, Eqn } from "../../ir/jaxpr.js";
 import type { Params, Primitive } from "../../ir/primitives.js";
-import { type IExpr, type IVar, flatten, iadd, iclamp, iconst, idiv, imod, iscale, isubst, ivar, newVar, unravel } from "./iexpr.js";
+import { type IExpr, type IVar, flatten, iadd, iclamp, iconst, idiv, imod, iread, iscale, isubst, ivar, newVar, unravel } from "./iexpr.js";
 import type { MapKernel } from "./kernel.js";
 import type { NodeFactory, ReduceOp, SExpr } from "./sexpr.js";
 
@@ -168,6 +169,7 @@ export function selectWindowKernels(
   const outVars = outAval.shape.map((n) => newVar(n, "i"));
   const at = outVars.map(ivar);
   let value: SExpr;
+  if (scatter && f16 && routedTerms(e) > maxRoutedTerms) return [choose, ...zeroKernel(), sequentialRouting(f, p, operand.shape, windowShape, { chosen, first: bufs.first, out: bufs.out }, name)];
   if (scatter) {
     // Operand element `at` is position w of window o where o * stride = at * baseDilation + padLo - w * windowDilation.
     // Along a dim whose windows do not overlap (no window dilation, window <= stride) that is
@@ -215,6 +217,32 @@ export function selectWindowKernels(
 }
 
 /**
+ * A float16 routing with more window positions per element than orderedSum unrolls: scatter
+ * style, the windows in increasing order (sequential), each adding its source to the element it
+ * chose (read, add, round to float16, write; a padding choice adds nothing), after `out` was
+ * zeroed: XLA's and the reference's order and roundings, without a bound, on one thread.
+ */
+function sequentialRouting(
+  f: NodeFactory,
+  p: Params<"selectAndScatterAdd">,
+  operandShape: readonly number[],
+  windowShape: readonly number[],
+  bufs: { chosen: number; first: number; out: number },
+  name: string,
+): MapKernel {
+  const taps = p.windowDimensions.reduce((a, b) => a * b, 1);
+  const oVars = windowShape.map((n) => newVar(n, "o"));
+  const window = flatten(oVars.map(ivar), windowShape);
+  const tap = iread(bufs.chosen, window, "int32", 0, taps - 1);
+  const src = windowSource(f, p, operandShape, oVars.map(ivar), unravel(tap, p.windowDimensions));
+  const at = flatten(src.idx, operandShape);
+  const old = f.load(bufs.out, at, "float16");
+  const sum = f.convert(f.binary("add", f.convert(old, "float32"), f.convert(f.load(bufs.first, window, "float16"), "float32"), "float32"), "float16");
+  const value = src.valid.k === "const" && src.valid.value ? sum : f.select(src.valid, [old, sum], "float16");
+  return { kind: "map", name: `${name}_route`, vars: oVars, outs: [{ buf: bufs.out, value, index: at }], sequential: oVars };
+}
+
+/**
  * `term` summed over `vars` from 0, each var from its last value to its first (row-major over
  * the vars): the order in which the windows reach the element (see the module comment), as XLA
  * and the reference add them. `toFloat16` rounds each partial sum to float16 (float16 terms held
@@ -242,7 +270,7 @@ function orderedSum(f: NodeFactory, term: SExpr, vars: readonly IVar[], dtype: D
 /**
  * Window positions selectAndScatterAdd's routing adds per element in order at most (unrolled, see
  * orderedSum). Beyond that float32 sums in a loop (windows in decreasing order: within rounding of
- * the reference, not its bits) and float16 is a host step.
+ * the reference, not its bits) and float16 routes sequentially (sequentialRouting: its bits, one thread).
  */
 export const maxRoutedTerms = 512;
 
@@ -253,5 +281,4 @@ export function routedTerms(e: Eqn): number {
 }
 
 /** A float16 selectAndScatterAdd / selectAndGatherAdd that selectWindowKernels computes (not a host step). */
-export const narrowSelectWindow = (e: Eqn): boolean =>
-  isSelectWindow(e.primitive) && e.inputs[1]!.aval.dtype === "float16" && (e.primitive === "selectAndGatherAdd" || routedTerms(e) <= maxRoutedTerms);
+export const narrowSelectWindow = (e: Eqn): boolean => isSelectWindow(e.primitive) && e.inputs[1]!.aval.dtype === "float16";

@@ -29,12 +29,12 @@ const byteInts = new Set<DType>(["int8", "uint8"]);
 const inRangePrims = new Set<Primitive>([...viewPrims, "selectN", "clamp", "max", "min"]);
 
 /**
- * An int8/uint8 x int8/uint8 -> int32 dotGeneral or convolution (no batch groups), or one into
- * its operands' own int8/uint8 type (int32 sums wrapped at the end, contractionAcc.ts): a paired matmul.
+ * An int8/uint8 x int8/uint8 -> int32 dotGeneral or convolution, or one into its operands' own
+ * int8/uint8 type (int32 sums wrapped at the end, contractionAcc.ts): a paired matmul (batch
+ * groups, like feature groups, are the batch of its im2col product; contraction.ts).
  */
 export function isNarrowContraction(e: Eqn): boolean {
   if (e.primitive !== "dotGeneral" && e.primitive !== "convGeneralDilated") return false;
-  if (e.primitive === "convGeneralDilated" && (e.params as Params<"convGeneralDilated">).batchGroupCount !== 1) return false;
   const out = e.outVars[0]!.aval.dtype;
   return e.inputs.length === 2 && e.inputs.every((a) => byteInts.has(a.aval.dtype)) && (out === "int32" || e.inputs.every((a) => a.aval.dtype === out));
 }
@@ -49,26 +49,26 @@ export const narrowsFloat = (e: Eqn): boolean =>
   e.primitive === "convertElementType" && byteInts.has(e.outVars[0]!.aval.dtype) && isFloat(e.inputs[0]!.aval.dtype);
 
 /**
+ * A dotGeneral or convolution of float16 operands into float64 (preferredElementType): a
+ * sum-reduction kernel over float64 products of the decoded operands (exact), added in order,
+ * as XLA does (float64 accumulation: 65504*65504 + 1 - 65504*65504 is 1, where float32 sums give 0).
+ */
+export const isFloat16IntoFloat64 = (e: Eqn): boolean =>
+  (e.primitive === "dotGeneral" || e.primitive === "convGeneralDilated") && e.outVars[0]!.aval.dtype === "float64" && e.inputs.every((a) => a.aval.dtype === "float16");
+
+/**
  * Whether an equation must run as a host step because of a narrow dtype it reads or writes:
  * what neither the moves, the widened arithmetic (widen.ts) nor the contractions (paired, or of
- * float16 operands decoded into float32 panels) cover: float16 bitcasts (which the reference
- * refuses), int8 batch-group convolutions, mixed-dtype contractions. Sorts, scatters and cumulative ops decide in lower.ts (narrowSortable,
- * narrowScatter, narrowCumulative).
+ * float16 operands decoded into float32 panels or into float64 sums) cover: float16 bitcasts
+ * (which the reference refuses), mixed-dtype contractions. Sorts, scatters and cumulative ops
+ * decide in lower.ts (narrowSortable, narrowScatter, narrowCumulative).
  */
-/**
- * A dotGeneral of float16 operands into float64 (preferredElementType): a sum-reduction kernel
- * over float64 products of the decoded operands (exact), added in order, as XLA does (float64
- * accumulation: 65504*65504 + 1 - 65504*65504 is 1, where float32 sums give 0).
- */
-export const isFloat16DotIntoFloat64 = (e: Eqn): boolean =>
-  e.primitive === "dotGeneral" && e.outVars[0]!.aval.dtype === "float64" && e.inputs.every((a) => a.aval.dtype === "float16");
-
 export function narrowNeedsHost(e: Eqn): boolean {
   const dtypes = [...e.inputs.map((a) => a.aval.dtype), ...e.outVars.map((v) => v.aval.dtype)];
   const f16 = dtypes.includes("float16");
   if (!f16 && !dtypes.some((d) => byteInts.has(d))) return false;
   if (e.primitive === "bitcastConvertType") return f16;
-  if (isFloat16Contraction(e) || isNarrowContraction(e) || isFloat16DotIntoFloat64(e)) return false;
+  if (isFloat16Contraction(e) || isNarrowContraction(e) || isFloat16IntoFloat64(e)) return false;
   return !(inRangePrims.has(e.primitive) || indexViewPrims.has(e.primitive) || isComparison(e.primitive) || widensNarrow(e.primitive));
 }
 

@@ -7,6 +7,7 @@ import { float16ToFloat32, float32ToFloat16, storeScalar, typedArrayFor } from "
 import { type Atom, type Jaxpr, Literal, type Var } from "../../ir/jaxpr.js";
 import { type Params, type Primitive, binaryKinds, comparisonKinds, unaryKinds } from "../../ir/primitives.js";
 import { tableOf } from "../../ir/util.js";
+import { cumulativeFloat16Impl } from "./blockedScan.js";
 import { convGeneralDilatedFloat16Impl, convGeneralDilatedImpl, dotGeneralFloat16Impl, dotGeneralImpl } from "./contraction.js";
 import { condImpl, scanImpl, whileImpl } from "./controlFlow.js";
 import {
@@ -149,6 +150,10 @@ const float16Impls: { [P in Primitive]?: RefImpl<P> } = {
   selectAndScatterAdd: selectAndScatterAddFloat16Impl,
   scatterAdd: scatterAddFloat16Impl,
   scatterMul: scatterMulFloat16Impl,
+  cumsum: cumulativeFloat16Impl("cumsum"),
+  cumprod: cumulativeFloat16Impl("cumprod"),
+  cummax: cumulativeFloat16Impl("cummax"),
+  cummin: cumulativeFloat16Impl("cummin"),
 };
 
 /** Kernels of their own for float16 operands (widened): contractions accumulate in float32 (contraction.ts). */

@@ -71,6 +71,9 @@ dot("int8 wraps", i8([[127, -128, 100], [-1, -1, -1]]), i8([[127, 1], [-128, 1],
 dot("int8 batch, transposed", i8(rng.integers(-128, 128, (2, 9, 3))), i8(rng.integers(-128, 128, (2, 4, 9))), (((1,), (2,)), ((0,), (0,))))
 dot("uint8 wraps", np.array(rng.integers(0, 256, (5, 17)), np.uint8), np.array(rng.integers(0, 256, (17, 6)), np.uint8), mm)
 conv("int8 conv wraps", i8(rng.integers(-128, 128, (2, 3, 6, 6))), i8(rng.integers(-128, 128, (4, 3, 3, 3))), (1, 1), [(1, 1), (1, 1)], (1, 1), (1, 1), ("NCHW", "OIHW", "NCHW"))
+# batch groups (a grouped convolution's weight gradient): output feature group g reads batch group g
+conv("int8 conv batch groups wraps", i8(rng.integers(-128, 128, (6, 2, 7))), i8(rng.integers(-128, 128, (6, 2, 3))), (1,), [(1, 1)], (1,), (2,), ("NCH", "OIH", "NCH"), bgc=3)
+conv("uint8 conv batch groups wraps, NHWC", np.array(rng.integers(0, 256, (4, 5, 4, 3)), np.uint8), np.array(rng.integers(0, 256, (2, 2, 3, 4)), np.uint8), (1, 2), [(0, 1), (1, 0)], (1, 1), (1, 1), ("NHWC", "HWIO", "NHWC"), bgc=2)
 
 out = {"jax_version": jax.__version__, "cases": cases}
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "narrow_contraction.json")

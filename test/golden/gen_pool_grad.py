@@ -95,6 +95,18 @@ for dtype in ("float16", "float32"):
                 cases.append({"prim": "selectAndGatherAdd", "dtype": dtype, "select": select, "shape": list(shape), "window": list(window),
                               "strides": list(strides), "padding": [list(p) for p in padding], "window_dilation": list(wdil), "nan": nan,
                               "first": bits(t, dtype), "operand": bits(x, dtype), "out": bits(y, dtype)})
+# float16 windows of more than 512 positions (the kernels route these window by window; the
+# unrolled routing stops at 512): many windows choosing the same element, in window order
+for select, prim in (("max", lax.ge_p), ("min", lax.le_p)):
+    for nan in (False, True):
+        for shape, window, strides, padding in (((620,), (600,), (1,), ((3, 2),)), ((30, 28), (23, 23), (1, 1), ((1, 1), (0, 2))), ((40, 30), (24, 24), (2, 1), ((0, 0), (1, 1)))):
+            x = operand(shape, "float16", nan)
+            out_shape = jax.eval_shape(lambda a: lax.reduce_window(a, -jnp.inf, lax.max, window, strides, padding), jax.ShapeDtypeStruct(shape, jnp.float16)).shape
+            src = source(out_shape, "float16")
+            y = wr._select_and_scatter_add(jnp.asarray(src), jnp.asarray(x), prim, window, strides, padding)
+            cases.append({"prim": "selectAndScatterAdd", "dtype": "float16", "select": select, "shape": list(shape), "window": list(window),
+                          "strides": list(strides), "padding": [list(p) for p in padding], "nan": nan,
+                          "first": bits(src, "float16"), "operand": bits(x, "float16"), "out": bits(y, "float16")})
 
 out = {"jax_version": jax.__version__, "cases": cases}
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pool_grad.json")

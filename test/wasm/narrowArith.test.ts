@@ -158,7 +158,7 @@ describe("int8/uint8 arithmetic in fused kernels, bit-exact against the referenc
 });
 
 describe("cumulative ops on narrow dtypes, bit-exact against the reference", () => {
-  it("int8/uint8 cumsum/cumprod wrap at each step, cummax/cummin; float16 all four (sums carried in float64 as the reference's, NaN, -0); any axis and direction, fused with a producer", () => {
+  it("int8/uint8 cumsum/cumprod wrap at each step, cummax/cummin; float16 all four (in XLA's blocked order, as the reference, NaN, -0); any axis and direction, fused with a producer", () => {
     fc.assert(
       fc.property(
         fc.constantFrom<"int8" | "uint8" | "float16">("int8", "uint8", "float16"),

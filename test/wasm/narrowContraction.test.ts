@@ -48,7 +48,7 @@ interface GoldenCase {
   [param: string]: unknown;
 }
 const golden = JSON.parse(readFileSync(new URL("../golden/narrow_contraction.json", import.meta.url), "utf8")) as { cases: GoldenCase[] };
-/** float16 dots into float64 (JAX's x64 mode: gen_narrow_contraction_f64.py): float64 sums. */
+/** float16 dots and convolutions into float64 (JAX's x64 mode: gen_narrow_contraction_f64.py): float64 sums. */
 const goldenF64 = JSON.parse(readFileSync(new URL("../golden/narrow_contraction_f64.json", import.meta.url), "utf8")) as { cases: GoldenCase[] };
 
 const typed = (o: Operand): AnyTypedArray =>
@@ -67,7 +67,7 @@ function goldenJaxpr(c: GoldenCase): Jaxpr {
   if (c.prim === "dotGeneral") return primJaxpr("dotGeneral", ins, { dimensionNumbers: c.dimensionNumbers as never, preferredElementType: (c.preferredElementType as DType | null) ?? null });
   const keys = ["windowStrides", "padding", "lhsDilation", "rhsDilation", "dimensionNumbers", "featureGroupCount", "batchGroupCount"] as const;
   const params = Object.fromEntries(keys.map((k) => [k, c[k]])) as unknown as Params<"convGeneralDilated">;
-  return primJaxpr("convGeneralDilated", ins, { ...params, preferredElementType: null });
+  return primJaxpr("convGeneralDilated", ins, { ...params, preferredElementType: (c.preferredElementType as DType | undefined) ?? null });
 }
 
 /** Bit patterns equal (float16 NaNs: any NaN, JAX keeps a sign the reference drops), or the same numbers. */
@@ -99,7 +99,7 @@ function checkBits(j: Jaxpr, inputs: AnyTypedArray[], what: string): AnyTypedArr
 describe("narrow contractions against JAX (golden)", () => {
   it("float16: float32 sums in order rounded once (not float16 per step, not float64); int8/uint8 results wrap; reference and wasm", () => {
     expect(golden.cases.length).toBeGreaterThan(10);
-    expect(goldenF64.cases.length).toBe(5);
+    expect(goldenF64.cases.length).toBe(12);
     for (const c of [...golden.cases, ...goldenF64.cases]) {
       const j = goldenJaxpr(c);
       const inputs = [typed(c.lhs), typed(c.rhs)];

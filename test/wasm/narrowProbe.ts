@@ -110,8 +110,14 @@ export function narrowProbes(dtype: NarrowDType, n = 23, seed = 1): Probe[] {
     const windows = Math.floor((n - 1) / 2) + 1;
     add("selectAndScatterAdd", [new ShapedArray([windows], dtype), a], { ...window1d, select: "max" }, [narrowData(dtype, windows, seed + 7), data(0, { nanFree: true })]);
     add("selectAndGatherAdd", [a, a], { ...window1d, select: "min" }, [data(1, { nanFree: true }), data(0, { nanFree: true })]);
+    // windows of more than 512 positions: routed window by window
+    const wide = { windowDimensions: [520], windowStrides: [1], padding: [[2, 1]] as const, baseDilation: [1], windowDilation: [1] };
+    add("selectAndScatterAdd", [new ShapedArray([14], dtype), new ShapedArray([530], dtype)], { ...wide, select: "max" }, [narrowData(dtype, 14, seed + 12), narrowData(dtype, 530, seed + 13, { nanFree: true, small: true })], "selectAndScatterAdd-wide");
   }
-  for (const p of ["cumsum", "cumprod", "cummax", "cummin"] as const) add(p, [a], { axis: 0, reverse: false }, [data(0, { small: true })]);
+  for (const p of ["cumsum", "cumprod", "cummax", "cummin"] as const) {
+    add(p, [a], { axis: 0, reverse: false }, [data(0, { small: true })]);
+    add(p, [a], { axis: 0, reverse: true }, [data(1, { small: true })], `${p}-reversed`); // n > 16: float16 in XLA's rows of 16
+  }
   add("transpose", [m], { permutation: [1, 0] }, [narrowData(dtype, 15, seed + 8, { nanFree: true })]);
   add("pad", [a, { literal: 7, dtype }], { paddingConfig: [[2, 1, 1]] }, [data(0, { nanFree: true })]);
   add("concatenate", [a, a], { dimension: 0 }, [data(0, { nanFree: true }), data(1, { nanFree: true })]);
@@ -129,6 +135,13 @@ export function narrowProbes(dtype: NarrowDType, n = 23, seed = 1): Probe[] {
   add("dotGeneral", [...big], { dimensionNumbers: [[[2], [2]], [[0], [0]]], preferredElementType: null }, [narrowData(dtype, 720, seed + 2, { small: true }), narrowData(dtype, 2640, seed + 3, { small: true })], "dotGeneral-batched");
   const convParams = { windowStrides: [1, 2], padding: [[1, 1], [0, 1]] as [number, number][], lhsDilation: [1, 1], rhsDilation: [1, 1], featureGroupCount: 1, batchGroupCount: 1, preferredElementType: null };
   add("convGeneralDilated", [new ShapedArray([2, 3, 6, 7], dtype), new ShapedArray([4, 3, 3, 2], dtype)], { ...convParams, dimensionNumbers: { lhsSpec: [0, 1, 2, 3], rhsSpec: [0, 1, 2, 3], outSpec: [0, 1, 2, 3] } }, [narrowData(dtype, 252, seed + 4, { small: true }), finiteKernel(narrowData(dtype, 72, seed + 5, { small: true, nanFree: true }))]);
+  const batchGroups = { ...convParams, batchGroupCount: 2, dimensionNumbers: { lhsSpec: [0, 1, 2, 3], rhsSpec: [0, 1, 2, 3], outSpec: [0, 1, 2, 3] } };
+  add("convGeneralDilated", [new ShapedArray([4, 3, 6, 7], dtype), new ShapedArray([4, 3, 3, 2], dtype)], batchGroups, [narrowData(dtype, 504, seed + 6, { small: true }), finiteKernel(narrowData(dtype, 72, seed + 7, { small: true, nanFree: true }))], "convGeneralDilated-batchGroups");
+  if (dtype === "float16") {
+    // into float64 (small values: float64 sums exact in any order)
+    const intoF64 = { ...convParams, preferredElementType: "float64" as const, dimensionNumbers: { lhsSpec: [0, 1, 2, 3], rhsSpec: [0, 1, 2, 3], outSpec: [0, 1, 2, 3] } };
+    add("convGeneralDilated", [new ShapedArray([2, 3, 6, 7], dtype), new ShapedArray([4, 3, 3, 2], dtype)], intoF64, [narrowData(dtype, 252, seed + 8, { small: true }), finiteKernel(narrowData(dtype, 72, seed + 9, { small: true, nanFree: true }))], "convGeneralDilated->float64");
+  }
   add("bitcastConvertType", [a], { newDtype: dtype === "float16" ? "float16" : dtype === "int8" ? "uint8" : "int8" }, [data(0)]);
   return out;
 }

@@ -129,18 +129,65 @@ describe("pooling gradients on wasm == the reference, bit for bit", () => {
     );
   });
 
-  it(`float16 routing sums over more than ${maxRoutedTerms} window positions stay a host step (and agree); float32 ones sum in a loop`, () => {
+  it(`float16 routing sums over more than ${maxRoutedTerms} window positions route window by window (no host step, the reference's bits); float32 ones sum in a loop`, () => {
     const p: Params<"selectAndScatterAdd"> = { windowDimensions: [24, 24], windowStrides: [1, 1], padding: [[0, 0], [0, 0]], baseDilation: [1, 1], windowDilation: [1, 1], select: "max" };
     for (const dtype of ["float16", "float32"] as const) {
       const x = new ShapedArray([26, 26], dtype);
       const jaxpr = primJaxpr("selectAndScatterAdd", [new ShapedArray([3, 3], dtype), x], p);
-      expect(/: host /.test(wasmBackend.lowerText(jaxpr)), dtype).toBe(dtype === "float16");
+      const text = wasmBackend.lowerText(jaxpr);
+      expect(text, dtype).not.toMatch(/: host /);
+      if (dtype === "float16") expect(text).toMatch(/_route: map/);
       const inputs = [values(dtype, 9, 5), tied(dtype, x.size, 6)];
       const want = evalJaxprRef(jaxpr, [], inputs)[0]!;
       const got = runJaxprWasm(jaxpr, inputs)[0]!;
       if (dtype === "float16") expectBits(toBits(dtype, got), toBits(dtype, want), dtype);
       else Array.from(want).forEach((w, i) => expect(got[i]!, `[${i}]`).toBeCloseTo(w, 4));
     }
+  });
+
+  it(`float16 routings over more than ${maxRoutedTerms} window positions: any geometry (padding, strides, base and window dilation), ties, NaN, every cotangent extreme; the reference's bits`, () => {
+    let ran = 0;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 }),
+        fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 2, maxLength: 2 }),
+        fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 2, maxLength: 2 }),
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 4, maxLength: 4 }),
+        fc.nat(10000),
+        fc.constantFrom("max", "min") as fc.Arbitrary<"max" | "min">,
+        (rank, stride, dil, pad, seed, select) => {
+          // windows of 23 (x 23) positions: 529 (or 23 * 23 * ... ) routed terms per element
+          const win = rank === 1 ? [600] : [23, 23];
+          const shape = rank === 1 ? [600 + 7 * stride[0]!] : [23 + 4 * stride[0]!, 23 * dil[1]! + 3 * stride[1]!];
+          const p: Params<"selectAndScatterAdd"> = {
+            windowDimensions: win,
+            windowStrides: shape.map((_, d) => stride[d]!),
+            padding: shape.map((_, d) => [pad[2 * d]!, pad[2 * d + 1]!] as [number, number]),
+            baseDilation: shape.map((_, d) => (d === 0 ? dil[0]! : 1)),
+            windowDilation: shape.map((_, d) => (d === 1 ? dil[1]! : 1)),
+            select,
+          };
+          const x = new ShapedArray(shape, "float16");
+          let windows;
+          try {
+            windows = primJaxpr("reduceWindowMax", [x], p).outs[0]!.aval;
+          } catch {
+            return; // no window fits
+          }
+          if (windows.size === 0) return;
+          ran++;
+          const jaxpr = primJaxpr("selectAndScatterAdd", [windows.strongly(), x], p);
+          const what = `[${shape}] ${JSON.stringify(p)}`;
+          const text = wasmBackend.lowerText(jaxpr);
+          expect(text, what).not.toMatch(/: host /);
+          expect(text, what).toMatch(/_route: map/);
+          const inputs = [values("float16", windows.size, seed + 1), tied("float16", x.size, seed)];
+          expectBits(toBits("float16", runJaxprWasm(jaxpr, inputs)[0]!), toBits("float16", evalJaxprRef(jaxpr, [], inputs)[0]!), what);
+        },
+      ),
+      { numRuns: 30 },
+    );
+    expect(ran).toBeGreaterThan(10);
   });
 });
 
