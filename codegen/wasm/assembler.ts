@@ -28,8 +28,12 @@ export interface AssembleFeatures {
 const VALTYPE: Record<string, number> = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b };
 
 class Bytes {
-  buf = new Uint8Array(1 << 16);
+  buf: Uint8Array;
   len = 0;
+  /** Small by default: a large ArrayBuffer costs a zeroing and may prompt a collection. */
+  constructor(capacity = 256) {
+    this.buf = new Uint8Array(capacity);
+  }
   private grow(n: number): void {
     if (this.len + n <= this.buf.length) return;
     let size = this.buf.length * 2;
@@ -148,7 +152,24 @@ function parseFloatLiteral(t: string): number {
   return Number(s);
 }
 
+/** Whether `t` is [-]digits (the common spelling; parsed without a regular expression). */
+function plainDecimal(t: string): boolean {
+  const n = t.length;
+  let i = t.charCodeAt(0) === 45 ? 1 : 0;
+  if (i === n || n - i > 15) return false;
+  for (; i < n; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 function intValue(t: string, bits: 8 | 16 | 32): number {
+  if (plainDecimal(t)) {
+    const v = +t;
+    if (!(v >= -(2 ** (bits - 1)) && v < 2 ** bits)) throw new UnsupportedWat(`integer literal ${t} out of range`);
+    return v;
+  }
   const s = t.includes("_") ? t.replace(/_/g, "") : t;
   if (!/^[+-]?(\d+|0x[0-9a-fA-F]+)$/.test(s)) throw new UnsupportedWat(`integer literal ${t}`);
   const neg = s.charCodeAt(0) === 45;
@@ -174,8 +195,8 @@ interface FuncHeader {
   readonly locals: Map<string, number>;
   readonly localTypes: number[];
   readonly nParams: number;
-  /** Text position of the first body instruction. */
-  readonly bodyStart: number;
+  /** The encoded body (local declarations, instructions, end). */
+  readonly body: Uint8Array;
 }
 
 const enum Tok {
@@ -197,6 +218,11 @@ class Assembler {
   private readonly funcs: FuncHeader[] = [];
   private labels: (string | null)[] = [];
   private locals: Map<string, number> = new Map();
+  private readonly code = new Bytes(8192);
+  /** The largest function index called (checked against the count at the end). */
+  private maxCall = -1;
+  /** Bytes of the function bodies so far. */
+  private codeBytes = 0;
   private nLocals = 0;
 
   constructor(
@@ -273,23 +299,6 @@ class Assembler {
     return false;
   }
 
-  /** Skips a balanced group whose "(" was consumed. */
-  private skipGroup(): void {
-    let depth = 1;
-    const s = this.s;
-    while (depth > 0) {
-      const c = s.charCodeAt(this.pos++);
-      if (Number.isNaN(c)) throw new UnsupportedWat("unbalanced parentheses");
-      if (c === 40) depth++;
-      else if (c === 41) depth--;
-      else if (c === 34) throw new UnsupportedWat("a string in a function body");
-      else if (c === 59 && s.charCodeAt(this.pos) === 59) {
-        const nl = s.indexOf("\n", this.pos);
-        this.pos = nl < 0 ? s.length : nl + 1;
-      }
-    }
-  }
-
   private valtype(): number {
     const t = VALTYPE[this.atom()];
     if (t === undefined) throw new UnsupportedWat("a value type");
@@ -310,6 +319,10 @@ class Assembler {
   // ---- module ----
 
   assemble(): Uint8Array<ArrayBuffer> {
+    // Function indices by name first (calls may precede their callee): imports precede
+    // definitions in the text, so the order of "(func $name" is the index order.
+    let index = 0;
+    for (const m of this.s.matchAll(/\(func\s+(\$[^\s()]+)/g)) this.funcIndex.set(m[1]!, index++);
     this.expect(Tok.Open);
     if (this.keyword() !== "module") throw new UnsupportedWat("not a module");
     while (this.peek() === Tok.Open) {
@@ -321,8 +334,9 @@ class Assembler {
     }
     this.expect(Tok.Close);
     if (this.peek() !== Tok.End) throw new UnsupportedWat("text after the module");
+    if (this.maxCall >= this.nFuncImports + this.funcs.length || this.funcIndex.size > this.nFuncImports + this.funcs.length) throw new UnsupportedWat("function indices");
 
-    const out = new Bytes();
+    const out = new Bytes(this.codeBytes + 1024);
     out.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
     const section = (id: number, b: Bytes) => {
       out.byte(id);
@@ -358,13 +372,11 @@ class Assembler {
       section(7, b);
     }
     if (this.funcs.length > 0) {
-      const b = new Bytes();
+      const b = new Bytes(this.codeBytes + 5 * this.funcs.length + 8);
       b.u32(this.funcs.length);
-      const body = new Bytes();
       for (const f of this.funcs) {
-        body.len = 0;
-        this.funcBody(f, body);
-        b.sized(body);
+        b.u32(f.body.length);
+        b.bytes(f.body);
       }
       section(10, b);
     }
@@ -403,10 +415,7 @@ class Assembler {
       if (name !== null && name.charCodeAt(0) !== 36) throw new UnsupportedWat("a function import's name");
       const { params, results } = this.signature(null);
       this.expect(Tok.Close);
-      if (name !== null) {
-        if (this.funcIndex.has(name)) throw new UnsupportedWat(`duplicate function ${name}`);
-        this.funcIndex.set(name, this.nFuncImports);
-      }
+      if (name !== null && this.funcIndex.get(name) !== this.nFuncImports) throw new UnsupportedWat(`function ${name}'s index`);
       this.nFuncImports++;
       this.imports.byte(0x00);
       this.imports.u32(this.typeIndex(params, results));
@@ -459,22 +468,20 @@ class Assembler {
       } else while (this.peek() === Tok.Atom) localTypes.push(this.valtype());
       this.expect(Tok.Close);
     }
-    const index = this.nFuncImports + this.funcs.length;
-    if (name !== null) {
-      if (this.funcIndex.has(name)) throw new UnsupportedWat(`duplicate function ${name}`);
-      this.funcIndex.set(name, index);
-    }
-    const bodyStart = this.pos;
-    this.skipGroup();
-    this.funcs.push({ name, exports, type: this.typeIndex(params, results), locals, localTypes, nParams: params.length, bodyStart });
+    if (name !== null && this.funcIndex.get(name) !== this.nFuncImports + this.funcs.length) throw new UnsupportedWat(`function ${name}'s index`);
+    const type = this.typeIndex(params, results);
+    this.code.len = 0;
+    this.funcBody(localTypes, locals, params.length, this.code);
+    this.funcs.push({ name, exports, type, locals, localTypes, nParams: params.length, body: this.code.buf.slice(0, this.code.len) });
+    this.codeBytes += this.code.len;
   }
 
   // ---- code ----
 
-  private funcBody(f: FuncHeader, out: Bytes): void {
+  private funcBody(localTypes: readonly number[], locals: Map<string, number>, nParams: number, out: Bytes): void {
     // local declarations: runs of one type
     const runs: [number, number][] = [];
-    for (const t of f.localTypes) {
+    for (const t of localTypes) {
       const last = runs[runs.length - 1];
       if (last !== undefined && last[1] === t) last[0]++;
       else runs.push([1, t]);
@@ -484,9 +491,8 @@ class Assembler {
       out.u32(n);
       out.byte(t);
     }
-    this.pos = f.bodyStart;
-    this.locals = f.locals;
-    this.nLocals = f.nParams + f.localTypes.length;
+    this.locals = locals;
+    this.nLocals = nParams + localTypes.length;
     this.labels = [];
     this.instrs(out);
     this.expect(Tok.Close);
@@ -507,7 +513,7 @@ class Assembler {
 
   /** A folded instruction whose "(" was consumed, through its ")". */
   private folded(out: Bytes): void {
-    const kw = this.keyword();
+    const kw = this.atom();
     if (kw === "block" || kw === "loop") {
       const label = this.label();
       const bt = this.blockType();
@@ -546,6 +552,16 @@ class Assembler {
     }
     const op = OPS.get(kw);
     if (op === undefined) throw new UnsupportedWat(`instruction ${kw}`);
+    if (op.imm === "local" || op.imm === "i32") {
+      // the most common instructions (local.get/set/tee, i32.const), without an immediates array
+      const v = op.imm === "local" ? this.localIndex(this.atom()) : intValue(this.atom(), 32);
+      this.instrs(out);
+      this.expect(Tok.Close);
+      out.byte(op.bytes[0]!);
+      if (op.imm === "local") out.u32(v);
+      else out.s32(v);
+      return;
+    }
     if (op.relaxed && !this.features.relaxed_simd) throw new UnsupportedWat(`${kw} without the relaxed-SIMD feature`);
     // Immediates come first in the text and last in the binary (after the operands).
     const imm = this.immediates(op, kw);
@@ -590,22 +606,25 @@ class Assembler {
     return n;
   }
 
+  private localIndex(a: string): number {
+    const k = a.charCodeAt(0) === 36 ? this.locals.get(a) : intValue(a, 32);
+    if (k === undefined || k < 0 || k >= this.nLocals) throw new UnsupportedWat(`unknown local ${a}`);
+    return k;
+  }
+
   /** Reads the immediates of `op` (their values, encoded later), or null for none. */
   private immediates(op: OpInfo, kw: string): number[] | bigint | null {
     switch (op.imm) {
       case "none":
       case "fixed":
         return null;
-      case "local": {
-        const a = this.atom();
-        const k = a.charCodeAt(0) === 36 ? this.locals.get(a) : intValue(a, 32);
-        if (k === undefined || k < 0 || k >= this.nLocals) throw new UnsupportedWat(`unknown local ${a}`);
-        return [k];
-      }
+      case "local":
+        return [this.localIndex(this.atom())];
       case "call": {
         const a = this.atom();
         const k = a.charCodeAt(0) === 36 ? this.funcIndex.get(a) : intValue(a, 32);
-        if (k === undefined || k < 0 || k >= this.nFuncImports + this.funcs.length) throw new UnsupportedWat(`unknown function ${a}`);
+        if (k === undefined || k < 0) throw new UnsupportedWat(`unknown function ${a}`);
+        this.maxCall = Math.max(this.maxCall, k);
         return [k];
       }
       case "label":
