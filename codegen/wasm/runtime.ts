@@ -1,6 +1,6 @@
 /**
  * The wasm runtime: one growable linear memory with a JS-side allocator, compilation of
- * Programs to instantiated modules (WAT assembled by wabt), and calls.
+ * Programs to instantiated modules (WAT assembled by assembler.ts, or by wabt outside its subset), and calls.
  *
  * Memory layout: bytes [0, 64) are reserved; every array and every call's arena is a block
  * aligned to 64 bytes handed out by a first-fit free-list allocator with coalescing. Nothing

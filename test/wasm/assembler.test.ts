@@ -139,6 +139,17 @@ describe("the fast assembler against wabt", () => {
     );
   });
 
+  it("the runtime falls back to wabt outside the subset: same bytes as wabt's, counted", () => {
+    const rt = new WasmRuntime(wabt, { sharedMemory: false, maxBytes: 1 << 20 });
+    const wat = `(module (global $g (mut i32) (i32.const 7)) (func (export "f") (result i32) (global.get $g)))`;
+    expect(() => assembleWat(wat, rt.features)).toThrow(UnsupportedWat);
+    const before = WasmRuntime.wabtFallbacks;
+    expect(hex(rt.assemble(wat))).toBe(hex(rt.assembleWithWabt(wat)));
+    expect(WasmRuntime.wabtFallbacks).toBe(before + 1);
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(rt.assemble(wat)));
+    expect((inst.exports.f as () => number)()).toBe(7);
+  });
+
   it("refuses text outside its subset (UnsupportedWat), and relaxed SIMD or shared memory without the feature", () => {
     const refused = [
       `(module (global i32 (i32.const 0)))`,
