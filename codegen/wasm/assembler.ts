@@ -111,10 +111,14 @@ function f32Bits(t: string): number {
   if (!Number.isFinite(f)) throw new UnsupportedWat(`f32 literal ${t}`);
   if (f !== d) {
     // The decimal was rounded to a double first: safe unless that double is a tie between floats.
-    scratch.setFloat32(0, f, true);
-    const bits = scratch.getUint32(0, true);
-    scratch.setUint32(0, d > f === f >= 0 ? bits + 1 : bits - 1, true);
-    const other = scratch.getFloat32(0, true);
+    let other: number;
+    if (f === 0) other = d > 0 ? 2 ** -149 : -(2 ** -149);
+    else {
+      scratch.setFloat32(0, f, true);
+      const bits = scratch.getUint32(0, true);
+      scratch.setUint32(0, d > f === f > 0 ? bits + 1 : bits - 1, true);
+      other = scratch.getFloat32(0, true);
+    }
     if (Math.abs(d - f) === Math.abs(other - d)) throw new UnsupportedWat(`f32 literal ${t} (a tie)`);
   }
   scratch.setFloat32(0, f, true);
@@ -188,13 +192,9 @@ function i64Value(t: string): bigint {
   return BigInt.asIntN(64, v);
 }
 
-interface FuncHeader {
-  readonly name: string | null;
+interface AssembledFunc {
   readonly exports: string[];
   readonly type: number;
-  readonly locals: Map<string, number>;
-  readonly localTypes: number[];
-  readonly nParams: number;
   /** The encoded body (local declarations, instructions, end). */
   readonly body: Uint8Array;
 }
@@ -215,7 +215,7 @@ class Assembler {
   private readonly imports = new Bytes();
   private nImports = 0;
   private nFuncImports = 0;
-  private readonly funcs: FuncHeader[] = [];
+  private readonly funcs: AssembledFunc[] = [];
   private labels: (string | null)[] = [];
   private locals: Map<string, number> = new Map();
   private readonly code = new Bytes(8192);
@@ -280,11 +280,6 @@ class Assembler {
     return v;
   }
 
-  /** After "(": the keyword, when the next token is one. */
-  private keyword(): string {
-    return this.atom();
-  }
-
   /** Whether the next tokens are "(" + `kw` (consumed when they are). */
   private openIf(kw: string): boolean {
     if (this.peek() !== Tok.Open) return false;
@@ -324,10 +319,10 @@ class Assembler {
     let index = 0;
     for (const m of this.s.matchAll(/\(func\s+(\$[^\s()]+)/g)) this.funcIndex.set(m[1]!, index++);
     this.expect(Tok.Open);
-    if (this.keyword() !== "module") throw new UnsupportedWat("not a module");
+    if (this.atom() !== "module") throw new UnsupportedWat("not a module");
     while (this.peek() === Tok.Open) {
       this.pos++;
-      const kw = this.keyword();
+      const kw = this.atom();
       if (kw === "import") this.importField();
       else if (kw === "func") this.funcHeader();
       else throw new UnsupportedWat(`module field ${kw}`);
@@ -389,7 +384,7 @@ class Assembler {
     this.imports.name(mod);
     this.imports.name(field);
     this.expect(Tok.Open);
-    const kind = this.keyword();
+    const kind = this.atom();
     if (kind === "memory") {
       const min = intValue(this.atom(), 32);
       let max: number | null = null;
@@ -472,7 +467,7 @@ class Assembler {
     const type = this.typeIndex(params, results);
     this.code.len = 0;
     this.funcBody(localTypes, locals, params.length, this.code);
-    this.funcs.push({ name, exports, type, locals, localTypes, nParams: params.length, body: this.code.buf.slice(0, this.code.len) });
+    this.funcs.push({ exports, type, body: this.code.buf.slice(0, this.code.len) });
     this.codeBytes += this.code.len;
   }
 
