@@ -1,6 +1,6 @@
 /**
  * The wasm runtime: one growable linear memory with a JS-side allocator, compilation of
- * Programs to instantiated modules (WAT assembled by wabt), and calls.
+ * Programs to instantiated modules (WAT assembled by assembler.ts, or by wabt outside its subset), and calls.
  *
  * Memory layout: bytes [0, 64) are reserved; every array and every call's arena is a block
  * aligned to 64 bytes handed out by a first-fit free-list allocator with coalescing. Nothing
@@ -15,6 +15,7 @@ import { evalPrimitiveRef } from "../ref/index.js";
 import { erf, erfInv, erfc, nextafter, powC } from "../ref/special.js";
 import { copyBytes, copyToHost, typedOver } from "./hostMemory.js";
 import { CollectorWatch, type LivenessToken, LivenessPool } from "./liveness.js";
+import { UnsupportedWat, assembleWat } from "./assembler.js";
 import { MAX_RECIPE_DEPTH, RECOMPUTE_WINDOW_BYTES, RecentResults, type Recipe } from "./recompute.js";
 import { type RenderedModule, parTableOffset, renderProgram } from "./module.js";
 import { type ParallelModule, SCRATCH_BYTES, ThreadPool, effectiveThreads, sharedMemoryAvailable } from "./threads.js";
@@ -337,8 +338,25 @@ export class WasmRuntime {
     };
   }
 
-  /** WAT text to wasm bytes (validated with the same features). */
+  /** Modules assembled by wabt because the fast assembler met text outside its subset (for tests). */
+  static wabtFallbacks = 0;
+
+  /**
+   * WAT text to wasm bytes: by the fast assembler (assembler.ts; the engine validates when the
+   * module is compiled), or by wabt, validated with the same features, for text outside its subset.
+   */
   assemble(wat: string): Uint8Array<ArrayBuffer> {
+    try {
+      return assembleWat(wat, this.features);
+    } catch (e) {
+      if (!(e instanceof UnsupportedWat)) throw e;
+      WasmRuntime.wabtFallbacks++;
+    }
+    return this.assembleWithWabt(wat);
+  }
+
+  /** WAT text to wasm bytes by wabt (validated with the same features). */
+  assembleWithWabt(wat: string): Uint8Array<ArrayBuffer> {
     const features = this.features;
     const m = this.wabt.parseWat("program.wat", wat, features);
     try {
