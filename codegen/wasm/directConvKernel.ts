@@ -142,8 +142,17 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
       let convRow = pool ? coords[0]! : get(row);
       if (pool) for (let s = 0; s < nsp - 1; s++) convRow = `(i32.add (i32.mul ${convRow} ${i32c(k.outSp[s]!)}) (i32.mul ${coords[s + 1]} ${i32c(PS[s]!)}))`;
       const mRow = em.tmp("i32", `(i32.mul ${convRow} ${i32c(Wo)})`, "mr");
-      em.loop(null, 0, nBlocks, 1, (ob) => {
-        const wBlock = em.tmp("i32", `(i32.add ${wpBase} (i32.shl (i32.add (i32.mul ${get(g)} ${i32c((T / KL) * KLW * I * OP)}) (i32.mul ${get(ob)} ${i32c(DIRECT_BLOCK_O)})) (i32.const 2)))`, "wb");
+      /**
+       * One block of 8 output features (its index `ob`, a wasm i32 expression): `full` when all 8
+       * are live, else the last block, whose vectors without a live lane are not computed and,
+       * with `sharedTail`, whose second vector is shared by neighbouring positions.
+       */
+      const block = (ob: string, full: boolean) => {
+        const rem = full ? DIRECT_BLOCK_O : OG - (nBlocks - 1) * DIRECT_BLOCK_O;
+        const shared = !full && k.sharedTail === true;
+        // accumulator vectors with a live lane
+        const liveQ = Math.ceil(rem / 4);
+        const wBlock = em.tmp("i32", `(i32.add ${wpBase} (i32.shl (i32.add (i32.mul ${get(g)} ${i32c((T / KL) * KLW * I * OP)}) (i32.mul ${ob} ${i32c(DIRECT_BLOCK_O)})) (i32.const 2)))`, "wb");
         /**
          * One tile: output positions `entries` (at most R) starting at last-dim position `w0`,
          * each at `last` positions along the last dim and `outer` rows along the others from
@@ -153,15 +162,37 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
         const tile = (entries: readonly TileEntry[], w0: string, p0?: string) => {
           const rt = entries.length;
           const span = Math.max(...entries.map((e) => e.last));
-          for (let r = 0; r < rt; r++) for (const c of acc[r]!) em.emit(`(local.set ${c} (v128.const i32x4 0 0 0 0))`);
           const splatOffset = (e: TileEntry) => 4 * (e.last * sL * C + e.outer.reduce((o, w, s) => o + w * k.strides[s]! * inStride[s]!, 0));
+          // sharedTail: entries whose words are adjacent in xp share the second vector, acc[A][1]
+          // accumulating lanes (A's, B's, A's, B's); an entry without a neighbour takes a splat
+          const pairs: (readonly [number, number])[] = [];
+          const alone: number[] = [];
+          if (shared) {
+            const taken = new Set<number>();
+            for (let r = 0; r < rt; r++) {
+              if (taken.has(r)) continue;
+              taken.add(r);
+              const b = entries.findIndex((e, r2) => !taken.has(r2) && splatOffset(e) === splatOffset(entries[r]!) + 4);
+              if (b < 0) alone.push(r);
+              else {
+                taken.add(b);
+                pairs.push([r, b]);
+              }
+            }
+          }
+          for (let r = 0; r < rt; r++)
+            for (let q = 0; q < liveQ; q++) if (!shared || q === 0 || alone.includes(r) || pairs.some(([a]) => a === r)) em.emit(`(local.set ${acc[r]![q]} (v128.const i32x4 0 0 0 0))`);
           const ip0 = em.tmp("i32", `(i32.add ${rowBase} (i32.mul ${w0} ${i32c(sL * C * 4)}))`, "ip0");
           /** The unrolled row of taps along the last dim (all input features), from ip and wp. */
           const kStep = () => {
-            for (let q = 0; q < NQ; q++) em.emit(`(local.set ${wv[q]} (v128.load offset=${4 * q * 4} ${get(wp)}))`);
+            for (let q = 0; q < liveQ; q++) em.emit(`(local.set ${wv[q]} (v128.load offset=${4 * q * 4} ${get(wp)}))`);
             for (let r = 0; r < rt; r++) {
               em.emit(`(local.set ${av} (v128.load32_splat offset=${splatOffset(entries[r]!)} ${get(ip)}))`);
-              for (let q = 0; q < NQ; q++) em.emit(`(local.set ${acc[r]![q]} ${fma(get(av), get(wv[q]!), get(acc[r]![q]!))})`);
+              for (let q = 0; q < liveQ; q++) if (!shared || q === 0 || alone.includes(r)) em.emit(`(local.set ${acc[r]![q]} ${fma(get(av), get(wv[q]!), get(acc[r]![q]!))})`);
+            }
+            for (const [a] of pairs) {
+              em.emit(`(local.set ${av} (v128.load64_splat offset=${splatOffset(entries[a]!)} ${get(ip)}))`);
+              em.emit(`(local.set ${acc[a]![1]} ${fma(get(av), get(wv[1]!), get(acc[a]![1]!))})`);
             }
             em.emit(`(local.set ${wp} (i32.add ${get(wp)} ${i32c(OP * 4)}))`);
           };
@@ -228,16 +259,22 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
             );
           };
           outer(0, ip0, i32c(0));
+          // sharedTail: each entry's second vector back in the usual layout (its two features in lanes 0 and 1)
+          const lanes32 = (a: number, b: number) => [a, b, a, b].flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]).join(" ");
+          for (const [a, b] of pairs) {
+            em.emit(`(local.set ${acc[b]![1]} (i8x16.shuffle ${lanes32(1, 3)} ${get(acc[a]![1]!)} ${get(acc[a]![1]!)}))`);
+            em.emit(`(local.set ${acc[a]![1]} (i8x16.shuffle ${lanes32(0, 2)} ${get(acc[a]![1]!)} ${get(acc[a]![1]!)}))`);
+          }
+          for (const r of alone) em.emit(`(local.set ${acc[r]![1]} (i8x16.shuffle ${lanes32(0, 2)} ${get(acc[r]![1]!)} ${get(acc[r]![1]!)}))`);
           // the epilogue, per accumulator vector (lane by lane past the last output feature)
           const store = (vector: boolean) => em.store(k.out.buf, k.out.index, outDtype, em.value(k.epilogue, vector), vector);
-          const epilogue = (full: boolean) => {
-            const rem = full ? DIRECT_BLOCK_O : OG - (nBlocks - 1) * DIRECT_BLOCK_O;
+          const epilogue = () => {
             if (pool) return poolEpilogue(rem);
             for (let r = 0; r < rt; r++) {
               const m = { v: k.mVar, value: `(i32.add ${mRow} (i32.add ${w0} ${i32c(r)}))` };
               const gb = { v: k.gVar, value: get(g) };
               for (let q = 0; q < NQ; q++) {
-                const j0 = `(i32.add (i32.mul ${get(ob)} ${i32c(DIRECT_BLOCK_O)}) ${i32c(4 * q)})`;
+                const j0 = `(i32.add (i32.mul ${ob} ${i32c(DIRECT_BLOCK_O)}) ${i32c(4 * q)})`;
                 if (vecEpilogue && 4 * q + 4 <= rem) em.scope([gb, m, { v: k.nVar, value: j0 }], () => store(true), { vector: k.nVar, acc: { value: get(acc[r]![q]!), vector: true } });
                 else
                   for (let l = 0; l < 4 && 4 * q + l < rem; l++)
@@ -263,7 +300,7 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
             for (let p = 0; p < pooledCount; p++) {
               const mine = entries.map((e, r) => ({ e, r })).filter(({ e }) => e.p === p);
               for (let q = 0; q < NQ; q++) {
-                const j0 = `(i32.add (i32.mul ${get(ob)} ${i32c(DIRECT_BLOCK_O)}) ${i32c(4 * q)})`;
+                const j0 = `(i32.add (i32.mul ${ob} ${i32c(DIRECT_BLOCK_O)}) ${i32c(4 * q)})`;
                 // the window element's own variables (bound per element; what depends only on the
                 // pooled position and feature, such as a bias load, is computed once outside)
                 const element = (e: TileEntry) => [
@@ -323,9 +360,7 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
               }
             }
           };
-          if (OG % DIRECT_BLOCK_O === 0) epilogue(true);
-          else if (nBlocks === 1) epilogue(false);
-          else em.ifElse(`(i32.lt_u ${get(ob)} ${i32c(nBlocks - 1)})`, () => epilogue(true), () => epilogue(false));
+          epilogue();
         };
         if (!pool) {
           const row = (rt: number) => Array.from({ length: rt }, (_, r) => ({ last: r, outer: outerTaps.map(() => 0), p: 0, wl: 0 }));
@@ -348,7 +383,11 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
           if (nFull > 0) em.loop(null, 0, nFull, 1, (wt) => tile(pooled(RP), `(i32.mul ${get(wt)} ${i32c(RP * stepL)})`, `(i32.mul ${get(wt)} ${i32c(RP)})`), { hint: "w" });
           if (tiledOut % RP > 0) tile(pooled(tiledOut % RP), i32c(nFull * RP * stepL), i32c(nFull * RP));
         }
-      }, { hint: "ob" });
+      };
+      // the full blocks in a loop, then the last one when it is partial
+      const fullBlocks = OG % DIRECT_BLOCK_O === 0 ? nBlocks : nBlocks - 1;
+      if (fullBlocks > 0) em.loop(null, 0, fullBlocks, 1, (ob) => block(get(ob), true), { hint: "ob" });
+      if (fullBlocks < nBlocks) block(i32c(nBlocks - 1), false);
     }, { hint: "row" });
   }, { hint: "g" });
   return fn;
