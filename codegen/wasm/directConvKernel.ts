@@ -13,9 +13,9 @@
  */
 import { shapeSize } from "../../ir/aval.js";
 import { DIRECT_BLOCK_O, DIRECT_TILE_R, type DirectConvKernel } from "../kernel/directConv.js";
-import type { IVar } from "../kernel/iexpr.js";
+import { type IVar, readBuffers, varsOf } from "../kernel/iexpr.js";
 import type { BufferDecl } from "../kernel/kernel.js";
-import type { SExpr } from "../kernel/sexpr.js";
+import { type SExpr, children, topoNodes } from "../kernel/sexpr.js";
 import { stepReads, stepWrites } from "../kernel/kernel.js";
 import { type EmitOptions, type ImportSink, KernelEmitter } from "./emitter.js";
 import { kernelFn, vectorizable } from "./mapKernel.js";
@@ -39,6 +39,29 @@ function unflat(i: number, shape: readonly number[]): number[] {
     i = Math.floor(i / shape[d]!);
   }
   return out;
+}
+
+/**
+ * The nodes of `roots` that read no accumulator and no index variable but those of `allowed`
+ * (and not `out`), maximal ones only: per-feature values such as a bias or a dequantizing scale,
+ * which every tile of a block of output features shares.
+ */
+function invariantRoots(roots: readonly SExpr[], allowed: ReadonlySet<number>, out: number): SExpr[] {
+  const invariant = new Map<number, boolean>();
+  const nodes = topoNodes(roots);
+  for (const e of nodes) {
+    const index = e.k === "load" || e.k === "iota" || e.k === "icond" ? e.index : null;
+    const ok =
+      e.k !== "acc" &&
+      e.k !== "reduce" &&
+      !(e.k === "load" && e.buf === out) &&
+      children(e).every((c) => invariant.get(c.id)) &&
+      (index === null || ([...varsOf(index).keys()].every((id) => allowed.has(id)) && !readBuffers(index).has(out)));
+    invariant.set(e.id, ok);
+  }
+  const parentVaries = new Set<number>(roots.map((r) => r.id));
+  for (const e of nodes) if (!invariant.get(e.id)) for (const c of children(e)) parentVaries.add(c.id);
+  return nodes.filter((e) => invariant.get(e.id) && e.k !== "const" && parentVaries.has(e.id));
 }
 
 /** Output rows (batch entry and all spatial positions but the last; pooled ones with a pool) the kernel loops over. */
@@ -152,6 +175,23 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
         const shared = !full && k.sharedTail === true;
         // accumulator vectors with a live lane
         const liveQ = Math.ceil(rem / 4);
+        /**
+         * The epilogue's per-feature values (bias, scale, the finite test of the int32 extremes;
+         * for the vector past the last feature, gathered lane by lane from clamped indices),
+         * computed once per block rather than once per tile: per vector q of the block, what its
+         * epilogue scope reuses (none for lane-by-lane epilogues).
+         */
+        const perFeature = Array.from({ length: liveQ }, (_, q) => {
+          const live = Math.min(4, rem - 4 * q);
+          if (!vecEpilogue || (!pool && live < 4)) return null;
+          const edge = pool !== undefined && live < 4;
+          const lane = edge ? pool.edge.lane : k.nVar;
+          const roots = !pool ? [k.epilogue] : edge ? [pool.edge.body, pool.edge.result] : [pool.body, k.epilogue];
+          if (pool?.extremes && paired) roots.push(edge ? pool.extremes.edgeFinite : pool.extremes.finite);
+          const nodes = invariantRoots(roots, new Set([k.gVar.id, lane.id]), k.out.buf);
+          const j0 = `(i32.add (i32.mul ${ob} ${i32c(DIRECT_BLOCK_O)}) ${i32c(4 * q)})`;
+          return em.captureScope([{ v: k.gVar, value: get(g) }, { v: lane, value: j0 }], () => nodes.forEach((e) => em.value(e, true)), { vector: lane });
+        });
         const wBlock = em.tmp("i32", `(i32.add ${wpBase} (i32.shl (i32.add (i32.mul ${get(g)} ${i32c((T / KL) * KLW * I * OP)}) (i32.mul ${ob} ${i32c(DIRECT_BLOCK_O)})) (i32.const 2)))`, "wb");
         /**
          * One tile: output positions `entries` (at most R) starting at last-dim position `w0`,
@@ -275,7 +315,11 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
               const gb = { v: k.gVar, value: get(g) };
               for (let q = 0; q < NQ; q++) {
                 const j0 = `(i32.add (i32.mul ${ob} ${i32c(DIRECT_BLOCK_O)}) ${i32c(4 * q)})`;
-                if (vecEpilogue && 4 * q + 4 <= rem) em.scope([gb, m, { v: k.nVar, value: j0 }], () => store(true), { vector: k.nVar, acc: { value: get(acc[r]![q]!), vector: true } });
+                if (vecEpilogue && 4 * q + 4 <= rem)
+                  em.scope([gb, m, { v: k.nVar, value: j0 }], () => {
+                    em.reuse(perFeature[q]!);
+                    store(true);
+                  }, { vector: k.nVar, acc: { value: get(acc[r]![q]!), vector: true } });
                 else
                   for (let l = 0; l < 4 && 4 * q + l < rem; l++)
                     em.scope([gb, m, { v: k.nVar, value: `(i32.add ${j0} ${i32c(l)})` }], () => store(false), {
@@ -314,19 +358,28 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
                   const n = { v: laneVar, value: l === null ? j0 : `(i32.add ${j0} ${i32c(l)})` };
                   const pv = fn.local(vector ? "v128" : scalarType(pl.dtype), "pool");
                   const id = reduceIdentity(pl.op, pl.dtype);
+                  // max and min start from the first element: combining it with the identity
+                  // (-inf, +inf) gives it back, NaN included (a sum's +0 would turn -0 into +0)
+                  let first = false;
+                  const start = (v: boolean) => {
+                    first = pl.op !== "sum";
+                    if (!first) em.emit(`(local.set ${pv} ${v ? vectorConst(id, pl.dtype) : scalarConst(id, pl.dtype)})`);
+                  };
+                  const combine = (x: string, v: boolean) => {
+                    em.emit(`(local.set ${pv} ${first ? x : v ? combineVector(pl.op, pl.dtype, get(pv), x) : combineScalar(pl.op, pl.dtype, get(pv), x)})`);
+                    first = false;
+                  };
                   const perElement = () => {
-                    em.emit(`(local.set ${pv} ${vector ? vectorConst(id, pl.dtype) : scalarConst(id, pl.dtype)})`);
+                    start(vector);
                     for (const { e, r } of mine) {
                       const a = get(acc[r]![q]!);
                       const accValue = l === null ? a : em.tmp(paired ? "i32" : "f32", `(${paired ? "i32x4" : "f32x4"}.extract_lane ${l} ${a})`);
-                      em.scope(element(e), () => {
-                        const x = em.value(body, vector);
-                        em.emit(`(local.set ${pv} ${vector ? combineVector(pl.op, pl.dtype, get(pv), x) : combineScalar(pl.op, pl.dtype, get(pv), x)})`);
-                      }, { acc: { value: accValue, vector } });
+                      em.scope(element(e), () => combine(em.value(body, vector), vector), { acc: { value: accValue, vector } });
                     }
                     em.scope([], finish, { acc: { value: get(pv), vector } });
                   };
                   em.scope([gb, ...at(p), n], () => {
+                    if (vector) em.reuse(perFeature[q]!);
                     const ex = pl.extremes;
                     if (!ex || !vector || !paired) return perElement();
                     // the accumulators' max and min (int32, exact), body at both (see DirectConvPool.extremes)
@@ -338,8 +391,8 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
                         hi = em.tmp("v128", `(i32x4.max_s ${hi} ${get(acc[r]![q]!)})`);
                         lo = em.tmp("v128", `(i32x4.min_s ${lo} ${get(acc[r]![q]!)})`);
                       }
-                      em.emit(`(local.set ${pv} ${vectorConst(id, pl.dtype)})`);
-                      for (const x of [hi, lo]) em.scope([], () => em.emit(`(local.set ${pv} ${combineVector(pl.op, pl.dtype, get(pv), em.value(body, true))})`), { acc: { value: x, vector: true } });
+                      start(true);
+                      for (const x of [hi, lo]) em.scope([], () => combine(em.value(body, true), true), { acc: { value: x, vector: true } });
                       em.scope([], finish, { acc: { value: get(pv), vector: true } });
                     }, perElement);
                   }, vector ? { vector: laneVar } : {});
