@@ -129,7 +129,40 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
   let labels = 0;
   const fma = (a: string, b: string, c: string) => (paired ? `(i32x4.add ${c} (i32x4.dot_i16x8_s ${a} ${b}))` : opts.relaxedSimd ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : `(f32x4.add ${c} (f32x4.mul ${a} ${b}))`);
 
+  /**
+   * The epilogue's per-feature values (bias, scale, the finite test of the int32 extremes; for
+   * the vector past the last feature, gathered lane by lane from clamped indices), computed once
+   * per block rather than once per tile: per vector q of block `ob` (a wasm i32 expression), what
+   * its epilogue scope reuses, and whether all its scales are finite (none for lane-by-lane
+   * epilogues).
+   */
+  const perFeatureOf = (ob: string, full: boolean, g: string) => {
+    const rem = full ? DIRECT_BLOCK_O : OG - (nBlocks - 1) * DIRECT_BLOCK_O;
+    return Array.from({ length: Math.ceil(rem / 4) }, (_, q) => {
+      const live = Math.min(4, rem - 4 * q);
+      if (!vecEpilogue || (!pool && live < 4)) return null;
+      const edge = pool !== undefined && live < 4;
+      const lane = edge ? pool.edge.lane : k.nVar;
+      const roots = !pool ? [k.epilogue] : edge ? [pool.edge.body, pool.edge.result] : [pool.body, k.epilogue];
+      const finite = pool?.extremes && paired ? (edge ? pool.extremes.edgeFinite : pool.extremes.finite) : null;
+      if (finite) roots.push(finite);
+      const nodes = invariantRoots(roots, new Set([k.gVar.id, lane.id]), k.out.buf);
+      const j0 = `(i32.add (i32.mul ${ob} ${i32c(DIRECT_BLOCK_O)}) ${i32c(4 * q)})`;
+      let allFinite: string | null = null;
+      const memo = em.captureScope([{ v: k.gVar, value: g }, { v: lane, value: j0 }], () => {
+        nodes.forEach((e) => em.value(e, true));
+        if (finite) allFinite = em.tmp("i32", `(i32x4.all_true ${em.value(finite, true)})`, "finite");
+      }, { vector: lane });
+      return { memo, allFinite: allFinite as string | null };
+    });
+  };
+
   em.loop(null, 0, G, 1, (g) => {
+    // blocks at a constant index (the last, partial one; the only full one) take their per-feature values here, once per group
+    const fullBlocks = OG % DIRECT_BLOCK_O === 0 ? nBlocks : nBlocks - 1;
+    const perBlock = new Map<string, ReturnType<typeof perFeatureOf>>();
+    if (fullBlocks < nBlocks) perBlock.set(i32c(nBlocks - 1), perFeatureOf(i32c(nBlocks - 1), false, get(g)));
+    if (fullBlocks === 1) perBlock.set(i32c(0), perFeatureOf(i32c(0), true, get(g)));
     em.loop(null, range?.lo ?? 0, range?.hi ?? rows, 1, (row) => {
       // the row's coordinates (n, p_0 .. p_{nsp-2}) and the address of its first window
       const coords: string[] = [];
@@ -175,23 +208,7 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
         const shared = !full && k.sharedTail === true;
         // accumulator vectors with a live lane
         const liveQ = Math.ceil(rem / 4);
-        /**
-         * The epilogue's per-feature values (bias, scale, the finite test of the int32 extremes;
-         * for the vector past the last feature, gathered lane by lane from clamped indices),
-         * computed once per block rather than once per tile: per vector q of the block, what its
-         * epilogue scope reuses (none for lane-by-lane epilogues).
-         */
-        const perFeature = Array.from({ length: liveQ }, (_, q) => {
-          const live = Math.min(4, rem - 4 * q);
-          if (!vecEpilogue || (!pool && live < 4)) return null;
-          const edge = pool !== undefined && live < 4;
-          const lane = edge ? pool.edge.lane : k.nVar;
-          const roots = !pool ? [k.epilogue] : edge ? [pool.edge.body, pool.edge.result] : [pool.body, k.epilogue];
-          if (pool?.extremes && paired) roots.push(edge ? pool.extremes.edgeFinite : pool.extremes.finite);
-          const nodes = invariantRoots(roots, new Set([k.gVar.id, lane.id]), k.out.buf);
-          const j0 = `(i32.add (i32.mul ${ob} ${i32c(DIRECT_BLOCK_O)}) ${i32c(4 * q)})`;
-          return em.captureScope([{ v: k.gVar, value: get(g) }, { v: lane, value: j0 }], () => nodes.forEach((e) => em.value(e, true)), { vector: lane });
-        });
+        const perFeature = perBlock.get(ob) ?? perFeatureOf(ob, full, get(g));
         const wBlock = em.tmp("i32", `(i32.add ${wpBase} (i32.shl (i32.add (i32.mul ${get(g)} ${i32c((T / KL) * KLW * I * OP)}) (i32.mul ${ob} ${i32c(DIRECT_BLOCK_O)})) (i32.const 2)))`, "wb");
         /**
          * One tile: output positions `entries` (at most R) starting at last-dim position `w0`,
@@ -317,7 +334,7 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
                 const j0 = `(i32.add (i32.mul ${ob} ${i32c(DIRECT_BLOCK_O)}) ${i32c(4 * q)})`;
                 if (vecEpilogue && 4 * q + 4 <= rem)
                   em.scope([gb, m, { v: k.nVar, value: j0 }], () => {
-                    em.reuse(perFeature[q]!);
+                    em.reuse(perFeature[q]!.memo);
                     store(true);
                   }, { vector: k.nVar, acc: { value: get(acc[r]![q]!), vector: true } });
                 else
@@ -379,12 +396,11 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
                     em.scope([], finish, { acc: { value: get(pv), vector } });
                   };
                   em.scope([gb, ...at(p), n], () => {
-                    if (vector) em.reuse(perFeature[q]!);
+                    if (vector) em.reuse(perFeature[q]!.memo);
                     const ex = pl.extremes;
                     if (!ex || !vector || !paired) return perElement();
                     // the accumulators' max and min (int32, exact), body at both (see DirectConvPool.extremes)
-                    const finite = em.value(laneVar === k.nVar ? ex.finite : ex.edgeFinite, true);
-                    em.ifElse(`(i32x4.all_true ${finite})`, () => {
+                    em.ifElse(perFeature[q]!.allFinite!, () => {
                       let hi = get(acc[mine[0]!.r]![q]!);
                       let lo = hi;
                       for (const { r } of mine.slice(1)) {
@@ -437,9 +453,9 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
           if (tiledOut % RP > 0) tile(pooled(tiledOut % RP), i32c(nFull * RP * stepL), i32c(nFull * RP));
         }
       };
-      // the full blocks in a loop, then the last one when it is partial
-      const fullBlocks = OG % DIRECT_BLOCK_O === 0 ? nBlocks : nBlocks - 1;
-      if (fullBlocks > 0) em.loop(null, 0, fullBlocks, 1, (ob) => block(get(ob), true), { hint: "ob" });
+      // the full blocks in a loop (a constant index when there is one), then the last one when it is partial
+      if (fullBlocks === 1) block(i32c(0), true);
+      else if (fullBlocks > 1) em.loop(null, 0, fullBlocks, 1, (ob) => block(get(ob), true), { hint: "ob" });
       if (fullBlocks < nBlocks) block(i32c(nBlocks - 1), false);
     }, { hint: "row" });
   }, { hint: "g" });
