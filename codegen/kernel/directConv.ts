@@ -133,7 +133,22 @@ export interface DirectConvPool {
    * body is the larger (smaller) of body at the accumulators' max and at their min: two int32
    * max/min instructions per element instead of a dequantization and a float max each.
    */
-  readonly extremes?: { readonly finite: SExpr; readonly edgeFinite: SExpr };
+  readonly extremes?: {
+    readonly finite: SExpr;
+    readonly edgeFinite: SExpr;
+    /**
+     * Per lane, s's sign bit clear (`increasing`): body is then non-decreasing in acc (convert,
+     * a product by s >= +0, a sum with b: each rounding is monotone), else non-increasing. Where
+     * s and b are also finite (`exact`), body is never NaN, so the window's max is body at the
+     * accumulators' max where increasing, at their min elsewhere (the min the reverse), bit for
+     * bit (equal values differ only in the sign of a zero, which the max and min pick alike): one
+     * dequantization and no float max per pooled vector.
+     */
+    readonly exact: SExpr;
+    readonly edgeExact: SExpr;
+    readonly increasing: SExpr;
+    readonly edgeIncreasing: SExpr;
+  };
 }
 
 /**

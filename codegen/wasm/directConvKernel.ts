@@ -144,16 +144,24 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
       const edge = pool !== undefined && live < 4;
       const lane = edge ? pool.edge.lane : k.nVar;
       const roots = !pool ? [k.epilogue] : edge ? [pool.edge.body, pool.edge.result] : [pool.body, k.epilogue];
-      const finite = pool?.extremes && paired ? (edge ? pool.extremes.edgeFinite : pool.extremes.finite) : null;
-      if (finite) roots.push(finite);
+      const ex = pool?.extremes && paired ? pool.extremes : null;
+      const [finite, exact, increasing] = !ex ? [] : edge ? [ex.edgeFinite, ex.edgeExact, ex.edgeIncreasing] : [ex.finite, ex.exact, ex.increasing];
+      if (finite && exact && increasing) roots.push(finite, exact, increasing);
       const nodes = invariantRoots(roots, new Set([k.gVar.id, lane.id]), k.out.buf);
       const j0 = `(i32.add (i32.mul ${ob} ${i32c(DIRECT_BLOCK_O)}) ${i32c(4 * q)})`;
-      let allFinite: string | null = null;
+      // the tests of the int32 extremes (DirectConvPool.extremes), all lanes at once, and the lanes where body increases
+      let tests: { finite: string; exact: string; increasing: string } | null = null;
       const memo = em.captureScope([{ v: k.gVar, value: g }, { v: lane, value: j0 }], () => {
         nodes.forEach((e) => em.value(e, true));
-        if (finite) allFinite = em.tmp("i32", `(i32x4.all_true ${em.value(finite, true)})`, "finite");
+        if (finite && exact && increasing)
+          tests = {
+            finite: em.tmp("i32", `(i32x4.all_true ${em.value(finite, true)})`, "finite"),
+            exact: em.tmp("i32", `(i32x4.all_true ${em.value(exact, true)})`, "exact"),
+            // (a vector bool is 0/1 per lane: negated, the all-ones mask bitselect takes)
+            increasing: em.tmp("v128", `(i32x4.neg ${em.value(increasing, true)})`, "up"),
+          };
       }, { vector: lane });
-      return { memo, allFinite: allFinite as string | null };
+      return { memo, tests: tests as { finite: string; exact: string; increasing: string } | null };
     });
   };
 
@@ -399,18 +407,32 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
                     if (vector) em.reuse(perFeature[q]!.memo);
                     const ex = pl.extremes;
                     if (!ex || !vector || !paired) return perElement();
-                    // the accumulators' max and min (int32, exact), body at both (see DirectConvPool.extremes)
-                    em.ifElse(perFeature[q]!.allFinite!, () => {
+                    const tests = perFeature[q]!.tests!;
+                    /** The accumulators' max and min (int32, exact). */
+                    const extremes = () => {
                       let hi = get(acc[mine[0]!.r]![q]!);
                       let lo = hi;
                       for (const { r } of mine.slice(1)) {
                         hi = em.tmp("v128", `(i32x4.max_s ${hi} ${get(acc[r]![q]!)})`);
                         lo = em.tmp("v128", `(i32x4.min_s ${lo} ${get(acc[r]![q]!)})`);
                       }
-                      start(true);
-                      for (const x of [hi, lo]) em.scope([], () => combine(em.value(body, true), true), { acc: { value: x, vector: true } });
+                      return [hi, lo] as const;
+                    };
+                    // s and b finite: body at the extreme the lane's direction picks; s finite: body at both (see DirectConvPool.extremes)
+                    em.ifElse(tests.exact, () => {
+                      const [hi, lo] = extremes();
+                      const [up, down] = pl.op === "max" ? [hi, lo] : [lo, hi];
+                      const at = em.tmp("v128", `(v128.bitselect ${up} ${down} ${tests.increasing})`);
+                      em.scope([], () => em.emit(`(local.set ${pv} ${em.value(body, true)})`), { acc: { value: at, vector: true } });
                       em.scope([], finish, { acc: { value: get(pv), vector: true } });
-                    }, perElement);
+                    }, () =>
+                      em.ifElse(tests.finite, () => {
+                        const [hi, lo] = extremes();
+                        start(true);
+                        for (const x of [hi, lo]) em.scope([], () => combine(em.value(body, true), true), { acc: { value: x, vector: true } });
+                        em.scope([], finish, { acc: { value: get(pv), vector: true } });
+                      }, perElement),
+                    );
                   }, vector ? { vector: laneVar } : {});
                 };
                 if (vecEpilogue && live < 4) {

@@ -127,6 +127,31 @@ describe("direct convolution output blocks (dead vectors skipped, int8 shared ta
     expect(sharedPooled).toBeGreaterThan(10);
   });
 
+  it("pooled int32 sums take one dequantization at the extreme the scale's sign picks where scale and bias are finite, two where only the scale is, per element elsewhere: bit for bit", () => {
+    for (const op of ["max", "min"] as const)
+      for (const [I, O] of [[1, 6], [2, 6], [3, 8], [1, 13]] as const) {
+        const j = makeJaxpr((x: A, w: A, s: A, b: A) => {
+          const acc = lax.convGeneralDilated(x, w, [1, 1], "VALID", { dimensionNumbers: ["NHWC", "HWIO", "NHWC"], preferredElementType: "int32" });
+          const y = np.add(np.multiply(lax.convertElementType(acc, "float32"), s), b);
+          return lax.reduceWindow(y, op === "max" ? -Infinity : Infinity, op === "max" ? lax.max : lax.min, [1, 2, 2, 1], [1, 2, 2, 1], "VALID");
+        })({ shape: [2, 7, 9, I], dtype: "int8" }, { shape: [2, 3, I, O], dtype: "int8" }, { shape: [O], dtype: "float32" }, { shape: [O], dtype: "float32" }).jaxpr;
+        expect(wasmBackend.lowerText(j)).toMatch(/pooled: /);
+        // small values, many zero sums (0 * s = +-0), both signs; and the extremes' inputs at full range
+        const x = Int8Array.from({ length: 2 * 7 * 9 * I }, (_, i) => [0, 1, 0, -1, 0, 2, -3, 0, 127, -128][(i * 7 + (i >> 3)) % 10]!);
+        const w = Int8Array.from({ length: 6 * I * O }, (_, i) => [1, -1, 0, 2, 1, -2, 0][(i * 5) % 7]!);
+        const cycle = (xs: number[]) => Float32Array.from({ length: O }, (_, i) => xs[i % xs.length]!);
+        // finite scales of every kind: signed zeros, subnormals, huge (products overflow to +-inf), negative
+        const scales = cycle([0.5, -0.25, 0, -0, 1e-45, -1e-45, 3e38, -3e38, 1e-30, -7]);
+        for (const bias of [
+          cycle([0.1, -0, 0, 1, -2, -0, 3e38]), // all finite: the single dequantization everywhere
+          cycle([0.1, Infinity, -0, -Infinity, NaN, 1]), // not: two dequantizations (or per element)
+        ]) {
+          checkJaxpr(j, [x, w, scales, bias], exact, `${op} pooling, I=${I}, O=${O}, biases ${Array.from(bias)}`);
+          checkJaxpr(j, [x, w, cycle([Infinity, 0.5, NaN, -0, -Infinity, 2]), bias], exact, `${op} pooling, non-finite scales, I=${I}, O=${O}`);
+        }
+      }
+  });
+
   it("LeNet's int8 first layer (O = 6) shares the tail vector; its second (I = 6, O = 16: three words per position) does not", () => {
     const j = makeJaxpr((x: A, w1: A, w2: A) => {
       const dn = { dimensionNumbers: ["NHWC", "HWIO", "NHWC"] as ["NHWC", "HWIO", "NHWC"], preferredElementType: "int32" as const };
