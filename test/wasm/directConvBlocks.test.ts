@@ -152,6 +152,30 @@ describe("direct convolution output blocks (dead vectors skipped, int8 shared ta
       }
   });
 
+  it("requantized relus, convert<int8|uint8>(clip(round(max(z, 0) / c))), relu as an int32 max after truncating, match the reference on NaN, infinities, signed zeros, halves and any bounds", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<"int8" | "uint8">("int8", "uint8"),
+        fc.integer({ min: -130, max: 0 }),
+        fc.integer({ min: 0, max: 260 }),
+        fc.constantFrom(0.0101, 0.5, 3, 1e-30, 1e30, 1e-45, Infinity),
+        fc.constantFrom("div", "mul", "mulFirst", "reluFirst"),
+        fc.array(fc.oneof(fc.double({ min: -400, max: 400, noNaN: false }), fc.constantFrom(NaN, Infinity, -Infinity, 0, -0, 0.5, -0.5, 126.5, -127.5, 1e-40, -1e-40)), { minLength: 37, maxLength: 37 }),
+        (dt, lo, hi, c, form, zs) => {
+          const j = makeJaxpr((z: A) => {
+            const r = form === "reluFirst" ? np.maximum(0, z) : np.maximum(z, 0);
+            const scaled = form === "mul" ? np.multiply(r, c) : form === "mulFirst" ? np.multiply(c, r) : np.divide(r, c);
+            return lax.convertElementType(np.clip(np.round(scaled), lo, hi), dt);
+          })({ shape: [37], dtype: "float32" }).jaxpr;
+          const z = typedArrayFor("float32", 37);
+          zs.forEach((v, i) => (z[i] = v));
+          checkJaxpr(j, [z], exact, `clip(round(relu(z) ${form} ${c}), ${lo}, ${hi}) -> ${dt}`);
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
   it("LeNet's int8 first layer (O = 6) shares the tail vector; its second (I = 6, O = 16: three words per position) does not", () => {
     const j = makeJaxpr((x: A, w1: A, w2: A) => {
       const dn = { dimensionNumbers: ["NHWC", "HWIO", "NHWC"] as ["NHWC", "HWIO", "NHWC"], preferredElementType: "int32" as const };
