@@ -28,7 +28,7 @@ import { shapeSize } from "../../ir/aval.js";
 import type { DType } from "../../ir/dtype.js";
 import type { Atom, Eqn } from "../../ir/jaxpr.js";
 import type { Params } from "../../ir/primitives.js";
-import { type IExpr, type IVar, flatten, iadd, iclamp, iscale, ivar, newVar } from "./iexpr.js";
+import { type IExpr, type IVar, flatten, iadd, iclamp, idiv, iscale, ivar, newVar } from "./iexpr.js";
 import type { MapKernel } from "./kernel.js";
 import type { NodeFactory, SExpr } from "./sexpr.js";
 import { isNarrowContraction } from "./narrow.js";
@@ -81,6 +81,15 @@ export interface DirectConvKernel {
    */
   readonly paired?: "features" | "taps";
   /**
+   * Paired kernels whose last block has 5 or 6 live output features, one word of xp per
+   * position and stride 1 along the last dim (LeNet's first convolution: O = 6): the block's
+   * second vector of weights is laid out (a, a, b, b) for its features a = OP - 4, b = OP - 3,
+   * and the kernel multiplies it by the words of two neighbouring positions (x_A, x_B, x_A, x_B),
+   * one 8-byte splat: lanes (0, 2) are A's two features, (1, 3) B's. So that block takes 3 dot
+   * products per position pair where 4 would leave 4 of 8 lanes dead; see `sharedTailPays`.
+   */
+  readonly sharedTail?: boolean;
+  /**
    * A pooling fused into the epilogue (poolEpilogue.ts): the kernel then stores the pooled
    * result (`epilogue`, its acc the pooled value, over the pool's variables) at `out`, and the
    * convolution's full-resolution output is never stored.
@@ -124,7 +133,22 @@ export interface DirectConvPool {
    * body is the larger (smaller) of body at the accumulators' max and at their min: two int32
    * max/min instructions per element instead of a dequantization and a float max each.
    */
-  readonly extremes?: { readonly finite: SExpr; readonly edgeFinite: SExpr };
+  readonly extremes?: {
+    readonly finite: SExpr;
+    readonly edgeFinite: SExpr;
+    /**
+     * Per lane, s's sign bit clear (`increasing`): body is then non-decreasing in acc (convert,
+     * a product by s >= +0, a sum with b: each rounding is monotone), else non-increasing. Where
+     * s and b are also finite (`exact`), body is never NaN, so the window's max is body at the
+     * accumulators' max where increasing, at their min elsewhere (the min the reverse), bit for
+     * bit (equal values differ only in the sign of a zero, which the max and min pick alike): one
+     * dequantization and no float max per pooled vector.
+     */
+    readonly exact: SExpr;
+    readonly edgeExact: SExpr;
+    readonly increasing: SExpr;
+    readonly edgeIncreasing: SExpr;
+  };
 }
 
 /**
@@ -175,6 +199,17 @@ export function directConvPays(e: Eqn): boolean {
   const X = lhs.aval.shape[lhsSpec[last + 2]!]!;
   const [lo, hi] = p.padding[last]!;
   return Math.max(0, lo) + Math.max(0, hi) <= X;
+}
+
+/**
+ * Whether a paired kernel shares its last block's second vector between neighbouring positions
+ * (DirectConvKernel.sharedTail): 5 or 6 live features there, and the two positions' words
+ * adjacent in xp (one word per position, stride 1 along the last dim), so one 8-byte splat
+ * loads both.
+ */
+export function sharedTailPays(paired: boolean, OG: number, wordsPerPosition: number, lastStride: number): boolean {
+  const rem = OG - (Math.ceil(OG / DIRECT_BLOCK_O) - 1) * DIRECT_BLOCK_O;
+  return paired && (rem === 5 || rem === 6) && wordsPerPosition === 1 && lastStride === 1;
 }
 
 export interface DirectConvPlan {
@@ -259,11 +294,16 @@ export function directConvPlan(
   const wpTaps = pairTaps ? [...taps.slice(0, -1), Math.ceil(KL / 2)] : taps;
   const wpShape = [G, ...wpTaps, IW, OP];
   const wp = scratch(wpShape, elem);
-  const wvars = wpShape.map((n) => newVar(n, "i"));
-  const j = ivar(wvars[nsp + 2]!);
+  // (a, a, b, b) in the last 4 lanes (DirectConvKernel.sharedTail): a second pack kernel writes them
+  const sharedTail = sharedTailPays(paired, OG, CW, p.windowStrides[nsp - 1]!);
+  const packed = sharedTail ? OP - 4 : OP;
+  const wvars = [...wpShape.slice(0, -1), packed].map((n) => newVar(n, "i"));
+  // lane j of the packed taps and the output feature it holds
+  let j = ivar(wvars[nsp + 2]!);
+  let feature = j;
   const tapAt = (shift: number): SExpr => {
     const widx = new Array<IExpr>(rhs.aval.ndim);
-    widx[rhsSpec[0]!] = iadd(iscale(ivar(wvars[0]!), OG), iclamp(j, 0, OG - 1));
+    widx[rhsSpec[0]!] = iadd(iscale(ivar(wvars[0]!), OG), iclamp(feature, 0, OG - 1));
     widx[rhsSpec[1]!] = pairFeatures ? iadd(iscale(ivar(wvars[nsp + 1]!), 2), shift) : ivar(wvars[nsp + 1]!);
     for (let s = 0; s < nsp - 1; s++) widx[rhsSpec[s + 2]!] = ivar(wvars[s + 1]!);
     const t = pairTaps ? iadd(iscale(ivar(wvars[nsp]!), 2), shift) : ivar(wvars[nsp]!);
@@ -271,19 +311,29 @@ export function directConvPlan(
     const v = f.convert(exprOf(rhs, widx), elem);
     return pairTaps && KL % 2 === 1 && shift === 1 ? f.select(f.icond(t, "lt", KL), [f.const(0, elem), v], elem) : v;
   };
-  const wval = paired ? pair(tapAt(0), tapAt(1)) : tapAt(0);
-  const wpKernel: MapKernel = {
-    kind: "map",
-    name: `${name}_packTaps`,
-    vars: wvars,
-    outs: [{ buf: wp, index: flatten(wvars.map(ivar), wpShape), value: OP === OG ? wval : f.select(f.icond(j, "lt", OG), [f.const(0, elem), wval], elem) }],
+  const packKernel = (kname: string): MapKernel => {
+    const wval = paired ? pair(tapAt(0), tapAt(1)) : tapAt(0);
+    return {
+      kind: "map",
+      name: kname,
+      vars: [...wvars],
+      outs: [{ buf: wp, index: flatten([...wvars.slice(0, -1).map(ivar), j], wpShape), value: OP === OG ? wval : f.select(f.icond(feature, "lt", OG), [f.const(0, elem), wval], elem) }],
+    };
   };
+  const packs = [packKernel(`${name}_packTaps`)];
+  if (sharedTail) {
+    const lane = newVar(4, "i");
+    wvars[nsp + 2] = lane;
+    j = iadd(ivar(lane), OP - 4);
+    feature = iadd(idiv(ivar(lane), 2), OP - 4);
+    packs.push(packKernel(`${name}_packTapsShared`));
+  }
 
   const gVar = newVar(G, "g");
   const mVar = newVar(N * shapeSize(outSp), "m");
   const nVar = newVar(OG, "n");
   return {
-    packs: [xpKernel, wpKernel],
+    packs: [xpKernel, ...packs],
     gVar,
     mVar,
     nVar,
@@ -309,6 +359,7 @@ export function directConvPlan(
       epilogue,
       out: outRef,
       ...(paired ? { paired: pairFeatures ? "features" : "taps" } : {}),
+      ...(sharedTail ? { sharedTail } : {}),
       ...(pool ? { pool } : {}),
     }),
   };

@@ -392,7 +392,7 @@ export function showProgram(p: Program): string {
       }
       case "directConv": {
         const name = (v: IVar) => (v === s.gVar ? "g" : v === s.mVar ? "m" : v === s.nVar ? "n" : `${v.name}${v.id}`);
-        lines.push(`${s.name}: directConv [g<${s.G}, m<${s.mVar.extent}, n<${s.OG}, taps ${s.taps.join("x")} x ${s.I}${s.paired ? `, int16 pairs of ${s.paired}` : ""}] over ${bufName(s.input)}, ${bufName(s.weights)}`);
+        lines.push(`${s.name}: directConv [g<${s.G}, m<${s.mVar.extent}, n<${s.OG}, taps ${s.taps.join("x")} x ${s.I}${s.paired ? `, int16 pairs of ${s.paired}${s.sharedTail ? ", shared tail" : ""}` : ""}] over ${bufName(s.input)}, ${bufName(s.weights)}`);
         if (s.pool) lines.push(`  pooled: ${s.pool.op}[${s.pool.windowVars.map((v, i) => `${name(v)}<${s.pool!.window[i]} stride ${s.pool!.strides[i]}`).join(", ")}](${showSExpr(s.pool.body, name, bufName)})`);
         lines.push(`  ${bufName(s.out.buf)}[${showIExpr(s.out.index, name)}] = ${showSExpr(s.epilogue, name, bufName)}`);
         break;

@@ -238,6 +238,26 @@ export function clippedToByteRange(x: SExpr, to: DType): boolean {
  * vector renderer may clamp in integers (one instruction per bound) rather than in floats
  * (wasm's float min/max, NaN-propagating, are several instructions each on x86).
  */
+/**
+ * `round_toNearestEven(div(max(z, 0), c))` (or `mul`, either operand order, `max(0, z)`) with c > 0
+ * a constant: a relu before a positive scaling and rounding, as a quantization of a relu's output
+ * has. Inside byteClipParts (a lower bound lo <= 0, so a clamp at 0 is within the clip), the relu
+ * can move after the truncation, as an int32 max with 0: for z >= +0 nothing changes; for any
+ * other z (negative, -0, -inf, NaN) the original is clamp(trunc(+0 or NaN)) = 0, and z / c
+ * rounds to a value <= 0 (or NaN) that truncates to an int32 <= 0, which the max with 0 makes 0.
+ */
+export function reluScaledRound(y: SExpr): { z: SExpr; op: "div" | "mul"; c: number } | null {
+  if (y.k !== "round" || y.method !== "toNearestEven" || y.dtype !== "float32") return null;
+  const s = y.a;
+  if (s.k !== "binary" || (s.op !== "div" && s.op !== "mul")) return null;
+  const [r, c] = s.b.k === "const" ? [s.a, s.b] : s.op === "mul" && s.a.k === "const" ? [s.b, s.a] : [null, null];
+  if (!r || !c || c.k !== "const" || !(c.value > 0)) return null;
+  if (r.k !== "binary" || r.op !== "max" || r.dtype !== "float32") return null;
+  const zero = (e: SExpr) => e.k === "const" && e.value === 0;
+  const z = zero(r.b) ? r.a : zero(r.a) ? r.b : null;
+  return z ? { z, op: s.op, c: c.value } : null;
+}
+
 export function byteClipParts(x: SExpr, to: DType): { y: SExpr; first: ["max" | "min", number]; second: ["max" | "min", number] } | null {
   if (!byteInts.has(to) || x.dtype !== "float32") return null;
   const [lo, hi] = to === "int8" ? [-128, 127] : [0, 255];

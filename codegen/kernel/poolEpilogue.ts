@@ -208,10 +208,14 @@ export function poolEpilogueKernel(f: NodeFactory, pe: PoolEpilogue<unknown>, po
     body,
     edge: { lane, body: f.substVars(body, clampN), result: f.substVars(result, clampN) },
   };
-  const scale = monotoneScale(inner, element);
-  if (scale && (desc.op === "max" || desc.op === "min")) {
-    const finite = f.substVars(f.compare("lt", f.unary("abs", scale, "float32"), f.const(Infinity, "float32")), rename);
-    Object.assign(desc, { extremes: { finite, edgeFinite: f.substVars(finite, clampN) } });
+  const affine = monotoneScale(inner, element);
+  if (affine && (desc.op === "max" || desc.op === "min")) {
+    const isFinite = (x: SExpr) => f.compare("lt", f.unary("abs", x, "float32"), f.const(Infinity, "float32"));
+    const finite = f.substVars(isFinite(affine.scale), rename);
+    const exact = affine.offset ? f.substVars(f.binary("and", isFinite(affine.scale), isFinite(affine.offset), "bool"), rename) : finite;
+    const increasing = f.substVars(f.compare("ge", f.bitcast(affine.scale, "int32"), f.const(0, "int32")), rename);
+    const edge = (x: SExpr) => f.substVars(x, clampN);
+    Object.assign(desc, { extremes: { finite, edgeFinite: edge(finite), exact, edgeExact: edge(exact), increasing, edgeIncreasing: edge(increasing) } });
   }
   return plan.kernel(result, { buf: out, index }, desc);
 }
@@ -252,7 +256,7 @@ function hoistLattice(f: NodeFactory, body: SExpr, op: string, element: Readonly
  * The scale s when `body` is `convert<float32>(acc) * s + b` (either operand order, b optional)
  * with acc an int32 accumulator and s, b the same at every window element; else null.
  */
-function monotoneScale(body: SExpr, element: ReadonlySet<number>): SExpr | null {
+function monotoneScale(body: SExpr, element: ReadonlySet<number>): { scale: SExpr; offset: SExpr | null } | null {
   const perElement = (e: SExpr): boolean => {
     if (e.k === "acc") return true;
     if ((e.k === "load" || e.k === "iota" || e.k === "icond") && [...varsOf(e.index).keys()].some((v) => element.has(v))) return true;
@@ -264,9 +268,9 @@ function monotoneScale(body: SExpr, element: ReadonlySet<number>): SExpr | null 
     if (perElement(e.b) && !perElement(e.a)) return [e.b, e.a];
     return null;
   };
-  const m = split(body, "add")?.[0] ?? body;
-  const mul = split(m, "mul");
+  const add = split(body, "add");
+  const mul = split(add?.[0] ?? body, "mul");
   if (!mul) return null;
   const [c, s] = mul;
-  return c.k === "convert" && c.dtype === "float32" && c.a.k === "acc" && c.a.dtype === "int32" ? s : null;
+  return c.k === "convert" && c.dtype === "float32" && c.a.k === "acc" && c.a.dtype === "int32" ? { scale: s, offset: add?.[1] ?? null } : null;
 }

@@ -13,9 +13,9 @@
  */
 import { shapeSize } from "../../ir/aval.js";
 import { DIRECT_BLOCK_O, DIRECT_TILE_R, type DirectConvKernel } from "../kernel/directConv.js";
-import type { IVar } from "../kernel/iexpr.js";
+import { type IVar, readBuffers, varsOf } from "../kernel/iexpr.js";
 import type { BufferDecl } from "../kernel/kernel.js";
-import type { SExpr } from "../kernel/sexpr.js";
+import { type SExpr, children, topoNodes } from "../kernel/sexpr.js";
 import { stepReads, stepWrites } from "../kernel/kernel.js";
 import { type EmitOptions, type ImportSink, KernelEmitter } from "./emitter.js";
 import { kernelFn, vectorizable } from "./mapKernel.js";
@@ -39,6 +39,29 @@ function unflat(i: number, shape: readonly number[]): number[] {
     i = Math.floor(i / shape[d]!);
   }
   return out;
+}
+
+/**
+ * The nodes of `roots` that read no accumulator and no index variable but those of `allowed`
+ * (and not `out`), maximal ones only: per-feature values such as a bias or a dequantizing scale,
+ * which every tile of a block of output features shares.
+ */
+function invariantRoots(roots: readonly SExpr[], allowed: ReadonlySet<number>, out: number): SExpr[] {
+  const invariant = new Map<number, boolean>();
+  const nodes = topoNodes(roots);
+  for (const e of nodes) {
+    const index = e.k === "load" || e.k === "iota" || e.k === "icond" ? e.index : null;
+    const ok =
+      e.k !== "acc" &&
+      e.k !== "reduce" &&
+      !(e.k === "load" && e.buf === out) &&
+      children(e).every((c) => invariant.get(c.id)) &&
+      (index === null || ([...varsOf(index).keys()].every((id) => allowed.has(id)) && !readBuffers(index).has(out)));
+    invariant.set(e.id, ok);
+  }
+  const parentVaries = new Set<number>(roots.map((r) => r.id));
+  for (const e of nodes) if (!invariant.get(e.id)) for (const c of children(e)) parentVaries.add(c.id);
+  return nodes.filter((e) => invariant.get(e.id) && e.k !== "const" && parentVaries.has(e.id));
 }
 
 /** Output rows (batch entry and all spatial positions but the last; pooled ones with a pool) the kernel loops over. */
@@ -106,7 +129,48 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
   let labels = 0;
   const fma = (a: string, b: string, c: string) => (paired ? `(i32x4.add ${c} (i32x4.dot_i16x8_s ${a} ${b}))` : opts.relaxedSimd ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : `(f32x4.add ${c} (f32x4.mul ${a} ${b}))`);
 
+  /**
+   * The epilogue's per-feature values (bias, scale, the finite test of the int32 extremes; for
+   * the vector past the last feature, gathered lane by lane from clamped indices), computed once
+   * per block rather than once per tile: per vector q of block `ob` (a wasm i32 expression), what
+   * its epilogue scope reuses, and whether all its scales are finite (none for lane-by-lane
+   * epilogues).
+   */
+  const perFeatureOf = (ob: string, full: boolean, g: string) => {
+    const rem = full ? DIRECT_BLOCK_O : OG - (nBlocks - 1) * DIRECT_BLOCK_O;
+    return Array.from({ length: Math.ceil(rem / 4) }, (_, q) => {
+      const live = Math.min(4, rem - 4 * q);
+      if (!vecEpilogue || (!pool && live < 4)) return null;
+      const edge = pool !== undefined && live < 4;
+      const lane = edge ? pool.edge.lane : k.nVar;
+      const roots = !pool ? [k.epilogue] : edge ? [pool.edge.body, pool.edge.result] : [pool.body, k.epilogue];
+      const ex = pool?.extremes && paired ? pool.extremes : null;
+      const [finite, exact, increasing] = !ex ? [] : edge ? [ex.edgeFinite, ex.edgeExact, ex.edgeIncreasing] : [ex.finite, ex.exact, ex.increasing];
+      if (finite && exact && increasing) roots.push(finite, exact, increasing);
+      const nodes = invariantRoots(roots, new Set([k.gVar.id, lane.id]), k.out.buf);
+      const j0 = `(i32.add (i32.mul ${ob} ${i32c(DIRECT_BLOCK_O)}) ${i32c(4 * q)})`;
+      // the tests of the int32 extremes (DirectConvPool.extremes), all lanes at once, and the lanes where body increases
+      let tests: { finite: string; exact: string; increasing: string } | null = null;
+      const memo = em.captureScope([{ v: k.gVar, value: g }, { v: lane, value: j0 }], () => {
+        nodes.forEach((e) => em.value(e, true));
+        if (finite && exact && increasing)
+          tests = {
+            finite: em.tmp("i32", `(i32x4.all_true ${em.value(finite, true)})`, "finite"),
+            exact: em.tmp("i32", `(i32x4.all_true ${em.value(exact, true)})`, "exact"),
+            // (a vector bool is 0/1 per lane: negated, the all-ones mask bitselect takes)
+            increasing: em.tmp("v128", `(i32x4.neg ${em.value(increasing, true)})`, "up"),
+          };
+      }, { vector: lane });
+      return { memo, tests: tests as { finite: string; exact: string; increasing: string } | null };
+    });
+  };
+
   em.loop(null, 0, G, 1, (g) => {
+    // blocks at a constant index (the last, partial one; the only full one) take their per-feature values here, once per group
+    const fullBlocks = OG % DIRECT_BLOCK_O === 0 ? nBlocks : nBlocks - 1;
+    const perBlock = new Map<string, ReturnType<typeof perFeatureOf>>();
+    if (fullBlocks < nBlocks) perBlock.set(i32c(nBlocks - 1), perFeatureOf(i32c(nBlocks - 1), false, get(g)));
+    if (fullBlocks === 1) perBlock.set(i32c(0), perFeatureOf(i32c(0), true, get(g)));
     em.loop(null, range?.lo ?? 0, range?.hi ?? rows, 1, (row) => {
       // the row's coordinates (n, p_0 .. p_{nsp-2}) and the address of its first window
       const coords: string[] = [];
@@ -142,8 +206,18 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
       let convRow = pool ? coords[0]! : get(row);
       if (pool) for (let s = 0; s < nsp - 1; s++) convRow = `(i32.add (i32.mul ${convRow} ${i32c(k.outSp[s]!)}) (i32.mul ${coords[s + 1]} ${i32c(PS[s]!)}))`;
       const mRow = em.tmp("i32", `(i32.mul ${convRow} ${i32c(Wo)})`, "mr");
-      em.loop(null, 0, nBlocks, 1, (ob) => {
-        const wBlock = em.tmp("i32", `(i32.add ${wpBase} (i32.shl (i32.add (i32.mul ${get(g)} ${i32c((T / KL) * KLW * I * OP)}) (i32.mul ${get(ob)} ${i32c(DIRECT_BLOCK_O)})) (i32.const 2)))`, "wb");
+      /**
+       * One block of 8 output features (its index `ob`, a wasm i32 expression): `full` when all 8
+       * are live, else the last block, whose vectors without a live lane are not computed and,
+       * with `sharedTail`, whose second vector is shared by neighbouring positions.
+       */
+      const block = (ob: string, full: boolean) => {
+        const rem = full ? DIRECT_BLOCK_O : OG - (nBlocks - 1) * DIRECT_BLOCK_O;
+        const shared = !full && k.sharedTail === true;
+        // accumulator vectors with a live lane
+        const liveQ = Math.ceil(rem / 4);
+        const perFeature = perBlock.get(ob) ?? perFeatureOf(ob, full, get(g));
+        const wBlock = em.tmp("i32", `(i32.add ${wpBase} (i32.shl (i32.add (i32.mul ${get(g)} ${i32c((T / KL) * KLW * I * OP)}) (i32.mul ${ob} ${i32c(DIRECT_BLOCK_O)})) (i32.const 2)))`, "wb");
         /**
          * One tile: output positions `entries` (at most R) starting at last-dim position `w0`,
          * each at `last` positions along the last dim and `outer` rows along the others from
@@ -153,15 +227,37 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
         const tile = (entries: readonly TileEntry[], w0: string, p0?: string) => {
           const rt = entries.length;
           const span = Math.max(...entries.map((e) => e.last));
-          for (let r = 0; r < rt; r++) for (const c of acc[r]!) em.emit(`(local.set ${c} (v128.const i32x4 0 0 0 0))`);
           const splatOffset = (e: TileEntry) => 4 * (e.last * sL * C + e.outer.reduce((o, w, s) => o + w * k.strides[s]! * inStride[s]!, 0));
+          // sharedTail: entries whose words are adjacent in xp share the second vector, acc[A][1]
+          // accumulating lanes (A's, B's, A's, B's); an entry without a neighbour takes a splat
+          const pairs: (readonly [number, number])[] = [];
+          const alone: number[] = [];
+          if (shared) {
+            const taken = new Set<number>();
+            for (let r = 0; r < rt; r++) {
+              if (taken.has(r)) continue;
+              taken.add(r);
+              const b = entries.findIndex((e, r2) => !taken.has(r2) && splatOffset(e) === splatOffset(entries[r]!) + 4);
+              if (b < 0) alone.push(r);
+              else {
+                taken.add(b);
+                pairs.push([r, b]);
+              }
+            }
+          }
+          for (let r = 0; r < rt; r++)
+            for (let q = 0; q < liveQ; q++) if (!shared || q === 0 || alone.includes(r) || pairs.some(([a]) => a === r)) em.emit(`(local.set ${acc[r]![q]} (v128.const i32x4 0 0 0 0))`);
           const ip0 = em.tmp("i32", `(i32.add ${rowBase} (i32.mul ${w0} ${i32c(sL * C * 4)}))`, "ip0");
           /** The unrolled row of taps along the last dim (all input features), from ip and wp. */
           const kStep = () => {
-            for (let q = 0; q < NQ; q++) em.emit(`(local.set ${wv[q]} (v128.load offset=${4 * q * 4} ${get(wp)}))`);
+            for (let q = 0; q < liveQ; q++) em.emit(`(local.set ${wv[q]} (v128.load offset=${4 * q * 4} ${get(wp)}))`);
             for (let r = 0; r < rt; r++) {
               em.emit(`(local.set ${av} (v128.load32_splat offset=${splatOffset(entries[r]!)} ${get(ip)}))`);
-              for (let q = 0; q < NQ; q++) em.emit(`(local.set ${acc[r]![q]} ${fma(get(av), get(wv[q]!), get(acc[r]![q]!))})`);
+              for (let q = 0; q < liveQ; q++) if (!shared || q === 0 || alone.includes(r)) em.emit(`(local.set ${acc[r]![q]} ${fma(get(av), get(wv[q]!), get(acc[r]![q]!))})`);
+            }
+            for (const [a] of pairs) {
+              em.emit(`(local.set ${av} (v128.load64_splat offset=${splatOffset(entries[a]!)} ${get(ip)}))`);
+              em.emit(`(local.set ${acc[a]![1]} ${fma(get(av), get(wv[1]!), get(acc[a]![1]!))})`);
             }
             em.emit(`(local.set ${wp} (i32.add ${get(wp)} ${i32c(OP * 4)}))`);
           };
@@ -228,17 +324,27 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
             );
           };
           outer(0, ip0, i32c(0));
+          // sharedTail: each entry's second vector back in the usual layout (its two features in lanes 0 and 1)
+          const lanes32 = (a: number, b: number) => [a, b, a, b].flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]).join(" ");
+          for (const [a, b] of pairs) {
+            em.emit(`(local.set ${acc[b]![1]} (i8x16.shuffle ${lanes32(1, 3)} ${get(acc[a]![1]!)} ${get(acc[a]![1]!)}))`);
+            em.emit(`(local.set ${acc[a]![1]} (i8x16.shuffle ${lanes32(0, 2)} ${get(acc[a]![1]!)} ${get(acc[a]![1]!)}))`);
+          }
+          for (const r of alone) em.emit(`(local.set ${acc[r]![1]} (i8x16.shuffle ${lanes32(0, 2)} ${get(acc[r]![1]!)} ${get(acc[r]![1]!)}))`);
           // the epilogue, per accumulator vector (lane by lane past the last output feature)
           const store = (vector: boolean) => em.store(k.out.buf, k.out.index, outDtype, em.value(k.epilogue, vector), vector);
-          const epilogue = (full: boolean) => {
-            const rem = full ? DIRECT_BLOCK_O : OG - (nBlocks - 1) * DIRECT_BLOCK_O;
+          const epilogue = () => {
             if (pool) return poolEpilogue(rem);
             for (let r = 0; r < rt; r++) {
               const m = { v: k.mVar, value: `(i32.add ${mRow} (i32.add ${w0} ${i32c(r)}))` };
               const gb = { v: k.gVar, value: get(g) };
               for (let q = 0; q < NQ; q++) {
-                const j0 = `(i32.add (i32.mul ${get(ob)} ${i32c(DIRECT_BLOCK_O)}) ${i32c(4 * q)})`;
-                if (vecEpilogue && 4 * q + 4 <= rem) em.scope([gb, m, { v: k.nVar, value: j0 }], () => store(true), { vector: k.nVar, acc: { value: get(acc[r]![q]!), vector: true } });
+                const j0 = `(i32.add (i32.mul ${ob} ${i32c(DIRECT_BLOCK_O)}) ${i32c(4 * q)})`;
+                if (vecEpilogue && 4 * q + 4 <= rem)
+                  em.scope([gb, m, { v: k.nVar, value: j0 }], () => {
+                    em.reuse(perFeature[q]!.memo);
+                    store(true);
+                  }, { vector: k.nVar, acc: { value: get(acc[r]![q]!), vector: true } });
                 else
                   for (let l = 0; l < 4 && 4 * q + l < rem; l++)
                     em.scope([gb, m, { v: k.nVar, value: `(i32.add ${j0} ${i32c(l)})` }], () => store(false), {
@@ -263,7 +369,7 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
             for (let p = 0; p < pooledCount; p++) {
               const mine = entries.map((e, r) => ({ e, r })).filter(({ e }) => e.p === p);
               for (let q = 0; q < NQ; q++) {
-                const j0 = `(i32.add (i32.mul ${get(ob)} ${i32c(DIRECT_BLOCK_O)}) ${i32c(4 * q)})`;
+                const j0 = `(i32.add (i32.mul ${ob} ${i32c(DIRECT_BLOCK_O)}) ${i32c(4 * q)})`;
                 // the window element's own variables (bound per element; what depends only on the
                 // pooled position and feature, such as a bias load, is computed once outside)
                 const element = (e: TileEntry) => [
@@ -277,34 +383,56 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
                   const n = { v: laneVar, value: l === null ? j0 : `(i32.add ${j0} ${i32c(l)})` };
                   const pv = fn.local(vector ? "v128" : scalarType(pl.dtype), "pool");
                   const id = reduceIdentity(pl.op, pl.dtype);
+                  // max and min start from the first element: combining it with the identity
+                  // (-inf, +inf) gives it back, NaN included (a sum's +0 would turn -0 into +0)
+                  let first = false;
+                  const start = (v: boolean) => {
+                    first = pl.op !== "sum";
+                    if (!first) em.emit(`(local.set ${pv} ${v ? vectorConst(id, pl.dtype) : scalarConst(id, pl.dtype)})`);
+                  };
+                  const combine = (x: string, v: boolean) => {
+                    em.emit(`(local.set ${pv} ${first ? x : v ? combineVector(pl.op, pl.dtype, get(pv), x) : combineScalar(pl.op, pl.dtype, get(pv), x)})`);
+                    first = false;
+                  };
                   const perElement = () => {
-                    em.emit(`(local.set ${pv} ${vector ? vectorConst(id, pl.dtype) : scalarConst(id, pl.dtype)})`);
+                    start(vector);
                     for (const { e, r } of mine) {
                       const a = get(acc[r]![q]!);
                       const accValue = l === null ? a : em.tmp(paired ? "i32" : "f32", `(${paired ? "i32x4" : "f32x4"}.extract_lane ${l} ${a})`);
-                      em.scope(element(e), () => {
-                        const x = em.value(body, vector);
-                        em.emit(`(local.set ${pv} ${vector ? combineVector(pl.op, pl.dtype, get(pv), x) : combineScalar(pl.op, pl.dtype, get(pv), x)})`);
-                      }, { acc: { value: accValue, vector } });
+                      em.scope(element(e), () => combine(em.value(body, vector), vector), { acc: { value: accValue, vector } });
                     }
                     em.scope([], finish, { acc: { value: get(pv), vector } });
                   };
                   em.scope([gb, ...at(p), n], () => {
+                    if (vector) em.reuse(perFeature[q]!.memo);
                     const ex = pl.extremes;
                     if (!ex || !vector || !paired) return perElement();
-                    // the accumulators' max and min (int32, exact), body at both (see DirectConvPool.extremes)
-                    const finite = em.value(laneVar === k.nVar ? ex.finite : ex.edgeFinite, true);
-                    em.ifElse(`(i32x4.all_true ${finite})`, () => {
+                    const tests = perFeature[q]!.tests!;
+                    /** The accumulators' max and min (int32, exact). */
+                    const extremes = () => {
                       let hi = get(acc[mine[0]!.r]![q]!);
                       let lo = hi;
                       for (const { r } of mine.slice(1)) {
                         hi = em.tmp("v128", `(i32x4.max_s ${hi} ${get(acc[r]![q]!)})`);
                         lo = em.tmp("v128", `(i32x4.min_s ${lo} ${get(acc[r]![q]!)})`);
                       }
-                      em.emit(`(local.set ${pv} ${vectorConst(id, pl.dtype)})`);
-                      for (const x of [hi, lo]) em.scope([], () => em.emit(`(local.set ${pv} ${combineVector(pl.op, pl.dtype, get(pv), em.value(body, true))})`), { acc: { value: x, vector: true } });
+                      return [hi, lo] as const;
+                    };
+                    // s and b finite: body at the extreme the lane's direction picks; s finite: body at both (see DirectConvPool.extremes)
+                    em.ifElse(tests.exact, () => {
+                      const [hi, lo] = extremes();
+                      const [up, down] = pl.op === "max" ? [hi, lo] : [lo, hi];
+                      const at = em.tmp("v128", `(v128.bitselect ${up} ${down} ${tests.increasing})`);
+                      em.scope([], () => em.emit(`(local.set ${pv} ${em.value(body, true)})`), { acc: { value: at, vector: true } });
                       em.scope([], finish, { acc: { value: get(pv), vector: true } });
-                    }, perElement);
+                    }, () =>
+                      em.ifElse(tests.finite, () => {
+                        const [hi, lo] = extremes();
+                        start(true);
+                        for (const x of [hi, lo]) em.scope([], () => combine(em.value(body, true), true), { acc: { value: x, vector: true } });
+                        em.scope([], finish, { acc: { value: get(pv), vector: true } });
+                      }, perElement),
+                    );
                   }, vector ? { vector: laneVar } : {});
                 };
                 if (vecEpilogue && live < 4) {
@@ -323,9 +451,7 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
               }
             }
           };
-          if (OG % DIRECT_BLOCK_O === 0) epilogue(true);
-          else if (nBlocks === 1) epilogue(false);
-          else em.ifElse(`(i32.lt_u ${get(ob)} ${i32c(nBlocks - 1)})`, () => epilogue(true), () => epilogue(false));
+          epilogue();
         };
         if (!pool) {
           const row = (rt: number) => Array.from({ length: rt }, (_, r) => ({ last: r, outer: outerTaps.map(() => 0), p: 0, wl: 0 }));
@@ -348,7 +474,11 @@ export function renderDirectConvKernel(k: DirectConvKernel, buffers: readonly Bu
           if (nFull > 0) em.loop(null, 0, nFull, 1, (wt) => tile(pooled(RP), `(i32.mul ${get(wt)} ${i32c(RP * stepL)})`, `(i32.mul ${get(wt)} ${i32c(RP)})`), { hint: "w" });
           if (tiledOut % RP > 0) tile(pooled(tiledOut % RP), i32c(nFull * RP * stepL), i32c(nFull * RP));
         }
-      }, { hint: "ob" });
+      };
+      // the full blocks in a loop (a constant index when there is one), then the last one when it is partial
+      if (fullBlocks === 1) block(i32c(0), true);
+      else if (fullBlocks > 1) em.loop(null, 0, fullBlocks, 1, (ob) => block(get(ob), true), { hint: "ob" });
+      if (fullBlocks < nBlocks) block(i32c(nBlocks - 1), false);
     }, { hint: "row" });
   }, { hint: "g" });
   return fn;

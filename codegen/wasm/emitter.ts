@@ -13,7 +13,7 @@ import type { DType } from "../../ir/dtype.js";
 import type { BinaryPrimitive, UnaryPrimitive } from "../../ir/primitives.js";
 import { type IVar, coefOf, inAtoms } from "../kernel/iexpr.js";
 import type { SExpr } from "../kernel/sexpr.js";
-import { adjacentBytePair, byteClipParts, clippedToByteRange } from "../kernel/narrow.js";
+import { adjacentBytePair, byteClipParts, clippedToByteRange, reluScaledRound } from "../kernel/narrow.js";
 import {
   F,
   bitcastScalar,
@@ -236,6 +236,13 @@ export class KernelEmitter extends LoopNestEmitter {
           const clip = byteClipParts(e.a, e.dtype);
           if (clip) {
             const [[op1, b1], [op2, b2]] = [clip.first, clip.second];
+            // a relu before the scaling: an int32 max with 0 after truncating (reluScaledRound), not a float max
+            const relu = reluScaledRound(clip.y);
+            if (relu) {
+              const y = `(f32x4.nearest (f32x4.${relu.op} ${v(relu.z)} ${vf32(relu.c)}))`;
+              const [lo, hi] = op1 === "max" ? [b1, b2] : [b2, b1];
+              return `(i32x4.min_s (i32x4.max_s (i32x4.trunc_sat_f32x4_s ${y}) ${vi32(Math.max(lo, 0))}) ${vi32(hi)})`;
+            }
             return `(i32x4.${op2}_s (i32x4.${op1}_s (i32x4.trunc_sat_f32x4_s ${v(clip.y)}) ${vi32(b1)}) ${vi32(b2)})`;
           }
         }

@@ -279,6 +279,28 @@ export abstract class LoopNestEmitter {
     }
   }
 
+  /**
+   * `scope`, returning what it memoized at its own level: the values of the nodes that depend on
+   * its bindings, computed there once, for `reuse` by later scopes with the same bindings.
+   */
+  captureScope(bind: { v: IVar; value: string }[], body: () => void, opts: { vector?: IVar } = {}): ReadonlyMap<string, string> {
+    let memo: ReadonlyMap<string, string> = new Map();
+    this.scope(bind, () => {
+      body();
+      memo = this.cur.memo;
+    }, opts);
+    return memo;
+  }
+
+  /**
+   * Makes the values an earlier `captureScope` computed visible at the current level (they are
+   * in locals, which keep them). The caller guarantees that the variables they read are bound to
+   * the same values here, in the same vector mode.
+   */
+  reuse(memo: ReadonlyMap<string, string>): void {
+    for (const [key, value] of memo) this.cur.memo.set(key, value);
+  }
+
   /** `(if cond (then ...) (else ...))` at the current position, each branch its own scope. */
   ifElse(cond: string, then: () => void, otherwise?: () => void): void {
     const parent = this.cur.body;
