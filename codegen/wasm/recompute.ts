@@ -77,8 +77,8 @@ export class RecentResults {
     }
   }
 
-  /** The results in the window (some may have been freed or lost their recipe since). */
-  *members(): IterableIterator<WasmBuffer> {
-    for (let k = this.head; k < this.queue.length; k++) yield this.queue[k]!;
+  /** The results in the window, newest first (some may have been freed or lost their recipe since). */
+  *newestFirst(): IterableIterator<WasmBuffer> {
+    for (let k = this.queue.length - 1; k >= this.head; k--) yield this.queue[k]!;
   }
 }

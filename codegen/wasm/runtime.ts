@@ -558,10 +558,14 @@ export class WasmRuntime {
     this.droppedScanAt = Math.max(DROPPED_SCAN_MIN, 2 * this.unasked.length);
   }
 
-  /** Lets go the recipes of the recent results (contents still there) that read `b`, which its owner is freeing. */
+  /**
+   * Lets go the recipes of the recent results (contents still there) that read `b`, which its
+   * owner is freeing. Newest first: disposing a temporary right after the op that read it finds
+   * that op's result at once.
+   */
   private releaseRecentHolders(b: WasmBuffer): void {
     if (this.recent === undefined) return;
-    for (const r of this.recent.members()) {
+    for (const r of this.recent.newestFirst()) {
       if (r.recipe !== undefined && !r.dropped && r.recipe.inputs.includes(b)) this.releaseRecipe(r);
       if (b.holds === 0) return;
     }
