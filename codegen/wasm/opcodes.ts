@@ -6,6 +6,7 @@
  * and the relaxed-SIMD proposal's overview); test/wasm/assembler.test.ts assembles every entry
  * with wabt too and compares the bytes.
  */
+import { uleb } from "./leb.js";
 
 /** What follows an instruction's opcode. */
 export type Imm =
@@ -40,17 +41,6 @@ export interface OpInfo {
 
 export const OPS = new Map<string, OpInfo>();
 
-function u32leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
 function def(name: string, bytes: number[], imm: Imm = "none", alignLog2 = 0, relaxed = false): void {
   OPS.set(name, { bytes, imm, alignLog2, relaxed });
 }
@@ -58,7 +48,7 @@ function def(name: string, bytes: number[], imm: Imm = "none", alignLog2 = 0, re
 /** Consecutive opcodes from `first` (null names skip a number). */
 function run(prefix: number | null, first: number, names: readonly (string | null)[], imm: Imm = "none"): void {
   names.forEach((name, i) => {
-    if (name !== null) def(name, prefix === null ? [first + i] : [prefix, ...u32leb(first + i)], imm);
+    if (name !== null) def(name, prefix === null ? [first + i] : [prefix, ...uleb(first + i)], imm);
   });
 }
 
@@ -167,7 +157,7 @@ run(0xfc, 0, [
 ]);
 
 // ---- SIMD (0xfd prefix) ----
-const simdMem = (name: string, op: number, alignLog2: number, imm: Imm = "mem") => def(name, [0xfd, ...u32leb(op)], imm, alignLog2);
+const simdMem = (name: string, op: number, alignLog2: number, imm: Imm = "mem") => def(name, [0xfd, ...uleb(op)], imm, alignLog2);
 simdMem("v128.load", 0x00, 4);
 simdMem("v128.load8x8_s", 0x01, 3);
 simdMem("v128.load8x8_u", 0x02, 3);
@@ -405,4 +395,4 @@ run(0xfd, 0x5e, [
   "i16x8.relaxed_q15mulr_s",
   "i16x8.relaxed_dot_i8x16_i7x16_s",
   "i32x4.relaxed_dot_i8x16_i7x16_add_s",
-].forEach((name, i) => def(name, [0xfd, ...u32leb(0x100 + i)], "none", 0, true));
+].forEach((name, i) => def(name, [0xfd, ...uleb(0x100 + i)], "none", 0, true));

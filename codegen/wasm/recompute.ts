@@ -9,7 +9,7 @@
  * same loop costs 14-16 us when each result is disposed at once or up to 16 results late, 18 us
  * 32 late, 25 us 64 late and 30-33 us 600 late.
  *
- * So the runtime does not wait to learn. A recent result of an elementwise program keeps a
+ * So the runtime does not wait to learn. A recent result of an elementwise (or data-movement) program keeps a
  * recipe: the compiled program, its input buffers and its length. Once more than the window's
  * bytes of newer such results exist, its contents are dropped and its block reused at once; if
  * its array is used after all, the recipe computes the same bytes again (programs are

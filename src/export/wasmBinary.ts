@@ -4,31 +4,7 @@
  * The segment goes in a data section (id 11) right after the code section, where the binary
  * format orders it; the generated modules have none of their own and no data-count section.
  */
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb32(n: number): number[] {
-  const out: number[] = [];
-  n |= 0;
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
+import { sleb32, uleb } from "../../codegen/wasm/leb.js";
 
 function readUleb(bytes: Uint8Array, at: number): [number, number] {
   let n = 0;

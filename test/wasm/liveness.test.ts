@@ -7,22 +7,15 @@
  * a live array is never reclaimed, however it is held (directly, through an array sharing its
  * buffer, or as a raw buffer inside the runtime across allocations); values stay exact.
  */
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { WasmBuffer } from "../../codegen/wasm/runtime.js";
-import { ConcreteArray } from "../../src/core/array.js";
+import type { ConcreteArray } from "../../src/core/array.js";
 import { numpy as np } from "../../src/index.js";
+import { bufferOf, gc, ramp, turn } from "./collector.js";
 import { withWasmBackend } from "./withBackend.js";
 
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
-/** A task turn: the token pool refills, finalizers run. */
-const turn = () => new Promise((r) => setTimeout(r, 0));
 
-const ramp = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => ((i * 7 + seed * 13) % 1000) / 8 - 50);
-const bufferOf = (x: np.Array) => (x as unknown as ConcreteArray).buffer as WasmBuffer;
 
 /** Exact float32 values of a + c. */
 const plus = (a: Float32Array, c: number) => a.map((v) => Math.fround(v + c));

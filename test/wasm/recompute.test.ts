@@ -1,5 +1,5 @@
 /**
- * Recomputable results (codegen/wasm/recompute.ts): a recent elementwise result keeps a recipe;
+ * Recomputable results (codegen/wasm/recompute.ts): a recent elementwise or data-movement result keeps a recipe;
  * once the window's bytes of newer ones exist its contents are dropped and its memory reused at
  * once, and a use after that computes the same bytes again. These tests check what a user can
  * see: every value reads back exactly (bit for bit, against the values read before the drop
@@ -7,20 +7,14 @@
  * runtime promises: dropped-result loops stay in a few blocks without copies, recipes never
  * hold memory after their results are gone.
  */
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MAX_RECIPE_DEPTH } from "../../codegen/wasm/recompute.js";
-import type { WasmBuffer } from "../../codegen/wasm/runtime.js";
-import { ConcreteArray } from "../../src/core/array.js";
+import type { ConcreteArray } from "../../src/core/array.js";
 import { grad, jit, lax, numpy as np } from "../../src/index.js";
+import { bufferOf, gc, ramp, turn } from "./collector.js";
 import { withWasmBackend } from "./withBackend.js";
 
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
-/** A task turn: the token pool refills, finalizers run. */
-const turn = () => new Promise((r) => setTimeout(r, 0));
 /**
  * Makes the runtime's liveness-token pool (on the first large array) and lets it fill: only a
  * result whose array holds a token can be dropped (without one, nothing would tell the runtime
@@ -31,8 +25,6 @@ async function withTokens(): Promise<void> {
   await turn();
 }
 
-const ramp = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => ((i * 7 + seed * 13) % 1000) / 8 - 50);
-const bufferOf = (x: np.Array) => (x as unknown as ConcreteArray).buffer as WasmBuffer;
 /** The stored bytes (float16 as bits), to compare exactly. */
 const stored = (x: np.Array) => (x as unknown as ConcreteArray).readStored();
 
